@@ -1,0 +1,198 @@
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# One non-recursive build for everything (libbpf-tools shape). Objects and
+# generated files go under $(O); nothing generated lands in the source tree.
+#
+#   make                      build every tool into $(O)/
+#   make check                unit (plain and ASan+UBSan), e2e, fuzz smoke, man lint
+#   make lint                 clang-format, cppcheck, banned functions
+#   make install              PREFIX=/usr/local DESTDIR=
+#   make O=dir SANITIZE=address,undefined V=1 DEVELOPER=1
+#
+# Adding a file needs no Makefile change: lib/*.c makes libcws.a,
+# cmd/<tool>/*.c makes $(O)/<tool>, bpf/*.bpf.c makes a skeleton,
+# tests/unit/*_test.c and tests/fuzz/*_fuzz.c make test binaries.
+
+O ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+# Developer builds (a git checkout, or CI) fail on warnings; a packager's
+# newer compiler must not (git's opt-in DEVELOPER knob).
+DEVELOPER ?= $(if $(wildcard .git)$(CI),1,)
+
+WARNINGS := -Wall -Wextra -Wformat=2 -Wformat-security -Wstrict-prototypes \
+	-Wmissing-prototypes -Wold-style-definition -Wpointer-arith \
+	-Wwrite-strings -Wshadow -Wvla -Wundef -fno-common
+ifneq ($(DEVELOPER),)
+WARNINGS += -Werror
+endif
+
+CFLAGS ?= -O2 -g
+ifneq ($(SANITIZE),)
+CFLAGS := -O1 -g3 -fno-omit-frame-pointer
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
+else
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+HARDEN_LD := -pie -Wl,-z,relro,-z,now
+endif
+
+PKGS := libbpf yaml-0.1 msgpack jansson
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) $(HARDEN) $(SANFLAGS) \
+	-DCWS_VERSION='"$(VERSION)"' -DCWS_SYSCONFDIR='"$(SYSCONFDIR)"' \
+	-Ilib -I$(O) $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(HARDEN_LD) $(SANFLAGS)
+
+# Libraries per tool: each links only what it uses.
+libs = $(shell $(PKG_CONFIG) --libs $(1))
+LIBS_cws-probe := $(call libs,libbpf yaml-0.1 msgpack) -lelf -lz
+LIBS_cws-cat := $(call libs,yaml-0.1 msgpack jansson)
+TEST_LIBS := $(call libs,cmocka libbpf yaml-0.1 msgpack jansson) -lelf -lz
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all clean check test lint install uninstall unit e2e fuzz man-lint \
+	asan-unit headers-check
+
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(patsubst %.c,$(O)/%.o,$(LIB_SRCS))
+LIBCWS := $(O)/libcws.a
+
+TOOLS := $(notdir $(wildcard cmd/*))
+SBIN_TOOLS := cws-probe
+BIN_TOOLS := $(filter-out $(SBIN_TOOLS),$(TOOLS))
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_SKELS := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.skel.h,$(BPF_SRCS))
+
+UNIT_SRCS := $(wildcard tests/unit/*_test.c)
+UNIT_BINS := $(patsubst %.c,$(O)/%,$(UNIT_SRCS))
+FUZZ_SRCS := $(wildcard tests/fuzz/*_fuzz.c)
+FUZZ_BINS := $(patsubst %.c,$(O)/%,$(FUZZ_SRCS))
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(patsubst %.c,$(O)/%,$(HELPER_SRCS))
+
+all: $(addprefix $(O)/,$(TOOLS))
+
+$(O)/%.o: %.c
+	$(call msg,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBCWS): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# Tools: every cmd/<tool>/*.c linked with libcws.a.
+define tool_rule
+$(1)_OBJS := $$(patsubst %.c,$$(O)/%.o,$$(wildcard cmd/$(1)/*.c))
+$$(O)/$(1): $$($(1)_OBJS) $$(LIBCWS)
+	$$(call msg,LD,$$@)
+	$$(Q)$$(CC) $$(ALL_LDFLAGS) $$^ $$(LIBS_$(1)) -o $$@
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+
+# BPF: vmlinux.h is generated from the running kernel's BTF into the build
+# directory (CO-RE relocates at load time, so the build host only needs
+# BTF, not the target's headers).
+$(O)/bpf/vmlinux.h:
+	$(call msg,BTF,$@)
+	@mkdir -p $(dir $@)
+	$(Q)test -r /sys/kernel/btf/vmlinux || { echo "make: /sys/kernel/btf/vmlinux is missing: cws-probe needs a kernel with BTF (CONFIG_DEBUG_INFO_BTF=y)" >&2; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(O)/bpf/%.tmp.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(O)/bpf/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -Wall -Werror=undef -target bpf -D__TARGET_ARCH_$(ARCH) \
+		-I$(O)/bpf -Ibpf $(shell $(PKG_CONFIG) --cflags libbpf) -c $< -o $@
+
+$(O)/bpf/%.bpf.o: $(O)/bpf/%.tmp.o
+	$(call msg,GENOBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(O)/bpf/%.skel.h: $(O)/bpf/%.bpf.o
+	$(call msg,GENSKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+# The probe's objects include the skeletons.
+$(cws-probe_OBJS): $(BPF_SKELS)
+
+# Tests.
+$(O)/tests/unit/%_test: tests/unit/%_test.c $(LIBCWS)
+	$(call msg,TEST,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $< $(LIBCWS) $(ALL_LDFLAGS) $(TEST_LIBS) -o $@
+
+$(O)/tests/helpers/%: tests/helpers/%.c $(LIBCWS)
+	$(call msg,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIBCWS) $(ALL_LDFLAGS) $(TEST_LIBS) -o $@
+
+# Fuzz targets: libFuzzer, built with clang, with the library sources
+# compiled in so that coverage reaches them.
+FUZZ_CFLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	-Ilib $(PKG_CFLAGS) -DCWS_VERSION='"$(VERSION)"' -DCWS_SYSCONFDIR='"$(SYSCONFDIR)"'
+$(O)/tests/fuzz/%_fuzz: tests/fuzz/%_fuzz.c $(LIB_SRCS) $(wildcard lib/*.h)
+	$(call msg,FUZZ,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(LIB_SRCS) $(TEST_LIBS) -o $@
+
+unit: $(UNIT_BINS)
+fuzz: $(FUZZ_BINS)
+helpers: $(HELPER_BINS)
+
+# make check: everything, then one summary line. tests/run.sh does the
+# counting so that the sanitizer tree and the plain tree report together.
+check test: all unit fuzz helpers
+	$(Q)$(MAKE) --no-print-directory O=$(O)/asan SANITIZE=address,undefined unit
+	$(Q)O=$(O) tests/run.sh
+
+# Every header must compile on its own.
+headers-check:
+	$(Q)for h in lib/*.h; do \
+		echo "#include \"$$h\"" | $(CC) $(ALL_CFLAGS) -MF /dev/null -x c -fsyntax-only - || exit 1; \
+	done
+
+lint:
+	$(Q)tests/lint.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
+	$(foreach t,$(SBIN_TOOLS),install -m 0755 $(O)/$(t) $(DESTDIR)$(SBINDIR)/$(t);)
+	$(foreach t,$(BIN_TOOLS),install -m 0755 $(O)/$(t) $(DESTDIR)$(BINDIR)/$(t);)
+	for m in man/*.[1-8]; do \
+		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
+	done
+
+uninstall:
+	$(foreach t,$(SBIN_TOOLS),rm -f $(DESTDIR)$(SBINDIR)/$(t);)
+	$(foreach t,$(BIN_TOOLS),rm -f $(DESTDIR)$(BINDIR)/$(t);)
+	for m in man/*.[1-8]; do \
+		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
+	done
+
+clean:
+	rm -rf $(O)
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,1346 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Stream codec. Encoding packs a struct cws_event with msgpack-c's packer.
+ * Decoding is three steps so that hostile bytes stay harmless:
+ *
+ *  1. cws_event_scan() walks one msgpack value without allocating and
+ *     bounds it (depth, counts against bytes present, string lengths, total
+ *     size), so msgpack-c never sees a value that claims more than it has;
+ *  2. msgpack_unpack_next() unpacks the complete, bounded value;
+ *  3. decode copies what the record carries into the struct, strings into a
+ *     preallocated arena, and reports a missing or mistyped key by its SECL
+ *     path.
+ *
+ * The reader resynchronises after corrupt bytes by sliding one byte at a
+ * time until a complete map with a known "type" decodes again, and reports
+ * the whole skipped span in one error.
+ */
+#include "compat.h"
+#include "event.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define READ_CHUNK (64u * 1024)
+#define ARENA_SIZE (2u * CWS_EVENT_MAX_RECORD + 512u * 1024)
+#define FLUSH_AT (64u * 1024)
+
+static const char *const event_type_names[CWS_EVT__COUNT] = {
+	[CWS_EVT_UNKNOWN] = "unknown",
+	[CWS_EVT_EXEC] = "exec",
+	[CWS_EVT_EXIT] = "exit",
+	[CWS_EVT_FORK] = "fork",
+	[CWS_EVT_OPEN] = "open",
+	[CWS_EVT_UNLINK] = "unlink",
+	[CWS_EVT_RENAME] = "rename",
+	[CWS_EVT_CHMOD] = "chmod",
+	[CWS_EVT_CHOWN] = "chown",
+	[CWS_EVT_MKDIR] = "mkdir",
+	[CWS_EVT_RMDIR] = "rmdir",
+	[CWS_EVT_LINK] = "link",
+	[CWS_EVT_UTIMES] = "utimes",
+	[CWS_EVT_SETXATTR] = "setxattr",
+	[CWS_EVT_REMOVEXATTR] = "removexattr",
+	[CWS_EVT_SETUID] = "setuid",
+	[CWS_EVT_SETGID] = "setgid",
+	[CWS_EVT_CAPSET] = "capset",
+	[CWS_EVT_PTRACE] = "ptrace",
+	[CWS_EVT_MMAP] = "mmap",
+	[CWS_EVT_MPROTECT] = "mprotect",
+	[CWS_EVT_BPF] = "bpf",
+	[CWS_EVT_LOAD_MODULE] = "load_module",
+	[CWS_EVT_UNLOAD_MODULE] = "unload_module",
+	[CWS_EVT_MOUNT] = "mount",
+	[CWS_EVT_UMOUNT] = "umount",
+	[CWS_EVT_SIGNAL] = "signal",
+	[CWS_EVT_SPLICE] = "splice",
+	[CWS_EVT_CHDIR] = "chdir",
+	[CWS_EVT_DNS] = "dns",
+	[CWS_EVT_CONNECT] = "connect",
+	[CWS_EVT_BIND] = "bind",
+	[CWS_EVT_ACCEPT] = "accept",
+};
+
+static const char *const record_type_names[] = {
+	[CWS_REC_UNKNOWN] = NULL,
+	[CWS_REC_HELLO] = "hello",
+	[CWS_REC_EVENT] = "event",
+	[CWS_REC_LOST] = "lost",
+	[CWS_REC_HEARTBEAT] = "heartbeat",
+	[CWS_REC_RULESET_LOADED] = "ruleset_loaded",
+	[CWS_REC_SELFTEST] = "selftest",
+};
+
+const char *cws_event_type_name(enum cws_event_type type)
+{
+	if ((unsigned)type >= CWS_EVT__COUNT)
+		return "unknown";
+	return event_type_names[type];
+}
+
+enum cws_event_type cws_event_type_from_name(const char *name)
+{
+	unsigned i;
+
+	for (i = 1; i < CWS_EVT__COUNT; i++)
+		if (!strcmp(name, event_type_names[i]))
+			return i;
+	return CWS_EVT_UNKNOWN;
+}
+
+const char *cws_record_type_name(enum cws_record_type type)
+{
+	if ((unsigned)type >= CWS_ARRAY_SIZE(record_type_names))
+		return NULL;
+	return record_type_names[type];
+}
+
+void cws_event_clear(struct cws_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+}
+
+uint64_t cws_event_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Encoding.
+ */
+
+static void pk_key(msgpack_packer *pk, const char *k)
+{
+	size_t n = strlen(k);
+
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, k, n);
+}
+
+static void pk_strval(msgpack_packer *pk, const char *s)
+{
+	size_t n = strnlen(s, CWS_EVENT_MAX_STR);
+
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, s, n);
+}
+
+/* Packs "key": "value" unless value is NULL. */
+static void pk_str(msgpack_packer *pk, const char *k, const char *v)
+{
+	if (!v)
+		return;
+	pk_key(pk, k);
+	pk_strval(pk, v);
+}
+
+static void pk_u64(msgpack_packer *pk, const char *k, uint64_t v)
+{
+	pk_key(pk, k);
+	msgpack_pack_uint64(pk, v);
+}
+
+static void pk_i64(msgpack_packer *pk, const char *k, int64_t v)
+{
+	pk_key(pk, k);
+	msgpack_pack_int64(pk, v);
+}
+
+static void pk_bool(msgpack_packer *pk, const char *k, bool v)
+{
+	pk_key(pk, k);
+	if (v)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+}
+
+static unsigned nonnull(const char *const *v, unsigned n)
+{
+	unsigned i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += v[i] != NULL;
+	return c;
+}
+
+static void pack_file(msgpack_packer *pk, const char *k,
+		      const struct cws_file *f)
+{
+	const char *s[] = { f->path, f->name, f->path_resolution_error,
+			    f->filesystem, f->user, f->group };
+
+	pk_key(pk, k);
+	msgpack_pack_map(pk, nonnull(s, CWS_ARRAY_SIZE(s)) + 7);
+	pk_str(pk, "path", f->path);
+	pk_str(pk, "name", f->name);
+	pk_str(pk, "path_resolution_error", f->path_resolution_error);
+	pk_str(pk, "filesystem", f->filesystem);
+	pk_str(pk, "user", f->user);
+	pk_str(pk, "group", f->group);
+	pk_u64(pk, "inode", f->inode);
+	pk_u64(pk, "mount_id", f->mount_id);
+	pk_u64(pk, "mode", f->mode);
+	pk_u64(pk, "uid", f->uid);
+	pk_u64(pk, "gid", f->gid);
+	pk_u64(pk, "change_time", f->change_time);
+	pk_u64(pk, "modification_time", f->modification_time);
+}
+
+/* Packs "argv": [...] and "args_truncated", capping what is packed. */
+static void pack_argv(msgpack_packer *pk, const struct cws_strv *argv,
+		      bool truncated)
+{
+	uint32_t i, n = argv->n;
+
+	if (n > CWS_EVENT_MAX_ARGS) {
+		n = CWS_EVENT_MAX_ARGS;
+		truncated = true;
+	}
+	pk_key(pk, "argv");
+	msgpack_pack_array(pk, n);
+	for (i = 0; i < n; i++) {
+		const char *a = argv->v[i] ? argv->v[i] : "";
+
+		if (strnlen(a, CWS_EVENT_MAX_STR + 1) > CWS_EVENT_MAX_STR)
+			truncated = true;
+		pk_strval(pk, a);
+	}
+	pk_bool(pk, "args_truncated", truncated);
+}
+
+/*
+ * Packs one process map with its ancestors (anc may be NULL: an ancestor
+ * has none). lean leaves the ancestors' argv out, for oversized records.
+ */
+static void pack_process(msgpack_packer *pk, const struct cws_process *p,
+			 const struct cws_process *anc, uint32_t nanc,
+			 bool anc_truncated, bool lean)
+{
+	const struct cws_creds *c = &p->cred;
+	const char *s[] = { p->comm, p->tty_name, p->cwd, c->user, c->group,
+			    c->euser, c->egroup, c->fsuser, c->fsgroup };
+	unsigned n = nonnull(s, CWS_ARRAY_SIZE(s)) + 18;
+	bool self_lean = lean && !anc;
+	uint32_t i;
+
+	if (p->container_id)
+		n++;
+	if (anc)
+		n += 2;
+	if (self_lean)
+		n--;
+	msgpack_pack_map(pk, n);
+	pk_u64(pk, "pid", p->pid);
+	pk_u64(pk, "tid", p->tid);
+	pk_u64(pk, "ppid", p->ppid);
+	pk_str(pk, "comm", p->comm);
+	pk_str(pk, "tty_name", p->tty_name);
+	pk_str(pk, "cwd", p->cwd);
+	if (p->container_id) {
+		pk_key(pk, "container");
+		msgpack_pack_map(pk, 1);
+		pk_str(pk, "id", p->container_id);
+	}
+	pk_u64(pk, "created_at", p->fork_time);
+	pk_u64(pk, "exec_time", p->exec_time);
+	pack_file(pk, "file", &p->file);
+	if (!self_lean)
+		pack_argv(pk, &p->argv, p->args_truncated);
+	else
+		pk_bool(pk, "args_truncated", true);
+	pk_bool(pk, "is_thread", p->is_thread);
+	pk_u64(pk, "uid", c->uid);
+	pk_u64(pk, "gid", c->gid);
+	pk_u64(pk, "euid", c->euid);
+	pk_u64(pk, "egid", c->egid);
+	pk_u64(pk, "fsuid", c->fsuid);
+	pk_u64(pk, "fsgid", c->fsgid);
+	pk_u64(pk, "auid", c->auid);
+	pk_str(pk, "user", c->user);
+	pk_str(pk, "group", c->group);
+	pk_str(pk, "euser", c->euser);
+	pk_str(pk, "egroup", c->egroup);
+	pk_str(pk, "fsuser", c->fsuser);
+	pk_str(pk, "fsgroup", c->fsgroup);
+	pk_u64(pk, "cap_effective", c->cap_effective);
+	pk_u64(pk, "cap_permitted", c->cap_permitted);
+	if (anc) {
+		if (nanc > CWS_EVENT_MAX_ANCESTORS) {
+			nanc = CWS_EVENT_MAX_ANCESTORS;
+			anc_truncated = true;
+		}
+		pk_key(pk, "ancestors");
+		msgpack_pack_array(pk, nanc);
+		for (i = 0; i < nanc; i++)
+			pack_process(pk, &anc[i], NULL, 0, false, lean);
+		pk_bool(pk, "ancestors_truncated", anc_truncated);
+	}
+}
+
+static void pack_event_body(msgpack_packer *pk, const struct cws_event *ev,
+			    bool lean)
+{
+	static const struct cws_process none;
+	unsigned n = 3 + (ev->container.id != NULL);
+	bool obj = ev->evt.type == CWS_EVT_EXEC ||
+		   ev->evt.type == CWS_EVT_EXIT ||
+		   ev->evt.type == CWS_EVT_OPEN;
+
+	msgpack_pack_map(pk, n + obj);
+	pk_str(pk, "type", "event");
+	pk_key(pk, "evt");
+	msgpack_pack_map(pk, 4);
+	pk_str(pk, "name", ev->evt.name ? ev->evt.name :
+					  cws_event_type_name(ev->evt.type));
+	pk_u64(pk, "timestamp", ev->timestamp);
+	pk_u64(pk, "cpu", ev->evt.cpu);
+	pk_i64(pk, "retval", ev->evt.retval);
+	pk_key(pk, "process");
+	pack_process(pk, &ev->process, ev->ancestors ? ev->ancestors : &none,
+		     ev->ancestors ? ev->nancestors : 0,
+		     ev->ancestors_truncated, lean);
+	if (ev->container.id) {
+		pk_key(pk, "container");
+		msgpack_pack_map(pk, 1);
+		pk_str(pk, "id", ev->container.id);
+	}
+	switch (ev->evt.type) {
+	case CWS_EVT_EXEC:
+		pk_key(pk, "exec");
+		msgpack_pack_map(pk, 3);
+		pack_file(pk, "file", &ev->exec.file);
+		pack_argv(pk, &ev->exec.argv, ev->exec.args_truncated);
+		break;
+	case CWS_EVT_EXIT:
+		pk_key(pk, "exit");
+		msgpack_pack_map(pk, 1 + (ev->exit.cause != NULL));
+		pk_i64(pk, "code", ev->exit.code);
+		pk_str(pk, "cause", ev->exit.cause);
+		break;
+	case CWS_EVT_OPEN:
+		pk_key(pk, "open");
+		msgpack_pack_map(pk, 3);
+		pack_file(pk, "file", &ev->open.file);
+		pk_u64(pk, "flags", ev->open.flags);
+		pk_u64(pk, "mode", ev->open.mode);
+		break;
+	default:
+		break;
+	}
+}
+
+static int pack_control(msgpack_packer *pk, const struct cws_event *ev)
+{
+	const char *name = cws_record_type_name(ev->type);
+	uint32_t i, nc;
+
+	switch (ev->type) {
+	case CWS_REC_HELLO:
+		msgpack_pack_map(pk, 8);
+		pk_str(pk, "type", name);
+		pk_u64(pk, "timestamp", ev->timestamp);
+		pk_str(pk, "producer", ev->hello.producer ? ev->hello.producer :
+							  "unknown");
+		pk_str(pk, "version", ev->hello.version ? ev->hello.version :
+							"");
+		pk_u64(pk, "schema", ev->hello.schema);
+		pk_str(pk, "host", ev->hello.host ? ev->hello.host : "");
+		pk_str(pk, "boot_id", ev->hello.boot_id ? ev->hello.boot_id :
+							"");
+		pk_u64(pk, "pid", ev->hello.pid);
+		return 0;
+	case CWS_REC_LOST:
+		nc = ev->lost.ncauses;
+		if (nc > CWS_EVENT_MAX_LOST_CAUSES)
+			nc = CWS_EVENT_MAX_LOST_CAUSES;
+		msgpack_pack_map(pk, 4);
+		pk_str(pk, "type", name);
+		pk_u64(pk, "timestamp", ev->timestamp);
+		pk_u64(pk, "total", ev->lost.total);
+		pk_key(pk, "causes");
+		msgpack_pack_map(pk, nc);
+		for (i = 0; i < nc; i++)
+			pk_u64(pk, ev->lost.causes[i].cause ?
+					   ev->lost.causes[i].cause :
+					   "unknown",
+			       ev->lost.causes[i].count);
+		return 0;
+	case CWS_REC_HEARTBEAT:
+		msgpack_pack_map(pk, 5);
+		pk_str(pk, "type", name);
+		pk_u64(pk, "timestamp", ev->timestamp);
+		pk_str(pk, "producer", ev->heartbeat.producer ?
+					       ev->heartbeat.producer :
+					       "unknown");
+		pk_u64(pk, "events", ev->heartbeat.events);
+		pk_u64(pk, "lost", ev->heartbeat.lost);
+		return 0;
+	case CWS_REC_RULESET_LOADED:
+	case CWS_REC_SELFTEST:
+		msgpack_pack_map(pk, 2);
+		pk_str(pk, "type", name);
+		pk_u64(pk, "timestamp", ev->timestamp);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int cws_event_pack(msgpack_packer *pk, const struct cws_event *ev)
+{
+	if (ev->type == CWS_REC_EVENT) {
+		pack_event_body(pk, ev, false);
+		return 0;
+	}
+	return pack_control(pk, ev);
+}
+
+/*
+ * Scanning: one msgpack value, bounded, without allocation.
+ */
+
+static uint64_t be(const unsigned char *p, unsigned n)
+{
+	uint64_t v = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+long cws_event_scan(const char *data, size_t len, size_t *bad)
+{
+	const unsigned char *p = (const unsigned char *)data;
+	uint64_t pending[CWS_EVENT_MAX_DEPTH + 1];
+	unsigned depth = 0;
+	size_t pos = 0;
+
+	*bad = 0;
+	pending[0] = 1;
+	for (;;) {
+		uint64_t count = 0, skip = 0;
+		unsigned hdr = 1, lenbytes = 0;
+		unsigned char b;
+
+		while (depth > 0 && pending[depth] == 0)
+			depth--;
+		if (depth == 0 && pending[0] == 0)
+			return (long)pos;
+		if (pos >= len)
+			return 0;
+		pending[depth]--;
+		b = p[pos];
+		if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 ||
+		    b == 0xc3) {
+			/* fixint, nil, bool */
+		} else if (b >= 0x80 && b <= 0x8f) {
+			count = 2u * (b & 0x0f);
+		} else if (b >= 0x90 && b <= 0x9f) {
+			count = b & 0x0f;
+		} else if (b >= 0xa0 && b <= 0xbf) {
+			skip = b & 0x1f;
+		} else {
+			switch (b) {
+			case 0xc4: case 0xd9: lenbytes = 1; break;
+			case 0xc5: case 0xda: lenbytes = 2; break;
+			case 0xc6: case 0xdb: lenbytes = 4; break;
+			case 0xc7: lenbytes = 1; skip = 1; break;
+			case 0xc8: lenbytes = 2; skip = 1; break;
+			case 0xc9: lenbytes = 4; skip = 1; break;
+			case 0xca: skip = 4; break;
+			case 0xcb: skip = 8; break;
+			case 0xcc: case 0xd0: skip = 1; break;
+			case 0xcd: case 0xd1: skip = 2; break;
+			case 0xce: case 0xd2: skip = 4; break;
+			case 0xcf: case 0xd3: skip = 8; break;
+			case 0xd4: skip = 2; break;
+			case 0xd5: skip = 3; break;
+			case 0xd6: skip = 5; break;
+			case 0xd7: skip = 9; break;
+			case 0xd8: skip = 17; break;
+			case 0xdc: case 0xde: hdr = 3; break;
+			case 0xdd: case 0xdf: hdr = 5; break;
+			default: /* 0xc1 is never used */
+				*bad = pos;
+				return -EINVAL;
+			}
+			if (hdr > 1) {
+				if (pos + hdr > len)
+					return 0;
+				count = be(p + pos + 1, hdr - 1);
+				if (b == 0xde || b == 0xdf)
+					count *= 2;
+			}
+			if (lenbytes) {
+				uint64_t n;
+
+				hdr = 1 + lenbytes;
+				if (pos + hdr > len)
+					return 0;
+				n = be(p + pos + 1, lenbytes);
+				if (n > CWS_EVENT_MAX_STR) {
+					*bad = pos;
+					return -E2BIG;
+				}
+				skip += n;
+			}
+		}
+		pos += hdr + skip;
+		if (pos > CWS_EVENT_MAX_RECORD) {
+			*bad = pos - hdr - skip;
+			return -E2BIG;
+		}
+		if (pos > len)
+			return 0;
+		if (count) {
+			/* Each element takes at least one byte. */
+			if (count > CWS_EVENT_MAX_RECORD ||
+			    depth == CWS_EVENT_MAX_DEPTH) {
+				*bad = pos - hdr;
+				return -E2BIG;
+			}
+			pending[++depth] = count;
+		}
+	}
+}
+
+/*
+ * Decoding.
+ */
+
+struct dctx {
+	char *arena;
+	size_t cap, used;
+	struct cws_event_err *err;
+	int rc;
+};
+
+CWS_PRINTF(2, 3)
+static void derr(struct dctx *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->rc)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d->err->msg, sizeof(d->err->msg), fmt, ap);
+	va_end(ap);
+	d->rc = -EINVAL;
+}
+
+static void *dalloc(struct dctx *d, size_t n, size_t align)
+{
+	size_t at = (d->used + align - 1) & ~(align - 1);
+
+	if (at + n > d->cap || at + n < at) {
+		if (!d->rc) {
+			snprintf(d->err->msg, sizeof(d->err->msg),
+				 "record too large to decode");
+			d->rc = -E2BIG;
+		}
+		return NULL;
+	}
+	d->used = at + n;
+	return d->arena + at;
+}
+
+static bool key_is(const msgpack_object *k, const char *s)
+{
+	size_t n = strlen(s);
+
+	return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+	       !memcmp(k->via.str.ptr, s, n);
+}
+
+static const char *dstr(struct dctx *d, const msgpack_object *o,
+			const char *path)
+{
+	char *s;
+
+	if (o->type == MSGPACK_OBJECT_NIL)
+		return NULL;
+	if (o->type != MSGPACK_OBJECT_STR) {
+		derr(d, "%s: expected a string", path);
+		return NULL;
+	}
+	s = dalloc(d, o->via.str.size + 1, 1);
+	if (!s)
+		return NULL;
+	memcpy(s, o->via.str.ptr, o->via.str.size);
+	s[o->via.str.size] = '\0';
+	return s;
+}
+
+static uint64_t du64(struct dctx *d, const msgpack_object *o,
+		     const char *path, uint64_t max)
+{
+	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+	    o->via.u64 > max) {
+		derr(d, "%s: expected an unsigned integer up to %llu", path,
+		     (unsigned long long)max);
+		return 0;
+	}
+	return o->via.u64;
+}
+
+static int64_t di64(struct dctx *d, const msgpack_object *o,
+		    const char *path, int64_t min, int64_t max)
+{
+	int64_t v;
+
+	if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+		v = o->via.i64;
+	else if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+		 o->via.u64 <= INT64_MAX)
+		v = (int64_t)o->via.u64;
+	else
+		goto bad;
+	if (v < min || v > max)
+		goto bad;
+	return v;
+bad:
+	derr(d, "%s: expected an integer in [%lld, %lld]", path,
+	     (long long)min, (long long)max);
+	return 0;
+}
+
+static bool dbool(struct dctx *d, const msgpack_object *o, const char *path)
+{
+	if (o->type != MSGPACK_OBJECT_BOOLEAN) {
+		derr(d, "%s: expected a boolean", path);
+		return false;
+	}
+	return o->via.boolean;
+}
+
+static bool dmap(struct dctx *d, const msgpack_object *o, const char *path)
+{
+	if (o->type != MSGPACK_OBJECT_MAP) {
+		derr(d, "%s: expected a map", path);
+		return false;
+	}
+	return true;
+}
+
+/* Joins prefix and key into buf for error messages. */
+static const char *kpath(char *buf, size_t n, const char *prefix,
+			 const char *key)
+{
+	snprintf(buf, n, "%s.%s", prefix, key);
+	return buf;
+}
+
+#define U32 UINT32_MAX
+#define FIELD(name) (key_is(k, name) && kpath(pb, sizeof(pb), prefix, name))
+
+static void decode_file(struct dctx *d, const msgpack_object *o,
+			struct cws_file *f, const char *prefix)
+{
+	char pb[128];
+	uint32_t i;
+
+	if (!dmap(d, o, prefix))
+		return;
+	for (i = 0; i < o->via.map.size && !d->rc; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key;
+		const msgpack_object *v = &o->via.map.ptr[i].val;
+
+		if (FIELD("path"))
+			f->path = dstr(d, v, pb);
+		else if (FIELD("name"))
+			f->name = dstr(d, v, pb);
+		else if (FIELD("path_resolution_error"))
+			f->path_resolution_error = dstr(d, v, pb);
+		else if (FIELD("filesystem"))
+			f->filesystem = dstr(d, v, pb);
+		else if (FIELD("user"))
+			f->user = dstr(d, v, pb);
+		else if (FIELD("group"))
+			f->group = dstr(d, v, pb);
+		else if (FIELD("inode"))
+			f->inode = du64(d, v, pb, UINT64_MAX);
+		else if (FIELD("mount_id"))
+			f->mount_id = du64(d, v, pb, U32);
+		else if (FIELD("mode"))
+			f->mode = du64(d, v, pb, U32);
+		else if (FIELD("uid"))
+			f->uid = du64(d, v, pb, U32);
+		else if (FIELD("gid"))
+			f->gid = du64(d, v, pb, U32);
+		else if (FIELD("change_time"))
+			f->change_time = du64(d, v, pb, UINT64_MAX);
+		else if (FIELD("modification_time"))
+			f->modification_time = du64(d, v, pb, UINT64_MAX);
+	}
+}
+
+static void decode_argv(struct dctx *d, const msgpack_object *o,
+			struct cws_strv *argv, bool *truncated,
+			const char *path)
+{
+	uint32_t i, n;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY) {
+		derr(d, "%s: expected an array of strings", path);
+		return;
+	}
+	n = o->via.array.size;
+	if (n > CWS_EVENT_MAX_ARGS) {
+		n = CWS_EVENT_MAX_ARGS;
+		*truncated = true;
+	}
+	argv->v = dalloc(d, (n ? n : 1) * sizeof(char *), sizeof(char *));
+	if (!argv->v)
+		return;
+	for (i = 0; i < n && !d->rc; i++) {
+		argv->v[i] = dstr(d, &o->via.array.ptr[i], path);
+		if (!argv->v[i] && !d->rc)
+			argv->v[i] = "";
+	}
+	argv->n = n;
+}
+
+static void decode_process(struct dctx *d, const msgpack_object *o,
+			   struct cws_process *p, struct cws_event *ev,
+			   const char *prefix);
+
+static void decode_ancestors(struct dctx *d, const msgpack_object *o,
+			     struct cws_event *ev, const char *path)
+{
+	uint32_t i, n;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY) {
+		derr(d, "%s: expected an array of processes", path);
+		return;
+	}
+	n = o->via.array.size;
+	if (n > CWS_EVENT_MAX_ANCESTORS) {
+		n = CWS_EVENT_MAX_ANCESTORS;
+		ev->ancestors_truncated = true;
+	}
+	ev->ancestors = dalloc(d, (n ? n : 1) * sizeof(*ev->ancestors),
+			       _Alignof(struct cws_process));
+	if (!ev->ancestors)
+		return;
+	memset(ev->ancestors, 0, (n ? n : 1) * sizeof(*ev->ancestors));
+	for (i = 0; i < n && !d->rc; i++)
+		decode_process(d, &o->via.array.ptr[i], &ev->ancestors[i],
+			       NULL, path);
+	ev->nancestors = n;
+}
+
+/* ev is NULL for ancestors: they carry no ancestors of their own. */
+static void decode_process(struct dctx *d, const msgpack_object *o,
+			   struct cws_process *p, struct cws_event *ev,
+			   const char *prefix)
+{
+	struct cws_creds *c = &p->cred;
+	bool has_pid = false;
+	char pb[128];
+	uint32_t i;
+
+	if (!dmap(d, o, prefix))
+		return;
+	for (i = 0; i < o->via.map.size && !d->rc; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key;
+		const msgpack_object *v = &o->via.map.ptr[i].val;
+
+		if (FIELD("pid")) {
+			p->pid = du64(d, v, pb, U32);
+			has_pid = true;
+		} else if (FIELD("tid"))
+			p->tid = du64(d, v, pb, U32);
+		else if (FIELD("ppid"))
+			p->ppid = du64(d, v, pb, U32);
+		else if (FIELD("comm"))
+			p->comm = dstr(d, v, pb);
+		else if (FIELD("tty_name"))
+			p->tty_name = dstr(d, v, pb);
+		else if (FIELD("cwd"))
+			p->cwd = dstr(d, v, pb);
+		else if (FIELD("container")) {
+			uint32_t j;
+
+			if (!dmap(d, v, pb))
+				break;
+			for (j = 0; j < v->via.map.size; j++)
+				if (key_is(&v->via.map.ptr[j].key, "id"))
+					p->container_id = dstr(
+						d, &v->via.map.ptr[j].val, pb);
+		} else if (FIELD("created_at"))
+			p->fork_time = du64(d, v, pb, UINT64_MAX);
+		else if (FIELD("exec_time"))
+			p->exec_time = du64(d, v, pb, UINT64_MAX);
+		else if (FIELD("file"))
+			decode_file(d, v, &p->file, pb);
+		else if (FIELD("argv"))
+			decode_argv(d, v, &p->argv, &p->args_truncated, pb);
+		else if (FIELD("args_truncated"))
+			p->args_truncated |= dbool(d, v, pb);
+		else if (FIELD("is_thread"))
+			p->is_thread = dbool(d, v, pb);
+		else if (FIELD("uid"))
+			c->uid = du64(d, v, pb, U32);
+		else if (FIELD("gid"))
+			c->gid = du64(d, v, pb, U32);
+		else if (FIELD("euid"))
+			c->euid = du64(d, v, pb, U32);
+		else if (FIELD("egid"))
+			c->egid = du64(d, v, pb, U32);
+		else if (FIELD("fsuid"))
+			c->fsuid = du64(d, v, pb, U32);
+		else if (FIELD("fsgid"))
+			c->fsgid = du64(d, v, pb, U32);
+		else if (FIELD("auid"))
+			c->auid = du64(d, v, pb, U32);
+		else if (FIELD("user"))
+			c->user = dstr(d, v, pb);
+		else if (FIELD("group"))
+			c->group = dstr(d, v, pb);
+		else if (FIELD("euser"))
+			c->euser = dstr(d, v, pb);
+		else if (FIELD("egroup"))
+			c->egroup = dstr(d, v, pb);
+		else if (FIELD("fsuser"))
+			c->fsuser = dstr(d, v, pb);
+		else if (FIELD("fsgroup"))
+			c->fsgroup = dstr(d, v, pb);
+		else if (FIELD("cap_effective"))
+			c->cap_effective = du64(d, v, pb, UINT64_MAX);
+		else if (FIELD("cap_permitted"))
+			c->cap_permitted = du64(d, v, pb, UINT64_MAX);
+		else if (ev && FIELD("ancestors"))
+			decode_ancestors(d, v, ev, pb);
+		else if (ev && FIELD("ancestors_truncated"))
+			ev->ancestors_truncated |= dbool(d, v, pb);
+	}
+	if (!has_pid)
+		derr(d, "missing required key '%s.pid'", prefix);
+}
+
+static void decode_evt(struct dctx *d, const msgpack_object *o,
+		       struct cws_event *ev)
+{
+	bool has_ts = false;
+	const char *prefix = "evt";
+	char pb[128];
+	uint32_t i;
+
+	if (!dmap(d, o, prefix))
+		return;
+	for (i = 0; i < o->via.map.size && !d->rc; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key;
+		const msgpack_object *v = &o->via.map.ptr[i].val;
+
+		if (FIELD("name")) {
+			ev->evt.name = dstr(d, v, pb);
+		} else if (FIELD("timestamp")) {
+			ev->timestamp = du64(d, v, pb, UINT64_MAX);
+			has_ts = true;
+		} else if (FIELD("cpu"))
+			ev->evt.cpu = du64(d, v, pb, U32);
+		else if (FIELD("retval"))
+			ev->evt.retval = di64(d, v, pb, INT64_MIN, INT64_MAX);
+	}
+	if (d->rc)
+		return;
+	if (!ev->evt.name)
+		derr(d, "missing required key 'evt.name'");
+	else if (!has_ts)
+		derr(d, "missing required key 'evt.timestamp'");
+	else
+		ev->evt.type = cws_event_type_from_name(ev->evt.name);
+}
+
+/* The object named after the event type. */
+static void decode_object(struct dctx *d, const msgpack_object *o,
+			  struct cws_event *ev, const char *prefix)
+{
+	char pb[128];
+	uint32_t i;
+
+	if (!dmap(d, o, prefix))
+		return;
+	for (i = 0; i < o->via.map.size && !d->rc; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key;
+		const msgpack_object *v = &o->via.map.ptr[i].val;
+
+		switch (ev->evt.type) {
+		case CWS_EVT_EXEC:
+			if (FIELD("file"))
+				decode_file(d, v, &ev->exec.file, pb);
+			else if (FIELD("argv"))
+				decode_argv(d, v, &ev->exec.argv,
+					    &ev->exec.args_truncated, pb);
+			else if (FIELD("args_truncated"))
+				ev->exec.args_truncated |= dbool(d, v, pb);
+			break;
+		case CWS_EVT_EXIT:
+			if (FIELD("code"))
+				ev->exit.code =
+					di64(d, v, pb, INT32_MIN, INT32_MAX);
+			else if (FIELD("cause"))
+				ev->exit.cause = dstr(d, v, pb);
+			break;
+		case CWS_EVT_OPEN:
+			if (FIELD("file"))
+				decode_file(d, v, &ev->open.file, pb);
+			else if (FIELD("flags"))
+				ev->open.flags = du64(d, v, pb, U32);
+			else if (FIELD("mode"))
+				ev->open.mode = du64(d, v, pb, U32);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void decode_event(struct dctx *d, const msgpack_object *o,
+			 struct cws_event *ev)
+{
+	const msgpack_object *evt = NULL, *proc = NULL, *obj = NULL;
+	const char *tname;
+	uint32_t i, j;
+
+	for (i = 0; i < o->via.map.size; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key;
+
+		if (key_is(k, "evt"))
+			evt = &o->via.map.ptr[i].val;
+		else if (key_is(k, "process"))
+			proc = &o->via.map.ptr[i].val;
+	}
+	if (!evt) {
+		derr(d, "missing required key 'evt'");
+		return;
+	}
+	decode_evt(d, evt, ev);
+	if (d->rc)
+		return;
+	if (!proc) {
+		derr(d, "missing required key 'process'");
+		return;
+	}
+	decode_process(d, proc, &ev->process, ev, "process");
+	tname = cws_event_type_name(ev->evt.type);
+	for (i = 0; i < o->via.map.size && !d->rc; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key;
+		const msgpack_object *v = &o->via.map.ptr[i].val;
+
+		if (key_is(k, "container") && dmap(d, v, "container")) {
+			for (j = 0; j < v->via.map.size; j++)
+				if (key_is(&v->via.map.ptr[j].key, "id"))
+					ev->container.id =
+						dstr(d, &v->via.map.ptr[j].val,
+						     "container.id");
+		} else if (ev->evt.type != CWS_EVT_UNKNOWN &&
+			   key_is(k, tname)) {
+			obj = v;
+		}
+	}
+	if (obj && !d->rc)
+		decode_object(d, obj, ev, tname);
+}
+
+static void decode_control(struct dctx *d, const msgpack_object *o,
+			   struct cws_event *ev)
+{
+	bool has_schema = false;
+	const char *prefix = ev->type_name;
+	char pb[128];
+	uint32_t i, j;
+
+	for (i = 0; i < o->via.map.size && !d->rc; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key;
+		const msgpack_object *v = &o->via.map.ptr[i].val;
+
+		if (FIELD("timestamp")) {
+			ev->timestamp = du64(d, v, pb, UINT64_MAX);
+			continue;
+		}
+		switch (ev->type) {
+		case CWS_REC_HELLO:
+			if (FIELD("producer"))
+				ev->hello.producer = dstr(d, v, pb);
+			else if (FIELD("version"))
+				ev->hello.version = dstr(d, v, pb);
+			else if (FIELD("host"))
+				ev->hello.host = dstr(d, v, pb);
+			else if (FIELD("boot_id"))
+				ev->hello.boot_id = dstr(d, v, pb);
+			else if (FIELD("pid"))
+				ev->hello.pid = du64(d, v, pb, U32);
+			else if (FIELD("schema")) {
+				ev->hello.schema = du64(d, v, pb, U32);
+				has_schema = true;
+			}
+			break;
+		case CWS_REC_LOST:
+			if (FIELD("total"))
+				ev->lost.total = du64(d, v, pb, UINT64_MAX);
+			if (!key_is(k, "causes") || !dmap(d, v, pb))
+				break;
+			for (j = 0; j < v->via.map.size && !d->rc &&
+				    ev->lost.ncauses < CWS_EVENT_MAX_LOST_CAUSES;
+			     j++) {
+				struct cws_lost_cause *c =
+					&ev->lost.causes[ev->lost.ncauses++];
+
+				c->cause = dstr(d, &v->via.map.ptr[j].key, pb);
+				c->count = du64(d, &v->via.map.ptr[j].val, pb,
+						UINT64_MAX);
+			}
+			break;
+		case CWS_REC_HEARTBEAT:
+			if (FIELD("producer"))
+				ev->heartbeat.producer = dstr(d, v, pb);
+			else if (FIELD("events"))
+				ev->heartbeat.events =
+					du64(d, v, pb, UINT64_MAX);
+			else if (FIELD("lost"))
+				ev->heartbeat.lost = du64(d, v, pb, UINT64_MAX);
+			break;
+		default:
+			break;
+		}
+	}
+	if (!d->rc && ev->type == CWS_REC_HELLO) {
+		if (!ev->hello.producer)
+			derr(d, "missing required key 'hello.producer'");
+		else if (!has_schema)
+			derr(d, "missing required key 'hello.schema'");
+	}
+}
+
+int cws_event_decode(const msgpack_object *obj, struct cws_event *ev,
+		     char *arena, size_t cap, struct cws_event_err *err)
+{
+	struct dctx d = { .arena = arena, .cap = cap, .err = err };
+	const msgpack_object *type = NULL;
+	unsigned t;
+	uint32_t i;
+
+	cws_event_clear(ev);
+	err->msg[0] = '\0';
+	if (obj->type != MSGPACK_OBJECT_MAP) {
+		derr(&d, "record is not a map");
+		return d.rc;
+	}
+	for (i = 0; i < obj->via.map.size; i++)
+		if (key_is(&obj->via.map.ptr[i].key, "type"))
+			type = &obj->via.map.ptr[i].val;
+	if (!type) {
+		derr(&d, "missing required key 'type'");
+		return d.rc;
+	}
+	ev->type_name = dstr(&d, type, "type");
+	if (d.rc)
+		return d.rc;
+	if (!ev->type_name) {
+		derr(&d, "type: expected a string");
+		return d.rc;
+	}
+	ev->type = CWS_REC_UNKNOWN;
+	for (t = 1; t < CWS_ARRAY_SIZE(record_type_names); t++)
+		if (!strcmp(ev->type_name, record_type_names[t]))
+			ev->type = t;
+	if (ev->type == CWS_REC_EVENT)
+		decode_event(&d, obj, ev);
+	else
+		decode_control(&d, obj, ev);
+	return d.rc;
+}
+
+/*
+ * Reader.
+ */
+
+static int reader_alloc(struct cws_reader *r, size_t cap)
+{
+	r->cap = cap;
+	r->buf = malloc(cap);
+	r->arena_cap = ARENA_SIZE;
+	r->arena = malloc(r->arena_cap);
+	if (!r->buf || !r->arena) {
+		free(r->buf);
+		free(r->arena);
+		r->buf = r->arena = NULL;
+		return -ENOMEM;
+	}
+	msgpack_unpacked_init(&r->unp);
+	return 0;
+}
+
+int cws_reader_init(struct cws_reader *r, int fd)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	return reader_alloc(r, CWS_EVENT_MAX_RECORD + READ_CHUNK);
+}
+
+int cws_reader_init_mem(struct cws_reader *r, const void *data, size_t len)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	rc = reader_alloc(r, len ? len : 1);
+	if (rc)
+		return rc;
+	if (len)
+		memcpy(r->buf, data, len);
+	r->end = len;
+	r->eof = true;
+	return 0;
+}
+
+void cws_reader_release(struct cws_reader *r)
+{
+	if (!r)
+		return;
+	if (r->buf)
+		msgpack_unpacked_destroy(&r->unp);
+	free(r->buf);
+	free(r->arena);
+	r->buf = r->arena = NULL;
+}
+
+const msgpack_object *cws_reader_object(const struct cws_reader *r)
+{
+	return &r->unp.data;
+}
+
+/* Reads more bytes; returns 0 (maybe at eof) or a negative errno. */
+static int reader_fill(struct cws_reader *r)
+{
+	ssize_t n;
+
+	if (r->eof)
+		return 0;
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->base += r->start;
+		r->end -= r->start;
+		r->start = 0;
+	}
+	if (r->end == r->cap)
+		return 0;
+	n = read(r->fd, r->buf + r->end, r->cap - r->end);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		r->eof = true;
+	r->end += (size_t)n;
+	return 0;
+}
+
+CWS_PRINTF(3, 4)
+static void set_err(struct cws_event_err *err, uint64_t offset,
+		    const char *fmt, ...)
+{
+	va_list ap;
+
+	err->offset = offset;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* Starts or continues skipping corrupt bytes at the current position. */
+static void resync_step(struct cws_reader *r, const char *why)
+{
+	if (!r->resyncing) {
+		r->resyncing = true;
+		r->resync_from = r->base + r->start;
+		snprintf(r->resync_why, sizeof(r->resync_why), "%s", why);
+	}
+	r->start++;
+	r->skipped++;
+}
+
+/* Ends a resync: the error covers [resync_from, current offset). */
+static int resync_end(struct cws_reader *r, struct cws_event_err *err)
+{
+	uint64_t at = r->base + r->start;
+
+	r->resyncing = false;
+	r->errors++;
+	set_err(err, r->resync_from, "%s at offset %llu: skipped %llu bytes%s",
+		r->resync_why, (unsigned long long)r->resync_from,
+		(unsigned long long)(at - r->resync_from),
+		r->start < r->end ? " to the next record" :
+				    " to the end of the stream");
+	return -EBADMSG;
+}
+
+int cws_reader_next(struct cws_reader *r, struct cws_event *ev,
+		    struct cws_event_err *err)
+{
+	for (;;) {
+		size_t avail = r->end - r->start, bad, off = 0;
+		long n;
+		int rc;
+
+		if (avail == 0) {
+			if (!r->eof) {
+				rc = reader_fill(r);
+				if (rc)
+					return rc;
+				continue;
+			}
+			if (r->resyncing)
+				return resync_end(r, err);
+			return 0;
+		}
+		n = cws_event_scan(r->buf + r->start, avail, &bad);
+		if (n == 0) {
+			if (!r->eof && avail < r->cap) {
+				rc = reader_fill(r);
+				if (rc)
+					return rc;
+				continue;
+			}
+			resync_step(r, "truncated record");
+			continue;
+		}
+		if (n < 0) {
+			resync_step(r, n == -E2BIG ? "oversized record" :
+						     "corrupt record");
+			continue;
+		}
+		if (msgpack_unpack_next(&r->unp, r->buf + r->start, (size_t)n,
+					&off) != MSGPACK_UNPACK_SUCCESS ||
+		    off != (size_t)n) {
+			resync_step(r, "corrupt record");
+			continue;
+		}
+		if (r->resyncing) {
+			/*
+			 * Only a map that decodes as a record ends a resync;
+			 * the record itself is read again by the next call.
+			 */
+			rc = cws_event_decode(&r->unp.data, ev, r->arena,
+					      r->arena_cap, err);
+			if (rc || ev->type == CWS_REC_UNKNOWN) {
+				resync_step(r, "");
+				continue;
+			}
+			return resync_end(r, err);
+		}
+		if (r->unp.data.type != MSGPACK_OBJECT_MAP) {
+			resync_step(r, "stray bytes");
+			continue;
+		}
+		rc = cws_event_decode(&r->unp.data, ev, r->arena, r->arena_cap,
+				      err);
+		ev->offset = r->base + r->start;
+		ev->raw = r->buf + r->start;
+		ev->raw_len = (size_t)n;
+		r->start += (size_t)n;
+		if (rc) {
+			r->errors++;
+			err->offset = ev->offset;
+			return -EBADMSG;
+		}
+		r->records++;
+		return 1;
+	}
+}
+
+/*
+ * Writer.
+ */
+
+void cws_writer_init(struct cws_writer *w, int fd)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = fd;
+	w->flush_at = FLUSH_AT;
+	msgpack_sbuffer_init(&w->sbuf);
+	msgpack_packer_init(&w->pk, &w->sbuf, msgpack_sbuffer_write);
+}
+
+void cws_writer_release(struct cws_writer *w)
+{
+	if (!w)
+		return;
+	msgpack_sbuffer_destroy(&w->sbuf);
+}
+
+int cws_writer_flush(struct cws_writer *w)
+{
+	size_t done = 0;
+
+	while (done < w->sbuf.size) {
+		ssize_t n = write(w->fd, w->sbuf.data + done,
+				  w->sbuf.size - done);
+
+		if (n < 0) {
+			struct pollfd pfd = { .fd = w->fd, .events = POLLOUT };
+
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				poll(&pfd, 1, -1);
+				continue;
+			}
+			/* Keep what was not written for a later retry. */
+			memmove(w->sbuf.data, w->sbuf.data + done,
+				w->sbuf.size - done);
+			w->sbuf.size -= done;
+			return -errno;
+		}
+		done += (size_t)n;
+		w->bytes += (uint64_t)n;
+	}
+	w->sbuf.size = 0;
+	return 0;
+}
+
+int cws_writer_put(struct cws_writer *w, const struct cws_event *ev)
+{
+	size_t mark = w->sbuf.size;
+	int rc;
+
+	if (ev->type == CWS_REC_UNKNOWN && ev->raw)
+		return cws_writer_put_raw(w, ev->raw, ev->raw_len);
+	rc = cws_event_pack(&w->pk, ev);
+	if (rc)
+		return rc;
+	if (w->sbuf.size - mark > CWS_EVENT_MAX_RECORD &&
+	    ev->type == CWS_REC_EVENT) {
+		/* Too big to be read back: retry without ancestors' argv. */
+		w->sbuf.size = mark;
+		pack_event_body(&w->pk, ev, true);
+		if (w->sbuf.size - mark > CWS_EVENT_MAX_RECORD) {
+			w->sbuf.size = mark;
+			return -E2BIG;
+		}
+	}
+	w->records++;
+	if (w->sbuf.size >= w->flush_at)
+		return cws_writer_flush(w);
+	return 0;
+}
+
+int cws_writer_put_raw(struct cws_writer *w, const void *data, size_t len)
+{
+	if (msgpack_sbuffer_write(&w->sbuf, data, len))
+		return -ENOMEM;
+	w->records++;
+	if (w->sbuf.size >= w->flush_at)
+		return cws_writer_flush(w);
+	return 0;
+}

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The cws stream: the one place where its layout is written down in code
+ * (man/cws-event.5 is the prose). A stream is msgpack maps back to back, no
+ * other framing. Every map has a string "type"; "hello" comes first, then
+ * "event" records and control records ("lost", "heartbeat",
+ * "ruleset_loaded", "selftest"). Keys follow SECL field names: an event has
+ * "evt", "process", "container" and one object named after its event type.
+ *
+ * In memory a record is a struct cws_event whose strings point into an
+ * arena owned by the reader (decoding) or by the caller (encoding): no
+ * allocation per record. A reader validates the bytes of each record before
+ * msgpack-c unpacks them (container counts bounded by the bytes left, string
+ * lengths capped), so hostile input can neither crash it nor make it
+ * allocate more than CWS_EVENT_MAX_RECORD.
+ */
+#ifndef CWS_EVENT_H
+#define CWS_EVENT_H
+
+#include "compat.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+#define CWS_EVENT_SCHEMA 1 /* hello.schema; bumped on incompatible change */
+#define CWS_EVENT_MAX_RECORD (1u << 20) /* bytes of one encoded record */
+#define CWS_EVENT_MAX_STR 4096 /* bytes of one string, PATH_MAX */
+#define CWS_EVENT_MAX_ARGS 256 /* argv entries kept per process */
+#define CWS_EVENT_MAX_ANCESTORS 64 /* ancestors kept per event */
+#define CWS_EVENT_MAX_LOST_CAUSES 16
+#define CWS_EVENT_MAX_DEPTH 16 /* nesting of maps and arrays */
+
+enum cws_record_type {
+	CWS_REC_UNKNOWN = 0, /* a type this version does not know: passed on */
+	CWS_REC_HELLO,
+	CWS_REC_EVENT,
+	CWS_REC_LOST,
+	CWS_REC_HEARTBEAT,
+	CWS_REC_RULESET_LOADED,
+	CWS_REC_SELFTEST,
+};
+
+/* Kernel event types, named as SECL names them (evt.name). */
+enum cws_event_type {
+	CWS_EVT_UNKNOWN = 0,
+	CWS_EVT_EXEC,
+	CWS_EVT_EXIT,
+	CWS_EVT_FORK,
+	CWS_EVT_OPEN,
+	CWS_EVT_UNLINK,
+	CWS_EVT_RENAME,
+	CWS_EVT_CHMOD,
+	CWS_EVT_CHOWN,
+	CWS_EVT_MKDIR,
+	CWS_EVT_RMDIR,
+	CWS_EVT_LINK,
+	CWS_EVT_UTIMES,
+	CWS_EVT_SETXATTR,
+	CWS_EVT_REMOVEXATTR,
+	CWS_EVT_SETUID,
+	CWS_EVT_SETGID,
+	CWS_EVT_CAPSET,
+	CWS_EVT_PTRACE,
+	CWS_EVT_MMAP,
+	CWS_EVT_MPROTECT,
+	CWS_EVT_BPF,
+	CWS_EVT_LOAD_MODULE,
+	CWS_EVT_UNLOAD_MODULE,
+	CWS_EVT_MOUNT,
+	CWS_EVT_UMOUNT,
+	CWS_EVT_SIGNAL,
+	CWS_EVT_SPLICE,
+	CWS_EVT_CHDIR,
+	CWS_EVT_DNS,
+	CWS_EVT_CONNECT,
+	CWS_EVT_BIND,
+	CWS_EVT_ACCEPT,
+	CWS_EVT__COUNT
+};
+
+/* A list of strings (argv). */
+struct cws_strv {
+	const char **v;
+	uint32_t n;
+};
+
+/* A file as SECL sees it: the X.file.* fields. */
+struct cws_file {
+	const char *path; /* absolute and normalised, or NULL */
+	const char *name; /* last component */
+	const char *path_resolution_error; /* why path is missing, or NULL */
+	const char *filesystem; /* "ext4", "overlay", ... */
+	const char *user; /* owner names, when resolved */
+	const char *group;
+	uint64_t inode;
+	uint32_t mount_id;
+	uint32_t mode; /* S_IF* type and permission bits */
+	uint32_t uid;
+	uint32_t gid;
+	uint64_t change_time; /* ns since the epoch */
+	uint64_t modification_time; /* ns since the epoch */
+};
+
+/* Credentials: the process.* uid/gid family and their names. */
+struct cws_creds {
+	uint32_t uid, gid, euid, egid, fsuid, fsgid;
+	uint32_t auid; /* login uid, (uint32_t)-1 when unset */
+	const char *user, *group, *euser, *egroup, *fsuser, *fsgroup;
+	uint64_t cap_effective; /* CAP_* bit masks */
+	uint64_t cap_permitted;
+};
+
+/* One process: the event's own, each ancestor, and exec/exit targets. */
+struct cws_process {
+	uint32_t pid; /* thread group id */
+	uint32_t tid;
+	uint32_t ppid;
+	const char *comm; /* the kernel's 16-byte comm */
+	const char *tty_name;
+	const char *container_id;
+	const char *cwd;
+	uint64_t fork_time; /* created_at: ns since the epoch */
+	uint64_t exec_time; /* ns since the epoch, 0 if never exec'd */
+	struct cws_file file; /* the executable */
+	struct cws_strv argv; /* argv[0] included */
+	bool args_truncated;
+	bool is_thread;
+	struct cws_creds cred;
+};
+
+/* A count of events lost before user space, for one cause. */
+struct cws_lost_cause {
+	const char *cause; /* "ringbuf_full", "cache_evicted", ... */
+	uint64_t count;
+};
+
+/*
+ * One record of the stream. Fields not carried by the record's type are
+ * zero. Strings and arrays are owned by whoever filled the struct (the
+ * reader's arena after cws_reader_next, valid until its next call).
+ */
+struct cws_event {
+	enum cws_record_type type;
+	const char *type_name; /* the "type" string as read */
+	uint64_t offset; /* byte offset of the record in its stream */
+	const char *raw; /* the record's encoded bytes, when read */
+	size_t raw_len;
+	uint64_t timestamp; /* ns since the epoch; evt.timestamp for events */
+
+	/* type "hello" */
+	struct {
+		const char *producer; /* "cws-probe" */
+		const char *version; /* producer version */
+		const char *host;
+		const char *boot_id;
+		uint32_t schema; /* CWS_EVENT_SCHEMA of the producer */
+		uint32_t pid;
+	} hello;
+
+	/* type "lost" */
+	struct {
+		uint64_t total;
+		uint32_t ncauses;
+		struct cws_lost_cause causes[CWS_EVENT_MAX_LOST_CAUSES];
+	} lost;
+
+	/* type "heartbeat" */
+	struct {
+		const char *producer;
+		uint64_t events; /* events written by the producer so far */
+		uint64_t lost; /* events lost so far, all causes */
+	} heartbeat;
+
+	/* type "event" */
+	struct {
+		const char *name; /* evt.name: "exec", "open", ... */
+		enum cws_event_type type;
+		uint32_t cpu;
+		int64_t retval; /* negative errno on failure */
+	} evt;
+	struct cws_process process;
+	struct cws_process *ancestors; /* nearest first: parent, ..., init */
+	uint32_t nancestors;
+	bool ancestors_truncated;
+	struct {
+		const char *id;
+	} container;
+
+	/* The object named after the event type. */
+	struct {
+		struct cws_file file;
+		struct cws_strv argv;
+		bool args_truncated;
+	} exec;
+	struct {
+		int32_t code; /* exit status, or the signal number */
+		const char *cause; /* "EXITED", "SIGNALED", "COREDUMPED" */
+	} exit;
+	struct {
+		struct cws_file file;
+		uint32_t flags; /* O_* */
+		uint32_t mode; /* creation mode */
+	} open;
+};
+
+/* Error detail from the codec: where in the stream and what was expected. */
+struct cws_event_err {
+	uint64_t offset; /* byte offset in the stream */
+	char msg[256];
+};
+
+/* Returns the SECL name of an event type ("exec"), or "unknown". */
+const char *cws_event_type_name(enum cws_event_type type);
+
+/* Maps a SECL event type name to its enum; CWS_EVT_UNKNOWN if unknown. */
+enum cws_event_type cws_event_type_from_name(const char *name);
+
+/* Returns the stream name of a record type ("hello"), NULL for unknown. */
+const char *cws_record_type_name(enum cws_record_type type);
+
+/* Zeroes an event; the caller then fills what the record carries. */
+void cws_event_clear(struct cws_event *ev);
+
+/*
+ * Appends the msgpack encoding of ev to pk. Strings longer than
+ * CWS_EVENT_MAX_STR and argv beyond CWS_EVENT_MAX_ARGS are cut (and
+ * args_truncated set in the output) so that every record written can be
+ * read back. NULL strings are left out. Returns 0, or -EINVAL for a record
+ * type that cannot be encoded (CWS_REC_UNKNOWN without raw bytes).
+ */
+int cws_event_pack(msgpack_packer *pk, const struct cws_event *ev);
+
+/*
+ * Decodes one unpacked record into ev, copying strings into the arena
+ * [arena, arena + cap). Returns 0, or -EINVAL with err->msg naming the key
+ * that is missing or has the wrong type, or -E2BIG if the arena is full.
+ * err->offset is left to the caller.
+ */
+int cws_event_decode(const msgpack_object *obj, struct cws_event *ev,
+		     char *arena, size_t cap, struct cws_event_err *err);
+
+/*
+ * Scans one msgpack value at data[0..len) without allocating: checks nesting
+ * depth, that every container count fits in the bytes left, and string
+ * lengths against CWS_EVENT_MAX_STR. Returns its encoded length (> 0), 0 if
+ * more bytes are needed, or -EINVAL / -E2BIG for input that cannot be a
+ * record, with *bad set to the offset of the offending byte.
+ */
+long cws_event_scan(const char *data, size_t len, size_t *bad);
+
+/*
+ * A stream reader over a file descriptor or a memory buffer. It reads in
+ * chunks, scans, unpacks with msgpack-c and decodes each record.
+ */
+struct cws_reader {
+	int fd; /* -1 for a memory reader */
+	char *buf;
+	size_t cap, start, end;
+	uint64_t base; /* stream offset of buf[0] */
+	bool eof;
+	bool resyncing; /* skipping bytes after corrupt input */
+	uint64_t resync_from;
+	char resync_why[64];
+	char *arena;
+	size_t arena_cap;
+	msgpack_unpacked unp;
+	uint64_t records; /* records returned */
+	uint64_t errors; /* decode errors reported */
+	uint64_t skipped; /* bytes skipped to resynchronise */
+};
+
+/* Prepares a reader on fd; returns 0 or -ENOMEM. */
+int cws_reader_init(struct cws_reader *r, int fd);
+
+/* Prepares a reader over a copy of data[0..len); returns 0 or -ENOMEM. */
+int cws_reader_init_mem(struct cws_reader *r, const void *data, size_t len);
+
+/* Frees what the reader holds; the fd is not closed. Accepts NULL. */
+void cws_reader_release(struct cws_reader *r);
+
+/*
+ * Reads the next record. Returns 1 with ev filled, 0 at a clean end of
+ * stream, -EBADMSG for a corrupt, truncated or invalid record (err says
+ * where and why; the reader has skipped it and the caller may go on), or
+ * another negative errno for a read error (fatal). ev and the object from
+ * cws_reader_object are valid until the next call.
+ */
+int cws_reader_next(struct cws_reader *r, struct cws_event *ev,
+		    struct cws_event_err *err);
+
+/* The msgpack object of the record last returned by cws_reader_next. */
+const msgpack_object *cws_reader_object(const struct cws_reader *r);
+
+/*
+ * A stream writer to a file descriptor: records are packed into a buffer
+ * and written out when it passes a threshold or on cws_writer_flush.
+ */
+struct cws_writer {
+	int fd;
+	msgpack_sbuffer sbuf;
+	msgpack_packer pk;
+	size_t flush_at; /* bytes buffered before an automatic flush */
+	uint64_t records;
+	uint64_t bytes; /* bytes written to fd */
+};
+
+/* Prepares a writer on fd. Never fails. */
+void cws_writer_init(struct cws_writer *w, int fd);
+
+/* Flushes nothing; frees the buffer. Accepts NULL. */
+void cws_writer_release(struct cws_writer *w);
+
+/*
+ * Encodes ev and buffers it, flushing past the threshold. Returns 0, or a
+ * negative errno from write(2) (-EPIPE when the reader is gone).
+ */
+int cws_writer_put(struct cws_writer *w, const struct cws_event *ev);
+
+/* Buffers already-encoded record bytes unchanged (pass-through). */
+int cws_writer_put_raw(struct cws_writer *w, const void *data, size_t len);
+
+/* Writes out everything buffered, looping on short writes and EINTR. */
+int cws_writer_flush(struct cws_writer *w);
+
+/* Wall-clock time in ns since the epoch. */
+uint64_t cws_event_now(void);
+
+#endif

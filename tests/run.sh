@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Runs every test of `make check` and prints one summary line:
+#   N passed, N failed, N skipped
+# Every producer speaks TAP (cmocka with CMOCKA_MESSAGE_OUTPUT=TAP, the
+# e2e scripts through tests/e2e/test-lib.sh); the checks that are not TAP
+# (fuzz smoke, man lint, header check) count as one test each.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+O=${O:-build}
+case $O in /*) ;; *) O=$PWD/$O ;; esac
+export CWS_BUILD=$O CWS_SRC=$PWD
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+passed=0 failed=0 skipped=0
+logdir=$O/test-logs
+mkdir -p "$logdir"
+
+count_tap() { # name logfile exit-code
+	local name=$1 log=$2 rc=$3 p f s
+	p=$(grep -cE '^ok [0-9]+' "$log" | head -1)
+	s=$(grep -cE '^ok [0-9]+.*# (skip|SKIP)' "$log")
+	f=$(grep -cE '^not ok [0-9]+' "$log")
+	p=$((p - s))
+	if grep -qE '^1\.\.0 # SKIP' "$log"; then
+		s=$((s + 1))
+		echo "skip  $name: $(sed -n 's/^1\.\.0 # SKIP //p' "$log")"
+	fi
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		f=1
+		echo "FAIL  $name: exited $rc without a failing test (crash?)"
+		tail -n 20 "$log" | sed 's/^/      /'
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	if [ "$f" != 0 ]; then
+		echo "FAIL  $name ($f failed)"
+		grep -A40 -E '^not ok' "$log" | head -n 80 | sed 's/^/      /'
+	else
+		printf 'ok    %s (%d passed%s)\n' "$name" "$p" \
+			"$([ "$s" != 0 ] && echo ", $s skipped")"
+	fi
+}
+
+one_check() { # name command...
+	local name=$1 log=$logdir/$1.log
+	shift
+	if "$@" >"$log" 2>&1; then
+		passed=$((passed + 1))
+		echo "ok    $name"
+	else
+		failed=$((failed + 1))
+		echo "FAIL  $name"
+		tail -n 30 "$log" | sed 's/^/      /'
+	fi
+}
+
+# Unit tests, plain and under ASan+UBSan.
+for tree in "$O" "$O/asan"; do
+	tag=unit
+	[ "$tree" = "$O/asan" ] && tag=asan
+	for t in "$tree"/tests/unit/*_test; do
+		[ -x "$t" ] || continue
+		n=$tag/$(basename "$t")
+		log=$logdir/$(echo "$n" | tr / _).log
+		CMOCKA_MESSAGE_OUTPUT=TAP \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+			"$t" >"$log" 2>&1
+		count_tap "$n" "$log" $?
+	done
+done
+
+# End-to-end tests.
+for t in tests/e2e/t[0-9]*.sh; do
+	[ -f "$t" ] || continue
+	n=e2e/$(basename "$t" .sh)
+	log=$logdir/$(basename "$t" .sh).log
+	bash "$t" >"$log" 2>&1
+	count_tap "$n" "$log" $?
+done
+
+# Fuzz targets: a short smoke run each, from the seed corpus.
+for f in "$O"/tests/fuzz/*_fuzz; do
+	[ -x "$f" ] || continue
+	n=$(basename "$f")
+	corpus=$O/fuzz-corpus/$n
+	mkdir -p "$corpus"
+	seeds=tests/fuzz/corpus/${n%_fuzz}
+	[ -d "$seeds" ] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null
+	one_check "fuzz/$n" "$f" -max_total_time="$FUZZ_SECONDS" \
+		-rss_limit_mb=2048 -timeout=10 "$corpus"
+done
+
+# Man pages and headers.
+for m in man/*.[1-8]; do
+	[ -f "$m" ] || continue
+	one_check "man/$(basename "$m")" sh -c \
+		"out=\$(mandoc -Tlint -Wstyle '$m' 2>&1); [ -z \"\$out\" ] || { echo \"\$out\"; exit 1; }"
+done
+one_check headers make --no-print-directory -s O="$O" headers-check
+
+printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
+[ "$failed" = 0 ]
