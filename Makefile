@@ -71,8 +71,8 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean check test lint install uninstall unit e2e fuzz man-lint \
-	asan-unit headers-check
+.PHONY: all clean check test lint install uninstall unit fuzz helpers run \
+	headers-check
 
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst %.c,$(O)/%.o,$(LIB_SRCS))
@@ -166,6 +166,11 @@ helpers: $(HELPER_BINS)
 check test: all unit fuzz helpers
 	$(Q)$(MAKE) --no-print-directory O=$(O)/asan SANITIZE=address,undefined unit
 	$(Q)O=$(O) tests/run.sh
+
+# The built-in default pipeline: live events as JSON lines, Ctrl-C stops.
+run: all
+	@[ "$$(id -u)" = 0 ] || { echo "make run: cws-probe needs root" >&2; exit 1; }
+	@$(O)/cws-probe | $(O)/cws-cat
 
 # Every header must compile on its own.
 headers-check:

@@ -176,7 +176,7 @@ static unsigned nonnull(const char *const *v, unsigned n)
 static void pack_file(msgpack_packer *pk, const char *k,
 		      const struct cws_file *f)
 {
-	const char *s[] = { f->path, f->name, f->path_resolution_error,
+	const char *s[] = { f->path,	   f->name, f->path_resolution_error,
 			    f->filesystem, f->user, f->group };
 
 	pk_key(pk, k);
@@ -227,8 +227,9 @@ static void pack_process(msgpack_packer *pk, const struct cws_process *p,
 			 bool anc_truncated, bool lean)
 {
 	const struct cws_creds *c = &p->cred;
-	const char *s[] = { p->comm, p->tty_name, p->cwd, c->user, c->group,
-			    c->euser, c->egroup, c->fsuser, c->fsgroup };
+	const char *s[] = { p->comm,   p->tty_name, p->cwd,
+			    c->user,   c->group,    c->euser,
+			    c->egroup, c->fsuser,   c->fsgroup };
 	unsigned n = nonnull(s, CWS_ARRAY_SIZE(s)) + 18;
 	bool self_lean = lean && !anc;
 	uint32_t i;
@@ -293,15 +294,14 @@ static void pack_event_body(msgpack_packer *pk, const struct cws_event *ev,
 	static const struct cws_process none;
 	unsigned n = 3 + (ev->container.id != NULL);
 	bool obj = ev->evt.type == CWS_EVT_EXEC ||
-		   ev->evt.type == CWS_EVT_EXIT ||
-		   ev->evt.type == CWS_EVT_OPEN;
+		   ev->evt.type == CWS_EVT_EXIT || ev->evt.type == CWS_EVT_OPEN;
 
 	msgpack_pack_map(pk, n + obj);
 	pk_str(pk, "type", "event");
 	pk_key(pk, "evt");
 	msgpack_pack_map(pk, 4);
-	pk_str(pk, "name", ev->evt.name ? ev->evt.name :
-					  cws_event_type_name(ev->evt.type));
+	pk_str(pk, "name",
+	       ev->evt.name ? ev->evt.name : cws_event_type_name(ev->evt.type));
 	pk_u64(pk, "timestamp", ev->timestamp);
 	pk_u64(pk, "cpu", ev->evt.cpu);
 	pk_i64(pk, "retval", ev->evt.retval);
@@ -349,14 +349,14 @@ static int pack_control(msgpack_packer *pk, const struct cws_event *ev)
 		msgpack_pack_map(pk, 8);
 		pk_str(pk, "type", name);
 		pk_u64(pk, "timestamp", ev->timestamp);
-		pk_str(pk, "producer", ev->hello.producer ? ev->hello.producer :
-							  "unknown");
-		pk_str(pk, "version", ev->hello.version ? ev->hello.version :
-							"");
+		pk_str(pk, "producer",
+		       ev->hello.producer ? ev->hello.producer : "unknown");
+		pk_str(pk, "version",
+		       ev->hello.version ? ev->hello.version : "");
 		pk_u64(pk, "schema", ev->hello.schema);
 		pk_str(pk, "host", ev->hello.host ? ev->hello.host : "");
-		pk_str(pk, "boot_id", ev->hello.boot_id ? ev->hello.boot_id :
-							"");
+		pk_str(pk, "boot_id",
+		       ev->hello.boot_id ? ev->hello.boot_id : "");
 		pk_u64(pk, "pid", ev->hello.pid);
 		return 0;
 	case CWS_REC_LOST:
@@ -370,18 +370,19 @@ static int pack_control(msgpack_packer *pk, const struct cws_event *ev)
 		pk_key(pk, "causes");
 		msgpack_pack_map(pk, nc);
 		for (i = 0; i < nc; i++)
-			pk_u64(pk, ev->lost.causes[i].cause ?
-					   ev->lost.causes[i].cause :
-					   "unknown",
+			pk_u64(pk,
+			       ev->lost.causes[i].cause ?
+				       ev->lost.causes[i].cause :
+				       "unknown",
 			       ev->lost.causes[i].count);
 		return 0;
 	case CWS_REC_HEARTBEAT:
 		msgpack_pack_map(pk, 5);
 		pk_str(pk, "type", name);
 		pk_u64(pk, "timestamp", ev->timestamp);
-		pk_str(pk, "producer", ev->heartbeat.producer ?
-					       ev->heartbeat.producer :
-					       "unknown");
+		pk_str(pk, "producer",
+		       ev->heartbeat.producer ? ev->heartbeat.producer :
+						"unknown");
 		pk_u64(pk, "events", ev->heartbeat.events);
 		pk_u64(pk, "lost", ev->heartbeat.lost);
 		return 0;
@@ -452,25 +453,75 @@ long cws_event_scan(const char *data, size_t len, size_t *bad)
 			skip = b & 0x1f;
 		} else {
 			switch (b) {
-			case 0xc4: case 0xd9: lenbytes = 1; break;
-			case 0xc5: case 0xda: lenbytes = 2; break;
-			case 0xc6: case 0xdb: lenbytes = 4; break;
-			case 0xc7: lenbytes = 1; skip = 1; break;
-			case 0xc8: lenbytes = 2; skip = 1; break;
-			case 0xc9: lenbytes = 4; skip = 1; break;
-			case 0xca: skip = 4; break;
-			case 0xcb: skip = 8; break;
-			case 0xcc: case 0xd0: skip = 1; break;
-			case 0xcd: case 0xd1: skip = 2; break;
-			case 0xce: case 0xd2: skip = 4; break;
-			case 0xcf: case 0xd3: skip = 8; break;
-			case 0xd4: skip = 2; break;
-			case 0xd5: skip = 3; break;
-			case 0xd6: skip = 5; break;
-			case 0xd7: skip = 9; break;
-			case 0xd8: skip = 17; break;
-			case 0xdc: case 0xde: hdr = 3; break;
-			case 0xdd: case 0xdf: hdr = 5; break;
+			case 0xc4:
+			case 0xd9:
+				lenbytes = 1;
+				break;
+			case 0xc5:
+			case 0xda:
+				lenbytes = 2;
+				break;
+			case 0xc6:
+			case 0xdb:
+				lenbytes = 4;
+				break;
+			case 0xc7:
+				lenbytes = 1;
+				skip = 1;
+				break;
+			case 0xc8:
+				lenbytes = 2;
+				skip = 1;
+				break;
+			case 0xc9:
+				lenbytes = 4;
+				skip = 1;
+				break;
+			case 0xca:
+				skip = 4;
+				break;
+			case 0xcb:
+				skip = 8;
+				break;
+			case 0xcc:
+			case 0xd0:
+				skip = 1;
+				break;
+			case 0xcd:
+			case 0xd1:
+				skip = 2;
+				break;
+			case 0xce:
+			case 0xd2:
+				skip = 4;
+				break;
+			case 0xcf:
+			case 0xd3:
+				skip = 8;
+				break;
+			case 0xd4:
+				skip = 2;
+				break;
+			case 0xd5:
+				skip = 3;
+				break;
+			case 0xd6:
+				skip = 5;
+				break;
+			case 0xd7:
+				skip = 9;
+				break;
+			case 0xd8:
+				skip = 17;
+				break;
+			case 0xdc:
+			case 0xde:
+				hdr = 3;
+				break;
+			case 0xdd:
+			case 0xdf:
+				hdr = 5;
+				break;
 			default: /* 0xc1 is never used */
 				*bad = pos;
 				return -EINVAL;
@@ -582,11 +633,10 @@ static const char *dstr(struct dctx *d, const msgpack_object *o,
 	return s;
 }
 
-static uint64_t du64(struct dctx *d, const msgpack_object *o,
-		     const char *path, uint64_t max)
+static uint64_t du64(struct dctx *d, const msgpack_object *o, const char *path,
+		     uint64_t max)
 {
-	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-	    o->via.u64 > max) {
+	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > max) {
 		derr(d, "%s: expected an unsigned integer up to %llu", path,
 		     (unsigned long long)max);
 		return 0;
@@ -594,8 +644,8 @@ static uint64_t du64(struct dctx *d, const msgpack_object *o,
 	return o->via.u64;
 }
 
-static int64_t di64(struct dctx *d, const msgpack_object *o,
-		    const char *path, int64_t min, int64_t max)
+static int64_t di64(struct dctx *d, const msgpack_object *o, const char *path,
+		    int64_t min, int64_t max)
 {
 	int64_t v;
 
@@ -610,8 +660,8 @@ static int64_t di64(struct dctx *d, const msgpack_object *o,
 		goto bad;
 	return v;
 bad:
-	derr(d, "%s: expected an integer in [%lld, %lld]", path,
-	     (long long)min, (long long)max);
+	derr(d, "%s: expected an integer in [%lld, %lld]", path, (long long)min,
+	     (long long)max);
 	return 0;
 }
 
@@ -735,8 +785,8 @@ static void decode_ancestors(struct dctx *d, const msgpack_object *o,
 		return;
 	memset(ev->ancestors, 0, (n ? n : 1) * sizeof(*ev->ancestors));
 	for (i = 0; i < n && !d->rc; i++)
-		decode_process(d, &o->via.array.ptr[i], &ev->ancestors[i],
-			       NULL, path);
+		decode_process(d, &o->via.array.ptr[i], &ev->ancestors[i], NULL,
+			       path);
 	ev->nancestors = n;
 }
 
@@ -992,8 +1042,9 @@ static void decode_control(struct dctx *d, const msgpack_object *o,
 				ev->lost.total = du64(d, v, pb, UINT64_MAX);
 			if (!key_is(k, "causes") || !dmap(d, v, pb))
 				break;
-			for (j = 0; j < v->via.map.size && !d->rc &&
-				    ev->lost.ncauses < CWS_EVENT_MAX_LOST_CAUSES;
+			for (j = 0;
+			     j < v->via.map.size && !d->rc &&
+			     ev->lost.ncauses < CWS_EVENT_MAX_LOST_CAUSES;
 			     j++) {
 				struct cws_lost_cause *c =
 					&ev->lost.causes[ev->lost.ncauses++];
@@ -1147,8 +1198,8 @@ static int reader_fill(struct cws_reader *r)
 }
 
 CWS_PRINTF(3, 4)
-static void set_err(struct cws_event_err *err, uint64_t offset,
-		    const char *fmt, ...)
+static void set_err(struct cws_event_err *err, uint64_t offset, const char *fmt,
+		    ...)
 {
 	va_list ap;
 
@@ -1284,8 +1335,8 @@ int cws_writer_flush(struct cws_writer *w)
 	size_t done = 0;
 
 	while (done < w->sbuf.size) {
-		ssize_t n = write(w->fd, w->sbuf.data + done,
-				  w->sbuf.size - done);
+		ssize_t n =
+			write(w->fd, w->sbuf.data + done, w->sbuf.size - done);
 
 		if (n < 0) {
 			struct pollfd pfd = { .fd = w->fd, .events = POLLOUT };

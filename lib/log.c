@@ -18,9 +18,9 @@ static const char *log_prog = "cws";
 static enum cws_log_level log_level = CWS_LOG_INFO;
 
 static const char *const level_names[] = {
-	[CWS_LOG_FATAL] = "fatal",   [CWS_LOG_ERROR] = "error",
+	[CWS_LOG_FATAL] = "fatal",     [CWS_LOG_ERROR] = "error",
 	[CWS_LOG_WARNING] = "warning", [CWS_LOG_INFO] = "info",
-	[CWS_LOG_DEBUG] = "debug",   [CWS_LOG_TRACE] = "trace",
+	[CWS_LOG_DEBUG] = "debug",     [CWS_LOG_TRACE] = "trace",
 };
 
 void cws_log_init(const char *prog, enum cws_log_level level)
@@ -58,10 +58,10 @@ int cws_log_level_parse(const char *name)
 		const char *name;
 		enum cws_log_level level;
 	} map[] = {
-		{ "trace", CWS_LOG_TRACE },   { "debug", CWS_LOG_DEBUG },
-		{ "info", CWS_LOG_INFO },     { "warn", CWS_LOG_WARNING },
+		{ "trace", CWS_LOG_TRACE },	{ "debug", CWS_LOG_DEBUG },
+		{ "info", CWS_LOG_INFO },	{ "warn", CWS_LOG_WARNING },
 		{ "warning", CWS_LOG_WARNING }, { "error", CWS_LOG_ERROR },
-		{ "critical", CWS_LOG_FATAL }, { "off", CWS_LOG_FATAL },
+		{ "critical", CWS_LOG_FATAL },	{ "off", CWS_LOG_FATAL },
 	};
 	size_t i;
 
@@ -71,8 +71,7 @@ int cws_log_level_parse(const char *name)
 	return -1;
 }
 
-void cws_vlog(enum cws_log_level level, int errnum, const char *fmt,
-	      va_list ap)
+void cws_vlog(enum cws_log_level level, int errnum, const char *fmt, va_list ap)
 {
 	char msg[2048];
 
@@ -96,15 +95,15 @@ void cws_log(enum cws_log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
-#define DEFINE_LOG(fn, lvl, with_errno)                        \
-	void fn(const char *fmt, ...)                          \
-	{                                                      \
-		int e = with_errno ? errno : 0;                \
-		va_list ap;                                    \
-		va_start(ap, fmt);                             \
-		cws_vlog(lvl, e, fmt, ap);                     \
-		va_end(ap);                                    \
-		errno = e ? e : errno;                         \
+#define DEFINE_LOG(fn, lvl, with_errno)         \
+	void fn(const char *fmt, ...)           \
+	{                                       \
+		int e = with_errno ? errno : 0; \
+		va_list ap;                     \
+		va_start(ap, fmt);              \
+		cws_vlog(lvl, e, fmt, ap);      \
+		va_end(ap);                     \
+		errno = e ? e : errno;          \
 	}
 
 DEFINE_LOG(cws_warn, CWS_LOG_WARNING, 1)

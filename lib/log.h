@@ -73,7 +73,10 @@ struct cws_ratelimit {
 	unsigned long suppressed;
 };
 
-#define CWS_RATELIMIT_INIT(i, b) { (i), (b), 0, 0, 0 }
+#define CWS_RATELIMIT_INIT(i, b)  \
+	{                         \
+		(i), (b), 0, 0, 0 \
+	}
 
 /* Returns 1 when a message may be printed now, 0 when it must be dropped. */
 int cws_ratelimit_ok(struct cws_ratelimit *rl);

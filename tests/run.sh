@@ -94,10 +94,10 @@ done
 # Man pages and headers.
 for m in man/*.[1-8]; do
 	[ -f "$m" ] || continue
-	one_check "man/$(basename "$m")" sh -c \
-		"out=\$(mandoc -Tlint -Wstyle '$m' 2>&1); [ -z \"\$out\" ] || { echo \"\$out\"; exit 1; }"
+	one_check "man/$(basename "$m")" tests/manlint.sh "$m"
 done
 one_check headers make --no-print-directory -s O="$O" headers-check
 
-printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
+printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped" |
+	tee "$logdir/summary"
 [ "$failed" = 0 ]

@@ -472,8 +472,7 @@ static void test_type_names(void **state)
 	assert_int_equal(cws_event_type_from_name("nope"), CWS_EVT_UNKNOWN);
 	assert_string_equal(cws_event_type_name(CWS_EVT_LOAD_MODULE),
 			    "load_module");
-	assert_string_equal(cws_record_type_name(CWS_REC_SELFTEST),
-			    "selftest");
+	assert_string_equal(cws_record_type_name(CWS_REC_SELFTEST), "selftest");
 }
 
 int main(void)

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef CWS_CAT_H
+#define CWS_CAT_H
+
+/*
+ * Renders the stream read from fd as JSON lines on stdout. name is used in
+ * messages. Returns an exit code: 0, or 1 if a record was bad (reported and
+ * skipped), reading failed, or stdout was closed.
+ */
+int cws_cat_to_json(int fd, const char *name);
+
+/*
+ * Reads JSON lines from fd and writes each as a stream record on stdout,
+ * after checking that it decodes as one. Returns an exit code as above.
+ */
+int cws_cat_from_json(int fd, const char *name);
+
+/* True once stdout has been found closed (EPIPE): stop everything. */
+int cws_cat_output_closed(void);
+
+/* True when a stop signal's grace period has run out. */
+int cws_cat_interrupted(void);
+
+#endif

@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * msgpack <-> JSON, generically: every key of a record is rendered, known
+ * or not, so cws-cat shows exactly what is in the stream. Records are
+ * still decoded with lib/event so that a bad one is reported with its
+ * offset rather than printed. JSON must always be valid: strings that are
+ * not UTF-8 get U+FFFD for each bad byte (jansson refuses them otherwise).
+ */
+#include "compat.h"
+#include "cat.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <msgpack.h>
+
+#include "event.h"
+#include "exit.h"
+#include "log.h"
+
+#define MAX_LINE CWS_EVENT_MAX_RECORD
+
+static int output_closed;
+
+int cws_cat_output_closed(void)
+{
+	return output_closed;
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+static json_t *json_str(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t i = 0, o = 0, k;
+	json_t *j;
+	char *buf;
+
+	for (i = 0; i < n; i += k) {
+		k = utf8_seq(s + i, n - i);
+		if (!k)
+			break;
+	}
+	if (i == n)
+		return json_stringn(p, n);
+	/* Each bad byte becomes the 3-byte U+FFFD. */
+	buf = malloc(3 * n);
+	if (!buf)
+		return NULL;
+	for (i = 0; i < n; i += k) {
+		k = utf8_seq(s + i, n - i);
+		if (k) {
+			memcpy(buf + o, s + i, k);
+			o += k;
+		} else {
+			memcpy(buf + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			k = 1;
+		}
+	}
+	j = json_stringn(buf, o);
+	free(buf);
+	return j;
+}
+
+static json_t *to_json(const msgpack_object *o)
+{
+	static const char hex[] = "0123456789abcdef";
+	json_t *j;
+	uint32_t i;
+
+	switch (o->type) {
+	case MSGPACK_OBJECT_NIL:
+		return json_null();
+	case MSGPACK_OBJECT_BOOLEAN:
+		return json_boolean(o->via.boolean);
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		/* JSON has no unsigned type in jansson: keep the bits. */
+		return json_integer((json_int_t)o->via.u64);
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		return json_integer(o->via.i64);
+	case MSGPACK_OBJECT_FLOAT32:
+	case MSGPACK_OBJECT_FLOAT64:
+		return json_real(o->via.f64);
+	case MSGPACK_OBJECT_STR:
+		return json_str(o->via.str.ptr, o->via.str.size);
+	case MSGPACK_OBJECT_BIN: {
+		char *buf = malloc(2 * (size_t)o->via.bin.size + 1);
+
+		if (!buf)
+			return NULL;
+		for (i = 0; i < o->via.bin.size; i++) {
+			buf[2 * i] = hex[(unsigned char)o->via.bin.ptr[i] >> 4];
+			buf[2 * i + 1] = hex[o->via.bin.ptr[i] & 0xf];
+		}
+		j = json_stringn(buf, 2 * (size_t)o->via.bin.size);
+		free(buf);
+		return j;
+	}
+	case MSGPACK_OBJECT_ARRAY:
+		j = json_array();
+		for (i = 0; j && i < o->via.array.size; i++)
+			json_array_append_new(j, to_json(&o->via.array.ptr[i]));
+		return j;
+	case MSGPACK_OBJECT_MAP:
+		j = json_object();
+		for (i = 0; j && i < o->via.map.size; i++) {
+			const msgpack_object *k = &o->via.map.ptr[i].key;
+			json_t *key = NULL;
+			char num[32];
+
+			if (k->type == MSGPACK_OBJECT_STR) {
+				key = json_str(k->via.str.ptr, k->via.str.size);
+			} else if (k->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+				snprintf(num, sizeof(num), "%llu",
+					 (unsigned long long)k->via.u64);
+				key = json_string(num);
+			} else if (k->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+				snprintf(num, sizeof(num), "%lld",
+					 (long long)k->via.i64);
+				key = json_string(num);
+			} else {
+				key = json_string("?");
+			}
+			if (key)
+				json_object_setn_new(
+					j, json_string_value(key),
+					json_string_length(key),
+					to_json(&o->via.map.ptr[i].val));
+			json_decref(key);
+		}
+		return j;
+	default:
+		return json_null();
+	}
+}
+
+static int put_stdout(const char *p, size_t n)
+{
+	if (output_closed)
+		return -EPIPE;
+	if (fwrite(p, 1, n, stdout) != n) {
+		if (errno == EPIPE) {
+			output_closed = 1;
+			cws_info("output closed");
+		} else {
+			cws_error("cannot write to standard output");
+		}
+		return -EIO;
+	}
+	return 0;
+}
+
+static int flush_stdout(void)
+{
+	if (output_closed)
+		return -EPIPE;
+	if (fflush(stdout)) {
+		if (errno == EPIPE) {
+			output_closed = 1;
+			cws_info("output closed");
+		} else {
+			cws_error("cannot write to standard output");
+		}
+		return -EIO;
+	}
+	return 0;
+}
+
+int cws_cat_to_json(int fd, const char *name)
+{
+	struct cws_event *ev = malloc(sizeof(*ev));
+	struct cws_event_err err;
+	struct cws_reader r;
+	int rc = CWS_EXIT_OK, n;
+
+	if (!ev || cws_reader_init(&r, fd)) {
+		free(ev);
+		cws_error("cannot read '%s'", name);
+		return CWS_EXIT_FAILURE;
+	}
+	for (;;) {
+		json_t *j;
+		char *line;
+
+		n = cws_reader_next(&r, ev, &err);
+		if (n == 0)
+			break;
+		if (n == -EINTR) {
+			if (cws_cat_interrupted())
+				break;
+			continue;
+		}
+		if (n == -EBADMSG) {
+			cws_errorx("%s: offset %llu: %s", name,
+				   (unsigned long long)err.offset, err.msg);
+			rc = CWS_EXIT_FAILURE;
+			continue;
+		}
+		if (n < 0) {
+			errno = -n;
+			cws_error("cannot read '%s'", name);
+			rc = CWS_EXIT_FAILURE;
+			break;
+		}
+		j = to_json(cws_reader_object(&r));
+		line = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) :
+			   NULL;
+		json_decref(j);
+		if (!line) {
+			cws_errorx("%s: offset %llu: cannot render as JSON",
+				   name, (unsigned long long)ev->offset);
+			rc = CWS_EXIT_FAILURE;
+			continue;
+		}
+		n = put_stdout(line, strlen(line));
+		free(line);
+		if (!n)
+			n = put_stdout("\n", 1);
+		/* Flush when no more input is buffered: live streams. */
+		if (!n && r.start == r.end)
+			n = flush_stdout();
+		if (n) {
+			rc = CWS_EXIT_FAILURE;
+			break;
+		}
+	}
+	if (flush_stdout())
+		rc = CWS_EXIT_FAILURE;
+	cws_reader_release(&r);
+	free(ev);
+	return rc;
+}
+
+static void pack_json(msgpack_packer *pk, json_t *j)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		msgpack_pack_map(pk, json_object_size(j));
+		json_object_foreach(j, key, v) {
+			msgpack_pack_str(pk, strlen(key));
+			msgpack_pack_str_body(pk, key, strlen(key));
+			pack_json(pk, v);
+		}
+		break;
+	case JSON_ARRAY:
+		msgpack_pack_array(pk, json_array_size(j));
+		json_array_foreach(j, i, v)
+			pack_json(pk, v);
+		break;
+	case JSON_STRING:
+		msgpack_pack_str(pk, json_string_length(j));
+		msgpack_pack_str_body(pk, json_string_value(j),
+				      json_string_length(j));
+		break;
+	case JSON_INTEGER:
+		msgpack_pack_int64(pk, json_integer_value(j));
+		break;
+	case JSON_REAL:
+		msgpack_pack_double(pk, json_real_value(j));
+		break;
+	case JSON_TRUE:
+		msgpack_pack_true(pk);
+		break;
+	case JSON_FALSE:
+		msgpack_pack_false(pk);
+		break;
+	default:
+		msgpack_pack_nil(pk);
+		break;
+	}
+}
+
+/* Converts one JSON line; returns 0, or -1 after reporting why not. */
+static int line_to_record(struct cws_writer *w, const char *line, size_t len,
+			  const char *name, unsigned long lineno,
+			  struct cws_reader *check)
+{
+	size_t mark = w->sbuf.size, off = 0;
+	struct cws_event_err err;
+	struct cws_event *ev;
+	json_error_t jerr;
+	msgpack_unpacked up;
+	json_t *j;
+	int rc = -1;
+
+	j = json_loadb(line, len, JSON_DECODE_ANY, &jerr);
+	if (!j) {
+		cws_errorx("%s:%lu:%d: invalid JSON: %s", name, lineno,
+			   jerr.column, jerr.text);
+		return -1;
+	}
+	if (!json_is_object(j)) {
+		cws_errorx(
+			"%s:%lu: expected a JSON object (one record per line)",
+			name, lineno);
+		goto out_decref;
+	}
+	pack_json(&w->pk, j);
+	/* Check that what we produced is a record lib/event accepts. */
+	msgpack_unpacked_init(&up);
+	ev = malloc(sizeof(*ev));
+	if (w->sbuf.size - mark > CWS_EVENT_MAX_RECORD) {
+		cws_errorx("%s:%lu: record larger than %u bytes", name, lineno,
+			   CWS_EVENT_MAX_RECORD);
+	} else if (cws_event_scan(w->sbuf.data + mark, w->sbuf.size - mark,
+				  &off) <= 0) {
+		cws_errorx("%s:%lu: record exceeds the stream's limits", name,
+			   lineno);
+	} else if (ev && msgpack_unpack_next(&up, w->sbuf.data + mark,
+					     w->sbuf.size - mark,
+					     &off) == MSGPACK_UNPACK_SUCCESS) {
+		if (cws_event_decode(&up.data, ev, check->arena,
+				     check->arena_cap, &err))
+			cws_errorx("%s:%lu: %s", name, lineno, err.msg);
+		else
+			rc = 0;
+	}
+	free(ev);
+	msgpack_unpacked_destroy(&up);
+	if (rc)
+		w->sbuf.size = mark;
+	else
+		w->records++;
+out_decref:
+	json_decref(j);
+	return rc;
+}
+
+int cws_cat_from_json(int fd, const char *name)
+{
+	struct cws_reader check;
+	struct cws_writer w;
+	unsigned long lineno = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *in;
+	int rc = CWS_EXIT_OK;
+
+	in = fdopen(dup(fd), "r");
+	/* A memory reader only lends its arena to the record check. */
+	if (!in || cws_reader_init_mem(&check, "", 0)) {
+		cws_error("cannot read '%s'", name);
+		if (in)
+			fclose(in);
+		return CWS_EXIT_FAILURE;
+	}
+	cws_writer_init(&w, STDOUT_FILENO);
+	while ((n = getline(&line, &cap, in)) != -1) {
+		lineno++;
+		if (n > MAX_LINE) {
+			cws_errorx("%s:%lu: line longer than %u bytes", name,
+				   lineno, MAX_LINE);
+			rc = CWS_EXIT_FAILURE;
+			continue;
+		}
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			n--;
+		if (strspn(line, " \t") == (size_t)n)
+			continue;
+		if (line_to_record(&w, line, (size_t)n, name, lineno, &check))
+			rc = CWS_EXIT_FAILURE;
+		if (w.sbuf.size >= w.flush_at && cws_writer_flush(&w))
+			break;
+	}
+	if (ferror(in) && !cws_cat_interrupted()) {
+		cws_error("cannot read '%s'", name);
+		rc = CWS_EXIT_FAILURE;
+	}
+	n = cws_writer_flush(&w);
+	if (n) {
+		errno = (int)-n;
+		if (n == -EPIPE) {
+			output_closed = 1;
+			cws_info("output closed");
+		} else {
+			cws_error("cannot write to standard output");
+		}
+		rc = CWS_EXIT_FAILURE;
+	}
+	free(line);
+	fclose(in);
+	cws_writer_release(&w);
+	cws_reader_release(&check);
+	return rc;
+}

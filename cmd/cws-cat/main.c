@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * cws-cat: renders a cws stream as JSON lines, or (-r) turns JSON lines
+ * back into a stream, so that people, jq and tests can read and hand-make
+ * records. The conversion itself is in json.c; this file is options and
+ * the two loops.
+ */
+#include "compat.h"
+#include "cat.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "exit.h"
+#include "log.h"
+
+static const char usage[] = "cws-cat [-hqrVv] [-c file] [file ...]";
+
+static volatile sig_atomic_t stopping, expired;
+
+/*
+ * On SIGINT or SIGTERM keep reading for a moment: in `cws-probe | cws-cat`
+ * both get the signal, and the probe flushes what it has before it exits,
+ * so the end of input normally arrives within that grace period.
+ */
+static void on_stop(int sig)
+{
+	(void)sig;
+	if (!stopping)
+		alarm(2);
+	stopping = 1;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	expired = 1;
+}
+
+static void setup_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop; /* no SA_RESTART: read(2) returns EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int cws_cat_interrupted(void)
+{
+	return expired;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CWS_CLI_LONGOPTS,
+		{ "reverse", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cws_config *cfg;
+	struct cws_cli cli;
+	int c, i, rc = CWS_EXIT_OK, reverse = 0;
+
+	cws_cli_init(&cli, "cws-cat", usage);
+	while ((c = getopt_long(argc, argv, CWS_CLI_OPTSTRING "r", longopts,
+				NULL)) != -1) {
+		if (cws_cli_option(&cli, c, optarg))
+			continue;
+		if (c == 'r')
+			reverse = 1;
+		else
+			cws_cli_usage(&cli);
+	}
+	cfg = cws_cli_config(&cli);
+	setup_signals();
+
+	if (optind == argc)
+		rc = reverse ? cws_cat_from_json(STDIN_FILENO, "<stdin>") :
+			       cws_cat_to_json(STDIN_FILENO, "<stdin>");
+	for (i = optind; i < argc && !cws_cat_output_closed(); i++) {
+		int fd, r;
+
+		if (!strcmp(argv[i], "-")) {
+			fd = STDIN_FILENO;
+		} else {
+			fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+			if (fd < 0) {
+				cws_error("cannot open '%s'", argv[i]);
+				rc = CWS_EXIT_FAILURE;
+				continue;
+			}
+		}
+		r = reverse ? cws_cat_from_json(fd, argv[i]) :
+			      cws_cat_to_json(fd, argv[i]);
+		if (r)
+			rc = r;
+		if (fd != STDIN_FILENO)
+			close(fd);
+	}
+	cws_config_free(cfg);
+	return rc;
+}

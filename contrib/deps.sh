@@ -1,0 +1,26 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Installs the Debian packages cws needs to build and test, and nothing
+# when they are all there already. Needs root (or sudo) only when something
+# is missing. Used by the README's commands and by .ci/run.
+set -eu
+
+pkgs="make gcc clang llvm libclang-rt-14-dev pkg-config bpftool
+libbpf-dev libelf-dev zlib1g-dev libyaml-dev libmsgpack-dev libjansson-dev
+libcmocka-dev mandoc jq cppcheck clang-format valgrind procps"
+
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing:$missing" >&2
+as_root=
+[ "$(id -u)" = 0 ] || as_root=sudo
+export DEBIAN_FRONTEND=noninteractive
+$as_root apt-get update -qq
+# shellcheck disable=SC2086
+$as_root apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# make lint: formatting (the kernel's clang-format style), cppcheck, and a
+# grep for functions the project does not use (curl's banned list, scaled
+# down). Exits non-zero on the first category with findings.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+rc=0
+srcs=$(git ls-files '*.c' '*.h' 2>/dev/null || find lib cmd bpf tests -name '*.[ch]')
+
+echo "lint: clang-format"
+if ! clang-format --dry-run -Werror $srcs; then
+	echo "lint: run 'clang-format -i' on the files above" >&2
+	rc=1
+fi
+
+echo "lint: cppcheck"
+if ! cppcheck --quiet --error-exitcode=1 --inline-suppr \
+	--enable=warning,portability,performance --std=c11 \
+	--suppress=missingIncludeSystem -D__GNUC__ -Ilib \
+	$(printf '%s\n' $srcs | grep -v '\.bpf\.c$'); then
+	rc=1
+fi
+
+echo "lint: banned functions"
+banned='\b(strcpy|strcat|sprintf|vsprintf|atoi|atol|strtok|gets)[[:space:]]*\('
+if grep -nE "$banned" $srcs; then
+	echo "lint: use snprintf, cws_strtonum, strtok_r or a bounded copy" >&2
+	rc=1
+fi
+
+echo "lint: man pages"
+tests/manlint.sh || rc=1
+
+[ $rc = 0 ] && echo "lint: clean"
+exit $rc
