@@ -57,9 +57,9 @@ ALL_LDFLAGS = $(LDFLAGS) $(HARDEN_LD) $(SANFLAGS)
 
 # Libraries per tool: each links only what it uses.
 libs = $(shell $(PKG_CONFIG) --libs $(1))
-LIBS_cws-probe := $(call libs,libbpf yaml-0.1 msgpack) -lelf -lz
-LIBS_cws-cat := $(call libs,yaml-0.1 msgpack jansson)
-TEST_LIBS := $(call libs,cmocka libbpf yaml-0.1 msgpack jansson) -lelf -lz
+LIBS_cws-probe := $(call libs,libbpf yaml-0.1 msgpack) -lelf -lz -lm
+LIBS_cws-cat := $(call libs,yaml-0.1 msgpack jansson) -lm
+TEST_LIBS := $(call libs,cmocka libbpf yaml-0.1 msgpack jansson) -lelf -lz -lm
 
 ifeq ($(V),1)
 Q :=
@@ -71,7 +71,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean check test lint install uninstall unit fuzz helpers run \
+.PHONY: all clean check test lint install uninstall unit fuzz helpers run bench \
 	headers-check
 
 LIB_SRCS := $(wildcard lib/*.c)
@@ -157,13 +157,24 @@ $(O)/tests/fuzz/%_fuzz: tests/fuzz/%_fuzz.c $(LIB_SRCS) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(LIB_SRCS) $(TEST_LIBS) -o $@
 
+BENCH_SRCS := $(wildcard bench/*_bench.c)
+BENCH_BINS := $(patsubst %.c,$(O)/%,$(BENCH_SRCS))
+$(O)/bench/%_bench: bench/%_bench.c $(LIBCWS)
+	$(call msg,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIBCWS) $(ALL_LDFLAGS) $(TEST_LIBS) -o $@
+
+# Benchmarks print ratios measured side by side in one run.
+bench: all $(BENCH_BINS)
+	$(Q)O=$(O) bench/run.sh
+
 unit: $(UNIT_BINS)
 fuzz: $(FUZZ_BINS)
 helpers: $(HELPER_BINS)
 
 # make check: everything, then one summary line. tests/run.sh does the
 # counting so that the sanitizer tree and the plain tree report together.
-check test: all unit fuzz helpers
+check test: all unit fuzz helpers $(BENCH_BINS)
 	$(Q)$(MAKE) --no-print-directory O=$(O)/asan SANITIZE=address,undefined unit
 	$(Q)O=$(O) tests/run.sh
 

@@ -1228,8 +1228,7 @@ static int resync_end(struct cws_reader *r, struct cws_event_err *err)
 
 	r->resyncing = false;
 	r->errors++;
-	set_err(err, r->resync_from, "%s at offset %llu: skipped %llu bytes%s",
-		r->resync_why, (unsigned long long)r->resync_from,
+	set_err(err, r->resync_from, "%s: skipped %llu bytes%s", r->resync_why,
 		(unsigned long long)(at - r->resync_from),
 		r->start < r->end ? " to the next record" :
 				    " to the end of the stream");
