@@ -577,6 +577,37 @@ struct dctx {
 	int rc;
 };
 
+/*
+ * Where a value sits in the record, as a chain of keys: the SECL-like name
+ * ("process.file.inode") is only formatted when an error names it, so the
+ * hot path never calls snprintf.
+ */
+struct kp {
+	const struct kp *up;
+	const char *key;
+};
+
+static const char *kp_format(char *buf, size_t n, const struct kp *p)
+{
+	const char *parts[2 * CWS_EVENT_MAX_DEPTH];
+	size_t o = 0;
+	int k = 0;
+
+	for (; p && k < (int)CWS_ARRAY_SIZE(parts); p = p->up)
+		if (p->key)
+			parts[k++] = p->key;
+	buf[0] = '\0';
+	while (k-- > 0 && o < n) {
+		int w = snprintf(buf + o, n - o, "%s%s", o ? "." : "",
+				 parts[k]);
+
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+	return buf;
+}
+
 CWS_PRINTF(2, 3)
 static void derr(struct dctx *d, const char *fmt, ...)
 {
@@ -589,6 +620,8 @@ static void derr(struct dctx *d, const char *fmt, ...)
 	va_end(ap);
 	d->rc = -EINVAL;
 }
+
+#define KP(p) kp_format((char[160]){ 0 }, 160, (p))
 
 static void *dalloc(struct dctx *d, size_t n, size_t align)
 {
@@ -615,14 +648,14 @@ static bool key_is(const msgpack_object *k, const char *s)
 }
 
 static const char *dstr(struct dctx *d, const msgpack_object *o,
-			const char *path)
+			const struct kp *path)
 {
 	char *s;
 
 	if (o->type == MSGPACK_OBJECT_NIL)
 		return NULL;
 	if (o->type != MSGPACK_OBJECT_STR) {
-		derr(d, "%s: expected a string", path);
+		derr(d, "%s: expected a string", KP(path));
 		return NULL;
 	}
 	s = dalloc(d, o->via.str.size + 1, 1);
@@ -633,19 +666,19 @@ static const char *dstr(struct dctx *d, const msgpack_object *o,
 	return s;
 }
 
-static uint64_t du64(struct dctx *d, const msgpack_object *o, const char *path,
-		     uint64_t max)
+static uint64_t du64(struct dctx *d, const msgpack_object *o,
+		     const struct kp *path, uint64_t max)
 {
 	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > max) {
-		derr(d, "%s: expected an unsigned integer up to %llu", path,
+		derr(d, "%s: expected an unsigned integer up to %llu", KP(path),
 		     (unsigned long long)max);
 		return 0;
 	}
 	return o->via.u64;
 }
 
-static int64_t di64(struct dctx *d, const msgpack_object *o, const char *path,
-		    int64_t min, int64_t max)
+static int64_t di64(struct dctx *d, const msgpack_object *o,
+		    const struct kp *path, int64_t min, int64_t max)
 {
 	int64_t v;
 
@@ -660,44 +693,37 @@ static int64_t di64(struct dctx *d, const msgpack_object *o, const char *path,
 		goto bad;
 	return v;
 bad:
-	derr(d, "%s: expected an integer in [%lld, %lld]", path, (long long)min,
-	     (long long)max);
+	derr(d, "%s: expected an integer in [%lld, %lld]", KP(path),
+	     (long long)min, (long long)max);
 	return 0;
 }
 
-static bool dbool(struct dctx *d, const msgpack_object *o, const char *path)
+static bool dbool(struct dctx *d, const msgpack_object *o,
+		  const struct kp *path)
 {
 	if (o->type != MSGPACK_OBJECT_BOOLEAN) {
-		derr(d, "%s: expected a boolean", path);
+		derr(d, "%s: expected a boolean", KP(path));
 		return false;
 	}
 	return o->via.boolean;
 }
 
-static bool dmap(struct dctx *d, const msgpack_object *o, const char *path)
+static bool dmap(struct dctx *d, const msgpack_object *o, const struct kp *path)
 {
 	if (o->type != MSGPACK_OBJECT_MAP) {
-		derr(d, "%s: expected a map", path);
+		derr(d, "%s: expected a map", KP(path));
 		return false;
 	}
 	return true;
 }
 
-/* Joins prefix and key into buf for error messages. */
-static const char *kpath(char *buf, size_t n, const char *prefix,
-			 const char *key)
-{
-	snprintf(buf, n, "%s.%s", prefix, key);
-	return buf;
-}
-
 #define U32 UINT32_MAX
-#define FIELD(name) (key_is(k, name) && kpath(pb, sizeof(pb), prefix, name))
+#define FIELD(name) (key_is(k, name) && (kb.key = name))
 
 static void decode_file(struct dctx *d, const msgpack_object *o,
-			struct cws_file *f, const char *prefix)
+			struct cws_file *f, const struct kp *prefix)
 {
-	char pb[128];
+	struct kp kb = { prefix, NULL }, *pb = &kb;
 	uint32_t i;
 
 	if (!dmap(d, o, prefix))
@@ -737,12 +763,12 @@ static void decode_file(struct dctx *d, const msgpack_object *o,
 
 static void decode_argv(struct dctx *d, const msgpack_object *o,
 			struct cws_strv *argv, bool *truncated,
-			const char *path)
+			const struct kp *path)
 {
 	uint32_t i, n;
 
 	if (o->type != MSGPACK_OBJECT_ARRAY) {
-		derr(d, "%s: expected an array of strings", path);
+		derr(d, "%s: expected an array of strings", KP(path));
 		return;
 	}
 	n = o->via.array.size;
@@ -763,15 +789,15 @@ static void decode_argv(struct dctx *d, const msgpack_object *o,
 
 static void decode_process(struct dctx *d, const msgpack_object *o,
 			   struct cws_process *p, struct cws_event *ev,
-			   const char *prefix);
+			   const struct kp *prefix);
 
 static void decode_ancestors(struct dctx *d, const msgpack_object *o,
-			     struct cws_event *ev, const char *path)
+			     struct cws_event *ev, const struct kp *path)
 {
 	uint32_t i, n;
 
 	if (o->type != MSGPACK_OBJECT_ARRAY) {
-		derr(d, "%s: expected an array of processes", path);
+		derr(d, "%s: expected an array of processes", KP(path));
 		return;
 	}
 	n = o->via.array.size;
@@ -793,11 +819,11 @@ static void decode_ancestors(struct dctx *d, const msgpack_object *o,
 /* ev is NULL for ancestors: they carry no ancestors of their own. */
 static void decode_process(struct dctx *d, const msgpack_object *o,
 			   struct cws_process *p, struct cws_event *ev,
-			   const char *prefix)
+			   const struct kp *prefix)
 {
 	struct cws_creds *c = &p->cred;
 	bool has_pid = false;
-	char pb[128];
+	struct kp kb = { prefix, NULL }, *pb = &kb;
 	uint32_t i;
 
 	if (!dmap(d, o, prefix))
@@ -876,15 +902,15 @@ static void decode_process(struct dctx *d, const msgpack_object *o,
 			ev->ancestors_truncated |= dbool(d, v, pb);
 	}
 	if (!has_pid)
-		derr(d, "missing required key '%s.pid'", prefix);
+		derr(d, "missing required key '%s.pid'", KP(prefix));
 }
 
 static void decode_evt(struct dctx *d, const msgpack_object *o,
 		       struct cws_event *ev)
 {
 	bool has_ts = false;
-	const char *prefix = "evt";
-	char pb[128];
+	const struct kp *prefix = &(const struct kp){ NULL, "evt" };
+	struct kp kb = { prefix, NULL }, *pb = &kb;
 	uint32_t i;
 
 	if (!dmap(d, o, prefix))
@@ -915,9 +941,9 @@ static void decode_evt(struct dctx *d, const msgpack_object *o,
 
 /* The object named after the event type. */
 static void decode_object(struct dctx *d, const msgpack_object *o,
-			  struct cws_event *ev, const char *prefix)
+			  struct cws_event *ev, const struct kp *prefix)
 {
-	char pb[128];
+	struct kp kb = { prefix, NULL }, *pb = &kb;
 	uint32_t i;
 
 	if (!dmap(d, o, prefix))
@@ -983,33 +1009,36 @@ static void decode_event(struct dctx *d, const msgpack_object *o,
 		derr(d, "missing required key 'process'");
 		return;
 	}
-	decode_process(d, proc, &ev->process, ev, "process");
+	decode_process(d, proc, &ev->process, ev,
+		       &(const struct kp){ NULL, "process" });
 	tname = cws_event_type_name(ev->evt.type);
 	for (i = 0; i < o->via.map.size && !d->rc; i++) {
 		const msgpack_object *k = &o->via.map.ptr[i].key;
 		const msgpack_object *v = &o->via.map.ptr[i].val;
 
-		if (key_is(k, "container") && dmap(d, v, "container")) {
+		if (key_is(k, "container") &&
+		    dmap(d, v, &(const struct kp){ NULL, "container" })) {
 			for (j = 0; j < v->via.map.size; j++)
 				if (key_is(&v->via.map.ptr[j].key, "id"))
-					ev->container.id =
-						dstr(d, &v->via.map.ptr[j].val,
-						     "container.id");
+					ev->container.id = dstr(
+						d, &v->via.map.ptr[j].val,
+						&(const struct kp){
+							NULL, "container.id" });
 		} else if (ev->evt.type != CWS_EVT_UNKNOWN &&
 			   key_is(k, tname)) {
 			obj = v;
 		}
 	}
 	if (obj && !d->rc)
-		decode_object(d, obj, ev, tname);
+		decode_object(d, obj, ev, &(const struct kp){ NULL, tname });
 }
 
 static void decode_control(struct dctx *d, const msgpack_object *o,
 			   struct cws_event *ev)
 {
 	bool has_schema = false;
-	const char *prefix = ev->type_name;
-	char pb[128];
+	const struct kp *prefix = &(const struct kp){ NULL, ev->type_name };
+	struct kp kb = { prefix, NULL }, *pb = &kb;
 	uint32_t i, j;
 
 	for (i = 0; i < o->via.map.size && !d->rc; i++) {
@@ -1096,7 +1125,7 @@ int cws_event_decode(const msgpack_object *obj, struct cws_event *ev,
 		derr(&d, "missing required key 'type'");
 		return d.rc;
 	}
-	ev->type_name = dstr(&d, type, "type");
+	ev->type_name = dstr(&d, type, &(const struct kp){ NULL, "type" });
 	if (d.rc)
 		return d.rc;
 	if (!ev->type_name) {
