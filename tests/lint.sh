@@ -19,6 +19,8 @@ echo "lint: cppcheck"
 if ! cppcheck --quiet --error-exitcode=1 --inline-suppr \
 	--enable=warning,portability,performance --std=c11 \
 	--suppress=missingIncludeSystem -D__GNUC__ -Ilib \
+	'-Djson_object_foreach(o,k,v)=for(k=0;k;)' \
+	'-Djson_array_foreach(a,i,v)=for(i=0;i<1;i++)' \
 	$(printf '%s\n' $srcs | grep -v '\.bpf\.c$'); then
 	rc=1
 fi
