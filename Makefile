@@ -84,6 +84,8 @@ BIN_TOOLS := $(filter-out $(SBIN_TOOLS),$(TOOLS))
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.skel.h,$(BPF_SRCS))
+BPF_TMPS := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.tmp.o,$(BPF_SRCS))
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
 
 UNIT_SRCS := $(wildcard tests/unit/*_test.c)
 UNIT_BINS := $(patsubst %.c,$(O)/%,$(UNIT_SRCS))
@@ -121,12 +123,14 @@ $(O)/bpf/vmlinux.h:
 	$(Q)test -r /sys/kernel/btf/vmlinux || { echo "make: /sys/kernel/btf/vmlinux is missing: cws-probe needs a kernel with BTF (CONFIG_DEBUG_INFO_BTF=y)" >&2; exit 1; }
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(O)/bpf/%.tmp.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(O)/bpf/vmlinux.h
+# Static pattern rules: the generic $(O)/%.o: %.c rule would otherwise
+# match $(O)/bpf/x.bpf.o from bpf/x.bpf.c and win over the two-step chain.
+$(BPF_TMPS): $(O)/bpf/%.tmp.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(O)/bpf/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -Wall -Werror=undef -target bpf -D__TARGET_ARCH_$(ARCH) \
 		-I$(O)/bpf -Ibpf $(shell $(PKG_CONFIG) --cflags libbpf) -c $< -o $@
 
-$(O)/bpf/%.bpf.o: $(O)/bpf/%.tmp.o
+$(BPF_OBJS): $(O)/bpf/%.bpf.o: $(O)/bpf/%.tmp.o
 	$(call msg,GENOBJ,$@)
 	$(Q)$(BPFTOOL) gen object $@ $<
 

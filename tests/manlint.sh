@@ -27,6 +27,7 @@ for m in "$@"; do
 				ref=${line##*Xr }
 				ref=${ref% (*}
 				[ -f "man/${ref% *}.${ref#* }" ] || continue ;;
+			*"mandoc.db lacks"*) continue ;;
 			esac
 			printf '%s\n' "$line"
 		done)

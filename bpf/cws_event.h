@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The kernel -> cws-probe ABI: the records the BPF programs put in the ring
+ * buffer, and the indices of the maps user space reads. Only cws-probe
+ * includes this file; every other tool sees lib/event.h (libbpf-tools'
+ * split). The probe checks the layout with _Static_assert, so a change here
+ * that moves a field breaks its build rather than its output.
+ *
+ * Rules: fixed-width types only, so that clang -target bpf and the host
+ * compiler agree; each struct starts with the record header (type and
+ * version first), then fields from the largest to the smallest, with
+ * explicit padding to a multiple of 8 bytes. Strings of bounded but
+ * variable length are not fixed arrays: they sit back to back in a data[]
+ * tail and the fixed part says how many bytes each one uses (the "base +
+ * used length" of libbpf-tools' execsnoop), so a record only takes as many
+ * bytes of the ring buffer as it carries. Tail strings are not NUL
+ * terminated; argv keeps the NULs that separate its strings.
+ */
+#ifndef CWS_BPF_EVENT_H
+#define CWS_BPF_EVENT_H
+
+/* BPF code gets the __u* types from vmlinux.h, user space from the UAPI. */
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Bumped on any change of a record's layout. */
+#define CWS_KEV_VERSION 1
+
+#define CWS_KEV_COMM_LEN 16 /* TASK_COMM_LEN */
+#define CWS_KEV_PATH_MAX 4096 /* bytes of a resolved path, PATH_MAX */
+#define CWS_KEV_FILENAME_MAX 4096 /* bytes of bprm->filename, NUL included */
+#define CWS_KEV_ARGS_MAX 4096 /* bytes of argv, all strings together */
+#define CWS_KEV_NAME_MAX 255 /* bytes of one path component, NAME_MAX */
+
+/*
+ * Steps of the in-kernel path walk: one per component or mount crossed. A
+ * path of CWS_KEV_PATH_MAX bytes has at most 2048 components ("/a" each).
+ */
+#define CWS_KEV_PATH_MAX_STEPS 2048
+
+enum cws_kev_type {
+	CWS_KEV_EXEC = 1,
+};
+
+/* Why the kernel could not resolve a path (cws_kev_exec.path_error). */
+enum cws_kev_path_error {
+	CWS_KEV_PATH_OK = 0,
+	CWS_KEV_PATH_NO_FILE, /* no struct file to resolve */
+	CWS_KEV_PATH_TOO_LONG, /* more than CWS_KEV_PATH_MAX bytes */
+	CWS_KEV_PATH_TOO_DEEP, /* more than CWS_KEV_PATH_MAX_STEPS steps */
+	CWS_KEV_PATH_FAULT, /* a kernel read failed mid-walk */
+	CWS_KEV_PATH_UNREACHABLE, /* not under the task's root (memfd, ...) */
+};
+
+/* Flags of an exec record. */
+#define CWS_KEV_EXEC_ARGS_TRUNCATED (1u << 0) /* argv longer than the cap */
+#define CWS_KEV_EXEC_FILENAME_TRUNCATED (1u << 1)
+
+/* Why a record never reached the ring buffer: the drops map's index. */
+enum cws_kev_drop {
+	CWS_KEV_DROP_RINGBUF_FULL = 0, /* bpf_ringbuf_output failed */
+	CWS_KEV_DROP_NO_SCRATCH, /* the per-CPU scratch lookup failed */
+	CWS_KEV_DROP__COUNT
+};
+
+/* Leads every record. */
+struct cws_kev_header {
+	__u16 type; /* enum cws_kev_type */
+	__u16 version; /* CWS_KEV_VERSION */
+	__u32 cpu; /* bpf_get_smp_processor_id() */
+	__u64 timestamp; /* bpf_ktime_get_boot_ns(): ns since boot */
+};
+
+/* The task an event happened in. */
+struct cws_kev_process {
+	__u64 fork_time; /* start_boottime of the thread group: ns since boot */
+	__u64 cap_effective;
+	__u64 cap_permitted;
+	__u32 pid; /* thread group id */
+	__u32 tid;
+	__u32 ppid; /* real_parent's thread group id */
+	__u32 uid;
+	__u32 gid;
+	__u32 euid;
+	__u32 egid;
+	__u32 fsuid;
+	__u32 fsgid;
+	__u32 auid; /* loginuid, (__u32)-1 when unset */
+	char comm[CWS_KEV_COMM_LEN]; /* NUL terminated */
+};
+
+/*
+ * A successful execve: the task after the exec. data[] holds path_len
+ * bytes of the executable's absolute path, then filename_len bytes of
+ * bprm->filename (the name as passed to execve), then args_len bytes of
+ * argv.
+ */
+struct cws_kev_exec {
+	struct cws_kev_header hdr;
+	struct cws_kev_process proc;
+	__u64 inode; /* of the executable */
+	__u32 mount_id; /* of the executable's mount */
+	__u32 flags; /* CWS_KEV_EXEC_* */
+	__u16 path_len;
+	__u16 path_error; /* enum cws_kev_path_error */
+	__u16 filename_len;
+	__u16 args_len;
+	char data[CWS_KEV_PATH_MAX + CWS_KEV_FILENAME_MAX + CWS_KEV_ARGS_MAX];
+};
+
+/* Bytes of an exec record as written to the ring buffer. */
+#define CWS_KEV_EXEC_SIZE(ev)                                             \
+	(__builtin_offsetof(struct cws_kev_exec, data) + (ev)->path_len + \
+	 (ev)->filename_len + (ev)->args_len)
+
+#endif

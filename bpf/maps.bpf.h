@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The maps every program shares, and the one way a record leaves the
+ * kernel. There is a single ring buffer for all event types so that user
+ * space sees events in the order they were produced on all CPUs.
+ *
+ * Wake-ups are batched: a record is written with BPF_RB_NO_WAKEUP unless
+ * the data waiting in the ring has passed wakeup_bytes, and user space
+ * polls with a timeout so that a quiet system still gets its few events
+ * out within one poll period. At high rates this saves one wake-up (and one
+ * epoll_wait round trip) per record; at low rates it costs at most one poll
+ * period of latency.
+ */
+#ifndef CWS_MAPS_BPF_H
+#define CWS_MAPS_BPF_H
+
+#include "cws_event.h"
+
+/* Set by the probe before load (rodata): bytes pending before a wake-up. */
+const volatile __u64 wakeup_bytes = 1 << 20;
+
+/* The probe resizes this before load (-b, event_stream.buffer_size). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+/* Records lost before user space, per cause (enum cws_kev_drop). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CWS_KEV_DROP__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+static __always_inline void count_drop(__u32 cause)
+{
+	__u64 *n = bpf_map_lookup_elem(&drops, &cause);
+
+	/* Per-CPU slot: no other writer, a plain increment is enough. */
+	if (n)
+		*n += 1;
+}
+
+/*
+ * Copies size bytes of a record into the ring buffer. The record is built
+ * in a per-CPU scratch map rather than reserved in the ring because its
+ * size is only known at the end and bpf_ringbuf_reserve wants a constant:
+ * reserving the maximum would take 12 KiB of ring per exec whatever it
+ * carries.
+ */
+static __always_inline void submit(void *rec, __u64 size)
+{
+	__u64 flags = 0;
+
+	if (wakeup_bytes) {
+		__u64 pending = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+		flags = pending + size >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP :
+							 BPF_RB_NO_WAKEUP;
+	}
+	if (bpf_ringbuf_output(&events, rec, size, flags))
+		count_drop(CWS_KEV_DROP_RINGBUF_FULL);
+}
+
+#endif

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Kernel records to stream records. The kernel hands us fixed-width
+ * structs (bpf/cws_event.h) with length-prefixed tails; the stream wants a
+ * struct cws_event with NUL-terminated strings and an argv array. The
+ * conversion copies the tails into buffers embedded in struct cws_emit and
+ * points the event at them, so nothing is allocated per record, and every
+ * record is checked against the size the ring buffer says it has before a
+ * byte of it is trusted.
+ *
+ * Records are self-contained: when the kernel could not resolve a path the
+ * file carries path_resolution_error and no path, rather than a partial
+ * path that would read as a real one.
+ */
+#include "compat.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probe.h"
+
+/* The ABI as user space compiles it must be the ABI the BPF side wrote. */
+_Static_assert(sizeof(struct cws_kev_header) == 16, "kev header size");
+_Static_assert(sizeof(struct cws_kev_process) == 80, "kev process size");
+_Static_assert(offsetof(struct cws_kev_process, pid) == 24, "kev pid");
+_Static_assert(offsetof(struct cws_kev_process, comm) == 64, "kev comm");
+_Static_assert(offsetof(struct cws_kev_exec, proc) == 16, "kev exec proc");
+_Static_assert(offsetof(struct cws_kev_exec, inode) == 96, "kev exec inode");
+_Static_assert(offsetof(struct cws_kev_exec, path_len) == 112, "kev path_len");
+_Static_assert(offsetof(struct cws_kev_exec, data) == 120, "kev exec data");
+_Static_assert(sizeof(struct cws_kev_exec) % 8 == 0, "kev exec padding");
+_Static_assert(CWS_KEV_PATH_MAX <= CWS_EVENT_MAX_STR, "path fits a string");
+
+static const char *const drop_causes[CWS_KEV_DROP__COUNT] = {
+	[CWS_KEV_DROP_RINGBUF_FULL] = "ringbuf_full",
+	[CWS_KEV_DROP_NO_SCRATCH] = "no_scratch",
+};
+
+static const char *path_error_text(unsigned error)
+{
+	switch (error) {
+	case CWS_KEV_PATH_NO_FILE:
+		return "no file";
+	case CWS_KEV_PATH_TOO_LONG:
+		return "path too long";
+	case CWS_KEV_PATH_TOO_DEEP:
+		return "path too deep";
+	case CWS_KEV_PATH_FAULT:
+		return "kernel read fault";
+	case CWS_KEV_PATH_UNREACHABLE:
+		return "not reachable from the process root";
+	default:
+		return "unknown error";
+	}
+}
+
+static void read_boot_id(char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	buf[0] = '\0';
+	fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		cws_warn("cannot open '/proc/sys/kernel/random/boot_id'");
+		return;
+	}
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		cws_warn("cannot read '/proc/sys/kernel/random/boot_id'");
+		n = 0;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	close(fd);
+}
+
+void cws_emit_init(struct cws_emit *e, int fd, const char *host)
+{
+	struct cws_ratelimit rl = CWS_RATELIMIT_INIT(10, 5);
+
+	memset(e, 0, sizeof(*e));
+	cws_writer_init(&e->w, fd);
+	e->rl = rl;
+	if (host && *host) {
+		snprintf(e->host, sizeof(e->host), "%s", host);
+	} else if (gethostname(e->host, sizeof(e->host) - 1)) {
+		cws_warn("cannot get the host name");
+		e->host[0] = '\0';
+	}
+	read_boot_id(e->boot_id, sizeof(e->boot_id));
+	cws_emit_sync_clock(e);
+}
+
+void cws_emit_release(struct cws_emit *e)
+{
+	if (!e)
+		return;
+	cws_writer_release(&e->w);
+}
+
+static int64_t ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+void cws_emit_sync_clock(struct cws_emit *e)
+{
+	struct timespec b0, r, b1;
+
+	/* Bracket the wall clock read and take the middle of the two. */
+	clock_gettime(CLOCK_BOOTTIME, &b0);
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_BOOTTIME, &b1);
+	e->boot_to_epoch = ns(&r) - (ns(&b0) + (ns(&b1) - ns(&b0)) / 2);
+}
+
+static uint64_t epoch(const struct cws_emit *e, uint64_t boot_ns)
+{
+	return boot_ns ? (uint64_t)((int64_t)boot_ns + e->boot_to_epoch) : 0;
+}
+
+int cws_emit_hello(struct cws_emit *e)
+{
+	struct cws_event *ev = &e->ev;
+
+	cws_event_clear(ev);
+	ev->type = CWS_REC_HELLO;
+	ev->timestamp = cws_event_now();
+	ev->hello.producer = "cws-probe";
+	ev->hello.version = CWS_VERSION;
+	ev->hello.schema = CWS_EVENT_SCHEMA;
+	ev->hello.host = e->host;
+	ev->hello.boot_id = e->boot_id;
+	ev->hello.pid = (uint32_t)getpid();
+	return cws_writer_put(&e->w, ev);
+}
+
+int cws_emit_heartbeat(struct cws_emit *e)
+{
+	struct cws_event *ev = &e->ev;
+
+	cws_event_clear(ev);
+	ev->type = CWS_REC_HEARTBEAT;
+	ev->timestamp = cws_event_now();
+	ev->heartbeat.producer = "cws-probe";
+	ev->heartbeat.events = e->events;
+	ev->heartbeat.lost = e->lost;
+	return cws_writer_put(&e->w, ev);
+}
+
+int cws_emit_lost(struct cws_emit *e, const uint64_t *delta)
+{
+	struct cws_event *ev = &e->ev;
+	unsigned i;
+
+	cws_event_clear(ev);
+	ev->type = CWS_REC_LOST;
+	for (i = 0; i < CWS_KEV_DROP__COUNT; i++) {
+		if (!delta[i])
+			continue;
+		ev->lost.causes[ev->lost.ncauses].cause = drop_causes[i];
+		ev->lost.causes[ev->lost.ncauses].count = delta[i];
+		ev->lost.ncauses++;
+		ev->lost.total += delta[i];
+	}
+	if (!ev->lost.total)
+		return 0;
+	e->lost += ev->lost.total;
+	ev->timestamp = cws_event_now();
+	return cws_writer_put(&e->w, ev);
+}
+
+int cws_emit_flush(struct cws_emit *e)
+{
+	return cws_writer_flush(&e->w);
+}
+
+static void bad_record(struct cws_emit *e, const char *why, unsigned type,
+		       size_t size)
+{
+	e->bad++;
+	if (cws_ratelimit_ok(&e->rl))
+		cws_errorx("skipping kernel record of type %u (%zu bytes): %s",
+			   type, size, why);
+}
+
+/* Copies n bytes to a NUL-terminated string in buf (at least n + 1 bytes). */
+static char *copy_str(char *buf, const char *src, size_t n)
+{
+	memcpy(buf, src, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * Splits the kernel's argv bytes (strings separated by NULs, the last one
+ * cut when the kernel truncated) into e->argv. Returns true when argv was
+ * cut, here or in the kernel.
+ */
+static bool split_args(struct cws_emit *e, struct cws_strv *argv,
+		       const char *src, size_t n, bool truncated)
+{
+	size_t i = 0;
+
+	copy_str(e->args, src, n);
+	argv->v = e->argv;
+	argv->n = 0;
+	while (i < n) {
+		if (argv->n == CWS_EVENT_MAX_ARGS)
+			return true;
+		e->argv[argv->n++] = e->args + i;
+		i += strlen(e->args + i) + 1;
+	}
+	return truncated;
+}
+
+static int emit_exec(struct cws_emit *e, const struct cws_kev_exec *k,
+		     size_t size)
+{
+	const struct cws_kev_process *kp = &k->proc;
+	struct cws_event *ev = &e->ev;
+	struct cws_process *p = &ev->process;
+	struct cws_file *f = &p->file;
+	const char *slash;
+	bool truncated;
+	int err;
+
+	if (size < offsetof(struct cws_kev_exec, data) ||
+	    size < CWS_KEV_EXEC_SIZE(k) || k->path_len > CWS_KEV_PATH_MAX ||
+	    k->args_len > CWS_KEV_ARGS_MAX) {
+		bad_record(e, "lengths do not match the record size",
+			   k->hdr.type, size);
+		return 0;
+	}
+
+	cws_event_clear(ev);
+	ev->type = CWS_REC_EVENT;
+	ev->timestamp = epoch(e, k->hdr.timestamp);
+	ev->evt.name = "exec";
+	ev->evt.type = CWS_EVT_EXEC;
+	ev->evt.cpu = k->hdr.cpu;
+	ev->evt.retval = 0;
+
+	p->pid = kp->pid;
+	p->tid = kp->tid;
+	p->ppid = kp->ppid;
+	p->comm = copy_str(e->comm, kp->comm,
+			   strnlen(kp->comm, sizeof(kp->comm)));
+	p->fork_time = epoch(e, kp->fork_time);
+	p->exec_time = ev->timestamp;
+	p->is_thread = false;
+	p->cred.uid = kp->uid;
+	p->cred.gid = kp->gid;
+	p->cred.euid = kp->euid;
+	p->cred.egid = kp->egid;
+	p->cred.fsuid = kp->fsuid;
+	p->cred.fsgid = kp->fsgid;
+	p->cred.auid = kp->auid;
+	p->cred.cap_effective = kp->cap_effective;
+	p->cred.cap_permitted = kp->cap_permitted;
+
+	/*
+	 * The path: whole when path_error is 0; otherwise the bytes are the
+	 * components resolved before the walk stopped, of which only the
+	 * last (the file's own name) can be trusted.
+	 */
+	copy_str(e->path, k->data, k->path_len);
+	slash = strrchr(e->path, '/');
+	f->name = slash && slash[1] ? slash + 1 : NULL;
+	if (k->path_error == CWS_KEV_PATH_OK) {
+		f->path = e->path;
+		if (!f->name)
+			f->name = e->path; /* "/" */
+	} else {
+		f->path_resolution_error = path_error_text(k->path_error);
+	}
+	f->inode = k->inode;
+	f->mount_id = k->mount_id;
+
+	truncated = k->flags & CWS_KEV_EXEC_ARGS_TRUNCATED;
+	p->args_truncated = split_args(e, &p->argv,
+				       k->data + k->path_len + k->filename_len,
+				       k->args_len, truncated);
+
+	/* exec.* is the same image: the new process is the exec's target. */
+	ev->exec.file = *f;
+	ev->exec.argv = p->argv;
+	ev->exec.args_truncated = p->args_truncated;
+
+	err = cws_writer_put(&e->w, ev);
+	if (err == -E2BIG) {
+		/* Cannot happen with the kernel's caps; never fatal anyway. */
+		bad_record(e, "too large for the stream", k->hdr.type, size);
+		return 0;
+	}
+	if (!err)
+		e->events++;
+	return err;
+}
+
+int cws_emit_record(struct cws_emit *e, const void *data, size_t size)
+{
+	struct cws_kev_header h;
+
+	if (size < sizeof(h)) {
+		bad_record(e, "shorter than a header", 0, size);
+		return 0;
+	}
+	memcpy(&h, data, sizeof(h));
+	if (h.version != CWS_KEV_VERSION) {
+		bad_record(e, "unknown version", h.type, size);
+		return 0;
+	}
+	switch (h.type) {
+	case CWS_KEV_EXEC:
+		return emit_exec(e, data, size);
+	default:
+		bad_record(e, "unknown type", h.type, size);
+		return 0;
+	}
+}

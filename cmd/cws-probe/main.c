@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * cws-probe: watch the kernel through eBPF and write one self-contained
+ * msgpack record per event to stdout. This file only reads the command
+ * line and the configuration; probe.c does the work.
+ */
+#include "compat.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+#include "exit.h"
+#include "log.h"
+#include "num.h"
+#include "probe.h"
+
+static const char usage[] =
+	"cws-probe [-hnqVv] [-b bytes] [-c file] [-H seconds]";
+
+#define RING_SIZE_KEY "runtime_security_config.event_stream.buffer_size"
+
+/*
+ * Parses a byte count with an optional K, M or G (binary) suffix. The ring
+ * buffer must be a power of two; returns NULL or what is wrong.
+ */
+static const char *parse_ring_size(const char *s, unsigned long *out)
+{
+	unsigned long long mult = 1, v;
+	char num[32];
+	const char *errstr;
+	size_t n = strlen(s);
+
+	if (!n || n >= sizeof(num))
+		return "invalid";
+	memcpy(num, s, n + 1);
+	switch (num[n - 1]) {
+	case 'k':
+	case 'K':
+		mult = 1ull << 10;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1ull << 20;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1ull << 30;
+		break;
+	}
+	if (mult != 1)
+		num[n - 1] = '\0';
+	v = (unsigned long long)cws_strtonum(num, 1, CWS_PROBE_RING_MAX,
+					     &errstr);
+	if (errstr)
+		return errstr;
+	v *= mult;
+	if (v < CWS_PROBE_RING_MIN)
+		return "too small";
+	if (v > CWS_PROBE_RING_MAX)
+		return "too large";
+	if (v & (v - 1))
+		return "not a power of two";
+	*out = (unsigned long)v;
+	return NULL;
+}
+
+/* The configuration's ring size, or 0 when it leaves the choice to us. */
+static unsigned long config_ring_size(const struct cws_config *cfg)
+{
+	struct cws_config_item it;
+	unsigned long size;
+	const char *errstr;
+
+	if (cws_config_lookup(cfg, RING_SIZE_KEY, &it) ||
+	    cws_config_get_int(cfg, RING_SIZE_KEY) <= 0)
+		return 0;
+	errstr = parse_ring_size(it.value, &size);
+	if (errstr)
+		cws_fatalx(CWS_EXIT_CONFIG,
+			   "invalid %s '%s': %s (a power of two from %u to %u)",
+			   RING_SIZE_KEY, it.value, errstr, CWS_PROBE_RING_MIN,
+			   CWS_PROBE_RING_MAX);
+	return size;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CWS_CLI_LONGOPTS,
+		{ "ring-size", required_argument, NULL, 'b' },
+		{ "heartbeat", required_argument, NULL, 'H' },
+		{ "check", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cws_probe_opts opts = { .heartbeat =
+					       CWS_PROBE_HEARTBEAT_DEFAULT };
+	struct cws_config *cfg;
+	struct cws_cli cli;
+	const char *errstr;
+	int opt, rc;
+
+	cws_cli_init(&cli, "cws-probe", usage);
+	while ((opt = getopt_long(argc, argv, CWS_CLI_OPTSTRING "b:H:n",
+				  longopts, NULL)) != -1) {
+		if (cws_cli_option(&cli, opt, optarg))
+			continue;
+		switch (opt) {
+		case 'b':
+			errstr = parse_ring_size(optarg, &opts.ring_size);
+			if (errstr) {
+				cws_errorx(
+					"ring size '%s' is %s (a power of two from %u to %u)",
+					optarg, errstr, CWS_PROBE_RING_MIN,
+					CWS_PROBE_RING_MAX);
+				cws_cli_usage(&cli);
+			}
+			break;
+		case 'H':
+			opts.heartbeat = (unsigned)cws_strtonum(optarg, 0,
+								86400, &errstr);
+			if (errstr) {
+				cws_errorx("heartbeat interval '%s' is %s",
+					   optarg, errstr);
+				cws_cli_usage(&cli);
+			}
+			break;
+		case 'n':
+			opts.check = true;
+			break;
+		default:
+			cws_cli_usage(&cli);
+		}
+	}
+	if (optind != argc)
+		cws_cli_usage(&cli);
+
+	cfg = cws_cli_config(&cli);
+	if (!opts.ring_size)
+		opts.ring_size = config_ring_size(cfg);
+	if (!opts.ring_size)
+		opts.ring_size = CWS_PROBE_RING_DEFAULT;
+	opts.hostname = cws_config_get_string(cfg, "hostname");
+	opts.verbose = cli.verbose > 0;
+
+	rc = cws_probe_run(&opts);
+	cws_config_free(cfg);
+	return rc;
+}

@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Load, attach, poll. The BPF side writes records with BPF_RB_NO_WAKEUP
+ * until enough data is pending (bpf/maps.bpf.h), so epoll alone would leave
+ * a quiet system's events sitting in the ring: the loop polls with a
+ * timeout and then consumes whatever is there, woken or not. Each pass
+ * ends with one flush of stdout, so `cws-probe | cws-cat` shows an event
+ * within one poll period while a busy system still gets large writes.
+ *
+ * Between passes the loop also reads the per-CPU drop counters (a "lost"
+ * record when they grew) and writes the periodic heartbeat. On SIGINT or
+ * SIGTERM it detaches the programs first, then drains what they already
+ * wrote, so that nothing that reached the ring is lost at exit.
+ */
+#include "compat.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "exit.h"
+#include "probe.h"
+
+#include "bpf/cws.skel.h"
+
+struct probe {
+	struct cws_bpf *skel;
+	struct ring_buffer *rb;
+	struct cws_emit *emit;
+	int ncpus;
+	uint64_t *percpu; /* one drops map value per possible CPU */
+	uint64_t drops[CWS_KEV_DROP__COUNT]; /* totals already reported */
+	int werr; /* first write error: stops the loop */
+};
+
+static volatile sig_atomic_t stop_signal;
+static bool libbpf_verbose;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/*
+ * libbpf's messages go through the log module. Its warnings are mostly
+ * about features it probes and falls back from, so they are debug output
+ * unless -v was given; the error that matters is ours, printed after.
+ */
+static int CWS_PRINTF(2, 0)
+	libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	static char buf[65536]; /* a verifier log comes in one call */
+	enum cws_log_level lvl;
+	char *line, *next;
+
+	switch (level) {
+	case LIBBPF_WARN:
+		lvl = libbpf_verbose ? CWS_LOG_WARNING : CWS_LOG_DEBUG;
+		break;
+	case LIBBPF_INFO:
+		lvl = CWS_LOG_DEBUG;
+		break;
+	default:
+		lvl = CWS_LOG_TRACE;
+		break;
+	}
+	if (!cws_log_enabled(lvl))
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	for (line = buf; *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		if (*line)
+			cws_log(lvl, "%s%s",
+				strncmp(line, "libbpf: ", 8) ? "libbpf: " : "",
+				line);
+	}
+	return 0;
+}
+
+static bool needs_tracefs(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	for (prog = bpf_object__next_program(obj, NULL); prog;
+	     prog = bpf_object__next_program(obj, prog)) {
+		const char *sec = bpf_program__section_name(prog);
+
+		if (!strncmp(sec, "tracepoint/", 11) || !strncmp(sec, "tp/", 3))
+			return true;
+	}
+	return false;
+}
+
+static void explain_load_error(int err)
+{
+	switch (-err) {
+	case EPERM:
+		cws_log(CWS_LOG_FATAL,
+			"cannot load BPF programs: %s: cws-probe needs root, or CAP_BPF and CAP_PERFMON",
+			strerror(-err));
+		break;
+	case ENOSYS:
+		cws_log(CWS_LOG_FATAL,
+			"cannot load BPF programs: %s: the kernel has no bpf(2) (CONFIG_BPF_SYSCALL)",
+			strerror(-err));
+		break;
+	default:
+		cws_log(CWS_LOG_FATAL, "cannot load BPF programs: %s%s",
+			strerror(-err),
+			libbpf_verbose ? "" :
+					 " (run with -v for libbpf's log)");
+		break;
+	}
+}
+
+/* Names the program cws_bpf__attach stopped at: the first without a link. */
+static const char *failed_program(const struct cws_bpf *skel)
+{
+	const struct bpf_object_skeleton *s = skel->skeleton;
+	int i;
+
+	for (i = 0; i < s->prog_cnt; i++)
+		if (!*s->progs[i].link)
+			return s->progs[i].name;
+	return "?";
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct probe *pr = ctx;
+	int err = cws_emit_record(pr->emit, data, size);
+
+	if (err) {
+		/* A negative return stops ring_buffer__consume here. */
+		pr->werr = err;
+		return err;
+	}
+	return 0;
+}
+
+/* Writes a "lost" record when the kernel's drop counters grew. */
+static int check_drops(struct probe *pr)
+{
+	uint64_t delta[CWS_KEV_DROP__COUNT] = { 0 };
+	int fd = bpf_map__fd(pr->skel->maps.drops);
+	__u32 key;
+	int i;
+
+	for (key = 0; key < CWS_KEV_DROP__COUNT; key++) {
+		uint64_t sum = 0;
+
+		if (bpf_map_lookup_elem(fd, &key, pr->percpu))
+			continue;
+		for (i = 0; i < pr->ncpus; i++)
+			sum += pr->percpu[i];
+		delta[key] = sum - pr->drops[key];
+		pr->drops[key] = sum;
+	}
+	return cws_emit_lost(pr->emit, delta);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One pass: poll, consume, then the control records, then one flush. */
+static int poll_once(struct probe *pr, const struct cws_probe_opts *opts,
+		     long long *next_heartbeat)
+{
+	int n, err;
+
+	cws_emit_sync_clock(pr->emit);
+	n = ring_buffer__poll(pr->rb, CWS_PROBE_POLL_MS);
+	/* Records written with BPF_RB_NO_WAKEUP woke nobody: read them too. */
+	if (n >= 0 || n == -EINTR)
+		n = ring_buffer__consume(pr->rb);
+	if (pr->werr)
+		return pr->werr;
+	if (n < 0 && n != -EINTR) {
+		cws_log(CWS_LOG_ERROR, "cannot read the ring buffer: %s",
+			strerror(-n));
+		return n;
+	}
+	err = check_drops(pr);
+	if (!err && opts->heartbeat && now_ms() >= *next_heartbeat) {
+		*next_heartbeat = now_ms() + opts->heartbeat * 1000LL;
+		err = cws_emit_heartbeat(pr->emit);
+	}
+	if (!err)
+		err = cws_emit_flush(pr->emit);
+	pr->werr = err;
+	return err;
+}
+
+/* After detaching: what is left in the ring, final counts, flush. */
+static int drain(struct probe *pr, const struct cws_probe_opts *opts)
+{
+	int n = ring_buffer__consume(pr->rb), err;
+
+	if (pr->werr)
+		return pr->werr;
+	if (n < 0)
+		cws_log(CWS_LOG_ERROR, "cannot read the ring buffer: %s",
+			strerror(-n));
+	err = check_drops(pr);
+	if (!err && opts->heartbeat)
+		err = cws_emit_heartbeat(pr->emit);
+	if (!err)
+		err = cws_emit_flush(pr->emit);
+	pr->werr = err;
+	return err;
+}
+
+static int run_loop(struct probe *pr, const struct cws_probe_opts *opts)
+{
+	long long next_heartbeat = now_ms() + opts->heartbeat * 1000LL;
+	int err;
+
+	err = cws_emit_hello(pr->emit);
+	if (!err)
+		err = cws_emit_flush(pr->emit);
+	pr->werr = err;
+	while (!err && !stop_signal)
+		err = poll_once(pr, opts, &next_heartbeat);
+
+	/* Stop the producers before draining, so the drain is complete. */
+	cws_bpf__detach(pr->skel);
+	if (!pr->werr)
+		err = drain(pr, opts);
+
+	if (pr->werr == -EPIPE) {
+		cws_info("standard output closed, stopping");
+		return CWS_EXIT_FAILURE;
+	}
+	if (pr->werr) {
+		cws_log(CWS_LOG_ERROR, "cannot write to standard output: %s",
+			strerror(-pr->werr));
+		return CWS_EXIT_FAILURE;
+	}
+	if (err)
+		return CWS_EXIT_FAILURE;
+	if (stop_signal)
+		cws_debug("stopped by signal %d after %llu events, %llu lost",
+			  (int)stop_signal,
+			  (unsigned long long)pr->emit->events,
+			  (unsigned long long)pr->emit->lost);
+	return CWS_EXIT_OK;
+}
+
+static int setup_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: epoll_wait must return so the loop sees the flag. */
+	sa.sa_handler = on_signal;
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+		return -errno;
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL))
+		return -errno;
+	return 0;
+}
+
+/* Opens the skeleton and sizes it; loads and attaches it. */
+static int load_programs(struct probe *pr, const struct cws_probe_opts *opts)
+{
+	int err;
+
+	pr->skel = cws_bpf__open();
+	if (!pr->skel) {
+		err = -errno;
+		cws_log(CWS_LOG_FATAL, "cannot open the BPF object: %s",
+			strerror(-err));
+		return err;
+	}
+	err = bpf_map__set_max_entries(pr->skel->maps.events,
+				       (__u32)opts->ring_size);
+	if (err) {
+		cws_log(CWS_LOG_FATAL, "cannot size the ring buffer: %s",
+			strerror(-err));
+		return err;
+	}
+	/* Wake the reader when an eighth of the ring is pending. */
+	pr->skel->rodata->wakeup_bytes = opts->ring_size / 8;
+
+	if (needs_tracefs(pr->skel->obj) && (err = cws_mount_tracefs()))
+		return err;
+	err = cws_bpf__load(pr->skel);
+	if (err) {
+		explain_load_error(err);
+		return err;
+	}
+	err = cws_bpf__attach(pr->skel);
+	if (err) {
+		cws_log(CWS_LOG_FATAL, "cannot attach '%s': %s",
+			failed_program(pr->skel), strerror(-err));
+		return err;
+	}
+	cws_debug("programs attached; ring buffer of %lu bytes, wake-up at %lu",
+		  opts->ring_size, opts->ring_size / 8);
+	return 0;
+}
+
+int cws_probe_run(const struct cws_probe_opts *opts)
+{
+	struct probe pr = { 0 };
+	int rc = CWS_EXIT_FAILURE;
+
+	if (access(CWS_PROBE_BTF_PATH, R_OK))
+		cws_fatalx(
+			CWS_EXIT_FAILURE,
+			"kernel BTF not found at %s: cws-probe needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+			CWS_PROBE_BTF_PATH);
+	libbpf_verbose = opts->verbose;
+	libbpf_set_print(libbpf_log);
+	if (setup_signals()) {
+		cws_error("cannot set up signal handlers");
+		return CWS_EXIT_FAILURE;
+	}
+
+	if (load_programs(&pr, opts))
+		goto out_destroy;
+	if (opts->check) {
+		cws_info("programs loaded and attached");
+		rc = CWS_EXIT_OK;
+		goto out_destroy;
+	}
+
+	pr.ncpus = libbpf_num_possible_cpus();
+	if (pr.ncpus <= 0) {
+		cws_log(CWS_LOG_FATAL, "cannot count the possible CPUs: %s",
+			strerror(-pr.ncpus));
+		goto out_destroy;
+	}
+	pr.percpu = calloc((size_t)pr.ncpus, sizeof(*pr.percpu));
+	pr.emit = malloc(sizeof(*pr.emit));
+	if (!pr.percpu || !pr.emit) {
+		cws_error("cannot allocate the probe's buffers");
+		goto out_free;
+	}
+	cws_emit_init(pr.emit, STDOUT_FILENO, opts->hostname);
+
+	pr.rb = ring_buffer__new(bpf_map__fd(pr.skel->maps.events), on_record,
+				 &pr, NULL);
+	if (!pr.rb) {
+		cws_error("cannot set up the ring buffer");
+		goto out_release_emit;
+	}
+	rc = run_loop(&pr, opts);
+	ring_buffer__free(pr.rb);
+out_release_emit:
+	cws_emit_release(pr.emit);
+out_free:
+	free(pr.emit);
+	free(pr.percpu);
+out_destroy:
+	cws_bpf__destroy(pr.skel);
+	return rc;
+}
