@@ -7,6 +7,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 2
 O=${O:-build}
+case $O in /*) ;; *) O=$PWD/$O ;; esac
 tree=$O/mantree
 rm -rf "$tree"
 for m in man/*.[1-8]; do
@@ -20,7 +21,7 @@ rc=0
 for m in "$@"; do
 	# References to other projects' pages (jq(1)) are not checked: the
 	# system's man index is not ours to depend on. Our own must resolve.
-	out=$(MANPATH=$PWD/$tree mandoc -Tlint -Wstyle "$m" 2>&1 |
+	out=$(MANPATH=$tree mandoc -Tlint -Wstyle "$m" 2>&1 |
 		while IFS= read -r line; do
 			case $line in
 			*"referenced manual not found: Xr "*)

@@ -42,7 +42,7 @@ count_tap() { # name logfile exit-code
 }
 
 one_check() { # name command...
-	local name=$1 log=$logdir/$1.log
+	local name=$1 log=$logdir/$(echo "$1" | tr / _).log
 	shift
 	if "$@" >"$log" 2>&1; then
 		passed=$((passed + 1))
