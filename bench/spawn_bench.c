@@ -13,16 +13,25 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "num.h"
+
 extern char **environ;
 
 int main(int argc, char **argv)
 {
 	static char true_path[] = "/bin/true";
 	char *args[] = { argc > 2 ? argv[2] : true_path, NULL };
-	int n = argc > 1 ? atoi(argv[1]) : 2000, i, st;
+	const char *errstr = NULL;
+	int n = argc > 1 ? (int)cws_strtonum(argv[1], 1, 100000000, &errstr) :
+			   2000;
+	int i, st;
 	struct timespec a, b;
 	pid_t pid;
 
+	if (errstr) {
+		fprintf(stderr, "spawn_bench: count is %s\n", errstr);
+		return 2;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (i = 0; i < n; i++) {
 		if (posix_spawn(&pid, args[0], NULL, NULL, args, environ))

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "event.h"
+#include "num.h"
 
 static double now(void)
 {
@@ -61,7 +62,10 @@ static void fill(struct cws_event *ev, struct cws_process *anc, int i)
 
 int main(int argc, char **argv)
 {
-	int n = argc > 1 ? atoi(argv[1]) : 200000, i, rounds = 5, r;
+	const char *errstr = NULL;
+	int n = argc > 1 ? (int)cws_strtonum(argv[1], 1, 100000000, &errstr) :
+			   200000;
+	int i, rounds = 5, r;
 	static struct cws_event ev;
 	struct cws_process anc[4];
 	struct cws_event_err err;
@@ -72,6 +76,10 @@ int main(int argc, char **argv)
 	double t, best_ref = 1e9, best_ours = 1e9;
 	size_t off;
 
+	if (errstr) {
+		fprintf(stderr, "stream_bench: count is %s\n", errstr);
+		return 2;
+	}
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	for (i = 0; i < n; i++) {

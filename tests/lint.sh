@@ -16,9 +16,12 @@ if ! clang-format --dry-run -Werror $srcs; then
 fi
 
 echo "lint: cppcheck"
+# simplecpp cannot expand config.c's key-table macros (string pasting in
+# a nested macro argument); gcc, clang-tidy and the tests cover that file.
 if ! cppcheck --quiet --error-exitcode=1 --inline-suppr \
 	--enable=warning,portability,performance --std=c11 \
 	--suppress=missingIncludeSystem -D__GNUC__ -Ilib \
+	--suppress=preprocessorErrorDirective:lib/config.c \
 	'-Djson_object_foreach(o,k,v)=for(k=0;k;)' \
 	'-Djson_array_foreach(a,i,v)=for(i=0;i<1;i++)' \
 	$(printf '%s\n' $srcs | grep -v '\.bpf\.c$'); then

@@ -96,6 +96,7 @@ for m in man/*.[1-8]; do
 	[ -f "$m" ] || continue
 	one_check "man/$(basename "$m")" tests/manlint.sh "$m"
 done
+one_check lint tests/lint.sh
 one_check headers make --no-print-directory -s O="$O" headers-check
 
 printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped" |
