@@ -51,6 +51,7 @@ test_prereq_reason=
 
 [ "$(id -u)" = 0 ] && test_set_prereq ROOT
 command -v jq >/dev/null 2>&1 && test_set_prereq JQ
+command -v valgrind >/dev/null 2>&1 && test_set_prereq VALGRIND
 if [ "$(id -u)" = 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
 	test_set_prereq BPF
 fi

@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# The README's commands, as a user types them.
+. "$(dirname "$0")/test-lib.sh"
+
+test_have_prereq BPF ||
+	test_prereq_reason="cws-probe needs root and /sys/kernel/btf/vmlinux"
+here=$(pwd -P)
+cp /bin/true t9000-marker
+
+test_expect_success BPF,JQ 'make run streams live exec events as JSON lines until Ctrl-C' '
+	{ timeout -k 10 -s INT 4 make --no-print-directory -s -C "$CWS_SRC" \
+		O="$CWS_BUILD" run >run.json 2>run.err & pid=$!; } &&
+	sleep 2 && ./t9000-marker readme-run &&
+	{ wait $pid; rc=$?; } &&
+	# make reports the interrupt itself (130 or 2); the tools exit 0.
+	! grep -E "error|fatal" run.err &&
+	jq -s -e "any(.[]; .evt.name == \"exec\" and
+		.process.argv[1] == \"readme-run\" and
+		.process.file.path == \"$here/t9000-marker\")" run.json
+'
+
+test_expect_success BPF,JQ 'record, then read the capture with cws-cat and jq' '
+	{ cws-probe >capture.mp 2>probe.err & pid=$!; } &&
+	sleep 1 && ./t9000-marker readme-capture && sleep 0.3 &&
+	kill -INT $pid && wait $pid &&
+	cws-cat capture.mp | jq "select(.evt.name == \"exec\") | .process.argv" >argv.json &&
+	jq -s -e "any(. == [\"./t9000-marker\", \"readme-capture\"])" argv.json
+'
+
+test_expect_success BPF,JQ 'cws-probe | cws-cat | jq -c shows pid and exe' '
+	{ (cws-probe | cws-cat | jq -c "{pid: .process.pid, exe: .process.file.path}") \
+		>live.json 2>live.err & pid=$!; } &&
+	sleep 1 && { ./t9000-marker & mpid=$!; wait $mpid; } && sleep 0.5 &&
+	pkill -INT -x cws-probe; wait $pid;
+	grep -F "{\"pid\":$mpid,\"exe\":\"$here/t9000-marker\"}" live.json
+'
+
+test_expect_success 'a hand-made event reads back' '
+	echo "{\"type\":\"event\",\"evt\":{\"name\":\"exec\",\"timestamp\":1},\"process\":{\"pid\":1}}" |
+		cws-cat -r | cws-cat >out &&
+	echo "{\"type\":\"event\",\"evt\":{\"name\":\"exec\",\"timestamp\":1},\"process\":{\"pid\":1}}" >expect &&
+	test_cmp expect out
+'
+
+test_expect_success VALGRIND 'cws-cat is valgrind-clean on good and corrupt input' '
+	echo "{\"type\":\"hello\",\"producer\":\"p\",\"schema\":1}" | cws-cat -r >v.mp &&
+	printf "\301\301" >>v.mp && cat v.mp v.mp >vv.mp &&
+	test_expect_code 1 valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+		--error-exitcode=9 cws-cat vv.mp >/dev/null 2>vg.err &&
+	! grep -q "==[0-9]*==" vg.err
+'
+
+test_done
