@@ -171,19 +171,25 @@ static json_t *to_json(const msgpack_object *o)
 	}
 }
 
+/* Reports a failed write to stdout once; EPIPE means the reader left. */
+static int out_failed(int err)
+{
+	if (err == EPIPE) {
+		output_closed = 1;
+		cws_info("output closed");
+	} else {
+		errno = err;
+		cws_error("cannot write to standard output");
+	}
+	return -EIO;
+}
+
 static int put_stdout(const char *p, size_t n)
 {
 	if (output_closed)
 		return -EPIPE;
-	if (fwrite(p, 1, n, stdout) != n) {
-		if (errno == EPIPE) {
-			output_closed = 1;
-			cws_info("output closed");
-		} else {
-			cws_error("cannot write to standard output");
-		}
-		return -EIO;
-	}
+	if (fwrite(p, 1, n, stdout) != n)
+		return out_failed(errno);
 	return 0;
 }
 
@@ -191,15 +197,8 @@ static int flush_stdout(void)
 {
 	if (output_closed)
 		return -EPIPE;
-	if (fflush(stdout)) {
-		if (errno == EPIPE) {
-			output_closed = 1;
-			cws_info("output closed");
-		} else {
-			cws_error("cannot write to standard output");
-		}
-		return -EIO;
-	}
+	if (fflush(stdout))
+		return out_failed(errno);
 	return 0;
 }
 
@@ -410,13 +409,7 @@ int cws_cat_from_json(int fd, const char *name)
 	}
 	n = cws_writer_flush(&w);
 	if (n) {
-		errno = (int)-n;
-		if (n == -EPIPE) {
-			output_closed = 1;
-			cws_info("output closed");
-		} else {
-			cws_error("cannot write to standard output");
-		}
+		out_failed((int)-n);
 		rc = CWS_EXIT_FAILURE;
 	}
 	free(line);
