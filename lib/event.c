@@ -61,6 +61,7 @@ static const char *const event_type_names[CWS_EVT__COUNT] = {
 	[CWS_EVT_SIGNAL] = "signal",
 	[CWS_EVT_SPLICE] = "splice",
 	[CWS_EVT_CHDIR] = "chdir",
+	[CWS_EVT_MEMFD_CREATE] = "memfd_create",
 	[CWS_EVT_DNS] = "dns",
 	[CWS_EVT_CONNECT] = "connect",
 	[CWS_EVT_BIND] = "bind",
@@ -173,14 +174,17 @@ static unsigned nonnull(const char *const *v, unsigned n)
 	return c;
 }
 
-static void pack_file(msgpack_packer *pk, const char *k,
-		      const struct cws_file *f)
+static unsigned file_nfields(const struct cws_file *f)
 {
 	const char *s[] = { f->path,	   f->name, f->path_resolution_error,
 			    f->filesystem, f->user, f->group };
 
-	pk_key(pk, k);
-	msgpack_pack_map(pk, nonnull(s, CWS_ARRAY_SIZE(s)) + 7);
+	return nonnull(s, CWS_ARRAY_SIZE(s)) + 7;
+}
+
+/* Packs the key-value pairs of a file, without the map header. */
+static void pack_file_fields(msgpack_packer *pk, const struct cws_file *f)
+{
 	pk_str(pk, "path", f->path);
 	pk_str(pk, "name", f->name);
 	pk_str(pk, "path_resolution_error", f->path_resolution_error);
@@ -194,6 +198,14 @@ static void pack_file(msgpack_packer *pk, const char *k,
 	pk_u64(pk, "gid", f->gid);
 	pk_u64(pk, "change_time", f->change_time);
 	pk_u64(pk, "modification_time", f->modification_time);
+}
+
+static void pack_file(msgpack_packer *pk, const char *k,
+		      const struct cws_file *f)
+{
+	pk_key(pk, k);
+	msgpack_pack_map(pk, file_nfields(f));
+	pack_file_fields(pk, f);
 }
 
 /* Packs "argv": [...] and "args_truncated", capping what is packed. */
@@ -288,13 +300,259 @@ static void pack_process(msgpack_packer *pk, const struct cws_process *p,
 	}
 }
 
+/*
+ * The objects of event types other than exec, as one table: each member
+ * is a SECL path under the object (up to three keys), a kind, where it
+ * sits in struct cws_evobj, and the event types that carry it. The encoder
+ * and the decoder both walk this table, so they cannot disagree, and a new
+ * field is one line here (and one in man/cws-event.5).
+ */
+enum okind {
+	OK_U32,
+	OK_U64,
+	OK_I32,
+	OK_I64,
+	OK_STR,
+	OK_BOOL,
+	OK_FILE, /* a struct cws_file, its fields spread into the map */
+	OK_PROC, /* a struct cws_process, packed as a process map */
+};
+
+struct omember {
+	const char *path[3];
+	enum okind kind;
+	size_t off;
+	uint64_t types;
+};
+
+#define T(x) (1ull << CWS_EVT_##x)
+#define OFF(f) offsetof(struct cws_evobj, f)
+#define FILE_TYPES                                                          \
+	(T(OPEN) | T(UNLINK) | T(RENAME) | T(CHMOD) | T(CHOWN) | T(MKDIR) | \
+	 T(RMDIR) | T(LINK) | T(UTIMES) | T(SETXATTR) | T(REMOVEXATTR) |    \
+	 T(MMAP) | T(SPLICE) | T(CHDIR) | T(LOAD_MODULE))
+
+static const struct omember omembers[] = {
+	{ { "file" }, OK_FILE, OFF(file), FILE_TYPES },
+	{ { "file", "destination" }, OK_FILE, OFF(dest), T(RENAME) | T(LINK) },
+	{ { "file", "destination", "mode" },
+	  OK_U32,
+	  OFF(dest.mode),
+	  T(OPEN) | T(CHMOD) | T(MKDIR) },
+	{ { "file", "destination", "uid" }, OK_U32, OFF(dest.uid), T(CHOWN) },
+	{ { "file", "destination", "gid" }, OK_U32, OFF(dest.gid), T(CHOWN) },
+	{ { "file", "destination", "user" }, OK_STR, OFF(dest.user), T(CHOWN) },
+	{ { "file", "destination", "group" },
+	  OK_STR,
+	  OFF(dest.group),
+	  T(CHOWN) },
+	{ { "file", "destination", "name" },
+	  OK_STR,
+	  OFF(xattr_name),
+	  T(SETXATTR) | T(REMOVEXATTR) },
+	{ { "file", "destination", "namespace" },
+	  OK_STR,
+	  OFF(xattr_namespace),
+	  T(SETXATTR) | T(REMOVEXATTR) },
+	{ { "flags" },
+	  OK_U64,
+	  OFF(flags),
+	  T(OPEN) | T(UNLINK) | T(MMAP) | T(MOUNT) | T(MEMFD_CREATE) },
+	{ { "protection" }, OK_U64, OFF(protection), T(MMAP) },
+	{ { "req_protection" }, OK_U64, OFF(protection), T(MPROTECT) },
+	{ { "vm_protection" }, OK_U64, OFF(vm_protection), T(MPROTECT) },
+	{ { "request" }, OK_I64, OFF(request), T(PTRACE) },
+	{ { "tracee" }, OK_PROC, OFF(target), T(PTRACE) },
+	{ { "cmd" }, OK_I64, OFF(request), T(BPF) },
+	{ { "map", "type" }, OK_U32, OFF(map_type), T(BPF) },
+	{ { "map", "name" }, OK_STR, OFF(name), T(BPF) },
+	{ { "prog", "type" }, OK_U32, OFF(prog_type), T(BPF) },
+	{ { "prog", "name" }, OK_STR, OFF(prog_name), T(BPF) },
+	{ { "prog", "attach_type" }, OK_U32, OFF(attach_type), T(BPF) },
+	{ { "type" }, OK_I64, OFF(request), T(SIGNAL) },
+	{ { "pid" }, OK_U32, OFF(pid), T(SIGNAL) },
+	{ { "target" }, OK_PROC, OFF(target), T(SIGNAL) },
+	{ { "code" }, OK_I32, OFF(code), T(EXIT) },
+	{ { "cause" }, OK_STR, OFF(cause), T(EXIT) },
+	{ { "name" },
+	  OK_STR,
+	  OFF(name),
+	  T(LOAD_MODULE) | T(UNLOAD_MODULE) | T(MEMFD_CREATE) },
+	{ { "loaded_from_memory" },
+	  OK_BOOL,
+	  OFF(loaded_from_memory),
+	  T(LOAD_MODULE) },
+	{ { "args" }, OK_STR, OFF(args), T(LOAD_MODULE) },
+	{ { "uid" }, OK_U32, OFF(uid), T(SETUID) },
+	{ { "euid" }, OK_U32, OFF(euid), T(SETUID) },
+	{ { "fsuid" }, OK_U32, OFF(fsuid), T(SETUID) },
+	{ { "user" }, OK_STR, OFF(user), T(SETUID) },
+	{ { "euser" }, OK_STR, OFF(euser), T(SETUID) },
+	{ { "fsuser" }, OK_STR, OFF(fsuser), T(SETUID) },
+	{ { "gid" }, OK_U32, OFF(gid), T(SETGID) },
+	{ { "egid" }, OK_U32, OFF(egid), T(SETGID) },
+	{ { "fsgid" }, OK_U32, OFF(fsgid), T(SETGID) },
+	{ { "group" }, OK_STR, OFF(group), T(SETGID) },
+	{ { "egroup" }, OK_STR, OFF(egroup), T(SETGID) },
+	{ { "fsgroup" }, OK_STR, OFF(fsgroup), T(SETGID) },
+	{ { "cap_effective" }, OK_U64, OFF(cap_effective), T(CAPSET) },
+	{ { "cap_permitted" }, OK_U64, OFF(cap_permitted), T(CAPSET) },
+	{ { "fs_type" }, OK_STR, OFF(fs_type), T(MOUNT) },
+	{ { "mountpoint", "path" },
+	  OK_STR,
+	  OFF(mountpoint),
+	  T(MOUNT) | T(UMOUNT) },
+	{ { "source", "path" }, OK_STR, OFF(source), T(MOUNT) },
+	{ { "pipe_entry_flag" }, OK_U32, OFF(pipe_entry_flag), T(SPLICE) },
+	{ { "pipe_exit_flag" }, OK_U32, OFF(pipe_exit_flag), T(SPLICE) },
+};
+
+static unsigned plen(const struct omember *m)
+{
+	return m->path[2] ? 3 : m->path[1] ? 2 : 1;
+}
+
+/* True when m applies to type and its path starts with prefix[0..depth). */
+static bool om_under(const struct omember *m, uint64_t tbit,
+		     const char *const *prefix, unsigned depth)
+{
+	unsigned i;
+
+	if (!(m->types & tbit) || plen(m) < depth)
+		return false;
+	for (i = 0; i < depth; i++)
+		if (strcmp(m->path[i], prefix[i]))
+			return false;
+	return true;
+}
+
+static const void *ofield(const struct cws_evobj *o, const struct omember *m)
+{
+	return (const char *)o + m->off;
+}
+
+/* Whether a leaf member has something to write (NULL strings do not). */
+static bool om_present(const struct cws_evobj *o, const struct omember *m)
+{
+	return m->kind != OK_STR || *(const char *const *)ofield(o, m);
+}
+
+static void pack_leaf(msgpack_packer *pk, const struct cws_evobj *o,
+		      const struct omember *m)
+{
+	const void *v = ofield(o, m);
+
+	switch (m->kind) {
+	case OK_U32:
+		msgpack_pack_uint32(pk, *(const uint32_t *)v);
+		break;
+	case OK_U64:
+		msgpack_pack_uint64(pk, *(const uint64_t *)v);
+		break;
+	case OK_I32:
+		msgpack_pack_int32(pk, *(const int32_t *)v);
+		break;
+	case OK_I64:
+		msgpack_pack_int64(pk, *(const int64_t *)v);
+		break;
+	case OK_STR:
+		pk_strval(pk, *(const char *const *)v);
+		break;
+	case OK_BOOL:
+		if (*(const bool *)v)
+			msgpack_pack_true(pk);
+		else
+			msgpack_pack_false(pk);
+		break;
+	case OK_PROC:
+		pack_process(pk, v, NULL, 0, false, false);
+		break;
+	case OK_FILE:
+		break; /* spread by pack_level */
+	}
+}
+
+/*
+ * Counts (pk NULL) or packs the map at prefix[0..depth) of the object:
+ * the fields of a file spread at this level, then one key per distinct
+ * child, each a leaf value or a nested map.
+ */
+static unsigned pack_level(msgpack_packer *pk, const struct cws_evobj *o,
+			   uint64_t tbit, const char **prefix, unsigned depth)
+{
+	unsigned i, j, n = 0;
+
+	for (i = 0; i < CWS_ARRAY_SIZE(omembers); i++) {
+		const struct omember *m = &omembers[i];
+		const char *child;
+		bool seen = false;
+
+		if (!om_under(m, tbit, (const char *const *)prefix, depth))
+			continue;
+		if (plen(m) == depth) {
+			const struct cws_file *f = ofield(o, m);
+
+			n += file_nfields(f);
+			if (pk)
+				pack_file_fields(pk, f);
+			continue;
+		}
+		child = m->path[depth];
+		for (j = 0; j < i && !seen; j++)
+			seen = om_under(&omembers[j], tbit,
+					(const char *const *)prefix, depth) &&
+			       plen(&omembers[j]) > depth &&
+			       !strcmp(omembers[j].path[depth], child);
+		if (seen)
+			continue;
+		if (plen(m) == depth + 1 && m->kind != OK_FILE) {
+			if (!om_present(o, m))
+				continue;
+			n++;
+			if (pk) {
+				pk_key(pk, child);
+				pack_leaf(pk, o, m);
+			}
+			continue;
+		}
+		n++;
+		if (pk) {
+			prefix[depth] = child;
+			pk_key(pk, child);
+			msgpack_pack_map(pk, pack_level(NULL, o, tbit, prefix,
+							depth + 1));
+			pack_level(pk, o, tbit, prefix, depth + 1);
+		}
+	}
+	return n;
+}
+
+static bool has_object(enum cws_event_type t)
+{
+	unsigned i;
+
+	for (i = 0; i < CWS_ARRAY_SIZE(omembers); i++)
+		if (omembers[i].types & (1ull << t))
+			return true;
+	return false;
+}
+
+static void pack_object(msgpack_packer *pk, const struct cws_event *ev)
+{
+	const char *prefix[3] = { NULL };
+	uint64_t tbit = 1ull << ev->evt.type;
+
+	pk_key(pk, cws_event_type_name(ev->evt.type));
+	msgpack_pack_map(pk, pack_level(NULL, &ev->obj, tbit, prefix, 0));
+	pack_level(pk, &ev->obj, tbit, prefix, 0);
+}
+
 static void pack_event_body(msgpack_packer *pk, const struct cws_event *ev,
 			    bool lean)
 {
 	static const struct cws_process none;
 	unsigned n = 3 + (ev->container.id != NULL);
-	bool obj = ev->evt.type == CWS_EVT_EXEC ||
-		   ev->evt.type == CWS_EVT_EXIT || ev->evt.type == CWS_EVT_OPEN;
+	bool obj = ev->evt.type == CWS_EVT_EXEC || has_object(ev->evt.type);
 
 	msgpack_pack_map(pk, n + obj);
 	pk_str(pk, "type", "event");
@@ -321,20 +579,9 @@ static void pack_event_body(msgpack_packer *pk, const struct cws_event *ev,
 		pack_file(pk, "file", &ev->exec.file);
 		pack_argv(pk, &ev->exec.argv, ev->exec.args_truncated);
 		break;
-	case CWS_EVT_EXIT:
-		pk_key(pk, "exit");
-		msgpack_pack_map(pk, 1 + (ev->exit.cause != NULL));
-		pk_i64(pk, "code", ev->exit.code);
-		pk_str(pk, "cause", ev->exit.cause);
-		break;
-	case CWS_EVT_OPEN:
-		pk_key(pk, "open");
-		msgpack_pack_map(pk, 3);
-		pack_file(pk, "file", &ev->open.file);
-		pk_u64(pk, "flags", ev->open.flags);
-		pk_u64(pk, "mode", ev->open.mode);
-		break;
 	default:
+		if (obj)
+			pack_object(pk, ev);
 		break;
 	}
 }
@@ -720,45 +967,54 @@ static bool dmap(struct dctx *d, const msgpack_object *o, const struct kp *path)
 #define U32 UINT32_MAX
 #define FIELD(name) (key_is(k, name) && (kb.key = name))
 
+/* Decodes one key of a file map; returns false for a key it does not know. */
+static bool decode_file_key(struct dctx *d, const msgpack_object *k,
+			    const msgpack_object *v, struct cws_file *f,
+			    const struct kp *prefix)
+{
+	struct kp kb = { prefix, NULL }, *pb = &kb;
+
+	if (FIELD("path"))
+		f->path = dstr(d, v, pb);
+	else if (FIELD("name"))
+		f->name = dstr(d, v, pb);
+	else if (FIELD("path_resolution_error"))
+		f->path_resolution_error = dstr(d, v, pb);
+	else if (FIELD("filesystem"))
+		f->filesystem = dstr(d, v, pb);
+	else if (FIELD("user"))
+		f->user = dstr(d, v, pb);
+	else if (FIELD("group"))
+		f->group = dstr(d, v, pb);
+	else if (FIELD("inode"))
+		f->inode = du64(d, v, pb, UINT64_MAX);
+	else if (FIELD("mount_id"))
+		f->mount_id = du64(d, v, pb, U32);
+	else if (FIELD("mode"))
+		f->mode = du64(d, v, pb, U32);
+	else if (FIELD("uid"))
+		f->uid = du64(d, v, pb, U32);
+	else if (FIELD("gid"))
+		f->gid = du64(d, v, pb, U32);
+	else if (FIELD("change_time"))
+		f->change_time = du64(d, v, pb, UINT64_MAX);
+	else if (FIELD("modification_time"))
+		f->modification_time = du64(d, v, pb, UINT64_MAX);
+	else
+		return false;
+	return true;
+}
+
 static void decode_file(struct dctx *d, const msgpack_object *o,
 			struct cws_file *f, const struct kp *prefix)
 {
-	struct kp kb = { prefix, NULL }, *pb = &kb;
 	uint32_t i;
 
 	if (!dmap(d, o, prefix))
 		return;
-	for (i = 0; i < o->via.map.size && !d->rc; i++) {
-		const msgpack_object *k = &o->via.map.ptr[i].key;
-		const msgpack_object *v = &o->via.map.ptr[i].val;
-
-		if (FIELD("path"))
-			f->path = dstr(d, v, pb);
-		else if (FIELD("name"))
-			f->name = dstr(d, v, pb);
-		else if (FIELD("path_resolution_error"))
-			f->path_resolution_error = dstr(d, v, pb);
-		else if (FIELD("filesystem"))
-			f->filesystem = dstr(d, v, pb);
-		else if (FIELD("user"))
-			f->user = dstr(d, v, pb);
-		else if (FIELD("group"))
-			f->group = dstr(d, v, pb);
-		else if (FIELD("inode"))
-			f->inode = du64(d, v, pb, UINT64_MAX);
-		else if (FIELD("mount_id"))
-			f->mount_id = du64(d, v, pb, U32);
-		else if (FIELD("mode"))
-			f->mode = du64(d, v, pb, U32);
-		else if (FIELD("uid"))
-			f->uid = du64(d, v, pb, U32);
-		else if (FIELD("gid"))
-			f->gid = du64(d, v, pb, U32);
-		else if (FIELD("change_time"))
-			f->change_time = du64(d, v, pb, UINT64_MAX);
-		else if (FIELD("modification_time"))
-			f->modification_time = du64(d, v, pb, UINT64_MAX);
-	}
+	for (i = 0; i < o->via.map.size && !d->rc; i++)
+		decode_file_key(d, &o->via.map.ptr[i].key,
+				&o->via.map.ptr[i].val, f, prefix);
 }
 
 static void decode_argv(struct dctx *d, const msgpack_object *o,
@@ -940,8 +1196,107 @@ static void decode_evt(struct dctx *d, const msgpack_object *o,
 }
 
 /* The object named after the event type. */
+static void decode_exec(struct dctx *d, const msgpack_object *o,
+			struct cws_event *ev, const struct kp *prefix);
+
+/* Decodes one leaf of the object table into o. */
+static void decode_leaf(struct dctx *d, const msgpack_object *v,
+			struct cws_evobj *o, const struct omember *m,
+			const struct kp *at)
+{
+	void *f = (char *)o + m->off;
+
+	switch (m->kind) {
+	case OK_U32:
+		*(uint32_t *)f = du64(d, v, at, U32);
+		break;
+	case OK_U64:
+		*(uint64_t *)f = du64(d, v, at, UINT64_MAX);
+		break;
+	case OK_I32:
+		*(int32_t *)f = di64(d, v, at, INT32_MIN, INT32_MAX);
+		break;
+	case OK_I64:
+		*(int64_t *)f = di64(d, v, at, INT64_MIN, INT64_MAX);
+		break;
+	case OK_STR:
+		*(const char **)f = dstr(d, v, at);
+		break;
+	case OK_BOOL:
+		*(bool *)f = dbool(d, v, at);
+		break;
+	case OK_PROC:
+		decode_process(d, v, f, NULL, at);
+		break;
+	case OK_FILE:
+		break;
+	}
+}
+
+/* The map at prefix[0..depth) of an object, through the member table. */
+static void decode_level(struct dctx *d, const msgpack_object *o,
+			 struct cws_evobj *obj, uint64_t tbit,
+			 const char **prefix, unsigned depth,
+			 const struct kp *at)
+{
+	const struct omember *spread = NULL;
+	uint32_t i;
+	unsigned j;
+
+	if (!dmap(d, o, at))
+		return;
+	for (j = 0; j < CWS_ARRAY_SIZE(omembers); j++)
+		if (om_under(&omembers[j], tbit, (const char *const *)prefix,
+			     depth) &&
+		    plen(&omembers[j]) == depth)
+			spread = &omembers[j];
+	for (i = 0; i < o->via.map.size && !d->rc; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key;
+		const msgpack_object *v = &o->via.map.ptr[i].val;
+		struct kp kb = { at, NULL };
+
+		if (k->type != MSGPACK_OBJECT_STR)
+			continue;
+		for (j = 0; j < CWS_ARRAY_SIZE(omembers); j++) {
+			const struct omember *m = &omembers[j];
+
+			if (!om_under(m, tbit, (const char *const *)prefix,
+				      depth) ||
+			    plen(m) <= depth || !key_is(k, m->path[depth]))
+				continue;
+			kb.key = m->path[depth];
+			if (plen(m) == depth + 1 && m->kind != OK_FILE) {
+				decode_leaf(d, v, obj, m, &kb);
+			} else {
+				prefix[depth] = m->path[depth];
+				decode_level(d, v, obj, tbit, prefix, depth + 1,
+					     &kb);
+			}
+			break;
+		}
+		if (j == CWS_ARRAY_SIZE(omembers) && spread)
+			decode_file_key(
+				d, k, v,
+				(struct cws_file *)((char *)obj + spread->off),
+				at);
+	}
+}
+
 static void decode_object(struct dctx *d, const msgpack_object *o,
 			  struct cws_event *ev, const struct kp *prefix)
+{
+	const char *path[3] = { NULL };
+
+	if (ev->evt.type != CWS_EVT_EXEC) {
+		decode_level(d, o, &ev->obj, 1ull << ev->evt.type, path, 0,
+			     prefix);
+		return;
+	}
+	decode_exec(d, o, ev, prefix);
+}
+
+static void decode_exec(struct dctx *d, const msgpack_object *o,
+			struct cws_event *ev, const struct kp *prefix)
 {
 	struct kp kb = { prefix, NULL }, *pb = &kb;
 	uint32_t i;
@@ -961,21 +1316,6 @@ static void decode_object(struct dctx *d, const msgpack_object *o,
 					    &ev->exec.args_truncated, pb);
 			else if (FIELD("args_truncated"))
 				ev->exec.args_truncated |= dbool(d, v, pb);
-			break;
-		case CWS_EVT_EXIT:
-			if (FIELD("code"))
-				ev->exit.code =
-					di64(d, v, pb, INT32_MIN, INT32_MAX);
-			else if (FIELD("cause"))
-				ev->exit.cause = dstr(d, v, pb);
-			break;
-		case CWS_EVT_OPEN:
-			if (FIELD("file"))
-				decode_file(d, v, &ev->open.file, pb);
-			else if (FIELD("flags"))
-				ev->open.flags = du64(d, v, pb, U32);
-			else if (FIELD("mode"))
-				ev->open.mode = du64(d, v, pb, U32);
 			break;
 		default:
 			break;

@@ -74,6 +74,7 @@ enum cws_event_type {
 	CWS_EVT_SIGNAL,
 	CWS_EVT_SPLICE,
 	CWS_EVT_CHDIR,
+	CWS_EVT_MEMFD_CREATE,
 	CWS_EVT_DNS,
 	CWS_EVT_CONNECT,
 	CWS_EVT_BIND,
@@ -129,6 +130,44 @@ struct cws_process {
 	bool args_truncated;
 	bool is_thread;
 	struct cws_creds cred;
+};
+
+/*
+ * The object of every event type but exec: what the call acted on and its
+ * arguments, under SECL's names. Which members a type carries is a table
+ * in event.c (and man/cws-event.5); the others stay zero. Members named
+ * after a SECL path say so, e.g. dest is X.file.destination.
+ */
+struct cws_evobj {
+	struct cws_file file; /* X.file: open, unlink, chmod, mmap, ... */
+	/*
+	 * X.file.destination: the new file of rename and link, the mode of
+	 * chmod, mkdir and open (creation mode), the owner of chown.
+	 */
+	struct cws_file dest;
+	const char *xattr_name; /* X.file.destination.name */
+	const char *xattr_namespace; /* X.file.destination.namespace */
+	uint64_t flags; /* open/unlink/mmap/mount/memfd_create flags */
+	uint64_t protection; /* mmap.protection, mprotect.req_protection */
+	uint64_t vm_protection; /* mprotect.vm_protection */
+	int64_t request; /* ptrace.request, bpf.cmd, signal.type */
+	uint32_t pid; /* ptrace target, signal target (signal.pid) */
+	int32_t code; /* exit.code: status, or signal number */
+	const char *cause; /* exit.cause: EXITED, SIGNALED, COREDUMPED */
+	const char *name; /* module, memfd or bpf map/prog name */
+	/* setuid/setgid: the new ids (-1 unchanged) and their names. */
+	uint32_t uid, euid, fsuid, gid, egid, fsgid;
+	const char *user, *euser, *fsuser, *group, *egroup, *fsgroup;
+	uint64_t cap_effective, cap_permitted; /* capset */
+	uint32_t map_type, prog_type, attach_type; /* bpf */
+	const char *prog_name; /* bpf.prog.name (name is bpf.map.name) */
+	bool loaded_from_memory; /* load_module via init_module(2) */
+	const char *args; /* load_module.args */
+	const char *fs_type; /* mount */
+	const char *mountpoint; /* mount/umount mountpoint.path */
+	const char *source; /* mount source.path */
+	uint32_t pipe_entry_flag, pipe_exit_flag; /* splice */
+	struct cws_process target; /* ptrace.tracee, signal.target */
 };
 
 /* A count of events lost before user space, for one cause. */
@@ -189,21 +228,13 @@ struct cws_event {
 		const char *id;
 	} container;
 
-	/* The object named after the event type. */
+	/* The object named after the event type (man/cws-event.5). */
 	struct {
 		struct cws_file file;
 		struct cws_strv argv;
 		bool args_truncated;
 	} exec;
-	struct {
-		int32_t code; /* exit status, or the signal number */
-		const char *cause; /* "EXITED", "SIGNALED", "COREDUMPED" */
-	} exit;
-	struct {
-		struct cws_file file;
-		uint32_t flags; /* O_* */
-		uint32_t mode; /* creation mode */
-	} open;
+	struct cws_evobj obj; /* every other type */
 };
 
 /* Error detail from the codec: where in the stream and what was expected. */

@@ -465,6 +465,182 @@ static void test_pipe_many(void **state)
 	free(ev);
 }
 
+/* Encodes ev and reads it back into out; the caller releases r and s. */
+static void round_trip(const struct cws_event *ev, struct cws_event *out,
+		       struct cws_reader *r, struct stream *s)
+{
+	struct cws_event_err err;
+
+	stream_init(s);
+	stream_put(s, ev);
+	assert_int_equal(cws_reader_init_mem(r, s->sb.data, s->sb.size), 0);
+	assert_int_equal(cws_reader_next(r, out, &err), 1);
+	assert_int_equal(out->evt.type, ev->evt.type);
+}
+
+static void base_event(struct cws_event *ev, enum cws_event_type t)
+{
+	cws_event_clear(ev);
+	ev->type = CWS_REC_EVENT;
+	ev->evt.type = t;
+	ev->evt.retval = -2;
+	ev->timestamp = 1;
+	ev->process.pid = 10;
+}
+
+static void test_objects_round_trip(void **state)
+{
+	struct cws_event *ev = calloc(1, sizeof(*ev));
+	struct cws_event *out = calloc(1, sizeof(*out));
+	struct cws_reader r;
+	struct stream s;
+
+	(void)state;
+	/* rename: source and destination files. */
+	base_event(ev, CWS_EVT_RENAME);
+	ev->obj.file.path = "/tmp/a";
+	ev->obj.file.inode = 5;
+	ev->obj.dest.path = "/tmp/b";
+	ev->obj.dest.name = "b";
+	ev->obj.dest.mount_id = 9;
+	round_trip(ev, out, &r, &s);
+	assert_string_equal(out->evt.name, "rename");
+	assert_string_equal(out->obj.file.path, "/tmp/a");
+	assert_int_equal(out->obj.file.inode, 5);
+	assert_string_equal(out->obj.dest.path, "/tmp/b");
+	assert_string_equal(out->obj.dest.name, "b");
+	assert_int_equal(out->obj.dest.mount_id, 9);
+	assert_int_equal(out->evt.retval, -2);
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+
+	/* open: flags and the creation mode under file.destination. */
+	base_event(ev, CWS_EVT_OPEN);
+	ev->obj.file.path = "/etc/shadow";
+	ev->obj.flags = 0101;
+	ev->obj.dest.mode = 0640;
+	ev->obj.dest.path = "/ignored"; /* not an open member */
+	round_trip(ev, out, &r, &s);
+	assert_string_equal(out->obj.file.path, "/etc/shadow");
+	assert_int_equal(out->obj.flags, 0101);
+	assert_int_equal(out->obj.dest.mode, 0640);
+	assert_null(out->obj.dest.path);
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+
+	/* chown and setxattr: destination owner, xattr name. */
+	base_event(ev, CWS_EVT_CHOWN);
+	ev->obj.file.path = "/x";
+	ev->obj.dest.uid = UINT32_MAX;
+	ev->obj.dest.gid = 7;
+	ev->obj.dest.group = "staff";
+	round_trip(ev, out, &r, &s);
+	assert_int_equal(out->obj.dest.uid, UINT32_MAX);
+	assert_int_equal(out->obj.dest.gid, 7);
+	assert_string_equal(out->obj.dest.group, "staff");
+	assert_null(out->obj.dest.user);
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+
+	base_event(ev, CWS_EVT_SETXATTR);
+	ev->obj.file.path = "/x";
+	ev->obj.xattr_name = "user.k";
+	ev->obj.xattr_namespace = "user";
+	round_trip(ev, out, &r, &s);
+	assert_string_equal(out->obj.xattr_name, "user.k");
+	assert_string_equal(out->obj.xattr_namespace, "user");
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+
+	/* signal: a target process; bpf: nested map and prog. */
+	base_event(ev, CWS_EVT_SIGNAL);
+	ev->obj.request = 9;
+	ev->obj.pid = 77;
+	ev->obj.target.pid = 77;
+	ev->obj.target.comm = "victim";
+	ev->obj.target.file.path = "/usr/bin/victim";
+	round_trip(ev, out, &r, &s);
+	assert_int_equal(out->obj.request, 9);
+	assert_int_equal(out->obj.pid, 77);
+	assert_int_equal(out->obj.target.pid, 77);
+	assert_string_equal(out->obj.target.comm, "victim");
+	assert_string_equal(out->obj.target.file.path, "/usr/bin/victim");
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+
+	base_event(ev, CWS_EVT_BPF);
+	ev->obj.request = 5;
+	ev->obj.prog_type = 2;
+	ev->obj.prog_name = "p";
+	ev->obj.map_type = 27;
+	ev->obj.name = "m";
+	round_trip(ev, out, &r, &s);
+	assert_int_equal(out->obj.request, 5);
+	assert_int_equal(out->obj.prog_type, 2);
+	assert_string_equal(out->obj.prog_name, "p");
+	assert_int_equal(out->obj.map_type, 27);
+	assert_string_equal(out->obj.name, "m");
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+
+	/* exit and mount. */
+	base_event(ev, CWS_EVT_EXIT);
+	ev->obj.code = -9;
+	ev->obj.cause = "SIGNALED";
+	round_trip(ev, out, &r, &s);
+	assert_int_equal(out->obj.code, -9);
+	assert_string_equal(out->obj.cause, "SIGNALED");
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+
+	base_event(ev, CWS_EVT_MOUNT);
+	ev->obj.fs_type = "tmpfs";
+	ev->obj.mountpoint = "/mnt";
+	ev->obj.source = "none";
+	ev->obj.flags = 6;
+	round_trip(ev, out, &r, &s);
+	assert_string_equal(out->obj.fs_type, "tmpfs");
+	assert_string_equal(out->obj.mountpoint, "/mnt");
+	assert_string_equal(out->obj.source, "none");
+	assert_int_equal(out->obj.flags, 6);
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+
+	/* fork carries no object: nothing but evt and process. */
+	base_event(ev, CWS_EVT_FORK);
+	ev->obj.flags = 3;
+	round_trip(ev, out, &r, &s);
+	assert_int_equal(out->obj.flags, 0);
+	assert_int_equal(cws_reader_object(&r)->via.map.size, 3);
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+	free(ev);
+	free(out);
+}
+
+/* Every type encodes to something that decodes, with its object named. */
+static void test_every_type_encodes(void **state)
+{
+	struct cws_event *ev = calloc(1, sizeof(*ev));
+	struct cws_event *out = calloc(1, sizeof(*out));
+	struct cws_reader r;
+	struct stream s;
+	unsigned t;
+
+	(void)state;
+	for (t = 1; t < CWS_EVT__COUNT; t++) {
+		base_event(ev, t);
+		ev->obj.file.path = "/f";
+		ev->obj.name = "n";
+		round_trip(ev, out, &r, &s);
+		assert_string_equal(out->evt.name, cws_event_type_name(t));
+		cws_reader_release(&r);
+		msgpack_sbuffer_destroy(&s.sb);
+	}
+	free(ev);
+	free(out);
+}
+
 static void test_type_names(void **state)
 {
 	(void)state;
@@ -486,6 +662,8 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_unknown_type_and_keys_pass),
 		cmocka_unit_test(test_pipe_many),
+		cmocka_unit_test(test_objects_round_trip),
+		cmocka_unit_test(test_every_type_encodes),
 		cmocka_unit_test(test_type_names),
 	};
 
