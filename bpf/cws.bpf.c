@@ -90,7 +90,7 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *p, pid_t old_pid,
 
 	ev = bpf_map_lookup_elem(&exec_scratch, &zero);
 	if (!ev) {
-		count_drop(CWS_KEV_DROP_NO_SCRATCH);
+		count_drop(CWS_KEV_DROP_NO_SCRATCH, CWS_KEV_EVT_EXEC);
 		return 0;
 	}
 	ev->hdr.type = CWS_KEV_EXEC;
@@ -146,6 +146,6 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *p, pid_t old_pid,
 	 * The size is read back from the record's own __u16 fields, which the
 	 * verifier only knows as < 64 KiB each: clamp it to the map value.
 	 */
-	submit(ev, CLAMP(CWS_KEV_EXEC_SIZE(ev), sizeof(*ev)));
+	submit(ev, CLAMP(CWS_KEV_EXEC_SIZE(ev), sizeof(*ev)), CWS_KEV_EVT_EXEC);
 	return 0;
 }

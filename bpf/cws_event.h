@@ -57,12 +57,61 @@ enum cws_kev_path_error {
 #define CWS_KEV_EXEC_ARGS_TRUNCATED (1u << 0) /* argv longer than the cap */
 #define CWS_KEV_EXEC_FILENAME_TRUNCATED (1u << 1)
 
-/* Why a record never reached the ring buffer: the drops map's index. */
+/*
+ * The event types, numbered as lib/event.h's enum cws_event_type (the
+ * probe asserts each value): records and drop counters say which event
+ * they are about.
+ */
+enum cws_kev_event {
+	CWS_KEV_EVT_UNKNOWN = 0,
+	CWS_KEV_EVT_EXEC,
+	CWS_KEV_EVT_EXIT,
+	CWS_KEV_EVT_FORK,
+	CWS_KEV_EVT_OPEN,
+	CWS_KEV_EVT_UNLINK,
+	CWS_KEV_EVT_RENAME,
+	CWS_KEV_EVT_CHMOD,
+	CWS_KEV_EVT_CHOWN,
+	CWS_KEV_EVT_MKDIR,
+	CWS_KEV_EVT_RMDIR,
+	CWS_KEV_EVT_LINK,
+	CWS_KEV_EVT_UTIMES,
+	CWS_KEV_EVT_SETXATTR,
+	CWS_KEV_EVT_REMOVEXATTR,
+	CWS_KEV_EVT_SETUID,
+	CWS_KEV_EVT_SETGID,
+	CWS_KEV_EVT_CAPSET,
+	CWS_KEV_EVT_PTRACE,
+	CWS_KEV_EVT_MMAP,
+	CWS_KEV_EVT_MPROTECT,
+	CWS_KEV_EVT_BPF,
+	CWS_KEV_EVT_LOAD_MODULE,
+	CWS_KEV_EVT_UNLOAD_MODULE,
+	CWS_KEV_EVT_MOUNT,
+	CWS_KEV_EVT_UMOUNT,
+	CWS_KEV_EVT_SIGNAL,
+	CWS_KEV_EVT_SPLICE,
+	CWS_KEV_EVT_CHDIR,
+	CWS_KEV_EVT_MEMFD_CREATE,
+	CWS_KEV_EVT_DNS,
+	CWS_KEV_EVT_CONNECT,
+	CWS_KEV_EVT_BIND,
+	CWS_KEV_EVT_ACCEPT,
+	CWS_KEV_EVT__COUNT
+};
+
+/*
+ * Why a record never reached the ring buffer. The drops map counts per
+ * cause and event type: index CWS_KEV_DROP_INDEX(cause, event).
+ */
 enum cws_kev_drop {
 	CWS_KEV_DROP_RINGBUF_FULL = 0, /* bpf_ringbuf_output failed */
 	CWS_KEV_DROP_NO_SCRATCH, /* the per-CPU scratch lookup failed */
 	CWS_KEV_DROP__COUNT
 };
+
+#define CWS_KEV_DROP_INDEX(cause, event) ((cause)*CWS_KEV_EVT__COUNT + (event))
+#define CWS_KEV_DROP_SLOTS (CWS_KEV_DROP__COUNT * CWS_KEV_EVT__COUNT)
 
 /* Leads every record. */
 struct cws_kev_header {

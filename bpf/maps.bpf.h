@@ -25,17 +25,18 @@ struct {
 	__uint(max_entries, 8 << 20);
 } events SEC(".maps");
 
-/* Records lost before user space, per cause (enum cws_kev_drop). */
+/* Records lost before user space, per cause and event type. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, CWS_KEV_DROP__COUNT);
+	__uint(max_entries, CWS_KEV_DROP_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 } drops SEC(".maps");
 
-static __always_inline void count_drop(__u32 cause)
+static __always_inline void count_drop(__u32 cause, __u32 event)
 {
-	__u64 *n = bpf_map_lookup_elem(&drops, &cause);
+	__u32 key = CWS_KEV_DROP_INDEX(cause, event);
+	__u64 *n = bpf_map_lookup_elem(&drops, &key);
 
 	/* Per-CPU slot: no other writer, a plain increment is enough. */
 	if (n)
@@ -49,7 +50,7 @@ static __always_inline void count_drop(__u32 cause)
  * reserving the maximum would take 12 KiB of ring per exec whatever it
  * carries.
  */
-static __always_inline void submit(void *rec, __u64 size)
+static __always_inline void submit(void *rec, __u64 size, __u32 event)
 {
 	__u64 flags = 0;
 
@@ -60,7 +61,7 @@ static __always_inline void submit(void *rec, __u64 size)
 							 BPF_RB_NO_WAKEUP;
 	}
 	if (bpf_ringbuf_output(&events, rec, size, flags))
-		count_drop(CWS_KEV_DROP_RINGBUF_FULL);
+		count_drop(CWS_KEV_DROP_RINGBUF_FULL, event);
 }
 
 #endif

@@ -586,10 +586,23 @@ static void pack_event_body(msgpack_packer *pk, const struct cws_event *ev,
 	}
 }
 
+/* Packs "key": {name: count, ...} from a lost record's list. */
+static void pack_counts(msgpack_packer *pk, const char *key,
+			const struct cws_lost_cause *c, uint32_t n)
+{
+	uint32_t i;
+
+	if (n > CWS_EVENT_MAX_LOST_CAUSES)
+		n = CWS_EVENT_MAX_LOST_CAUSES;
+	pk_key(pk, key);
+	msgpack_pack_map(pk, n);
+	for (i = 0; i < n; i++)
+		pk_u64(pk, c[i].cause ? c[i].cause : "unknown", c[i].count);
+}
+
 static int pack_control(msgpack_packer *pk, const struct cws_event *ev)
 {
 	const char *name = cws_record_type_name(ev->type);
-	uint32_t i, nc;
 
 	switch (ev->type) {
 	case CWS_REC_HELLO:
@@ -607,21 +620,14 @@ static int pack_control(msgpack_packer *pk, const struct cws_event *ev)
 		pk_u64(pk, "pid", ev->hello.pid);
 		return 0;
 	case CWS_REC_LOST:
-		nc = ev->lost.ncauses;
-		if (nc > CWS_EVENT_MAX_LOST_CAUSES)
-			nc = CWS_EVENT_MAX_LOST_CAUSES;
-		msgpack_pack_map(pk, 4);
+		msgpack_pack_map(pk, 4 + (ev->lost.ntypes > 0));
 		pk_str(pk, "type", name);
 		pk_u64(pk, "timestamp", ev->timestamp);
 		pk_u64(pk, "total", ev->lost.total);
-		pk_key(pk, "causes");
-		msgpack_pack_map(pk, nc);
-		for (i = 0; i < nc; i++)
-			pk_u64(pk,
-			       ev->lost.causes[i].cause ?
-				       ev->lost.causes[i].cause :
-				       "unknown",
-			       ev->lost.causes[i].count);
+		pack_counts(pk, "causes", ev->lost.causes, ev->lost.ncauses);
+		if (ev->lost.ntypes)
+			pack_counts(pk, "types", ev->lost.types,
+				    ev->lost.ntypes);
 		return 0;
 	case CWS_REC_HEARTBEAT:
 		msgpack_pack_map(pk, 5);
@@ -1373,13 +1379,30 @@ static void decode_event(struct dctx *d, const msgpack_object *o,
 		decode_object(d, obj, ev, &(const struct kp){ NULL, tname });
 }
 
+static void decode_counts(struct dctx *d, const msgpack_object *v,
+			  struct cws_lost_cause *c, uint32_t *n,
+			  const struct kp *at)
+{
+	uint32_t j;
+
+	if (!dmap(d, v, at))
+		return;
+	for (j = 0;
+	     j < v->via.map.size && !d->rc && *n < CWS_EVENT_MAX_LOST_CAUSES;
+	     j++) {
+		c[*n].cause = dstr(d, &v->via.map.ptr[j].key, at);
+		c[*n].count = du64(d, &v->via.map.ptr[j].val, at, UINT64_MAX);
+		(*n)++;
+	}
+}
+
 static void decode_control(struct dctx *d, const msgpack_object *o,
 			   struct cws_event *ev)
 {
 	bool has_schema = false;
 	const struct kp *prefix = &(const struct kp){ NULL, ev->type_name };
 	struct kp kb = { prefix, NULL }, *pb = &kb;
-	uint32_t i, j;
+	uint32_t i;
 
 	for (i = 0; i < o->via.map.size && !d->rc; i++) {
 		const msgpack_object *k = &o->via.map.ptr[i].key;
@@ -1409,19 +1432,12 @@ static void decode_control(struct dctx *d, const msgpack_object *o,
 		case CWS_REC_LOST:
 			if (FIELD("total"))
 				ev->lost.total = du64(d, v, pb, UINT64_MAX);
-			if (!key_is(k, "causes") || !dmap(d, v, pb))
-				break;
-			for (j = 0;
-			     j < v->via.map.size && !d->rc &&
-			     ev->lost.ncauses < CWS_EVENT_MAX_LOST_CAUSES;
-			     j++) {
-				struct cws_lost_cause *c =
-					&ev->lost.causes[ev->lost.ncauses++];
-
-				c->cause = dstr(d, &v->via.map.ptr[j].key, pb);
-				c->count = du64(d, &v->via.map.ptr[j].val, pb,
-						UINT64_MAX);
-			}
+			else if (FIELD("causes"))
+				decode_counts(d, v, ev->lost.causes,
+					      &ev->lost.ncauses, pb);
+			else if (FIELD("types"))
+				decode_counts(d, v, ev->lost.types,
+					      &ev->lost.ntypes, pb);
 			break;
 		case CWS_REC_HEARTBEAT:
 			if (FIELD("producer"))

@@ -199,11 +199,13 @@ struct cws_event {
 		uint32_t pid;
 	} hello;
 
-	/* type "lost" */
+	/* type "lost": counts per cause, and the same total per event type */
 	struct {
 		uint64_t total;
 		uint32_t ncauses;
 		struct cws_lost_cause causes[CWS_EVENT_MAX_LOST_CAUSES];
+		uint32_t ntypes;
+		struct cws_lost_cause types[CWS_EVENT_MAX_LOST_CAUSES];
 	} lost;
 
 	/* type "heartbeat" */

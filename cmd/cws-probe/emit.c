@@ -34,6 +34,14 @@ _Static_assert(offsetof(struct cws_kev_exec, path_len) == 112, "kev path_len");
 _Static_assert(offsetof(struct cws_kev_exec, data) == 120, "kev exec data");
 _Static_assert(sizeof(struct cws_kev_exec) % 8 == 0, "kev exec padding");
 _Static_assert(CWS_KEV_PATH_MAX <= CWS_EVENT_MAX_STR, "path fits a string");
+/* The kernel's event numbers are lib/event.h's. */
+_Static_assert((int)CWS_KEV_EVT__COUNT == (int)CWS_EVT__COUNT, "kev events");
+_Static_assert((int)CWS_KEV_EVT_EXEC == (int)CWS_EVT_EXEC, "kev exec");
+_Static_assert((int)CWS_KEV_EVT_OPEN == (int)CWS_EVT_OPEN, "kev open");
+_Static_assert((int)CWS_KEV_EVT_MEMFD_CREATE == (int)CWS_EVT_MEMFD_CREATE,
+	       "kev memfd_create");
+_Static_assert((int)CWS_KEV_EVT_ACCEPT == (int)CWS_EVT_ACCEPT, "kev accept");
+_Static_assert(CWS_KEV_EVT__COUNT <= 64, "event types fit a 64-bit mask");
 
 static const char *const drop_causes[CWS_KEV_DROP__COUNT] = {
 	[CWS_KEV_DROP_RINGBUF_FULL] = "ringbuf_full",
@@ -155,18 +163,35 @@ int cws_emit_heartbeat(struct cws_emit *e)
 
 int cws_emit_lost(struct cws_emit *e, const uint64_t *delta)
 {
+	uint64_t by_cause[CWS_KEV_DROP__COUNT] = { 0 };
+	uint64_t by_type[CWS_KEV_EVT__COUNT] = { 0 };
 	struct cws_event *ev = &e->ev;
-	unsigned i;
+	struct cws_lost_cause *c;
+	unsigned i, t;
 
+	for (i = 0; i < CWS_KEV_DROP__COUNT; i++)
+		for (t = 0; t < CWS_KEV_EVT__COUNT; t++) {
+			by_cause[i] += delta[CWS_KEV_DROP_INDEX(i, t)];
+			by_type[t] += delta[CWS_KEV_DROP_INDEX(i, t)];
+		}
 	cws_event_clear(ev);
 	ev->type = CWS_REC_LOST;
 	for (i = 0; i < CWS_KEV_DROP__COUNT; i++) {
-		if (!delta[i])
+		if (!by_cause[i])
 			continue;
-		ev->lost.causes[ev->lost.ncauses].cause = drop_causes[i];
-		ev->lost.causes[ev->lost.ncauses].count = delta[i];
-		ev->lost.ncauses++;
-		ev->lost.total += delta[i];
+		c = &ev->lost.causes[ev->lost.ncauses++];
+		c->cause = drop_causes[i];
+		c->count = by_cause[i];
+		ev->lost.total += by_cause[i];
+	}
+	for (t = 0; t < CWS_KEV_EVT__COUNT &&
+		    ev->lost.ntypes < CWS_EVENT_MAX_LOST_CAUSES;
+	     t++) {
+		if (!by_type[t])
+			continue;
+		c = &ev->lost.types[ev->lost.ntypes++];
+		c->cause = cws_event_type_name(t);
+		c->count = by_type[t];
 	}
 	if (!ev->lost.total)
 		return 0;

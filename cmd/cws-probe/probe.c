@@ -36,7 +36,7 @@ struct probe {
 	struct cws_emit *emit;
 	int ncpus;
 	uint64_t *percpu; /* one drops map value per possible CPU */
-	uint64_t drops[CWS_KEV_DROP__COUNT]; /* totals already reported */
+	uint64_t drops[CWS_KEV_DROP_SLOTS]; /* totals already reported */
 	int werr; /* first write error: stops the loop */
 };
 
@@ -152,12 +152,12 @@ static int on_record(void *ctx, void *data, size_t size)
 /* Writes a "lost" record when the kernel's drop counters grew. */
 static int check_drops(struct probe *pr)
 {
-	uint64_t delta[CWS_KEV_DROP__COUNT] = { 0 };
+	uint64_t delta[CWS_KEV_DROP_SLOTS] = { 0 };
 	int fd = bpf_map__fd(pr->skel->maps.drops);
 	__u32 key;
 	int i;
 
-	for (key = 0; key < CWS_KEV_DROP__COUNT; key++) {
+	for (key = 0; key < CWS_KEV_DROP_SLOTS; key++) {
 		uint64_t sum = 0;
 
 		if (bpf_map_lookup_elem(fd, &key, pr->percpu))

@@ -85,9 +85,9 @@ int cws_emit_hello(struct cws_emit *e);
 int cws_emit_heartbeat(struct cws_emit *e);
 
 /*
- * Writes a "lost" record for the counts in delta[CWS_KEV_DROP__COUNT]
- * (records dropped since the last call, per enum cws_kev_drop). Writes
- * nothing when they are all zero.
+ * Writes a "lost" record for the counts in delta[CWS_KEV_DROP_SLOTS]
+ * (records dropped since the last call, per cause and event type, indexed
+ * by CWS_KEV_DROP_INDEX). Writes nothing when they are all zero.
  */
 int cws_emit_lost(struct cws_emit *e, const uint64_t *delta);
 

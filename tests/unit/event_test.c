@@ -164,6 +164,9 @@ static void test_control_round_trip(void **state)
 	in.lost.causes[0].count = 10;
 	in.lost.causes[1].cause = "too_big";
 	in.lost.causes[1].count = 2;
+	in.lost.ntypes = 1;
+	in.lost.types[0].cause = "open";
+	in.lost.types[0].count = 12;
 	stream_put(&s, &in);
 	cws_event_clear(&in);
 	in.type = CWS_REC_HEARTBEAT;
@@ -186,6 +189,9 @@ static void test_control_round_trip(void **state)
 	assert_int_equal(out.lost.ncauses, 2);
 	assert_string_equal(out.lost.causes[1].cause, "too_big");
 	assert_int_equal(out.lost.causes[1].count, 2);
+	assert_int_equal(out.lost.ntypes, 1);
+	assert_string_equal(out.lost.types[0].cause, "open");
+	assert_int_equal(out.lost.types[0].count, 12);
 	assert_int_equal(cws_reader_next(&r, &out, &err), 1);
 	assert_int_equal(out.type, CWS_REC_HEARTBEAT);
 	assert_int_equal(out.heartbeat.events, 1000);
