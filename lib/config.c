@@ -152,6 +152,7 @@ static const struct key keys[] = {
 	KEY(RSC "custom_sensitive_words", LIST, "", EVMON),
 	/* 0: cws-probe sizes the ring buffer from the number of CPUs. */
 	KEY(RSC "event_stream.buffer_size", INT, "0", EVMON),
+	KEY(RSC "probe.events", LIST, "", CWS),
 	KEY(RSC "envs_with_value", LIST, "LD_PRELOAD LD_LIBRARY_PATH PATH "
 	    "HISTSIZE HISTFILESIZE GLIBC_TUNABLES", EVMON),
 	LOGS_KEYS(RSC "endpoints."),

@@ -94,6 +94,7 @@ void cws_emit_init(struct cws_emit *e, int fd, const char *host)
 	memset(e, 0, sizeof(*e));
 	cws_writer_init(&e->w, fd);
 	e->rl = rl;
+	e->events_mask = cws_probe_default_events();
 	if (host && *host) {
 		snprintf(e->host, sizeof(e->host), "%s", host);
 	} else if (gethostname(e->host, sizeof(e->host) - 1)) {
@@ -214,6 +215,25 @@ static void bad_record(struct cws_emit *e, const char *why, unsigned type,
 			   type, size, why);
 }
 
+int cws_emit_put(struct cws_emit *e, const struct cws_event *ev)
+{
+	int err;
+
+	if (!(e->events_mask & (1ull << ev->evt.type))) {
+		e->filtered++;
+		return 0;
+	}
+	err = cws_writer_put(&e->w, ev);
+	if (err == -E2BIG) {
+		/* Cannot happen with the kernel's caps; never fatal anyway. */
+		bad_record(e, "too large for the stream", ev->evt.type, 0);
+		return 0;
+	}
+	if (!err)
+		e->events++;
+	return err;
+}
+
 /* Copies n bytes to a NUL-terminated string in buf (at least n + 1 bytes). */
 static char *copy_str(char *buf, const char *src, size_t n)
 {
@@ -253,7 +273,6 @@ static int emit_exec(struct cws_emit *e, const struct cws_kev_exec *k,
 	struct cws_file *f = &p->file;
 	const char *slash;
 	bool truncated;
-	int err;
 
 	if (size < offsetof(struct cws_kev_exec, data) ||
 	    size < CWS_KEV_EXEC_SIZE(k) || k->path_len > CWS_KEV_PATH_MAX ||
@@ -317,15 +336,7 @@ static int emit_exec(struct cws_emit *e, const struct cws_kev_exec *k,
 	ev->exec.argv = p->argv;
 	ev->exec.args_truncated = p->args_truncated;
 
-	err = cws_writer_put(&e->w, ev);
-	if (err == -E2BIG) {
-		/* Cannot happen with the kernel's caps; never fatal anyway. */
-		bad_record(e, "too large for the stream", k->hdr.type, size);
-		return 0;
-	}
-	if (!err)
-		e->events++;
-	return err;
+	return cws_emit_put(e, ev);
 }
 
 int cws_emit_record(struct cws_emit *e, const void *data, size_t size)

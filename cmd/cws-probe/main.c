@@ -18,9 +18,10 @@
 #include "probe.h"
 
 static const char usage[] =
-	"cws-probe [-hnqVv] [-b bytes] [-c file] [-H seconds]";
+	"cws-probe [-hnqVv] [-b bytes] [-c file] [-e events] [-H seconds]";
 
 #define RING_SIZE_KEY "runtime_security_config.event_stream.buffer_size"
+#define EVENTS_KEY "runtime_security_config.probe.events"
 
 /*
  * Parses a byte count with an optional K, M or G (binary) suffix. The ring
@@ -93,17 +94,19 @@ int main(int argc, char **argv)
 		{ "ring-size", required_argument, NULL, 'b' },
 		{ "heartbeat", required_argument, NULL, 'H' },
 		{ "check", no_argument, NULL, 'n' },
+		{ "events", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cws_probe_opts opts = { .heartbeat =
 					       CWS_PROBE_HEARTBEAT_DEFAULT };
 	struct cws_config *cfg;
 	struct cws_cli cli;
-	const char *errstr;
+	const char *errstr, *const *list;
+	char bad[64];
 	int opt, rc;
 
 	cws_cli_init(&cli, "cws-probe", usage);
-	while ((opt = getopt_long(argc, argv, CWS_CLI_OPTSTRING "b:H:n",
+	while ((opt = getopt_long(argc, argv, CWS_CLI_OPTSTRING "b:e:H:n",
 				  longopts, NULL)) != -1) {
 		if (cws_cli_option(&cli, opt, optarg))
 			continue;
@@ -115,6 +118,13 @@ int main(int argc, char **argv)
 					"ring size '%s' is %s (a power of two from %u to %u)",
 					optarg, errstr, CWS_PROBE_RING_MIN,
 					CWS_PROBE_RING_MAX);
+				cws_cli_usage(&cli);
+			}
+			break;
+		case 'e':
+			if (cws_probe_parse_events(optarg, &opts.events, bad,
+						   sizeof(bad))) {
+				cws_errorx("unknown event type '%s'", bad);
 				cws_cli_usage(&cli);
 			}
 			break;
@@ -143,6 +153,15 @@ int main(int argc, char **argv)
 	if (!opts.ring_size)
 		opts.ring_size = CWS_PROBE_RING_DEFAULT;
 	opts.hostname = cws_config_get_string(cfg, "hostname");
+	for (list = cws_config_get_list(cfg, EVENTS_KEY, NULL);
+	     !opts.events && list && *list; list++)
+		if (cws_probe_parse_events(*list, &opts.events, bad,
+					   sizeof(bad)))
+			cws_fatalx(CWS_EXIT_CONFIG,
+				   "%s: unknown event type '%s'", EVENTS_KEY,
+				   bad);
+	if (!opts.events)
+		opts.events = cws_probe_default_events();
 	opts.verbose = cli.verbose > 0;
 
 	rc = cws_probe_run(&opts);

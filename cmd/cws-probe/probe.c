@@ -96,6 +96,8 @@ static bool needs_tracefs(struct bpf_object *obj)
 	     prog = bpf_object__next_program(obj, prog)) {
 		const char *sec = bpf_program__section_name(prog);
 
+		if (!bpf_program__autoload(prog))
+			continue;
 		if (!strncmp(sec, "tracepoint/", 11) || !strncmp(sec, "tp/", 3))
 			return true;
 	}
@@ -300,6 +302,11 @@ static int load_programs(struct probe *pr, const struct cws_probe_opts *opts)
 	/* Wake the reader when an eighth of the ring is pending. */
 	pr->skel->rodata->wakeup_bytes = opts->ring_size / 8;
 
+	if (!cws_probe_select(pr->skel->obj, opts->events)) {
+		cws_log(CWS_LOG_FATAL,
+			"no BPF program for the events asked for");
+		return -ENOENT;
+	}
 	if (needs_tracefs(pr->skel->obj) && (err = cws_mount_tracefs()))
 		return err;
 	err = cws_bpf__load(pr->skel);
@@ -356,6 +363,7 @@ int cws_probe_run(const struct cws_probe_opts *opts)
 		goto out_free;
 	}
 	cws_emit_init(pr.emit, STDOUT_FILENO, opts->hostname);
+	pr.emit->events_mask = opts->events;
 
 	pr.rb = ring_buffer__new(bpf_map__fd(pr.skel->maps.events), on_record,
 				 &pr, NULL);

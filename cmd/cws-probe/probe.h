@@ -35,7 +35,27 @@ struct cws_probe_opts {
 	bool check; /* load and attach, then exit */
 	bool verbose; /* -v given: libbpf warnings shown as warnings */
 	const char *hostname; /* hello.host; NULL or "" for gethostname */
+	uint64_t events; /* event types to attach: bit 1 << CWS_EVT_x */
 };
+
+/* The event types attached by default: all but fork. */
+uint64_t cws_probe_default_events(void);
+
+/*
+ * Adds the event types named in list (SECL names separated by commas or
+ * blanks; "all" for the default set) to *mask. Returns 0, or -1 with the
+ * first unknown name copied to bad.
+ */
+int cws_probe_parse_events(const char *list, uint64_t *mask, char *bad,
+			   size_t badlen);
+
+struct bpf_object;
+
+/*
+ * Marks the programs of event types not in events as not to be loaded
+ * (before bpf_object__load). Returns how many programs will load.
+ */
+unsigned cws_probe_select(struct bpf_object *obj, uint64_t events);
 
 /*
  * Loads and attaches the programs, writes the stream to stdout until
@@ -56,6 +76,8 @@ struct cws_emit {
 	uint64_t events; /* event records written */
 	uint64_t lost; /* records lost before user space, all causes */
 	uint64_t bad; /* kernel records that could not be decoded */
+	uint64_t events_mask; /* event types to write; others are dropped */
+	uint64_t filtered; /* events of types nobody asked for */
 	struct cws_ratelimit rl;
 	char host[HOST_NAME_MAX + 1];
 	char boot_id[64];
@@ -97,6 +119,13 @@ int cws_emit_lost(struct cws_emit *e, const uint64_t *delta);
  * limit, and skipped (returns 0).
  */
 int cws_emit_record(struct cws_emit *e, const void *data, size_t size);
+
+/*
+ * Buffers one event record if its type was asked for (events_mask), and
+ * counts it; an event of another type is counted in filtered and skipped.
+ * Every emitter writes events through this. Returns 0 or a negative errno.
+ */
+int cws_emit_put(struct cws_emit *e, const struct cws_event *ev);
 
 /* Writes out what is buffered. */
 int cws_emit_flush(struct cws_emit *e);
