@@ -22,11 +22,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "exit.h"
 #include "probe.h"
+#include "sandbox.h"
 
 #include "bpf/cws.skel.h"
 
@@ -264,6 +267,25 @@ static int run_loop(struct probe *pr, const struct cws_probe_opts *opts)
 	return CWS_EXIT_OK;
 }
 
+/*
+ * Once the programs are attached and the ring buffer is mapped, the probe
+ * keeps only what its steady state uses: reading other users' /proc
+ * entries for the process cache (CAP_SYS_PTRACE for /proc/PID/exe and
+ * cwd, CAP_DAC_READ_SEARCH for the rest) and bpf(2) on its own maps'
+ * file descriptors (CAP_BPF: with kernel.unprivileged_bpf_disabled set,
+ * some kernels refuse even lookups on an open map without it). Loading,
+ * attaching, mounting and everything else are gone for good.
+ */
+static int drop_privileges(void)
+{
+	static const int keep[] = { CAP_BPF, CAP_SYS_PTRACE,
+				    CAP_DAC_READ_SEARCH };
+
+	if (getuid() && geteuid())
+		return cws_sandbox_no_new_privs();
+	return cws_sandbox_keep_caps(keep, CWS_ARRAY_SIZE(keep));
+}
+
 static int setup_signals(void)
 {
 	struct sigaction sa;
@@ -371,7 +393,12 @@ int cws_probe_run(const struct cws_probe_opts *opts)
 		cws_error("cannot set up the ring buffer");
 		goto out_release_emit;
 	}
+	if (drop_privileges()) {
+		cws_error("cannot drop capabilities");
+		goto out_free_rb;
+	}
 	rc = run_loop(&pr, opts);
+out_free_rb:
 	ring_buffer__free(pr.rb);
 out_release_emit:
 	cws_emit_release(pr.emit);

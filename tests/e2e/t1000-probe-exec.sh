@@ -177,7 +177,7 @@ test_expect_success BPF,JQ 'the cws-probe(8) examples do what they say' '
 
 test_expect_success '-h prints the usage on stdout, -V the version' '
 	cws-probe -h >out &&
-	grep "^usage: cws-probe \[-hnqVv\] \[-b bytes\] \[-c file\] \[-H seconds\]$" out &&
+	grep "^usage: cws-probe \[-hnqVv\] \[-b bytes\] \[-c file\] \[-e events\] \[-H seconds\]$" out &&
 	cws-probe -V >out && grep "^cws-probe [0-9]" out
 '
 
@@ -193,6 +193,21 @@ test_expect_success 'a bad ring size in the configuration exits 3' '
 	printf "runtime_security_config:\n  event_stream:\n    buffer_size: 12345\n" >bad.yaml &&
 	test_expect_code 3 cws-probe -c bad.yaml -n 2>err &&
 	grep "event_stream.buffer_size .12345." err
+'
+
+test_expect_success BPF 'once attached, the probe keeps only the capabilities it uses' '
+	start_probe caps.mp &&
+	test_when_finished "kill $probe 2>/dev/null" &&
+	# CAP_DAC_READ_SEARCH (2), CAP_SYS_PTRACE (19), CAP_BPF (39).
+	grep "^CapEff:	0000008000080004$" /proc/$probe/status &&
+	grep "^CapBnd:	0000008000080004$" /proc/$probe/status &&
+	grep "^NoNewPrivs:	1$" /proc/$probe/status &&
+	stop_probe INT
+'
+
+test_expect_success 'an unknown event type is a usage error' '
+	test_expect_code 2 cws-probe -e exec,bogus 2>err &&
+	grep "unknown event type .bogus." err
 '
 
 test_done
