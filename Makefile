@@ -57,7 +57,7 @@ ALL_LDFLAGS = $(LDFLAGS) $(HARDEN_LD) $(SANFLAGS)
 
 # Libraries per tool: each links only what it uses.
 libs = $(shell $(PKG_CONFIG) --libs $(1))
-LIBS_cws-probe := $(call libs,libbpf yaml-0.1 msgpack libcap-ng) -lelf -lz -lm
+LIBS_cws-probe := $(call libs,libbpf yaml-0.1 msgpack jansson libcap-ng) -lelf -lz -lm
 LIBS_cws-cat := $(call libs,yaml-0.1 msgpack jansson) -lm
 TEST_LIBS := $(call libs,cmocka libbpf yaml-0.1 msgpack jansson libcap-ng) -lelf -lz -lm
 

@@ -48,6 +48,13 @@ static const char *const drop_causes[CWS_KEV_DROP__COUNT] = {
 	[CWS_KEV_DROP_NO_SCRATCH] = "no_scratch",
 };
 
+const char *cws_emit_drop_cause(unsigned cause)
+{
+	return cause < CWS_KEV_DROP__COUNT && drop_causes[cause] ?
+		       drop_causes[cause] :
+		       "unknown";
+}
+
 static const char *path_error_text(unsigned error)
 {
 	switch (error) {

@@ -153,6 +153,7 @@ int main(int argc, char **argv)
 	if (!opts.ring_size)
 		opts.ring_size = CWS_PROBE_RING_DEFAULT;
 	opts.hostname = cws_config_get_string(cfg, "hostname");
+	opts.run_path = cws_config_get_string(cfg, "run_path");
 	for (list = cws_config_get_list(cfg, EVENTS_KEY, NULL);
 	     !opts.events && list && *list; list++)
 		if (cws_probe_parse_events(*list, &opts.events, bad,

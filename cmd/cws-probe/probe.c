@@ -19,8 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include <linux/capability.h>
 
@@ -30,6 +33,7 @@
 #include "exit.h"
 #include "probe.h"
 #include "sandbox.h"
+#include "status.h"
 
 #include "bpf/cws.skel.h"
 
@@ -41,7 +45,13 @@ struct probe {
 	uint64_t *percpu; /* one drops map value per possible CPU */
 	uint64_t drops[CWS_KEV_DROP_SLOTS]; /* totals already reported */
 	int werr; /* first write error: stops the loop */
+	uint64_t started; /* ns since the epoch */
+	long long next_status; /* monotonic ms */
+	bool status_failed; /* reported once */
+	uint64_t attached; /* event types with a loaded program */
 };
+
+#define STATUS_INTERVAL_MS 2000
 
 static volatile sig_atomic_t stop_signal;
 static bool libbpf_verbose;
@@ -183,6 +193,104 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Adds {name: count} for the non-zero counts to obj under key. */
+static void json_counts(json_t *obj, const char *key, const uint64_t *counts,
+			unsigned n, const char *(*name)(unsigned))
+{
+	json_t *m = json_object();
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (counts[i])
+			json_object_set_new(
+				m, name(i),
+				json_integer((json_int_t)counts[i]));
+	json_object_set_new(obj, key, m);
+}
+
+static const char *type_name(unsigned t)
+{
+	return cws_event_type_name(t);
+}
+
+static const char *cause_name(unsigned c)
+{
+	return cws_emit_drop_cause(c);
+}
+
+/*
+ * Writes <run_path>/cws-probe.json: what is attached, counters, and drops
+ * per cause and type since start. A failure is reported once; the probe
+ * goes on without a status file rather than stop capturing.
+ */
+static void write_status(struct probe *pr, const struct cws_probe_opts *opts,
+			 const char *state)
+{
+	uint64_t causes[CWS_KEV_DROP__COUNT] = { 0 };
+	uint64_t types[CWS_KEV_EVT__COUNT] = { 0 };
+	const struct cws_emit *e = pr->emit;
+	json_t *doc, *kernel, *lost, *enabled;
+	char now[32], started[32];
+	struct utsname u;
+	unsigned i, t;
+	int err;
+
+	if (!opts->run_path || !*opts->run_path)
+		return;
+	for (i = 0; i < CWS_KEV_DROP__COUNT; i++)
+		for (t = 0; t < CWS_KEV_EVT__COUNT; t++) {
+			causes[i] += pr->drops[CWS_KEV_DROP_INDEX(i, t)];
+			types[t] += pr->drops[CWS_KEV_DROP_INDEX(i, t)];
+		}
+	cws_status_time(now, sizeof(now), cws_event_now());
+	cws_status_time(started, sizeof(started), pr->started);
+	enabled = json_array();
+	for (t = 1; t < CWS_EVT__COUNT; t++)
+		if (pr->attached & (1ull << t))
+			json_array_append_new(
+				enabled, json_string(cws_event_type_name(t)));
+	kernel = json_object();
+	if (!uname(&u))
+		json_object_set_new(kernel, "release", json_string(u.release));
+	json_object_set_new(kernel, "btf",
+			    json_boolean(!access(CWS_PROBE_BTF_PATH, R_OK)));
+	lost = json_object();
+	json_object_set_new(lost, "total", json_integer((json_int_t)e->lost));
+	json_counts(lost, "causes", causes, CWS_KEV_DROP__COUNT, cause_name);
+	json_counts(lost, "types", types, CWS_KEV_EVT__COUNT, type_name);
+
+	doc = json_object();
+	json_object_set_new(doc, "tool", json_string("cws-probe"));
+	json_object_set_new(doc, "version", json_string(CWS_VERSION));
+	json_object_set_new(doc, "pid", json_integer(getpid()));
+	json_object_set_new(doc, "state", json_string(state));
+	json_object_set_new(doc, "started_at", json_string(started));
+	json_object_set_new(doc, "updated_at", json_string(now));
+	json_object_set_new(
+		doc, "uptime_seconds",
+		json_integer((json_int_t)((cws_event_now() - pr->started) /
+					  1000000000ull)));
+	json_object_set_new(doc, "kernel", kernel);
+	json_object_set_new(doc, "ring_buffer_bytes",
+			    json_integer((json_int_t)opts->ring_size));
+	json_object_set_new(doc, "events_attached", enabled);
+	json_object_set_new(doc, "events", json_integer((json_int_t)e->events));
+	json_object_set_new(doc, "filtered",
+			    json_integer((json_int_t)e->filtered));
+	json_object_set_new(doc, "bad_records",
+			    json_integer((json_int_t)e->bad));
+	json_object_set_new(doc, "lost", lost);
+
+	err = cws_status_write(opts->run_path, "cws-probe", doc);
+	json_decref(doc);
+	if (err && !pr->status_failed) {
+		pr->status_failed = true;
+		cws_log(CWS_LOG_WARNING,
+			"cannot write the status file in '%s': %s",
+			opts->run_path, strerror(-err));
+	}
+}
+
 /* One pass: poll, consume, then the control records, then one flush. */
 static int poll_once(struct probe *pr, const struct cws_probe_opts *opts,
 		     long long *next_heartbeat)
@@ -209,6 +317,10 @@ static int poll_once(struct probe *pr, const struct cws_probe_opts *opts,
 	if (!err)
 		err = cws_emit_flush(pr->emit);
 	pr->werr = err;
+	if (now_ms() >= pr->next_status) {
+		pr->next_status = now_ms() + STATUS_INTERVAL_MS;
+		write_status(pr, opts, "running");
+	}
 	return err;
 }
 
@@ -228,6 +340,7 @@ static int drain(struct probe *pr, const struct cws_probe_opts *opts)
 	if (!err)
 		err = cws_emit_flush(pr->emit);
 	pr->werr = err;
+	write_status(pr, opts, "stopped");
 	return err;
 }
 
@@ -324,7 +437,7 @@ static int load_programs(struct probe *pr, const struct cws_probe_opts *opts)
 	/* Wake the reader when an eighth of the ring is pending. */
 	pr->skel->rodata->wakeup_bytes = opts->ring_size / 8;
 
-	if (!cws_probe_select(pr->skel->obj, opts->events)) {
+	if (!cws_probe_select(pr->skel->obj, opts->events, &pr->attached)) {
 		cws_log(CWS_LOG_FATAL,
 			"no BPF program for the events asked for");
 		return -ENOENT;
@@ -385,6 +498,7 @@ int cws_probe_run(const struct cws_probe_opts *opts)
 		goto out_free;
 	}
 	cws_emit_init(pr.emit, STDOUT_FILENO, opts->hostname);
+	pr.started = cws_event_now();
 	pr.emit->events_mask = opts->events;
 
 	pr.rb = ring_buffer__new(bpf_map__fd(pr.skel->maps.events), on_record,

@@ -36,6 +36,7 @@ struct cws_probe_opts {
 	bool verbose; /* -v given: libbpf warnings shown as warnings */
 	const char *hostname; /* hello.host; NULL or "" for gethostname */
 	uint64_t events; /* event types to attach: bit 1 << CWS_EVT_x */
+	const char *run_path; /* status file directory; NULL or "" for none */
 };
 
 /* The event types attached by default: all but fork. */
@@ -53,9 +54,11 @@ struct bpf_object;
 
 /*
  * Marks the programs of event types not in events as not to be loaded
- * (before bpf_object__load). Returns how many programs will load.
+ * (before bpf_object__load). Returns how many programs will load, and in
+ * *attached the requested types that have a program.
  */
-unsigned cws_probe_select(struct bpf_object *obj, uint64_t events);
+unsigned cws_probe_select(struct bpf_object *obj, uint64_t events,
+			  uint64_t *attached);
 
 /*
  * Loads and attaches the programs, writes the stream to stdout until
@@ -126,6 +129,9 @@ int cws_emit_record(struct cws_emit *e, const void *data, size_t size);
  * Every emitter writes events through this. Returns 0 or a negative errno.
  */
 int cws_emit_put(struct cws_emit *e, const struct cws_event *ev);
+
+/* The name of a drop cause ("ringbuf_full"), for lost records and status. */
+const char *cws_emit_drop_cause(unsigned cause);
 
 /* Writes out what is buffered. */
 int cws_emit_flush(struct cws_emit *e);

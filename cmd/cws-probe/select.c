@@ -79,12 +79,14 @@ static int program_event(const char *name)
 	return (int)cws_event_type_from_name(type);
 }
 
-unsigned cws_probe_select(struct bpf_object *obj, uint64_t events)
+unsigned cws_probe_select(struct bpf_object *obj, uint64_t events,
+			  uint64_t *attached)
 {
 	uint64_t want = programs_for(events);
 	struct bpf_program *prog;
 	unsigned n = 0;
 
+	*attached = 0;
 	bpf_object__for_each_program(prog, obj)
 	{
 		const char *name = bpf_program__name(prog);
@@ -97,10 +99,16 @@ unsigned cws_probe_select(struct bpf_object *obj, uint64_t events)
 			continue;
 		}
 		if (t == -1 || (want & (1ull << t))) {
+			if (t > 0)
+				*attached |= 1ull << t;
 			n++;
 			continue;
 		}
 		bpf_program__set_autoload(prog, false);
 	}
+	/* unlinkat serves rmdir too. */
+	if (*attached & (1ull << CWS_EVT_UNLINK))
+		*attached |= events & (1ull << CWS_EVT_RMDIR);
+	*attached &= events;
 	return n;
 }

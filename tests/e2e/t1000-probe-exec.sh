@@ -205,6 +205,21 @@ test_expect_success BPF 'once attached, the probe keeps only the capabilities it
 	stop_probe INT
 '
 
+test_expect_success BPF,JQ 'the status file shows what is attached and counted' '
+	printf "run_path: %s/run\n" "$PWD" >status.yaml &&
+	start_probe status.mp -c status.yaml -e exec &&
+	test_when_finished "kill $probe 2>/dev/null" &&
+	test_wait_until 5 "test -f run/cws-probe.json" &&
+	jq -e ".tool == \"cws-probe\" and .state == \"running\" and
+		.events_attached == [\"exec\"] and .kernel.btf == true" \
+		run/cws-probe.json &&
+	./t1000-true status-check && stop_probe INT &&
+	n=$(cws-cat status.mp | jq -s "map(select(.type == \"event\")) | length") &&
+	jq -e --argjson n "$n" ".state == \"stopped\" and .events == \$n and
+		.lost.total == 0" run/cws-probe.json &&
+	! test -e run/.cws-probe.json.tmp
+'
+
 test_expect_success 'an unknown event type is a usage error' '
 	test_expect_code 2 cws-probe -e exec,bogus 2>err &&
 	grep "unknown event type .bogus." err
