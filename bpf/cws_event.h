@@ -25,13 +25,14 @@
 #endif
 
 /* Bumped on any change of a record's layout. */
-#define CWS_KEV_VERSION 1
+#define CWS_KEV_VERSION 2
 
 #define CWS_KEV_COMM_LEN 16 /* TASK_COMM_LEN */
 #define CWS_KEV_PATH_MAX 4096 /* bytes of a resolved path, PATH_MAX */
 #define CWS_KEV_FILENAME_MAX 4096 /* bytes of bprm->filename, NUL included */
 #define CWS_KEV_ARGS_MAX 4096 /* bytes of argv, all strings together */
 #define CWS_KEV_NAME_MAX 255 /* bytes of one path component, NAME_MAX */
+#define CWS_KEV_TTY_LEN 32 /* bytes of a tty name kept, NUL included */
 
 /*
  * Steps of the in-kernel path walk: one per component or mount crossed. A
@@ -41,6 +42,9 @@
 
 enum cws_kev_type {
 	CWS_KEV_EXEC = 1,
+	CWS_KEV_FORK = 2, /* struct cws_kev_fork */
+	CWS_KEV_EXIT = 3, /* struct cws_kev_exit */
+	CWS_KEV_SYSCALL, /* struct cws_kev_syscall */
 };
 
 /* Why the kernel could not resolve a path (cws_kev_exec.path_error). */
@@ -126,6 +130,13 @@ struct cws_kev_process {
 	__u64 fork_time; /* start_boottime of the thread group: ns since boot */
 	__u64 cap_effective;
 	__u64 cap_permitted;
+	/*
+	 * kernfs id of the task's cgroup in the unified (v2) hierarchy, as
+	 * bpf_get_current_cgroup_id() and name_to_handle_at(2) give it; user
+	 * space maps it to a path, and the path to a container id, once per
+	 * cgroup.
+	 */
+	__u64 cgroup_id;
 	__u32 pid; /* thread group id */
 	__u32 tid;
 	__u32 ppid; /* real_parent's thread group id */
@@ -137,6 +148,8 @@ struct cws_kev_process {
 	__u32 fsgid;
 	__u32 auid; /* loginuid, (__u32)-1 when unset */
 	char comm[CWS_KEV_COMM_LEN]; /* NUL terminated */
+	/* signal->tty->name, "pts/3"; empty without a controlling tty. */
+	char tty_name[CWS_KEV_TTY_LEN];
 };
 
 /*
@@ -162,5 +175,127 @@ struct cws_kev_exec {
 #define CWS_KEV_EXEC_SIZE(ev)                                             \
 	(__builtin_offsetof(struct cws_kev_exec, data) + (ev)->path_len + \
 	 (ev)->filename_len + (ev)->args_len)
+
+/*
+ * A new process (not a thread): the child of fork, vfork or clone without
+ * CLONE_THREAD, just before it first runs. The probe keeps these for its
+ * process cache whether or not fork events were asked for.
+ */
+struct cws_kev_fork {
+	struct cws_kev_header hdr;
+	struct cws_kev_process proc; /* the child */
+	/*
+	 * The task that called fork, whose image (executable, argv, cwd) the
+	 * child starts with. It is proc.ppid except with CLONE_PARENT, when
+	 * the child's parent is the caller's parent.
+	 */
+	__u32 parent_pid;
+	__u32 pad;
+};
+
+/* The last thread of a process exits (the process is a zombie). */
+struct cws_kev_exit {
+	struct cws_kev_header hdr;
+	struct cws_kev_process proc;
+	__u32 status; /* as wait(2) reports it: exit code << 8, or signal */
+	__u32 pad;
+};
+
+
+/*
+ * A system call, seen at its exit tracepoint: one record layout for every
+ * syscall-based event type, so that user space has one decoder and the
+ * BPF side one set of helpers (bpf/syscall.bpf.h). What varies per event
+ * type is the meaning of args[] (documented in bpf/file.bpf.h and the
+ * other programs' headers), how many files it names and whether it has
+ * the extra string.
+ *
+ * A file is known to the kernel in one of three ways, which its flags
+ * say:
+ *  - CWS_KEV_FILE_OWN: the kernel had the object itself (an fd, the fd
+ *    open returned, the new cwd): path is the object's own absolute path,
+ *    and with CWS_KEV_FILE_STAT the stat fields are its inode's.
+ *  - CWS_KEV_FILE_AT: the object was named by a user string (unlink,
+ *    rename, a failed open, ...), which the kernel cannot look up from a
+ *    tracepoint: path is the directory the string is relative to (the
+ *    dirfd's, the cwd, or "/" for an absolute string), and the string
+ *    follows it in data[]. User space joins the two lexically.
+ *  - CWS_KEV_FILE_RAW: only the string, relative to nothing the kernel
+ *    resolved (a symlink's target).
+ * A path the kernel could not resolve has path_error set; the bytes then
+ * are the components resolved so far, last first, never a whole path.
+ */
+#define CWS_KEV_FSTYPE_LEN 16 /* bytes of a file system type name */
+#define CWS_KEV_STR_MAX 4096 /* bytes of the extra string (xattr name...) */
+
+#define CWS_KEV_FILE_OWN (1u << 0)
+#define CWS_KEV_FILE_AT (1u << 1)
+#define CWS_KEV_FILE_RAW (1u << 2)
+#define CWS_KEV_FILE_STAT (1u << 3) /* inode..gid, times, fstype are set */
+#define CWS_KEV_FILE_AT_CWD (1u << 4) /* AT: the base is the cwd */
+#define CWS_KEV_FILE_AT_FD (1u << 5) /* AT: the base is the dirfd */
+#define CWS_KEV_FILE_AT_ROOT (1u << 6) /* AT: absolute string, base "/" */
+#define CWS_KEV_FILE_STR_TRUNCATED (1u << 7) /* string cut at the cap */
+#define CWS_KEV_FILE_STR_FAULT (1u << 8) /* string unreadable at exit */
+#define CWS_KEV_FILE_NULL (1u << 9) /* the string pointer was NULL */
+
+/* Flags of a syscall record. */
+#define CWS_KEV_SYS_STR (1u << 0) /* the extra string is there */
+#define CWS_KEV_SYS_STR_TRUNCATED (1u << 1)
+#define CWS_KEV_SYS_STR_FAULT (1u << 2)
+
+/* One file a syscall names. 72 bytes. */
+struct cws_kev_file {
+	__u64 inode;
+	__u64 ctime; /* inode change time, ns since the epoch */
+	__u64 mtime; /* modification time, ns since the epoch */
+	__u32 mount_id;
+	__u32 mode; /* i_mode: S_IF* type and permission bits */
+	__u32 uid;
+	__u32 gid;
+	__u32 flags; /* CWS_KEV_FILE_* */
+	__u16 path_len; /* bytes of the resolved path in data[] */
+	__u16 path_error; /* enum cws_kev_path_error */
+	__u16 str_len; /* bytes of the user string after it */
+	__u16 _pad0;
+	char fstype[CWS_KEV_FSTYPE_LEN]; /* s_type->name, NUL padded */
+	__u32 _pad1;
+};
+
+#define CWS_KEV_SYS_FILES 2
+
+/*
+ * data[] holds, back to back and in this order: file[0]'s path and
+ * string, file[1]'s path and string (only the first nfiles files are
+ * there), then str_len bytes of the extra string. Sizes: each path and
+ * string at most CWS_KEV_PATH_MAX, the extra string CWS_KEV_STR_MAX.
+ */
+#define CWS_KEV_SYS_DATA_MAX \
+	(CWS_KEV_SYS_FILES * 2 * CWS_KEV_PATH_MAX + CWS_KEV_STR_MAX)
+
+struct cws_kev_syscall {
+	struct cws_kev_header hdr;
+	struct cws_kev_process proc;
+	__s64 retval; /* the syscall's return value, -errno on failure */
+	__u64 args[6]; /* per event type, see the programs */
+	struct cws_kev_file file[CWS_KEV_SYS_FILES];
+	__u16 event; /* enum cws_kev_event */
+	__u16 nfiles; /* files used in file[] */
+	__u16 str_len; /* bytes of the extra string */
+	__u16 flags; /* CWS_KEV_SYS_* */
+	char data[CWS_KEV_SYS_DATA_MAX];
+};
+
+/* Bytes of data[] a record uses, and of the record as written. */
+#define CWS_KEV_SYS_DATA_LEN(ev)                                        \
+	((ev)->nfiles > 0 ?                                             \
+		 (__u32)(ev)->file[0].path_len + (ev)->file[0].str_len : \
+		 0) +                                                   \
+		((ev)->nfiles > 1 ? (__u32)(ev)->file[1].path_len +     \
+					    (ev)->file[1].str_len :     \
+				    0) +                                \
+		(ev)->str_len
+#define CWS_KEV_SYS_SIZE(ev) \
+	(__builtin_offsetof(struct cws_kev_syscall, data) + CWS_KEV_SYS_DATA_LEN(ev))
 
 #endif
