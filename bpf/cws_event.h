@@ -201,7 +201,6 @@ struct cws_kev_exit {
 	__u32 pad;
 };
 
-
 /*
  * A system call, seen at its exit tracepoint: one record layout for every
  * syscall-based event type, so that user space has one decoder and the

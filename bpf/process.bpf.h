@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The task fields every record carries (struct cws_kev_process), read with
- * CO-RE so that one object loads on any kernel with BTF.
+ * CO-RE so that one object loads on any kernel with BTF. Only what changes
+ * under a process's feet and is cheap to read here is sent with every
+ * record (ids, credentials, comm, cgroup, tty); what is costly or only
+ * changes at exec (executable path, argv, cwd, container id, names) lives
+ * in cws-probe's process cache and is added in user space.
  */
 #ifndef CWS_PROCESS_BPF_H
 #define CWS_PROCESS_BPF_H
@@ -24,6 +28,7 @@ static __always_inline void fill_process(struct cws_kev_process *proc,
 					 struct task_struct *task)
 {
 	const struct cred *cred = BPF_CORE_READ(task, cred);
+	struct tty_struct *tty;
 
 	proc->pid = BPF_CORE_READ(task, tgid);
 	proc->tid = BPF_CORE_READ(task, pid);
@@ -50,6 +55,18 @@ static __always_inline void fill_process(struct cws_kev_process *proc,
 		proc->auid = (__u32)-1;
 	bpf_probe_read_kernel_str(proc->comm, sizeof(proc->comm),
 				  __builtin_preserve_access_index(&task->comm));
+	/*
+	 * The unified hierarchy's cgroup, which exists on cgroup v2 and hybrid
+	 * hosts alike (on a v1-only host it is the root, id 1). kn->id is the
+	 * 64-bit id since 5.5, the same as the cgroup directory's file handle.
+	 */
+	proc->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	tty = BPF_CORE_READ(task, signal, tty);
+	proc->tty_name[0] = '\0';
+	if (tty)
+		bpf_probe_read_kernel_str(
+			proc->tty_name, sizeof(proc->tty_name),
+			__builtin_preserve_access_index(&tty->name));
 }
 
 #endif
