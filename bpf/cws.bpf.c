@@ -17,6 +17,7 @@
 #include "maps.bpf.h"
 #include "path.bpf.h"
 #include "process.bpf.h"
+#include "sched.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -149,3 +150,6 @@ int BPF_PROG(exec__sched_process_exec, struct task_struct *p, pid_t old_pid,
 	submit(ev, CLAMP(CWS_KEV_EXEC_SIZE(ev), sizeof(*ev)), CWS_KEV_EVT_EXEC);
 	return 0;
 }
+
+#include "file.bpf.h"
+#include "proc_events.bpf.h"

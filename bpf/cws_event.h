@@ -286,15 +286,15 @@ struct cws_kev_syscall {
 };
 
 /* Bytes of data[] a record uses, and of the record as written. */
-#define CWS_KEV_SYS_DATA_LEN(ev)                                        \
-	((ev)->nfiles > 0 ?                                             \
-		 (__u32)(ev)->file[0].path_len + (ev)->file[0].str_len : \
-		 0) +                                                   \
-		((ev)->nfiles > 1 ? (__u32)(ev)->file[1].path_len +     \
-					    (ev)->file[1].str_len :     \
-				    0) +                                \
-		(ev)->str_len
-#define CWS_KEV_SYS_SIZE(ev) \
-	(__builtin_offsetof(struct cws_kev_syscall, data) + CWS_KEV_SYS_DATA_LEN(ev))
+#define CWS_KEV_SYS_FILE_LEN(ev, i)                                      \
+	((ev)->nfiles > (i) ?                                            \
+		 (__u32)(ev)->file[i].path_len + (ev)->file[i].str_len : \
+		 0)
+#define CWS_KEV_SYS_DATA_LEN(ev)                                     \
+	(CWS_KEV_SYS_FILE_LEN(ev, 0) + CWS_KEV_SYS_FILE_LEN(ev, 1) + \
+	 (ev)->str_len)
+#define CWS_KEV_SYS_SIZE(ev)                                \
+	(__builtin_offsetof(struct cws_kev_syscall, data) + \
+	 CWS_KEV_SYS_DATA_LEN(ev))
 
 #endif

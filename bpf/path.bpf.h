@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Absolute path of a struct file, resolved in the kernel. bpf_d_path is
+ * Absolute path of a struct path (a dentry in a mount: an open file, the
+ * cwd, a dirfd), resolved in the kernel. bpf_d_path is
  * only allowed from LSM, fentry and iterator programs, none of which this
  * kernel lets us load, so this is a hand-written copy of the kernel's
  * __prepend_path(): walk d_parent up to the mount's root, jump to the
@@ -139,13 +140,16 @@ static long path_step(__u32 index, void *data)
 }
 
 /*
- * Resolves the path of f as seen from task's root. Returns the scratch
- * buffer with the path at [*off, CWS_KEV_PATH_MAX), and sets *error; on
- * error the bytes there are the components resolved so far (the last one
- * first), never a whole path. Returns NULL when there is no scratch buffer.
+ * Resolves the path of the dentry in vfsmnt as seen from task's root.
+ * Returns the scratch buffer with the path at [*off, CWS_KEV_PATH_MAX), and
+ * sets *error; on error the bytes there are the components resolved so far
+ * (the last one first), never a whole path. A NULL dentry or mount is
+ * CWS_KEV_PATH_NO_FILE. Returns NULL when there is no scratch buffer.
  */
-static __always_inline char *
-path_resolve(struct file *f, struct task_struct *task, __u32 *off, __u16 *error)
+static __always_inline char *path_resolve_dentry(struct dentry *dentry,
+						 struct vfsmount *vfsmnt,
+						 struct task_struct *task,
+						 __u32 *off, __u16 *error)
 {
 	struct path_walk w = {};
 	__u32 zero = 0;
@@ -156,13 +160,13 @@ path_resolve(struct file *f, struct task_struct *task, __u32 *off, __u16 *error)
 		return NULL;
 	w.buf = s->buf;
 	w.off = CWS_KEV_PATH_MAX;
-	if (!f) {
+	if (!dentry || !vfsmnt) {
 		*off = w.off;
 		*error = CWS_KEV_PATH_NO_FILE;
 		return w.buf;
 	}
-	w.dentry = BPF_CORE_READ(f, f_path.dentry);
-	w.mnt = real_mount(BPF_CORE_READ(f, f_path.mnt));
+	w.dentry = dentry;
+	w.mnt = real_mount(vfsmnt);
 	w.root_dentry = BPF_CORE_READ(task, fs, root.dentry);
 	w.root_mnt = BPF_CORE_READ(task, fs, root.mnt);
 
@@ -172,13 +176,27 @@ path_resolve(struct file *f, struct task_struct *task, __u32 *off, __u16 *error)
 	else if (!w.done && !w.error)
 		w.error = CWS_KEV_PATH_TOO_DEEP;
 	if (!w.error && w.off == CWS_KEV_PATH_MAX) {
-		/* The file is the root itself. */
+		/* The path is the root itself. */
 		w.off = CWS_KEV_PATH_MAX - 1;
 		w.buf[CWS_KEV_PATH_MAX - 1] = '/';
 	}
 	*off = w.off;
 	*error = w.error;
 	return w.buf;
+}
+
+/* The same for an open file (its f_path); a NULL f is NO_FILE. */
+static __always_inline char *
+path_resolve(struct file *f, struct task_struct *task, __u32 *off, __u16 *error)
+{
+	struct dentry *dentry = NULL;
+	struct vfsmount *vfsmnt = NULL;
+
+	if (f) {
+		dentry = BPF_CORE_READ(f, f_path.dentry);
+		vfsmnt = BPF_CORE_READ(f, f_path.mnt);
+	}
+	return path_resolve_dentry(dentry, vfsmnt, task, off, error);
 }
 
 #endif

@@ -21,18 +21,25 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exit.h"
 #include "probe.h"
 
 /* The ABI as user space compiles it must be the ABI the BPF side wrote. */
 _Static_assert(sizeof(struct cws_kev_header) == 16, "kev header size");
-_Static_assert(sizeof(struct cws_kev_process) == 80, "kev process size");
-_Static_assert(offsetof(struct cws_kev_process, pid) == 24, "kev pid");
-_Static_assert(offsetof(struct cws_kev_process, comm) == 64, "kev comm");
+_Static_assert(sizeof(struct cws_kev_process) == 120, "kev process size");
+_Static_assert(offsetof(struct cws_kev_process, cgroup_id) == 24, "kev cgroup");
+_Static_assert(offsetof(struct cws_kev_process, pid) == 32, "kev pid");
+_Static_assert(offsetof(struct cws_kev_process, comm) == 72, "kev comm");
+_Static_assert(offsetof(struct cws_kev_process, tty_name) == 88, "kev tty");
 _Static_assert(offsetof(struct cws_kev_exec, proc) == 16, "kev exec proc");
-_Static_assert(offsetof(struct cws_kev_exec, inode) == 96, "kev exec inode");
-_Static_assert(offsetof(struct cws_kev_exec, path_len) == 112, "kev path_len");
-_Static_assert(offsetof(struct cws_kev_exec, data) == 120, "kev exec data");
+_Static_assert(offsetof(struct cws_kev_exec, inode) == 136, "kev exec inode");
+_Static_assert(offsetof(struct cws_kev_exec, path_len) == 152, "kev path_len");
+_Static_assert(offsetof(struct cws_kev_exec, data) == 160, "kev exec data");
 _Static_assert(sizeof(struct cws_kev_exec) % 8 == 0, "kev exec padding");
+_Static_assert(sizeof(struct cws_kev_fork) == 144, "kev fork size");
+_Static_assert(offsetof(struct cws_kev_fork, parent_pid) == 136, "kev fork");
+_Static_assert(sizeof(struct cws_kev_exit) == 144, "kev exit size");
+_Static_assert(offsetof(struct cws_kev_exit, status) == 136, "kev exit");
 _Static_assert(CWS_KEV_PATH_MAX <= CWS_EVENT_MAX_STR, "path fits a string");
 /* The kernel's event numbers are lib/event.h's. */
 _Static_assert((int)CWS_KEV_EVT__COUNT == (int)CWS_EVT__COUNT, "kev events");
@@ -55,7 +62,7 @@ const char *cws_emit_drop_cause(unsigned cause)
 		       "unknown";
 }
 
-static const char *path_error_text(unsigned error)
+const char *cws_emit_path_error(unsigned error)
 {
 	switch (error) {
 	case CWS_KEV_PATH_NO_FILE:
@@ -110,6 +117,29 @@ void cws_emit_init(struct cws_emit *e, int fd, const char *host)
 	}
 	read_boot_id(e->boot_id, sizeof(e->boot_id));
 	cws_emit_sync_clock(e);
+	/* Before the steady state: without memory for it, give up now. */
+	e->cache = cws_cache_new(CWS_CACHE_DEFAULT_SIZE);
+	if (!e->cache)
+		cws_fatal(CWS_EXIT_FAILURE,
+			  "cannot allocate the process cache");
+	if (cws_cache_seed(e->cache))
+		cws_warn(
+			"cannot read /proc: processes started before the probe have no context");
+}
+
+int cws_emit_set_cache_size(struct cws_emit *e, size_t size)
+{
+	struct cws_cache *c = cws_cache_new(size);
+
+	if (!c)
+		return -ENOMEM;
+	cws_cache_free(e->cache);
+	e->cache = c;
+	e->evicted = 0;
+	if (cws_cache_seed(c))
+		cws_warn(
+			"cannot read /proc: processes started before the probe have no context");
+	return 0;
 }
 
 void cws_emit_release(struct cws_emit *e)
@@ -117,6 +147,8 @@ void cws_emit_release(struct cws_emit *e)
 	if (!e)
 		return;
 	cws_writer_release(&e->w);
+	cws_cache_free(e->cache);
+	e->cache = NULL;
 }
 
 static int64_t ns(const struct timespec *ts)
@@ -175,6 +207,7 @@ int cws_emit_lost(struct cws_emit *e, const uint64_t *delta)
 	uint64_t by_type[CWS_KEV_EVT__COUNT] = { 0 };
 	struct cws_event *ev = &e->ev;
 	struct cws_lost_cause *c;
+	uint64_t evicted;
 	unsigned i, t;
 
 	for (i = 0; i < CWS_KEV_DROP__COUNT; i++)
@@ -192,6 +225,18 @@ int cws_emit_lost(struct cws_emit *e, const uint64_t *delta)
 		c->count = by_cause[i];
 		ev->lost.total += by_cause[i];
 	}
+	/*
+	 * An evicted cache entry loses no event, only context: later events
+	 * of that process carry what /proc or its parent still tell. A cause
+	 * of its own, not counted in total (which counts events).
+	 */
+	evicted = cws_cache_stats(e->cache)->evicted - e->evicted;
+	if (evicted) {
+		c = &ev->lost.causes[ev->lost.ncauses++];
+		c->cause = "cache_evicted";
+		c->count = evicted;
+		e->evicted += evicted;
+	}
 	for (t = 0; t < CWS_KEV_EVT__COUNT &&
 		    ev->lost.ntypes < CWS_EVENT_MAX_LOST_CAUSES;
 	     t++) {
@@ -201,7 +246,7 @@ int cws_emit_lost(struct cws_emit *e, const uint64_t *delta)
 		c->cause = cws_event_type_name(t);
 		c->count = by_type[t];
 	}
-	if (!ev->lost.total)
+	if (!ev->lost.total && !evicted)
 		return 0;
 	e->lost += ev->lost.total;
 	ev->timestamp = cws_event_now();
@@ -220,6 +265,12 @@ static void bad_record(struct cws_emit *e, const char *why, unsigned type,
 	if (cws_ratelimit_ok(&e->rl))
 		cws_errorx("skipping kernel record of type %u (%zu bytes): %s",
 			   type, size, why);
+}
+
+void cws_emit_bad(struct cws_emit *e, const char *why, unsigned type,
+		  size_t size)
+{
+	bad_record(e, why, type, size);
 }
 
 int cws_emit_put(struct cws_emit *e, const struct cws_event *ev)
@@ -241,45 +292,37 @@ int cws_emit_put(struct cws_emit *e, const struct cws_event *ev)
 	return err;
 }
 
-/* Copies n bytes to a NUL-terminated string in buf (at least n + 1 bytes). */
-static char *copy_str(char *buf, const char *src, size_t n)
+void cws_emit_process(struct cws_emit *e, const struct cws_kev_process *kp)
 {
-	memcpy(buf, src, n);
-	buf[n] = '\0';
-	return buf;
+	cws_cache_fill(e->cache, &e->ev, kp, e->boot_to_epoch);
+}
+
+void cws_emit_event_begin(struct cws_emit *e, const struct cws_kev_header *h,
+			  const struct cws_kev_process *kp,
+			  enum cws_event_type type)
+{
+	struct cws_event *ev = &e->ev;
+
+	cws_event_clear(ev);
+	ev->type = CWS_REC_EVENT;
+	ev->timestamp = epoch(e, h->timestamp);
+	ev->evt.name = cws_event_type_name(type);
+	ev->evt.type = type;
+	ev->evt.cpu = h->cpu;
+	ev->evt.retval = 0;
+	cws_emit_process(e, kp);
 }
 
 /*
- * Splits the kernel's argv bytes (strings separated by NULs, the last one
- * cut when the kernel truncated) into e->argv. Returns true when argv was
- * cut, here or in the kernel.
+ * The cache takes the new image first, so that the event's process (and
+ * every later event of this process and its children) is the new program;
+ * its ancestors start at the parent, as Datadog's do.
  */
-static bool split_args(struct cws_emit *e, struct cws_strv *argv,
-		       const char *src, size_t n, bool truncated)
-{
-	size_t i = 0;
-
-	copy_str(e->args, src, n);
-	argv->v = e->argv;
-	argv->n = 0;
-	while (i < n) {
-		if (argv->n == CWS_EVENT_MAX_ARGS)
-			return true;
-		e->argv[argv->n++] = e->args + i;
-		i += strlen(e->args + i) + 1;
-	}
-	return truncated;
-}
-
 static int emit_exec(struct cws_emit *e, const struct cws_kev_exec *k,
 		     size_t size)
 {
-	const struct cws_kev_process *kp = &k->proc;
 	struct cws_event *ev = &e->ev;
 	struct cws_process *p = &ev->process;
-	struct cws_file *f = &p->file;
-	const char *slash;
-	bool truncated;
 
 	if (size < offsetof(struct cws_kev_exec, data) ||
 	    size < CWS_KEV_EXEC_SIZE(k) || k->path_len > CWS_KEV_PATH_MAX ||
@@ -289,57 +332,18 @@ static int emit_exec(struct cws_emit *e, const struct cws_kev_exec *k,
 		return 0;
 	}
 
-	cws_event_clear(ev);
-	ev->type = CWS_REC_EVENT;
-	ev->timestamp = epoch(e, k->hdr.timestamp);
-	ev->evt.name = "exec";
-	ev->evt.type = CWS_EVT_EXEC;
-	ev->evt.cpu = k->hdr.cpu;
-	ev->evt.retval = 0;
-
-	p->pid = kp->pid;
-	p->tid = kp->tid;
-	p->ppid = kp->ppid;
-	p->comm = copy_str(e->comm, kp->comm,
-			   strnlen(kp->comm, sizeof(kp->comm)));
-	p->fork_time = epoch(e, kp->fork_time);
-	p->exec_time = ev->timestamp;
-	p->is_thread = false;
-	p->cred.uid = kp->uid;
-	p->cred.gid = kp->gid;
-	p->cred.euid = kp->euid;
-	p->cred.egid = kp->egid;
-	p->cred.fsuid = kp->fsuid;
-	p->cred.fsgid = kp->fsgid;
-	p->cred.auid = kp->auid;
-	p->cred.cap_effective = kp->cap_effective;
-	p->cred.cap_permitted = kp->cap_permitted;
-
-	/*
-	 * The path: whole when path_error is 0; otherwise the bytes are the
-	 * components resolved before the walk stopped, of which only the
-	 * last (the file's own name) can be trusted.
-	 */
-	copy_str(e->path, k->data, k->path_len);
-	slash = strrchr(e->path, '/');
-	f->name = slash && slash[1] ? slash + 1 : NULL;
-	if (k->path_error == CWS_KEV_PATH_OK) {
-		f->path = e->path;
-		if (!f->name)
-			f->name = e->path; /* "/" */
-	} else {
-		f->path_resolution_error = path_error_text(k->path_error);
+	cws_cache_exec(e->cache, k,
+		       k->path_error == CWS_KEV_PATH_OK ?
+			       NULL :
+			       cws_emit_path_error(k->path_error));
+	if (!(e->events_mask & (1ull << CWS_EVT_EXEC))) {
+		e->filtered++;
+		return 0;
 	}
-	f->inode = k->inode;
-	f->mount_id = k->mount_id;
-
-	truncated = k->flags & CWS_KEV_EXEC_ARGS_TRUNCATED;
-	p->args_truncated = split_args(e, &p->argv,
-				       k->data + k->path_len + k->filename_len,
-				       k->args_len, truncated);
+	cws_emit_event_begin(e, &k->hdr, &k->proc, CWS_EVT_EXEC);
 
 	/* exec.* is the same image: the new process is the exec's target. */
-	ev->exec.file = *f;
+	ev->exec.file = p->file;
 	ev->exec.argv = p->argv;
 	ev->exec.args_truncated = p->args_truncated;
 
@@ -362,6 +366,12 @@ int cws_emit_record(struct cws_emit *e, const void *data, size_t size)
 	switch (h.type) {
 	case CWS_KEV_EXEC:
 		return emit_exec(e, data, size);
+	case CWS_KEV_FORK:
+		return cws_emit_fork(e, data, size);
+	case CWS_KEV_EXIT:
+		return cws_emit_exit(e, data, size);
+	case CWS_KEV_SYSCALL:
+		return cws_emit_syscall(e, data, size);
 	default:
 		bad_record(e, "unknown type", h.type, size);
 		return 0;

@@ -117,6 +117,42 @@ static bool needs_tracefs(struct bpf_object *obj)
 	return false;
 }
 
+/*
+ * Syscalls newer than the running kernel (fchmodat2 in 6.6, setxattrat in
+ * 6.13) have no tracepoint: their programs are not loaded rather than
+ * failing the attach of everything else.
+ */
+static void skip_missing_tracepoints(struct bpf_object *obj)
+{
+	static const char *const roots[] = {
+		"/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events"
+	};
+	struct bpf_program *prog;
+	char path[512];
+	unsigned i;
+
+	for (i = 0; i < CWS_ARRAY_SIZE(roots); i++)
+		if (!access(roots[i], F_OK))
+			break;
+	if (i == CWS_ARRAY_SIZE(roots))
+		return;
+	bpf_object__for_each_program(prog, obj)
+	{
+		const char *sec = bpf_program__section_name(prog);
+
+		if (!bpf_program__autoload(prog) ||
+		    strncmp(sec, "tracepoint/", 11))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", roots[i], sec + 11);
+		if (access(path, F_OK)) {
+			cws_debug(
+				"no tracepoint '%s' in this kernel: '%s' not loaded",
+				sec + 11, bpf_program__name(prog));
+			bpf_program__set_autoload(prog, false);
+		}
+	}
+}
+
 static void explain_load_error(int err)
 {
 	switch (-err) {
@@ -442,8 +478,12 @@ static int load_programs(struct probe *pr, const struct cws_probe_opts *opts)
 			"no BPF program for the events asked for");
 		return -ENOENT;
 	}
-	if (needs_tracefs(pr->skel->obj) && (err = cws_mount_tracefs()))
-		return err;
+	if (needs_tracefs(pr->skel->obj)) {
+		err = cws_mount_tracefs();
+		if (err)
+			return err;
+		skip_missing_tracepoints(pr->skel->obj);
+	}
 	err = cws_bpf__load(pr->skel);
 	if (err) {
 		explain_load_error(err);

@@ -68,6 +68,23 @@ unsigned cws_probe_select(struct bpf_object *obj, uint64_t events,
 int cws_probe_run(const struct cws_probe_opts *opts);
 
 /*
+ * The buffers of one syscall record's conversion (emit_syscall.c), which
+ * the per-event functions read: each file's user string and the extra
+ * string as NUL-terminated copies (NULL when the record has none), and
+ * room for the paths built from them.
+ */
+struct cws_emit_sys {
+	const char *str[CWS_KEV_SYS_FILES]; /* file i's user string */
+	const char *extra; /* the extra string (xattr or memfd name) */
+	char raw[CWS_KEV_SYS_FILES][CWS_KEV_PATH_MAX + 1];
+	char path[CWS_KEV_SYS_FILES][CWS_EVENT_MAX_STR + 1];
+	char fstype[CWS_KEV_SYS_FILES][CWS_KEV_FSTYPE_LEN + 1];
+	char extra_buf[CWS_KEV_STR_MAX + 1];
+	char word[CWS_KEV_STR_MAX + 1]; /* for a per-event function */
+	char join[2 * CWS_KEV_PATH_MAX + 2]; /* base + "/" + string */
+};
+
+/*
  * The stream side. Everything an event needs is preallocated here, so
  * converting a kernel record allocates nothing; only the writer's buffer
  * grows, up to the largest batch between two flushes.
@@ -84,10 +101,9 @@ struct cws_emit {
 	struct cws_ratelimit rl;
 	char host[HOST_NAME_MAX + 1];
 	char boot_id[64];
-	char comm[CWS_KEV_COMM_LEN + 1];
-	char path[CWS_KEV_PATH_MAX + 1];
-	char args[CWS_KEV_ARGS_MAX + 1];
-	const char *argv[CWS_EVENT_MAX_ARGS];
+	struct cws_emit_sys sys;
+	struct cws_cache *cache; /* the process cache (cache.c) */
+	uint64_t evicted; /* cache evictions already reported as lost */
 };
 
 /*
@@ -135,6 +151,194 @@ const char *cws_emit_drop_cause(unsigned cause);
 
 /* Writes out what is buffered. */
 int cws_emit_flush(struct cws_emit *e);
+
+/*
+ * Starts e->ev as an event of the given type from a kernel record's header
+ * and process: clears it, sets evt (name, type, timestamp, cpu, retval 0)
+ * and the process fields the kernel gives. Every emitter calls this first.
+ */
+void cws_emit_event_begin(struct cws_emit *e, const struct cws_kev_header *h,
+			  const struct cws_kev_process *kp,
+			  enum cws_event_type type);
+
+/* Counts and reports (rate-limited) a kernel record that is skipped. */
+void cws_emit_bad(struct cws_emit *e, const char *why, unsigned type,
+		  size_t size);
+
+/* Why the kernel could not resolve a path (enum cws_kev_path_error). */
+const char *cws_emit_path_error(unsigned error);
+
+/*
+ * Converts a struct cws_kev_syscall (emit_syscall.c): the process, evt with
+ * the retval, obj.file and obj.dest from file[0] and file[1] (a directory
+ * and a string joined and normalised lexically; path_resolution_error when
+ * that cannot be done), then the event type's own function for args[] and
+ * the extra string. Returns what cws_emit_put returns; a malformed record
+ * is counted in e->bad and skipped (0).
+ */
+int cws_emit_syscall(struct cws_emit *e, const void *data, size_t size);
+
+/*
+ * A per-event conversion: fills ev->obj from k->args, k->retval and e->sys
+ * after the generic part. One per event type, in emit_syscall.c's table.
+ */
+typedef void (*cws_emit_sys_fn)(struct cws_emit *e,
+				const struct cws_kev_syscall *k,
+				struct cws_event *ev);
+
+/*
+ * Joins base (an absolute path, or NULL for none) and rel (relative to it,
+ * or absolute) and normalises the result lexically into dst[0..cap): "."
+ * and empty components dropped, ".." removes the component before it and
+ * never goes above "/", no trailing "/". Returns the length, or -1 when
+ * it does not fit.
+ */
+long cws_emit_join_path(char *dst, size_t cap, const char *base,
+			const char *rel);
+
+/* The last component of a normalised absolute path ("/" for the root). */
+const char *cws_emit_basename(const char *path);
+
+/* File events (emit_file.c): the per-event functions. */
+void cws_emit_file_open(struct cws_emit *e, const struct cws_kev_syscall *k,
+			struct cws_event *ev);
+void cws_emit_file_unlink(struct cws_emit *e, const struct cws_kev_syscall *k,
+			  struct cws_event *ev);
+void cws_emit_file_chmod(struct cws_emit *e, const struct cws_kev_syscall *k,
+			 struct cws_event *ev);
+void cws_emit_file_chown(struct cws_emit *e, const struct cws_kev_syscall *k,
+			 struct cws_event *ev);
+void cws_emit_file_mkdir(struct cws_emit *e, const struct cws_kev_syscall *k,
+			 struct cws_event *ev);
+void cws_emit_file_link(struct cws_emit *e, const struct cws_kev_syscall *k,
+			struct cws_event *ev);
+void cws_emit_file_xattr(struct cws_emit *e, const struct cws_kev_syscall *k,
+			 struct cws_event *ev);
+void cws_emit_file_splice(struct cws_emit *e, const struct cws_kev_syscall *k,
+			  struct cws_event *ev);
+void cws_emit_file_mmap(struct cws_emit *e, const struct cws_kev_syscall *k,
+			struct cws_event *ev);
+void cws_emit_file_mprotect(struct cws_emit *e, const struct cws_kev_syscall *k,
+			    struct cws_event *ev);
+void cws_emit_file_memfd_create(struct cws_emit *e,
+				const struct cws_kev_syscall *k,
+				struct cws_event *ev);
+
+/*
+ * Rebuilds the process cache with room for size processes
+ * (runtime_security_config.pid_cache_size; cws_emit_init makes one of
+ * CWS_CACHE_DEFAULT_SIZE) and seeds it again from /proc. Call it before
+ * the first record. Returns 0, or -ENOMEM with the old cache kept.
+ */
+int cws_emit_set_cache_size(struct cws_emit *e, size_t size);
+
+/*
+ * Fills e->ev's process, ancestors and container for the task in kp from
+ * the process cache, refreshing the cache with kp. cws_emit_event_begin
+ * calls it, so every emitter goes through the cache.
+ */
+void cws_emit_process(struct cws_emit *e, const struct cws_kev_process *kp);
+
+/* Process events (emit_proc.c): fork and exit records, then per-event. */
+int cws_emit_fork(struct cws_emit *e, const void *data, size_t size);
+int cws_emit_exit(struct cws_emit *e, const void *data, size_t size);
+void cws_emit_proc_setid(struct cws_emit *e, const struct cws_kev_syscall *k,
+			 struct cws_event *ev);
+void cws_emit_proc_capset(struct cws_emit *e, const struct cws_kev_syscall *k,
+			  struct cws_event *ev);
+void cws_emit_proc_ptrace(struct cws_emit *e, const struct cws_kev_syscall *k,
+			  struct cws_event *ev);
+void cws_emit_proc_signal(struct cws_emit *e, const struct cws_kev_syscall *k,
+			  struct cws_event *ev);
+void cws_emit_proc_bpf(struct cws_emit *e, const struct cws_kev_syscall *k,
+		       struct cws_event *ev);
+void cws_emit_proc_module(struct cws_emit *e, const struct cws_kev_syscall *k,
+			  struct cws_event *ev);
+void cws_emit_proc_mount(struct cws_emit *e, const struct cws_kev_syscall *k,
+			 struct cws_event *ev);
+void cws_emit_proc_umount(struct cws_emit *e, const struct cws_kev_syscall *k,
+			  struct cws_event *ev);
+
+/*
+ * The process cache (cache.c): every process the probe knows, with what
+ * the kernel does not send per record (executable, argv, cwd, container
+ * id) and its parent, so that each event carries its ancestors. Bounded:
+ * a pool of a fixed number of entries, the least recently used evicted
+ * when full; strings in reference counted blobs from free lists, so the
+ * steady state allocates nothing. Not thread safe.
+ */
+/* The default of runtime_security_config.pid_cache_size. */
+#define CWS_CACHE_DEFAULT_SIZE 10000
+
+struct cws_cache;
+
+struct cws_cache_stats {
+	uint64_t size; /* entries the pool holds */
+	uint64_t entries; /* in use */
+	uint64_t seeded; /* processes read from /proc at start */
+	uint64_t from_proc; /* unknown pids read from /proc later */
+	uint64_t from_parent; /* unknown pids made from their parent */
+	uint64_t stale; /* entries of a reused pid replaced */
+	uint64_t evicted; /* entries evicted to make room */
+};
+
+/*
+ * A cache of size entries (clamped to [128, 4 Mi]), empty, with the user
+ * and group names loaded. Returns NULL with errno set.
+ */
+struct cws_cache *cws_cache_new(size_t size);
+
+/* Frees the cache and everything it holds. Accepts NULL. */
+void cws_cache_free(struct cws_cache *c);
+
+/*
+ * Reads every process in /proc into the cache (kernel threads excepted),
+ * until it is full. Returns 0 or a negative errno (/proc unreadable).
+ */
+int cws_cache_seed(struct cws_cache *c);
+
+/*
+ * Fills ev->process (tid from kp), ev->ancestors (nearest first, up to
+ * pid 1, at most CWS_EVENT_MAX_ANCESTORS; they point into the cache, valid
+ * until the next call) and ev->container.id, creating or refreshing kp's
+ * entry. boot_to_epoch converts the kernel's boot-time stamps.
+ */
+void cws_cache_fill(struct cws_cache *c, struct cws_event *ev,
+		    const struct cws_kev_process *kp, int64_t boot_to_epoch);
+
+/*
+ * Fills p (without ancestors) for pid, a process or thread id, from the
+ * cache or /proc. Returns false, with only pid and tid set, when nothing
+ * is known about it.
+ */
+bool cws_cache_fill_target(struct cws_cache *c, struct cws_process *p,
+			   uint32_t pid, int64_t boot_to_epoch);
+
+/* A fork record: the child's entry, a copy of the forking process's. */
+void cws_cache_fork(struct cws_cache *c, const struct cws_kev_fork *k);
+
+/*
+ * An exec record (validated by the caller): a new image for the process;
+ * path_error is why the path is missing (NULL when k->path_error is 0).
+ */
+void cws_cache_exec(struct cws_cache *c, const struct cws_kev_exec *k,
+		    const char *path_error);
+
+/* The process is gone: frees its entry (after its exit event). */
+void cws_cache_exit(struct cws_cache *c, uint32_t pid);
+
+/* Names from /etc/passwd and /etc/group; NULL when unknown or -1. */
+const char *cws_cache_user(struct cws_cache *c, uint32_t uid);
+const char *cws_cache_group(struct cws_cache *c, uint32_t gid);
+
+/* The cache's counters; zeroes for NULL. */
+const struct cws_cache_stats *cws_cache_stats(const struct cws_cache *c);
+
+/*
+ * Copies the container id found in a cgroup path into out (at least 65
+ * bytes) and returns true, or sets it to "" and returns false.
+ */
+bool cws_cache_container_id(const char *path, char *out, size_t len);
 
 /*
  * Mounts tracefs at /sys/kernel/tracing unless a tracefs is already there

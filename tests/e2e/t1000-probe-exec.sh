@@ -36,7 +36,7 @@ test_expect_success BPF,JQ 'an exec is reported with its path, argv and parent' 
 	cws-cat exec.mp >exec.json &&
 	jq -s -e --arg path "$here/t1000-true" --argjson ppid "$(cat parent.pid)" \
 		--arg inode "$(stat -c %i t1000-true)" "
-		map(select(.type == \"event\" and .process.file.path == \$path and
+		map(select(.type == \"event\" and .evt.name == \"exec\" and .process.file.path == \$path and
 			   .process.argv == [\"./t1000-true\", \"0.0123\", \"t1000 arg\"])) |
 		length == 1 and all(
 			.evt.name == \"exec\" and .process.ppid == \$ppid and
@@ -53,7 +53,7 @@ test_expect_success BPF,JQ 'an exec is reported with its path, argv and parent' 
 			(.process.file | has(\"path_resolution_error\") | not))
 	" exec.json &&
 	jq -s -e --argjson pid "$(cat self.pid)" "
-		map(select(.type == \"event\" and
+		map(select(.type == \"event\" and .evt.name == \"exec\" and
 			   .process.argv == [\"./t1000-true\", \"0.0124\", \"t1000-exec\"])) |
 		length == 1 and all(.process.pid == \$pid and .process.tid == \$pid)
 	" exec.json
@@ -88,7 +88,7 @@ os.wait()
 " &&
 	stop_probe TERM &&
 	cws-cat memfd.mp | jq -s -e "
-		map(select(.type == \"event\" and .process.argv[0] == \"t1000-memfd\")) |
+		map(select(.type == \"event\" and .evt.name == \"exec\" and .process.argv[0] == \"t1000-memfd\")) |
 		length == 1 and all(
 			(.process.file | has(\"path\") | not) and
 			.process.file.name == \"memfd:t1000-memfd\" and

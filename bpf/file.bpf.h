@@ -1,0 +1,842 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * File events: one program per syscall, on its exit tracepoint, named
+ * <event>__sys_exit_<syscall> so that the probe loads only the types asked
+ * for. Two events also need what only the entry sees (the mapping's
+ * protection before mprotect, a pipe buffer's flags before splice): they
+ * have a small <event>__sys_enter_<syscall> program too. Each builds a struct cws_kev_syscall with bpf/syscall.bpf.h; this
+ * comment is the reference for what each event puts in it (user space:
+ * cmd/cws-probe/emit_file.c).
+ *
+ * Where a file comes from. A call that hands the kernel an object (an fd,
+ * the fd open returns, the cwd chdir sets) gives the object's own path,
+ * resolved from its dentry: exact, symlinks and ".." and bind mounts
+ * included, and its inode's stat. A call that names the object by a string
+ * (unlink, rename, mkdir, a failed open, ...) gives the resolved directory
+ * the string is relative to and the string, for user space to join
+ * lexically: a symlink inside the string is not followed.
+ *
+ * args[] per event (unused slots are 0):
+ *   open     file[0]: the opened file (the returned fd) when the call
+ *            succeeded, else dirfd + path.
+ *            args[0] flags (O_*, as passed; creat: O_CREAT|O_WRONLY|
+ *            O_TRUNC), args[1] creation mode (& 07777, only with O_CREAT
+ *            or O_TMPFILE), args[2] dirfd (AT_FDCWD for open, creat).
+ *   unlink   file[0]: dirfd + path. args[0] unlinkat flags. unlinkat with
+ *            AT_REMOVEDIR is an rmdir event (as Datadog's agent has it),
+ *            from the same unlink__ program.
+ *   rmdir    file[0]: dirfd + path. args[0] AT_REMOVEDIR.
+ *   rename   file[0]: old dirfd + path, file[1]: new dirfd + path.
+ *            args[0] renameat2 flags (RENAME_*).
+ *   chmod    file[0]: the fd (fchmod; its stat is the inode after the
+ *            call), or dirfd + path. args[0] mode (& 07777), args[1]
+ *            fchmodat2 flags.
+ *   chown    file[0]: the fd (fchown), or dirfd + path. args[0] uid,
+ *            args[1] gid (as 32-bit values: 0xffffffff leaves it),
+ *            args[2] AT_* flags (lchown: AT_SYMLINK_NOFOLLOW).
+ *   mkdir    file[0]: dirfd + path. args[0] mode (& 07777, before umask).
+ *   link     file[0]: the existing file (old dirfd + path; the fd itself
+ *            for linkat AT_EMPTY_PATH); for symlink(2) the target string
+ *            alone (CWS_KEV_FILE_RAW). file[1]: new dirfd + path.
+ *            args[0] linkat flags, args[1] 1 for a symbolic link.
+ *   utimes   file[0]: dirfd + path, or the fd (utimensat/futimesat with a
+ *            NULL path, or AT_EMPTY_PATH). args[0] utimensat flags.
+ *   setxattr, removexattr
+ *            file[0]: the fd (f*xattr), or dirfd + path; str: the
+ *            attribute's name. args[0] setxattr flags (XATTR_*), args[1]
+ *            value size, args[2] AT_* flags (*xattrat).
+ *   chdir    file[0]: the new cwd (own path and stat) when the call
+ *            succeeded, else the path (chdir) or the fd (fchdir).
+ *   splice   file[0]: fd_in's file, file[1]: fd_out's file.
+ *            args[0] flags (SPLICE_F_*), args[1] len, args[2] pipe entry
+ *            flag: the PIPE_BUF_FLAG_* of the buffer of fd_out's pipe
+ *            (else fd_in's) the call was about to fill (read), seen by
+ *            splice__sys_enter_splice; args[3] pipe exit flag: the same
+ *            of the buffer it filled (read) last; args[4] 1 when the
+ *            entry was seen.
+ *   mmap     file[0]: the fd's file unless MAP_ANONYMOUS (else no file).
+ *            args[0] prot (PROT_*), args[1] flags (MAP_*), args[2] len,
+ *            args[3] offset. retval is the address.
+ *   mprotect args[0] requested prot (PROT_*), args[1] vm_flags (VM_*) of
+ *            the mapping at start before the call, seen by
+ *            mprotect__sys_enter_mprotect (after it when the entry was not
+ *            seen; 0 if there is no mapping), args[2] start, args[3] len,
+ *            args[4] 1 when the entry was seen.
+ *   memfd_create
+ *            str: the name. args[0] flags (MFD_*). retval is the fd.
+ */
+#ifndef CWS_FILE_BPF_H
+#define CWS_FILE_BPF_H
+
+#include "syscall.bpf.h"
+
+/*
+ * cppcheck (make lint) reads this header without libbpf's: give it a SEC
+ * that expands to nothing rather than an unknown macro before each program.
+ */
+#ifndef SEC
+#define SEC(name)
+#endif
+
+/* UAPI values vmlinux.h does not carry (they are macros). */
+#define O_WRONLY 01
+#define O_CREAT 0100
+#define O_TRUNC 01000
+#define O_DIRECTORY 0200000
+#define O_TMPFILE (020000000 | O_DIRECTORY)
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_REMOVEDIR 0x200
+#define MAP_ANONYMOUS 0x20
+#define S_IFMT 00170000
+#define S_IFIFO 0010000
+#define MODE_BITS 07777 /* S_IALLUGO: what chmod and creation keep */
+
+/* Which syscall of a family a shared body serves (constant once inlined). */
+enum file_call {
+	CALL_PATH, /* f(path, ...) */
+	CALL_LPATH, /* l*(path, ...): no symlink follow */
+	CALL_FD, /* f*(fd, ...) */
+	CALL_AT, /* *at(dirfd, path, ...) */
+	CALL_AT2, /* *at with a flags argument, or the "2" variant */
+	CALL_EXTRA, /* a family's odd one out (creat, symlink) */
+};
+
+/* open, openat, openat2, creat. */
+static __always_inline int do_open(struct sys_exit_args *ctx,
+				   enum file_call call)
+{
+	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_OPEN);
+	const char *path;
+	__u64 flags, mode;
+	long dirfd;
+
+	if (!rec)
+		return 0;
+	switch (call) {
+	case CALL_PATH: /* open(path, flags, mode) */
+		dirfd = AT_FDCWD;
+		path = (const char *)sys_arg(rec, 0);
+		flags = (__u32)sys_arg(rec, 1);
+		mode = sys_arg(rec, 2);
+		break;
+	case CALL_EXTRA: /* creat(path, mode) */
+		dirfd = AT_FDCWD;
+		path = (const char *)sys_arg(rec, 0);
+		flags = O_CREAT | O_WRONLY | O_TRUNC;
+		mode = sys_arg(rec, 1);
+		break;
+	case CALL_AT2: { /* openat2(dirfd, path, how, size) */
+		struct open_how how = {};
+
+		dirfd = (int)sys_arg(rec, 0);
+		path = (const char *)sys_arg(rec, 1);
+		bpf_probe_read_user(&how, sizeof(how),
+				    (const void *)sys_arg(rec, 2));
+		flags = how.flags;
+		mode = how.mode;
+		break;
+	}
+	default: /* openat(dirfd, path, flags, mode) */
+		dirfd = (int)sys_arg(rec, 0);
+		path = (const char *)sys_arg(rec, 1);
+		flags = (__u32)sys_arg(rec, 2);
+		mode = sys_arg(rec, 3);
+		break;
+	}
+	rec->args[0] = flags;
+	/* Without O_CREAT the mode register holds whatever was there. */
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+		rec->args[1] = mode & MODE_BITS;
+	rec->args[2] = dirfd;
+	if (rec->retval >= 0)
+		sys_file_fd(rec, 0, rec->retval);
+	else
+		sys_file_at(rec, 0, dirfd, path);
+	sys_submit(rec);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_open")
+int open__sys_exit_open(struct sys_exit_args *ctx)
+{
+	return do_open(ctx, CALL_PATH);
+}
+
+SEC("tracepoint/syscalls/sys_exit_creat")
+int open__sys_exit_creat(struct sys_exit_args *ctx)
+{
+	return do_open(ctx, CALL_EXTRA);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int open__sys_exit_openat(struct sys_exit_args *ctx)
+{
+	return do_open(ctx, CALL_AT);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat2")
+int open__sys_exit_openat2(struct sys_exit_args *ctx)
+{
+	return do_open(ctx, CALL_AT2);
+}
+
+/* unlink, unlinkat (unlink or rmdir), rmdir. */
+static __always_inline int do_unlink(struct sys_exit_args *ctx,
+				     enum file_call call)
+{
+	struct cws_kev_syscall *rec;
+	__u64 flags = 0;
+	__u16 event;
+
+	if (call == CALL_AT) {
+		/*
+		 * Read the flags before sys_begin to pick the event type; the
+		 * registers are the same ones sys_begin reads.
+		 */
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(
+			bpf_get_current_task_btf());
+
+		flags = (int)PT_REGS_PARM3_SYSCALL(regs);
+	} else if (call == CALL_EXTRA) {
+		flags = AT_REMOVEDIR; /* rmdir(2) */
+	}
+	event = flags & AT_REMOVEDIR ? CWS_KEV_EVT_RMDIR : CWS_KEV_EVT_UNLINK;
+	rec = sys_begin(ctx, event);
+	if (!rec)
+		return 0;
+	rec->args[0] = flags;
+	if (call == CALL_AT)
+		sys_file_at(rec, 0, (int)sys_arg(rec, 0),
+			    (const char *)sys_arg(rec, 1));
+	else
+		sys_file_at(rec, 0, AT_FDCWD, (const char *)sys_arg(rec, 0));
+	sys_submit(rec);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_unlink")
+int unlink__sys_exit_unlink(struct sys_exit_args *ctx)
+{
+	return do_unlink(ctx, CALL_PATH);
+}
+
+/* Also the rmdir event, for AT_REMOVEDIR. */
+SEC("tracepoint/syscalls/sys_exit_unlinkat")
+int unlink__sys_exit_unlinkat(struct sys_exit_args *ctx)
+{
+	return do_unlink(ctx, CALL_AT);
+}
+
+SEC("tracepoint/syscalls/sys_exit_rmdir")
+int rmdir__sys_exit_rmdir(struct sys_exit_args *ctx)
+{
+	return do_unlink(ctx, CALL_EXTRA);
+}
+
+/* rename, renameat, renameat2. */
+static __always_inline int do_rename(struct sys_exit_args *ctx,
+				     enum file_call call)
+{
+	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_RENAME);
+
+	if (!rec)
+		return 0;
+	if (call == CALL_PATH) {
+		sys_file_at(rec, 0, AT_FDCWD, (const char *)sys_arg(rec, 0));
+		sys_file_at(rec, 1, AT_FDCWD, (const char *)sys_arg(rec, 1));
+	} else {
+		if (call == CALL_AT2)
+			rec->args[0] = (__u32)sys_arg(rec, 4);
+		sys_file_at(rec, 0, (int)sys_arg(rec, 0),
+			    (const char *)sys_arg(rec, 1));
+		sys_file_at(rec, 1, (int)sys_arg(rec, 2),
+			    (const char *)sys_arg(rec, 3));
+	}
+	sys_submit(rec);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_rename")
+int rename__sys_exit_rename(struct sys_exit_args *ctx)
+{
+	return do_rename(ctx, CALL_PATH);
+}
+
+SEC("tracepoint/syscalls/sys_exit_renameat")
+int rename__sys_exit_renameat(struct sys_exit_args *ctx)
+{
+	return do_rename(ctx, CALL_AT);
+}
+
+SEC("tracepoint/syscalls/sys_exit_renameat2")
+int rename__sys_exit_renameat2(struct sys_exit_args *ctx)
+{
+	return do_rename(ctx, CALL_AT2);
+}
+
+/* chmod, fchmod, fchmodat, fchmodat2. */
+static __always_inline int do_chmod(struct sys_exit_args *ctx,
+				    enum file_call call)
+{
+	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_CHMOD);
+
+	if (!rec)
+		return 0;
+	switch (call) {
+	case CALL_PATH: /* chmod(path, mode) */
+		rec->args[0] = sys_arg(rec, 1) & MODE_BITS;
+		sys_file_at(rec, 0, AT_FDCWD, (const char *)sys_arg(rec, 0));
+		break;
+	case CALL_FD: /* fchmod(fd, mode) */
+		rec->args[0] = sys_arg(rec, 1) & MODE_BITS;
+		sys_file_fd(rec, 0, (int)sys_arg(rec, 0));
+		break;
+	default: /* fchmodat(dirfd, path, mode), fchmodat2(..., flags) */
+		rec->args[0] = sys_arg(rec, 2) & MODE_BITS;
+		if (call == CALL_AT2)
+			rec->args[1] = (__u32)sys_arg(rec, 3);
+		sys_file_at_flags(rec, 0, (int)sys_arg(rec, 0),
+				  (const char *)sys_arg(rec, 1), rec->args[1]);
+		break;
+	}
+	sys_submit(rec);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_chmod")
+int chmod__sys_exit_chmod(struct sys_exit_args *ctx)
+{
+	return do_chmod(ctx, CALL_PATH);
+}
+
+SEC("tracepoint/syscalls/sys_exit_fchmod")
+int chmod__sys_exit_fchmod(struct sys_exit_args *ctx)
+{
+	return do_chmod(ctx, CALL_FD);
+}
+
+SEC("tracepoint/syscalls/sys_exit_fchmodat")
+int chmod__sys_exit_fchmodat(struct sys_exit_args *ctx)
+{
+	return do_chmod(ctx, CALL_AT);
+}
+
+/* fchmodat2 exists since 6.6; the probe skips it on older kernels. */
+SEC("tracepoint/syscalls/sys_exit_fchmodat2")
+int chmod__sys_exit_fchmodat2(struct sys_exit_args *ctx)
+{
+	return do_chmod(ctx, CALL_AT2);
+}
+
+/* chown, lchown, fchown, fchownat. */
+static __always_inline int do_chown(struct sys_exit_args *ctx,
+				    enum file_call call)
+{
+	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_CHOWN);
+
+	if (!rec)
+		return 0;
+	if (call == CALL_AT) {
+		/* fchownat(dirfd, path, uid, gid, flags) */
+		rec->args[0] = (__u32)sys_arg(rec, 2);
+		rec->args[1] = (__u32)sys_arg(rec, 3);
+		rec->args[2] = (__u32)sys_arg(rec, 4);
+		sys_file_at_flags(rec, 0, (int)sys_arg(rec, 0),
+				  (const char *)sys_arg(rec, 1), rec->args[2]);
+	} else {
+		/* chown(path, uid, gid), lchown, fchown(fd, uid, gid) */
+		rec->args[0] = (__u32)sys_arg(rec, 1);
+		rec->args[1] = (__u32)sys_arg(rec, 2);
+		if (call == CALL_LPATH)
+			rec->args[2] = AT_SYMLINK_NOFOLLOW;
+		if (call == CALL_FD)
+			sys_file_fd(rec, 0, (int)sys_arg(rec, 0));
+		else
+			sys_file_at(rec, 0, AT_FDCWD,
+				    (const char *)sys_arg(rec, 0));
+	}
+	sys_submit(rec);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_chown")
+int chown__sys_exit_chown(struct sys_exit_args *ctx)
+{
+	return do_chown(ctx, CALL_PATH);
+}
+
+SEC("tracepoint/syscalls/sys_exit_lchown")
+int chown__sys_exit_lchown(struct sys_exit_args *ctx)
+{
+	return do_chown(ctx, CALL_LPATH);
+}
+
+SEC("tracepoint/syscalls/sys_exit_fchown")
+int chown__sys_exit_fchown(struct sys_exit_args *ctx)
+{
+	return do_chown(ctx, CALL_FD);
+}
+
+SEC("tracepoint/syscalls/sys_exit_fchownat")
+int chown__sys_exit_fchownat(struct sys_exit_args *ctx)
+{
+	return do_chown(ctx, CALL_AT);
+}
+
+/* mkdir, mkdirat. */
+static __always_inline int do_mkdir(struct sys_exit_args *ctx,
+				    enum file_call call)
+{
+	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_MKDIR);
+
+	if (!rec)
+		return 0;
+	if (call == CALL_AT) {
+		rec->args[0] = sys_arg(rec, 2) & MODE_BITS;
+		sys_file_at(rec, 0, (int)sys_arg(rec, 0),
+			    (const char *)sys_arg(rec, 1));
+	} else {
+		rec->args[0] = sys_arg(rec, 1) & MODE_BITS;
+		sys_file_at(rec, 0, AT_FDCWD, (const char *)sys_arg(rec, 0));
+	}
+	sys_submit(rec);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mkdir")
+int mkdir__sys_exit_mkdir(struct sys_exit_args *ctx)
+{
+	return do_mkdir(ctx, CALL_PATH);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mkdirat")
+int mkdir__sys_exit_mkdirat(struct sys_exit_args *ctx)
+{
+	return do_mkdir(ctx, CALL_AT);
+}
+
+/* link, linkat, symlink, symlinkat. */
+static __always_inline int do_link(struct sys_exit_args *ctx,
+				   enum file_call call, int symbolic)
+{
+	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_LINK);
+
+	if (!rec)
+		return 0;
+	rec->args[1] = symbolic;
+	if (symbolic) {
+		/* symlink(target, path), symlinkat(target, dirfd, path) */
+		sys_file_str(rec, 0, (const char *)sys_arg(rec, 0));
+		if (call == CALL_AT)
+			sys_file_at(rec, 1, (int)sys_arg(rec, 1),
+				    (const char *)sys_arg(rec, 2));
+		else
+			sys_file_at(rec, 1, AT_FDCWD,
+				    (const char *)sys_arg(rec, 1));
+	} else if (call == CALL_AT) {
+		/* linkat(olddirfd, old, newdirfd, new, flags) */
+		rec->args[0] = (__u32)sys_arg(rec, 4);
+		sys_file_at_flags(rec, 0, (int)sys_arg(rec, 0),
+				  (const char *)sys_arg(rec, 1), rec->args[0]);
+		sys_file_at(rec, 1, (int)sys_arg(rec, 2),
+			    (const char *)sys_arg(rec, 3));
+	} else {
+		/* link(old, new) */
+		sys_file_at(rec, 0, AT_FDCWD, (const char *)sys_arg(rec, 0));
+		sys_file_at(rec, 1, AT_FDCWD, (const char *)sys_arg(rec, 1));
+	}
+	sys_submit(rec);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_link")
+int link__sys_exit_link(struct sys_exit_args *ctx)
+{
+	return do_link(ctx, CALL_PATH, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_linkat")
+int link__sys_exit_linkat(struct sys_exit_args *ctx)
+{
+	return do_link(ctx, CALL_AT, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_symlink")
+int link__sys_exit_symlink(struct sys_exit_args *ctx)
+{
+	return do_link(ctx, CALL_PATH, 1);
+}
+
+SEC("tracepoint/syscalls/sys_exit_symlinkat")
+int link__sys_exit_symlinkat(struct sys_exit_args *ctx)
+{
+	return do_link(ctx, CALL_AT, 1);
+}
+
+/* utime, utimes, utimensat, futimesat. */
+static __always_inline int do_utimes(struct sys_exit_args *ctx,
+				     enum file_call call)
+{
+	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_UTIMES);
+	const char *path;
+	long dirfd;
+
+	if (!rec)
+		return 0;
+	if (call == CALL_PATH) {
+		/* utime(path, times), utimes(path, times) */
+		sys_file_at(rec, 0, AT_FDCWD, (const char *)sys_arg(rec, 0));
+	} else {
+		/* utimensat(dirfd, path, times, flags), futimesat(...) */
+		dirfd = (int)sys_arg(rec, 0);
+		path = (const char *)sys_arg(rec, 1);
+		if (call == CALL_AT2)
+			rec->args[0] = (__u32)sys_arg(rec, 3);
+		/* As do_utimes(): a NULL path with a dirfd is the fd itself. */
+		if (!path && dirfd != AT_FDCWD)
+			sys_file_fd(rec, 0, dirfd);
+		else
+			sys_file_at_flags(rec, 0, dirfd, path, rec->args[0]);
+	}
+	sys_submit(rec);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_utime")
+int utimes__sys_exit_utime(struct sys_exit_args *ctx)
+{
+	return do_utimes(ctx, CALL_PATH);
+}
+
+SEC("tracepoint/syscalls/sys_exit_utimes")
+int utimes__sys_exit_utimes(struct sys_exit_args *ctx)
+{
+	return do_utimes(ctx, CALL_PATH);
+}
+
+SEC("tracepoint/syscalls/sys_exit_utimensat")
+int utimes__sys_exit_utimensat(struct sys_exit_args *ctx)
+{
+	return do_utimes(ctx, CALL_AT2);
+}
+
+SEC("tracepoint/syscalls/sys_exit_futimesat")
+int utimes__sys_exit_futimesat(struct sys_exit_args *ctx)
+{
+	return do_utimes(ctx, CALL_AT);
+}
+
+/*
+ * setxattr, lsetxattr, fsetxattr, setxattrat and the removexattr family.
+ * For setxattrat(dirfd, path, at_flags, name, args, size) the value's size
+ * and flags are in struct xattr_args.
+ */
+struct cws_xattr_args {
+	__u64 value;
+	__u32 size;
+	__u32 flags;
+};
+
+static __always_inline int do_xattr(struct sys_exit_args *ctx, __u16 event,
+				    enum file_call call)
+{
+	struct cws_kev_syscall *rec = sys_begin(ctx, event);
+	int set = event == CWS_KEV_EVT_SETXATTR;
+	const char *name;
+
+	if (!rec)
+		return 0;
+	if (call == CALL_AT) {
+		struct cws_xattr_args xa = {};
+
+		rec->args[2] = (__u32)sys_arg(rec, 2);
+		name = (const char *)sys_arg(rec, 3);
+		if (set &&
+		    !bpf_probe_read_user(&xa, sizeof(xa),
+					 (const void *)sys_arg(rec, 4))) {
+			rec->args[0] = xa.flags;
+			rec->args[1] = xa.size;
+		}
+		sys_file_at_flags(rec, 0, (int)sys_arg(rec, 0),
+				  (const char *)sys_arg(rec, 1), rec->args[2]);
+	} else {
+		/* (path or fd, name, value, size, flags) */
+		name = (const char *)sys_arg(rec, 1);
+		if (set) {
+			rec->args[0] = (__u32)sys_arg(rec, 4);
+			rec->args[1] = sys_arg(rec, 3);
+		}
+		if (call == CALL_LPATH)
+			rec->args[2] = AT_SYMLINK_NOFOLLOW;
+		if (call == CALL_FD)
+			sys_file_fd(rec, 0, (int)sys_arg(rec, 0));
+		else
+			sys_file_at(rec, 0, AT_FDCWD,
+				    (const char *)sys_arg(rec, 0));
+	}
+	sys_str(rec, name, SYS_STR_USER);
+	sys_submit(rec);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_setxattr")
+int setxattr__sys_exit_setxattr(struct sys_exit_args *ctx)
+{
+	return do_xattr(ctx, CWS_KEV_EVT_SETXATTR, CALL_PATH);
+}
+
+SEC("tracepoint/syscalls/sys_exit_lsetxattr")
+int setxattr__sys_exit_lsetxattr(struct sys_exit_args *ctx)
+{
+	return do_xattr(ctx, CWS_KEV_EVT_SETXATTR, CALL_LPATH);
+}
+
+SEC("tracepoint/syscalls/sys_exit_fsetxattr")
+int setxattr__sys_exit_fsetxattr(struct sys_exit_args *ctx)
+{
+	return do_xattr(ctx, CWS_KEV_EVT_SETXATTR, CALL_FD);
+}
+
+/* setxattrat and removexattrat exist since 6.13. */
+SEC("tracepoint/syscalls/sys_exit_setxattrat")
+int setxattr__sys_exit_setxattrat(struct sys_exit_args *ctx)
+{
+	return do_xattr(ctx, CWS_KEV_EVT_SETXATTR, CALL_AT);
+}
+
+SEC("tracepoint/syscalls/sys_exit_removexattr")
+int removexattr__sys_exit_removexattr(struct sys_exit_args *ctx)
+{
+	return do_xattr(ctx, CWS_KEV_EVT_REMOVEXATTR, CALL_PATH);
+}
+
+SEC("tracepoint/syscalls/sys_exit_lremovexattr")
+int removexattr__sys_exit_lremovexattr(struct sys_exit_args *ctx)
+{
+	return do_xattr(ctx, CWS_KEV_EVT_REMOVEXATTR, CALL_LPATH);
+}
+
+SEC("tracepoint/syscalls/sys_exit_fremovexattr")
+int removexattr__sys_exit_fremovexattr(struct sys_exit_args *ctx)
+{
+	return do_xattr(ctx, CWS_KEV_EVT_REMOVEXATTR, CALL_FD);
+}
+
+SEC("tracepoint/syscalls/sys_exit_removexattrat")
+int removexattr__sys_exit_removexattrat(struct sys_exit_args *ctx)
+{
+	return do_xattr(ctx, CWS_KEV_EVT_REMOVEXATTR, CALL_AT);
+}
+
+/* chdir, fchdir. */
+SEC("tracepoint/syscalls/sys_exit_chdir")
+int chdir__sys_exit_chdir(struct sys_exit_args *ctx)
+{
+	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_CHDIR);
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (!rec)
+		return 0;
+	/* After a successful chdir the object is the cwd: resolve that. */
+	if (rec->retval == 0)
+		sys_file_dentry(rec, 0, BPF_CORE_READ(task, fs, pwd.dentry),
+				BPF_CORE_READ(task, fs, pwd.mnt));
+	else
+		sys_file_at(rec, 0, AT_FDCWD, (const char *)sys_arg(rec, 0));
+	sys_submit(rec);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_fchdir")
+int chdir__sys_exit_fchdir(struct sys_exit_args *ctx)
+{
+	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_CHDIR);
+
+	if (!rec)
+		return 0;
+	sys_file_fd(rec, 0, (int)sys_arg(rec, 0));
+	sys_submit(rec);
+	return 0;
+}
+
+static __always_inline int is_pipe(struct file *f)
+{
+	return f && (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) == S_IFIFO;
+}
+
+/* Which buffer of a pipe pipe_buf_flags reads. */
+enum pipe_slot {
+	PIPE_NEXT_WRITE, /* head: the one the next write fills */
+	PIPE_LAST_WRITTEN, /* head - 1 */
+	PIPE_NEXT_READ, /* tail */
+	PIPE_LAST_READ, /* tail - 1 */
+};
+
+/*
+ * The PIPE_BUF_FLAG_* of one buffer of the pipe behind file f, or 0 when f
+ * is not a pipe. i_pipe shares a union with i_cdev and i_link, so the
+ * inode type is checked first.
+ */
+static __always_inline __u32 pipe_buf_flags(struct file *f,
+					    enum pipe_slot which)
+{
+	struct pipe_inode_info *pipe;
+	struct pipe_buffer *bufs;
+	__u32 slot, ring;
+
+	if (!is_pipe(f))
+		return 0;
+	pipe = BPF_CORE_READ(f, f_inode, i_pipe);
+	if (!pipe)
+		return 0;
+	ring = BPF_CORE_READ(pipe, ring_size);
+	bufs = BPF_CORE_READ(pipe, bufs);
+	if (!ring || !bufs)
+		return 0;
+	if (which == PIPE_NEXT_WRITE || which == PIPE_LAST_WRITTEN)
+		slot = BPF_CORE_READ(pipe, head);
+	else
+		slot = BPF_CORE_READ(pipe, tail);
+	if (which == PIPE_LAST_WRITTEN || which == PIPE_LAST_READ)
+		slot--;
+	/* ring_size is a power of two (pipe_resize_ring). */
+	return BPF_CORE_READ(bufs + (slot & (ring - 1)), flags);
+}
+
+/*
+ * The pipe buffer a splice fills or drains: fd_out's pipe when it is one,
+ * else fd_in's. At entry, the buffer the call is about to fill (or read);
+ * at exit, the one it filled (or read) last. A file spliced into a pipe
+ * whose buffer keeps PIPE_BUF_FLAG_CAN_MERGE is the Dirty Pipe pattern
+ * (CVE-2022-0847) rules look for.
+ */
+static __always_inline __u32 splice_flags(long fd_in, long fd_out, int exit)
+{
+	struct file *out = sys_fd_file(fd_out);
+
+	if (is_pipe(out))
+		return pipe_buf_flags(out, exit ? PIPE_LAST_WRITTEN :
+						  PIPE_NEXT_WRITE);
+	return pipe_buf_flags(sys_fd_file(fd_in),
+			      exit ? PIPE_LAST_READ : PIPE_NEXT_READ);
+}
+
+/*
+ * The pipe's buffer before the call is only seen at entry: a small
+ * program keeps its flags for the exit one (sys_entry_save).
+ */
+SEC("tracepoint/syscalls/sys_enter_splice")
+int splice__sys_enter_splice(struct sys_enter_args *ctx)
+{
+	sys_entry_save(ctx->nr,
+		       splice_flags((int)ctx->args[0], (int)ctx->args[2], 0));
+	return 0;
+}
+
+/* splice(fd_in, off_in, fd_out, off_out, len, flags) */
+SEC("tracepoint/syscalls/sys_exit_splice")
+int splice__sys_exit_splice(struct sys_exit_args *ctx)
+{
+	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_SPLICE);
+	__u64 entry = 0;
+
+	if (!rec)
+		return 0;
+	rec->args[0] = (__u32)sys_arg(rec, 5);
+	rec->args[1] = sys_arg(rec, 4);
+	if (!sys_entry_take(ctx->nr, &entry))
+		rec->args[4] = 1;
+	rec->args[2] = entry;
+	rec->args[3] =
+		splice_flags((int)sys_arg(rec, 0), (int)sys_arg(rec, 2), 1);
+	sys_file_fd(rec, 0, (int)sys_arg(rec, 0));
+	sys_file_fd(rec, 1, (int)sys_arg(rec, 2));
+	sys_submit(rec);
+	return 0;
+}
+
+/* mmap(addr, len, prot, flags, fd, off) */
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int mmap__sys_exit_mmap(struct sys_exit_args *ctx)
+{
+	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_MMAP);
+
+	if (!rec)
+		return 0;
+	rec->args[0] = (__u32)sys_arg(rec, 2);
+	rec->args[1] = (__u32)sys_arg(rec, 3);
+	rec->args[2] = sys_arg(rec, 1);
+	rec->args[3] = sys_arg(rec, 5);
+	if (!(rec->args[1] & MAP_ANONYMOUS))
+		sys_file_fd(rec, 0, (int)sys_arg(rec, 4));
+	sys_submit(rec);
+	return 0;
+}
+
+static long vma_flags(struct task_struct *task, struct vm_area_struct *vma,
+		      void *data)
+{
+	*(__u64 *)data = BPF_CORE_READ(vma, vm_flags);
+	return 0;
+}
+
+/*
+ * The flags of the mapping at addr. bpf_find_vma takes the mmap lock with
+ * a trylock, so a contended mm gives 0 rather than a wait.
+ */
+static __always_inline __u64 vm_flags_at(__u64 addr)
+{
+	__u64 flags = 0;
+
+	bpf_find_vma(bpf_get_current_task_btf(), addr, vma_flags, &flags, 0);
+	return flags;
+}
+
+/*
+ * vm_protection is the mapping's protection before the call (a W to X
+ * change is what rules look for), which only the entry sees.
+ */
+SEC("tracepoint/syscalls/sys_enter_mprotect")
+int mprotect__sys_enter_mprotect(struct sys_enter_args *ctx)
+{
+	sys_entry_save(ctx->nr, vm_flags_at(ctx->args[0]));
+	return 0;
+}
+
+/* mprotect(start, len, prot) */
+SEC("tracepoint/syscalls/sys_exit_mprotect")
+int mprotect__sys_exit_mprotect(struct sys_exit_args *ctx)
+{
+	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_MPROTECT);
+	__u64 flags = 0;
+
+	if (!rec)
+		return 0;
+	rec->args[0] = (__u32)sys_arg(rec, 2);
+	rec->args[2] = sys_arg(rec, 0);
+	rec->args[3] = sys_arg(rec, 1);
+	/* Without the entry (attached mid-call): the flags after it. */
+	if (!sys_entry_take(ctx->nr, &flags))
+		rec->args[4] = 1;
+	else
+		flags = vm_flags_at(rec->args[2]);
+	rec->args[1] = flags;
+	sys_submit(rec);
+	return 0;
+}
+
+/* memfd_create(name, flags) */
+SEC("tracepoint/syscalls/sys_exit_memfd_create")
+int memfd_create__sys_exit_memfd_create(struct sys_exit_args *ctx)
+{
+	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_MEMFD_CREATE);
+
+	if (!rec)
+		return 0;
+	rec->args[0] = (__u32)sys_arg(rec, 1);
+	sys_str(rec, (const char *)sys_arg(rec, 0), SYS_STR_USER);
+	sys_submit(rec);
+	return 0;
+}
+
+#endif

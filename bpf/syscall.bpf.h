@@ -1,0 +1,662 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The syscall core: what every program on a syscall exit tracepoint
+ * shares. Each event type hooks the exit tracepoint of each of its
+ * syscalls, SEC("tracepoint/syscalls/sys_exit_<name>"), one program per
+ * syscall, so that a type nobody asked for costs nothing (the probe does
+ * not load its programs). At exit the return value is in the tracepoint's
+ * context and the arguments are still in the registers the task saved on
+ * entry (bpf_task_pt_regs): one hook per call gives both, and a failed
+ * call is an event like any other, with its negative retval.
+ *
+ * A program builds one struct cws_kev_syscall (bpf/cws_event.h):
+ *
+ *	SEC("tracepoint/syscalls/sys_exit_chmod")
+ *	int chmod__sys_exit_chmod(struct sys_exit_args *ctx)
+ *	...
+ *	rec = sys_begin(ctx, CWS_KEV_EVT_CHMOD);
+ *	if (!rec)
+ *		return 0;
+ *	rec->args[0] = sys_arg(rec, 1);		(the event's documented args)
+ *	sys_file_at(rec, 0, AT_FDCWD, (const char *)sys_arg(rec, 0));
+ *	sys_submit(rec);
+ *
+ * The record lives in a per-CPU scratch map (too large for the stack, and
+ * its size is only known at the end). data[] is filled in call order, so
+ * the helpers must be called in the order of the layout: file 0, file 1,
+ * then the extra string; a call out of order does nothing and returns
+ * -EINVAL. Every helper checks its own bounds; none fails the record: a
+ * path that cannot be resolved is a record with path_error set, a string
+ * that cannot be read a record with a *_FAULT flag.
+ *
+ * Files named by a user string (unlink, rename, a failed open) cannot be
+ * looked up: from a tracepoint there is no way to walk a path by name, and
+ * at exit the dentry of an unlinked or renamed file is gone or moved. The
+ * record then holds the resolved directory the string is relative to
+ * (dirfd, cwd, or "/") and the string as read at exit (a thread of the
+ * same process can have changed it meanwhile); user space joins them.
+ * Only ia32 syscalls are not seen at all: those tracepoints do not fire
+ * for compat syscalls.
+ *
+ * The exit is the one hook per call, with one exception: what only the
+ * entry can see (the state a call is about to change) is kept by a small
+ * program on the call's sys_enter tracepoint with sys_entry_save, for the
+ * exit program's sys_entry_take.
+ */
+#ifndef CWS_SYSCALL_BPF_H
+#define CWS_SYSCALL_BPF_H
+
+#include "cws_event.h"
+#include "maps.bpf.h"
+#include "path.bpf.h"
+#include "process.bpf.h"
+
+/* errno values (vmlinux.h has no macros). */
+#ifndef EBADF
+#define EBADF 9
+#endif
+#ifndef E2BIG
+#define E2BIG 7
+#endif
+#ifndef EINVAL
+#define EINVAL 22
+#endif
+#ifndef ENOENT
+#define ENOENT 2
+#endif
+
+#ifndef AT_FDCWD
+#define AT_FDCWD -100
+#endif
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+
+#ifndef barrier_var
+#define barrier_var(var) asm volatile("" : "+r"(var))
+#endif
+
+/*
+ * Clamps a length for the verifier, in 64 bits. The comparison alone is not
+ * always enough: clang may go on using a copy of the value made before the
+ * comparison, whose bounds the verifier never learnt; the barrier forces
+ * the clamped register to be the one used.
+ */
+#ifndef CLAMP
+#define CLAMP(v, max)               \
+	({                          \
+		__u64 _v = (v);     \
+		if (_v > (max))     \
+			_v = (max); \
+		barrier_var(_v);    \
+		_v;                 \
+	})
+#endif
+
+/*
+ * The context of the per-syscall tracepoints, as their format files
+ * (events/syscalls/sys_{enter,exit}_<name>/format) lay it out:
+ * __syscall_nr is an int, the arguments or the return value start at
+ * offset 16. vmlinux.h's trace_event_raw_sys_enter and _exit are the
+ * raw_syscalls tracepoints' records, whose id is a long: read here, its
+ * upper half would be padding.
+ */
+struct sys_enter_args {
+	__u64 common; /* struct trace_entry */
+	__s32 nr;
+	__u32 _pad;
+	__u64 args[6];
+};
+
+struct sys_exit_args {
+	__u64 common; /* struct trace_entry */
+	__s32 nr;
+	__u32 _pad;
+	__s64 ret;
+};
+
+/* Which kind of memory sys_str reads. */
+#define SYS_STR_USER 0
+#define SYS_STR_KERNEL 1
+
+/*
+ * The record and the builder's state, which is not part of the ABI. rec
+ * comes first, so a struct cws_kev_syscall pointer is also a pointer to
+ * its scratch.
+ */
+struct sys_scratch {
+	struct cws_kev_syscall rec;
+	__u64 arg[6]; /* the raw syscall arguments */
+	__u32 len; /* bytes of rec.data used */
+	__u32 sealed; /* the extra string is written: no more files */
+};
+
+/* One per CPU: syscall tracepoint programs run with preemption disabled. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sys_scratch);
+} sys_scratch SEC(".maps");
+
+/* Raw argument n (0-5) of the syscall, as sys_begin read it. */
+#define sys_arg(rec, n) (((struct sys_scratch *)(rec))->arg[(n)])
+
+/* The 6th argument: libbpf 1.1 has PT_REGS_PARM1..5_SYSCALL only. */
+#if defined(__TARGET_ARCH_x86)
+#define SYS_PARM6(regs) ((regs)->r9)
+#elif defined(__TARGET_ARCH_arm64)
+#define SYS_PARM6(regs) ((regs)->regs[5])
+#elif defined(__bpf__) /* not for cppcheck, which defines no target */
+#error "cws: the syscall arguments of this architecture are not known"
+#endif
+
+/*
+ * Starts a record of the given event type (enum cws_kev_event) for the
+ * current task's syscall, which returned ret: the header, the task, the
+ * return value, and the raw arguments (from the registers saved on entry)
+ * for sys_arg. args[] starts zeroed, for the program to fill with its
+ * event's layout. Returns NULL (and counts a drop) when the scratch map
+ * cannot be had. For hooks other than the syscalls:sys_exit_* tracepoints
+ * (tp_btf/sys_exit); those use sys_begin.
+ */
+static __always_inline struct cws_kev_syscall *sys_begin_ret(__s64 ret,
+							     __u16 event)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct cws_kev_syscall *rec;
+	struct sys_scratch *s;
+	struct pt_regs *regs;
+	__u32 zero = 0;
+	int i;
+
+	s = bpf_map_lookup_elem(&sys_scratch, &zero);
+	if (!s) {
+		count_drop(CWS_KEV_DROP_NO_SCRATCH, event);
+		return NULL;
+	}
+	rec = &s->rec;
+	rec->hdr.type = CWS_KEV_SYSCALL;
+	rec->hdr.version = CWS_KEV_VERSION;
+	rec->hdr.cpu = bpf_get_smp_processor_id();
+	rec->hdr.timestamp = bpf_ktime_get_boot_ns();
+	fill_process(&rec->proc, task);
+	rec->retval = ret;
+	rec->event = event;
+	rec->nfiles = 0;
+	rec->str_len = 0;
+	rec->flags = 0;
+	for (i = 0; i < 6; i++)
+		rec->args[i] = 0;
+	s->len = 0;
+	s->sealed = 0;
+
+	/*
+	 * The registers saved on entry: the syscall has not changed the
+	 * argument registers (only ax holds the return value). A trusted BTF
+	 * pointer, so these are plain loads rather than helper calls.
+	 */
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	s->arg[0] = PT_REGS_PARM1_SYSCALL(regs);
+	s->arg[1] = PT_REGS_PARM2_SYSCALL(regs);
+	s->arg[2] = PT_REGS_PARM3_SYSCALL(regs);
+	s->arg[3] = PT_REGS_PARM4_SYSCALL(regs);
+	s->arg[4] = PT_REGS_PARM5_SYSCALL(regs);
+	s->arg[5] = SYS_PARM6(regs);
+	return rec;
+}
+
+/*
+ * sys_begin_ret on a syscalls:sys_exit_<name> tracepoint, whose context
+ * (struct sys_exit_args) gives the return value. ctx is void * so that a
+ * program may also declare it as vmlinux.h's trace_event_raw_sys_exit,
+ * whose ret is at the same offset.
+ */
+static __always_inline struct cws_kev_syscall *sys_begin(void *ctx, __u16 event)
+{
+	return sys_begin_ret(((struct sys_exit_args *)ctx)->ret, event);
+}
+
+/*
+ * The place in data[] for the next part, or NULL. The cursor comes back
+ * from the map as an unknown scalar: clamping it to the last part's start
+ * lets the verifier prove that a part of at most CWS_KEV_PATH_MAX bytes
+ * written there stays inside data[] (the layout never goes further).
+ */
+static __always_inline char *sys_cursor(struct sys_scratch *s)
+{
+	__u64 off = s->len;
+
+	if (off > CWS_KEV_SYS_DATA_MAX - CWS_KEV_PATH_MAX)
+		return NULL;
+	off = CLAMP(off, CWS_KEV_SYS_DATA_MAX - CWS_KEV_PATH_MAX);
+	return s->rec.data + off;
+}
+
+/* Appends a path resolved by path.bpf.h; returns its length. */
+static __always_inline __u16 sys_put_path(struct sys_scratch *s,
+					  struct cws_kev_file *f,
+					  struct dentry *dentry,
+					  struct vfsmount *vfsmnt)
+{
+	__u32 off = CWS_KEV_PATH_MAX;
+	__u16 error = CWS_KEV_PATH_FAULT;
+	__u64 start, len;
+	char *buf, *dst;
+
+	buf = path_resolve_dentry(dentry, vfsmnt, bpf_get_current_task_btf(),
+				  &off, &error);
+	f->path_error = error;
+	dst = sys_cursor(s);
+	if (!buf || !dst)
+		return 0;
+	/*
+	 * The barrier makes the bounds check below apply to the very register
+	 * the subtraction uses (see exec_path in cws.bpf.c).
+	 */
+	start = off;
+	barrier_var(start);
+	if (start >= CWS_KEV_PATH_MAX)
+		return 0;
+	len = CWS_KEV_PATH_MAX - start;
+	if (bpf_probe_read_kernel(dst, len, buf + start)) {
+		f->path_error = CWS_KEV_PATH_FAULT;
+		return 0;
+	}
+	s->len += len;
+	return len;
+}
+
+/*
+ * Appends a NUL-terminated string of at most max - 1 bytes (max a
+ * constant <= CWS_KEV_PATH_MAX), without its NUL. Returns its length, or
+ * -EFAULT; *cut says it filled the whole buffer (it may have been longer:
+ * at exactly max - 1 bytes it is whole but reported cut).
+ */
+static __always_inline long sys_put_str(struct sys_scratch *s, const char *src,
+					__u32 max, int kernel, int *cut)
+{
+	char *dst = sys_cursor(s);
+	long n;
+
+	*cut = 0;
+	if (!dst)
+		return -E2BIG;
+	if (kernel)
+		n = bpf_probe_read_kernel_str(dst, max, src);
+	else
+		n = bpf_probe_read_user_str(dst, max, src);
+	if (n < 0)
+		return n;
+	if (n == max)
+		*cut = 1;
+	n = n > 0 ? n - 1 : 0;
+	s->len += n;
+	return n;
+}
+
+/*
+ * The next file slot: idx must be rec->nfiles, and no extra string may
+ * have been written yet (the data[] layout puts it last).
+ */
+static __always_inline struct cws_kev_file *sys_slot(struct sys_scratch *s,
+						     __u32 idx)
+{
+	struct cws_kev_file *f;
+
+	if (idx >= CWS_KEV_SYS_FILES || idx != s->rec.nfiles || s->sealed)
+		return NULL;
+	f = &s->rec.file[idx & (CWS_KEV_SYS_FILES - 1)];
+	__builtin_memset(f, 0, sizeof(*f));
+	s->rec.nfiles = idx + 1;
+	return f;
+}
+
+/*
+ * The inode's timestamps moved twice since 6.5: timespec64 i_ctime and
+ * i_mtime, then __i_ctime (6.6) and __i_mtime (6.7), then *_sec and
+ * *_nsec (6.11). Each time is read from whichever layout CO-RE finds, each
+ * guarded on its own so that a dead branch never reaches the verifier.
+ */
+struct inode___pre611 {
+	struct timespec64 i_mtime;
+	struct timespec64 i_ctime;
+	struct timespec64 __i_mtime;
+	struct timespec64 __i_ctime;
+} __attribute__((preserve_access_index));
+
+#define NSEC(sec, nsec) ((__u64)(sec)*1000000000ull + (__u64)(nsec))
+
+static __always_inline __u64 inode_ctime(struct inode *inode)
+{
+	struct inode___pre611 *old = (void *)inode;
+
+	if (bpf_core_field_exists(inode->i_ctime_sec))
+		return NSEC(BPF_CORE_READ(inode, i_ctime_sec),
+			    BPF_CORE_READ(inode, i_ctime_nsec));
+	if (bpf_core_field_exists(old->__i_ctime))
+		return NSEC(BPF_CORE_READ(old, __i_ctime.tv_sec),
+			    BPF_CORE_READ(old, __i_ctime.tv_nsec));
+	if (bpf_core_field_exists(old->i_ctime))
+		return NSEC(BPF_CORE_READ(old, i_ctime.tv_sec),
+			    BPF_CORE_READ(old, i_ctime.tv_nsec));
+	return 0;
+}
+
+static __always_inline __u64 inode_mtime(struct inode *inode)
+{
+	struct inode___pre611 *old = (void *)inode;
+
+	if (bpf_core_field_exists(inode->i_mtime_sec))
+		return NSEC(BPF_CORE_READ(inode, i_mtime_sec),
+			    BPF_CORE_READ(inode, i_mtime_nsec));
+	if (bpf_core_field_exists(old->__i_mtime))
+		return NSEC(BPF_CORE_READ(old, __i_mtime.tv_sec),
+			    BPF_CORE_READ(old, __i_mtime.tv_nsec));
+	if (bpf_core_field_exists(old->i_mtime))
+		return NSEC(BPF_CORE_READ(old, i_mtime.tv_sec),
+			    BPF_CORE_READ(old, i_mtime.tv_nsec));
+	return 0;
+}
+
+/* The stat fields of an inode; sets CWS_KEV_FILE_STAT. */
+static __always_inline void sys_stat(struct cws_kev_file *f,
+				     struct inode *inode)
+{
+	const char *fstype;
+
+	if (!inode)
+		return;
+	f->inode = BPF_CORE_READ(inode, i_ino);
+	f->mode = BPF_CORE_READ(inode, i_mode);
+	f->uid = BPF_CORE_READ(inode, i_uid.val);
+	f->gid = BPF_CORE_READ(inode, i_gid.val);
+	f->ctime = inode_ctime(inode);
+	f->mtime = inode_mtime(inode);
+	fstype = BPF_CORE_READ(inode, i_sb, s_type, name);
+	bpf_probe_read_kernel_str(f->fstype, sizeof(f->fstype), fstype);
+	f->flags |= CWS_KEV_FILE_STAT;
+}
+
+/* The file of descriptor fd in the current task, or NULL. */
+static __always_inline struct file *sys_fd_file(long fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* Fills a slot with an object the kernel has: own path, stat, mount. */
+static __always_inline void sys_fill_own(struct sys_scratch *s,
+					 struct cws_kev_file *f,
+					 struct dentry *dentry,
+					 struct vfsmount *vfsmnt,
+					 struct inode *inode)
+{
+	f->flags |= CWS_KEV_FILE_OWN;
+	if (!dentry || !vfsmnt) {
+		f->path_error = CWS_KEV_PATH_NO_FILE;
+		return;
+	}
+	f->mount_id = BPF_CORE_READ(real_mount(vfsmnt), mnt_id);
+	sys_stat(f, inode);
+	f->path_len = sys_put_path(s, f, dentry, vfsmnt);
+}
+
+/*
+ * File idx is the object at dentry in vfsmnt (the cwd after chdir, a
+ * mount point): its own path and stat. Returns 0 or -EINVAL (out of
+ * order).
+ */
+static __always_inline int sys_file_dentry(struct cws_kev_syscall *rec,
+					   __u32 idx, struct dentry *dentry,
+					   struct vfsmount *vfsmnt)
+{
+	struct sys_scratch *s = (struct sys_scratch *)rec;
+	struct cws_kev_file *f = sys_slot(s, idx);
+
+	if (!f)
+		return -EINVAL;
+	sys_fill_own(s, f, dentry, vfsmnt, BPF_CORE_READ(dentry, d_inode));
+	return 0;
+}
+
+/*
+ * File idx is what descriptor fd of the current task refers to: its own
+ * path (physical: symlinks, "..", bind mounts all resolved by the kernel
+ * when it was opened) and its inode's stat. Returns 0, -EBADF when fd is
+ * not open (path_error CWS_KEV_PATH_NO_FILE), or -EINVAL (out of order).
+ */
+static __always_inline int sys_file_fd(struct cws_kev_syscall *rec, __u32 idx,
+				       long fd)
+{
+	struct sys_scratch *s = (struct sys_scratch *)rec;
+	struct cws_kev_file *f = sys_slot(s, idx);
+	struct file *file;
+
+	if (!f)
+		return -EINVAL;
+	file = sys_fd_file(fd);
+	if (!file) {
+		f->flags |= CWS_KEV_FILE_OWN;
+		f->path_error = CWS_KEV_PATH_NO_FILE;
+		return -EBADF;
+	}
+	sys_fill_own(s, f, BPF_CORE_READ(file, f_path.dentry),
+		     BPF_CORE_READ(file, f_path.mnt),
+		     BPF_CORE_READ(file, f_inode));
+	return 0;
+}
+
+/* Appends the user string of a file; sets its flags and str_len. */
+static __always_inline void sys_put_file_str(struct sys_scratch *s,
+					     struct cws_kev_file *f,
+					     const char *user_path)
+{
+	long n;
+	int cut;
+
+	n = sys_put_str(s, user_path, CWS_KEV_PATH_MAX, 0, &cut);
+	if (n < 0) {
+		f->flags |= CWS_KEV_FILE_STR_FAULT;
+		return;
+	}
+	if (cut)
+		f->flags |= CWS_KEV_FILE_STR_TRUNCATED;
+	f->str_len = n;
+}
+
+/*
+ * File idx is named by user_path relative to dirfd (AT_FDCWD: the cwd), as
+ * in the *at() syscalls. The record gets the directory the string is
+ * relative to (resolved: the dirfd's or the cwd's path, "/" for an absolute
+ * string) and the string itself; no stat, the kernel has no inode for it.
+ * With AT_EMPTY_PATH in at_flags an empty string names dirfd itself, which
+ * is then resolved like sys_file_fd. A NULL or unreadable string gives
+ * CWS_KEV_FILE_STR_FAULT and no path. Returns 0 or -EINVAL (out of order).
+ */
+static __always_inline int sys_file_at_flags(struct cws_kev_syscall *rec,
+					     __u32 idx, long dirfd,
+					     const char *user_path,
+					     __u64 at_flags)
+{
+	struct sys_scratch *s = (struct sys_scratch *)rec;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct cws_kev_file *f;
+	struct file *file;
+	char c = 0;
+
+	if (user_path && bpf_probe_read_user(&c, 1, user_path) == 0 && !c &&
+	    (at_flags & AT_EMPTY_PATH)) {
+		if (dirfd == AT_FDCWD)
+			return sys_file_dentry(
+				rec, idx, BPF_CORE_READ(task, fs, pwd.dentry),
+				BPF_CORE_READ(task, fs, pwd.mnt));
+		return sys_file_fd(rec, idx, dirfd) == -EINVAL ? -EINVAL : 0;
+	}
+	f = sys_slot(s, idx);
+	if (!f)
+		return -EINVAL;
+	f->flags |= CWS_KEV_FILE_AT;
+	if (!user_path || bpf_probe_read_user(&c, 1, user_path)) {
+		f->flags |= CWS_KEV_FILE_STR_FAULT |
+			    (user_path ? 0 : CWS_KEV_FILE_NULL);
+		f->path_error = CWS_KEV_PATH_NO_FILE;
+		return 0;
+	}
+	if (c == '/') {
+		/* Relative to the task's root, which is "/" in our paths. */
+		char *dst = sys_cursor(s);
+
+		f->flags |= CWS_KEV_FILE_AT_ROOT;
+		if (dst) {
+			dst[0] = '/';
+			s->len += 1;
+			f->path_len = 1;
+		}
+	} else if (dirfd == AT_FDCWD) {
+		f->flags |= CWS_KEV_FILE_AT_CWD;
+		f->path_len = sys_put_path(s, f,
+					   BPF_CORE_READ(task, fs, pwd.dentry),
+					   BPF_CORE_READ(task, fs, pwd.mnt));
+	} else {
+		f->flags |= CWS_KEV_FILE_AT_FD;
+		file = sys_fd_file(dirfd);
+		if (file)
+			f->path_len = sys_put_path(
+				s, f, BPF_CORE_READ(file, f_path.dentry),
+				BPF_CORE_READ(file, f_path.mnt));
+		else
+			f->path_error = CWS_KEV_PATH_NO_FILE;
+	}
+	sys_put_file_str(s, f, user_path);
+	return 0;
+}
+
+/* sys_file_at_flags without flags: an empty string names nothing. */
+static __always_inline int sys_file_at(struct cws_kev_syscall *rec, __u32 idx,
+				       long dirfd, const char *user_path)
+{
+	return sys_file_at_flags(rec, idx, dirfd, user_path, 0);
+}
+
+/*
+ * File idx is known only by a user string relative to nothing the kernel
+ * resolved (a symlink's target, relative to the link's directory once
+ * followed): CWS_KEV_FILE_RAW, no path, the string. Returns 0 or -EINVAL.
+ */
+static __always_inline int sys_file_str(struct cws_kev_syscall *rec, __u32 idx,
+					const char *user_str)
+{
+	struct sys_scratch *s = (struct sys_scratch *)rec;
+	struct cws_kev_file *f = sys_slot(s, idx);
+
+	if (!f)
+		return -EINVAL;
+	f->flags |= CWS_KEV_FILE_RAW;
+	sys_put_file_str(s, f, user_str);
+	return 0;
+}
+
+/*
+ * The record's extra string (an xattr name, a memfd name, a module name),
+ * read from user memory (SYS_STR_USER) or kernel memory (SYS_STR_KERNEL),
+ * at most CWS_KEV_STR_MAX - 1 bytes. Comes after the files: no file can be
+ * added once it is written. Sets CWS_KEV_SYS_STR, and *_TRUNCATED or
+ * *_FAULT. Returns 0, or -EINVAL when called twice.
+ */
+static __always_inline int sys_str(struct cws_kev_syscall *rec, const char *str,
+				   int kind)
+{
+	struct sys_scratch *s = (struct sys_scratch *)rec;
+	long n;
+	int cut;
+
+	if (s->sealed)
+		return -EINVAL;
+	s->sealed = 1;
+	rec->flags |= CWS_KEV_SYS_STR;
+	n = sys_put_str(s, str, CWS_KEV_STR_MAX, kind == SYS_STR_KERNEL, &cut);
+	if (n < 0) {
+		rec->flags |= CWS_KEV_SYS_STR_FAULT;
+		return 0;
+	}
+	if (cut)
+		rec->flags |= CWS_KEV_SYS_STR_TRUNCATED;
+	rec->str_len = n;
+	return 0;
+}
+
+/*
+ * What only the syscall's entry can see (the flags of a mapping before
+ * mprotect changes them): a program on the sys_enter tracepoint of the
+ * same call saves one value in the thread's task storage, the exit
+ * program takes it. A thread is in one syscall at a time, so one slot per
+ * thread is enough; it goes away with the thread, and the syscall number
+ * guards against a value left by a call whose exit was not seen (the
+ * probe attached in between).
+ */
+struct sys_entry {
+	__u64 value;
+	__s64 nr; /* syscall number, -1 once taken */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sys_entry);
+} sys_entries SEC(".maps");
+
+/* On sys_enter: keeps value for the exit of syscall nr (ctx->nr). */
+static __always_inline void sys_entry_save(long nr, __u64 value)
+{
+	struct sys_entry *e;
+
+	e = bpf_task_storage_get(&sys_entries, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!e)
+		return;
+	e->value = value;
+	e->nr = nr;
+}
+
+/*
+ * On sys_exit: the value the entry of this call (ctx->nr) saved, which is
+ * then spent. Returns 0, or -ENOENT when the entry was not seen.
+ */
+static __always_inline int sys_entry_take(long nr, __u64 *value)
+{
+	struct sys_entry *e;
+
+	e = bpf_task_storage_get(&sys_entries, bpf_get_current_task_btf(), 0,
+				 0);
+	if (!e || e->nr != nr)
+		return -ENOENT;
+	*value = e->value;
+	e->nr = -1;
+	return 0;
+}
+
+/* Writes the used part of the record to the ring buffer. */
+static __always_inline void sys_submit(struct cws_kev_syscall *rec)
+{
+	struct sys_scratch *s = (struct sys_scratch *)rec;
+
+	/*
+	 * The length comes back from the map as an unknown scalar: clamp it
+	 * to the record's size for bpf_ringbuf_output.
+	 */
+	submit(rec,
+	       CLAMP(__builtin_offsetof(struct cws_kev_syscall, data) + s->len,
+		     sizeof(*rec)),
+	       rec->event);
+}
+
+#endif

@@ -1,0 +1,1378 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The process cache: what the probe knows about every process, so that an
+ * event record carries its process's executable, argv, cwd, container,
+ * user names and ancestors without reading /proc per event.
+ *
+ * It is seeded from /proc once at start, so that processes older than the
+ * probe have full context too, then kept in step by the kernel's records:
+ * fork copies the parent's entry (the child shares its image), exec
+ * replaces the image, exit frees the entry once the exit event is written.
+ * A pid the cache does not know (a record lost, an entry evicted) is
+ * filled lazily: from /proc while the process lives, else from its
+ * parent's entry, as if just forked. Every record refreshes what the
+ * kernel sends each time (ppid, credentials, comm, tty, cgroup), so only
+ * the image, the cwd and the container id can be stale.
+ *
+ * Memory is bounded and allocated up front: a pool of pid_cache_size
+ * entries with a hash table and an LRU list; when the pool is full the
+ * least recently used entry is evicted and counted (the "cache_evicted"
+ * cause of lost records). Strings of variable size (image, cwd) are
+ * reference counted blobs from power-of-two free lists, so a fork copies
+ * no string and, once the lists hold the working set, neither fork, exec
+ * nor exit calls malloc.
+ *
+ * Container ids come from cgroup paths. The kernel sends the unified
+ * hierarchy's cgroup id; the path is looked up once per id with
+ * open_by_handle_at(2) on the cgroup2 mount (cgroup ids are kernfs file
+ * handles), so a process that has already exited is still placed. User and
+ * group names are read from /etc/passwd and /etc/group, not through NSS:
+ * no lookup per event may block on a directory service, and the files are
+ * re-read when they change (checked at most once per second).
+ */
+#include "compat.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probe.h"
+
+#define CACHE_MIN_SIZE 128 /* more than one event's process + ancestors */
+#define CACHE_MAX_SIZE (1u << 22)
+#define CONTAINER_ID_LEN 64
+#define CG_SLOTS 1024 /* cgroup id -> container, power of two */
+#define CG_RETRY_MS 1000 /* before looking up an unresolved cgroup again */
+#define NAMES_CHECK_MS 1000 /* between two stats of /etc/passwd and group */
+#define NAMES_FILE_MAX (64u << 20)
+#define FILEID_KERNFS 0xfe /* the file handle type of a kernfs node */
+#define PF_KTHREAD 0x00200000 /* /proc/PID/stat flags: a kernel thread */
+
+/* Blob size classes: 64 bytes to 16 KiB (an image at its largest). */
+#define POOL_SHIFT 6
+#define POOL_CLASSES 9
+
+/* What a reference counted blob starts with. */
+struct blob {
+	uint32_t ref;
+	uint32_t cls; /* size class: 1 << (cls + POOL_SHIFT) bytes */
+};
+
+/* A string shared between entries (the cwd). */
+struct str {
+	struct blob b;
+	char s[];
+};
+
+/*
+ * An executable image: what exec sets and fork shares. argv[] points into
+ * the strings stored right after it, in the same blob.
+ */
+struct image {
+	struct blob b;
+	uint32_t argc;
+	bool args_truncated;
+	uint64_t inode;
+	uint32_t mount_id;
+	const char *path; /* NULL when it could not be resolved */
+	const char *name;
+	const char *path_error; /* why path is NULL, or NULL */
+	const char *argv[];
+};
+
+#define E_FORKED (1u << 0) /* forked and not exec'd since: is_thread */
+#define E_COARSE (1u << 1) /* fork_time from /proc: clock tick precision */
+
+/* One process. Indices into the pool are stored + 1, so 0 means none. */
+struct entry {
+	uint32_t pid;
+	uint32_t ppid;
+	uint32_t hnext; /* hash chain, or the free list */
+	uint32_t prev, next; /* LRU list, most recent first */
+	uint32_t flags; /* E_* */
+	uint64_t fork_time; /* ns since boot */
+	uint64_t exec_time; /* ns since boot, 0 when unknown */
+	uint64_t cgroup_id;
+	uint64_t cap_effective, cap_permitted;
+	uint32_t uid, gid, euid, egid, fsuid, fsgid, auid;
+	struct image *img;
+	struct str *cwd;
+	char comm[CWS_KEV_COMM_LEN + 1];
+	char tty[CWS_KEV_TTY_LEN];
+	char container[CONTAINER_ID_LEN + 1];
+};
+
+struct cg_slot {
+	uint64_t id; /* 0: free */
+	long long retry_at; /* monotonic ms; 0 once resolved */
+	char container[CONTAINER_ID_LEN + 1];
+};
+
+/* One line of /etc/passwd or /etc/group: its id, its name's offset. */
+struct name {
+	uint32_t id;
+	uint32_t off;
+};
+
+/* id -> name, sorted by id, names in one buffer. */
+struct namedb {
+	const char *file;
+	struct name *v;
+	size_t n;
+	char *buf;
+	struct timespec mtime;
+	ino_t ino;
+	off_t size;
+};
+
+struct cws_cache {
+	struct entry *e;
+	uint32_t size;
+	uint32_t *buckets; /* heads of hash chains */
+	uint32_t mask;
+	uint32_t free_head;
+	uint32_t lru_head, lru_tail;
+	uint32_t used;
+	void *pool[POOL_CLASSES]; /* free blobs per size class */
+	struct cg_slot *cg;
+	uint32_t cg_used;
+	int cg2_fd; /* the cgroup2 mount, -1 if none */
+	struct namedb users, groups;
+	long long names_checked; /* monotonic ms */
+	uint64_t tick_ns; /* one clock tick of /proc/PID/stat */
+	struct cws_cache_stats stats;
+	struct cws_process anc[CWS_EVENT_MAX_ANCESTORS];
+	/* Scratch for /proc reads: not on the stack, they are large. */
+	char buf[CWS_KEV_ARGS_MAX + 2];
+	char path[CWS_KEV_PATH_MAX + 1];
+	char path2[CWS_KEV_PATH_MAX + 1];
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads at most cap - 1 bytes of a small file, NUL terminated. */
+static ssize_t read_file(const char *path, char *buf, size_t cap)
+{
+	ssize_t n, total = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while ((size_t)total < cap - 1) {
+		n = read(fd, buf + total, cap - 1 - (size_t)total);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		if (!n)
+			break;
+		total += n;
+	}
+	buf[total] = '\0';
+	close(fd);
+	return total;
+}
+
+static ssize_t read_link(const char *path, char *buf, size_t cap)
+{
+	ssize_t n = readlink(path, buf, cap - 1);
+
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+/* The blob pool. */
+
+static void *blob_get(struct cws_cache *c, size_t n)
+{
+	unsigned cls = 0;
+	struct blob *b;
+
+	while (((size_t)1 << (cls + POOL_SHIFT)) < n)
+		if (++cls == POOL_CLASSES)
+			return NULL;
+	b = c->pool[cls];
+	if (b)
+		c->pool[cls] = *(void **)b;
+	else if (!(b = malloc((size_t)1 << (cls + POOL_SHIFT))))
+		return NULL;
+	b->ref = 1;
+	b->cls = cls;
+	return b;
+}
+
+static void blob_put(struct cws_cache *c, void *p)
+{
+	struct blob *b = p;
+	uint32_t cls;
+
+	if (!b || --b->ref)
+		return;
+	/* The free list's link overwrites the header: read it first. */
+	cls = b->cls;
+	*(void **)b = c->pool[cls];
+	c->pool[cls] = b;
+}
+
+static void *blob_ref(void *p)
+{
+	if (p)
+		((struct blob *)p)->ref++;
+	return p;
+}
+
+static struct str *str_new(struct cws_cache *c, const char *s, size_t n)
+{
+	struct str *st = blob_get(c, sizeof(*st) + n + 1);
+
+	if (st) {
+		memcpy(st->s, s, n);
+		st->s[n] = '\0';
+	}
+	return st;
+}
+
+/*
+ * Builds an image. args holds argv as the kernel has it: strings separated
+ * by NULs, the last one possibly cut (no NUL). perr non-NULL means path
+ * holds only the components the kernel resolved, of which the last (the
+ * file's own name) is kept as the name.
+ */
+static struct image *image_new(struct cws_cache *c, const char *path,
+			       size_t plen, const char *perr, const char *args,
+			       size_t alen, bool truncated)
+{
+	struct image *img;
+	uint32_t argc = 0, i;
+	size_t off = 0, size;
+	const char *slash;
+	char *s;
+
+	while (off < alen && argc < CWS_EVENT_MAX_ARGS) {
+		argc++;
+		off += strnlen(args + off, alen - off) + 1;
+	}
+	if (off < alen)
+		truncated = true;
+	alen = off < alen ? off : alen;
+	size = sizeof(*img) + argc * sizeof(char *) + plen + 1 + alen + 1;
+	img = blob_get(c, size);
+	if (!img)
+		return NULL;
+	s = (char *)&img->argv[argc];
+	memcpy(s, path, plen);
+	s[plen] = '\0';
+	slash = strrchr(s, '/');
+	img->name = slash && slash[1] ? slash + 1 : NULL;
+	img->path = NULL;
+	img->path_error = perr;
+	if (!perr && plen) {
+		img->path = s;
+		if (!img->name)
+			img->name = s; /* "/" */
+	} else if (!plen) {
+		img->name = NULL;
+	}
+	s += plen + 1;
+	memcpy(s, args, alen);
+	s[alen] = '\0';
+	img->argc = argc;
+	for (i = 0, off = 0; i < argc; i++) {
+		img->argv[i] = s + off;
+		off += strlen(s + off) + 1;
+	}
+	img->args_truncated = truncated;
+	img->inode = 0;
+	img->mount_id = 0;
+	return img;
+}
+
+/* Entries: the pool, the hash table and the LRU list. */
+
+static struct entry *ent(struct cws_cache *c, uint32_t idx)
+{
+	return idx ? &c->e[idx - 1] : NULL;
+}
+
+static uint32_t idx_of(struct cws_cache *c, struct entry *e)
+{
+	return (uint32_t)(e - c->e) + 1;
+}
+
+static uint32_t bucket(struct cws_cache *c, uint32_t pid)
+{
+	return (pid * 2654435761u) & c->mask;
+}
+
+static struct entry *lookup(struct cws_cache *c, uint32_t pid)
+{
+	struct entry *e;
+
+	for (e = ent(c, c->buckets[bucket(c, pid)]); e; e = ent(c, e->hnext))
+		if (e->pid == pid)
+			return e;
+	return NULL;
+}
+
+static void lru_unlink(struct cws_cache *c, struct entry *e)
+{
+	if (e->prev)
+		ent(c, e->prev)->next = e->next;
+	else
+		c->lru_head = e->next;
+	if (e->next)
+		ent(c, e->next)->prev = e->prev;
+	else
+		c->lru_tail = e->prev;
+	e->prev = e->next = 0;
+}
+
+static void lru_push(struct cws_cache *c, struct entry *e)
+{
+	uint32_t i = idx_of(c, e);
+
+	e->prev = 0;
+	e->next = c->lru_head;
+	if (c->lru_head)
+		ent(c, c->lru_head)->prev = i;
+	else
+		c->lru_tail = i;
+	c->lru_head = i;
+}
+
+static void touch(struct cws_cache *c, struct entry *e)
+{
+	if (c->lru_head == idx_of(c, e))
+		return;
+	lru_unlink(c, e);
+	lru_push(c, e);
+}
+
+static void insert(struct cws_cache *c, struct entry *e)
+{
+	uint32_t b = bucket(c, e->pid);
+
+	e->hnext = c->buckets[b];
+	c->buckets[b] = idx_of(c, e);
+	lru_push(c, e);
+	c->stats.entries = ++c->used;
+}
+
+static void release(struct cws_cache *c, struct entry *e)
+{
+	uint32_t *p = &c->buckets[bucket(c, e->pid)], i = idx_of(c, e);
+
+	while (*p && *p != i)
+		p = &ent(c, *p)->hnext;
+	if (*p)
+		*p = e->hnext;
+	lru_unlink(c, e);
+	blob_put(c, e->img);
+	blob_put(c, e->cwd);
+	memset(e, 0, sizeof(*e));
+	e->hnext = c->free_head;
+	c->free_head = i;
+	c->stats.entries = --c->used;
+}
+
+/*
+ * A blank entry, not yet in the table. When the pool is full the least
+ * recently used entry goes; entries touched while building the current
+ * event are at the other end of the list, so they never do.
+ */
+static struct entry *entry_new(struct cws_cache *c, uint32_t pid)
+{
+	struct entry *e = ent(c, c->free_head);
+
+	if (!e) {
+		e = ent(c, c->lru_tail);
+		release(c, e);
+		c->stats.evicted++;
+	}
+	c->free_head = e->hnext;
+	memset(e, 0, sizeof(*e));
+	e->pid = pid;
+	e->auid = (uint32_t)-1;
+	return e;
+}
+
+/* Container ids from cgroup paths. */
+
+static bool is_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]) ||
+		    isupper((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/*
+ * Finds a container id in a cgroup path, nearest component first: a
+ * component that is 64 hex digits (docker's /docker/<id>, kubepods'
+ * /kubepods/.../<id>), or <runtime>-<64 hex>.scope (systemd drivers:
+ * docker-, cri-containerd-, crio-, libpod-). Nearest first, so a nested
+ * container is named by the innermost id and podman's
+ * libpod-<id>.scope/container is still found.
+ */
+bool cws_cache_container_id(const char *path, char *out, size_t len)
+{
+	const char *end = path + strlen(path), *start, *id;
+	size_t n;
+
+	while (end > path) {
+		start = end;
+		while (start > path && start[-1] != '/')
+			start--;
+		n = (size_t)(end - start);
+		if (n > 6 && !memcmp(end - 6, ".scope", 6))
+			n -= 6;
+		id = start + n;
+		while (id > start && id[-1] != '-')
+			id--;
+		if ((size_t)(start + n - id) == CONTAINER_ID_LEN &&
+		    is_hex(id, CONTAINER_ID_LEN) && len > CONTAINER_ID_LEN) {
+			memcpy(out, id, CONTAINER_ID_LEN);
+			out[CONTAINER_ID_LEN] = '\0';
+			return true;
+		}
+		end = start > path ? start - 1 : path;
+	}
+	if (len)
+		out[0] = '\0';
+	return false;
+}
+
+/* The cgroup2 mount, for open_by_handle_at and name_to_handle_at. */
+static int open_cgroup2(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096], dir[4096], type[64];
+	int fd = -1;
+
+	if (!f)
+		return -1;
+	while (fd < 0 && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+
+		if (!sep || sscanf(sep, " - %63s", type) != 1 ||
+		    strcmp(type, "cgroup2") ||
+		    sscanf(line, "%*s %*s %*s %*s %4095s", dir) != 1)
+			continue;
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	fclose(f);
+	return fd;
+}
+
+/* The cgroup id of a path under the cgroup2 mount; 0 if unknown. */
+static uint64_t cgroup_id_of(struct cws_cache *c, const char *path)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h;
+	int mnt;
+
+	if (c->cg2_fd < 0)
+		return 0;
+	while (*path == '/')
+		path++;
+	h.fh.handle_bytes = sizeof(h.id);
+	if (name_to_handle_at(c->cg2_fd, *path ? path : ".", &h.fh, &mnt, 0) ||
+	    h.fh.handle_bytes != sizeof(h.id))
+		return 0;
+	return h.id;
+}
+
+/*
+ * The path of cgroup id, into c->path2: from its file handle, else from
+ * /proc/PID/cgroup when pid is still in that cgroup. NULL if neither.
+ */
+static const char *cgroup_path(struct cws_cache *c, uint64_t id, uint32_t pid)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h;
+	char link[64], *line, *save = NULL;
+	ssize_t n;
+	int fd;
+
+	if (c->cg2_fd >= 0) {
+		h.fh.handle_bytes = sizeof(h.id);
+		h.fh.handle_type = FILEID_KERNFS;
+		h.id = id;
+		fd = open_by_handle_at(c->cg2_fd, &h.fh,
+				       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+			n = read_link(link, c->path2, sizeof(c->path2));
+			close(fd);
+			if (n > 0)
+				return c->path2;
+		}
+	}
+	snprintf(link, sizeof(link), "/proc/%u/cgroup", pid);
+	if (read_file(link, c->buf, sizeof(c->buf)) <= 0)
+		return NULL;
+	for (line = strtok_r(c->buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, "0::", 3) &&
+		    cgroup_id_of(c, line + 3) == id) {
+			snprintf(c->path2, sizeof(c->path2), "%s", line + 3);
+			return c->path2;
+		}
+	return NULL;
+}
+
+static struct cg_slot *cg_slot(struct cws_cache *c, uint64_t id)
+{
+	uint32_t i = (uint32_t)(id * 2654435761u) & (CG_SLOTS - 1), n;
+
+	for (n = 0; n < CG_SLOTS; n++, i = (i + 1) & (CG_SLOTS - 1))
+		if (c->cg[i].id == id || !c->cg[i].id)
+			break;
+	if (c->cg[i].id == id)
+		return &c->cg[i];
+	/* Cgroups come and go; rather than age them, start over when full. */
+	if (c->cg_used >= CG_SLOTS * 3 / 4) {
+		memset(c->cg, 0, CG_SLOTS * sizeof(*c->cg));
+		c->cg_used = 0;
+		return cg_slot(c, id);
+	}
+	c->cg[i].id = id;
+	c->cg[i].retry_at = 1;
+	c->cg_used++;
+	return &c->cg[i];
+}
+
+/* The container of cgroup id ("" for none), resolved once per cgroup. */
+static const char *cg_container(struct cws_cache *c, uint64_t id, uint32_t pid)
+{
+	struct cg_slot *s;
+	const char *path;
+	long long now;
+
+	if (!id)
+		return "";
+	s = cg_slot(c, id);
+	if (s->retry_at && (now = now_ms()) >= s->retry_at) {
+		path = cgroup_path(c, id, pid);
+		if (path) {
+			cws_cache_container_id(path, s->container,
+					       sizeof(s->container));
+			s->retry_at = 0;
+		} else {
+			s->retry_at = now + CG_RETRY_MS;
+		}
+	}
+	return s->container;
+}
+
+/* User and group names. */
+
+static void namedb_free(struct namedb *db)
+{
+	free(db->v);
+	free(db->buf);
+	db->v = NULL;
+	db->buf = NULL;
+	db->n = 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	const struct name *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	/* The first line for an id wins, as with getpwuid(3). */
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* Loads "name:x:id:..." lines; on failure the old table stays. */
+static void namedb_load(struct namedb *db, const struct stat *st)
+{
+	struct name *v = NULL;
+	char *buf, *line, *next, *f[3];
+	size_t n = 0, cap = 0, i, j;
+	ssize_t len;
+
+	if (st->st_size < 0 || (size_t)st->st_size > NAMES_FILE_MAX)
+		return;
+	buf = malloc((size_t)st->st_size + 1);
+	if (!buf)
+		return;
+	len = read_file(db->file, buf, (size_t)st->st_size + 1);
+	if (len < 0) {
+		free(buf);
+		return;
+	}
+	for (line = buf; line < buf + len; line = next) {
+		char *end;
+		unsigned long id;
+
+		next = strchr(line, '\n');
+		next = next ? next + 1 : buf + len;
+		if (next > line && next[-1] == '\n')
+			next[-1] = '\0';
+		f[0] = line;
+		f[1] = strchr(line, ':');
+		f[2] = f[1] ? strchr(f[1] + 1, ':') : NULL;
+		if (!f[2] || f[1] == line)
+			continue;
+		*f[1] = '\0';
+		errno = 0;
+		id = strtoul(f[2] + 1, &end, 10);
+		if (errno || *end != ':' || end == f[2] + 1 || id > UINT32_MAX)
+			continue;
+		if (n == cap) {
+			struct name *nv;
+
+			cap = cap ? cap * 2 : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				free(buf);
+				return;
+			}
+			v = nv;
+		}
+		v[n].id = (uint32_t)id;
+		v[n].off = (uint32_t)(line - buf);
+		n++;
+	}
+	qsort(v, n, sizeof(*v), name_cmp);
+	for (i = j = 0; i < n; i++)
+		if (!j || v[j - 1].id != v[i].id)
+			v[j++] = v[i];
+	namedb_free(db);
+	db->v = v;
+	db->n = j;
+	db->buf = buf;
+	db->mtime = st->st_mtim;
+	db->ino = st->st_ino;
+	db->size = st->st_size;
+}
+
+static void namedb_check(struct namedb *db)
+{
+	struct stat st;
+
+	if (stat(db->file, &st)) {
+		if (db->buf)
+			namedb_free(db);
+		return;
+	}
+	if (db->buf && st.st_ino == db->ino && st.st_size == db->size &&
+	    st.st_mtim.tv_sec == db->mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == db->mtime.tv_nsec)
+		return;
+	namedb_load(db, &st);
+}
+
+static const char *namedb_find(const struct namedb *db, uint32_t id)
+{
+	size_t lo = 0, hi = db->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (db->v[mid].id == id)
+			return db->buf + db->v[mid].off;
+		if (db->v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Re-reads the name files if they changed; at most once per second. */
+static void names_refresh(struct cws_cache *c)
+{
+	long long now = now_ms();
+
+	if (now - c->names_checked < NAMES_CHECK_MS)
+		return;
+	c->names_checked = now;
+	namedb_check(&c->users);
+	namedb_check(&c->groups);
+}
+
+const char *cws_cache_user(struct cws_cache *c, uint32_t uid)
+{
+	if (!c || uid == (uint32_t)-1)
+		return NULL;
+	names_refresh(c);
+	return namedb_find(&c->users, uid);
+}
+
+const char *cws_cache_group(struct cws_cache *c, uint32_t gid)
+{
+	if (!c || gid == (uint32_t)-1)
+		return NULL;
+	names_refresh(c);
+	return namedb_find(&c->groups, gid);
+}
+
+/* Reading a process from /proc. */
+
+/*
+ * The name the kernel gives a tty (what tty->name holds, as the BPF side
+ * reads it) from /proc/PID/stat's tty_nr: unix98 ptys are "pts<N>"; other
+ * drivers register their devices in sysfs, whose uevent names them.
+ */
+static void tty_from_nr(struct cws_cache *c, unsigned long nr, char *out,
+			size_t len)
+{
+	unsigned maj = major(nr), min = minor(nr);
+	const char *name;
+
+	out[0] = '\0';
+	if (!nr)
+		return;
+	if (maj >= 136 && maj <= 143) {
+		snprintf(out, len, "pts%u", (maj - 136) * 256 + min);
+		return;
+	}
+	snprintf(c->path2, sizeof(c->path2), "/sys/dev/char/%u:%u/uevent", maj,
+		 min);
+	if (read_file(c->path2, c->buf, sizeof(c->buf)) <= 0)
+		return;
+	name = strstr(c->buf, "DEVNAME=");
+	if (name)
+		snprintf(out, len, "%.*s", (int)strcspn(name + 8, "\n"),
+			 name + 8);
+}
+
+/* The thread group of a task id, from /proc/TID/status; 0 if gone. */
+static uint32_t proc_tgid(struct cws_cache *c, uint32_t tid)
+{
+	char path[64];
+	const char *p;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", tid);
+	if (read_file(path, c->buf, sizeof(c->buf)) <= 0)
+		return 0;
+	p = strstr(c->buf, "\nTgid:");
+	return p ? (uint32_t)strtoul(p + 6, NULL, 10) : 0;
+}
+
+static void parse_ids(const char *status, const char *key, uint32_t *a,
+		      uint32_t *b, uint32_t *fs)
+{
+	const char *p = strstr(status, key);
+	unsigned long v[4];
+
+	if (p && sscanf(p + strlen(key), "%lu %lu %lu %lu", &v[0], &v[1], &v[2],
+			&v[3]) == 4) {
+		*a = (uint32_t)v[0];
+		*b = (uint32_t)v[1];
+		*fs = (uint32_t)v[3];
+	}
+}
+
+static uint64_t parse_caps(const char *status, const char *key)
+{
+	const char *p = strstr(status, key);
+
+	return p ? strtoull(p + strlen(key), NULL, 16) : 0;
+}
+
+/* Reads the executable and argv of pid into a new image. */
+static struct image *proc_image(struct cws_cache *c, uint32_t pid)
+{
+	struct image *img;
+	struct statx stx;
+	char link[64];
+	ssize_t plen, alen;
+	const char *perr = NULL;
+	bool truncated;
+
+	snprintf(link, sizeof(link), "/proc/%u/cmdline", pid);
+	alen = read_file(link, c->buf, sizeof(c->buf));
+	if (alen < 0)
+		alen = 0;
+	truncated = (size_t)alen > CWS_KEV_ARGS_MAX;
+	if (truncated)
+		alen = CWS_KEV_ARGS_MAX;
+	snprintf(link, sizeof(link), "/proc/%u/exe", pid);
+	plen = read_link(link, c->path, sizeof(c->path));
+	if (plen < 0) {
+		/* Kernel threads have no executable: no path and no error. */
+		perr = plen == -ENOENT ? NULL : "not readable from /proc";
+		plen = 0;
+	}
+	img = image_new(c, c->path, (size_t)plen, perr, c->buf, (size_t)alen,
+			truncated);
+	if (img && plen &&
+	    !statx(AT_FDCWD, link, 0, STATX_INO | STATX_MNT_ID, &stx)) {
+		img->inode = stx.stx_ino;
+		if (stx.stx_mask & STATX_MNT_ID)
+			img->mount_id = (uint32_t)stx.stx_mnt_id;
+	}
+	return img;
+}
+
+static void proc_cwd(struct cws_cache *c, struct entry *e)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%u/cwd", e->pid);
+	n = read_link(link, c->path, sizeof(c->path));
+	if (n < 0 || (e->cwd && !strcmp(e->cwd->s, c->path)))
+		return;
+	blob_put(c, e->cwd);
+	e->cwd = str_new(c, c->path, (size_t)n);
+}
+
+/* The cgroup and container of pid from /proc/PID/cgroup. */
+static void proc_cgroup(struct cws_cache *c, struct entry *e)
+{
+	char link[64], *line, *save = NULL, v1[CONTAINER_ID_LEN + 1] = "";
+	struct cg_slot *s;
+
+	snprintf(link, sizeof(link), "/proc/%u/cgroup", e->pid);
+	if (read_file(link, c->buf, sizeof(c->buf)) <= 0)
+		return;
+	e->container[0] = '\0';
+	for (line = strtok_r(c->buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		const char *path = strchr(line, ':');
+
+		path = path ? strchr(path + 1, ':') : NULL;
+		if (!path)
+			continue;
+		if (!strncmp(line, "0::", 3)) {
+			e->cgroup_id = cgroup_id_of(c, path + 1);
+			cws_cache_container_id(path + 1, e->container,
+					       sizeof(e->container));
+		} else if (!v1[0]) {
+			cws_cache_container_id(path + 1, v1, sizeof(v1));
+		}
+	}
+	if (e->cgroup_id) {
+		s = cg_slot(c, e->cgroup_id);
+		memcpy(s->container, e->container, sizeof(s->container));
+		s->retry_at = 0;
+	}
+	/*
+	 * A runtime that only uses the v1 hierarchies leaves the unified
+	 * cgroup alone: the v1 path is all there is.
+	 */
+	if (!e->container[0])
+		memcpy(e->container, v1, sizeof(v1));
+}
+
+/*
+ * Fills e (pid set, blank otherwise) from /proc. Returns 0, -ESRCH when
+ * pid is gone, or -ECHILD with *tgid set when pid is a thread of another
+ * process. want_start, when not 0, is the start time (ns since boot) the
+ * process must have: another process with a reused pid is -ESRCH.
+ */
+static int proc_fill(struct cws_cache *c, struct entry *e, uint64_t want_start,
+		     uint32_t *tgid)
+{
+	unsigned long long v[20];
+	unsigned long ttynr;
+	char path[64], *p, *q;
+	ssize_t n;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", e->pid);
+	if (read_file(path, c->buf, sizeof(c->buf)) <= 0)
+		return -ESRCH;
+	p = strstr(c->buf, "\nTgid:");
+	if (p && (*tgid = (uint32_t)strtoul(p + 6, NULL, 10)) != e->pid)
+		return -ECHILD;
+	parse_ids(c->buf, "\nUid:", &e->uid, &e->euid, &e->fsuid);
+	parse_ids(c->buf, "\nGid:", &e->gid, &e->egid, &e->fsgid);
+	e->cap_effective = parse_caps(c->buf, "\nCapEff:");
+	e->cap_permitted = parse_caps(c->buf, "\nCapPrm:");
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", e->pid);
+	n = read_file(path, c->buf, sizeof(c->buf));
+	p = n > 0 ? strchr(c->buf, '(') : NULL;
+	q = n > 0 ? strrchr(c->buf, ')') : NULL;
+	if (!p || !q || q < p)
+		return -ESRCH;
+	snprintf(e->comm, sizeof(e->comm), "%.*s", (int)(q - p - 1), p + 1);
+	/* Fields 4 (ppid) to 22 (starttime), after the state letter. */
+	p = q + 3;
+	for (i = 0; i < 19; i++) {
+		v[i] = strtoull(p, &q, 10);
+		if (q == p)
+			return -ESRCH;
+		p = q;
+	}
+	e->ppid = (uint32_t)v[0];
+	ttynr = (unsigned long)v[3];
+	e->fork_time = v[18] * c->tick_ns;
+	e->flags |= E_COARSE;
+	if (want_start && (want_start < e->fork_time ||
+			   want_start - e->fork_time >= 2 * c->tick_ns))
+		return -ESRCH;
+	/* Kernel threads: none of the rest exists. */
+	if (v[5] & PF_KTHREAD)
+		return 0;
+
+	snprintf(path, sizeof(path), "/proc/%u/loginuid", e->pid);
+	if (read_file(path, c->buf, sizeof(c->buf)) > 0)
+		e->auid = (uint32_t)strtoul(c->buf, NULL, 10);
+	tty_from_nr(c, ttynr, e->tty, sizeof(e->tty));
+	e->img = proc_image(c, e->pid);
+	/* When it ran its image is unknown; its start is the best guess. */
+	e->exec_time = e->fork_time;
+	proc_cwd(c, e);
+	proc_cgroup(c, e);
+	return 0;
+}
+
+/* An entry for pid from /proc, in the table; NULL if pid is gone. */
+static struct entry *from_proc(struct cws_cache *c, uint32_t pid,
+			       uint64_t want_start)
+{
+	struct entry *e = entry_new(c, pid);
+	uint32_t tgid = pid;
+	int err = proc_fill(c, e, want_start, &tgid);
+
+	if (err) {
+		blob_put(c, e->img);
+		blob_put(c, e->cwd);
+		memset(e, 0, sizeof(*e));
+		e->hnext = c->free_head;
+		c->free_head = idx_of(c, e);
+		return NULL;
+	}
+	insert(c, e);
+	c->stats.from_proc++;
+	return e;
+}
+
+/* A process the probe is told about (not a thread): lookup, else /proc. */
+static struct entry *get_pid(struct cws_cache *c, uint32_t pid)
+{
+	struct entry *e;
+
+	if (!pid)
+		return NULL;
+	e = lookup(c, pid);
+	if (!e)
+		e = from_proc(c, pid, 0);
+	if (e)
+		touch(c, e);
+	return e;
+}
+
+/* Copies what a forked child shares with its parent. */
+static void inherit(struct entry *e, const struct entry *parent)
+{
+	e->img = blob_ref(parent->img);
+	e->cwd = blob_ref(parent->cwd);
+	e->exec_time = parent->exec_time;
+	e->cgroup_id = parent->cgroup_id;
+	memcpy(e->container, parent->container, sizeof(e->container));
+	memcpy(e->comm, parent->comm, sizeof(e->comm));
+	memcpy(e->tty, parent->tty, sizeof(e->tty));
+}
+
+/* What the kernel sends with every record replaces what we had. */
+static void apply(struct cws_cache *c, struct entry *e,
+		  const struct cws_kev_process *kp)
+{
+	e->ppid = kp->ppid;
+	e->fork_time = kp->fork_time;
+	e->flags &= ~E_COARSE;
+	e->uid = kp->uid;
+	e->gid = kp->gid;
+	e->euid = kp->euid;
+	e->egid = kp->egid;
+	e->fsuid = kp->fsuid;
+	e->fsgid = kp->fsgid;
+	e->auid = kp->auid;
+	e->cap_effective = kp->cap_effective;
+	e->cap_permitted = kp->cap_permitted;
+	memcpy(e->comm, kp->comm, sizeof(kp->comm));
+	e->comm[sizeof(kp->comm)] = '\0';
+	memcpy(e->tty, kp->tty_name, sizeof(e->tty));
+	e->tty[sizeof(e->tty) - 1] = '\0';
+	if (kp->cgroup_id != e->cgroup_id) {
+		const char *id = cg_container(c, kp->cgroup_id, kp->pid);
+
+		e->cgroup_id = kp->cgroup_id;
+		/* An id from the v1 hierarchies stays unless v2 names one. */
+		if (id[0] || !e->container[0])
+			snprintf(e->container, sizeof(e->container), "%s", id);
+	}
+}
+
+/* Whether e is an older process that had kp's pid. */
+static bool stale(const struct cws_cache *c, const struct entry *e,
+		  const struct cws_kev_process *kp)
+{
+	if (!e->fork_time || !kp->fork_time)
+		return false;
+	if (!(e->flags & E_COARSE))
+		return e->fork_time != kp->fork_time;
+	return kp->fork_time < e->fork_time ||
+	       kp->fork_time - e->fork_time >= 2 * c->tick_ns;
+}
+
+/*
+ * The entry of the process a record is about, refreshed from it. Unknown
+ * or stale: from /proc if the process is still there, else as a copy of
+ * its parent's entry (what fork would have given it).
+ */
+static struct entry *get_kp(struct cws_cache *c,
+			    const struct cws_kev_process *kp)
+{
+	struct entry *e = lookup(c, kp->pid), *parent;
+
+	if (e && stale(c, e, kp)) {
+		release(c, e);
+		c->stats.stale++;
+		e = NULL;
+	}
+	if (!e)
+		e = from_proc(c, kp->pid, kp->fork_time);
+	if (!e) {
+		parent = get_pid(c, kp->ppid);
+		e = entry_new(c, kp->pid);
+		if (parent)
+			inherit(e, parent);
+		insert(c, e);
+		c->stats.from_parent++;
+	}
+	touch(c, e);
+	apply(c, e, kp);
+	return e;
+}
+
+static uint64_t epoch(int64_t boot_to_epoch, uint64_t boot_ns)
+{
+	return boot_ns ? (uint64_t)((int64_t)boot_ns + boot_to_epoch) : 0;
+}
+
+static void fill_process(struct cws_cache *c, struct cws_process *p,
+			 const struct entry *e, int64_t boot_to_epoch)
+{
+	const struct image *img = e->img;
+	struct cws_creds *cr = &p->cred;
+
+	memset(p, 0, sizeof(*p));
+	p->pid = e->pid;
+	p->tid = e->pid;
+	p->ppid = e->ppid;
+	p->comm = e->comm;
+	p->tty_name = e->tty[0] ? e->tty : NULL;
+	p->container_id = e->container[0] ? e->container : NULL;
+	p->cwd = e->cwd ? e->cwd->s : NULL;
+	p->fork_time = epoch(boot_to_epoch, e->fork_time);
+	p->exec_time = epoch(boot_to_epoch, e->exec_time);
+	p->is_thread = e->flags & E_FORKED;
+	if (img) {
+		p->file.path = img->path;
+		p->file.name = img->name;
+		p->file.path_resolution_error = img->path_error;
+		p->file.inode = img->inode;
+		p->file.mount_id = img->mount_id;
+		p->argv.v = (const char **)img->argv;
+		p->argv.n = img->argc;
+		p->args_truncated = img->args_truncated;
+	}
+	cr->uid = e->uid;
+	cr->gid = e->gid;
+	cr->euid = e->euid;
+	cr->egid = e->egid;
+	cr->fsuid = e->fsuid;
+	cr->fsgid = e->fsgid;
+	cr->auid = e->auid;
+	cr->cap_effective = e->cap_effective;
+	cr->cap_permitted = e->cap_permitted;
+	cr->user = namedb_find(&c->users, e->uid);
+	cr->group = namedb_find(&c->groups, e->gid);
+	cr->euser = namedb_find(&c->users, e->euid);
+	cr->egroup = namedb_find(&c->groups, e->egid);
+	cr->fsuser = namedb_find(&c->users, e->fsuid);
+	cr->fsgroup = namedb_find(&c->groups, e->fsgid);
+}
+
+/* The parent of e; re-reads e's ppid once if the one we have is gone. */
+static struct entry *parent_of(struct cws_cache *c, struct entry *e)
+{
+	struct entry *p;
+	char path[64], *q;
+
+	if (!e->ppid || e->ppid == e->pid)
+		return NULL;
+	p = get_pid(c, e->ppid);
+	if (p)
+		return p;
+	/* Its parent died: the kernel reparented it since we last looked. */
+	snprintf(path, sizeof(path), "/proc/%u/stat", e->pid);
+	if (read_file(path, c->buf, sizeof(c->buf)) <= 0 ||
+	    !(q = strrchr(c->buf, ')')))
+		return NULL;
+	e->ppid = (uint32_t)strtoul(q + 3, NULL, 10);
+	return e->ppid && e->ppid != e->pid ? get_pid(c, e->ppid) : NULL;
+}
+
+void cws_cache_fill(struct cws_cache *c, struct cws_event *ev,
+		    const struct cws_kev_process *kp, int64_t boot_to_epoch)
+{
+	struct entry *e, *a;
+	uint32_t n = 0;
+
+	names_refresh(c);
+	e = get_kp(c, kp);
+	fill_process(c, &ev->process, e, boot_to_epoch);
+	ev->process.tid = kp->tid;
+	ev->container.id = ev->process.container_id;
+	for (a = parent_of(c, e); a; a = parent_of(c, a)) {
+		if (n == CWS_EVENT_MAX_ANCESTORS) {
+			ev->ancestors_truncated = true;
+			break;
+		}
+		fill_process(c, &c->anc[n++], a, boot_to_epoch);
+		if (a->pid == 1)
+			break;
+	}
+	ev->ancestors = c->anc;
+	ev->nancestors = n;
+}
+
+bool cws_cache_fill_target(struct cws_cache *c, struct cws_process *p,
+			   uint32_t pid, int64_t boot_to_epoch)
+{
+	struct entry *e;
+	uint32_t tgid;
+
+	memset(p, 0, sizeof(*p));
+	p->pid = p->tid = pid;
+	if (!pid || pid > (uint32_t)INT32_MAX)
+		return false;
+	e = lookup(c, pid);
+	if (!e) {
+		/* A thread id: its process is what the cache knows. */
+		tgid = proc_tgid(c, pid);
+		e = get_pid(c, tgid ? tgid : pid);
+	}
+	if (!e)
+		return false;
+	touch(c, e);
+	fill_process(c, p, e, boot_to_epoch);
+	p->tid = pid;
+	return true;
+}
+
+void cws_cache_fork(struct cws_cache *c, const struct cws_kev_fork *k)
+{
+	struct entry *e = lookup(c, k->proc.pid), *parent;
+
+	/* A leftover of the pid's previous life, or seeded since the fork. */
+	if (e)
+		release(c, e);
+	parent = get_pid(c, k->parent_pid);
+	e = entry_new(c, k->proc.pid);
+	if (parent)
+		inherit(e, parent);
+	e->flags = E_FORKED;
+	insert(c, e);
+	apply(c, e, &k->proc);
+}
+
+void cws_cache_exec(struct cws_cache *c, const struct cws_kev_exec *k,
+		    const char *path_error)
+{
+	struct entry *e = get_kp(c, &k->proc);
+	struct image *img;
+
+	img = image_new(c, k->data, k->path_len, path_error,
+			k->data + k->path_len + k->filename_len, k->args_len,
+			k->flags & CWS_KEV_EXEC_ARGS_TRUNCATED);
+	if (img) {
+		img->inode = k->inode;
+		img->mount_id = k->mount_id;
+	}
+	blob_put(c, e->img);
+	e->img = img;
+	e->exec_time = k->hdr.timestamp;
+	e->flags &= ~E_FORKED;
+	/*
+	 * chdir is not traced for the cache: the cwd is re-read at exec, when
+	 * a shell's children most often pick up a new one.
+	 */
+	proc_cwd(c, e);
+}
+
+void cws_cache_exit(struct cws_cache *c, uint32_t pid)
+{
+	struct entry *e = lookup(c, pid);
+
+	if (e)
+		release(c, e);
+}
+
+static int pid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int cws_cache_seed(struct cws_cache *c)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	uint32_t *pids = NULL, n = 0, cap = 0, i, skipped = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char *end;
+		unsigned long pid = strtoul(de->d_name, &end, 10);
+
+		if (*end || !pid || pid > INT32_MAX)
+			continue;
+		if (n == cap) {
+			uint32_t *np;
+
+			cap = cap ? cap * 2 : 1024;
+			np = realloc(pids, cap * sizeof(*pids));
+			if (!np) {
+				free(pids);
+				closedir(d);
+				return -ENOMEM;
+			}
+			pids = np;
+		}
+		pids[n++] = (uint32_t)pid;
+	}
+	closedir(d);
+	/* Parents before children, mostly: pids grow with time. */
+	qsort(pids, n, sizeof(*pids), pid_cmp);
+	for (i = 0; i < n; i++) {
+		struct entry *e;
+
+		if (lookup(c, pids[i]))
+			continue;
+		if (!c->free_head) {
+			skipped = n - i;
+			break;
+		}
+		e = from_proc(c, pids[i], 0);
+		/* Kernel threads never cause events: do not keep them. */
+		if (e && !e->img)
+			release(c, e);
+		else if (e)
+			c->stats.seeded++;
+	}
+	c->stats.from_proc = 0;
+	free(pids);
+	if (skipped)
+		cws_warnx(
+			"process cache full at start: %u processes not cached (pid_cache_size is %u)",
+			skipped, c->size);
+	cws_debug("process cache seeded with %llu processes",
+		  (unsigned long long)c->stats.seeded);
+	return 0;
+}
+
+struct cws_cache *cws_cache_new(size_t size)
+{
+	struct cws_cache *c;
+	uint32_t i, nb = 1;
+	long tck = sysconf(_SC_CLK_TCK);
+
+	if (size < CACHE_MIN_SIZE)
+		size = CACHE_MIN_SIZE;
+	if (size > CACHE_MAX_SIZE)
+		size = CACHE_MAX_SIZE;
+	while (nb < size)
+		nb <<= 1;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->cg2_fd = -1;
+	c->size = (uint32_t)size;
+	c->stats.size = c->size;
+	c->mask = nb - 1;
+	c->e = calloc(size, sizeof(*c->e));
+	c->buckets = calloc(nb, sizeof(*c->buckets));
+	c->cg = calloc(CG_SLOTS, sizeof(*c->cg));
+	if (!c->e || !c->buckets || !c->cg) {
+		cws_cache_free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < c->size; i++)
+		c->e[i].hnext = i + 2 <= c->size ? i + 2 : 0;
+	c->free_head = 1;
+	c->tick_ns = 1000000000ull / (uint64_t)(tck > 0 ? tck : 100);
+	c->cg2_fd = open_cgroup2();
+	if (c->cg2_fd < 0)
+		cws_debug("no cgroup2 mount: container ids from /proc only");
+	c->users.file = "/etc/passwd";
+	c->groups.file = "/etc/group";
+	c->names_checked = -NAMES_CHECK_MS;
+	names_refresh(c);
+	return c;
+}
+
+void cws_cache_free(struct cws_cache *c)
+{
+	unsigned i;
+
+	if (!c)
+		return;
+	if (c->e)
+		for (i = 0; i < c->size; i++)
+			if (c->e[i].pid)
+				release(c, &c->e[i]);
+	for (i = 0; i < POOL_CLASSES; i++)
+		while (c->pool[i]) {
+			void *next = *(void **)c->pool[i];
+
+			free(c->pool[i]);
+			c->pool[i] = next;
+		}
+	if (c->cg2_fd >= 0)
+		close(c->cg2_fd);
+	namedb_free(&c->users);
+	namedb_free(&c->groups);
+	free(c->cg);
+	free(c->buckets);
+	free(c->e);
+	free(c);
+}
+
+const struct cws_cache_stats *cws_cache_stats(const struct cws_cache *c)
+{
+	static const struct cws_cache_stats none;
+
+	return c ? &c->stats : &none;
+}

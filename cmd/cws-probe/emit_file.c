@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The file events' own fields: what each event's BPF programs put in
+ * args[] and the extra string (documented at the top of bpf/file.bpf.h),
+ * moved into the SECL fields of struct cws_evobj. The generic part
+ * (emit_syscall.c) has already filled obj.file from file[0] and obj.dest
+ * from file[1], and evt.retval.
+ */
+#include "compat.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+#include "probe.h"
+
+/* The bits a mode argument keeps (S_IALLUGO). */
+#define MODE_BITS 07777
+
+void cws_emit_file_open(struct cws_emit *e, const struct cws_kev_syscall *k,
+			struct cws_event *ev)
+{
+	(void)e;
+	ev->obj.flags = k->args[0];
+	ev->obj.dest.mode = (uint32_t)(k->args[1] & MODE_BITS);
+}
+
+/* unlink only: rmdir has no flags. */
+void cws_emit_file_unlink(struct cws_emit *e, const struct cws_kev_syscall *k,
+			  struct cws_event *ev)
+{
+	(void)e;
+	ev->obj.flags = k->args[0];
+}
+
+void cws_emit_file_chmod(struct cws_emit *e, const struct cws_kev_syscall *k,
+			 struct cws_event *ev)
+{
+	(void)e;
+	ev->obj.dest.mode = (uint32_t)(k->args[0] & MODE_BITS);
+}
+
+/* The new owner; (uint32_t)-1 leaves it unchanged, as chown(2) says. */
+void cws_emit_file_chown(struct cws_emit *e, const struct cws_kev_syscall *k,
+			 struct cws_event *ev)
+{
+	(void)e;
+	ev->obj.dest.uid = (uint32_t)k->args[0];
+	ev->obj.dest.gid = (uint32_t)k->args[1];
+}
+
+void cws_emit_file_mkdir(struct cws_emit *e, const struct cws_kev_syscall *k,
+			 struct cws_event *ev)
+{
+	(void)e;
+	ev->obj.dest.mode = (uint32_t)(k->args[0] & MODE_BITS);
+}
+
+/*
+ * A symbolic link's target is relative to the directory the link is in,
+ * not to the caller's cwd: once the link's own path is known, a relative
+ * target is joined with its directory (lexically, like every string).
+ */
+void cws_emit_file_link(struct cws_emit *e, const struct cws_kev_syscall *k,
+			struct cws_event *ev)
+{
+	struct cws_emit_sys *s = &e->sys;
+	struct cws_file *f = &ev->obj.file;
+	const char *link = ev->obj.dest.path;
+	size_t dirlen;
+	long n;
+
+	if (!k->args[1] || k->nfiles < 2 ||
+	    !(k->file[0].flags & CWS_KEV_FILE_RAW) ||
+	    (k->file[0].flags &
+	     (CWS_KEV_FILE_STR_FAULT | CWS_KEV_FILE_STR_TRUNCATED)) ||
+	    !k->file[0].str_len || s->str[0][0] == '/')
+		return;
+	if (!link) {
+		f->path_resolution_error = ev->obj.dest.path_resolution_error;
+		return;
+	}
+	/* The link's directory: its path up to the last "/". */
+	dirlen = (size_t)(strrchr(link, '/') - link);
+	memcpy(s->word, link, dirlen);
+	s->word[dirlen] = '\0';
+	n = cws_emit_join_path(s->join, sizeof(s->join), dirlen ? s->word : "/",
+			       s->str[0]);
+	if (n < 0 || n > CWS_EVENT_MAX_STR) {
+		f->path_resolution_error = "path too long";
+		return;
+	}
+	memcpy(s->path[0], s->join, (size_t)n + 1);
+	f->path = s->path[0];
+	f->name = cws_emit_basename(f->path);
+	f->path_resolution_error = NULL;
+}
+
+/* The attribute's name, and its namespace: what comes before the first ".". */
+void cws_emit_file_xattr(struct cws_emit *e, const struct cws_kev_syscall *k,
+			 struct cws_event *ev)
+{
+	struct cws_emit_sys *s = &e->sys;
+	const char *dot;
+
+	(void)k;
+	if (!s->extra)
+		return;
+	ev->obj.xattr_name = s->extra;
+	dot = strchr(s->extra, '.');
+	if (dot) {
+		memcpy(s->word, s->extra, (size_t)(dot - s->extra));
+		s->word[dot - s->extra] = '\0';
+		ev->obj.xattr_namespace = s->word;
+	}
+}
+
+/*
+ * splice.file is the end that is not a pipe (Datadog's agent takes the
+ * first file get_pipe_info finds is not one), fd_in's when both are.
+ */
+void cws_emit_file_splice(struct cws_emit *e, const struct cws_kev_syscall *k,
+			  struct cws_event *ev)
+{
+	struct cws_evobj *o = &ev->obj;
+
+	(void)e;
+	if (k->nfiles == 2 && (o->file.mode & S_IFMT) == S_IFIFO &&
+	    (o->dest.mode & S_IFMT) != S_IFIFO &&
+	    (k->file[1].flags & CWS_KEV_FILE_STAT))
+		o->file = o->dest;
+	memset(&o->dest, 0, sizeof(o->dest));
+	o->flags = k->args[0];
+	o->pipe_entry_flag = (uint32_t)k->args[2];
+	o->pipe_exit_flag = (uint32_t)k->args[3];
+}
+
+void cws_emit_file_mmap(struct cws_emit *e, const struct cws_kev_syscall *k,
+			struct cws_event *ev)
+{
+	(void)e;
+	ev->obj.protection = k->args[0];
+	ev->obj.flags = k->args[1];
+}
+
+void cws_emit_file_mprotect(struct cws_emit *e, const struct cws_kev_syscall *k,
+			    struct cws_event *ev)
+{
+	(void)e;
+	ev->obj.protection = k->args[0];
+	ev->obj.vm_protection = k->args[1];
+}
+
+void cws_emit_file_memfd_create(struct cws_emit *e,
+				const struct cws_kev_syscall *k,
+				struct cws_event *ev)
+{
+	ev->obj.name = e->sys.extra;
+	ev->obj.flags = k->args[0];
+}
