@@ -48,7 +48,7 @@ HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 HARDEN_LD := -pie -Wl,-z,relro,-z,now
 endif
 
-PKGS := libbpf yaml-0.1 msgpack jansson
+PKGS := libbpf yaml-0.1 msgpack jansson libpcre2-8
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) $(HARDEN) $(SANFLAGS) \
 	-DCWS_VERSION='"$(VERSION)"' -DCWS_SYSCONFDIR='"$(SYSCONFDIR)"' \
@@ -59,7 +59,8 @@ ALL_LDFLAGS = $(LDFLAGS) $(HARDEN_LD) $(SANFLAGS)
 libs = $(shell $(PKG_CONFIG) --libs $(1))
 LIBS_cws-probe := $(call libs,libbpf yaml-0.1 msgpack jansson libcap-ng) -lelf -lz -lm
 LIBS_cws-cat := $(call libs,yaml-0.1 msgpack jansson) -lm
-TEST_LIBS := $(call libs,cmocka libbpf yaml-0.1 msgpack jansson libcap-ng) -lelf -lz -lm
+LIBS_cws-filter := $(call libs,yaml-0.1 msgpack jansson libcap-ng libpcre2-8) -lm
+TEST_LIBS := $(call libs,cmocka libbpf yaml-0.1 msgpack jansson libcap-ng libpcre2-8) -lelf -lz -lm
 
 ifeq ($(V),1)
 Q :=

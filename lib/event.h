@@ -133,6 +133,18 @@ struct cws_process {
 };
 
 /*
+ * An endpoint of the network objects in struct cws_evobj. ip holds IPv4
+ * addresses IPv4-mapped (::ffff:a.b.c.d) so that one comparison covers
+ * both families.
+ */
+struct cws_netaddr {
+	uint8_t ip[16];
+	uint16_t port;
+	uint16_t family; /* AF_INET, AF_INET6; 0 when unset */
+	const char *hostname; /* the name ip was resolved from, or NULL */
+};
+
+/*
  * The object of every event type but exec: what the call acted on and its
  * arguments, under SECL's names. Which members a type carries is a table
  * in event.c (and man/cws-event.5); the others stay zero. Members named
@@ -168,12 +180,100 @@ struct cws_evobj {
 	const char *source; /* mount source.path */
 	uint32_t pipe_entry_flag, pipe_exit_flag; /* splice */
 	struct cws_process target; /* ptrace.tracee, signal.target */
+
+	/*
+	 * Network objects: dns, connect, bind, accept. NOTE: storage only,
+	 * added so that lib/secl can register the SECL fields of these types
+	 * ahead of the network capture work. The codec (omembers in event.c)
+	 * does not encode or decode these members yet, so they stay zero in
+	 * decoded events until the network issue fills them in the probe and
+	 * adds them to the codec table and man/cws-event.5.
+	 */
+	struct cws_netaddr addr; /* connect/bind/accept.addr.* */
+	uint16_t protocol; /* connect/bind.protocol: IPPROTO_* */
+	struct {
+		uint16_t id; /* dns.id */
+		const char *name; /* dns.question.name */
+		uint16_t type; /* dns.question.type: A, AAAA, ... */
+		uint16_t qclass; /* dns.question.class: CLASS_INET, ... */
+		uint16_t count; /* dns.question.count */
+		uint16_t size; /* dns.question.length */
+	} dns;
+	struct {
+		struct cws_netaddr source, destination; /* network.source.* */
+		uint16_t l3_protocol; /* network.l3_protocol: ETH_P_* */
+		uint16_t l4_protocol; /* network.l4_protocol: IPPROTO_* */
+		uint32_t size; /* network.size */
+		const char *ifname; /* network.device.ifname */
+	} net;
 };
 
 /* A count of events lost before user space, for one cause. */
 struct cws_lost_cause {
 	const char *cause; /* "ringbuf_full", "cache_evicted", ... */
 	uint64_t count;
+};
+
+/*
+ * cws-filter additions: what a match record, a ruleset_loaded record and
+ * a filter's heartbeat carry beyond the records above (man/cws-event.5,
+ * "Match records"). Encoded by cws_event_pack_match and cws_event_pack,
+ * decoded by cws_event_decode like every other key.
+ */
+
+/* A string pair: a rule's tags ("ruleset": "threat_detection"). */
+struct cws_kv {
+	const char *key;
+	const char *value;
+};
+
+/* What a rule's action did when the rule matched: rule.actions[]. */
+struct cws_rule_action {
+	const char *type; /* "kill" */
+	const char *signal; /* "SIGKILL" */
+	const char *scope; /* "process" */
+	uint32_t pid; /* the process signalled */
+	const char *status; /* "performed", "refused" or "error" */
+	const char *message; /* why, unless performed; or NULL */
+};
+
+/* The "rule" map cws-filter adds to an event record that matched. */
+struct cws_event_rule {
+	const char *id;
+	const char *version; /* or NULL */
+	const char *description; /* Datadog's title; or NULL */
+	const char *group_id; /* or NULL */
+	const char *policy_name; /* rule.policy.name, "cli" for -e rules */
+	const char *policy_version; /* or NULL */
+	const char *policy_source; /* "file" or "cli" */
+	const struct cws_kv *tags;
+	uint32_t ntags;
+	struct cws_strv product_tags;
+	const struct cws_rule_action *actions;
+	uint32_t nactions;
+};
+
+/* One rule in a ruleset_loaded record (Datadog's shape). */
+struct cws_ruleset_rule {
+	const char *id;
+	const char *version; /* or NULL */
+	const char *expression; /* or NULL */
+	const char *status; /* "loaded", "agent_version_error", ... */
+	const char *message; /* or NULL */
+	const struct cws_kv *tags;
+	uint32_t ntags;
+	struct cws_strv actions; /* action types: "set", "kill", ... */
+	struct cws_strv modified_by; /* policies that overrode the rule */
+};
+
+/* One policy of a ruleset_loaded record, or of a filter's heartbeat. */
+struct cws_ruleset_policy {
+	const char *name;
+	const char *version; /* or NULL */
+	const char *source; /* "file", "cli" */
+	const char *error; /* the file was skipped: why; or NULL */
+	const struct cws_ruleset_rule *rules; /* not in heartbeats */
+	uint32_t nrules;
 };
 
 /*
@@ -237,6 +337,22 @@ struct cws_event {
 		bool args_truncated;
 	} exec;
 	struct cws_evobj obj; /* every other type */
+
+	/*
+	 * cws-filter additions. rule: the "rule" map of a match record (an
+	 * event that matched), NULL otherwise. ruleset: the body of a
+	 * ruleset_loaded record; a heartbeat from cws-filter carries the
+	 * policies too (without their rules) and the rate limiter's drops
+	 * per rule id (cause is the rule id).
+	 */
+	const struct cws_event_rule *rule;
+	struct {
+		const char *producer;
+		const struct cws_ruleset_policy *policies;
+		uint32_t npolicies;
+		const struct cws_lost_cause *rate_limited;
+		uint32_t nrate_limited;
+	} ruleset;
 };
 
 /* Error detail from the codec: where in the stream and what was expected. */
@@ -360,5 +476,23 @@ int cws_writer_flush(struct cws_writer *w);
 
 /* Wall-clock time in ns since the epoch. */
 uint64_t cws_event_now(void);
+
+/*
+ * cws-filter addition: appends to pk the record raw[0..len) (an event
+ * map, as read) with the key "rule" set to rule, replacing a "rule" key
+ * the record already had; every other key is copied byte for byte.
+ * Returns 0, or -EINVAL if raw is not one well-formed msgpack map.
+ */
+int cws_event_pack_match(msgpack_packer *pk, const char *raw, size_t len,
+			 const struct cws_event_rule *rule);
+
+/*
+ * Buffers a match record for ev (which must have raw bytes, as the
+ * reader returns) as cws_event_pack_match builds it; if the result would
+ * pass CWS_EVENT_MAX_RECORD, the event is re-encoded without the
+ * ancestors' argv first. Returns 0, -EINVAL, -E2BIG or a write error.
+ */
+int cws_writer_put_match(struct cws_writer *w, const struct cws_event *ev,
+			 const struct cws_event_rule *rule);
 
 #endif

@@ -1,0 +1,1521 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The field registry: SECL names mapped onto struct cws_event.
+ *
+ * Rather than a table of every name (process.*, process.parent.*,
+ * process.ancestors.*, exec.*, exit.*, ptrace.tracee.*, signal.target.*
+ * each repeat the ~60 process fields, and every file event repeats the
+ * file fields), a name is resolved in two steps: a prefix picks the
+ * object (the event, a process, a file) and a leaf table the member. A
+ * resolved name is a struct fref: the root (which process or file), the
+ * leaf (which member), the kind and flags; the accessors below switch on
+ * both. Event types come from the prefix; common fields (process.*,
+ * container.*, event.*, cgroup.*) fit any event.
+ *
+ * Fields Datadog has and cws does not capture (process.envs,
+ * container.tags, *.file.in_upper_layer, *.syscall.*, ...) are
+ * registered as "unbacked": rules using them compile, as the default
+ * policies must, and the fields read as false, 0, "" or an empty array;
+ * cws_secl_rule_unbacked_field tells the loader so it can warn.
+ *
+ * Derived fields are computed on demand, without allocating: argv is
+ * argv[1..], args joins it with spaces (cached per process and event in
+ * the ruleset's scratch memory), args_flags and args_options are
+ * generated the way Datadog does (`-ln` gives l, n and ln; `--version`
+ * gives version; `-T 8` gives T=8; `--width=8` gives width=8), rights is
+ * mode & 07777, extension is the name from its last dot, is_public tests
+ * an address against the private and reserved ranges.
+ */
+#include "compat.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "secl_priv.h"
+
+enum leaf {
+	L_ZERO = 0, /* unbacked: the zero value of the kind */
+	/* process leaves: struct cws_process */
+	L_P_PID,
+	L_P_PPID,
+	L_P_TID,
+	L_P_COMM,
+	L_P_TTY,
+	L_P_CREATED,
+	L_P_ARGV0,
+	L_P_ARGS,
+	L_P_ARGV,
+	L_P_FLAGS,
+	L_P_OPTIONS,
+	L_P_ARGS_TRUNC,
+	L_P_UID,
+	L_P_GID,
+	L_P_EUID,
+	L_P_EGID,
+	L_P_FSUID,
+	L_P_FSGID,
+	L_P_AUID,
+	L_P_USER,
+	L_P_GROUP,
+	L_P_EUSER,
+	L_P_EGROUP,
+	L_P_FSUSER,
+	L_P_FSGROUP,
+	L_P_CAPE,
+	L_P_CAPP,
+	L_P_CONTAINER,
+	L_P_IS_THREAD,
+	L_P_IS_EXEC,
+	L_P__END,
+	/* file leaves: struct cws_file */
+	L_F_PATH,
+	L_F_PATH_LEN,
+	L_F_NAME,
+	L_F_NAME_LEN,
+	L_F_EXT,
+	L_F_INODE,
+	L_F_MOUNT,
+	L_F_MODE,
+	L_F_RIGHTS,
+	L_F_UID,
+	L_F_GID,
+	L_F_USER,
+	L_F_GROUP,
+	L_F_CTIME,
+	L_F_MTIME,
+	L_F_FS,
+	L_F__END,
+	/* event leaves: struct cws_event and its object */
+	L_E_CONTAINER,
+	L_E_TIMESTAMP,
+	L_E_ORIGIN,
+	L_E_OS,
+	L_E_SOURCE,
+	L_E_RETVAL,
+	L_E_ANC_LEN,
+	L_O_FLAGS,
+	L_O_PROT,
+	L_O_VMPROT,
+	L_O_REQUEST,
+	L_O_PID,
+	L_O_EXIT_CODE,
+	L_O_EXIT_CAUSE,
+	L_O_NAME,
+	L_O_UID,
+	L_O_EUID,
+	L_O_FSUID,
+	L_O_GID,
+	L_O_EGID,
+	L_O_FSGID,
+	L_O_USER,
+	L_O_EUSER,
+	L_O_FSUSER,
+	L_O_GROUP,
+	L_O_EGROUP,
+	L_O_FSGROUP,
+	L_O_CAPE,
+	L_O_CAPP,
+	L_O_MAP_TYPE,
+	L_O_PROG_TYPE,
+	L_O_ATTACH,
+	L_O_PROG_NAME,
+	L_O_FROM_MEM,
+	L_O_ARGS,
+	L_O_ARGV,
+	L_O_FSTYPE,
+	L_O_MOUNTPOINT,
+	L_O_MSOURCE,
+	L_O_PIPE_IN,
+	L_O_PIPE_OUT,
+	L_O_XNAME,
+	L_O_XNS,
+	L_N_DNS_ID,
+	L_N_DNS_NAME,
+	L_N_DNS_NAME_LEN,
+	L_N_DNS_TYPE,
+	L_N_DNS_CLASS,
+	L_N_DNS_COUNT,
+	L_N_DNS_SIZE,
+	L_N_SRC_IP,
+	L_N_SRC_PORT,
+	L_N_DST_IP,
+	L_N_DST_PORT,
+	L_N_L3,
+	L_N_L4,
+	L_N_SIZE,
+	L_N_IFNAME,
+	L_N_ADDR_IP,
+	L_N_ADDR_PORT,
+	L_N_ADDR_FAMILY,
+	L_N_ADDR_HOST,
+	L_N_ADDR_PUBLIC,
+	L_N_PROTO,
+};
+
+struct leafdef {
+	const char *name;
+	uint8_t kind;
+	uint16_t leaf;
+	uint8_t flags;
+};
+
+#define UNB FL_UNBACKED
+#define MULTI FL_MULTI
+
+/* Members of a process: process.X, process.parent.X, exec.X, ... */
+static const struct leafdef proc_leaves[] = {
+	{ "pid", VK_INT, L_P_PID, 0 },
+	{ "ppid", VK_INT, L_P_PPID, 0 },
+	{ "tid", VK_INT, L_P_TID, 0 },
+	{ "comm", VK_STR, L_P_COMM, 0 },
+	{ "tty_name", VK_STR, L_P_TTY, 0 },
+	{ "created_at", VK_INT, L_P_CREATED, 0 },
+	{ "argv0", VK_STR, L_P_ARGV0, FL_DERIVED },
+	{ "args", VK_STR, L_P_ARGS, FL_DERIVED },
+	{ "argv", VK_STR, L_P_ARGV, MULTI },
+	{ "args_flags", VK_STR, L_P_FLAGS, MULTI | FL_DERIVED },
+	{ "args_options", VK_STR, L_P_OPTIONS, MULTI | FL_DERIVED },
+	{ "args_truncated", VK_BOOL, L_P_ARGS_TRUNC, 0 },
+	{ "envs", VK_STR, L_ZERO, MULTI | UNB },
+	{ "envp", VK_STR, L_ZERO, MULTI | UNB },
+	{ "envs_truncated", VK_BOOL, L_ZERO, UNB },
+	{ "uid", VK_INT, L_P_UID, 0 },
+	{ "gid", VK_INT, L_P_GID, 0 },
+	{ "euid", VK_INT, L_P_EUID, 0 },
+	{ "egid", VK_INT, L_P_EGID, 0 },
+	{ "fsuid", VK_INT, L_P_FSUID, 0 },
+	{ "fsgid", VK_INT, L_P_FSGID, 0 },
+	{ "auid", VK_INT, L_P_AUID, 0 },
+	{ "user", VK_STR, L_P_USER, 0 },
+	{ "group", VK_STR, L_P_GROUP, 0 },
+	{ "euser", VK_STR, L_P_EUSER, 0 },
+	{ "egroup", VK_STR, L_P_EGROUP, 0 },
+	{ "fsuser", VK_STR, L_P_FSUSER, 0 },
+	{ "fsgroup", VK_STR, L_P_FSGROUP, 0 },
+	{ "cap_effective", VK_INT, L_P_CAPE, 0 },
+	{ "cap_permitted", VK_INT, L_P_CAPP, 0 },
+	{ "container.id", VK_STR, L_P_CONTAINER, 0 },
+	{ "container.created_at", VK_INT, L_ZERO, UNB },
+	{ "container.tags", VK_STR, L_ZERO, MULTI | UNB },
+	{ "cgroup.id", VK_STR, L_ZERO, UNB },
+	{ "cgroup.manager", VK_STR, L_ZERO, UNB },
+	{ "cgroup.file.inode", VK_INT, L_ZERO, UNB },
+	{ "cgroup.file.mount_id", VK_INT, L_ZERO, UNB },
+	{ "is_thread", VK_BOOL, L_P_IS_THREAD, 0 },
+	{ "is_kworker", VK_BOOL, L_ZERO, UNB },
+	{ "is_exec", VK_BOOL, L_P_IS_EXEC, FL_DERIVED },
+	{ "user_session.k8s_username", VK_STR, L_ZERO, UNB },
+	{ "user_session.k8s_uid", VK_STR, L_ZERO, UNB },
+	{ "user_session.k8s_groups", VK_STR, L_ZERO, MULTI | UNB },
+};
+
+/* Members of a file: X.file.Y, process.file.Y, ... */
+static const struct leafdef file_leaves[] = {
+	{ "path", VK_STR, L_F_PATH, FL_GLOB | FL_PATHVAL },
+	{ "path.length", VK_INT, L_F_PATH_LEN, FL_DERIVED },
+	{ "name", VK_STR, L_F_NAME, FL_GLOB },
+	{ "name.length", VK_INT, L_F_NAME_LEN, FL_DERIVED },
+	{ "extension", VK_STR, L_F_EXT, FL_DERIVED },
+	{ "inode", VK_INT, L_F_INODE, 0 },
+	{ "mount_id", VK_INT, L_F_MOUNT, 0 },
+	{ "mode", VK_INT, L_F_MODE, 0 },
+	{ "rights", VK_INT, L_F_RIGHTS, FL_DERIVED },
+	{ "uid", VK_INT, L_F_UID, 0 },
+	{ "gid", VK_INT, L_F_GID, 0 },
+	{ "user", VK_STR, L_F_USER, 0 },
+	{ "group", VK_STR, L_F_GROUP, 0 },
+	{ "change_time", VK_INT, L_F_CTIME, 0 },
+	{ "modification_time", VK_INT, L_F_MTIME, 0 },
+	{ "filesystem", VK_STR, L_F_FS, 0 },
+	{ "in_upper_layer", VK_BOOL, L_ZERO, UNB },
+	{ "hashes", VK_STR, L_ZERO, MULTI | UNB },
+	{ "package.name", VK_STR, L_ZERO, UNB },
+	{ "package.version", VK_STR, L_ZERO, UNB },
+	{ "package.source_version", VK_STR, L_ZERO, UNB },
+};
+
+#define NET_TYPES (1ull << CWS_EVT_DNS)
+
+/* Fields that fit any event type. */
+static const struct leafdef common_leaves[] = {
+	{ "container.id", VK_STR, L_E_CONTAINER, 0 },
+	{ "container.created_at", VK_INT, L_ZERO, UNB },
+	{ "container.runtime", VK_STR, L_ZERO, UNB },
+	{ "container.tags", VK_STR, L_ZERO, MULTI | UNB },
+	{ "cgroup.id", VK_STR, L_ZERO, UNB },
+	{ "cgroup.manager", VK_STR, L_ZERO, UNB },
+	{ "cgroup.file.inode", VK_INT, L_ZERO, UNB },
+	{ "cgroup.file.mount_id", VK_INT, L_ZERO, UNB },
+	{ "event.async", VK_BOOL, L_ZERO, UNB },
+	{ "event.hostname", VK_STR, L_ZERO, UNB },
+	{ "event.origin", VK_STR, L_E_ORIGIN, 0 },
+	{ "event.os", VK_STR, L_E_OS, 0 },
+	{ "event.service", VK_STR, L_ZERO, UNB },
+	{ "event.source", VK_STR, L_E_SOURCE, 0 },
+	{ "event.timestamp", VK_INT, L_E_TIMESTAMP, 0 },
+	{ "process.ancestors.length", VK_INT, L_E_ANC_LEN, 0 },
+	/* network.*: the network context of dns events */
+	{ "network.source.ip", VK_IP, L_N_SRC_IP, 0 },
+	{ "network.source.port", VK_INT, L_N_SRC_PORT, 0 },
+	{ "network.destination.ip", VK_IP, L_N_DST_IP, 0 },
+	{ "network.destination.port", VK_INT, L_N_DST_PORT, 0 },
+	{ "network.l3_protocol", VK_INT, L_N_L3, 0 },
+	{ "network.l4_protocol", VK_INT, L_N_L4, 0 },
+	{ "network.size", VK_INT, L_N_SIZE, 0 },
+	{ "network.device.ifname", VK_STR, L_N_IFNAME, 0 },
+};
+
+/* Event-specific members: <type>.<name>. */
+struct evdef {
+	uint8_t type;
+	const char *name;
+	uint8_t kind;
+	uint16_t leaf;
+	uint8_t flags;
+};
+
+#define E(t) CWS_EVT_##t
+static const struct evdef ev_leaves[] = {
+	{ E(OPEN), "flags", VK_INT, L_O_FLAGS, 0 },
+	{ E(OPEN), "syscall.path", VK_STR, L_ZERO, UNB },
+	{ E(OPEN), "syscall.flags", VK_INT, L_ZERO, UNB },
+	{ E(OPEN), "syscall.mode", VK_INT, L_ZERO, UNB },
+	{ E(EXEC), "syscall.path", VK_STR, L_ZERO, UNB },
+	{ E(EXIT), "cause", VK_INT, L_O_EXIT_CAUSE, FL_DERIVED },
+	{ E(EXIT), "code", VK_INT, L_O_EXIT_CODE, 0 },
+	{ E(UNLINK), "flags", VK_INT, L_O_FLAGS, 0 },
+	{ E(UNLINK), "syscall.path", VK_STR, L_ZERO, UNB },
+	{ E(UNLINK), "syscall.dirfd", VK_INT, L_ZERO, UNB },
+	{ E(UNLINK), "syscall.flags", VK_INT, L_ZERO, UNB },
+	{ E(RENAME), "syscall.path", VK_STR, L_ZERO, UNB },
+	{ E(RENAME), "syscall.destination.path", VK_STR, L_ZERO, UNB },
+	{ E(CHMOD), "syscall.path", VK_STR, L_ZERO, UNB },
+	{ E(CHMOD), "syscall.mode", VK_INT, L_ZERO, UNB },
+	{ E(CHOWN), "syscall.path", VK_STR, L_ZERO, UNB },
+	{ E(CHOWN), "syscall.uid", VK_INT, L_ZERO, UNB },
+	{ E(CHOWN), "syscall.gid", VK_INT, L_ZERO, UNB },
+	{ E(MKDIR), "syscall.path", VK_STR, L_ZERO, UNB },
+	{ E(MKDIR), "syscall.mode", VK_INT, L_ZERO, UNB },
+	{ E(RMDIR), "syscall.path", VK_STR, L_ZERO, UNB },
+	{ E(LINK), "syscall.path", VK_STR, L_ZERO, UNB },
+	{ E(LINK), "syscall.destination.path", VK_STR, L_ZERO, UNB },
+	{ E(UTIMES), "syscall.path", VK_STR, L_ZERO, UNB },
+	{ E(CHDIR), "syscall.path", VK_STR, L_ZERO, UNB },
+	{ E(SETXATTR), "file.destination.name", VK_STR, L_O_XNAME, 0 },
+	{ E(SETXATTR), "file.destination.namespace", VK_STR, L_O_XNS, 0 },
+	{ E(REMOVEXATTR), "file.destination.name", VK_STR, L_O_XNAME, 0 },
+	{ E(REMOVEXATTR), "file.destination.namespace", VK_STR, L_O_XNS, 0 },
+	{ E(SETUID), "uid", VK_INT, L_O_UID, 0 },
+	{ E(SETUID), "euid", VK_INT, L_O_EUID, 0 },
+	{ E(SETUID), "fsuid", VK_INT, L_O_FSUID, 0 },
+	{ E(SETUID), "user", VK_STR, L_O_USER, 0 },
+	{ E(SETUID), "euser", VK_STR, L_O_EUSER, 0 },
+	{ E(SETUID), "fsuser", VK_STR, L_O_FSUSER, 0 },
+	{ E(SETGID), "gid", VK_INT, L_O_GID, 0 },
+	{ E(SETGID), "egid", VK_INT, L_O_EGID, 0 },
+	{ E(SETGID), "fsgid", VK_INT, L_O_FSGID, 0 },
+	{ E(SETGID), "group", VK_STR, L_O_GROUP, 0 },
+	{ E(SETGID), "egroup", VK_STR, L_O_EGROUP, 0 },
+	{ E(SETGID), "fsgroup", VK_STR, L_O_FSGROUP, 0 },
+	{ E(CAPSET), "cap_effective", VK_INT, L_O_CAPE, 0 },
+	{ E(CAPSET), "cap_permitted", VK_INT, L_O_CAPP, 0 },
+	{ E(PTRACE), "request", VK_INT, L_O_REQUEST, 0 },
+	{ E(MMAP), "flags", VK_INT, L_O_FLAGS, 0 },
+	{ E(MMAP), "protection", VK_INT, L_O_PROT, 0 },
+	{ E(MPROTECT), "req_protection", VK_INT, L_O_PROT, 0 },
+	{ E(MPROTECT), "vm_protection", VK_INT, L_O_VMPROT, 0 },
+	{ E(BPF), "cmd", VK_INT, L_O_REQUEST, 0 },
+	{ E(BPF), "map.name", VK_STR, L_O_NAME, 0 },
+	{ E(BPF), "map.type", VK_INT, L_O_MAP_TYPE, 0 },
+	{ E(BPF), "prog.name", VK_STR, L_O_PROG_NAME, 0 },
+	{ E(BPF), "prog.type", VK_INT, L_O_PROG_TYPE, 0 },
+	{ E(BPF), "prog.attach_type", VK_INT, L_O_ATTACH, 0 },
+	{ E(BPF), "prog.tag", VK_STR, L_ZERO, UNB },
+	{ E(BPF), "prog.helpers", VK_INT, L_ZERO, MULTI | UNB },
+	{ E(LOAD_MODULE), "name", VK_STR, L_O_NAME, 0 },
+	{ E(LOAD_MODULE), "loaded_from_memory", VK_BOOL, L_O_FROM_MEM, 0 },
+	{ E(LOAD_MODULE), "args", VK_STR, L_O_ARGS, 0 },
+	{ E(LOAD_MODULE), "argv", VK_STR, L_O_ARGV, MULTI | FL_DERIVED },
+	{ E(LOAD_MODULE), "args_truncated", VK_BOOL, L_ZERO, UNB },
+	{ E(UNLOAD_MODULE), "name", VK_STR, L_O_NAME, 0 },
+	{ E(MOUNT), "fs_type", VK_STR, L_O_FSTYPE, 0 },
+	{ E(MOUNT), "mountpoint.path", VK_STR, L_O_MOUNTPOINT, FL_PATHVAL },
+	{ E(MOUNT), "source.path", VK_STR, L_O_MSOURCE, FL_PATHVAL },
+	{ E(MOUNT), "root.path", VK_STR, L_ZERO, UNB | FL_PATHVAL },
+	{ E(MOUNT), "syscall.fs_type", VK_STR, L_ZERO, UNB },
+	{ E(MOUNT), "syscall.mountpoint.path", VK_STR, L_ZERO, UNB },
+	{ E(MOUNT), "syscall.source.path", VK_STR, L_ZERO, UNB },
+	{ E(UMOUNT), "mountpoint.path", VK_STR, L_O_MOUNTPOINT, FL_PATHVAL },
+	{ E(SIGNAL), "type", VK_INT, L_O_REQUEST, 0 },
+	{ E(SIGNAL), "pid", VK_INT, L_O_PID, 0 },
+	{ E(SPLICE), "pipe_entry_flag", VK_INT, L_O_PIPE_IN, 0 },
+	{ E(SPLICE), "pipe_exit_flag", VK_INT, L_O_PIPE_OUT, 0 },
+	{ E(MEMFD_CREATE), "name", VK_STR, L_O_NAME, 0 },
+	{ E(MEMFD_CREATE), "flags", VK_INT, L_O_FLAGS, 0 },
+	{ E(DNS), "id", VK_INT, L_N_DNS_ID, 0 },
+	{ E(DNS), "question.name", VK_STR, L_N_DNS_NAME, FL_CI },
+	{ E(DNS), "question.name.length", VK_INT, L_N_DNS_NAME_LEN, 0 },
+	{ E(DNS), "question.type", VK_INT, L_N_DNS_TYPE, 0 },
+	{ E(DNS), "question.class", VK_INT, L_N_DNS_CLASS, 0 },
+	{ E(DNS), "question.count", VK_INT, L_N_DNS_COUNT, 0 },
+	{ E(DNS), "question.length", VK_INT, L_N_DNS_SIZE, 0 },
+	{ E(CONNECT), "addr.ip", VK_IP, L_N_ADDR_IP, 0 },
+	{ E(CONNECT), "addr.port", VK_INT, L_N_ADDR_PORT, 0 },
+	{ E(CONNECT), "addr.family", VK_INT, L_N_ADDR_FAMILY, 0 },
+	{ E(CONNECT), "addr.hostname", VK_STR, L_N_ADDR_HOST, FL_CI },
+	{ E(CONNECT), "addr.is_public", VK_BOOL, L_N_ADDR_PUBLIC, FL_DERIVED },
+	{ E(CONNECT), "protocol", VK_INT, L_N_PROTO, 0 },
+	{ E(BIND), "addr.ip", VK_IP, L_N_ADDR_IP, 0 },
+	{ E(BIND), "addr.port", VK_INT, L_N_ADDR_PORT, 0 },
+	{ E(BIND), "addr.family", VK_INT, L_N_ADDR_FAMILY, 0 },
+	{ E(BIND), "addr.is_public", VK_BOOL, L_N_ADDR_PUBLIC, FL_DERIVED },
+	{ E(BIND), "protocol", VK_INT, L_N_PROTO, 0 },
+	{ E(ACCEPT), "addr.ip", VK_IP, L_N_ADDR_IP, 0 },
+	{ E(ACCEPT), "addr.port", VK_INT, L_N_ADDR_PORT, 0 },
+	{ E(ACCEPT), "addr.family", VK_INT, L_N_ADDR_FAMILY, 0 },
+	{ E(ACCEPT), "addr.hostname", VK_STR, L_N_ADDR_HOST, FL_CI },
+	{ E(ACCEPT), "addr.is_public", VK_BOOL, L_N_ADDR_PUBLIC, FL_DERIVED },
+};
+
+#define T(x) (1ull << CWS_EVT_##x)
+/* Event types whose object has a file (X.file.*), as in event.c. */
+#define FILE_TYPES                                                          \
+	(T(OPEN) | T(UNLINK) | T(RENAME) | T(CHMOD) | T(CHOWN) | T(MKDIR) | \
+	 T(RMDIR) | T(LINK) | T(UTIMES) | T(SETXATTR) | T(REMOVEXATTR) |    \
+	 T(MMAP) | T(SPLICE) | T(CHDIR) | T(LOAD_MODULE))
+
+/* X.file.destination.<leaf>: which file leaves each type carries. */
+struct destdef {
+	uint64_t types;
+	const char *name; /* NULL: every file leaf */
+};
+
+static const struct destdef dest_leaves[] = {
+	{ T(RENAME) | T(LINK), NULL },
+	{ T(CHMOD) | T(MKDIR) | T(OPEN), "mode" },
+	{ T(CHMOD) | T(MKDIR), "rights" },
+	{ T(CHOWN), "uid" },
+	{ T(CHOWN), "gid" },
+	{ T(CHOWN), "user" },
+	{ T(CHOWN), "group" },
+};
+
+/*
+ * Datadog's Linux event types that cws does not capture: a rule on them
+ * is reported as unsupported (the loader's "event type disabled"),
+ * not as a broken rule.
+ */
+static const char *const unsupported_types[] = {
+	"imds",
+	"selinux",
+	"packet",
+	"raw_packet",
+	"setsockopt",
+	"prctl",
+	"cgroup_write",
+	"fim",
+	"sysctl",
+	"ondemand",
+	"network_flow_monitor",
+	"login_uid_write",
+	"capabilities",
+	"unshare_mntns",
+	"fork_bomb",
+};
+
+static bool eq(const char *a, size_t an, const char *b)
+{
+	size_t bn = strlen(b);
+
+	return an == bn && !memcmp(a, b, an);
+}
+
+static bool starts(const char *a, size_t an, const char *pfx)
+{
+	size_t n = strlen(pfx);
+
+	return an >= n && !memcmp(a, pfx, n);
+}
+
+static bool take(const struct leafdef *t, size_t nt, const char *s, size_t n,
+		 struct fref *f)
+{
+	size_t i;
+
+	for (i = 0; i < nt; i++) {
+		if (eq(s, n, t[i].name)) {
+			f->kind = t[i].kind;
+			f->leaf = t[i].leaf;
+			f->flags |= t[i].flags;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A member of a process (or of its files) under root. */
+static bool proc_lookup(const char *s, size_t n, uint8_t root, struct fref *f)
+{
+	f->root = root;
+	if (starts(s, n, "file.")) {
+		f->file = FF_PROC;
+		return take(file_leaves, CWS_ARRAY_SIZE(file_leaves), s + 5,
+			    n - 5, f);
+	}
+	if (starts(s, n, "interpreter.file.")) {
+		f->file = FF_ABSENT;
+		f->flags |= UNB;
+		return take(file_leaves, CWS_ARRAY_SIZE(file_leaves), s + 17,
+			    n - 17, f);
+	}
+	f->file = FF_NONE;
+	return take(proc_leaves, CWS_ARRAY_SIZE(proc_leaves), s, n, f);
+}
+
+bool secl_field_unsupported_type(const char *name, size_t n, char *type,
+				 size_t cap)
+{
+	const char *dot = memchr(name, '.', n);
+	size_t tl = dot ? (size_t)(dot - name) : n, i;
+
+	for (i = 0; i < CWS_ARRAY_SIZE(unsupported_types); i++) {
+		if (eq(name, tl, unsupported_types[i])) {
+			if (cap)
+				snprintf(type, cap, "%s", unsupported_types[i]);
+			return true;
+		}
+	}
+	return false;
+}
+
+static int resolve_event(const char *s, size_t n, struct fref *f)
+{
+	const char *dot = memchr(s, '.', n);
+	char tname[32];
+	size_t tl, rn, i;
+	const char *r;
+	int type;
+
+	if (!dot || (size_t)(dot - s) >= sizeof(tname))
+		return FR_NOT_FOUND;
+	tl = (size_t)(dot - s);
+	memcpy(tname, s, tl);
+	tname[tl] = '\0';
+	type = cws_event_type_from_name(tname);
+	if (type == CWS_EVT_UNKNOWN || type == CWS_EVT_FORK)
+		return secl_field_unsupported_type(s, n, NULL, 0) ?
+			       FR_UNSUPPORTED :
+			       FR_NOT_FOUND;
+	f->evtype = (uint8_t)type;
+	r = dot + 1;
+	rn = n - tl - 1;
+	if (eq(r, rn, "retval")) {
+		f->kind = VK_INT;
+		f->leaf = L_E_RETVAL;
+		return FR_FOUND;
+	}
+	if (type == CWS_EVT_EXEC && proc_lookup(r, rn, R_EXEC, f))
+		return FR_FOUND;
+	if (type == CWS_EVT_EXIT && proc_lookup(r, rn, R_SELF, f))
+		return FR_FOUND;
+	if (type == CWS_EVT_PTRACE || type == CWS_EVT_SIGNAL) {
+		const char *who = type == CWS_EVT_PTRACE ? "tracee." :
+							   "target.";
+		size_t wl = strlen(who);
+
+		if (starts(r, rn, who)) {
+			const char *q = r + wl;
+			size_t qn = rn - wl;
+
+			if (starts(q, qn, "parent.")) {
+				f->flags |= UNB;
+				return proc_lookup(q + 7, qn - 7, R_NOPROC, f) ?
+					       FR_FOUND :
+					       FR_NOT_FOUND;
+			}
+			if (starts(q, qn, "ancestors.")) {
+				f->flags |= UNB;
+				return proc_lookup(q + 10, qn - 10, R_NOPROC,
+						   f) ?
+					       FR_FOUND :
+					       FR_NOT_FOUND;
+			}
+			return proc_lookup(q, qn, R_TARGET, f) ? FR_FOUND :
+								 FR_NOT_FOUND;
+		}
+	}
+	for (i = 0; i < CWS_ARRAY_SIZE(ev_leaves); i++) {
+		if (ev_leaves[i].type == type && eq(r, rn, ev_leaves[i].name)) {
+			f->kind = ev_leaves[i].kind;
+			f->leaf = ev_leaves[i].leaf;
+			f->flags |= ev_leaves[i].flags;
+			return FR_FOUND;
+		}
+	}
+	if (!(FILE_TYPES & (1ull << type)))
+		return FR_NOT_FOUND;
+	if (starts(r, rn, "file.destination.")) {
+		const char *q = r + 17;
+		size_t qn = rn - 17;
+
+		for (i = 0; i < CWS_ARRAY_SIZE(dest_leaves); i++) {
+			if (!(dest_leaves[i].types & (1ull << type)))
+				continue;
+			if (dest_leaves[i].name &&
+			    !eq(q, qn, dest_leaves[i].name))
+				continue;
+			f->file = FF_DEST;
+			if (take(file_leaves, CWS_ARRAY_SIZE(file_leaves), q,
+				 qn, f))
+				return FR_FOUND;
+		}
+		return FR_NOT_FOUND;
+	}
+	if (starts(r, rn, "file.")) {
+		f->file = FF_OBJ;
+		return take(file_leaves, CWS_ARRAY_SIZE(file_leaves), r + 5,
+			    rn - 5, f) ?
+			       FR_FOUND :
+			       FR_NOT_FOUND;
+	}
+	return FR_NOT_FOUND;
+}
+
+/* Members that can be read in place, per leaf. */
+struct direct {
+	uint16_t leaf;
+	uint16_t off; /* in the leaf's struct */
+	uint8_t width;
+	bool sign;
+};
+
+#define D(l, type, m, s)                                        \
+	{                                                       \
+		l, offsetof(type, m), sizeof(((type *)0)->m), s \
+	}
+#define DP(l, m) D(l, struct cws_process, m, false)
+#define DF(l, m) D(l, struct cws_file, m, false)
+#define DE(l, m, s) D(l, struct cws_event, m, s)
+
+static const struct direct directs[] = {
+	DP(L_P_PID, pid),
+	DP(L_P_PPID, ppid),
+	DP(L_P_TID, tid),
+	DP(L_P_COMM, comm),
+	DP(L_P_TTY, tty_name),
+	DP(L_P_CREATED, fork_time),
+	DP(L_P_ARGS_TRUNC, args_truncated),
+	DP(L_P_UID, cred.uid),
+	DP(L_P_GID, cred.gid),
+	DP(L_P_EUID, cred.euid),
+	DP(L_P_EGID, cred.egid),
+	DP(L_P_FSUID, cred.fsuid),
+	DP(L_P_FSGID, cred.fsgid),
+	DP(L_P_AUID, cred.auid),
+	DP(L_P_USER, cred.user),
+	DP(L_P_GROUP, cred.group),
+	DP(L_P_EUSER, cred.euser),
+	DP(L_P_EGROUP, cred.egroup),
+	DP(L_P_FSUSER, cred.fsuser),
+	DP(L_P_FSGROUP, cred.fsgroup),
+	DP(L_P_CAPE, cred.cap_effective),
+	DP(L_P_CAPP, cred.cap_permitted),
+	DP(L_P_IS_THREAD, is_thread),
+	DF(L_F_PATH, path),
+	DF(L_F_NAME, name),
+	DF(L_F_INODE, inode),
+	DF(L_F_MOUNT, mount_id),
+	DF(L_F_MODE, mode),
+	DF(L_F_UID, uid),
+	DF(L_F_GID, gid),
+	DF(L_F_USER, user),
+	DF(L_F_GROUP, group),
+	DF(L_F_CTIME, change_time),
+	DF(L_F_MTIME, modification_time),
+	DF(L_F_FS, filesystem),
+	DE(L_E_TIMESTAMP, timestamp, false),
+	DE(L_E_RETVAL, evt.retval, true),
+	DE(L_O_FLAGS, obj.flags, false),
+	DE(L_O_PROT, obj.protection, false),
+	DE(L_O_VMPROT, obj.vm_protection, false),
+	DE(L_O_REQUEST, obj.request, true),
+	DE(L_O_PID, obj.pid, false),
+	DE(L_O_EXIT_CODE, obj.code, true),
+	DE(L_O_NAME, obj.name, false),
+	DE(L_O_UID, obj.uid, false),
+	DE(L_O_EUID, obj.euid, false),
+	DE(L_O_FSUID, obj.fsuid, false),
+	DE(L_O_GID, obj.gid, false),
+	DE(L_O_EGID, obj.egid, false),
+	DE(L_O_FSGID, obj.fsgid, false),
+	DE(L_O_USER, obj.user, false),
+	DE(L_O_EUSER, obj.euser, false),
+	DE(L_O_FSUSER, obj.fsuser, false),
+	DE(L_O_GROUP, obj.group, false),
+	DE(L_O_EGROUP, obj.egroup, false),
+	DE(L_O_FSGROUP, obj.fsgroup, false),
+	DE(L_O_CAPE, obj.cap_effective, false),
+	DE(L_O_CAPP, obj.cap_permitted, false),
+	DE(L_O_MAP_TYPE, obj.map_type, false),
+	DE(L_O_PROG_TYPE, obj.prog_type, false),
+	DE(L_O_ATTACH, obj.attach_type, false),
+	DE(L_O_PROG_NAME, obj.prog_name, false),
+	DE(L_O_FROM_MEM, obj.loaded_from_memory, false),
+	DE(L_O_ARGS, obj.args, false),
+	DE(L_O_FSTYPE, obj.fs_type, false),
+	DE(L_O_MOUNTPOINT, obj.mountpoint, false),
+	DE(L_O_MSOURCE, obj.source, false),
+	DE(L_O_PIPE_IN, obj.pipe_entry_flag, false),
+	DE(L_O_PIPE_OUT, obj.pipe_exit_flag, false),
+	DE(L_O_XNAME, obj.xattr_name, false),
+	DE(L_O_XNS, obj.xattr_namespace, false),
+	DE(L_N_DNS_ID, obj.dns.id, false),
+	DE(L_N_DNS_NAME, obj.dns.name, false),
+	DE(L_N_DNS_TYPE, obj.dns.type, false),
+	DE(L_N_DNS_CLASS, obj.dns.qclass, false),
+	DE(L_N_DNS_COUNT, obj.dns.count, false),
+	DE(L_N_DNS_SIZE, obj.dns.size, false),
+	DE(L_N_SRC_PORT, obj.net.source.port, false),
+	DE(L_N_DST_PORT, obj.net.destination.port, false),
+	DE(L_N_L3, obj.net.l3_protocol, false),
+	DE(L_N_L4, obj.net.l4_protocol, false),
+	DE(L_N_SIZE, obj.net.size, false),
+	DE(L_N_IFNAME, obj.net.ifname, false),
+	DE(L_N_ADDR_PORT, obj.addr.port, false),
+	DE(L_N_ADDR_FAMILY, obj.addr.family, false),
+	DE(L_N_ADDR_HOST, obj.addr.hostname, false),
+	DE(L_N_PROTO, obj.protocol, false),
+};
+
+/* Where f's object sits in struct cws_event, or -1 if it moves. */
+static int32_t object_base(const struct fref *f)
+{
+	if (f->leaf > L_F__END)
+		return f->root == R_EVENT ? 0 : -1;
+	if (f->leaf > L_P__END) {
+		switch (f->file) {
+		case FF_OBJ:
+			return offsetof(struct cws_event, obj.file);
+		case FF_DEST:
+			return offsetof(struct cws_event, obj.dest);
+		case FF_PROC:
+			if (f->root == R_SELF)
+				return offsetof(struct cws_event, process.file);
+			if (f->root == R_TARGET)
+				return offsetof(struct cws_event,
+						obj.target.file);
+		}
+		return -1;
+	}
+	/* exec.X is the event's process too, except its file and argv. */
+	if (f->root == R_SELF ||
+	    (f->root == R_EXEC && f->leaf != L_P_ARGS_TRUNC))
+		return offsetof(struct cws_event, process);
+	if (f->root == R_TARGET)
+		return offsetof(struct cws_event, obj.target);
+	return -1;
+}
+
+static void find_direct(struct fref *f)
+{
+	int32_t base = object_base(f);
+	size_t i;
+
+	f->off = -1;
+	if (base < 0 || f->iter || (f->flags & (FL_MULTI | FL_UNBACKED)))
+		return;
+	for (i = 0; i < CWS_ARRAY_SIZE(directs); i++) {
+		if (directs[i].leaf == f->leaf) {
+			f->off = base + directs[i].off;
+			f->width = directs[i].width;
+			f->sign = directs[i].sign;
+			return;
+		}
+	}
+}
+
+static int resolve(const char *name, size_t n, struct fref *f);
+
+int secl_field_resolve(const char *name, size_t n, struct fref *f)
+{
+	int r = resolve(name, n, f);
+
+	if (r == FR_FOUND)
+		find_direct(f);
+	return r;
+}
+
+static int resolve(const char *name, size_t n, struct fref *f)
+{
+	char buf[CWS_SECL_MAX_NAME];
+	const char *br;
+	size_t i;
+
+	memset(f, 0, sizeof(*f));
+	if (n == 0 || n >= sizeof(buf))
+		return FR_NOT_FOUND;
+	memcpy(buf, name, n);
+	buf[n] = '\0';
+	/* process.ancestors[A].x: remember A, resolve process.ancestors.x */
+	br = memchr(buf, '[', n);
+	if (br) {
+		const char *end = memchr(br, ']', n - (size_t)(br - buf));
+		size_t rl;
+
+		if (!end || (size_t)(br - buf) != strlen("process.ancestors") ||
+		    memcmp(buf, "process.ancestors", (size_t)(br - buf)) ||
+		    end[1] != '.' || memchr(end + 1, '[', strlen(end + 1)))
+			return FR_BAD_ITER;
+		rl = (size_t)(end - br - 1);
+		if (rl == 0 || rl >= sizeof(f->reg) ||
+		    (rl == 1 && br[1] == '_'))
+			return FR_BAD_ITER;
+		memcpy(f->reg, br + 1, rl);
+		f->reg[rl] = '\0';
+		f->iter = true;
+		memmove((char *)br, end + 1, strlen(end + 1) + 1);
+		n = strlen(buf);
+	}
+	/* evt.x is an old spelling of event.x. */
+	if (starts(buf, n, "evt.")) {
+		memmove(buf + 6, buf + 4, n - 4 + 1);
+		memcpy(buf, "event.", 6);
+		n += 2;
+		if (n >= sizeof(buf))
+			return FR_NOT_FOUND;
+	}
+	for (i = 0; i < CWS_ARRAY_SIZE(common_leaves); i++) {
+		if (eq(buf, n, common_leaves[i].name)) {
+			f->kind = common_leaves[i].kind;
+			f->leaf = common_leaves[i].leaf;
+			f->flags = common_leaves[i].flags;
+			f->root = R_EVENT;
+			if (starts(buf, n, "network."))
+				f->restrict_types = NET_TYPES;
+			return f->iter ? FR_BAD_ITER : FR_FOUND;
+		}
+	}
+	if (starts(buf, n, "process.ancestors.")) {
+		if (!proc_lookup(buf + 18, n - 18, R_ANC, f))
+			return FR_NOT_FOUND;
+		return FR_FOUND;
+	}
+	if (f->iter)
+		return FR_BAD_ITER;
+	if (starts(buf, n, "process.parent."))
+		return proc_lookup(buf + 15, n - 15, R_PARENT, f) ?
+			       FR_FOUND :
+			       FR_NOT_FOUND;
+	if (starts(buf, n, "process."))
+		return proc_lookup(buf + 8, n - 8, R_SELF, f) ? FR_FOUND :
+								FR_NOT_FOUND;
+	return resolve_event(buf, n, f);
+}
+
+enum cws_secl_kind cws_secl_field_kind(const char *name,
+				       enum cws_event_type *type)
+{
+	struct fref f;
+	bool multi;
+
+	if (!name || secl_field_resolve(name, strlen(name), &f) != FR_FOUND)
+		return CWS_SECL_NONE;
+	if (type)
+		*type = (enum cws_event_type)f.evtype;
+	multi = (f.flags & FL_MULTI) || (f.root == R_ANC && !f.iter);
+	switch (f.kind) {
+	case VK_BOOL:
+		return multi ? CWS_SECL_BOOL_ARRAY : CWS_SECL_BOOL;
+	case VK_INT:
+		return multi ? CWS_SECL_INT_ARRAY : CWS_SECL_INT;
+	case VK_STR:
+		return multi ? CWS_SECL_STR_ARRAY : CWS_SECL_STR;
+	case VK_IP:
+		return multi ? CWS_SECL_IP_ARRAY : CWS_SECL_IP;
+	}
+	return CWS_SECL_NONE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Accessors. */
+
+static const struct cws_process zero_proc;
+static const struct cws_file zero_file;
+
+static struct sv sv_of(const char *s)
+{
+	struct sv r;
+
+	r.p = s ? s : "";
+	r.n = s ? (uint32_t)strnlen(s, UINT32_MAX / 2) : 0;
+	return r;
+}
+
+static const struct cws_process *proc_at(const struct ectx *x,
+					 const struct fref *f, uint32_t idx)
+{
+	const struct cws_event *ev = x->ev;
+
+	switch (f->root) {
+	case R_SELF:
+	case R_EXEC:
+		return &ev->process;
+	case R_PARENT:
+		return ev->ancestors && ev->nancestors ? &ev->ancestors[0] :
+							 &zero_proc;
+	case R_ANC:
+		return ev->ancestors && idx < ev->nancestors ?
+			       &ev->ancestors[idx] :
+			       &zero_proc;
+	case R_TARGET:
+		return &ev->obj.target;
+	}
+	return &zero_proc;
+}
+
+/* exec.* reads the exec object's file and argv when the record has them. */
+static const struct cws_strv *
+argv_of(const struct ectx *x, const struct fref *f, const struct cws_process *p)
+{
+	if (f->root == R_EXEC && x->ev->exec.argv.n)
+		return &x->ev->exec.argv;
+	return &p->argv;
+}
+
+static const struct cws_file *
+file_of(const struct ectx *x, const struct fref *f, const struct cws_process *p)
+{
+	const struct cws_event *ev = x->ev;
+
+	switch (f->file) {
+	case FF_PROC:
+		if (f->root == R_EXEC &&
+		    (ev->exec.file.path || ev->exec.file.inode))
+			return &ev->exec.file;
+		return &p->file;
+	case FF_OBJ:
+		return &ev->obj.file;
+	case FF_DEST:
+		return &ev->obj.dest;
+	}
+	return &zero_file;
+}
+
+static unsigned args_slot(const struct fref *f, uint32_t idx)
+{
+	switch (f->root) {
+	case R_SELF:
+		return 0;
+	case R_EXEC:
+		return 1;
+	case R_TARGET:
+		return 2;
+	case R_PARENT:
+		return 3;
+	case R_ANC:
+		return 3 + (idx < CWS_EVENT_MAX_ANCESTORS ? idx : 0);
+	}
+	return ARGS_CACHE; /* not cached */
+}
+
+/* argv[1..] joined with spaces, cached per process for this event. */
+static struct sv proc_args(struct ectx *x, const struct fref *f,
+			   const struct cws_process *p, uint32_t idx)
+{
+	const struct cws_strv *av = argv_of(x, f, p);
+	unsigned slot = args_slot(f, idx);
+	size_t len = 0, k, off = 0;
+	struct sv r = { "", 0 };
+	char *buf;
+
+	if (slot < ARGS_CACHE &&
+	    (x->args_valid[slot / 64] & (1ull << (slot % 64))))
+		return x->args_cache[slot];
+	if (av->n > 1 && av->v) {
+		for (k = 1; k < av->n; k++)
+			len += (av->v[k] ? strlen(av->v[k]) : 0) + 1;
+		buf = secl_scratch(x, len);
+		if (buf) {
+			for (k = 1; k < av->n; k++) {
+				size_t l = av->v[k] ? strlen(av->v[k]) : 0;
+
+				if (k > 1)
+					buf[off++] = ' ';
+				memcpy(buf + off, av->v[k] ? av->v[k] : "", l);
+				off += l;
+			}
+			r.p = buf;
+			r.n = (uint32_t)off;
+		}
+	}
+	if (slot < ARGS_CACHE) {
+		x->args_cache[slot] = r;
+		x->args_valid[slot / 64] |= 1ull << (slot % 64);
+	}
+	return r;
+}
+
+static int64_t exit_cause(const char *c)
+{
+	if (!c)
+		return 0;
+	if (!strcmp(c, "COREDUMPED"))
+		return 1;
+	if (!strcmp(c, "SIGNALED"))
+		return 2;
+	return 0;
+}
+
+static void set_ip(struct val *out, const uint8_t a[16])
+{
+	out->kind = VK_IP;
+	secl_cidr_from_bytes(&out->ip, a, 128);
+}
+
+static void leaf_get(struct ectx *x, const struct fref *f, uint32_t idx,
+		     struct val *out)
+{
+	const struct cws_event *ev = x->ev;
+	const struct cws_evobj *o = &ev->obj;
+	const struct cws_process *p = NULL;
+	const struct cws_file *fl = NULL;
+	const char *s;
+
+	out->kind = f->kind;
+	out->i = 0;
+	if (f->kind == VK_STR) {
+		out->s.p = "";
+		out->s.n = 0;
+	} else if (f->kind == VK_IP) {
+		memset(&out->ip, 0, sizeof(out->ip));
+	}
+	if (f->leaf < L_F__END) {
+		p = proc_at(x, f, idx);
+		if (f->file != FF_NONE)
+			fl = file_of(x, f, p);
+	}
+	switch (f->leaf) {
+	case L_ZERO:
+		if (f->kind == VK_IP)
+			out->ip.bits = 128;
+		return;
+	case L_P_PID:
+		out->i = p->pid;
+		return;
+	case L_P_PPID:
+		out->i = p->ppid;
+		return;
+	case L_P_TID:
+		out->i = p->tid;
+		return;
+	case L_P_COMM:
+		out->s = sv_of(p->comm);
+		return;
+	case L_P_TTY:
+		out->s = sv_of(p->tty_name);
+		return;
+	case L_P_CREATED:
+		out->i = (int64_t)p->fork_time;
+		return;
+	case L_P_ARGV0: {
+		const struct cws_strv *av = argv_of(x, f, p);
+
+		out->s = sv_of(av->n && av->v ? av->v[0] : NULL);
+		return;
+	}
+	case L_P_ARGS:
+		out->s = proc_args(x, f, p, idx);
+		return;
+	case L_P_ARGS_TRUNC:
+		out->b = f->root == R_EXEC ? (p->args_truncated ||
+					      ev->exec.args_truncated) :
+					     p->args_truncated;
+		return;
+	case L_P_UID:
+		out->i = p->cred.uid;
+		return;
+	case L_P_GID:
+		out->i = p->cred.gid;
+		return;
+	case L_P_EUID:
+		out->i = p->cred.euid;
+		return;
+	case L_P_EGID:
+		out->i = p->cred.egid;
+		return;
+	case L_P_FSUID:
+		out->i = p->cred.fsuid;
+		return;
+	case L_P_FSGID:
+		out->i = p->cred.fsgid;
+		return;
+	case L_P_AUID:
+		out->i = p->cred.auid;
+		return;
+	case L_P_USER:
+		out->s = sv_of(p->cred.user);
+		return;
+	case L_P_GROUP:
+		out->s = sv_of(p->cred.group);
+		return;
+	case L_P_EUSER:
+		out->s = sv_of(p->cred.euser);
+		return;
+	case L_P_EGROUP:
+		out->s = sv_of(p->cred.egroup);
+		return;
+	case L_P_FSUSER:
+		out->s = sv_of(p->cred.fsuser);
+		return;
+	case L_P_FSGROUP:
+		out->s = sv_of(p->cred.fsgroup);
+		return;
+	case L_P_CAPE:
+		out->i = (int64_t)p->cred.cap_effective;
+		return;
+	case L_P_CAPP:
+		out->i = (int64_t)p->cred.cap_permitted;
+		return;
+	case L_P_CONTAINER:
+		s = p->container_id;
+		if (!s && (f->root == R_SELF || f->root == R_EXEC))
+			s = ev->container.id;
+		out->s = sv_of(s);
+		return;
+	case L_P_IS_THREAD:
+		out->b = p->is_thread;
+		return;
+	case L_P_IS_EXEC:
+		out->b = p->exec_time != 0;
+		return;
+	case L_F_PATH:
+		out->s = sv_of(fl->path);
+		return;
+	case L_F_PATH_LEN:
+		out->i = sv_of(fl->path).n;
+		return;
+	case L_F_NAME:
+		out->s = sv_of(fl->name);
+		return;
+	case L_F_NAME_LEN:
+		out->i = sv_of(fl->name).n;
+		return;
+	case L_F_EXT: {
+		struct sv nm = sv_of(fl->name);
+		const char *dot = nm.n ? memrchr(nm.p, '.', nm.n) : NULL;
+
+		if (dot) {
+			out->s.p = dot;
+			out->s.n = (uint32_t)(nm.n - (uint32_t)(dot - nm.p));
+		}
+		return;
+	}
+	case L_F_INODE:
+		out->i = (int64_t)fl->inode;
+		return;
+	case L_F_MOUNT:
+		out->i = fl->mount_id;
+		return;
+	case L_F_MODE:
+		out->i = fl->mode;
+		return;
+	case L_F_RIGHTS:
+		out->i = fl->mode & 07777;
+		return;
+	case L_F_UID:
+		out->i = fl->uid;
+		return;
+	case L_F_GID:
+		out->i = fl->gid;
+		return;
+	case L_F_USER:
+		out->s = sv_of(fl->user);
+		return;
+	case L_F_GROUP:
+		out->s = sv_of(fl->group);
+		return;
+	case L_F_CTIME:
+		out->i = (int64_t)fl->change_time;
+		return;
+	case L_F_MTIME:
+		out->i = (int64_t)fl->modification_time;
+		return;
+	case L_F_FS:
+		out->s = sv_of(fl->filesystem);
+		return;
+	case L_E_CONTAINER:
+		out->s = sv_of(ev->container.id ? ev->container.id :
+						  ev->process.container_id);
+		return;
+	case L_E_TIMESTAMP:
+		out->i = (int64_t)ev->timestamp;
+		return;
+	case L_E_ORIGIN:
+		out->s = sv_of("ebpf");
+		return;
+	case L_E_OS:
+		out->s = sv_of("linux");
+		return;
+	case L_E_SOURCE:
+		out->s = sv_of("runtime");
+		return;
+	case L_E_RETVAL:
+		out->i = ev->evt.retval;
+		return;
+	case L_E_ANC_LEN:
+		out->i = ev->ancestors ? ev->nancestors : 0;
+		return;
+	case L_O_FLAGS:
+		out->i = (int64_t)o->flags;
+		return;
+	case L_O_PROT:
+		out->i = (int64_t)o->protection;
+		return;
+	case L_O_VMPROT:
+		out->i = (int64_t)o->vm_protection;
+		return;
+	case L_O_REQUEST:
+		out->i = o->request;
+		return;
+	case L_O_PID:
+		out->i = o->pid;
+		return;
+	case L_O_EXIT_CODE:
+		out->i = o->code;
+		return;
+	case L_O_EXIT_CAUSE:
+		out->i = exit_cause(o->cause);
+		return;
+	case L_O_NAME:
+		out->s = sv_of(o->name);
+		return;
+	case L_O_UID:
+		out->i = o->uid;
+		return;
+	case L_O_EUID:
+		out->i = o->euid;
+		return;
+	case L_O_FSUID:
+		out->i = o->fsuid;
+		return;
+	case L_O_GID:
+		out->i = o->gid;
+		return;
+	case L_O_EGID:
+		out->i = o->egid;
+		return;
+	case L_O_FSGID:
+		out->i = o->fsgid;
+		return;
+	case L_O_USER:
+		out->s = sv_of(o->user);
+		return;
+	case L_O_EUSER:
+		out->s = sv_of(o->euser);
+		return;
+	case L_O_FSUSER:
+		out->s = sv_of(o->fsuser);
+		return;
+	case L_O_GROUP:
+		out->s = sv_of(o->group);
+		return;
+	case L_O_EGROUP:
+		out->s = sv_of(o->egroup);
+		return;
+	case L_O_FSGROUP:
+		out->s = sv_of(o->fsgroup);
+		return;
+	case L_O_CAPE:
+		out->i = (int64_t)o->cap_effective;
+		return;
+	case L_O_CAPP:
+		out->i = (int64_t)o->cap_permitted;
+		return;
+	case L_O_MAP_TYPE:
+		out->i = o->map_type;
+		return;
+	case L_O_PROG_TYPE:
+		out->i = o->prog_type;
+		return;
+	case L_O_ATTACH:
+		out->i = o->attach_type;
+		return;
+	case L_O_PROG_NAME:
+		out->s = sv_of(o->prog_name);
+		return;
+	case L_O_FROM_MEM:
+		out->b = o->loaded_from_memory;
+		return;
+	case L_O_ARGS:
+		out->s = sv_of(o->args);
+		return;
+	case L_O_FSTYPE:
+		out->s = sv_of(o->fs_type);
+		return;
+	case L_O_MOUNTPOINT:
+		out->s = sv_of(o->mountpoint);
+		return;
+	case L_O_MSOURCE:
+		out->s = sv_of(o->source);
+		return;
+	case L_O_PIPE_IN:
+		out->i = o->pipe_entry_flag;
+		return;
+	case L_O_PIPE_OUT:
+		out->i = o->pipe_exit_flag;
+		return;
+	case L_O_XNAME:
+		out->s = sv_of(o->xattr_name);
+		return;
+	case L_O_XNS:
+		out->s = sv_of(o->xattr_namespace);
+		return;
+	case L_N_DNS_ID:
+		out->i = o->dns.id;
+		return;
+	case L_N_DNS_NAME:
+		out->s = sv_of(o->dns.name);
+		return;
+	case L_N_DNS_NAME_LEN:
+		out->i = sv_of(o->dns.name).n;
+		return;
+	case L_N_DNS_TYPE:
+		out->i = o->dns.type;
+		return;
+	case L_N_DNS_CLASS:
+		out->i = o->dns.qclass;
+		return;
+	case L_N_DNS_COUNT:
+		out->i = o->dns.count;
+		return;
+	case L_N_DNS_SIZE:
+		out->i = o->dns.size;
+		return;
+	case L_N_SRC_IP:
+		set_ip(out, o->net.source.ip);
+		return;
+	case L_N_SRC_PORT:
+		out->i = o->net.source.port;
+		return;
+	case L_N_DST_IP:
+		set_ip(out, o->net.destination.ip);
+		return;
+	case L_N_DST_PORT:
+		out->i = o->net.destination.port;
+		return;
+	case L_N_L3:
+		out->i = o->net.l3_protocol;
+		return;
+	case L_N_L4:
+		out->i = o->net.l4_protocol;
+		return;
+	case L_N_SIZE:
+		out->i = o->net.size;
+		return;
+	case L_N_IFNAME:
+		out->s = sv_of(o->net.ifname);
+		return;
+	case L_N_ADDR_IP:
+		set_ip(out, o->addr.ip);
+		return;
+	case L_N_ADDR_PORT:
+		out->i = o->addr.port;
+		return;
+	case L_N_ADDR_FAMILY:
+		out->i = o->addr.family;
+		return;
+	case L_N_ADDR_HOST:
+		out->s = sv_of(o->addr.hostname);
+		return;
+	case L_N_ADDR_PUBLIC:
+		out->b = o->addr.family && secl_ip_is_public(o->addr.ip);
+		return;
+	case L_N_PROTO:
+		out->i = o->protocol;
+		return;
+	}
+}
+
+void secl_field_get(struct ectx *x, const struct fref *f, struct val *out)
+{
+	if (f->off >= 0) {
+		out->kind = f->kind;
+		if (f->kind == VK_STR) {
+			out->s.p = secl_direct_str(x->ev, f);
+			out->s.n = (uint32_t)strnlen(out->s.p, UINT32_MAX / 2);
+		} else if (f->kind == VK_BOOL) {
+			out->b = secl_direct_int(x->ev, f) != 0;
+		} else {
+			out->i = secl_direct_int(x->ev, f);
+		}
+		return;
+	}
+	leaf_get(x, f, f->iter ? (uint32_t)x->reg : 0, out);
+}
+
+static bool is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
+static bool emit(struct ectx *x, const struct visit *v, const char *p,
+		 uint32_t n)
+{
+	struct val val;
+
+	val.kind = VK_STR;
+	val.s.p = p;
+	val.s.n = n;
+	return v->fn(x, v, &val);
+}
+
+/* Datadog's args_flags of one argument. */
+static bool visit_flags(struct ectx *x, const struct visit *v, const char *a)
+{
+	size_t len = a ? strlen(a) : 0, i;
+	const char *name;
+	size_t nl;
+	bool flag = true, option = false;
+
+	if (len <= 1 || a[0] != '-')
+		return false;
+	name = a + 1;
+	nl = len - 1;
+	if (name[0] == '-') {
+		name++;
+		nl--;
+		flag = false;
+	}
+	for (i = 0; i < nl; i++) {
+		flag = flag && is_alnum(name[i]);
+		option = option || name[i] == '=';
+	}
+	if (nl == 0)
+		return false;
+	if (flag)
+		for (i = 0; i < nl; i++)
+			if (emit(x, v, name + i, 1))
+				return true;
+	if (!option && nl > 1)
+		return emit(x, v, name, (uint32_t)nl);
+	return false;
+}
+
+/* Datadog's args_options: name=value pairs. */
+static bool visit_options(struct ectx *x, const struct visit *v,
+			  const struct cws_strv *av)
+{
+	uint32_t i;
+
+	for (i = 1; i < av->n; i++) {
+		const char *a = av->v[i] ? av->v[i] : "";
+		size_t len = strlen(a), nl;
+		const char *name;
+
+		if (len <= 1 || a[0] != '-')
+			continue;
+		name = a + 1;
+		nl = len - 1;
+		if (nl > 1 && name[0] == '-') {
+			name++;
+			nl--;
+		}
+		if (!nl || !is_alnum(name[0]))
+			continue;
+		if (memchr(name, '=', nl)) {
+			if (emit(x, v, name, (uint32_t)nl))
+				return true;
+			continue;
+		}
+		if (i + 1 < av->n) {
+			const char *next = av->v[i + 1] ? av->v[i + 1] : "";
+
+			if (next[0] != '-') {
+				size_t vl = strlen(next);
+				char *buf = secl_scratch(x, nl + 1 + vl);
+
+				i++;
+				/* Out of scratch memory: the option is lost. */
+				if (!buf)
+					continue;
+				memcpy(buf, name, nl);
+				buf[nl] = '=';
+				memcpy(buf + nl + 1, next, vl);
+				if (emit(x, v, buf, (uint32_t)(nl + 1 + vl)))
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+static bool leaf_visit(struct ectx *x, const struct fref *f, uint32_t idx,
+		       const struct visit *v)
+{
+	const struct cws_process *p;
+	const struct cws_strv *av;
+	struct val val;
+	uint32_t i;
+
+	if (!(f->flags & FL_MULTI)) {
+		leaf_get(x, f, idx, &val);
+		return v->fn(x, v, &val);
+	}
+	switch (f->leaf) {
+	case L_P_ARGV:
+		p = proc_at(x, f, idx);
+		av = argv_of(x, f, p);
+		for (i = 1; i < av->n && av->v; i++) {
+			struct sv s = sv_of(av->v[i]);
+
+			if (emit(x, v, s.p, s.n))
+				return true;
+		}
+		return false;
+	case L_P_FLAGS:
+		p = proc_at(x, f, idx);
+		av = argv_of(x, f, p);
+		for (i = 1; i < av->n && av->v; i++)
+			if (visit_flags(x, v, av->v[i]))
+				return true;
+		return false;
+	case L_P_OPTIONS:
+		p = proc_at(x, f, idx);
+		av = argv_of(x, f, p);
+		return av->v ? visit_options(x, v, av) : false;
+	case L_O_ARGV: {
+		/* load_module.argv: the module arguments split at spaces */
+		struct sv s = sv_of(x->ev->obj.args);
+		uint32_t k = 0, start;
+
+		while (k < s.n) {
+			while (k < s.n && s.p[k] == ' ')
+				k++;
+			start = k;
+			while (k < s.n && s.p[k] != ' ')
+				k++;
+			if (k > start && emit(x, v, s.p + start, k - start))
+				return true;
+		}
+		return false;
+	}
+	}
+	return false; /* unbacked arrays are empty */
+}
+
+bool secl_field_visit(struct ectx *x, const struct fref *f,
+		      const struct visit *v)
+{
+	if (f->root == R_ANC && !f->iter) {
+		uint32_t n = x->ev->ancestors ? x->ev->nancestors : 0, i;
+
+		for (i = 0; i < n; i++)
+			if (leaf_visit(x, f, i, v))
+				return true;
+		return false;
+	}
+	return leaf_visit(x, f, f->iter ? (uint32_t)x->reg : 0, v);
+}
