@@ -133,6 +133,7 @@ static const struct key keys[] = {
 	KEY(RSC "event_server.burst", INT, "40", 0),
 	KEY(RSC "event_server.rate", INT, "10", 0),
 	KEY(RSC "event_server.retention", DUR, "6s", 0),
+	KEY(RSC "enforcement.enabled", BOOL, "true", 0),
 	KEY(RSC "self_test.enabled", BOOL, "true", 0),
 	KEY(RSC "self_test.send_report", BOOL, "true", 0),
 	KEY(RSC "use_secruntime_track", BOOL, "true", 0),

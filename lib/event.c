@@ -357,7 +357,8 @@ static const struct omember omembers[] = {
 	{ { "flags" },
 	  OK_U64,
 	  OFF(flags),
-	  T(OPEN) | T(UNLINK) | T(MMAP) | T(MOUNT) | T(MEMFD_CREATE) },
+	  T(OPEN) | T(UNLINK) | T(MMAP) | T(MOUNT) | T(MEMFD_CREATE) |
+		  T(SPLICE) },
 	{ { "protection" }, OK_U64, OFF(protection), T(MMAP) },
 	{ { "req_protection" }, OK_U64, OFF(protection), T(MPROTECT) },
 	{ { "vm_protection" }, OK_U64, OFF(vm_protection), T(MPROTECT) },
@@ -600,6 +601,174 @@ static void pack_counts(msgpack_packer *pk, const char *key,
 		pk_u64(pk, c[i].cause ? c[i].cause : "unknown", c[i].count);
 }
 
+/*
+ * cws-filter additions (encoding): the "rule" map of match records, the
+ * body of ruleset_loaded and the policies and drops of a filter's
+ * heartbeat. Optional strings are left out when NULL, as elsewhere.
+ */
+
+static unsigned nonnull2(const char *a, const char *b)
+{
+	return (a != NULL) + (b != NULL);
+}
+
+/* Packs "key": {k: v, ...}. */
+static void pack_kvs(msgpack_packer *pk, const char *key,
+		     const struct cws_kv *kv, uint32_t n)
+{
+	uint32_t i;
+
+	pk_key(pk, key);
+	msgpack_pack_map(pk, n);
+	for (i = 0; i < n; i++) {
+		pk_strval(pk, kv[i].key ? kv[i].key : "");
+		pk_strval(pk, kv[i].value ? kv[i].value : "");
+	}
+}
+
+/* Packs "key": [s, ...]. */
+static void pack_strv(msgpack_packer *pk, const char *key,
+		      const struct cws_strv *v)
+{
+	uint32_t i;
+
+	pk_key(pk, key);
+	msgpack_pack_array(pk, v->n);
+	for (i = 0; i < v->n; i++)
+		pk_strval(pk, v->v[i] ? v->v[i] : "");
+}
+
+static void pack_rule_action(msgpack_packer *pk,
+			     const struct cws_rule_action *a)
+{
+	const char *s[] = { a->signal, a->scope, a->message };
+
+	msgpack_pack_map(pk, 3 + nonnull(s, CWS_ARRAY_SIZE(s)));
+	pk_str(pk, "type", a->type ? a->type : "");
+	pk_str(pk, "signal", a->signal);
+	pk_str(pk, "scope", a->scope);
+	pk_u64(pk, "pid", a->pid);
+	pk_str(pk, "status", a->status ? a->status : "");
+	pk_str(pk, "message", a->message);
+}
+
+static void pack_rule(msgpack_packer *pk, const struct cws_event_rule *r)
+{
+	const char *s[] = { r->version, r->description, r->group_id };
+	uint32_t i;
+
+	msgpack_pack_map(pk, 2 + nonnull(s, CWS_ARRAY_SIZE(s)) +
+				     (r->ntags > 0) + (r->product_tags.n > 0) +
+				     (r->nactions > 0));
+	pk_str(pk, "id", r->id ? r->id : "");
+	pk_str(pk, "version", r->version);
+	pk_str(pk, "description", r->description);
+	pk_str(pk, "group_id", r->group_id);
+	pk_key(pk, "policy");
+	msgpack_pack_map(pk, 1 + nonnull2(r->policy_version, r->policy_source));
+	pk_str(pk, "name", r->policy_name ? r->policy_name : "");
+	pk_str(pk, "version", r->policy_version);
+	pk_str(pk, "source", r->policy_source);
+	if (r->ntags)
+		pack_kvs(pk, "tags", r->tags, r->ntags);
+	if (r->product_tags.n)
+		pack_strv(pk, "product_tags", &r->product_tags);
+	if (r->nactions) {
+		pk_key(pk, "actions");
+		msgpack_pack_array(pk, r->nactions);
+		for (i = 0; i < r->nactions; i++)
+			pack_rule_action(pk, &r->actions[i]);
+	}
+}
+
+/* lean leaves expressions out, for a ruleset too large for one record. */
+static void pack_ruleset_rule(msgpack_packer *pk,
+			      const struct cws_ruleset_rule *r, bool lean)
+{
+	const char *expr = lean ? NULL : r->expression;
+
+	msgpack_pack_map(pk, 2 + nonnull2(r->version, expr) +
+				     (r->message != NULL) + (r->ntags > 0) +
+				     (r->actions.n > 0) +
+				     (r->modified_by.n > 0));
+	pk_str(pk, "id", r->id ? r->id : "");
+	pk_str(pk, "version", r->version);
+	pk_str(pk, "expression", expr);
+	pk_str(pk, "status", r->status ? r->status : "");
+	pk_str(pk, "message", r->message);
+	if (r->ntags)
+		pack_kvs(pk, "tags", r->tags, r->ntags);
+	if (r->actions.n)
+		pack_strv(pk, "actions", &r->actions);
+	if (r->modified_by.n)
+		pack_strv(pk, "modified_by", &r->modified_by);
+}
+
+/* Packs "policies": [...], with each policy's rules when rules is set. */
+static void pack_policies(msgpack_packer *pk,
+			  const struct cws_ruleset_policy *p, uint32_t n,
+			  bool rules, bool lean)
+{
+	uint32_t i, j;
+
+	pk_key(pk, "policies");
+	msgpack_pack_array(pk, n);
+	for (i = 0; i < n; i++) {
+		msgpack_pack_map(pk, 3 + (p[i].error != NULL) + rules);
+		pk_str(pk, "name", p[i].name ? p[i].name : "");
+		pk_str(pk, "version", p[i].version ? p[i].version : "");
+		pk_str(pk, "source", p[i].source ? p[i].source : "file");
+		pk_str(pk, "error", p[i].error);
+		if (!rules)
+			continue;
+		pk_key(pk, "rules");
+		msgpack_pack_array(pk, p[i].nrules);
+		for (j = 0; j < p[i].nrules; j++)
+			pack_ruleset_rule(pk, &p[i].rules[j], lean);
+	}
+}
+
+static void pack_ruleset_loaded(msgpack_packer *pk, const struct cws_event *ev,
+				bool lean)
+{
+	bool full = ev->ruleset.producer || ev->ruleset.npolicies;
+
+	msgpack_pack_map(pk, 2 + 2 * full);
+	pk_str(pk, "type", "ruleset_loaded");
+	pk_u64(pk, "timestamp", ev->timestamp);
+	if (!full)
+		return;
+	pk_str(pk, "producer",
+	       ev->ruleset.producer ? ev->ruleset.producer : "unknown");
+	pack_policies(pk, ev->ruleset.policies, ev->ruleset.npolicies, true,
+		      lean);
+}
+
+/* The keys a filter's heartbeat adds: policies and rate_limited. */
+static unsigned heartbeat_extra(const struct cws_event *ev)
+{
+	return (ev->ruleset.npolicies > 0) + (ev->ruleset.nrate_limited > 0);
+}
+
+static void pack_heartbeat_extra(msgpack_packer *pk, const struct cws_event *ev)
+{
+	if (ev->ruleset.npolicies)
+		pack_policies(pk, ev->ruleset.policies, ev->ruleset.npolicies,
+			      false, false);
+	if (ev->ruleset.nrate_limited) {
+		uint32_t i;
+
+		pk_key(pk, "rate_limited");
+		msgpack_pack_map(pk, ev->ruleset.nrate_limited);
+		for (i = 0; i < ev->ruleset.nrate_limited; i++)
+			pk_u64(pk,
+			       ev->ruleset.rate_limited[i].cause ?
+				       ev->ruleset.rate_limited[i].cause :
+				       "unknown",
+			       ev->ruleset.rate_limited[i].count);
+	}
+}
+
 static int pack_control(msgpack_packer *pk, const struct cws_event *ev)
 {
 	const char *name = cws_record_type_name(ev->type);
@@ -630,7 +799,8 @@ static int pack_control(msgpack_packer *pk, const struct cws_event *ev)
 				    ev->lost.ntypes);
 		return 0;
 	case CWS_REC_HEARTBEAT:
-		msgpack_pack_map(pk, 5);
+		/* cws-filter addition: heartbeat_extra keys. */
+		msgpack_pack_map(pk, 5 + heartbeat_extra(ev));
 		pk_str(pk, "type", name);
 		pk_u64(pk, "timestamp", ev->timestamp);
 		pk_str(pk, "producer",
@@ -638,8 +808,12 @@ static int pack_control(msgpack_packer *pk, const struct cws_event *ev)
 						"unknown");
 		pk_u64(pk, "events", ev->heartbeat.events);
 		pk_u64(pk, "lost", ev->heartbeat.lost);
+		pack_heartbeat_extra(pk, ev);
 		return 0;
 	case CWS_REC_RULESET_LOADED:
+		/* cws-filter addition. */
+		pack_ruleset_loaded(pk, ev, false);
+		return 0;
 	case CWS_REC_SELFTEST:
 		msgpack_pack_map(pk, 2);
 		pk_str(pk, "type", name);
@@ -1329,6 +1503,264 @@ static void decode_exec(struct dctx *d, const msgpack_object *o,
 	}
 }
 
+/*
+ * cws-filter additions (decoding): match records' "rule", ruleset_loaded
+ * and the heartbeat's policies. Counts are bounded by the scanner (each
+ * element takes at least one byte) and memory by the arena.
+ */
+
+static bool darray(struct dctx *d, const msgpack_object *o,
+		   const struct kp *path)
+{
+	if (o->type != MSGPACK_OBJECT_ARRAY) {
+		derr(d, "%s: expected an array", KP(path));
+		return false;
+	}
+	return true;
+}
+
+static void decode_kvs(struct dctx *d, const msgpack_object *o,
+		       const struct cws_kv **out, uint32_t *n,
+		       const struct kp *path)
+{
+	struct cws_kv *kv;
+	uint32_t i;
+
+	if (!dmap(d, o, path))
+		return;
+	kv = dalloc(d, (o->via.map.size + 1) * sizeof(*kv), sizeof(void *));
+	if (!kv)
+		return;
+	for (i = 0; i < o->via.map.size && !d->rc; i++) {
+		kv[i].key = dstr(d, &o->via.map.ptr[i].key, path);
+		kv[i].value = dstr(d, &o->via.map.ptr[i].val, path);
+	}
+	*out = kv;
+	*n = o->via.map.size;
+}
+
+static void decode_strs(struct dctx *d, const msgpack_object *o,
+			struct cws_strv *v, const struct kp *path)
+{
+	uint32_t i;
+
+	if (!darray(d, o, path))
+		return;
+	v->v = dalloc(d, (o->via.array.size + 1) * sizeof(char *),
+		      sizeof(char *));
+	if (!v->v)
+		return;
+	for (i = 0; i < o->via.array.size && !d->rc; i++) {
+		v->v[i] = dstr(d, &o->via.array.ptr[i], path);
+		if (!v->v[i] && !d->rc)
+			v->v[i] = "";
+	}
+	v->n = o->via.array.size;
+}
+
+static void decode_rule_action(struct dctx *d, const msgpack_object *o,
+			       struct cws_rule_action *a, const struct kp *pa)
+{
+	struct kp kb = { pa, NULL }, *pb = &kb;
+	uint32_t i;
+
+	if (!dmap(d, o, pa))
+		return;
+	for (i = 0; i < o->via.map.size && !d->rc; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key;
+		const msgpack_object *v = &o->via.map.ptr[i].val;
+
+		if (FIELD("type"))
+			a->type = dstr(d, v, pb);
+		else if (FIELD("signal"))
+			a->signal = dstr(d, v, pb);
+		else if (FIELD("scope"))
+			a->scope = dstr(d, v, pb);
+		else if (FIELD("pid"))
+			a->pid = du64(d, v, pb, U32);
+		else if (FIELD("status"))
+			a->status = dstr(d, v, pb);
+		else if (FIELD("message"))
+			a->message = dstr(d, v, pb);
+	}
+}
+
+static void decode_rule_policy(struct dctx *d, const msgpack_object *o,
+			       struct cws_event_rule *r, const struct kp *pp)
+{
+	struct kp kb = { pp, NULL }, *pb = &kb;
+	uint32_t i;
+
+	if (!dmap(d, o, pp))
+		return;
+	for (i = 0; i < o->via.map.size && !d->rc; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key;
+		const msgpack_object *v = &o->via.map.ptr[i].val;
+
+		if (FIELD("name"))
+			r->policy_name = dstr(d, v, pb);
+		else if (FIELD("version"))
+			r->policy_version = dstr(d, v, pb);
+		else if (FIELD("source"))
+			r->policy_source = dstr(d, v, pb);
+	}
+}
+
+static void decode_rule(struct dctx *d, const msgpack_object *o,
+			struct cws_event *ev)
+{
+	const struct kp *prefix = &(const struct kp){ NULL, "rule" };
+	struct kp kb = { prefix, NULL }, *pb = &kb;
+	struct cws_event_rule *r;
+	struct cws_rule_action *a;
+	uint32_t i, j;
+
+	if (!dmap(d, o, prefix))
+		return;
+	r = dalloc(d, sizeof(*r), sizeof(void *));
+	if (!r)
+		return;
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < o->via.map.size && !d->rc; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key;
+		const msgpack_object *v = &o->via.map.ptr[i].val;
+
+		if (FIELD("id")) {
+			r->id = dstr(d, v, pb);
+		} else if (FIELD("version")) {
+			r->version = dstr(d, v, pb);
+		} else if (FIELD("description")) {
+			r->description = dstr(d, v, pb);
+		} else if (FIELD("group_id")) {
+			r->group_id = dstr(d, v, pb);
+		} else if (FIELD("policy")) {
+			decode_rule_policy(d, v, r, pb);
+		} else if (FIELD("tags")) {
+			decode_kvs(d, v, &r->tags, &r->ntags, pb);
+		} else if (FIELD("product_tags")) {
+			decode_strs(d, v, &r->product_tags, pb);
+		} else if (FIELD("actions") && darray(d, v, pb)) {
+			a = dalloc(d, (v->via.array.size + 1) * sizeof(*a),
+				   sizeof(void *));
+			if (!a)
+				return;
+			memset(a, 0, (v->via.array.size + 1) * sizeof(*a));
+			for (j = 0; j < v->via.array.size && !d->rc; j++)
+				decode_rule_action(d, &v->via.array.ptr[j],
+						   &a[j], pb);
+			r->actions = a;
+			r->nactions = v->via.array.size;
+		}
+	}
+	if (!d->rc && !r->id)
+		derr(d, "missing required key 'rule.id'");
+	ev->rule = r;
+}
+
+static void decode_ruleset_rule(struct dctx *d, const msgpack_object *o,
+				struct cws_ruleset_rule *r, const struct kp *pr)
+{
+	struct kp kb = { pr, NULL }, *pb = &kb;
+	uint32_t i;
+
+	if (!dmap(d, o, pr))
+		return;
+	for (i = 0; i < o->via.map.size && !d->rc; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key;
+		const msgpack_object *v = &o->via.map.ptr[i].val;
+
+		if (FIELD("id"))
+			r->id = dstr(d, v, pb);
+		else if (FIELD("version"))
+			r->version = dstr(d, v, pb);
+		else if (FIELD("expression"))
+			r->expression = dstr(d, v, pb);
+		else if (FIELD("status"))
+			r->status = dstr(d, v, pb);
+		else if (FIELD("message"))
+			r->message = dstr(d, v, pb);
+		else if (FIELD("tags"))
+			decode_kvs(d, v, &r->tags, &r->ntags, pb);
+		else if (FIELD("actions"))
+			decode_strs(d, v, &r->actions, pb);
+		else if (FIELD("modified_by"))
+			decode_strs(d, v, &r->modified_by, pb);
+	}
+}
+
+static void decode_policy(struct dctx *d, const msgpack_object *o,
+			  struct cws_ruleset_policy *p, const struct kp *pp)
+{
+	struct kp kb = { pp, NULL }, *pb = &kb;
+	struct cws_ruleset_rule *r;
+	uint32_t i, j;
+
+	if (!dmap(d, o, pp))
+		return;
+	for (i = 0; i < o->via.map.size && !d->rc; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key;
+		const msgpack_object *v = &o->via.map.ptr[i].val;
+
+		if (FIELD("name")) {
+			p->name = dstr(d, v, pb);
+		} else if (FIELD("version")) {
+			p->version = dstr(d, v, pb);
+		} else if (FIELD("source")) {
+			p->source = dstr(d, v, pb);
+		} else if (FIELD("error")) {
+			p->error = dstr(d, v, pb);
+		} else if (FIELD("rules") && darray(d, v, pb)) {
+			r = dalloc(d, (v->via.array.size + 1) * sizeof(*r),
+				   sizeof(void *));
+			if (!r)
+				return;
+			memset(r, 0, (v->via.array.size + 1) * sizeof(*r));
+			for (j = 0; j < v->via.array.size && !d->rc; j++)
+				decode_ruleset_rule(d, &v->via.array.ptr[j],
+						    &r[j], pb);
+			p->rules = r;
+			p->nrules = v->via.array.size;
+		}
+	}
+}
+
+static void decode_policies(struct dctx *d, const msgpack_object *o,
+			    struct cws_event *ev, const struct kp *path)
+{
+	struct cws_ruleset_policy *p;
+	uint32_t i;
+
+	if (!darray(d, o, path))
+		return;
+	p = dalloc(d, (o->via.array.size + 1) * sizeof(*p), sizeof(void *));
+	if (!p)
+		return;
+	memset(p, 0, (o->via.array.size + 1) * sizeof(*p));
+	for (i = 0; i < o->via.array.size && !d->rc; i++)
+		decode_policy(d, &o->via.array.ptr[i], &p[i], path);
+	ev->ruleset.policies = p;
+	ev->ruleset.npolicies = o->via.array.size;
+}
+
+static void decode_rate_limited(struct dctx *d, const msgpack_object *o,
+				struct cws_event *ev, const struct kp *path)
+{
+	struct cws_lost_cause *c;
+	uint32_t i;
+
+	if (!dmap(d, o, path))
+		return;
+	c = dalloc(d, (o->via.map.size + 1) * sizeof(*c), sizeof(void *));
+	if (!c)
+		return;
+	for (i = 0; i < o->via.map.size && !d->rc; i++) {
+		c[i].cause = dstr(d, &o->via.map.ptr[i].key, path);
+		c[i].count = du64(d, &o->via.map.ptr[i].val, path, UINT64_MAX);
+	}
+	ev->ruleset.rate_limited = c;
+	ev->ruleset.nrate_limited = o->via.map.size;
+}
+
 static void decode_event(struct dctx *d, const msgpack_object *o,
 			 struct cws_event *ev)
 {
@@ -1373,6 +1805,9 @@ static void decode_event(struct dctx *d, const msgpack_object *o,
 		} else if (ev->evt.type != CWS_EVT_UNKNOWN &&
 			   key_is(k, tname)) {
 			obj = v;
+		} else if (key_is(k, "rule")) {
+			/* cws-filter addition: a match record. */
+			decode_rule(d, v, ev);
 		}
 	}
 	if (obj && !d->rc)
@@ -1447,6 +1882,16 @@ static void decode_control(struct dctx *d, const msgpack_object *o,
 					du64(d, v, pb, UINT64_MAX);
 			else if (FIELD("lost"))
 				ev->heartbeat.lost = du64(d, v, pb, UINT64_MAX);
+			else if (FIELD("policies")) /* cws-filter addition */
+				decode_policies(d, v, ev, pb);
+			else if (FIELD("rate_limited"))
+				decode_rate_limited(d, v, ev, pb);
+			break;
+		case CWS_REC_RULESET_LOADED: /* cws-filter addition */
+			if (FIELD("producer"))
+				ev->ruleset.producer = dstr(d, v, pb);
+			else if (FIELD("policies"))
+				decode_policies(d, v, ev, pb);
 			break;
 		default:
 			break;
@@ -1764,6 +2209,16 @@ int cws_writer_put(struct cws_writer *w, const struct cws_event *ev)
 			return -E2BIG;
 		}
 	}
+	if (w->sbuf.size - mark > CWS_EVENT_MAX_RECORD &&
+	    ev->type == CWS_REC_RULESET_LOADED) {
+		/* cws-filter addition: retry without the expressions. */
+		w->sbuf.size = mark;
+		pack_ruleset_loaded(&w->pk, ev, true);
+		if (w->sbuf.size - mark > CWS_EVENT_MAX_RECORD) {
+			w->sbuf.size = mark;
+			return -E2BIG;
+		}
+	}
 	w->records++;
 	if (w->sbuf.size >= w->flush_at)
 		return cws_writer_flush(w);
@@ -1774,6 +2229,137 @@ int cws_writer_put_raw(struct cws_writer *w, const void *data, size_t len)
 {
 	if (msgpack_sbuffer_write(&w->sbuf, data, len))
 		return -ENOMEM;
+	w->records++;
+	if (w->sbuf.size >= w->flush_at)
+		return cws_writer_flush(w);
+	return 0;
+}
+
+/*
+ * cws-filter addition: match records. The event's own bytes are copied,
+ * not re-encoded, so that keys this version does not know survive the
+ * filter; only a "rule" key already there (a stream filtered twice) is
+ * dropped, to be replaced.
+ */
+
+/* Reads a map header: its entry count and its length in bytes. */
+static int map_header(const unsigned char *p, size_t len, uint32_t *n,
+		      size_t *hl)
+{
+	if (len >= 1 && (p[0] & 0xf0) == 0x80) {
+		*n = p[0] & 0x0f;
+		*hl = 1;
+	} else if (len >= 3 && p[0] == 0xde) {
+		*n = (uint32_t)be(p + 1, 2);
+		*hl = 3;
+	} else if (len >= 5 && p[0] == 0xdf) {
+		*n = (uint32_t)be(p + 1, 4);
+		*hl = 5;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* True when the encoded value p[0..len) is the string "rule". */
+static bool is_rule_key(const unsigned char *p, size_t len)
+{
+	if (len == 5 && p[0] == 0xa4)
+		return !memcmp(p + 1, "rule", 4);
+	if (len == 6 && p[0] == 0xd9 && p[1] == 4)
+		return !memcmp(p + 2, "rule", 4);
+	return false;
+}
+
+/*
+ * Walks the entries of the map raw[0..len): counts those that are not
+ * "rule" and, when pk is set, copies them to pk in runs.
+ */
+static int copy_entries(msgpack_packer *pk, const char *raw, size_t len,
+			uint32_t n, size_t off, uint32_t *kept)
+{
+	size_t run = off, bad;
+	uint32_t i;
+
+	*kept = 0;
+	for (i = 0; i < n; i++) {
+		long kl, vl;
+
+		kl = cws_event_scan(raw + off, len - off, &bad);
+		if (kl <= 0)
+			return -EINVAL;
+		vl = cws_event_scan(raw + off + kl, len - off - kl, &bad);
+		if (vl <= 0)
+			return -EINVAL;
+		if (is_rule_key((const unsigned char *)raw + off, (size_t)kl)) {
+			if (pk && off > run)
+				pk->callback(pk->data, raw + run, off - run);
+			run = off + kl + vl;
+		} else {
+			(*kept)++;
+		}
+		off += kl + vl;
+	}
+	if (off != len)
+		return -EINVAL;
+	if (pk && off > run)
+		pk->callback(pk->data, raw + run, off - run);
+	return 0;
+}
+
+int cws_event_pack_match(msgpack_packer *pk, const char *raw, size_t len,
+			 const struct cws_event_rule *rule)
+{
+	uint32_t n, kept;
+	size_t hl;
+
+	if (map_header((const unsigned char *)raw, len, &n, &hl) ||
+	    copy_entries(NULL, raw, len, n, hl, &kept))
+		return -EINVAL;
+	msgpack_pack_map(pk, kept + 1);
+	copy_entries(pk, raw, len, n, hl, &kept);
+	pk_key(pk, "rule");
+	pack_rule(pk, rule);
+	return 0;
+}
+
+int cws_writer_put_match(struct cws_writer *w, const struct cws_event *ev,
+			 const struct cws_event_rule *rule)
+{
+	size_t mark = w->sbuf.size, lean_len;
+	char *lean;
+	int rc;
+
+	if (!ev->raw)
+		return -EINVAL;
+	rc = cws_event_pack_match(&w->pk, ev->raw, ev->raw_len, rule);
+	if (rc) {
+		w->sbuf.size = mark;
+		return rc;
+	}
+	if (w->sbuf.size - mark > CWS_EVENT_MAX_RECORD) {
+		/*
+		 * Rare: re-encode the event without the ancestors' argv
+		 * (its unknown keys are lost then), copied out because
+		 * packing appends to the buffer it is read from.
+		 */
+		w->sbuf.size = mark;
+		pack_event_body(&w->pk, ev, true);
+		lean_len = w->sbuf.size - mark;
+		lean = malloc(lean_len);
+		if (!lean) {
+			w->sbuf.size = mark;
+			return -ENOMEM;
+		}
+		memcpy(lean, w->sbuf.data + mark, lean_len);
+		w->sbuf.size = mark;
+		rc = cws_event_pack_match(&w->pk, lean, lean_len, rule);
+		free(lean);
+		if (rc || w->sbuf.size - mark > CWS_EVENT_MAX_RECORD) {
+			w->sbuf.size = mark;
+			return rc ? rc : -E2BIG;
+		}
+	}
 	w->records++;
 	if (w->sbuf.size >= w->flush_at)
 		return cws_writer_flush(w);

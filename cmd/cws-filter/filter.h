@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * cws-filter's own modules: load.c (policies in, errors and -n summary
+ * out), run.c (the stream loop, signals, reload), match.c (what happens
+ * when a rule matches: every, set, kill, rate limit, the match record)
+ * and report.c (ruleset_loaded, heartbeats, the status file).
+ */
+#ifndef CWS_FILTER_H
+#define CWS_FILTER_H
+
+#include "compat.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "log.h"
+#include "policy.h"
+
+/* How often the status file is rewritten, and the periodic tick. */
+#define FILTER_STATUS_MS 5000
+#define FILTER_TICK_MS 1000
+/* Datadog's heartbeats: 5 at one minute, then every 10 minutes. */
+#define FILTER_HB_FAST_MS 60000
+#define FILTER_HB_FAST_COUNT 5
+#define FILTER_HB_SLOW_MS 600000
+/* Grace period for the end of input after SIGINT or SIGTERM. */
+#define FILTER_STOP_GRACE_MS 2000
+/* A kill action is refused for events older than this (a replay). */
+#define FILTER_KILL_MAX_AGE_NS (30ull * 1000000000ull)
+
+struct cws_config;
+
+struct filter_opts {
+	const char *policy_dir; /* NULL: no directory (only -e rules) */
+	const char *const *exprs; /* -e */
+	size_t nexprs;
+	bool check; /* -n */
+	const char *run_path;
+	long long rate; /* matches per second per rule; 0: no limit */
+	long long burst;
+	bool kill_enabled; /* runtime_security_config.enforcement.enabled */
+};
+
+/* Per loaded rule, indexed like policy->rules. */
+struct rule_state {
+	uint64_t matches; /* past `every` */
+	uint64_t written;
+	uint64_t rate_limited;
+	uint64_t every_skipped;
+	uint64_t kills, kill_errors;
+	uint64_t tat; /* rate limiter: theoretical arrival time, ns */
+	uint64_t last_every; /* `every`: time of the last match, ns */
+	bool every_armed;
+};
+
+struct filter {
+	const struct filter_opts *opts;
+	struct cws_policy *pol;
+	struct rule_state *st;
+	struct cws_reader rd;
+	struct cws_writer wr;
+	struct cws_event *ev; /* the record being handled */
+	struct cws_event *cev; /* records cws-filter writes itself */
+	struct cws_lost_cause *drops; /* heartbeat scratch, nrules long */
+	struct cws_rule_action acts[CWS_POLICY_MAX_ACTIONS];
+
+	uint64_t interval_ns, tolerance_ns; /* rate limiter */
+	uint64_t records, events, controls, matches, written;
+	uint64_t rate_limited, every_skipped, bad_records, set_errors;
+	uint64_t kills, kill_errors, write_errors;
+	uint64_t reloads, reload_failures;
+	char last_error[320];
+	uint64_t started_ns, loaded_ns;
+	uint64_t next_expire; /* event time of the next variable purge */
+	long long next_status_ms, next_hb_ms;
+	int hb_fast_left;
+	bool pending_loaded; /* ruleset_loaded not yet written */
+	bool status_failed;
+	int werr; /* a write error: stop */
+	struct cws_ratelimit bad_rl, err_rl;
+};
+
+/* load.c */
+
+/*
+ * Builds and compiles a policy set from the options. Prints one error
+ * line per file, macro or rule that failed (unless quiet) and returns 0,
+ * or a negative errno when the directory cannot be read (message
+ * printed). *out is set on success, even when no rule loaded.
+ */
+int filter_load(const struct filter_opts *o, struct cws_policy **out,
+		bool quiet);
+
+/* Prints the -n summary on stdout (each rule with -v). */
+void filter_summary(const struct cws_policy *p);
+
+/* run.c */
+
+/* Runs the stream loop until the end of input; returns an exit code. */
+int filter_run(const struct filter_opts *o, struct cws_policy *pol);
+
+/* Monotonic milliseconds. */
+long long filter_now_ms(void);
+
+/* match.c */
+
+/* Prepares the per-rule state for f->pol; carries counters from old. */
+int filter_rules_init(struct filter *f, const struct cws_policy *old,
+		      const struct rule_state *old_st);
+
+/* Evaluates one event record: every matching rule runs and writes. */
+void filter_event(struct filter *f, const struct cws_event *ev);
+
+/* report.c */
+
+/* Writes ruleset_loaded then a heartbeat (start and every reload). */
+void filter_write_loaded(struct filter *f);
+
+/* Writes a heartbeat record. */
+void filter_write_heartbeat(struct filter *f);
+
+/* Rewrites <run_path>/cws-filter.json; state is "running" or "stopped". */
+void filter_write_status(struct filter *f, const char *state);
+
+#endif

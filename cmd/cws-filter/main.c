@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * cws-filter: judge every event of the stream on stdin against SECL
+ * rules (policy files, or -e expressions) and write each match, the
+ * event plus the rule, to stdout. This file reads the command line and
+ * the configuration; load.c, run.c, match.c and report.c do the work.
+ */
+#include "compat.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+#include "exit.h"
+#include "filter.h"
+#include "log.h"
+
+static const char usage[] =
+	"cws-filter [-hnqVv] [-c file] [-e expression] [-p dir]";
+
+#define RSC "runtime_security_config."
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CWS_CLI_LONGOPTS,
+		{ "expression", required_argument, NULL, 'e' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "policies", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct filter_opts o = { 0 };
+	struct cws_policy *pol = NULL;
+	struct cws_config *cfg;
+	struct cws_cli cli;
+	const char **exprs;
+	const char *dir = NULL;
+	int opt, rc;
+
+	/* At most argc -e options. */
+	exprs = calloc((size_t)argc + 1, sizeof(*exprs));
+	if (!exprs)
+		cws_fatalx(CWS_EXIT_FAILURE, "out of memory");
+	cws_cli_init(&cli, "cws-filter", usage);
+	while ((opt = getopt_long(argc, argv, CWS_CLI_OPTSTRING "e:np:",
+				  longopts, NULL)) != -1) {
+		if (cws_cli_option(&cli, opt, optarg))
+			continue;
+		switch (opt) {
+		case 'e':
+			exprs[o.nexprs++] = optarg;
+			break;
+		case 'n':
+			o.check = true;
+			break;
+		case 'p':
+			dir = optarg;
+			break;
+		default:
+			cws_cli_usage(&cli);
+		}
+	}
+	if (optind != argc)
+		cws_cli_usage(&cli);
+	cfg = cws_cli_config(&cli);
+
+	/* -e alone needs no policy directory; -p adds one. */
+	o.exprs = exprs;
+	o.policy_dir = dir ? dir :
+		       o.nexprs ?
+			     NULL :
+			     cws_config_get_string(cfg, RSC "policies.dir");
+	o.run_path = cws_config_get_string(cfg, "run_path");
+	o.rate = cws_config_get_int(cfg, RSC "event_server.rate");
+	o.burst = cws_config_get_int(cfg, RSC "event_server.burst");
+	o.kill_enabled = cws_config_get_bool(cfg, RSC "enforcement.enabled");
+	if (o.rate < 0 || o.burst < 0)
+		cws_fatalx(CWS_EXIT_CONFIG,
+			   "invalid " RSC "event_server.rate or burst: "
+			   "negative");
+
+	if (filter_load(&o, &pol, false))
+		rc = CWS_EXIT_CONFIG;
+	else if (o.check) {
+		filter_summary(pol);
+		rc = pol->loaded ? CWS_EXIT_OK : CWS_EXIT_CONFIG;
+	} else if (!pol->loaded) {
+		cws_errorx("no rule loaded");
+		rc = CWS_EXIT_CONFIG;
+	} else {
+		rc = filter_run(&o, pol);
+		pol = NULL; /* filter_run frees it, reloads replace it */
+	}
+	cws_policy_free(pol);
+	cws_config_free(cfg);
+	free(exprs);
+	return rc;
+}

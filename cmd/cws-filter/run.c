@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The stream loop. Records are read with lib/event's reader; control
+ * records go out as the bytes they came in, events go through the
+ * ruleset. Output is buffered and flushed whenever no complete record
+ * waits in the input, so a live pipeline sees matches at once and a
+ * replay is written in large blocks.
+ *
+ * Signals only set flags; a one-second interval timer interrupts a
+ * blocked read(2) so that the flags, the status file and the heartbeats
+ * are looked at even when the input is silent. SIGHUP builds a whole new
+ * policy set and swaps it in only if it loaded rules; otherwise the old
+ * one stays and the failure is said.
+ */
+#include "compat.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+
+#include "exit.h"
+#include "filter.h"
+#include "sandbox.h"
+
+static volatile sig_atomic_t stop_signal, hup_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	hup_signal = 1;
+}
+
+static void on_tick(int sig)
+{
+	(void)sig;
+}
+
+long long filter_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int setup_signals(void)
+{
+	struct itimerval it = { { FILTER_TICK_MS / 1000, 0 },
+				{ FILTER_TICK_MS / 1000, 0 } };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocked read(2) must return to the loop. */
+	sa.sa_handler = on_stop;
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+		return -errno;
+	sa.sa_handler = on_hup;
+	if (sigaction(SIGHUP, &sa, NULL))
+		return -errno;
+	sa.sa_handler = on_tick;
+	if (sigaction(SIGALRM, &sa, NULL))
+		return -errno;
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL))
+		return -errno;
+	if (setitimer(ITIMER_REAL, &it, NULL))
+		return -errno;
+	return 0;
+}
+
+/*
+ * Privileges go once the policies are read: all capabilities, but
+ * CAP_KILL when a loaded rule has a kill action (signalling other users'
+ * processes needs it), then no_new_privs.
+ */
+static int drop_privileges(const struct cws_policy *pol)
+{
+	static const int kill_cap[] = { CAP_KILL };
+
+	if (getuid() && geteuid())
+		return cws_sandbox_no_new_privs();
+	if (pol->has_kill)
+		cws_info("keeping CAP_KILL for the kill actions");
+	return cws_sandbox_keep_caps(kill_cap, pol->has_kill ? 1 : 0);
+}
+
+static void reload(struct filter *f)
+{
+	struct cws_policy *np, *old = f->pol;
+	struct rule_state *old_st = f->st;
+	int err;
+
+	cws_info("reloading policies");
+	err = filter_load(f->opts, &np, false);
+	if (!err && !np->loaded) {
+		cws_policy_free(np);
+		err = -ENOENT;
+		cws_errorx("reload failed: no rule loaded; keeping the "
+			   "previous policies");
+	} else if (err) {
+		cws_errorx("reload failed; keeping the previous policies");
+	}
+	if (err) {
+		f->reload_failures++;
+		snprintf(f->last_error, sizeof(f->last_error),
+			 "reload failed: %s",
+			 err == -ENOENT ? "no rule loaded" : strerror(-err));
+		return;
+	}
+	f->st = NULL;
+	f->drops = NULL;
+	f->pol = np;
+	if (filter_rules_init(f, old, old_st)) {
+		cws_errorx("reload failed: out of memory; keeping the previous "
+			   "policies");
+		f->pol = old;
+		f->st = old_st;
+		f->drops = calloc(old->nrules + 1, sizeof(*f->drops));
+		cws_policy_free(np);
+		f->reload_failures++;
+		return;
+	}
+	free(old_st);
+	cws_policy_free(old);
+	f->reloads++;
+	f->loaded_ns = cws_event_now();
+	f->next_expire = 0;
+	if (np->has_kill)
+		cws_warnx("kill actions loaded by a reload work only if "
+			  "CAP_KILL was kept at start");
+	cws_info("policies reloaded: %zu loaded, %zu filtered, %zu failed",
+		 np->loaded, np->filtered, np->failed);
+	/* Before the first record, the stream's hello must come first. */
+	if (!f->pending_loaded)
+		filter_write_loaded(f);
+	filter_write_status(f, "running");
+}
+
+static void periodic(struct filter *f)
+{
+	long long now = filter_now_ms();
+
+	/* Nothing of ours goes before the input's hello. */
+	if (!f->pending_loaded && now >= f->next_hb_ms) {
+		filter_write_heartbeat(f);
+		if (f->hb_fast_left > 0)
+			f->hb_fast_left--;
+		f->next_hb_ms = now + (f->hb_fast_left > 0 ? FILTER_HB_FAST_MS :
+							     FILTER_HB_SLOW_MS);
+	}
+	if (now >= f->next_status_ms) {
+		f->next_status_ms = now + FILTER_STATUS_MS;
+		filter_write_status(f, "running");
+	}
+}
+
+/* True when the reader holds a whole record: no need to flush yet. */
+static bool record_buffered(const struct cws_reader *r)
+{
+	size_t bad;
+
+	return r->end > r->start &&
+	       cws_event_scan(r->buf + r->start, r->end - r->start, &bad) != 0;
+}
+
+static void handle(struct filter *f, struct cws_event *ev)
+{
+	f->records++;
+	if (ev->type != CWS_REC_HELLO && f->pending_loaded)
+		filter_write_loaded(f);
+	if (ev->type == CWS_REC_EVENT) {
+		filter_event(f, ev);
+		return;
+	}
+	f->controls++;
+	if (!f->werr) {
+		int rc = cws_writer_put_raw(&f->wr, ev->raw, ev->raw_len);
+
+		if (rc)
+			f->werr = rc;
+	}
+	/* The stream starts with hello: ruleset_loaded comes after it. */
+	if (ev->type == CWS_REC_HELLO && f->pending_loaded)
+		filter_write_loaded(f);
+}
+
+static int loop(struct filter *f)
+{
+	struct cws_event_err err;
+	long long deadline = 0;
+	int n;
+
+	for (;;) {
+		if (stop_signal && !deadline)
+			deadline = filter_now_ms() + FILTER_STOP_GRACE_MS;
+		if (deadline && filter_now_ms() >= deadline)
+			break;
+		if (hup_signal) {
+			hup_signal = 0;
+			reload(f);
+		}
+		periodic(f);
+		if (!f->werr && f->wr.sbuf.size && !record_buffered(&f->rd))
+			f->werr = cws_writer_flush(&f->wr);
+		if (f->werr)
+			break;
+		n = cws_reader_next(&f->rd, f->ev, &err);
+		if (n == 0)
+			break;
+		if (n == -EINTR)
+			continue;
+		if (n == -EBADMSG) {
+			f->bad_records++;
+			snprintf(f->last_error, sizeof(f->last_error),
+				 "offset %llu: %s",
+				 (unsigned long long)err.offset, err.msg);
+			if (cws_ratelimit_ok(&f->bad_rl))
+				cws_errorx("offset %llu: %s",
+					   (unsigned long long)err.offset,
+					   err.msg);
+			continue;
+		}
+		if (n < 0) {
+			errno = -n;
+			cws_error("cannot read standard input");
+			return CWS_EXIT_FAILURE;
+		}
+		handle(f, f->ev);
+	}
+	if (f->pending_loaded)
+		filter_write_loaded(f);
+	if (!f->werr)
+		f->werr = cws_writer_flush(&f->wr);
+	if (f->werr == -EPIPE) {
+		cws_info("standard output closed, stopping");
+		return CWS_EXIT_FAILURE;
+	}
+	if (f->werr) {
+		errno = -f->werr;
+		cws_error("cannot write to standard output");
+		return CWS_EXIT_FAILURE;
+	}
+	return CWS_EXIT_OK;
+}
+
+int filter_run(const struct filter_opts *o, struct cws_policy *pol)
+{
+	struct filter *f = calloc(1, sizeof(*f));
+	int rc = CWS_EXIT_FAILURE, err;
+
+	if (!f) {
+		cws_errorx("out of memory");
+		cws_policy_free(pol);
+		return CWS_EXIT_FAILURE;
+	}
+	f->opts = o;
+	f->pol = pol;
+	f->bad_rl = (struct cws_ratelimit)CWS_RATELIMIT_INIT(10, 5);
+	f->err_rl = (struct cws_ratelimit)CWS_RATELIMIT_INIT(10, 5);
+	f->started_ns = f->loaded_ns = cws_event_now();
+	f->pending_loaded = true;
+	if (o->rate > 0) {
+		f->interval_ns = 1000000000ull / (uint64_t)o->rate;
+		f->tolerance_ns = f->interval_ns *
+				  (uint64_t)(o->burst > 1 ? o->burst - 1 : 0);
+	}
+	f->ev = malloc(sizeof(*f->ev));
+	f->cev = malloc(sizeof(*f->cev));
+	if (!f->ev || !f->cev || filter_rules_init(f, NULL, NULL) ||
+	    cws_reader_init(&f->rd, STDIN_FILENO)) {
+		cws_errorx("out of memory");
+		goto out_free;
+	}
+	cws_writer_init(&f->wr, STDOUT_FILENO);
+	err = drop_privileges(pol);
+	if (err) {
+		cws_errorx("cannot drop privileges: %s", strerror(-err));
+		goto out_release;
+	}
+	err = setup_signals();
+	if (err) {
+		cws_errorx("cannot set up signals: %s", strerror(-err));
+		goto out_release;
+	}
+	f->next_status_ms = filter_now_ms();
+	f->next_hb_ms = filter_now_ms() + FILTER_HB_FAST_MS;
+	rc = loop(f);
+	if (stop_signal)
+		cws_debug("stopped by signal %d", (int)stop_signal);
+	filter_write_status(f, "stopped");
+
+out_release:
+	cws_writer_release(&f->wr);
+	cws_reader_release(&f->rd);
+out_free:
+	cws_policy_free(f->pol);
+	free(f->st);
+	free(f->drops);
+	free(f->ev);
+	free(f->cev);
+	free(f);
+	return rc;
+}
