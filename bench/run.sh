@@ -16,21 +16,25 @@ echo
 echo "== exec cost: spawn /bin/true, with cws-probe attached / bare"
 if [ "$(id -u)" != 0 ] || [ ! -r /sys/kernel/btf/vmlinux ]; then
 	echo "skipped: needs root and kernel BTF"
-	exit 0
+else
+	bare=() probe=()
+	for r in $(seq "$ROUNDS"); do
+		bare+=("$("$O"/bench/spawn_bench "$SPAWNS")")
+		"$O"/cws-probe -q >/dev/null &
+		pid=$!
+		# Wait until the programs are attached: the probe's hello is out.
+		sleep 1
+		probe+=("$("$O"/bench/spawn_bench "$SPAWNS")")
+		kill -INT $pid
+		wait $pid
+	done
+	median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
+	b=$(median "${bare[@]}") p=$(median "${probe[@]}")
+	echo "bare:       $b us per spawn (median of $ROUNDS rounds of $SPAWNS)"
+	echo "with probe: $p us per spawn (events written to /dev/null)"
+	awk -v b="$b" -v p="$p" 'BEGIN { printf "ratio probe/bare: %.3f\n", p / b }'
 fi
-bare=() probe=()
-for r in $(seq "$ROUNDS"); do
-	bare+=("$("$O"/bench/spawn_bench "$SPAWNS")")
-	"$O"/cws-probe -q >/dev/null &
-	pid=$!
-	# Wait until the programs are attached: the probe's hello is out.
-	sleep 1
-	probe+=("$("$O"/bench/spawn_bench "$SPAWNS")")
-	kill -INT $pid
-	wait $pid
-done
-median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
-b=$(median "${bare[@]}") p=$(median "${probe[@]}")
-echo "bare:       $b us per spawn (median of $ROUNDS rounds of $SPAWNS)"
-echo "with probe: $p us per spawn (events written to /dev/null)"
-awk -v b="$b" -v p="$p" 'BEGIN { printf "ratio probe/bare: %.3f\n", p / b }'
+
+# Workload loops bare and under cws-probe and its peers, and the flood.
+echo
+O=$O ROUNDS=$ROUNDS bench/probe.sh

@@ -45,6 +45,8 @@ enum cws_kev_type {
 	CWS_KEV_FORK = 2, /* struct cws_kev_fork */
 	CWS_KEV_EXIT = 3, /* struct cws_kev_exit */
 	CWS_KEV_SYSCALL, /* struct cws_kev_syscall */
+	/* A struct cws_kev_syscall for the process cache only: the new cwd. */
+	CWS_KEV_CWD = 5,
 };
 
 /* Why the kernel could not resolve a path (cws_kev_exec.path_error). */

@@ -63,6 +63,14 @@
 
 #include "syscall.bpf.h"
 
+/*
+ * cppcheck (make lint) reads this header without libbpf's: give it a SEC
+ * that expands to nothing rather than an unknown macro before each program.
+ */
+#ifndef SEC
+#define SEC(name)
+#endif
+
 /* UAPI values vmlinux.h does not carry (they are macros). */
 #define PROC_CAP_V1 0x19980330 /* _LINUX_CAPABILITY_VERSION_1: one set */
 #define PROC_MOVE_MOUNT_F_EMPTY_PATH 0x00000004
@@ -82,7 +90,7 @@
 #define PROC_NR_DELETE_MODULE 106
 #define PROC_NR_FINIT_MODULE 273
 #define PROC_SYSCALL_NR(regs) BPF_CORE_READ((regs), syscallno)
-#else
+#elif defined(__bpf__) /* not for cppcheck, which defines no target */
 #error "cws: the module syscall numbers of this architecture are not known"
 #endif
 
@@ -90,8 +98,8 @@
 
 /* Credentials. */
 
-static __always_inline int do_setid(struct trace_event_raw_sys_exit *ctx,
-				    __u16 event, int nargs, int fs)
+static __always_inline int do_setid(struct sys_exit_args *ctx, __u16 event,
+				    int nargs, int fs)
 {
 	struct cws_kev_syscall *rec = sys_begin(ctx, event);
 	__u64 a0, a1;
@@ -119,56 +127,56 @@ static __always_inline int do_setid(struct trace_event_raw_sys_exit *ctx,
 }
 
 SEC("tracepoint/syscalls/sys_exit_setuid")
-int setuid__sys_exit_setuid(struct trace_event_raw_sys_exit *ctx)
+int setuid__sys_exit_setuid(struct sys_exit_args *ctx)
 {
 	return do_setid(ctx, CWS_KEV_EVT_SETUID, 1, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_setreuid")
-int setuid__sys_exit_setreuid(struct trace_event_raw_sys_exit *ctx)
+int setuid__sys_exit_setreuid(struct sys_exit_args *ctx)
 {
 	return do_setid(ctx, CWS_KEV_EVT_SETUID, 2, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_setresuid")
-int setuid__sys_exit_setresuid(struct trace_event_raw_sys_exit *ctx)
+int setuid__sys_exit_setresuid(struct sys_exit_args *ctx)
 {
 	return do_setid(ctx, CWS_KEV_EVT_SETUID, 3, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_setfsuid")
-int setuid__sys_exit_setfsuid(struct trace_event_raw_sys_exit *ctx)
+int setuid__sys_exit_setfsuid(struct sys_exit_args *ctx)
 {
 	return do_setid(ctx, CWS_KEV_EVT_SETUID, 1, 1);
 }
 
 SEC("tracepoint/syscalls/sys_exit_setgid")
-int setgid__sys_exit_setgid(struct trace_event_raw_sys_exit *ctx)
+int setgid__sys_exit_setgid(struct sys_exit_args *ctx)
 {
 	return do_setid(ctx, CWS_KEV_EVT_SETGID, 1, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_setregid")
-int setgid__sys_exit_setregid(struct trace_event_raw_sys_exit *ctx)
+int setgid__sys_exit_setregid(struct sys_exit_args *ctx)
 {
 	return do_setid(ctx, CWS_KEV_EVT_SETGID, 2, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_setresgid")
-int setgid__sys_exit_setresgid(struct trace_event_raw_sys_exit *ctx)
+int setgid__sys_exit_setresgid(struct sys_exit_args *ctx)
 {
 	return do_setid(ctx, CWS_KEV_EVT_SETGID, 3, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_setfsgid")
-int setgid__sys_exit_setfsgid(struct trace_event_raw_sys_exit *ctx)
+int setgid__sys_exit_setfsgid(struct sys_exit_args *ctx)
 {
 	return do_setid(ctx, CWS_KEV_EVT_SETGID, 1, 1);
 }
 
 /* capset(hdrp, datap): the sets asked for, from the caller's memory. */
 SEC("tracepoint/syscalls/sys_exit_capset")
-int capset__sys_exit_capset(struct trace_event_raw_sys_exit *ctx)
+int capset__sys_exit_capset(struct sys_exit_args *ctx)
 {
 	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_CAPSET);
 	struct __user_cap_header_struct hdr = {};
@@ -195,7 +203,7 @@ int capset__sys_exit_capset(struct trace_event_raw_sys_exit *ctx)
 
 /* ptrace(request, pid, addr, data). */
 SEC("tracepoint/syscalls/sys_exit_ptrace")
-int ptrace__sys_exit_ptrace(struct trace_event_raw_sys_exit *ctx)
+int ptrace__sys_exit_ptrace(struct sys_exit_args *ctx)
 {
 	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_PTRACE);
 
@@ -210,7 +218,7 @@ int ptrace__sys_exit_ptrace(struct trace_event_raw_sys_exit *ctx)
 /* Signals. pid_t and int arguments are sign-extended from 32 bits. */
 
 SEC("tracepoint/syscalls/sys_exit_kill")
-int signal__sys_exit_kill(struct trace_event_raw_sys_exit *ctx)
+int signal__sys_exit_kill(struct sys_exit_args *ctx)
 {
 	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_SIGNAL);
 
@@ -223,7 +231,7 @@ int signal__sys_exit_kill(struct trace_event_raw_sys_exit *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_exit_tkill")
-int signal__sys_exit_tkill(struct trace_event_raw_sys_exit *ctx)
+int signal__sys_exit_tkill(struct sys_exit_args *ctx)
 {
 	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_SIGNAL);
 
@@ -237,7 +245,7 @@ int signal__sys_exit_tkill(struct trace_event_raw_sys_exit *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_exit_tgkill")
-int signal__sys_exit_tgkill(struct trace_event_raw_sys_exit *ctx)
+int signal__sys_exit_tgkill(struct sys_exit_args *ctx)
 {
 	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_SIGNAL);
 
@@ -266,7 +274,7 @@ int signal__sys_exit_tgkill(struct trace_event_raw_sys_exit *ctx)
  * callers): it stays 0, or no name.
  */
 SEC("tracepoint/syscalls/sys_exit_bpf")
-int bpf__sys_exit_bpf(struct trace_event_raw_sys_exit *ctx)
+int bpf__sys_exit_bpf(struct sys_exit_args *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
@@ -332,24 +340,6 @@ static __always_inline int proc_native(void)
 #endif
 }
 
-/*
- * sys_begin takes a syscall tracepoint's context, of which it reads only
- * ret; a tp_btf program has ret as an argument instead. An empty context
- * on the stack satisfies the signature and the return value is set after:
- * storing ret into that context does not work, clang 14 forwards the
- * zeroing to sys_begin's CO-RE relocated read of it.
- */
-static __always_inline struct cws_kev_syscall *proc_begin_raw(long ret,
-							      __u16 event)
-{
-	struct trace_event_raw_sys_exit tp = {};
-	struct cws_kev_syscall *rec = sys_begin(&tp, event);
-
-	if (rec)
-		rec->retval = ret;
-	return rec;
-}
-
 SEC("tp_btf/sys_exit")
 int BPF_PROG(load_module__sys_exit, struct pt_regs *regs, long ret)
 {
@@ -361,7 +351,7 @@ int BPF_PROG(load_module__sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	if (!proc_native())
 		return 0;
-	rec = proc_begin_raw(ret, CWS_KEV_EVT_LOAD_MODULE);
+	rec = sys_begin_ret(ret, CWS_KEV_EVT_LOAD_MODULE);
 	if (!rec)
 		return 0;
 	if (nr == PROC_NR_INIT_MODULE) {
@@ -386,7 +376,7 @@ int BPF_PROG(unload_module__sys_exit, struct pt_regs *regs, long ret)
 
 	if (PROC_SYSCALL_NR(regs) != PROC_NR_DELETE_MODULE || !proc_native())
 		return 0;
-	rec = proc_begin_raw(ret, CWS_KEV_EVT_UNLOAD_MODULE);
+	rec = sys_begin_ret(ret, CWS_KEV_EVT_UNLOAD_MODULE);
 	if (!rec)
 		return 0;
 	/* delete_module(name, flags) */
@@ -400,7 +390,7 @@ int BPF_PROG(unload_module__sys_exit, struct pt_regs *regs, long ret)
 
 /* mount(source, target, fstype, flags, data) */
 SEC("tracepoint/syscalls/sys_exit_mount")
-int mount__sys_exit_mount(struct trace_event_raw_sys_exit *ctx)
+int mount__sys_exit_mount(struct sys_exit_args *ctx)
 {
 	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_MOUNT);
 
@@ -416,7 +406,7 @@ int mount__sys_exit_mount(struct trace_event_raw_sys_exit *ctx)
 
 /* move_mount(from_dfd, from_path, to_dfd, to_path, flags) */
 SEC("tracepoint/syscalls/sys_exit_move_mount")
-int mount__sys_exit_move_mount(struct trace_event_raw_sys_exit *ctx)
+int mount__sys_exit_move_mount(struct sys_exit_args *ctx)
 {
 	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_MOUNT);
 	__u64 flags;
@@ -438,7 +428,7 @@ int mount__sys_exit_move_mount(struct trace_event_raw_sys_exit *ctx)
 
 /* umount2(target, flags): the kernel's name for it is umount. */
 SEC("tracepoint/syscalls/sys_exit_umount")
-int umount__sys_exit_umount(struct trace_event_raw_sys_exit *ctx)
+int umount__sys_exit_umount(struct sys_exit_args *ctx)
 {
 	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_UMOUNT);
 
@@ -448,6 +438,43 @@ int umount__sys_exit_umount(struct trace_event_raw_sys_exit *ctx)
 	sys_file_at(rec, 0, AT_FDCWD, (const char *)sys_arg(rec, 0));
 	sys_submit(rec);
 	return 0;
+}
+
+/*
+ * The cache's cwd: core__ programs, always attached, that send the new
+ * cwd of every successful chdir and fchdir as a CWS_KEV_CWD record (a
+ * syscall record, event chdir, file[0] the cwd), for the cache alone. The
+ * cwd is otherwise only known from /proc when the probe starts, and fork
+ * copies it; reading /proc later would race with the process. When chdir
+ * events are asked for too, the chdir__ programs send their own records.
+ */
+static __always_inline int proc_cwd(struct sys_exit_args *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct cws_kev_syscall *rec;
+
+	if (ctx->ret != 0)
+		return 0;
+	rec = sys_begin(ctx, CWS_KEV_EVT_CHDIR);
+	if (!rec)
+		return 0;
+	rec->hdr.type = CWS_KEV_CWD;
+	sys_file_dentry(rec, 0, BPF_CORE_READ(task, fs, pwd.dentry),
+			BPF_CORE_READ(task, fs, pwd.mnt));
+	sys_submit(rec);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_chdir")
+int core__sys_exit_chdir(struct sys_exit_args *ctx)
+{
+	return proc_cwd(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_fchdir")
+int core__sys_exit_fchdir(struct sys_exit_args *ctx)
+{
+	return proc_cwd(ctx);
 }
 
 #endif

@@ -19,6 +19,14 @@
 #include "maps.bpf.h"
 #include "process.bpf.h"
 
+/*
+ * cppcheck (make lint) reads this header without libbpf's: give it a SEC
+ * that expands to nothing rather than an unknown macro before each program.
+ */
+#ifndef SEC
+#define SEC(name)
+#endif
+
 /* signal_struct.flags: the whole group is exiting (exit_group, a signal). */
 #define CWS_SIGNAL_GROUP_EXIT 0x00000004
 /* task_struct.flags: a kernel thread, which has no process to cache. */
@@ -57,21 +65,33 @@ int BPF_PROG(core__sched_process_fork, struct task_struct *parent,
 }
 
 /*
- * Fires in do_exit() for every exiting thread, after signal->live was
- * decremented (on every kernel since the tracepoint exists, whether or not
- * it passes group_dead): live == 0 means this is the last thread, and the
- * process is gone. The status is computed as wait_task_zombie() does, so
- * the record says what the parent's wait(2) will see.
+ * Fires in do_exit() for every exiting thread; only the last one of its
+ * process makes a record. Since 6.16 the tracepoint passes group_dead, the
+ * kernel's own answer to "was this the last thread". Before, there is
+ * only signal->live, already decremented when the tracepoint fires: 0
+ * means the last thread, but threads exiting together (exit_group) can
+ * each read 0 once all have decremented it, so that test may give one
+ * record per such thread. The status is computed as wait_task_zombie()
+ * does, so the record says what the parent's wait(2) will see.
  */
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(core__sched_process_exit, struct task_struct *p)
+int core__sched_process_exit(__u64 *ctx)
 {
-	struct cws_kev_exit ev;
+	struct task_struct *p = (struct task_struct *)ctx[0];
 	struct signal_struct *sig = BPF_CORE_READ(p, signal);
+	struct cws_kev_exit ev;
+	int last;
 
-	if (BPF_CORE_READ(sig, live.counter) != 0)
-		return 0;
-	if (BPF_CORE_READ(p, flags) & CWS_PF_KTHREAD)
+	/*
+	 * ctx[1] only exists on kernels with group_dead; elsewhere the CO-RE
+	 * test is a constant 0 and the verifier never sees the read.
+	 */
+	if (bpf_core_field_exists(struct trace_event_raw_sched_process_exit,
+				  group_dead))
+		last = (__u8)ctx[1];
+	else
+		last = BPF_CORE_READ(sig, live.counter) == 0;
+	if (!last || (BPF_CORE_READ(p, flags) & CWS_PF_KTHREAD))
 		return 0;
 	__builtin_memset(&ev, 0, sizeof(ev));
 	sched_header(&ev.hdr, CWS_KEV_EXIT);

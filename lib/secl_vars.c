@@ -219,9 +219,12 @@ int cws_secl_var_declare(struct cws_secl_ruleset *rs, const char *name,
 			struct val v;
 
 			memset(&v, 0, sizeof(v));
-			v.b = opts->def->b;
-			v.i = opts->def->i;
-			if (vk == VK_STR) {
+			/* Only the member of the variable's kind is set. */
+			if (vk == VK_BOOL)
+				v.b = opts->def->b;
+			else if (vk == VK_INT)
+				v.i = opts->def->i;
+			else if (vk == VK_STR) {
 				v.s.p = opts->def->s.p ? opts->def->s.p : "";
 				v.s.n = opts->def->s.p ? opts->def->s.n : 0;
 			}

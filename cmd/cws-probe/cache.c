@@ -6,13 +6,14 @@
  *
  * It is seeded from /proc once at start, so that processes older than the
  * probe have full context too, then kept in step by the kernel's records:
- * fork copies the parent's entry (the child shares its image), exec
- * replaces the image, exit frees the entry once the exit event is written.
- * A pid the cache does not know (a record lost, an entry evicted) is
- * filled lazily: from /proc while the process lives, else from its
- * parent's entry, as if just forked. Every record refreshes what the
- * kernel sends each time (ppid, credentials, comm, tty, cgroup), so only
- * the image, the cwd and the container id can be stale.
+ * fork copies the parent's entry (the child shares its image and cwd),
+ * exec replaces the image, chdir the cwd (the core__ cwd records), exit
+ * frees the entry once the exit event is written. /proc is not read again
+ * for a known process: by the time a record is read the process may have
+ * moved on. A pid the cache does not know (a record lost, an entry
+ * evicted) is filled lazily: from /proc while the process lives, else
+ * from its parent's entry, as if just forked. Every record refreshes what
+ * the kernel sends each time (ppid, credentials, comm, tty, cgroup).
  *
  * Memory is bounded and allocated up front: a pool of pid_cache_size
  * entries with a hash table and an LRU list; when the pool is full the
@@ -1222,11 +1223,20 @@ void cws_cache_exec(struct cws_cache *c, const struct cws_kev_exec *k,
 	e->img = img;
 	e->exec_time = k->hdr.timestamp;
 	e->flags &= ~E_FORKED;
-	/*
-	 * chdir is not traced for the cache: the cwd is re-read at exec, when
-	 * a shell's children most often pick up a new one.
-	 */
-	proc_cwd(c, e);
+}
+
+void cws_cache_chdir(struct cws_cache *c, uint32_t pid, const char *path)
+{
+	struct entry *e = lookup(c, pid);
+	struct str *cwd;
+
+	if (!e || (e->cwd && !strcmp(e->cwd->s, path)))
+		return;
+	cwd = str_new(c, path, strlen(path));
+	if (!cwd)
+		return;
+	blob_put(c, e->cwd);
+	e->cwd = cwd;
 }
 
 void cws_cache_exit(struct cws_cache *c, uint32_t pid)

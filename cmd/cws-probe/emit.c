@@ -10,7 +10,10 @@
  *
  * Records are self-contained: when the kernel could not resolve a path the
  * file carries path_resolution_error and no path, rather than a partial
- * path that would read as a real one.
+ * path that would read as a real one. Every event's process, ancestors and
+ * container come from the process cache (cache.c), through
+ * cws_emit_event_begin, which all emitters call: an exec record updates
+ * the cache first and its event is then built like any other.
  */
 #include "compat.h"
 
@@ -372,6 +375,8 @@ int cws_emit_record(struct cws_emit *e, const void *data, size_t size)
 		return cws_emit_exit(e, data, size);
 	case CWS_KEV_SYSCALL:
 		return cws_emit_syscall(e, data, size);
+	case CWS_KEV_CWD:
+		return cws_emit_cwd(e, data, size);
 	default:
 		bad_record(e, "unknown type", h.type, size);
 		return 0;

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Process and kernel events to stream records: fork and exit from their
- * own records (bpf/sched.bpf.h), and the per-event functions for the
+ * own records (bpf/sched.bpf.h), the cache's cwd records, and the
+ * per-event functions for the
  * syscall records of bpf/proc_events.bpf.h, which emit_syscall.c calls
  * after its generic part (process, retval, files, extra string).
  *
- * fork and exit records feed the process cache whatever --events says:
- * the cache needs them to know who is alive and what runs. Only the
+ * fork, exit and cwd records feed the process cache whatever --events
+ * says: the cache needs them to know who is alive, what runs and where. Only the
  * events asked for are written; an unwritten fork or exit is not counted
  * as filtered, since its record exists for the cache. The exit event is
  * written before its entry is freed, so that it still carries the
@@ -74,6 +75,28 @@ int cws_emit_exit(struct cws_emit *e, const void *data, size_t size)
 	}
 	cws_cache_exit(e->cache, k->proc.pid);
 	return err;
+}
+
+int cws_emit_cwd(struct cws_emit *e, const void *data, size_t size)
+{
+	const struct cws_kev_syscall *k = data;
+	const struct cws_kev_file *f = &k->file[0];
+	char *path = e->sys.path[0];
+
+	if (size < offsetof(struct cws_kev_syscall, data) || k->nfiles < 1 ||
+	    f->path_len > CWS_KEV_PATH_MAX ||
+	    size < offsetof(struct cws_kev_syscall, data) + f->path_len) {
+		cws_emit_bad(e, "lengths do not match the record size",
+			     CWS_KEV_CWD, size);
+		return 0;
+	}
+	/* A cwd the kernel could not resolve is not a cwd: keep the old. */
+	if (f->path_error != CWS_KEV_PATH_OK || !f->path_len)
+		return 0;
+	memcpy(path, k->data, f->path_len);
+	path[f->path_len] = '\0';
+	cws_cache_chdir(e->cache, k->proc.pid, path);
+	return 0;
 }
 
 void cws_emit_proc_setid(struct cws_emit *e, const struct cws_kev_syscall *k,

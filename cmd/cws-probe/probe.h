@@ -242,6 +242,9 @@ void cws_emit_process(struct cws_emit *e, const struct cws_kev_process *kp);
 /* Process events (emit_proc.c): fork and exit records, then per-event. */
 int cws_emit_fork(struct cws_emit *e, const void *data, size_t size);
 int cws_emit_exit(struct cws_emit *e, const void *data, size_t size);
+
+/* A CWS_KEV_CWD record: the process's new cwd, for the cache; no event. */
+int cws_emit_cwd(struct cws_emit *e, const void *data, size_t size);
 void cws_emit_proc_setid(struct cws_emit *e, const struct cws_kev_syscall *k,
 			 struct cws_event *ev);
 void cws_emit_proc_capset(struct cws_emit *e, const struct cws_kev_syscall *k,
@@ -323,6 +326,12 @@ void cws_cache_fork(struct cws_cache *c, const struct cws_kev_fork *k);
  */
 void cws_cache_exec(struct cws_cache *c, const struct cws_kev_exec *k,
 		    const char *path_error);
+
+/*
+ * A successful chdir or fchdir (a CWS_KEV_CWD record): the process's new
+ * cwd, an absolute path.
+ */
+void cws_cache_chdir(struct cws_cache *c, uint32_t pid, const char *path);
 
 /* The process is gone: frees its entry (after its exit event). */
 void cws_cache_exit(struct cws_cache *c, uint32_t pid);
