@@ -16,15 +16,19 @@ if ! clang-format --dry-run -Werror $srcs; then
 fi
 
 echo "lint: cppcheck"
-# simplecpp cannot expand config.c's key-table macros (string pasting in
-# a nested macro argument); gcc, clang-tidy and the tests cover that file.
+# simplecpp cannot expand the table macros of config.c, event.c and
+# secl_fields.c (nested macro arguments); gcc and the tests cover them.
+# bpf/ is kernel code for clang -target bpf, not for cppcheck.
 if ! cppcheck --quiet --error-exitcode=1 --inline-suppr \
 	--enable=warning,portability,performance --std=c11 \
 	--suppress=missingIncludeSystem -D__GNUC__ -Ilib \
 	--suppress=preprocessorErrorDirective:lib/config.c \
+	--suppress=preprocessorErrorDirective:lib/event.c \
+	--suppress=preprocessorErrorDirective:lib/secl_fields.c \
+	--suppress=preprocessorErrorDirective:bpf/cws_event.h \
 	'-Djson_object_foreach(o,k,v)=for(k=0;k;)' \
 	'-Djson_array_foreach(a,i,v)=for(i=0;i<1;i++)' \
-	$(printf '%s\n' $srcs | grep -v '\.bpf\.c$'); then
+	$(printf '%s\n' $srcs | grep -v '^bpf/'); then
 	rc=1
 fi
 
