@@ -6,7 +6,8 @@
  *  1. cws_event_scan() walks one msgpack value without allocating and
  *     bounds it (depth, counts against bytes present, string lengths, total
  *     size), so msgpack-c never sees a value that claims more than it has;
- *  2. msgpack_unpack_next() unpacks the complete, bounded value;
+ *  2. msgpack_unpack() unpacks the complete, bounded value into a zone
+ *     reused for every record;
  *  3. decode copies what the record carries into the struct, strings into a
  *     preallocated arena, and reports a missing or mistyped key by its SECL
  *     path.
@@ -30,6 +31,7 @@
 #define READ_CHUNK (64u * 1024)
 #define ARENA_SIZE (2u * CWS_EVENT_MAX_RECORD + 512u * 1024)
 #define FLUSH_AT (64u * 1024)
+#define ZONE_CHUNK (64u * 1024)
 
 static const char *const event_type_names[CWS_EVT__COUNT] = {
 	[CWS_EVT_UNKNOWN] = "unknown",
@@ -1954,13 +1956,20 @@ static int reader_alloc(struct cws_reader *r, size_t cap)
 	r->buf = malloc(cap);
 	r->arena_cap = ARENA_SIZE;
 	r->arena = malloc(r->arena_cap);
-	if (!r->buf || !r->arena) {
+	/*
+	 * One zone for every record, cleared between them: clearing keeps its
+	 * first chunk, so records that fit in it unpack with no allocation.
+	 */
+	r->zone = msgpack_zone_new(ZONE_CHUNK);
+	if (!r->buf || !r->arena || !r->zone) {
 		free(r->buf);
 		free(r->arena);
+		if (r->zone)
+			msgpack_zone_free(r->zone);
 		r->buf = r->arena = NULL;
+		r->zone = NULL;
 		return -ENOMEM;
 	}
-	msgpack_unpacked_init(&r->unp);
 	return 0;
 }
 
@@ -1991,8 +2000,9 @@ void cws_reader_release(struct cws_reader *r)
 {
 	if (!r)
 		return;
-	if (r->buf)
-		msgpack_unpacked_destroy(&r->unp);
+	if (r->zone)
+		msgpack_zone_free(r->zone);
+	r->zone = NULL;
 	free(r->buf);
 	free(r->arena);
 	r->buf = r->arena = NULL;
@@ -2000,7 +2010,7 @@ void cws_reader_release(struct cws_reader *r)
 
 const msgpack_object *cws_reader_object(const struct cws_reader *r)
 {
-	return &r->unp.data;
+	return &r->obj;
 }
 
 /* Reads more bytes; returns 0 (maybe at eof) or a negative errno. */
@@ -2100,8 +2110,9 @@ int cws_reader_next(struct cws_reader *r, struct cws_event *ev,
 						     "corrupt record");
 			continue;
 		}
-		if (msgpack_unpack_next(&r->unp, r->buf + r->start, (size_t)n,
-					&off) != MSGPACK_UNPACK_SUCCESS ||
+		msgpack_zone_clear(r->zone);
+		if (msgpack_unpack(r->buf + r->start, (size_t)n, &off, r->zone,
+				   &r->obj) != MSGPACK_UNPACK_SUCCESS ||
 		    off != (size_t)n) {
 			resync_step(r, "corrupt record");
 			continue;
@@ -2111,7 +2122,7 @@ int cws_reader_next(struct cws_reader *r, struct cws_event *ev,
 			 * Only a map that decodes as a record ends a resync;
 			 * the record itself is read again by the next call.
 			 */
-			rc = cws_event_decode(&r->unp.data, ev, r->arena,
+			rc = cws_event_decode(&r->obj, ev, r->arena,
 					      r->arena_cap, err);
 			if (rc || ev->type == CWS_REC_UNKNOWN) {
 				resync_step(r, "");
@@ -2119,12 +2130,11 @@ int cws_reader_next(struct cws_reader *r, struct cws_event *ev,
 			}
 			return resync_end(r, err);
 		}
-		if (r->unp.data.type != MSGPACK_OBJECT_MAP) {
+		if (r->obj.type != MSGPACK_OBJECT_MAP) {
 			resync_step(r, "stray bytes");
 			continue;
 		}
-		rc = cws_event_decode(&r->unp.data, ev, r->arena, r->arena_cap,
-				      err);
+		rc = cws_event_decode(&r->obj, ev, r->arena, r->arena_cap, err);
 		ev->offset = r->base + r->start;
 		ev->raw = r->buf + r->start;
 		ev->raw_len = (size_t)n;

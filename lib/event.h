@@ -415,7 +415,8 @@ struct cws_reader {
 	char resync_why[64];
 	char *arena;
 	size_t arena_cap;
-	msgpack_unpacked unp;
+	msgpack_zone *zone; /* holds obj; cleared for each record */
+	msgpack_object obj; /* the record last read */
 	uint64_t records; /* records returned */
 	uint64_t errors; /* decode errors reported */
 	uint64_t skipped; /* bytes skipped to resynchronise */
