@@ -186,7 +186,7 @@ check test: all unit fuzz helpers $(BENCH_BINS)
 # The built-in default pipeline: live events as JSON lines, Ctrl-C stops.
 run: all
 	@[ "$$(id -u)" = 0 ] || { echo "make run: cws-probe needs root" >&2; exit 1; }
-	@$(O)/cws-probe | $(O)/cws-cat
+	@$(O)/cws-probe -e exec | $(O)/cws-cat
 
 # Every header must compile on its own.
 headers-check:

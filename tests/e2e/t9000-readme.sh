@@ -9,9 +9,9 @@ here=$(pwd -P)
 cp /bin/true t9000-marker
 
 test_expect_success BPF,JQ 'make run streams live exec events as JSON lines until Ctrl-C' '
-	{ timeout -k 10 -s INT 4 make --no-print-directory -s -C "$CWS_SRC" \
+	{ timeout -k 10 -s INT 6 make --no-print-directory -s -C "$CWS_SRC" \
 		O="$CWS_BUILD" run >run.json 2>run.err & pid=$!; } &&
-	sleep 2 && ./t9000-marker readme-run &&
+	test_wait_until 10 "grep -q hello run.json" && ./t9000-marker readme-run &&
 	{ wait $pid; rc=$?; } &&
 	# make reports the interrupt itself (130 or 2); the tools exit 0.
 	! grep -E "error|fatal" run.err &&
@@ -22,7 +22,8 @@ test_expect_success BPF,JQ 'make run streams live exec events as JSON lines unti
 
 test_expect_success BPF,JQ 'record, then read the capture with cws-cat and jq' '
 	{ cws-probe >capture.mp 2>probe.err & pid=$!; } &&
-	sleep 1 && ./t9000-marker readme-capture && sleep 0.3 &&
+	test_wait_until 15 "cws-cat capture.mp 2>/dev/null | grep -q hello" &&
+	./t9000-marker readme-capture && sleep 0.3 &&
 	kill -INT $pid && wait $pid &&
 	cws-cat capture.mp | jq "select(.evt.name == \"exec\") | .process.argv" >argv.json &&
 	jq -s -e "any(. == [\"./t9000-marker\", \"readme-capture\"])" argv.json
@@ -31,9 +32,34 @@ test_expect_success BPF,JQ 'record, then read the capture with cws-cat and jq' '
 test_expect_success BPF,JQ 'cws-probe | cws-cat | jq -c shows pid and exe' '
 	{ (cws-probe | cws-cat | jq -c "{pid: .process.pid, exe: .process.file.path}") \
 		>live.json 2>live.err & pid=$!; } &&
-	sleep 1 && { ./t9000-marker & mpid=$!; wait $mpid; } && sleep 0.5 &&
+	test_wait_until 15 "grep -q . live.json" && { ./t9000-marker & mpid=$!; wait $mpid; } && sleep 0.5 &&
 	pkill -INT -x cws-probe; wait $pid;
 	grep -F "{\"pid\":$mpid,\"exe\":\"$here/t9000-marker\"}" live.json
+'
+
+test_expect_success BPF,JQ 'cws-probe -e open | cws-filter -e ... | cws-cat catches /etc/shadow' '
+	{ (cws-probe -e open | cws-filter -e "open.file.path == \"/etc/shadow\"" |
+		cws-cat) >shadow.json 2>shadow.err & pid=$!; } &&
+	test_wait_until 15 "grep -q ruleset_loaded shadow.json" && sleep 1 && cat /etc/shadow >/dev/null && sleep 0.5 &&
+	pkill -INT -x cws-probe; wait $pid;
+	jq -s -e "any(.[]; .evt.name == \"open\" and
+		.open.file.path == \"/etc/shadow\" and .rule.id == \"cli_1\")" shadow.json
+'
+
+test_expect_success 'cws-filter -n checks a policy directory; a capture replays' '
+	mkdir -p policies &&
+	cat >policies/default.policy <<-\EOF &&
+	version: 1.0.0
+	rules:
+	  - id: marker_exec
+	    expression: exec.file.name == "t9000-marker"
+	EOF
+	cws-filter -n -p policies >summary 2>&1 &&
+	grep -i "loaded" summary &&
+	if test -s capture.mp; then
+		cws-filter -p policies <capture.mp | cws-cat >replay.json &&
+		jq -s -e "any(.[]; .rule.id == \"marker_exec\")" replay.json
+	fi
 '
 
 test_expect_success 'a hand-made event reads back' '
