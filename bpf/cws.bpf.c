@@ -77,7 +77,7 @@ static __always_inline __u32 exec_path(struct cws_kev_exec *ev,
 }
 
 SEC("tp_btf/sched_process_exec")
-int BPF_PROG(exec__sched_process_exec, struct task_struct *p, pid_t old_pid,
+int BPF_PROG(core__sched_process_exec, struct task_struct *p, pid_t old_pid,
 	     struct linux_binprm *bprm)
 {
 	struct cws_kev_exec *ev;

@@ -16,6 +16,12 @@
 
 #include "cws_event.h"
 
+/*
+ * Set by the probe before load (rodata): its own process, whose syscalls
+ * (reading /proc for the cache, writing the stream) are not events.
+ */
+const volatile __u32 cfg_self_tgid = 0;
+
 /* Set by the probe before load (rodata): bytes pending before a wake-up. */
 const volatile __u64 wakeup_bytes = 1 << 20;
 

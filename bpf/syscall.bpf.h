@@ -170,6 +170,8 @@ static __always_inline struct cws_kev_syscall *sys_begin_ret(__s64 ret,
 	__u32 zero = 0;
 	int i;
 
+	if (cfg_self_tgid && bpf_get_current_pid_tgid() >> 32 == cfg_self_tgid)
+		return NULL;
 	s = bpf_map_lookup_elem(&sys_scratch, &zero);
 	if (!s) {
 		count_drop(CWS_KEV_DROP_NO_SCRATCH, event);

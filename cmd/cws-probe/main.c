@@ -22,6 +22,7 @@ static const char usage[] =
 
 #define RING_SIZE_KEY "runtime_security_config.event_stream.buffer_size"
 #define EVENTS_KEY "runtime_security_config.probe.events"
+#define CACHE_KEY "runtime_security_config.pid_cache_size"
 
 /*
  * Parses a byte count with an optional K, M or G (binary) suffix. The ring
@@ -154,6 +155,8 @@ int main(int argc, char **argv)
 		opts.ring_size = CWS_PROBE_RING_DEFAULT;
 	opts.hostname = cws_config_get_string(cfg, "hostname");
 	opts.run_path = cws_config_get_string(cfg, "run_path");
+	if (cws_config_get_int(cfg, CACHE_KEY) > 0)
+		opts.cache_size = (size_t)cws_config_get_int(cfg, CACHE_KEY);
 	for (list = cws_config_get_list(cfg, EVENTS_KEY, NULL);
 	     !opts.events && list && *list; list++)
 		if (cws_probe_parse_events(*list, &opts.events, bad,

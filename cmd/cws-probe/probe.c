@@ -472,6 +472,7 @@ static int load_programs(struct probe *pr, const struct cws_probe_opts *opts)
 	}
 	/* Wake the reader when an eighth of the ring is pending. */
 	pr->skel->rodata->wakeup_bytes = opts->ring_size / 8;
+	pr->skel->rodata->cfg_self_tgid = (__u32)getpid();
 
 	if (!cws_probe_select(pr->skel->obj, opts->events, &pr->attached)) {
 		cws_log(CWS_LOG_FATAL,
@@ -539,6 +540,11 @@ int cws_probe_run(const struct cws_probe_opts *opts)
 	}
 	cws_emit_init(pr.emit, STDOUT_FILENO, opts->hostname);
 	pr.started = cws_event_now();
+	if (opts->cache_size &&
+	    cws_emit_set_cache_size(pr.emit, opts->cache_size)) {
+		cws_error("cannot size the process cache");
+		goto out_release_emit;
+	}
 	pr.emit->events_mask = opts->events;
 
 	pr.rb = ring_buffer__new(bpf_map__fd(pr.skel->maps.events), on_record,

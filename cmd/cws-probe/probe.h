@@ -37,6 +37,7 @@ struct cws_probe_opts {
 	const char *hostname; /* hello.host; NULL or "" for gethostname */
 	uint64_t events; /* event types to attach: bit 1 << CWS_EVT_x */
 	const char *run_path; /* status file directory; NULL or "" for none */
+	size_t cache_size; /* process cache entries; 0 for the default */
 };
 
 /* The event types attached by default: all but fork. */

@@ -106,6 +106,11 @@ unsigned cws_probe_select(struct bpf_object *obj, uint64_t events,
 		}
 		bpf_program__set_autoload(prog, false);
 	}
+	/*
+	 * exec is a core program (the process cache needs every exec); the
+	 * emitter writes exec events only when asked.
+	 */
+	*attached |= 1ull << CWS_EVT_EXEC;
 	/* unlinkat serves rmdir too. */
 	if (*attached & (1ull << CWS_EVT_UNLINK))
 		*attached |= events & (1ull << CWS_EVT_RMDIR);
