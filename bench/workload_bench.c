@@ -16,7 +16,7 @@
  * the library's cancellation bookkeeping. Tracers hooked on openat see
  * every open; nothing here calls open(2) or creat(2).
  *
- *   workload_bench [-h] [-d dir] [-j procs] [-l loop[,loop...]]
+ *   workload_bench [-gh] [-d dir] [-j procs] [-l loop[,loop...]]
  *                  [-n iterations] [-t seconds] [-w warmup]
  *
  * -l picks the loops (default all, in the order above); -n sets the count
@@ -26,7 +26,10 @@
  * once, released together after each has set up and warmed up; with -t
  * SECONDS each process loops until the time is up instead of for a count.
  * -w sets the warm-up operations per process done before the clock starts
- * (default 1 % of the count, at most 1000).
+ * (default 1 % of the count, at most 1000). With -g, once the processes
+ * are ready the workload writes "ready" to standard error and starts when
+ * a byte (or end of file) comes on standard input: a test can then start
+ * the loop itself with a shell builtin, the program's start-up left out.
  *
  * Counts are exact: an operation is counted once its calls returned what
  * was expected, and any other result ends the run with an error. With
@@ -75,7 +78,7 @@
 #define CLOCK_EVERY 256 /* operations between two looks at the clock */
 
 static const char usage_text[] =
-	"usage: " PROG " [-h] [-d dir] [-j procs] [-l loop[,loop...]]\n"
+	"usage: " PROG " [-gh] [-d dir] [-j procs] [-l loop[,loop...]]\n"
 	"                      [-n iterations] [-t seconds] [-w warmup]\n"
 	"loops: open, enoent, exec, create, rename, all (the default)\n";
 
@@ -106,6 +109,7 @@ struct result {
 
 static struct result *results;
 static char **child_envp;
+static bool go_signal; /* -g: wait for standard input before starting */
 
 static long sys_openat(const char *path, int flags, mode_t mode)
 {
@@ -420,6 +424,11 @@ static int run_loop(const struct loop *l, const char *dir, int procs,
 		n++;
 	}
 	close(ready[0]);
+	if (go_signal) {
+		say("ready\n");
+		while (read(STDIN_FILENO, &c, 1) < 0 && errno == EINTR)
+			;
+	}
 	t0 = now_ns();
 	close(start[1]);
 	for (i = 0; i < procs; i++) {
@@ -506,6 +515,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "dir", required_argument, NULL, 'd' },
+		{ "go", no_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "loop", required_argument, NULL, 'l' },
@@ -523,11 +533,14 @@ int main(int argc, char **argv)
 	size_t i;
 
 	child_envp = environ;
-	while ((opt = getopt_long(argc, argv, "d:hj:l:n:t:w:", longopts,
+	while ((opt = getopt_long(argc, argv, "d:ghj:l:n:t:w:", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			parent = optarg;
+			break;
+		case 'g':
+			go_signal = true;
 			break;
 		case 'h':
 			usage(STDOUT_FILENO, 0);

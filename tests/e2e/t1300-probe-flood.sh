@@ -34,7 +34,9 @@ here=$(pwd -P)
 # workload's line in $1.out. Nothing may open a file between the end of
 # the flood and the probe's drain (the ring may be full, and a lost record
 # cannot say whose open it lost): callers stop the probe with builtins
-# before anything else runs, then read the count with offered.
+# before anything else runs, then read the count with offered. Where the
+# ring is sure to overflow, the workload is started beforehand and let go
+# with a builtin (-g), so that the window is the flood alone.
 flood() {
 	"$WORKLOAD" -l open -j "$2" -n "$3" -w 0 -d "$1" >"$1.out"
 }
@@ -134,12 +136,19 @@ test_expect_success BPF,JQ 'a stalled reader: the ring overflows and lost says b
 	{ cws-probe --events open -b 64K -H 0 >fifo 2>stall.err & } &&
 	probe=$! &&
 	test_when_finished "kill -CONT $reader; kill $probe $reader 2>/dev/null" &&
-	mkdir w2 &&
+	mkdir w2 && mkfifo go &&
+	exec 8<>go &&
+	test_when_finished "exec 8>&-" &&
 	wait_hello stall.mp &&
 	mark_start stall.mp &&
+	{ "$WORKLOAD" -g -l open -j 2 -n 1000 -w 0 -d "$here/w2" \
+		<&8 >w2.out 2>w2.err & } &&
+	workload=$! &&
+	test_wait_until 10 "grep -q ready w2.err" &&
 	kill -STOP $reader &&
 	t0=$EPOCHREALTIME &&
-	flood "$here/w2" 2 1000 &&
+	echo go >&8 &&
+	wait $workload &&
 	t1=$EPOCHREALTIME &&
 	kill -CONT $reader &&
 	kill -TERM $probe && wait $probe &&
