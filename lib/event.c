@@ -567,9 +567,13 @@ static void pack_event_body(msgpack_packer *pk, const struct cws_event *ev,
 	pk_u64(pk, "cpu", ev->evt.cpu);
 	pk_i64(pk, "retval", ev->evt.retval);
 	pk_key(pk, "process");
-	pack_process(pk, &ev->process, ev->ancestors ? ev->ancestors : &none,
-		     ev->ancestors ? ev->nancestors : 0,
-		     ev->ancestors_truncated, lean);
+	if (ev->process_raw && ev->process_raw_len)
+		msgpack_pack_str_body(pk, ev->process_raw, ev->process_raw_len);
+	else
+		pack_process(pk, &ev->process,
+			     ev->ancestors ? ev->ancestors : &none,
+			     ev->ancestors ? ev->nancestors : 0,
+			     ev->ancestors_truncated, lean);
 	if (ev->container.id) {
 		pk_key(pk, "container");
 		msgpack_pack_map(pk, 1);
@@ -587,6 +591,15 @@ static void pack_event_body(msgpack_packer *pk, const struct cws_event *ev,
 			pack_object(pk, ev);
 		break;
 	}
+}
+
+void cws_event_pack_process(msgpack_packer *pk, const struct cws_event *ev)
+{
+	static const struct cws_process none;
+
+	pack_process(pk, &ev->process, ev->ancestors ? ev->ancestors : &none,
+		     ev->ancestors ? ev->nancestors : 0,
+		     ev->ancestors_truncated, false);
 }
 
 /* Packs "key": {name: count, ...} from a lost record's list. */

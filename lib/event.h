@@ -326,6 +326,14 @@ struct cws_event {
 	struct cws_process *ancestors; /* nearest first: parent, ..., init */
 	uint32_t nancestors;
 	bool ancestors_truncated;
+	/*
+	 * Writers only: the "process" value (process and ancestors) already
+	 * encoded by cws_event_pack_process, packed as it is instead of from
+	 * process and ancestors. A producer that sends many events of one
+	 * process encodes its context once.
+	 */
+	const char *process_raw;
+	size_t process_raw_len;
 	struct {
 		const char *id;
 	} container;
@@ -381,6 +389,13 @@ void cws_event_clear(struct cws_event *ev);
  * type that cannot be encoded (CWS_REC_UNKNOWN without raw bytes).
  */
 int cws_event_pack(msgpack_packer *pk, const struct cws_event *ev);
+
+/*
+ * Appends the msgpack encoding of the value of an event's "process" key
+ * (ev->process with ev->ancestors), as cws_event_pack writes it, for a
+ * writer to keep and hand back in ev->process_raw.
+ */
+void cws_event_pack_process(msgpack_packer *pk, const struct cws_event *ev);
 
 /*
  * Decodes one unpacked record into ev, copying strings into the arena

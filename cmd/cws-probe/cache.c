@@ -134,8 +134,29 @@ struct namedb {
 	off_t size;
 };
 
+/*
+ * The encoded "process" value (the process and its ancestors) of a thread,
+ * kept while nothing it was built from changes (see cws_cache_fill).
+ */
+struct packed {
+	uint32_t pid, tid;
+	uint64_t gen; /* cws_cache.gen it was built at; 0: empty */
+	int64_t boot_to_epoch; /* the clock offset its times used */
+	msgpack_sbuffer buf;
+};
+
+#define PACKED_SLOTS 256 /* threads whose context stays encoded */
+#define PACKED_MAX (64u << 10) /* bytes: larger contexts are not kept */
+
 struct cws_cache {
 	struct entry *e;
+	/*
+	 * Bumped by every change to any entry, and by the user and group
+	 * names changing: an encoded context built at an older generation
+	 * may be out of date.
+	 */
+	uint64_t gen;
+	struct packed *packed;
 	uint32_t size;
 	uint32_t *buckets; /* heads of hash chains */
 	uint32_t mask;
@@ -375,6 +396,7 @@ static void insert(struct cws_cache *c, struct entry *e)
 	e->hnext = c->buckets[b];
 	c->buckets[b] = idx_of(c, e);
 	lru_push(c, e);
+	c->gen++;
 	c->stats.entries = ++c->used;
 }
 
@@ -392,6 +414,7 @@ static void release(struct cws_cache *c, struct entry *e)
 	memset(e, 0, sizeof(*e));
 	e->hnext = c->free_head;
 	c->free_head = i;
+	c->gen++;
 	c->stats.entries = --c->used;
 }
 
@@ -678,20 +701,23 @@ static void namedb_load(struct namedb *db, const struct stat *st)
 	db->size = st->st_size;
 }
 
-static void namedb_check(struct namedb *db)
+/* Reloads the file if it changed; returns whether it did. */
+static bool namedb_check(struct namedb *db)
 {
 	struct stat st;
 
 	if (stat(db->file, &st)) {
-		if (db->buf)
-			namedb_free(db);
-		return;
+		if (!db->buf)
+			return false;
+		namedb_free(db);
+		return true;
 	}
 	if (db->buf && st.st_ino == db->ino && st.st_size == db->size &&
 	    st.st_mtim.tv_sec == db->mtime.tv_sec &&
 	    st.st_mtim.tv_nsec == db->mtime.tv_nsec)
-		return;
+		return false;
 	namedb_load(db, &st);
+	return true;
 }
 
 static const char *namedb_find(const struct namedb *db, uint32_t id)
@@ -719,8 +745,8 @@ static void names_refresh(struct cws_cache *c)
 	if (now - c->names_checked < NAMES_CHECK_MS)
 		return;
 	c->names_checked = now;
-	namedb_check(&c->users);
-	namedb_check(&c->groups);
+	if (namedb_check(&c->users) | namedb_check(&c->groups))
+		c->gen++;
 }
 
 const char *cws_cache_user(struct cws_cache *c, uint32_t uid)
@@ -1005,6 +1031,16 @@ static void inherit(struct entry *e, const struct entry *parent)
 static void apply(struct cws_cache *c, struct entry *e,
 		  const struct cws_kev_process *kp)
 {
+	if (e->ppid != kp->ppid || e->fork_time != kp->fork_time ||
+	    (e->flags & E_COARSE) || e->uid != kp->uid || e->gid != kp->gid ||
+	    e->euid != kp->euid || e->egid != kp->egid ||
+	    e->fsuid != kp->fsuid || e->fsgid != kp->fsgid ||
+	    e->auid != kp->auid || e->cap_effective != kp->cap_effective ||
+	    e->cap_permitted != kp->cap_permitted ||
+	    e->cgroup_id != kp->cgroup_id ||
+	    strncmp(e->comm, kp->comm, sizeof(kp->comm)) ||
+	    strncmp(e->tty, kp->tty_name, sizeof(e->tty) - 1))
+		c->gen++;
 	e->ppid = kp->ppid;
 	e->fork_time = kp->fork_time;
 	e->flags &= ~E_COARSE;
@@ -1139,13 +1175,27 @@ static struct entry *parent_of(struct cws_cache *c, struct entry *e)
 	    !(q = strrchr(c->buf, ')')))
 		return NULL;
 	e->ppid = (uint32_t)strtoul(q + 3, NULL, 10);
+	c->gen++;
 	return e->ppid && e->ppid != e->pid ? get_pid(c, e->ppid) : NULL;
 }
 
+static struct packed *packed_slot(struct cws_cache *c, uint32_t tid)
+{
+	return &c->packed[(tid * 2654435761u) >> 24 & (PACKED_SLOTS - 1)];
+}
+
+/*
+ * The process and its ancestors, and their encoding: a thread's context
+ * is encoded once and reused by its next events for as long as the cache
+ * generation stays the same (no entry changed, none came or went), which
+ * makes the context of a busy process cost a copy instead of an encoding.
+ */
 void cws_cache_fill(struct cws_cache *c, struct cws_event *ev,
 		    const struct cws_kev_process *kp, int64_t boot_to_epoch)
 {
+	struct packed *pk = packed_slot(c, kp->tid);
 	struct entry *e, *a;
+	msgpack_packer mp;
 	uint32_t n = 0;
 
 	names_refresh(c);
@@ -1153,6 +1203,13 @@ void cws_cache_fill(struct cws_cache *c, struct cws_event *ev,
 	fill_process(c, &ev->process, e, boot_to_epoch);
 	ev->process.tid = kp->tid;
 	ev->container.id = ev->process.container_id;
+	if (pk->gen == c->gen && pk->pid == kp->pid && pk->tid == kp->tid &&
+	    pk->boot_to_epoch == boot_to_epoch) {
+		ev->process_raw = pk->buf.data;
+		ev->process_raw_len = pk->buf.size;
+		c->stats.context_reused++;
+		return;
+	}
 	for (a = parent_of(c, e); a; a = parent_of(c, a)) {
 		if (n == CWS_EVENT_MAX_ANCESTORS) {
 			ev->ancestors_truncated = true;
@@ -1164,6 +1221,20 @@ void cws_cache_fill(struct cws_cache *c, struct cws_event *ev,
 	}
 	ev->ancestors = c->anc;
 	ev->nancestors = n;
+
+	/* Walking the ancestors may have changed the generation. */
+	pk->gen = 0;
+	pk->buf.size = 0;
+	msgpack_packer_init(&mp, &pk->buf, msgpack_sbuffer_write);
+	cws_event_pack_process(&mp, ev);
+	if (!pk->buf.size || pk->buf.size > PACKED_MAX)
+		return;
+	pk->gen = c->gen;
+	pk->pid = kp->pid;
+	pk->tid = kp->tid;
+	pk->boot_to_epoch = boot_to_epoch;
+	ev->process_raw = pk->buf.data;
+	ev->process_raw_len = pk->buf.size;
 }
 
 bool cws_cache_fill_target(struct cws_cache *c, struct cws_process *p,
@@ -1223,6 +1294,7 @@ void cws_cache_exec(struct cws_cache *c, const struct cws_kev_exec *k,
 	e->img = img;
 	e->exec_time = k->hdr.timestamp;
 	e->flags &= ~E_FORKED;
+	c->gen++;
 }
 
 void cws_cache_chdir(struct cws_cache *c, uint32_t pid, const char *path)
@@ -1237,6 +1309,7 @@ void cws_cache_chdir(struct cws_cache *c, uint32_t pid, const char *path)
 		return;
 	blob_put(c, e->cwd);
 	e->cwd = cwd;
+	c->gen++;
 }
 
 void cws_cache_exit(struct cws_cache *c, uint32_t pid)
@@ -1334,7 +1407,9 @@ struct cws_cache *cws_cache_new(size_t size)
 	c->e = calloc(size, sizeof(*c->e));
 	c->buckets = calloc(nb, sizeof(*c->buckets));
 	c->cg = calloc(CG_SLOTS, sizeof(*c->cg));
-	if (!c->e || !c->buckets || !c->cg) {
+	c->packed = calloc(PACKED_SLOTS, sizeof(*c->packed));
+	c->gen = 1;
+	if (!c->e || !c->buckets || !c->cg || !c->packed) {
 		cws_cache_free(c);
 		errno = ENOMEM;
 		return NULL;
@@ -1374,6 +1449,10 @@ void cws_cache_free(struct cws_cache *c)
 		close(c->cg2_fd);
 	namedb_free(&c->users);
 	namedb_free(&c->groups);
+	if (c->packed)
+		for (i = 0; i < PACKED_SLOTS; i++)
+			msgpack_sbuffer_destroy(&c->packed[i].buf);
+	free(c->packed);
 	free(c->cg);
 	free(c->buckets);
 	free(c->e);

@@ -284,6 +284,7 @@ struct cws_cache_stats {
 	uint64_t from_parent; /* unknown pids made from their parent */
 	uint64_t stale; /* entries of a reused pid replaced */
 	uint64_t evicted; /* entries evicted to make room */
+	uint64_t context_reused; /* events whose encoded context was reused */
 };
 
 /*

@@ -188,6 +188,16 @@ cat >container.jq <<'EOF'
 (map(select(.evt.name == "exec" and .process.file.path != $exe)) |
  length == 1 and all(has("container") | not))
 EOF
+# The probe encodes a process's context once and reuses it: a change of
+# credentials must still show in the events that follow it.
+cat >drop.jq <<'EOF'
+[.[] | select(.type == "event" and .process.pid == $pid)] |
+any(.evt.name == "exec" and .process.uid == 0 and .process.user == "root") and
+any(.evt.name == "setuid" and .process.uid == 65534 and
+    .process.user == "nobody") and
+any(.evt.name == "exit" and .process.uid == 65534 and
+    .process.euid == 65534 and .process.euser == "nobody")
+EOF
 cat >nocontainer.jq <<'EOF'
 all(.[] | select(.type == "event" and .process.pid == $pid);
 	(has("container") | not) and (.process | has("container") | not))
@@ -203,6 +213,7 @@ test_expect_success BPF,JQ 'capture: one probe sees every trigger' '
 	test_wait_until 20 "has_hello cap.mp" &&
 
 	cws-trigger-proc setresuid -1 0 -1 >setuid.out &&
+	cws-trigger-proc setresuid 65534 65534 65534 >drop.out &&
 	cws-trigger-proc setfsgid 0 >setgid.out &&
 	cws-trigger-proc capset >capset.out &&
 	cws-trigger-proc ptrace >ptrace.out &&
@@ -241,6 +252,10 @@ test_expect_success BPF,JQ 'capture: one probe sees every trigger' '
 
 test_expect_success BPF,JQ 'setuid: the ids asked for, -1 unchanged, with names' '
 	jq -s -e --argjson pid $(field setuid.out 1) -f setuid.jq cap.json
+'
+
+test_expect_success BPF,JQ 'a credential change shows in the next events' '
+	jq -s -e --argjson pid $(field drop.out 1) -f drop.jq cap.json
 '
 
 test_expect_success BPF,JQ 'setgid: setfsgid changes only the fs id' '
