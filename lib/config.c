@@ -157,6 +157,8 @@ static const struct key keys[] = {
 	KEY(RSC "envs_with_value", LIST, "LD_PRELOAD LD_LIBRARY_PATH PATH "
 	    "HISTSIZE HISTFILESIZE GLIBC_TUNABLES", EVMON),
 	LOGS_KEYS(RSC "endpoints."),
+	/* cws-ship: a CA bundle for private intakes (Go reads SSL_CERT_FILE). */
+	KEY(RSC "endpoints.ca_file", STR, "", CWS),
 
 	LOGS_KEYS("logs_config."),
 	KEY("logs_config.dd_port", INT, "10516", 0),
@@ -165,6 +167,7 @@ static const struct key keys[] = {
 	KEY("logs_config.use_tcp", BOOL, "false", 0),
 	KEY("logs_config.force_use_tcp", BOOL, "false", 0),
 	KEY("logs_config.socks5_proxy_address", STR, "", 0),
+	KEY("logs_config.stop_grace_period", DUR, "30", 0),
 };
 /* clang-format on */
 

@@ -1,0 +1,973 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Records to Datadog's intake messages. A match record becomes the JSON
+ * Datadog's serializers write for a rule event (pkg/security/serializers:
+ * the "agent" and "title" of the backend event, then evt, date, file,
+ * process with parent and ancestors, container and the event's own
+ * object); ruleset_loaded, heartbeat, selftest and lost records become
+ * Datadog's custom events. Each is then wrapped as the logs pipeline's
+ * HTTP encoder does: {"message": "<the JSON as a string>", "status",
+ * "timestamp", "hostname", "service", "ddsource", "ddtags"}.
+ *
+ * Keys the decoder does not keep (process.envp, the body of a selftest
+ * record) are read from the record's msgpack object.
+ */
+#include "compat.h"
+#include "ship.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "policy.h"
+
+#if defined(__aarch64__)
+#define ARCH "arm64"
+#else
+#define ARCH "x86_64"
+#endif
+
+#define SOURCE "runtime-security-agent"
+#define MASK "********"
+#define MAX_JSON_DEPTH 32
+
+/* --- msgpack helpers ---------------------------------------------------- */
+
+static const msgpack_object *mp_get(const msgpack_object *o, const char *key)
+{
+	size_t n = strlen(key);
+	uint32_t i;
+
+	if (!o || o->type != MSGPACK_OBJECT_MAP)
+		return NULL;
+	for (i = 0; i < o->via.map.size; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key;
+
+		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+		    !memcmp(k->via.str.ptr, key, n))
+			return &o->via.map.ptr[i].val;
+	}
+	return NULL;
+}
+
+/* Any msgpack value as JSON (selftest bodies and the like). */
+static void mp_json(struct jbuf *b, const msgpack_object *o, int depth)
+{
+	uint32_t i;
+
+	if (depth > MAX_JSON_DEPTH) {
+		jb_puts(b, "null");
+		return;
+	}
+	switch (o->type) {
+	case MSGPACK_OBJECT_BOOLEAN:
+		jb_puts(b, o->via.boolean ? "true" : "false");
+		break;
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		jb_u64(b, o->via.u64);
+		break;
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		jb_i64(b, o->via.i64);
+		break;
+	case MSGPACK_OBJECT_FLOAT32:
+	case MSGPACK_OBJECT_FLOAT64: {
+		char tmp[40];
+		int n = snprintf(tmp, sizeof(tmp), "%.17g", o->via.f64);
+
+		if (o->via.f64 != o->via.f64 || n <= 0 ||
+		    strchr(tmp, 'i') || strchr(tmp, 'n'))
+			jb_puts(b, "null");
+		else
+			jb_raw(b, tmp, (size_t)n);
+		break;
+	}
+	case MSGPACK_OBJECT_STR:
+		jb_str(b, o->via.str.ptr, o->via.str.size);
+		break;
+	case MSGPACK_OBJECT_BIN:
+		jb_str(b, o->via.bin.ptr, o->via.bin.size);
+		break;
+	case MSGPACK_OBJECT_ARRAY:
+		jb_open(b, '[');
+		for (i = 0; i < o->via.array.size; i++) {
+			jb_sep(b);
+			mp_json(b, &o->via.array.ptr[i], depth + 1);
+		}
+		jb_close(b, ']');
+		break;
+	case MSGPACK_OBJECT_MAP:
+		jb_open(b, '{');
+		for (i = 0; i < o->via.map.size; i++) {
+			const msgpack_object *k = &o->via.map.ptr[i].key;
+
+			jb_sep(b);
+			if (k->type == MSGPACK_OBJECT_STR)
+				jb_str(b, k->via.str.ptr, k->via.str.size);
+			else
+				jb_puts(b, "\"\"");
+			jb_raw(b, ":", 1);
+			mp_json(b, &o->via.map.ptr[i].val, depth + 1);
+		}
+		jb_close(b, '}');
+		break;
+	default:
+		jb_puts(b, "null");
+	}
+}
+
+static bool mp_streq(const msgpack_object *o, const char *s, size_t n)
+{
+	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
+	       !memcmp(o->via.str.ptr, s, n);
+}
+
+/* --- pieces of an event ------------------------------------------------- */
+
+/* FileSerializer's members, without the braces. */
+static void file_members(struct jbuf *b, const struct cws_file *f)
+{
+	jb_kstr(b, "path", f->path);
+	jb_kstr(b, "name", f->name);
+	jb_kstr(b, "path_resolution_error", f->path_resolution_error);
+	jb_ku64(b, "inode", f->inode);
+	jb_ku64(b, "mode", f->mode);
+	jb_ku64(b, "mount_id", f->mount_id);
+	jb_kstr(b, "filesystem", f->filesystem);
+	jb_key(b, "uid");
+	jb_u64(b, f->uid);
+	jb_key(b, "gid");
+	jb_u64(b, f->gid);
+	jb_kstr(b, "user", f->user);
+	jb_kstr(b, "group", f->group);
+	if (f->modification_time) {
+		jb_key(b, "modification_time");
+		jb_time(b, f->modification_time);
+	}
+	if (f->change_time) {
+		jb_key(b, "change_time");
+		jb_time(b, f->change_time);
+	}
+}
+
+static void file_obj(struct jbuf *b, const char *key, const struct cws_file *f)
+{
+	jb_key(b, key);
+	jb_open(b, '{');
+	file_members(b, f);
+	jb_close(b, '}');
+}
+
+static void u32_member(struct jbuf *b, const char *key, uint32_t v)
+{
+	jb_key(b, key);
+	jb_u64(b, v);
+}
+
+/* -1 ("unchanged") stays -1, as Datadog's int fields show it. */
+static void id_member(struct jbuf *b, const char *key, uint32_t v)
+{
+	jb_key(b, key);
+	jb_i64(b, (int32_t)v);
+}
+
+/*
+ * process.envs: names, and name=value for the variables of
+ * envs_with_value (Datadog's env_vars_resolution).
+ */
+static void envs(const struct payload_opts *o, struct jbuf *b,
+		 const msgpack_object *envp)
+{
+	uint32_t i;
+	size_t k, n;
+
+	if (!envp || envp->type != MSGPACK_OBJECT_ARRAY || !envp->via.array.size)
+		return;
+	jb_key(b, "envs");
+	jb_open(b, '[');
+	for (i = 0; i < envp->via.array.size; i++) {
+		const msgpack_object *e = &envp->via.array.ptr[i];
+		const char *s, *eq;
+		bool keep = false;
+
+		if (e->type != MSGPACK_OBJECT_STR)
+			continue;
+		s = e->via.str.ptr;
+		n = e->via.str.size;
+		eq = memchr(s, '=', n);
+		if (eq) {
+			for (k = 0; k < o->nenvs_with_value; k++) {
+				const char *w = o->envs_with_value[k];
+
+				if (strlen(w) == (size_t)(eq - s) &&
+				    !memcmp(w, s, (size_t)(eq - s)))
+					keep = true;
+			}
+		}
+		jb_sep(b);
+		jb_str(b, s, keep || !eq ? n : (size_t)(eq - s));
+	}
+	jb_close(b, ']');
+}
+
+/* args: argv[1..], scrubbed; a scrubbed line is split on spaces. */
+static void args(const struct payload_opts *o, struct jbuf *b,
+		 const struct cws_strv *argv)
+{
+	const char *line = NULL, *p, *sp;
+	uint32_t i;
+	size_t n0;
+
+	if (!argv->n)
+		return;
+	jb_kstr(b, "argv0", argv->v[0]);
+	if (argv->n < 2)
+		return;
+	if (o->scrub)
+		line = scrub_cmdline(o->scrub, argv->v, argv->n);
+	jb_key(b, "args");
+	jb_open(b, '[');
+	if (!line) {
+		for (i = 1; i < argv->n; i++) {
+			jb_sep(b);
+			jb_cstr(b, argv->v[i]);
+		}
+		jb_close(b, ']');
+		return;
+	}
+	/* Skip argv[0] as it was, else the first word. */
+	n0 = strlen(argv->v[0] ? argv->v[0] : "");
+	if (!strncmp(line, argv->v[0] ? argv->v[0] : "", n0) &&
+	    line[n0] == ' ')
+		p = line + n0 + 1;
+	else
+		p = (sp = strchr(line, ' ')) ? sp + 1 : line + strlen(line);
+	for (;;) {
+		sp = strchr(p, ' ');
+		jb_sep(b);
+		jb_str(b, p, sp ? (size_t)(sp - p) : strlen(p));
+		if (!sp)
+			break;
+		p = sp + 1;
+	}
+	jb_close(b, ']');
+}
+
+struct proc_extra {
+	const char *dest_kind; /* setuid, setgid, capset: credentials.dest */
+	const struct cws_evobj *obj;
+};
+
+static void credentials(struct jbuf *b, const struct cws_creds *c,
+			const struct proc_extra *x)
+{
+	jb_key(b, "credentials");
+	jb_open(b, '{');
+	u32_member(b, "uid", c->uid);
+	jb_kstr(b, "user", c->user);
+	u32_member(b, "gid", c->gid);
+	jb_kstr(b, "group", c->group);
+	u32_member(b, "euid", c->euid);
+	jb_kstr(b, "euser", c->euser);
+	u32_member(b, "egid", c->egid);
+	jb_kstr(b, "egroup", c->egroup);
+	u32_member(b, "fsuid", c->fsuid);
+	jb_kstr(b, "fsuser", c->fsuser);
+	u32_member(b, "fsgid", c->fsgid);
+	jb_kstr(b, "fsgroup", c->fsgroup);
+	id_member(b, "auid", c->auid);
+	jb_key(b, "cap_effective");
+	names_caps(b, c->cap_effective);
+	jb_key(b, "cap_permitted");
+	names_caps(b, c->cap_permitted);
+	if (x && x->dest_kind) {
+		const struct cws_evobj *d = x->obj;
+
+		jb_key(b, "destination");
+		jb_open(b, '{');
+		if (!strcmp(x->dest_kind, "setuid")) {
+			id_member(b, "uid", d->uid);
+			jb_kstr(b, "user", d->user);
+			id_member(b, "euid", d->euid);
+			jb_kstr(b, "euser", d->euser);
+			id_member(b, "fsuid", d->fsuid);
+			jb_kstr(b, "fsuser", d->fsuser);
+		} else if (!strcmp(x->dest_kind, "setgid")) {
+			id_member(b, "gid", d->gid);
+			jb_kstr(b, "group", d->group);
+			id_member(b, "egid", d->egid);
+			jb_kstr(b, "egroup", d->egroup);
+			id_member(b, "fsgid", d->fsgid);
+			jb_kstr(b, "fsgroup", d->fsgroup);
+		} else {
+			jb_key(b, "cap_effective");
+			names_caps(b, d->cap_effective);
+			jb_key(b, "cap_permitted");
+			names_caps(b, d->cap_permitted);
+		}
+		jb_close(b, '}');
+	}
+	jb_close(b, '}');
+}
+
+/* ProcessSerializer's members, without the braces. */
+static void process_members(const struct payload_opts *o, struct jbuf *b,
+			    const struct cws_process *p,
+			    const msgpack_object *envp,
+			    const struct proc_extra *x)
+{
+	jb_ku64(b, "pid", p->pid);
+	u32_member(b, "ppid", p->ppid);
+	jb_ku64(b, "tid", p->tid);
+	u32_member(b, "uid", p->cred.uid);
+	u32_member(b, "gid", p->cred.gid);
+	jb_kstr(b, "user", p->cred.user);
+	jb_kstr(b, "group", p->cred.group);
+	jb_kstr(b, "comm", p->comm);
+	jb_kstr(b, "tty", p->tty_name);
+	if (p->fork_time) {
+		jb_key(b, "fork_time");
+		jb_time(b, p->fork_time);
+	}
+	if (p->exec_time) {
+		jb_key(b, "exec_time");
+		jb_time(b, p->exec_time);
+	}
+	credentials(b, &p->cred, x);
+	if (p->file.path || p->file.name || p->file.path_resolution_error)
+		file_obj(b, "executable", &p->file);
+	if (p->container_id && *p->container_id) {
+		jb_key(b, "container");
+		jb_open(b, '{');
+		jb_kstr(b, "id", p->container_id);
+		jb_close(b, '}');
+	}
+	args(o, b, &p->argv);
+	jb_kbool(b, "args_truncated", p->args_truncated);
+	envs(o, b, envp);
+	jb_kbool(b, "is_thread", p->is_thread);
+}
+
+/* ProcessContextSerializer: the process, its parent and ancestors. */
+static void process_ctx(const struct payload_opts *o, struct jbuf *b,
+			const char *key, const struct cws_process *p,
+			const struct cws_process *anc, uint32_t nanc,
+			bool truncated, const msgpack_object *envp,
+			const struct proc_extra *x)
+{
+	uint32_t i;
+
+	jb_key(b, key);
+	jb_open(b, '{');
+	process_members(o, b, p, envp, x);
+	if (nanc) {
+		jb_key(b, "parent");
+		jb_open(b, '{');
+		process_members(o, b, &anc[0], NULL, NULL);
+		jb_close(b, '}');
+		jb_key(b, "ancestors");
+		jb_open(b, '[');
+		for (i = 0; i < nanc; i++) {
+			jb_sep(b);
+			jb_open(b, '{');
+			process_members(o, b, &anc[i], NULL, NULL);
+			jb_close(b, '}');
+		}
+		jb_close(b, ']');
+	}
+	jb_kbool(b, "truncated_ancestors", truncated);
+	jb_close(b, '}');
+}
+
+static void agent(struct jbuf *b, const char *rule_id,
+		  const struct cws_event_rule *r)
+{
+	uint32_t i;
+
+	jb_key(b, "agent");
+	jb_open(b, '{');
+	jb_key(b, "rule_id");
+	jb_cstr(b, rule_id);
+	if (r) {
+		jb_kstr(b, "rule_version", r->version);
+		if (r->nactions) {
+			jb_key(b, "rule_actions");
+			jb_open(b, '[');
+			for (i = 0; i < r->nactions; i++) {
+				const struct cws_rule_action *a =
+					&r->actions[i];
+
+				jb_sep(b);
+				jb_open(b, '{');
+				jb_kstr(b, "type", a->type);
+				jb_kstr(b, "signal", a->signal);
+				jb_kstr(b, "scope", a->scope);
+				jb_ku64(b, "pid", a->pid);
+				jb_kstr(b, "status", a->status);
+				jb_kstr(b, "message", a->message);
+				jb_close(b, '}');
+			}
+			jb_close(b, ']');
+		}
+		jb_kstr(b, "policy_name", r->policy_name);
+		jb_kstr(b, "policy_version", r->policy_version);
+	}
+	jb_kstr(b, "version", CWS_POLICY_AGENT);
+	jb_kstr(b, "os", "linux");
+	jb_kstr(b, "arch", ARCH);
+	jb_kstr(b, "origin", "ebpf");
+	jb_close(b, '}');
+}
+
+static const char *outcome(int64_t retval)
+{
+	if (retval == -13 || retval == -1) /* EACCES, EPERM */
+		return "Refused";
+	return retval < 0 ? "Error" : "Success";
+}
+
+#define O_CREAT_BIT 0100
+#define AT_REMOVEDIR_BIT 0x200
+
+/* The event type's own members: "file" and friends. */
+static void event_object(const struct payload_opts *o, struct jbuf *b,
+			 const struct cws_event *ev)
+{
+	const struct cws_evobj *x = &ev->obj;
+	const char *name = ev->evt.name ? ev->evt.name : "";
+
+	switch (ev->evt.type) {
+	case CWS_EVT_EXEC:
+		if (ev->exec.file.path || ev->exec.file.name)
+			file_obj(b, "file", &ev->exec.file);
+		break;
+	case CWS_EVT_OPEN:
+		jb_key(b, "file");
+		jb_open(b, '{');
+		file_members(b, &x->file);
+		jb_key(b, "flags");
+		names_open_flags(b, x->flags);
+		if (x->flags & O_CREAT_BIT) {
+			jb_key(b, "destination");
+			jb_open(b, '{');
+			jb_key(b, "mode");
+			jb_u64(b, x->dest.mode);
+			jb_close(b, '}');
+		}
+		jb_close(b, '}');
+		break;
+	case CWS_EVT_UNLINK:
+		jb_key(b, "file");
+		jb_open(b, '{');
+		file_members(b, &x->file);
+		if (x->flags & AT_REMOVEDIR_BIT) {
+			jb_key(b, "flags");
+			jb_puts(b, "[\"AT_REMOVEDIR\"]");
+		}
+		jb_close(b, '}');
+		break;
+	case CWS_EVT_RENAME:
+	case CWS_EVT_LINK:
+		jb_key(b, "file");
+		jb_open(b, '{');
+		file_members(b, &x->file);
+		file_obj(b, "destination", &x->dest);
+		jb_close(b, '}');
+		break;
+	case CWS_EVT_CHMOD:
+	case CWS_EVT_MKDIR:
+		jb_key(b, "file");
+		jb_open(b, '{');
+		file_members(b, &x->file);
+		jb_key(b, "destination");
+		jb_open(b, '{');
+		jb_key(b, "mode");
+		jb_u64(b, x->dest.mode);
+		jb_close(b, '}');
+		jb_close(b, '}');
+		break;
+	case CWS_EVT_CHOWN:
+		jb_key(b, "file");
+		jb_open(b, '{');
+		file_members(b, &x->file);
+		jb_key(b, "destination");
+		jb_open(b, '{');
+		id_member(b, "uid", x->dest.uid);
+		id_member(b, "gid", x->dest.gid);
+		jb_kstr(b, "user", x->dest.user);
+		jb_kstr(b, "group", x->dest.group);
+		jb_close(b, '}');
+		jb_close(b, '}');
+		break;
+	case CWS_EVT_SETXATTR:
+	case CWS_EVT_REMOVEXATTR:
+		jb_key(b, "file");
+		jb_open(b, '{');
+		file_members(b, &x->file);
+		jb_kstr(b, "attribute_name", x->xattr_name);
+		jb_kstr(b, "attribute_namespace", x->xattr_namespace);
+		jb_close(b, '}');
+		break;
+	case CWS_EVT_RMDIR:
+	case CWS_EVT_UTIMES:
+	case CWS_EVT_CHDIR:
+		file_obj(b, "file", &x->file);
+		break;
+	case CWS_EVT_EXIT:
+		jb_key(b, "exit");
+		jb_open(b, '{');
+		jb_kstr(b, "cause", x->cause);
+		jb_key(b, "code");
+		jb_i64(b, x->code);
+		jb_close(b, '}');
+		break;
+	case CWS_EVT_PTRACE:
+		jb_key(b, "ptrace");
+		jb_open(b, '{');
+		jb_key(b, "request");
+		jb_cstr(b, names_ptrace(x->request));
+		jb_kstr(b, "address", "0x0");
+		process_ctx(o, b, "tracee", &x->target, NULL, 0, false, NULL,
+			    NULL);
+		jb_close(b, '}');
+		break;
+	case CWS_EVT_SIGNAL:
+		jb_key(b, "signal");
+		jb_open(b, '{');
+		jb_key(b, "type");
+		jb_cstr(b, names_signal(x->request));
+		u32_member(b, "pid", x->pid);
+		process_ctx(o, b, "target", &x->target, NULL, 0, false, NULL,
+			    NULL);
+		jb_close(b, '}');
+		break;
+	case CWS_EVT_MMAP:
+		if (x->file.path || x->file.name)
+			file_obj(b, "file", &x->file);
+		jb_key(b, "mmap");
+		jb_open(b, '{');
+		jb_kstr(b, "address", "0x0");
+		jb_puts(b, ",\"offset\":0,\"length\":0");
+		jb_key(b, "protection");
+		names_prot(b, x->protection);
+		jb_key(b, "flags");
+		names_mmap_flags(b, x->flags);
+		jb_close(b, '}');
+		break;
+	case CWS_EVT_MPROTECT:
+		jb_key(b, "mprotect");
+		jb_open(b, '{');
+		jb_puts(b, "\"vm_start\":\"0x0\",\"vm_end\":\"0x0\"");
+		jb_key(b, "vm_protection");
+		names_prot(b, x->vm_protection);
+		jb_key(b, "req_protection");
+		names_prot(b, x->protection);
+		jb_close(b, '}');
+		break;
+	case CWS_EVT_BPF:
+		jb_key(b, "bpf");
+		jb_open(b, '{');
+		jb_key(b, "cmd");
+		jb_cstr(b, names_bpf_cmd(x->request));
+		if (x->name) {
+			jb_key(b, "map");
+			jb_open(b, '{');
+			jb_kstr(b, "name", x->name);
+			jb_close(b, '}');
+		}
+		if (x->prog_name) {
+			jb_key(b, "program");
+			jb_open(b, '{');
+			jb_kstr(b, "name", x->prog_name);
+			jb_close(b, '}');
+		}
+		jb_close(b, '}');
+		break;
+	case CWS_EVT_LOAD_MODULE:
+	case CWS_EVT_UNLOAD_MODULE:
+		if (x->file.path)
+			file_obj(b, "file", &x->file);
+		jb_key(b, "module");
+		jb_open(b, '{');
+		jb_key(b, "name");
+		jb_cstr(b, x->name);
+		if (ev->evt.type == CWS_EVT_LOAD_MODULE) {
+			jb_key(b, "loaded_from_memory");
+			jb_puts(b, x->loaded_from_memory ? "true" : "false");
+			jb_kstr(b, "args", x->args);
+		}
+		jb_close(b, '}');
+		break;
+	case CWS_EVT_MOUNT:
+		jb_key(b, "mount");
+		jb_open(b, '{');
+		jb_kstr(b, "fs_type", x->fs_type);
+		jb_kstr(b, "mountpoint.path", x->mountpoint);
+		jb_kstr(b, "source.path", x->source);
+		jb_close(b, '}');
+		break;
+	case CWS_EVT_SPLICE:
+		if (x->file.path || x->file.name)
+			file_obj(b, "file", &x->file);
+		jb_key(b, "splice");
+		jb_open(b, '{');
+		u32_member(b, "pipe_entry_flag", x->pipe_entry_flag);
+		u32_member(b, "pipe_exit_flag", x->pipe_exit_flag);
+		jb_close(b, '}');
+		break;
+	default:
+		/* Types Datadog has no object for (fork), or not in 7.60. */
+		if (x->file.path && strcmp(name, "fork"))
+			file_obj(b, "file", &x->file);
+		break;
+	}
+}
+
+int payload_event_json(const struct payload_opts *o,
+		       const struct cws_event *ev, const msgpack_object *obj,
+		       struct jbuf *b)
+{
+	const struct cws_event_rule *r = ev->rule;
+	struct proc_extra x = { .obj = &ev->obj };
+	const char *name = ev->evt.name ? ev->evt.name : "";
+
+	if (ev->evt.type == CWS_EVT_SETUID || ev->evt.type == CWS_EVT_SETGID ||
+	    ev->evt.type == CWS_EVT_CAPSET)
+		x.dest_kind = name;
+	jb_open(b, '{');
+	agent(b, r ? (r->group_id && *r->group_id ? r->group_id : r->id) : "",
+	      r);
+	jb_key(b, "title");
+	jb_cstr(b, r && r->description ? r->description : "");
+	jb_key(b, "evt");
+	jb_open(b, '{');
+	jb_kstr(b, "name", name);
+	jb_kstr(b, "category", names_category(name));
+	jb_kstr(b, "outcome", outcome(ev->evt.retval));
+	jb_close(b, '}');
+	jb_key(b, "date");
+	jb_time(b, ev->timestamp);
+	event_object(o, b, ev);
+	process_ctx(o, b, "process", &ev->process, ev->ancestors,
+		    ev->nancestors, ev->ancestors_truncated,
+		    mp_get(mp_get(obj, "process"), "envp"), &x);
+	if (ev->container.id && *ev->container.id) {
+		jb_key(b, "container");
+		jb_open(b, '{');
+		jb_kstr(b, "id", ev->container.id);
+		jb_close(b, '}');
+	}
+	jb_close(b, '}');
+	return b->err;
+}
+
+/* --- the wrapper -------------------------------------------------------- */
+
+static void wrap(const struct payload_opts *o, struct jbuf *out,
+		 const struct jbuf *msg, uint64_t now_ms, const char *service,
+		 const struct jbuf *tags)
+{
+	jb_puts(out, "{\"message\":");
+	jb_str(out, msg->p ? msg->p : "", msg->len);
+	jb_puts(out, ",\"status\":\"info\",\"timestamp\":");
+	jb_u64(out, now_ms);
+	jb_puts(out, ",\"hostname\":");
+	jb_cstr(out, o->hostname);
+	jb_puts(out, ",\"service\":");
+	jb_cstr(out, service);
+	jb_puts(out, ",\"ddsource\":\"" SOURCE "\",\"ddtags\":");
+	jb_str(out, tags->p ? tags->p : "", tags->len);
+	jb_close(out, '}');
+}
+
+static void tag(struct jbuf *t, const char *k, const char *v)
+{
+	if (t->len)
+		jb_raw(t, ",", 1);
+	jb_puts(t, k);
+	if (v) {
+		jb_raw(t, ":", 1);
+		jb_puts(t, v);
+	}
+}
+
+/* The service: the process's DD_SERVICE, else a service tag. */
+static const char *service_of(const struct cws_event *ev,
+			      const msgpack_object *obj, char *buf, size_t len)
+{
+	const msgpack_object *envp = mp_get(mp_get(obj, "process"), "envp");
+	const struct cws_event_rule *r = ev->rule;
+	uint32_t i;
+
+	if (envp && envp->type == MSGPACK_OBJECT_ARRAY) {
+		for (i = 0; i < envp->via.array.size; i++) {
+			const msgpack_object *e = &envp->via.array.ptr[i];
+
+			if (e->type == MSGPACK_OBJECT_STR &&
+			    e->via.str.size > 11 &&
+			    !memcmp(e->via.str.ptr, "DD_SERVICE=", 11)) {
+				snprintf(buf, len, "%.*s",
+					 (int)(e->via.str.size - 11),
+					 e->via.str.ptr + 11);
+				return buf;
+			}
+		}
+	}
+	for (i = 0; r && i < r->ntags; i++)
+		if (r->tags[i].key && !strcmp(r->tags[i].key, "service"))
+			return r->tags[i].value;
+	return "";
+}
+
+/* A custom event's head: agent, title, date, service. */
+static void custom_head(struct jbuf *b, const char *rule_id,
+			const char *title, uint64_t ts)
+{
+	jb_open(b, '{');
+	agent(b, rule_id, NULL);
+	jb_key(b, "title");
+	jb_cstr(b, title);
+	jb_key(b, "date");
+	jb_time(b, ts);
+	jb_kstr(b, "service", SOURCE);
+}
+
+static void policy_head(struct jbuf *b, const struct cws_ruleset_policy *p)
+{
+	jb_kstr(b, "name", p->name);
+	jb_kstr(b, "version", p->version);
+	jb_kstr(b, "source", p->source);
+}
+
+static void kv_map(struct jbuf *b, const char *key, const struct cws_kv *kv,
+		   uint32_t n)
+{
+	uint32_t i;
+
+	if (!n)
+		return;
+	jb_key(b, key);
+	jb_open(b, '{');
+	for (i = 0; i < n; i++) {
+		jb_sep(b);
+		jb_cstr(b, kv[i].key);
+		jb_raw(b, ":", 1);
+		jb_cstr(b, kv[i].value);
+	}
+	jb_close(b, '}');
+}
+
+static void strv(struct jbuf *b, const char *key, const struct cws_strv *v)
+{
+	uint32_t i;
+
+	if (!v->n)
+		return;
+	jb_key(b, key);
+	jb_open(b, '[');
+	for (i = 0; i < v->n; i++) {
+		jb_sep(b);
+		jb_cstr(b, v->v[i]);
+	}
+	jb_close(b, ']');
+}
+
+static void ruleset_loaded(struct jbuf *b, const struct cws_event *ev,
+			   uint64_t ts)
+{
+	uint32_t i, j, k;
+
+	custom_head(b, "ruleset_loaded", "New ruleset loaded", ts);
+	jb_key(b, "policies");
+	jb_open(b, '[');
+	for (i = 0; i < ev->ruleset.npolicies; i++) {
+		const struct cws_ruleset_policy *p = &ev->ruleset.policies[i];
+
+		jb_sep(b);
+		jb_open(b, '{');
+		policy_head(b, p);
+		if (p->error) {
+			jb_kstr(b, "status", "error");
+			jb_kstr(b, "message", p->error);
+		}
+		jb_key(b, "rules");
+		jb_open(b, '[');
+		for (j = 0; j < p->nrules; j++) {
+			const struct cws_ruleset_rule *r = &p->rules[j];
+
+			jb_sep(b);
+			jb_open(b, '{');
+			jb_kstr(b, "id", r->id);
+			jb_kstr(b, "version", r->version);
+			jb_kstr(b, "expression", r->expression);
+			jb_kstr(b, "status", r->status);
+			jb_kstr(b, "message", r->message);
+			kv_map(b, "tags", r->tags, r->ntags);
+			strv(b, "actions", &r->actions);
+			if (r->modified_by.n) {
+				jb_key(b, "modified_by");
+				jb_open(b, '[');
+				for (k = 0; k < r->modified_by.n; k++) {
+					jb_sep(b);
+					jb_open(b, '{');
+					jb_kstr(b, "name",
+						r->modified_by.v[k]);
+					jb_close(b, '}');
+				}
+				jb_close(b, ']');
+			}
+			jb_close(b, '}');
+		}
+		jb_close(b, ']');
+		jb_close(b, '}');
+	}
+	jb_close(b, ']');
+	jb_close(b, '}');
+}
+
+/* Every key of the record but the stream's own, as JSON members. */
+static void rest_of(struct jbuf *b, const msgpack_object *obj)
+{
+	static const char *const skip[] = { "type", "timestamp", "producer" };
+	uint32_t i;
+	size_t k;
+
+	if (!obj || obj->type != MSGPACK_OBJECT_MAP)
+		return;
+	for (i = 0; i < obj->via.map.size; i++) {
+		const msgpack_object *key = &obj->via.map.ptr[i].key;
+		bool skipped = key->type != MSGPACK_OBJECT_STR;
+
+		for (k = 0; !skipped && k < CWS_ARRAY_SIZE(skip); k++)
+			skipped = mp_streq(key, skip[k], strlen(skip[k]));
+		if (skipped)
+			continue;
+		jb_sep(b);
+		jb_str(b, key->via.str.ptr, key->via.str.size);
+		jb_raw(b, ":", 1);
+		mp_json(b, &obj->via.map.ptr[i].val, 1);
+	}
+}
+
+/* Appends one message (msg, tagged) and its separator to out. */
+static int emit(const struct payload_opts *o, struct jbuf *out,
+		const struct jbuf *msg, uint64_t now_ms, const char *service,
+		const struct jbuf *tags)
+{
+	size_t mark = out->len;
+
+	if (msg->err)
+		return msg->err;
+	wrap(o, out, msg, now_ms, service, tags);
+	jb_raw(out, ",\n", 2);
+	if (out->err) {
+		out->len = mark;
+		if (out->p)
+			out->p[mark] = '\0';
+		return out->err;
+	}
+	return 0;
+}
+
+int payload_record(const struct payload_opts *o, const struct cws_event *ev,
+		   const msgpack_object *obj, uint64_t now_ms,
+		   struct jbuf *scratch, struct jbuf *out)
+{
+	uint64_t ts = ev->timestamp ? ev->timestamp : now_ms * 1000000ull;
+	struct jbuf tags;
+	char svc[256];
+	const char *service = "";
+	uint32_t i, n = 0;
+	int rc = 0;
+
+	jb_init(&tags, 65536);
+	jb_reset(scratch);
+	switch (ev->type) {
+	case CWS_REC_EVENT: {
+		const struct cws_event_rule *r = ev->rule;
+
+		if (!r || !r->id)
+			break; /* not a match: nothing for the intake */
+		payload_event_json(o, ev, obj, scratch);
+		tag(&tags, "rule_id", r->id);
+		for (i = 0; i < r->ntags; i++)
+			tag(&tags, r->tags[i].key, r->tags[i].value);
+		for (i = 0; i < r->product_tags.n; i++)
+			tag(&tags, r->product_tags.v[i], NULL);
+		tag(&tags, "type", ev->evt.name ? ev->evt.name : "");
+		if (ev->container.id && *ev->container.id)
+			tag(&tags, "container_id", ev->container.id);
+		service = service_of(ev, obj, svc, sizeof(svc));
+		rc = emit(o, out, scratch, now_ms, service, &tags);
+		n = 1;
+		break;
+	}
+	case CWS_REC_RULESET_LOADED:
+		ruleset_loaded(scratch, ev, ts);
+		tag(&tags, "rule_id", "ruleset_loaded");
+		tag(&tags, "type", "ruleset_loaded");
+		rc = emit(o, out, scratch, now_ms, service, &tags);
+		n = 1;
+		break;
+	case CWS_REC_HEARTBEAT:
+		/* Datadog beats once per policy; a probe's beat has none. */
+		tag(&tags, "rule_id", "heartbeat");
+		tag(&tags, "type", "heartbeat");
+		for (i = 0; !rc && i < ev->ruleset.npolicies; i++) {
+			jb_reset(scratch);
+			custom_head(scratch, "heartbeat", "Heartbeat", ts);
+			jb_key(scratch, "policy");
+			jb_open(scratch, '{');
+			policy_head(scratch, &ev->ruleset.policies[i]);
+			jb_close(scratch, '}');
+			jb_close(scratch, '}');
+			rc = emit(o, out, scratch, now_ms, service, &tags);
+			n++;
+		}
+		break;
+	case CWS_REC_SELFTEST:
+		custom_head(scratch, "self_test", "Self tests result", ts);
+		rest_of(scratch, obj);
+		jb_close(scratch, '}');
+		tag(&tags, "rule_id", "self_test");
+		tag(&tags, "type", "self_test");
+		rc = emit(o, out, scratch, now_ms, service, &tags);
+		n = 1;
+		break;
+	case CWS_REC_LOST:
+		if (!ev->lost.total)
+			break;
+		custom_head(scratch, "lost_events_read", "Lost events", ts);
+		jb_kstr(scratch, "map", "events");
+		jb_key(scratch, "lost");
+		jb_u64(scratch, ev->lost.total);
+		jb_key(scratch, "per_cause");
+		jb_open(scratch, '{');
+		for (i = 0; i < ev->lost.ncauses; i++) {
+			jb_sep(scratch);
+			jb_cstr(scratch, ev->lost.causes[i].cause);
+			jb_raw(scratch, ":", 1);
+			jb_u64(scratch, ev->lost.causes[i].count);
+		}
+		jb_close(scratch, '}');
+		jb_key(scratch, "per_event");
+		jb_open(scratch, '{');
+		for (i = 0; i < ev->lost.ntypes; i++) {
+			jb_sep(scratch);
+			jb_cstr(scratch, ev->lost.types[i].cause);
+			jb_raw(scratch, ":", 1);
+			jb_u64(scratch, ev->lost.types[i].count);
+		}
+		jb_close(scratch, '}');
+		jb_close(scratch, '}');
+		tag(&tags, "rule_id", "lost_events_read");
+		tag(&tags, "type", "lost_events_read");
+		rc = emit(o, out, scratch, now_ms, service, &tags);
+		n = 1;
+		break;
+	default:
+		break; /* hello and unknown types stay in the pipeline */
+	}
+	if (!rc && tags.err)
+		rc = tags.err;
+	jb_release(&tags);
+	return rc ? rc : (int)n;
+}

@@ -1,0 +1,760 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The stream loop. Records are read with lib/event's reader and turned
+ * into messages (payload.c). Without an intake the messages go out as
+ * JSON lines; with one they go into the open batch, whose bytes are also
+ * appended to the journal (current.part in the spool) whenever no whole
+ * record is left in the reader's buffer, so that a crash, even SIGKILL,
+ * loses nothing that was read: the journal is turned back into a batch
+ * at the next start. A batch closes at batch_max_size messages,
+ * batch_max_content_size bytes or batch_wait seconds, is compressed and
+ * handed to the spool, which fsyncs it before any sender sees it.
+ *
+ * fsync discipline: the journal is written but never fsync'd (it
+ * survives a crash of the process, not of the machine); a closed batch
+ * is fsync'd, and so are the directories it is linked into, before the
+ * journal is removed. So power loss can cost at most the last
+ * batch_wait seconds; a crash of cws-ship costs nothing.
+ *
+ * If the spool cannot be written (disk full), cws-ship stops reading
+ * and tries again every second: the pipe fills up and the stages before
+ * it count their drops, rather than cws-ship losing events it took.
+ *
+ * Signals only set flags; a 250 ms interval timer interrupts a blocked
+ * read(2). SIGTERM and SIGINT close the open batch, give the senders
+ * logs_config.stop_grace_period to empty their queues and exit 0; what
+ * is left stays in the spool. SIGHUP reopens the -o file.
+ */
+#include "compat.h"
+#include "ship.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "exit.h"
+#include "status.h"
+
+#define SCRATCH_MAX (64u << 20)
+
+static volatile sig_atomic_t stop_signal, hup_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	hup_signal = 1;
+}
+
+static void on_tick(int sig)
+{
+	(void)sig;
+}
+
+struct ship {
+	struct ship_opts *o;
+	struct cws_reader rd;
+	struct cws_event *ev;
+	struct jbuf scratch, msgs, body, comp;
+	/* The open batch. */
+	uint64_t seq;
+	uint32_t count;
+	long long opened_ms;
+	int part_fd;
+	size_t journaled;
+	bool blocked; /* the spool refused the last batch */
+	int held; /* messages waiting in msgs while blocked */
+	/* Local output. */
+	int out_fd;
+	bool out_close;
+	/* Delivery. */
+	struct spool sp;
+	bool spool_open;
+	struct sender snd[SHIP_MAX_ENDPOINTS];
+	/* Counters. */
+	uint64_t records, messages, skipped, bad_records, too_large;
+	uint64_t encode_errors, batches, write_errors;
+	char last_error[320];
+	uint64_t started_ns;
+	long long next_status_ms;
+	bool status_failed;
+	struct cws_ratelimit bad_rl, err_rl;
+};
+
+static int setup_signals(void)
+{
+	struct itimerval it = { { 0, SHIP_TICK_MS * 1000 },
+				{ 0, SHIP_TICK_MS * 1000 } };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocked read(2) must return to the loop. */
+	sa.sa_handler = on_stop;
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+		return -errno;
+	sa.sa_handler = on_hup;
+	if (sigaction(SIGHUP, &sa, NULL))
+		return -errno;
+	sa.sa_handler = on_tick;
+	if (sigaction(SIGALRM, &sa, NULL))
+		return -errno;
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL))
+		return -errno;
+	if (setitimer(ITIMER_REAL, &it, NULL))
+		return -errno;
+	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* --- status ------------------------------------------------------------- */
+
+static const char *const drop_names[DROP__COUNT] = {
+	[DROP_HTTP_400] = "http_400",	 [DROP_HTTP_401] = "http_401",
+	[DROP_HTTP_403] = "http_403",	 [DROP_HTTP_413] = "http_413",
+	[DROP_SPOOL_FULL] = "spool_full", [DROP_CORRUPT] = "corrupt",
+};
+
+#define SETI(doc, key, v) \
+	json_object_set_new((doc), (key), json_integer((json_int_t)(v)))
+
+static json_t *endpoint_status(struct ship *s, size_t i)
+{
+	const struct endpoint *ep = &s->o->eps.ep[i];
+	struct ep_stats *st = &s->sp.st[i];
+	json_t *j = json_object(), *d = json_object(), *dm = json_object();
+	char line[512], when[64], key[300];
+	uint64_t pb, pm;
+	size_t k;
+
+	spool_pending(&s->sp, i, &pb, &pm);
+	endpoint_status_line(&s->o->eps, ep, line, sizeof(line));
+	endpoint_key_tail(ep->api_key, key, sizeof(key));
+	pthread_mutex_lock(&s->sp.mu);
+	json_object_set_new(j, "url", json_string(ep->url));
+	json_object_set_new(j, "status", json_string(line));
+	json_object_set_new(j, "reliable", json_boolean(ep->reliable));
+	json_object_set_new(j, "api_key", json_string(key));
+	json_object_set_new(j, "state", json_string(st->state));
+	SETI(j, "sent_messages", st->sent_messages);
+	SETI(j, "sent_batches", st->sent_batches);
+	SETI(j, "sent_bytes", st->sent_bytes);
+	SETI(j, "retries", st->retries);
+	SETI(j, "spooled_messages", st->spooled_messages);
+	SETI(j, "spooled_batches", st->spooled_batches);
+	SETI(j, "pending_messages", pm);
+	SETI(j, "pending_batches", pb);
+	for (k = 0; k < DROP__COUNT; k++) {
+		SETI(d, drop_names[k], st->dropped_messages[k]);
+		SETI(dm, drop_names[k], st->dropped_batches[k]);
+	}
+	json_object_set_new(j, "dropped_messages", d);
+	json_object_set_new(j, "dropped_batches", dm);
+	if (*st->last_error) {
+		json_object_set_new(j, "last_error",
+				    json_string(st->last_error));
+		cws_status_time(when, sizeof(when), st->last_error_ns);
+		json_object_set_new(j, "last_error_at", json_string(when));
+	}
+	if (st->last_success_ns) {
+		cws_status_time(when, sizeof(when), st->last_success_ns);
+		json_object_set_new(j, "last_success_at", json_string(when));
+	}
+	pthread_mutex_unlock(&s->sp.mu);
+	return j;
+}
+
+static void write_status(struct ship *s, const char *state)
+{
+	char now[64], started[64];
+	uint64_t t = cws_event_now();
+	json_t *doc = json_object(), *eps, *sp;
+	size_t i;
+	int err;
+
+	cws_status_time(now, sizeof(now), t);
+	cws_status_time(started, sizeof(started), s->started_ns);
+	json_object_set_new(doc, "tool", json_string("cws-ship"));
+	json_object_set_new(doc, "version", json_string(CWS_VERSION));
+	SETI(doc, "pid", getpid());
+	json_object_set_new(doc, "state", json_string(state));
+	json_object_set_new(doc, "started_at", json_string(started));
+	json_object_set_new(doc, "updated_at", json_string(now));
+	SETI(doc, "uptime_seconds", (t - s->started_ns) / 1000000000ull);
+	json_object_set_new(doc, "output",
+			    json_string(s->o->local ? "local" : "intake"));
+	SETI(doc, "records", s->records);
+	SETI(doc, "messages", s->messages);
+	SETI(doc, "skipped_records", s->skipped);
+	SETI(doc, "bad_records", s->bad_records);
+	SETI(doc, "dropped_too_large", s->too_large);
+	SETI(doc, "encode_errors", s->encode_errors);
+	SETI(doc, "batches", s->batches);
+	if (s->spool_open) {
+		sp = json_object();
+		json_object_set_new(sp, "dir", json_string(s->sp.dir));
+		pthread_mutex_lock(&s->sp.mu);
+		SETI(sp, "bytes", s->sp.bytes);
+		SETI(sp, "batches", s->sp.n);
+		SETI(sp, "max_bytes", s->sp.max_bytes);
+		SETI(sp, "dropped_full_batches", s->sp.full_dropped_batches);
+		SETI(sp, "dropped_full_messages", s->sp.full_dropped_messages);
+		pthread_mutex_unlock(&s->sp.mu);
+		json_object_set_new(sp, "blocked", json_boolean(s->blocked));
+		json_object_set_new(doc, "spool", sp);
+		eps = json_array();
+		for (i = 0; i < s->o->eps.n; i++)
+			json_array_append_new(eps, endpoint_status(s, i));
+		json_object_set_new(doc, "endpoints", eps);
+	}
+	if (*s->last_error)
+		json_object_set_new(doc, "last_error",
+				    json_string(s->last_error));
+	err = cws_status_write(s->o->run_path, "cws-ship", doc);
+	json_decref(doc);
+	if (err && !s->status_failed) {
+		s->status_failed = true;
+		cws_warnx("cannot write the status file in '%s': %s",
+			  s->o->run_path, strerror(-err));
+	}
+}
+
+/* --- local output ------------------------------------------------------- */
+
+static int open_output(struct ship *s)
+{
+	const char *f = s->o->output;
+	int fd;
+
+	if (!f || !strcmp(f, "-")) {
+		s->out_fd = STDOUT_FILENO;
+		s->out_close = false;
+		return 0;
+	}
+	fd = open(f, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		cws_error("cannot open output file '%s'", f);
+		return -errno;
+	}
+	if (s->out_close)
+		close(s->out_fd);
+	s->out_fd = fd;
+	s->out_close = true;
+	return 0;
+}
+
+/* Writes the buffered messages as lines: "m,\n" becomes "m\n". */
+static int flush_local(struct ship *s)
+{
+	char *p = s->msgs.p, *end = s->msgs.p + s->msgs.len, *nl;
+	size_t o = 0;
+	int rc;
+
+	if (!s->msgs.len)
+		return 0;
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			break;
+		memmove(s->msgs.p + o, p, (size_t)(nl - p - 1));
+		o += (size_t)(nl - p - 1);
+		s->msgs.p[o++] = '\n';
+		p = nl + 1;
+	}
+	rc = write_all(s->out_fd, s->msgs.p, o);
+	jb_reset(&s->msgs);
+	return rc;
+}
+
+/* --- batches ------------------------------------------------------------ */
+
+static int journal(struct ship *s)
+{
+	int rc;
+
+	if (s->part_fd < 0 || s->journaled >= s->body.len)
+		return 0;
+	rc = write_all(s->part_fd, s->body.p + s->journaled,
+		       s->body.len - s->journaled);
+	if (rc) {
+		if (cws_ratelimit_ok(&s->err_rl))
+			cws_errorx("spool: cannot write the journal: %s",
+				   strerror(-rc));
+		return rc;
+	}
+	s->journaled = s->body.len;
+	return 0;
+}
+
+static int open_batch(struct ship *s)
+{
+	char path[PATH_MAX], head[64];
+	int n;
+
+	s->seq = spool_take_seq(&s->sp);
+	s->count = 0;
+	s->opened_ms = ship_now_ms();
+	jb_reset(&s->body);
+	jb_raw(&s->body, "[\n", 2);
+	s->journaled = 2;
+	spool_part_path(&s->sp, path, sizeof(path));
+	s->part_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			  0600);
+	if (s->part_fd < 0) {
+		cws_error("spool: cannot open the journal '%s'", path);
+		return 0; /* the batch still works, only less safely */
+	}
+	n = snprintf(head, sizeof(head), PART_MAGIC " %" PRIu64 "\n[\n",
+		     s->seq);
+	if (write_all(s->part_fd, head, (size_t)n)) {
+		close(s->part_fd);
+		s->part_fd = -1;
+	}
+	return 0;
+}
+
+/*
+ * Turns a body ending in ",\n" into a JSON array, compresses it and
+ * spools it as seq.
+ */
+static int spool_body(struct ship *s, uint64_t seq, uint32_t count,
+		      struct jbuf *body)
+{
+	const struct endpoint_set *eps = &s->o->eps;
+	int rc;
+
+	body->len -= 2; /* the last ",\n" */
+	jb_raw(body, "\n]", 2);
+	if (body->err)
+		return body->err;
+	rc = ship_compress(eps->encoding, eps->level, body->p, body->len,
+			   &s->comp);
+	if (rc) {
+		cws_errorx("cannot compress a batch: %s", strerror(-rc));
+		return rc;
+	}
+	return spool_add(&s->sp, seq, count, eps->encoding, body->len,
+			 s->comp.p, s->comp.len);
+}
+
+static int close_batch(struct ship *s)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	if (!s->count)
+		return 0;
+	rc = spool_body(s, s->seq, s->count, &s->body);
+	if (rc) {
+		/* Put the separator back: the batch is retried as it is. */
+		s->body.len -= 2;
+		jb_raw(&s->body, ",\n", 2);
+		s->blocked = true;
+		snprintf(s->last_error, sizeof(s->last_error),
+			 "cannot spool batch %" PRIu64 ": %s", s->seq,
+			 strerror(-rc));
+		return rc;
+	}
+	if (s->blocked)
+		cws_info("spool: writable again, reading resumes");
+	s->blocked = false;
+	s->batches++;
+	s->count = 0;
+	jb_reset(&s->body);
+	if (s->part_fd >= 0) {
+		close(s->part_fd);
+		s->part_fd = -1;
+	}
+	spool_part_path(&s->sp, path, sizeof(path));
+	unlink(path);
+	return 0;
+}
+
+/* A journal left by a crash becomes the batch it would have been. */
+static void recover_part(struct ship *s)
+{
+	char path[PATH_MAX];
+	struct jbuf data;
+	size_t start, end;
+	uint64_t seq;
+	uint32_t count;
+	char tmp[65536];
+	ssize_t n;
+	int fd;
+
+	spool_part_path(&s->sp, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	jb_init(&data, s->o->batch_max_bytes + (1u << 20));
+	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
+		jb_raw(&data, tmp, (size_t)n);
+	close(fd);
+	if (data.err || spool_part_parse(data.p ? data.p : "", data.len, &seq,
+					 &count, &start, &end)) {
+		cws_warnx("spool: journal '%s' is unreadable: removed", path);
+		goto out;
+	}
+	spool_seen_seq(&s->sp, seq);
+	if (!count || spool_has(&s->sp, seq))
+		goto out;
+	/* The body: "[\n" and the complete lines. */
+	memmove(data.p, data.p + start, end - start);
+	data.len = end - start;
+	if (spool_body(s, seq, count, &data))
+		goto keep;
+	cws_info("spool: recovered %u events read before cws-ship stopped",
+		 count);
+out:
+	unlink(path);
+keep:
+	jb_release(&data);
+}
+
+/* --- records ------------------------------------------------------------ */
+
+static void add_messages(struct ship *s, int n)
+{
+	const struct ship_opts *o = s->o;
+
+	/* One message alone over the limit can never be sent. */
+	if (s->msgs.len + 4 > o->batch_max_bytes) {
+		s->too_large += (uint64_t)n;
+		snprintf(s->last_error, sizeof(s->last_error),
+			 "offset %llu: message of %zu bytes dropped: larger "
+			 "than batch_max_content_size",
+			 (unsigned long long)s->ev->offset, s->msgs.len);
+		if (cws_ratelimit_ok(&s->err_rl))
+			cws_errorx("%s", s->last_error);
+		jb_reset(&s->msgs);
+		return;
+	}
+	if (s->count && (s->body.len + s->msgs.len + 2 > o->batch_max_bytes ||
+			 s->count + (uint32_t)n > o->batch_max_msgs))
+		close_batch(s);
+	if (s->blocked) {
+		s->held = n; /* kept in s->msgs, added once unblocked */
+		return;
+	}
+	s->held = 0;
+	if (!s->count)
+		open_batch(s);
+	jb_raw(&s->body, s->msgs.p, s->msgs.len);
+	s->count += (uint32_t)n;
+	s->messages += (uint64_t)n;
+	jb_reset(&s->msgs);
+}
+
+static void handle(struct ship *s, const struct cws_event *ev)
+{
+	uint64_t now_ms = cws_event_now() / 1000000ull;
+	int n;
+
+	s->records++;
+	n = payload_record(&s->o->po, ev, cws_reader_object(&s->rd), now_ms,
+			   &s->scratch, &s->msgs);
+	if (n < 0) {
+		s->encode_errors++;
+		snprintf(s->last_error, sizeof(s->last_error),
+			 "offset %llu: cannot encode the %s record: %s",
+			 (unsigned long long)ev->offset,
+			 ev->type_name ? ev->type_name : "?",
+			 n == -E2BIG ? "too large" : strerror(-n));
+		if (cws_ratelimit_ok(&s->err_rl))
+			cws_errorx("%s", s->last_error);
+		jb_reset(&s->msgs);
+		return;
+	}
+	if (!n) {
+		s->skipped++;
+		return;
+	}
+	if (s->o->local) {
+		s->messages += (uint64_t)n;
+		return; /* flushed when the input pauses */
+	}
+	add_messages(s, n);
+}
+
+/* True when the reader holds a whole record: no need to flush yet. */
+static bool record_buffered(const struct cws_reader *r)
+{
+	size_t bad;
+
+	return r->end > r->start &&
+	       cws_event_scan(r->buf + r->start, r->end - r->start, &bad) != 0;
+}
+
+static void periodic(struct ship *s)
+{
+	long long now = ship_now_ms();
+
+	if (!s->o->local && s->count &&
+	    now - s->opened_ms >= s->o->batch_wait_ms)
+		close_batch(s);
+	if (now >= s->next_status_ms) {
+		s->next_status_ms = now + SHIP_STATUS_MS;
+		write_status(s, "running");
+	}
+}
+
+static int loop(struct ship *s)
+{
+	struct cws_event_err err;
+	int n, rc;
+
+	for (;;) {
+		if (stop_signal)
+			break;
+		if (hup_signal) {
+			hup_signal = 0;
+			if (s->o->local && s->out_close) {
+				cws_info("reopening '%s'", s->o->output);
+				open_output(s);
+			}
+		}
+		periodic(s);
+		if (s->blocked) {
+			/* Nothing is read until the batch is spooled. */
+			if (!close_batch(s) && s->held)
+				add_messages(s, s->held);
+			if (s->blocked) {
+				if (cws_ratelimit_ok(&s->err_rl))
+					cws_errorx("%s; reading stops until "
+						   "it can",
+						   s->last_error);
+				sleep(1);
+				continue;
+			}
+		}
+		if (!record_buffered(&s->rd)) {
+			if (s->o->local) {
+				rc = flush_local(s);
+				if (rc == -EPIPE) {
+					cws_info("standard output closed, "
+						 "stopping");
+					return CWS_EXIT_FAILURE;
+				}
+				if (rc) {
+					errno = -rc;
+					cws_error("cannot write the output");
+					return CWS_EXIT_FAILURE;
+				}
+			} else {
+				journal(s);
+			}
+		}
+		n = cws_reader_next(&s->rd, s->ev, &err);
+		if (n == 0)
+			break;
+		if (n == -EINTR)
+			continue;
+		if (n == -EBADMSG) {
+			s->bad_records++;
+			snprintf(s->last_error, sizeof(s->last_error),
+				 "offset %llu: %s",
+				 (unsigned long long)err.offset, err.msg);
+			if (cws_ratelimit_ok(&s->bad_rl))
+				cws_errorx("offset %llu: %s",
+					   (unsigned long long)err.offset,
+					   err.msg);
+			continue;
+		}
+		if (n < 0) {
+			errno = -n;
+			cws_error("cannot read standard input");
+			return CWS_EXIT_FAILURE;
+		}
+		handle(s, s->ev);
+	}
+	if (s->o->local) {
+		rc = flush_local(s);
+		if (rc && rc != -EPIPE) {
+			errno = -rc;
+			cws_error("cannot write the output");
+			return CWS_EXIT_FAILURE;
+		}
+		return CWS_EXIT_OK;
+	}
+	journal(s);
+	close_batch(s);
+	return CWS_EXIT_OK;
+}
+
+/* --- delivery ----------------------------------------------------------- */
+
+static int start_senders(struct ship *s)
+{
+	struct ship_opts *o = s->o;
+	sigset_t all, old;
+	size_t i;
+	int rc = 0;
+
+	/* Signals are for the main thread: senders start with them blocked. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < o->eps.n; i++) {
+		struct sender *sd = &s->snd[i];
+		const struct endpoint *ep = &o->eps.ep[i];
+
+		sd->sp = &s->sp;
+		sd->eps = &o->eps;
+		sd->index = i;
+		sd->proxy = ep->ssl ? o->proxy_https : o->proxy_http;
+		sd->no_proxy = o->no_proxy;
+		sd->ca_file = o->ca_file;
+		sd->insecure = o->insecure;
+		backoff_init(&sd->bo, o->backoff_base, o->backoff_factor,
+			     o->backoff_max, o->recovery_interval,
+			     o->recovery_reset);
+		rc = sender_start(sd);
+		if (rc) {
+			cws_errorx("cannot start a sender thread: %s",
+				   strerror(-rc));
+			break;
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+/* Gives the senders the grace period, then says what stays behind. */
+static void stop_senders(struct ship *s)
+{
+	uint64_t pb, pm;
+	size_t i;
+
+	spool_stop(&s->sp, ship_now_ms() + s->o->stop_grace_ms);
+	for (i = 0; i < s->o->eps.n; i++)
+		sender_join(&s->snd[i]);
+	for (i = 0; i < s->o->eps.n; i++) {
+		spool_pending(&s->sp, i, &pb, &pm);
+		if (pb)
+			cws_warnx("%" PRIu64 " events (%" PRIu64
+				  " batches) for '%s' stay in the spool; "
+				  "they are sent at the next start",
+				  pm, pb, s->o->eps.ep[i].url);
+	}
+}
+
+int ship_run(struct ship_opts *o)
+{
+	struct ship *s = calloc(1, sizeof(*s));
+	char line[512];
+	size_t i;
+	int rc = CWS_EXIT_FAILURE, err;
+
+	if (!s) {
+		cws_errorx("out of memory");
+		return CWS_EXIT_FAILURE;
+	}
+	s->o = o;
+	s->part_fd = -1;
+	s->out_fd = -1;
+	s->started_ns = cws_event_now();
+	s->bad_rl = (struct cws_ratelimit)CWS_RATELIMIT_INIT(10, 5);
+	s->err_rl = (struct cws_ratelimit)CWS_RATELIMIT_INIT(10, 5);
+	jb_init(&s->scratch, SCRATCH_MAX);
+	jb_init(&s->msgs, SCRATCH_MAX);
+	jb_init(&s->body, o->batch_max_bytes + 16);
+	jb_init(&s->comp, SCRATCH_MAX + (1u << 20));
+	s->ev = malloc(sizeof(*s->ev));
+	if (!s->ev || cws_reader_init(&s->rd, STDIN_FILENO)) {
+		cws_errorx("out of memory");
+		goto out_free;
+	}
+	if (o->local) {
+		if (open_output(s))
+			goto out_release;
+	} else {
+		for (i = 0; i < o->eps.n; i++) {
+			endpoint_status_line(&o->eps, &o->eps.ep[i], line,
+					     sizeof(line));
+			cws_info("%s", line);
+		}
+		if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+			cws_errorx("cannot initialise libcurl");
+			goto out_release;
+		}
+		if (spool_open(&s->sp, o->spool_dir, o->spool_max, &o->eps)) {
+			curl_global_cleanup();
+			rc = CWS_EXIT_FAILURE;
+			goto out_release;
+		}
+		s->spool_open = true;
+		recover_part(s);
+		if (start_senders(s))
+			goto out_stop;
+	}
+	err = setup_signals();
+	if (err) {
+		cws_errorx("cannot set up signals: %s", strerror(-err));
+		goto out_stop;
+	}
+	s->next_status_ms = ship_now_ms();
+	rc = loop(s);
+	if (stop_signal)
+		cws_debug("stopped by signal %d", (int)stop_signal);
+	if (!o->local && rc == CWS_EXIT_OK) {
+		/* A batch the spool refused stays in the journal. */
+		if (s->blocked)
+			cws_errorx("%s: its events stay in the journal",
+				   s->last_error);
+	}
+
+out_stop:
+	if (s->spool_open) {
+		stop_senders(s);
+		write_status(s, "stopped");
+		spool_close(&s->sp);
+		curl_global_cleanup();
+	} else {
+		write_status(s, "stopped");
+	}
+	if (s->part_fd >= 0)
+		close(s->part_fd);
+out_release:
+	if (s->out_close)
+		close(s->out_fd);
+	cws_reader_release(&s->rd);
+out_free:
+	free(s->ev);
+	jb_release(&s->scratch);
+	jb_release(&s->msgs);
+	jb_release(&s->body);
+	jb_release(&s->comp);
+	free(s);
+	return rc;
+}

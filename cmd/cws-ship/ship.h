@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * cws-ship's own modules:
+ *
+ *   jbuf.c      a bounded JSON text builder (escaping, UTF-8 repair)
+ *   payload.c   stream records -> Datadog's security-event JSON, wrapped
+ *               as the logs intake wants each message
+ *   names.c     flag, capability and signal names for the payload
+ *   scrub.c     Datadog's command-line scrubber for process args
+ *   endpoint.c  the endpoints Datadog builds from the same keys
+ *   backoff.c   Datadog's jittered exponential backoff
+ *   spoolfmt.c  the on-disk formats of the spool (batch header, journal)
+ *   spool.c     the spool directory and its index; what each endpoint
+ *               still has to send
+ *   send.c      one sender thread per endpoint (libcurl)
+ *   run.c       the stream loop: batching, journal, signals, status
+ *
+ * Data flow: the main thread reads records, turns each into one message
+ * and appends it to the open batch, whose bytes also go to a journal
+ * file in the spool as they are read. A full (or old enough) batch is
+ * compressed, written to the spool and fsync'd, then linked into the
+ * directory of every endpoint; each endpoint's sender thread posts its
+ * batches in order and unlinks each one when the intake acknowledged it.
+ * Nothing is ever held only in memory for longer than one read.
+ */
+#ifndef CWS_SHIP_H
+#define CWS_SHIP_H
+
+#include "compat.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+#include "event.h"
+#include "log.h"
+
+struct cws_config;
+
+/* Datadog's protocol constants (reference §6). */
+#define SHIP_TIMEOUT_MS 10000 /* one request */
+#define SHIP_TICK_MS 250 /* the main loop's timer */
+#define SHIP_STATUS_MS 5000 /* status file rewrite */
+#define SHIP_MAX_ENDPOINTS 16 /* main + additional */
+#define SHIP_AGENT_VERSION "7.60.0" /* the agent cws stands in for */
+
+/* --- jbuf.c ------------------------------------------------------------- */
+
+/*
+ * A growing text buffer with a hard cap (curl's dynbuf). Any append that
+ * would pass max sets err to -E2BIG (or -ENOMEM) and is dropped; callers
+ * check err once at the end.
+ */
+struct jbuf {
+	char *p;
+	size_t len, cap, max;
+	int err;
+};
+
+void jb_init(struct jbuf *b, size_t max);
+void jb_release(struct jbuf *b);
+/* Empties the buffer and clears err; keeps the memory. */
+void jb_reset(struct jbuf *b);
+void jb_raw(struct jbuf *b, const char *s, size_t n);
+void jb_puts(struct jbuf *b, const char *s);
+/* A JSON string: quoted, escaped, invalid UTF-8 bytes as U+FFFD. */
+void jb_str(struct jbuf *b, const char *s, size_t n);
+void jb_cstr(struct jbuf *b, const char *s); /* NULL: "" */
+void jb_u64(struct jbuf *b, uint64_t v);
+void jb_i64(struct jbuf *b, int64_t v);
+/*
+ * Structure: jb_open/jb_close write the bracket; jb_key writes the comma
+ * that a previous member needs, the key and the colon; jb_sep writes the
+ * comma an array element needs.
+ */
+void jb_open(struct jbuf *b, char c);
+void jb_close(struct jbuf *b, char c);
+void jb_key(struct jbuf *b, const char *key);
+void jb_sep(struct jbuf *b);
+/* Members skipped when empty (Go's omitempty). */
+void jb_kstr(struct jbuf *b, const char *key, const char *s);
+void jb_ku64(struct jbuf *b, const char *key, uint64_t v);
+void jb_ki64(struct jbuf *b, const char *key, int64_t v);
+void jb_kbool(struct jbuf *b, const char *key, bool v);
+/* An RFC 3339 time with nanoseconds, trailing zeros cut (Go's Nano). */
+void jb_time(struct jbuf *b, uint64_t ns);
+
+/* --- names.c ------------------------------------------------------------ */
+
+/* Appends a JSON array of the names of the bits set in v. */
+void names_open_flags(struct jbuf *b, uint64_t v);
+void names_caps(struct jbuf *b, uint64_t v);
+void names_prot(struct jbuf *b, uint64_t v); /* "PROT_READ|PROT_EXEC" */
+void names_mmap_flags(struct jbuf *b, uint64_t v);
+/* The name of a signal ("SIGKILL"), or NULL. */
+const char *names_signal(int64_t sig);
+const char *names_ptrace(int64_t req);
+const char *names_bpf_cmd(int64_t cmd);
+/* Datadog's evt.category of an event type ("File Activity"). */
+const char *names_category(const char *evt_name);
+
+/* --- scrub.c ------------------------------------------------------------ */
+
+struct scrub_word {
+	char *word; /* lower case, with '*' wildcards */
+	char *fast; /* its longest literal part, for a first check */
+};
+
+struct scrubber {
+	struct scrub_word *words;
+	size_t n;
+	char *line, *lower, *tmp; /* scratch: the joined command line */
+	size_t cap;
+};
+
+/*
+ * Datadog's default sensitive words plus extra[0..n) (the key
+ * custom_sensitive_words). A word with characters other than letters,
+ * digits, '_' and '*', or with "**", is skipped with a warning, as
+ * Datadog does. Returns 0 or -ENOMEM.
+ */
+int scrub_init(struct scrubber *s, const char *const *extra, size_t n);
+void scrub_release(struct scrubber *s);
+
+/*
+ * Scrubs a command line: argv[0..argc) joined with spaces, every value
+ * of an argument whose name matches a sensitive word replaced by
+ * "********" (Datadog's regular expression, done by hand). Returns NULL
+ * when nothing matched (use argv as it is), else the scrubbed line,
+ * owned by s until the next call.
+ */
+const char *scrub_cmdline(struct scrubber *s, const char *const *argv,
+			  uint32_t argc);
+
+/* --- payload.c ---------------------------------------------------------- */
+
+struct payload_opts {
+	const char *hostname;
+	const char *const *envs_with_value;
+	size_t nenvs_with_value;
+	struct scrubber *scrub;
+};
+
+enum payload_result {
+	PAYLOAD_MESSAGE = 1, /* one or more messages appended */
+	PAYLOAD_SKIP = 0, /* a record that is not sent (hello, ...) */
+};
+
+/*
+ * Appends the messages for one record to out, each a complete wrapper
+ * object {"message": ..., "status", "timestamp", "hostname", "service",
+ * "ddsource", "ddtags"} followed by sep: one for a match record or a
+ * custom event, one per policy for a heartbeat. obj is the record's
+ * msgpack object (for keys the decoder does not keep: envp, selftest
+ * bodies). Returns the number of messages (0: nothing to send for this
+ * record), or -E2BIG / -ENOMEM with out->err set; scratch is used for
+ * the message body.
+ */
+int payload_record(const struct payload_opts *o, const struct cws_event *ev,
+		   const msgpack_object *obj, uint64_t now_ms,
+		   struct jbuf *scratch, struct jbuf *out);
+
+/* Only the inner event JSON of a match record (tests, -o raw). */
+int payload_event_json(const struct payload_opts *o,
+		       const struct cws_event *ev, const msgpack_object *obj,
+		       struct jbuf *out);
+
+/* --- endpoint.c --------------------------------------------------------- */
+
+struct endpoint {
+	char url[1024]; /* scheme://host:port/path */
+	char host[256];
+	int port;
+	bool ssl;
+	bool reliable;
+	bool additional;
+	char api_key[256]; /* never logged: see endpoint_key_tail */
+	char id[24]; /* "ep-<hex>": its spool directory */
+};
+
+struct endpoint_set {
+	struct endpoint ep[SHIP_MAX_ENDPOINTS];
+	size_t n;
+	bool configured; /* an api_key or an endpoint key was set */
+	bool use_compression;
+	char encoding[16]; /* "gzip", "zstd" or "identity" */
+	int level;
+};
+
+/*
+ * Builds the endpoints as Datadog's BuildHTTPEndpointsWithConfig does
+ * for runtime security from cfg. Returns 0, or -EINVAL with one line in
+ * err (a bad additional_endpoints, compression_kind, ...).
+ */
+int endpoint_build(const struct cws_config *cfg, struct endpoint_set *set,
+		   char *err, size_t errlen);
+
+/* Datadog's endpoint status line ("Reliable: Sending compressed ..."). */
+void endpoint_status_line(const struct endpoint_set *set,
+			  const struct endpoint *ep, char *buf, size_t len);
+
+/* The last 5 characters of the key, the rest as '*' (Datadog's scrubber). */
+void endpoint_key_tail(const char *key, char *buf, size_t len);
+
+/* --- backoff.c ---------------------------------------------------------- */
+
+/* Datadog's ExpBackoffPolicy (pkg/util/backoff), in milliseconds. */
+struct backoff {
+	double base_ms, factor, max_ms;
+	int max_errors;
+	int recovery_interval;
+	bool recovery_reset;
+	int errors;
+};
+
+void backoff_init(struct backoff *b, double base_s, double factor,
+		  double max_s, int recovery_interval, bool recovery_reset);
+/* The wait after n errors, with r in [0, 1) the random draw. */
+long long backoff_delay_ms(const struct backoff *b, int n, double r);
+void backoff_error(struct backoff *b);
+void backoff_success(struct backoff *b);
+
+/* --- spoolfmt.c --------------------------------------------------------- */
+
+#define SPOOL_MAGIC "CWSSPOOL1"
+#define SPOOL_HDR_MAX 256
+#define PART_MAGIC "CWSPART1"
+
+/* The header line of a batch file. */
+struct spool_hdr {
+	uint64_t seq;
+	uint32_t count; /* messages */
+	char encoding[16]; /* "gzip", "zstd", "identity" */
+	uint64_t raw_len; /* bytes before compression */
+	uint32_t crc; /* crc32 of the body as stored */
+	char id[80]; /* the batch id sent as a header */
+};
+
+/* Writes the header line into buf; returns its length or -ENAMETOOLONG. */
+int spool_hdr_format(const struct spool_hdr *h, char *buf, size_t len);
+
+/*
+ * Parses the header line at the start of data[0..len). Returns the
+ * header length (the body follows), or -EINVAL with why set to what was
+ * expected. Does not check the body's crc (spool_body_ok does).
+ */
+int spool_hdr_parse(const char *data, size_t len, struct spool_hdr *h,
+		    const char **why);
+
+/* True when body[0..n) has the header's crc. */
+bool spool_body_ok(const struct spool_hdr *h, const char *body, size_t n);
+
+/*
+ * Recovers a journal ("CWSPART1 <seq>\n[\n" then "<message>,\n" per
+ * message): *seq, the number of complete messages, and the length of
+ * the prefix holding them (a message cut by a crash is left out).
+ * Returns 0 or -EINVAL.
+ */
+int spool_part_parse(const char *data, size_t len, uint64_t *seq,
+		     uint32_t *count, size_t *body_start, size_t *body_end);
+
+/* --- spool.c ------------------------------------------------------------ */
+
+/* Why a batch left an endpoint's queue without being sent. */
+enum drop_cause {
+	DROP_HTTP_400,
+	DROP_HTTP_401,
+	DROP_HTTP_403,
+	DROP_HTTP_413,
+	DROP_SPOOL_FULL,
+	DROP_CORRUPT,
+	DROP__COUNT
+};
+
+/* One batch the spool holds: which endpoints still have to send it. */
+struct batch_ent {
+	uint64_t seq;
+	uint64_t bytes; /* file size */
+	uint32_t count; /* messages */
+	uint32_t pending; /* bit i: endpoint i has not finished it */
+	uint32_t inflight; /* bit i: endpoint i is sending it */
+};
+
+/* Counters per endpoint (status file), under the spool lock. */
+struct ep_stats {
+	uint64_t sent_messages, sent_batches, sent_bytes;
+	uint64_t retries;
+	uint64_t dropped_batches[DROP__COUNT];
+	uint64_t dropped_messages[DROP__COUNT];
+	uint64_t spooled_batches, spooled_messages;
+	char last_error[256];
+	uint64_t last_error_ns, last_success_ns;
+	const char *state; /* "idle", "sending", "retrying", "stopped" */
+	long long retry_at_ms;
+};
+
+struct spool {
+	char dir[512];
+	uint64_t max_bytes;
+	int lock_fd;
+	char instance[17]; /* random hex kept in <dir>/id: batch ids */
+	const struct endpoint_set *eps;
+	pthread_mutex_t mu;
+	pthread_cond_t cv; /* a batch was added, or stop changed */
+	struct batch_ent *ents; /* ring of batches, oldest first */
+	size_t head, n, cap;
+	uint64_t bytes; /* sum of ents[].bytes */
+	uint64_t next_seq;
+	size_t cursor[SHIP_MAX_ENDPOINTS]; /* index from head of next */
+	struct ep_stats st[SHIP_MAX_ENDPOINTS];
+	uint64_t full_dropped_batches, full_dropped_messages;
+	bool stopping; /* finish what is pending, then exit */
+	long long deadline_ms; /* give up at this time when stopping */
+	struct cws_ratelimit full_rl;
+};
+
+/*
+ * Opens (creating, mode 0700) the spool directory and one directory per
+ * endpoint, takes its lock, removes temporary files, recovers batches a
+ * crash left half-linked and rebuilds the index. Says once per orphaned
+ * endpoint directory what it still holds. Returns 0 or a negative errno
+ * with a message already printed.
+ */
+int spool_open(struct spool *sp, const char *dir, uint64_t max_bytes,
+	       const struct endpoint_set *eps);
+void spool_close(struct spool *sp);
+
+/*
+ * Writes one closed batch (body already compressed as encoding) as the
+ * next seq, fsyncs it, links it for every endpoint and fsyncs their
+ * directories; drops the oldest batches first when the spool would pass
+ * its bound. Returns 0 or a negative errno (message printed).
+ */
+int spool_add(struct spool *sp, uint64_t seq, uint32_t count,
+	      const char *encoding, uint64_t raw_len, const void *body,
+	      size_t len);
+
+/* A sequence number for a new batch. */
+uint64_t spool_take_seq(struct spool *sp);
+
+/* True when the spool holds batch seq for some endpoint. */
+bool spool_has(struct spool *sp, uint64_t seq);
+
+/* Moves the next sequence number past seq. */
+void spool_seen_seq(struct spool *sp, uint64_t seq);
+
+/* Path of the journal of the open batch. */
+void spool_part_path(const struct spool *sp, char *buf, size_t len);
+
+/*
+ * For sender i: waits for its next batch and returns 1 with *ent filled
+ * (marked in flight), or 0 when it should exit (stopping and nothing
+ * left, or the deadline passed).
+ */
+int spool_next(struct spool *sp, size_t i, struct batch_ent *ent);
+
+/* Path of batch seq in endpoint i's directory. */
+void spool_batch_path(const struct spool *sp, size_t i, uint64_t seq,
+		      char *buf, size_t len);
+
+/*
+ * Sender i is done with seq: sent (drop < 0) or dropped for a cause.
+ * Unlinks it from i's directory and updates the counters.
+ */
+void spool_done(struct spool *sp, size_t i, const struct batch_ent *ent,
+		int drop, size_t bytes);
+
+/* Sender i gives seq back for a later retry. */
+void spool_release(struct spool *sp, size_t i, const struct batch_ent *ent);
+
+/* Waits until ms (monotonic) or until stop says to hurry; true: go on. */
+bool spool_sleep_until(struct spool *sp, long long ms);
+
+/* Begins the shutdown: senders finish their queues until deadline_ms. */
+void spool_stop(struct spool *sp, long long deadline_ms);
+
+/* Batches and messages endpoint i still has to send. */
+void spool_pending(struct spool *sp, size_t i, uint64_t *batches,
+		   uint64_t *messages);
+
+/* Monotonic milliseconds. */
+long long ship_now_ms(void);
+
+/* --- send.c ------------------------------------------------------------- */
+
+struct sender {
+	struct spool *sp;
+	const struct endpoint_set *eps;
+	size_t index;
+	const char *proxy; /* proxy URL or NULL */
+	const char *no_proxy;
+	const char *ca_file;
+	bool insecure; /* skip_ssl_validation */
+	struct backoff bo;
+	pthread_t thread;
+	bool started;
+	unsigned seed;
+};
+
+/* Starts the thread; returns 0 or a negative errno. */
+int sender_start(struct sender *s);
+void sender_join(struct sender *s);
+
+/* Classification of an HTTP answer (Datadog's destination.go). */
+enum send_class {
+	SEND_OK,
+	SEND_DROP,
+	SEND_RETRY,
+};
+enum send_class send_classify(long code);
+
+/* Retry-After (seconds or an HTTP date) in ms, or -1. */
+long long send_retry_after_ms(const char *value, long long now_s);
+
+/* --- run.c ------------------------------------------------------------- */
+
+struct ship_opts {
+	const char *output; /* -o: local output file, "-" for stdout */
+	bool local; /* write JSON lines instead of sending */
+	const char *run_path;
+	const char *spool_dir;
+	uint64_t spool_max;
+	struct endpoint_set eps;
+	long long batch_wait_ms;
+	uint32_t batch_max_msgs;
+	size_t batch_max_bytes;
+	long long stop_grace_ms;
+	struct payload_opts po;
+	const char *proxy_https, *proxy_http, *no_proxy, *ca_file;
+	bool insecure;
+	double backoff_base, backoff_factor, backoff_max;
+	int recovery_interval;
+	bool recovery_reset;
+};
+
+/* Runs until the end of input or a signal; returns an exit code. */
+int ship_run(struct ship_opts *o);
+
+/* --- compress (send.c) -------------------------------------------------- */
+
+/*
+ * Compresses in[0..n) with encoding ("gzip", "zstd", "identity") at level
+ * into out (grown as needed). Returns 0 or a negative errno.
+ */
+int ship_compress(const char *encoding, int level, const char *in, size_t n,
+		  struct jbuf *out);
+
+#endif
