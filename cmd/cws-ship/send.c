@@ -35,6 +35,7 @@
 #define ORIGIN "cloud-workload-security"
 #define BATCH_ID_HEADER "DD-CWS-Batch-ID"
 #define MAX_FILE (64u << 20) /* no batch file is ever this large */
+#define RETRY_AFTER_MAX_MS 600000LL
 
 enum send_class send_classify(long code)
 {
@@ -469,10 +470,11 @@ static void *run(void *arg)
 				&s->bo, s->bo.errors,
 				(double)rand_r(&s->seed) / ((double)RAND_MAX + 1));
 
+			/* The server's word wins, within reason. */
 			if (a.retry_after_ms > d)
-				d = a.retry_after_ms < (long long)s->bo.max_ms ?
+				d = a.retry_after_ms < RETRY_AFTER_MAX_MS ?
 					    a.retry_after_ms :
-					    (long long)s->bo.max_ms;
+					    RETRY_AFTER_MAX_MS;
 			if (cc == CURLE_OK)
 				snprintf(what, sizeof(what), "HTTP %ld", code);
 			else
