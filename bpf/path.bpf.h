@@ -9,6 +9,12 @@
  * chrooted or containerised process sees its own paths, as with
  * /proc/PID/exe).
  *
+ * Fields are read with plain loads through BTF-typed pointers (the
+ * verifier turns them into fault-checked loads), not with one
+ * bpf_probe_read_kernel helper call each: only the names' bytes are copied
+ * with the helper. That keeps an open's path under a few hundred
+ * nanoseconds.
+ *
  * The string is built backwards from the end of a per-CPU scratch buffer,
  * one "/component" at a time. bpf_loop runs the steps, so the bound can be
  * large (CWS_KEV_PATH_MAX_STEPS) without unrolling; PATH_MAX bytes are the
@@ -21,6 +27,7 @@
 #ifndef CWS_PATH_BPF_H
 #define CWS_PATH_BPF_H
 
+#include "core.bpf.h"
 #include "cws_event.h"
 
 /*
@@ -60,16 +67,22 @@ struct path_walk {
 
 static __always_inline struct mount *real_mount(struct vfsmount *vfsmnt)
 {
-	/* CO-RE container_of: struct mount is private to fs/, its layout moves. */
-	return (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
+	/*
+	 * CO-RE container_of: struct mount is private to fs/, its layout
+	 * moves. The verifier refuses a negative offset from a typed pointer,
+	 * hence the cast.
+	 */
+	return bpf_core_cast((void *)vfsmnt -
+				     bpf_core_field_offset(struct mount, mnt),
+			     struct mount);
 }
 
 /* Prepends "/name"; returns 0 or an enum cws_kev_path_error. */
 static __always_inline int prepend_name(struct path_walk *w,
 					struct dentry *dentry)
 {
-	struct qstr name = BPF_CORE_READ(dentry, d_name);
-	__u32 len = name.len, off = w->off;
+	const unsigned char *name = dentry->d_name.name;
+	__u32 len = dentry->d_name.len, off = w->off;
 
 	if (len > CWS_KEV_NAME_MAX)
 		return CWS_KEV_PATH_TOO_LONG;
@@ -84,7 +97,7 @@ static __always_inline int prepend_name(struct path_walk *w,
 	off &= CWS_KEV_PATH_MAX - 1;
 	len &= CWS_KEV_NAME_MAX;
 	w->buf[off] = '/';
-	if (bpf_probe_read_kernel(w->buf + off + 1, len, name.name))
+	if (bpf_probe_read_kernel(w->buf + off + 1, len, name))
 		return CWS_KEV_PATH_FAULT;
 	w->off = off;
 	return 0;
@@ -105,10 +118,10 @@ static long path_step(__u32 index, void *data)
 		w->done = 1;
 		return 1;
 	}
-	if (dentry == BPF_CORE_READ(mnt, mnt.mnt_root)) {
-		mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+	if (dentry == mnt->mnt.mnt_root) {
+		mnt_parent = mnt->mnt_parent;
 		if (mnt_parent && mnt_parent != mnt) {
-			w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			w->dentry = mnt->mnt_mountpoint;
 			w->mnt = mnt_parent;
 			return 0;
 		}
@@ -121,7 +134,7 @@ static long path_step(__u32 index, void *data)
 		w->done = 1;
 		return 1;
 	}
-	parent = BPF_CORE_READ(dentry, d_parent);
+	parent = dentry->d_parent;
 	w->error = prepend_name(w, dentry);
 	if (w->error)
 		return 1;
@@ -165,10 +178,12 @@ static __always_inline char *path_resolve_dentry(struct dentry *dentry,
 		*error = CWS_KEV_PATH_NO_FILE;
 		return w.buf;
 	}
-	w.dentry = dentry;
+	/* Typed pointers, whether the caller had them or plain values. */
+	w.dentry = bpf_core_cast(dentry, struct dentry);
 	w.mnt = real_mount(vfsmnt);
-	w.root_dentry = BPF_CORE_READ(task, fs, root.dentry);
-	w.root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+	task = bpf_core_cast(task, struct task_struct);
+	w.root_dentry = task->fs->root.dentry;
+	w.root_mnt = task->fs->root.mnt;
 
 	steps = bpf_loop(CWS_KEV_PATH_MAX_STEPS, path_step, &w, 0);
 	if (steps < 0)
@@ -193,8 +208,9 @@ path_resolve(struct file *f, struct task_struct *task, __u32 *off, __u16 *error)
 	struct vfsmount *vfsmnt = NULL;
 
 	if (f) {
-		dentry = BPF_CORE_READ(f, f_path.dentry);
-		vfsmnt = BPF_CORE_READ(f, f_path.mnt);
+		f = bpf_core_cast(f, struct file);
+		dentry = f->f_path.dentry;
+		vfsmnt = f->f_path.mnt;
 	}
 	return path_resolve_dentry(dentry, vfsmnt, task, off, error);
 }

@@ -10,63 +10,77 @@
 #ifndef CWS_PROCESS_BPF_H
 #define CWS_PROCESS_BPF_H
 
+#include "core.bpf.h"
 #include "cws_event.h"
 
 /*
  * kernel_cap_t is a __u64 since 6.3 and was __u32 cap[2] before; on a
- * little-endian machine both are the same 8 bytes, read as one __u64.
+ * little-endian machine both are the same 8 bytes.
  */
+struct kernel_cap_struct___old {
+	__u32 cap[2];
+} __attribute__((preserve_access_index));
+
 static __always_inline __u64 read_caps(const kernel_cap_t *caps)
 {
-	__u64 v = 0;
+	const struct kernel_cap_struct___old *old = (const void *)caps;
 
-	bpf_probe_read_kernel(&v, sizeof(v), caps);
-	return v;
+	if (bpf_core_field_exists(caps->val))
+		return caps->val;
+	return old->cap[0] | (__u64)old->cap[1] << 32;
 }
 
+/*
+ * Plain loads through BTF-typed pointers (fault-checked by the kernel),
+ * rather than a bpf_probe_read_kernel helper call per field: this runs for
+ * every record. task may be a plain value: it is cast first.
+ */
 static __always_inline void fill_process(struct cws_kev_process *proc,
 					 struct task_struct *task)
 {
-	const struct cred *cred = BPF_CORE_READ(task, cred);
+	const struct cred *cred;
 	struct tty_struct *tty;
+	const __u64 *comm;
 
-	proc->pid = BPF_CORE_READ(task, tgid);
-	proc->tid = BPF_CORE_READ(task, pid);
-	proc->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	task = bpf_core_cast(task, struct task_struct);
+	cred = task->cred;
+	proc->pid = task->tgid;
+	proc->tid = task->pid;
+	proc->ppid = task->real_parent->tgid;
 	/*
 	 * The group leader's start time is the process's fork time; after a
 	 * non-leader thread execs, de_thread() has copied it over anyway.
 	 */
-	proc->fork_time = BPF_CORE_READ(task, group_leader, start_boottime);
-	proc->uid = BPF_CORE_READ(cred, uid.val);
-	proc->gid = BPF_CORE_READ(cred, gid.val);
-	proc->euid = BPF_CORE_READ(cred, euid.val);
-	proc->egid = BPF_CORE_READ(cred, egid.val);
-	proc->fsuid = BPF_CORE_READ(cred, fsuid.val);
-	proc->fsgid = BPF_CORE_READ(cred, fsgid.val);
-	proc->cap_effective = read_caps(
-		__builtin_preserve_access_index(&cred->cap_effective));
-	proc->cap_permitted = read_caps(
-		__builtin_preserve_access_index(&cred->cap_permitted));
+	proc->fork_time = task->group_leader->start_boottime;
+	proc->uid = cred->uid.val;
+	proc->gid = cred->gid.val;
+	proc->euid = cred->euid.val;
+	proc->egid = cred->egid.val;
+	proc->fsuid = cred->fsuid.val;
+	proc->fsgid = cred->fsgid.val;
+	proc->cap_effective = read_caps(&cred->cap_effective);
+	proc->cap_permitted = read_caps(&cred->cap_permitted);
 	/* loginuid only exists with CONFIG_AUDIT. */
 	if (bpf_core_field_exists(task->loginuid))
-		proc->auid = BPF_CORE_READ(task, loginuid.val);
+		proc->auid = task->loginuid.val;
 	else
 		proc->auid = (__u32)-1;
-	bpf_probe_read_kernel_str(proc->comm, sizeof(proc->comm),
-				  __builtin_preserve_access_index(&task->comm));
+	/* TASK_COMM_LEN is 16: two words, NUL terminated by the kernel. */
+	comm = (const __u64 *)task->comm;
+	((__u64 *)proc->comm)[0] = comm[0];
+	((__u64 *)proc->comm)[1] = comm[1];
+	proc->comm[CWS_KEV_COMM_LEN - 1] = '\0';
 	/*
 	 * The unified hierarchy's cgroup, which exists on cgroup v2 and hybrid
 	 * hosts alike (on a v1-only host it is the root, id 1). kn->id is the
 	 * 64-bit id since 5.5, the same as the cgroup directory's file handle.
 	 */
-	proc->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-	tty = BPF_CORE_READ(task, signal, tty);
+	proc->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+	tty = task->signal->tty;
 	proc->tty_name[0] = '\0';
 	if (tty)
-		bpf_probe_read_kernel_str(
-			proc->tty_name, sizeof(proc->tty_name),
-			__builtin_preserve_access_index(&tty->name));
+		bpf_probe_read_kernel_str(proc->tty_name,
+					  sizeof(proc->tty_name), tty->name);
 }
 
 #endif

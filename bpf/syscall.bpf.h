@@ -334,14 +334,11 @@ static __always_inline __u64 inode_ctime(struct inode *inode)
 	struct inode___pre611 *old = (void *)inode;
 
 	if (bpf_core_field_exists(inode->i_ctime_sec))
-		return NSEC(BPF_CORE_READ(inode, i_ctime_sec),
-			    BPF_CORE_READ(inode, i_ctime_nsec));
+		return NSEC(inode->i_ctime_sec, inode->i_ctime_nsec);
 	if (bpf_core_field_exists(old->__i_ctime))
-		return NSEC(BPF_CORE_READ(old, __i_ctime.tv_sec),
-			    BPF_CORE_READ(old, __i_ctime.tv_nsec));
+		return NSEC(old->__i_ctime.tv_sec, old->__i_ctime.tv_nsec);
 	if (bpf_core_field_exists(old->i_ctime))
-		return NSEC(BPF_CORE_READ(old, i_ctime.tv_sec),
-			    BPF_CORE_READ(old, i_ctime.tv_nsec));
+		return NSEC(old->i_ctime.tv_sec, old->i_ctime.tv_nsec);
 	return 0;
 }
 
@@ -350,47 +347,48 @@ static __always_inline __u64 inode_mtime(struct inode *inode)
 	struct inode___pre611 *old = (void *)inode;
 
 	if (bpf_core_field_exists(inode->i_mtime_sec))
-		return NSEC(BPF_CORE_READ(inode, i_mtime_sec),
-			    BPF_CORE_READ(inode, i_mtime_nsec));
+		return NSEC(inode->i_mtime_sec, inode->i_mtime_nsec);
 	if (bpf_core_field_exists(old->__i_mtime))
-		return NSEC(BPF_CORE_READ(old, __i_mtime.tv_sec),
-			    BPF_CORE_READ(old, __i_mtime.tv_nsec));
+		return NSEC(old->__i_mtime.tv_sec, old->__i_mtime.tv_nsec);
 	if (bpf_core_field_exists(old->i_mtime))
-		return NSEC(BPF_CORE_READ(old, i_mtime.tv_sec),
-			    BPF_CORE_READ(old, i_mtime.tv_nsec));
+		return NSEC(old->i_mtime.tv_sec, old->i_mtime.tv_nsec);
 	return 0;
 }
 
-/* The stat fields of an inode; sets CWS_KEV_FILE_STAT. */
+/*
+ * The stat fields of an inode; sets CWS_KEV_FILE_STAT. Plain loads (see
+ * core.bpf.h): inode may be a plain value, it is cast first.
+ */
 static __always_inline void sys_stat(struct cws_kev_file *f,
 				     struct inode *inode)
 {
-	const char *fstype;
-
 	if (!inode)
 		return;
-	f->inode = BPF_CORE_READ(inode, i_ino);
-	f->mode = BPF_CORE_READ(inode, i_mode);
-	f->uid = BPF_CORE_READ(inode, i_uid.val);
-	f->gid = BPF_CORE_READ(inode, i_gid.val);
+	inode = bpf_core_cast(inode, struct inode);
+	f->inode = inode->i_ino;
+	f->mode = inode->i_mode;
+	f->uid = inode->i_uid.val;
+	f->gid = inode->i_gid.val;
 	f->ctime = inode_ctime(inode);
 	f->mtime = inode_mtime(inode);
-	fstype = BPF_CORE_READ(inode, i_sb, s_type, name);
-	bpf_probe_read_kernel_str(f->fstype, sizeof(f->fstype), fstype);
+	bpf_probe_read_kernel_str(f->fstype, sizeof(f->fstype),
+				  inode->i_sb->s_type->name);
 	f->flags |= CWS_KEV_FILE_STAT;
 }
 
-/* The file of descriptor fd in the current task, or NULL. */
+/*
+ * The file of descriptor fd in the current task, or NULL. The table is
+ * indexed by a variable, which plain loads cannot do: one helper call.
+ */
 static __always_inline struct file *sys_fd_file(long fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct fdtable *fdt = task->files->fdt;
 	struct file *f = NULL;
 
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || fd >= fdt->max_fds)
 		return NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
 	return f;
 }
 
@@ -406,7 +404,7 @@ static __always_inline void sys_fill_own(struct sys_scratch *s,
 		f->path_error = CWS_KEV_PATH_NO_FILE;
 		return;
 	}
-	f->mount_id = BPF_CORE_READ(real_mount(vfsmnt), mnt_id);
+	f->mount_id = real_mount(vfsmnt)->mnt_id;
 	sys_stat(f, inode);
 	f->path_len = sys_put_path(s, f, dentry, vfsmnt);
 }
@@ -425,7 +423,9 @@ static __always_inline int sys_file_dentry(struct cws_kev_syscall *rec,
 
 	if (!f)
 		return -EINVAL;
-	sys_fill_own(s, f, dentry, vfsmnt, BPF_CORE_READ(dentry, d_inode));
+	sys_fill_own(s, f, dentry, vfsmnt,
+		     dentry ? bpf_core_cast(dentry, struct dentry)->d_inode :
+			      NULL);
 	return 0;
 }
 
@@ -450,9 +450,9 @@ static __always_inline int sys_file_fd(struct cws_kev_syscall *rec, __u32 idx,
 		f->path_error = CWS_KEV_PATH_NO_FILE;
 		return -EBADF;
 	}
-	sys_fill_own(s, f, BPF_CORE_READ(file, f_path.dentry),
-		     BPF_CORE_READ(file, f_path.mnt),
-		     BPF_CORE_READ(file, f_inode));
+	file = bpf_core_cast(file, struct file);
+	sys_fill_own(s, f, file->f_path.dentry, file->f_path.mnt,
+		     file->f_inode);
 	return 0;
 }
 
@@ -497,9 +497,8 @@ static __always_inline int sys_file_at_flags(struct cws_kev_syscall *rec,
 	if (user_path && bpf_probe_read_user(&c, 1, user_path) == 0 && !c &&
 	    (at_flags & AT_EMPTY_PATH)) {
 		if (dirfd == AT_FDCWD)
-			return sys_file_dentry(
-				rec, idx, BPF_CORE_READ(task, fs, pwd.dentry),
-				BPF_CORE_READ(task, fs, pwd.mnt));
+			return sys_file_dentry(rec, idx, task->fs->pwd.dentry,
+					       task->fs->pwd.mnt);
 		return sys_file_fd(rec, idx, dirfd) == -EINVAL ? -EINVAL : 0;
 	}
 	f = sys_slot(s, idx);
@@ -524,17 +523,16 @@ static __always_inline int sys_file_at_flags(struct cws_kev_syscall *rec,
 		}
 	} else if (dirfd == AT_FDCWD) {
 		f->flags |= CWS_KEV_FILE_AT_CWD;
-		f->path_len = sys_put_path(s, f,
-					   BPF_CORE_READ(task, fs, pwd.dentry),
-					   BPF_CORE_READ(task, fs, pwd.mnt));
+		f->path_len = sys_put_path(s, f, task->fs->pwd.dentry,
+					   task->fs->pwd.mnt);
 	} else {
 		f->flags |= CWS_KEV_FILE_AT_FD;
 		file = sys_fd_file(dirfd);
-		if (file)
-			f->path_len = sys_put_path(
-				s, f, BPF_CORE_READ(file, f_path.dentry),
-				BPF_CORE_READ(file, f_path.mnt));
-		else
+		if (file) {
+			file = bpf_core_cast(file, struct file);
+			f->path_len = sys_put_path(s, f, file->f_path.dentry,
+						   file->f_path.mnt);
+		} else
 			f->path_error = CWS_KEV_PATH_NO_FILE;
 	}
 	sys_put_file_str(s, f, user_path);

@@ -138,7 +138,7 @@ EOF
 # Every event of the triggers: pid, parent, ancestors up to pid 1, names.
 cat >context.jq <<'EOF'
 [.[] | select(.type == "event" and .process.ppid == $shell and
-	.process.file.path == $exe)] |
+	.process.file.path == $exe and .process.pid != $drop)] |
 length >= 10 and all(
 	.process.ancestors[0].pid == $shell and
 	.process.ancestors[-1].pid == 1 and
@@ -331,7 +331,7 @@ test_expect_success BPF,JQ 'exit: code and cause, for an exit and a signal' '
 
 test_expect_success BPF,JQ 'every event has its process, ancestors and user names' '
 	jq -s -e --argjson shell $$ --arg exe "$trigger" --arg cwd "$here" \
-		-f context.jq cap.json
+		--argjson drop $(field drop.out 1) -f context.jq cap.json
 '
 
 test_expect_success BPF,JQ 'a process older than the probe has its image and ancestors' '
