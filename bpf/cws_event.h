@@ -244,6 +244,11 @@ struct cws_kev_exit {
 #define CWS_KEV_SYS_STR (1u << 0) /* the extra string is there */
 #define CWS_KEV_SYS_STR_TRUNCATED (1u << 1)
 #define CWS_KEV_SYS_STR_FAULT (1u << 2)
+/*
+ * The task has the probe's root directory and mount namespace: a path
+ * means the same to both, and the probe may look one up for it.
+ */
+#define CWS_KEV_SYS_SAME_ROOT (1u << 3)
 
 /* One file a syscall names. 72 bytes. */
 struct cws_kev_file {

@@ -139,6 +139,15 @@ struct {
 	__type(value, struct sys_scratch);
 } sys_scratch SEC(".maps");
 
+/*
+ * The probe's root and mount namespace, as the kernel addresses them:
+ * recorded by any hooked syscall the probe itself makes (it makes a
+ * chdir(".") after attaching for that), compared with each task's.
+ */
+__u64 self_root_mnt = 0;
+__u64 self_root_dentry = 0;
+__u64 self_mnt_ns = 0;
+
 /* Raw argument n (0-5) of the syscall, as sys_begin read it. */
 #define sys_arg(rec, n) (((struct sys_scratch *)(rec))->arg[(n)])
 
@@ -170,8 +179,14 @@ static __always_inline struct cws_kev_syscall *sys_begin_ret(__s64 ret,
 	__u32 zero = 0;
 	int i;
 
-	if (cfg_self_tgid && bpf_get_current_pid_tgid() >> 32 == cfg_self_tgid)
+	if (cfg_self_tgid &&
+	    bpf_get_current_pid_tgid() >> 32 == cfg_self_tgid) {
+		/* The probe's own root, for CWS_KEV_SYS_SAME_ROOT. */
+		self_root_mnt = (__u64)task->fs->root.mnt;
+		self_root_dentry = (__u64)task->fs->root.dentry;
+		self_mnt_ns = (__u64)task->nsproxy->mnt_ns;
 		return NULL;
+	}
 	s = bpf_map_lookup_elem(&sys_scratch, &zero);
 	if (!s) {
 		count_drop(CWS_KEV_DROP_NO_SCRATCH, event);
@@ -188,6 +203,10 @@ static __always_inline struct cws_kev_syscall *sys_begin_ret(__s64 ret,
 	rec->nfiles = 0;
 	rec->str_len = 0;
 	rec->flags = 0;
+	if (self_root_mnt && (__u64)task->fs->root.mnt == self_root_mnt &&
+	    (__u64)task->fs->root.dentry == self_root_dentry &&
+	    (__u64)task->nsproxy->mnt_ns == self_mnt_ns)
+		rec->flags = CWS_KEV_SYS_SAME_ROOT;
 	for (i = 0; i < 6; i++)
 		rec->args[i] = 0;
 	s->len = 0;

@@ -152,6 +152,8 @@ void cws_emit_release(struct cws_emit *e)
 	cws_writer_release(&e->w);
 	cws_cache_free(e->cache);
 	e->cache = NULL;
+	cws_realdir_free(e->realdir);
+	e->realdir = NULL;
 }
 
 static int64_t ns(const struct timespec *ts)

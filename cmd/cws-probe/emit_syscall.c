@@ -10,9 +10,10 @@
  * Files come in three kinds (bpf/cws_event.h). An object the kernel had
  * (an fd, the cwd) comes with its own path, exact, and its inode's stat. A
  * file named by a string comes as a resolved directory plus the string;
- * here the two are joined and normalised lexically, which is what the
- * kernel would have done unless the string itself goes through a symlink
- * (which the kernel would have followed and we cannot). Whenever a piece
+ * here the two are joined: the string's directory part, if it has one,
+ * resolved by the kernel from user space (realdir.c: symlinks followed),
+ * else, or for a process in another root or mount namespace, normalised
+ * lexically. Whenever a piece
  * is missing (the directory could not be resolved, the string could not
  * be read or was cut), the file gets path_resolution_error and no path:
  * a rule must never match a path we made up.
@@ -195,7 +196,8 @@ static const char *string_error(const struct cws_kev_file *kf)
  * is moved past them. Strings land in e->sys.
  */
 static void conv_file(struct cws_emit *e, const struct cws_kev_file *kf,
-		      unsigned i, const char **data, struct cws_file *f)
+		      unsigned i, const char **data, struct cws_file *f,
+		      unsigned kflags)
 {
 	struct cws_emit_sys *s = &e->sys;
 	char *path = s->path[i];
@@ -260,9 +262,19 @@ static void conv_file(struct cws_emit *e, const struct cws_kev_file *kf,
 					   s->raw[i]);
 		return;
 	}
-	n = cws_emit_join_path(s->join, sizeof(s->join),
-			       kf->flags & CWS_KEV_FILE_AT ? path : NULL,
-			       s->raw[i]);
+	n = -1;
+	if ((kf->flags & CWS_KEV_FILE_AT) && strchr(s->raw[i], '/') &&
+	    (kflags & CWS_KEV_SYS_SAME_ROOT)) {
+		if (!e->realdir)
+			e->realdir = cws_realdir_new();
+		if (e->realdir)
+			n = cws_realdir_join(e->realdir, path, s->raw[i],
+					     s->join, sizeof(s->join));
+	}
+	if (n < 0)
+		n = cws_emit_join_path(
+			s->join, sizeof(s->join),
+			kf->flags & CWS_KEV_FILE_AT ? path : NULL, s->raw[i]);
 	if (n < 0 || n > CWS_EVENT_MAX_STR) {
 		f->path_resolution_error = "path too long";
 		f->name = rel_name(path, CWS_EVENT_MAX_STR + 1, s->raw[i]);
@@ -308,7 +320,7 @@ int cws_emit_syscall(struct cws_emit *e, const void *data, size_t size)
 	s->str[0] = s->str[1] = NULL;
 	for (i = 0; i < k->nfiles; i++)
 		conv_file(e, &k->file[i], i, &p,
-			  i ? &ev->obj.dest : &ev->obj.file);
+			  i ? &ev->obj.dest : &ev->obj.file, k->flags);
 	s->extra = NULL;
 	if ((k->flags & CWS_KEV_SYS_STR) &&
 	    !(k->flags & (CWS_KEV_SYS_STR_FAULT | CWS_KEV_SYS_STR_TRUNCATED))) {

@@ -496,6 +496,14 @@ static int load_programs(struct probe *pr, const struct cws_probe_opts *opts)
 			failed_program(pr->skel), strerror(-err));
 		return err;
 	}
+	/*
+	 * A hooked call of our own shows the programs the probe's root and
+	 * mount namespace (bpf/syscall.bpf.h, CWS_KEV_SYS_SAME_ROOT); chdir
+	 * is always hooked, and "." changes nothing.
+	 */
+	if (chdir("."))
+		cws_debug("chdir(\".\"): %s: paths are joined lexically",
+			  strerror(errno));
 	cws_debug("programs attached; ring buffer of %lu bytes, wake-up at %lu",
 		  opts->ring_size, opts->ring_size / 8);
 	return 0;

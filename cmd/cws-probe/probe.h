@@ -105,6 +105,7 @@ struct cws_emit {
 	struct cws_emit_sys sys;
 	struct cws_cache *cache; /* the process cache (cache.c) */
 	uint64_t evicted; /* cache evictions already reported as lost */
+	struct cws_realdir *realdir; /* made on first use (realdir.c) */
 };
 
 /*
@@ -286,6 +287,18 @@ struct cws_cache_stats {
 	uint64_t evicted; /* entries evicted to make room */
 	uint64_t context_reused; /* events whose encoded context was reused */
 };
+
+/*
+ * realdir.c: base + "/" + str with str's directory part resolved by the
+ * kernel (symlinks followed) as it is now, into out. Returns the length,
+ * or -1 when str has no directory part or it cannot be resolved (the
+ * lexical join then stands). Only for a record with CWS_KEV_SYS_SAME_ROOT.
+ */
+struct cws_realdir;
+struct cws_realdir *cws_realdir_new(void);
+void cws_realdir_free(struct cws_realdir *r);
+long cws_realdir_join(struct cws_realdir *r, const char *base, const char *str,
+		      char *out, size_t cap);
 
 /*
  * A cache of size entries (clamped to [128, 4 Mi]), empty, with the user

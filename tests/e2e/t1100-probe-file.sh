@@ -89,6 +89,12 @@ test_expect_success BPF,JQ 'setup: record file system calls' '
 	trig rename rename m1 d1/m2 &&
 	trig renameat2_fail renameat2 cwd m3 d1 m2 RENAME_NOREPLACE &&
 
+	touch d1/u5 d1/m5 &&
+	trig open_symdir_fail open dlink/nope O_RDONLY &&
+	trig unlink_symdir unlink dlink/u5 &&
+	trig rename_symdir rename dlink/m5 dlink/m6 &&
+	trig unlink_abs_symdir unlink "$here/dlink/nope" &&
+
 	trig chmod chmod f1 0600 &&
 	trig fchmod fchmod f1 0604 &&
 	trig fchmodat fchmodat d1 f2 0640 &&
@@ -183,6 +189,23 @@ test_expect_success BPF,JQ 'a symlinked cwd or dirfd is resolved, for a failure 
 	" &&
 	has_event openat_symdir "
 		.evt.retval == -2 and .open.file.path == \"$here/d1/nope\"
+	"
+'
+
+test_expect_success BPF,JQ 'a symlinked directory inside the string is followed' '
+	has_event open_symdir_fail "
+		.evt.retval == -2 and .open.file.path == \"$here/d1/nope\" and
+		.open.file.name == \"nope\"
+	" &&
+	has_event unlink_symdir "
+		.evt.retval == 0 and .unlink.file.path == \"$here/d1/u5\"
+	" &&
+	has_event rename_symdir "
+		.evt.retval == 0 and .rename.file.path == \"$here/d1/m5\" and
+		.rename.file.destination.path == \"$here/d1/m6\"
+	" &&
+	has_event unlink_abs_symdir "
+		.evt.retval == -2 and .unlink.file.path == \"$here/d1/nope\"
 	"
 '
 
