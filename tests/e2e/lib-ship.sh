@@ -37,6 +37,7 @@ matches() {
 intake_start() {
 	local name=$1
 	shift
+	intake_stop "$name"
 	rm -rf "$name"
 	mkdir -p "$name"
 	cws-test-intake -d "$name" "$@" 2>"$name.err" &
