@@ -19,6 +19,7 @@
 #include "compat.h"
 #include "event.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -471,83 +472,167 @@ static void pack_leaf(msgpack_packer *pk, const struct cws_evobj *o,
 		pack_process(pk, v, NULL, 0, false, false);
 		break;
 	case OK_FILE:
-		break; /* spread by pack_level */
+		break; /* spread by plan_pack */
 	}
 }
 
 /*
- * Counts (pk NULL) or packs the map at prefix[0..depth) of the object:
- * the fields of a file spread at this level, then one key per distinct
- * child, each a leaf value or a nested map.
+ * How an event type's object is laid out, worked out once from omembers[]
+ * (its maps, their keys, which members are leaves and which files are
+ * spread) so that packing an event walks only its own members. The nodes
+ * of one map are contiguous; a map node points at its children.
  */
-static unsigned pack_level(msgpack_packer *pk, const struct cws_evobj *o,
-			   uint64_t tbit, const char **prefix, unsigned depth)
+enum pn_kind {
+	PN_FILE, /* a struct cws_file spread into the map */
+	PN_LEAF, /* key: value, left out when a string is NULL */
+	PN_MAP, /* key: a nested map */
+};
+
+struct pnode {
+	uint8_t kind;
+	uint8_t count; /* PN_MAP: children */
+	uint16_t first; /* PN_MAP: index of the first child */
+	const char *key;
+	const struct omember *m; /* PN_FILE, PN_LEAF */
+};
+
+#define PLAN_NODES 96
+
+struct plan {
+	bool built;
+	bool empty; /* the type has no object */
+	uint16_t used;
+	struct pnode root; /* PN_MAP */
+	struct pnode n[PLAN_NODES];
+};
+
+/* One per event type, built on first use (the tools are single-threaded). */
+static struct plan plans[CWS_EVT__COUNT];
+
+/* Whether member j comes before i at prefix with the same child key. */
+static bool key_seen(unsigned i, uint64_t tbit, const char *const *prefix,
+		     unsigned depth)
 {
-	unsigned i, j, n = 0;
+	const char *child = omembers[i].path[depth];
+	unsigned j;
 
-	for (i = 0; i < CWS_ARRAY_SIZE(omembers); i++) {
-		const struct omember *m = &omembers[i];
-		const char *child;
-		bool seen = false;
-
-		if (!om_under(m, tbit, (const char *const *)prefix, depth))
-			continue;
-		if (plen(m) == depth) {
-			const struct cws_file *f = ofield(o, m);
-
-			n += file_nfields(f);
-			if (pk)
-				pack_file_fields(pk, f);
-			continue;
-		}
-		child = m->path[depth];
-		for (j = 0; j < i && !seen; j++)
-			seen = om_under(&omembers[j], tbit,
-					(const char *const *)prefix, depth) &&
-			       plen(&omembers[j]) > depth &&
-			       !strcmp(omembers[j].path[depth], child);
-		if (seen)
-			continue;
-		if (plen(m) == depth + 1 && m->kind != OK_FILE) {
-			if (!om_present(o, m))
-				continue;
-			n++;
-			if (pk) {
-				pk_key(pk, child);
-				pack_leaf(pk, o, m);
-			}
-			continue;
-		}
-		n++;
-		if (pk) {
-			prefix[depth] = child;
-			pk_key(pk, child);
-			msgpack_pack_map(pk, pack_level(NULL, o, tbit, prefix,
-							depth + 1));
-			pack_level(pk, o, tbit, prefix, depth + 1);
-		}
-	}
-	return n;
-}
-
-static bool has_object(enum cws_event_type t)
-{
-	unsigned i;
-
-	for (i = 0; i < CWS_ARRAY_SIZE(omembers); i++)
-		if (omembers[i].types & (1ull << t))
+	for (j = 0; j < i; j++)
+		if (om_under(&omembers[j], tbit, prefix, depth) &&
+		    plen(&omembers[j]) > depth &&
+		    !strcmp(omembers[j].path[depth], child))
 			return true;
 	return false;
 }
 
+/*
+ * Appends the children of the map at prefix[0..depth) to the plan, then
+ * builds each nested map's own; sets node's first and count.
+ */
+static void plan_level(struct plan *p, struct pnode *node, uint64_t tbit,
+		       const char **prefix, unsigned depth)
+{
+	unsigned i, first = p->used, k;
+
+	for (i = 0; i < CWS_ARRAY_SIZE(omembers); i++) {
+		const struct omember *m = &omembers[i];
+		struct pnode *c;
+
+		if (!om_under(m, tbit, (const char *const *)prefix, depth))
+			continue;
+		if (plen(m) != depth &&
+		    key_seen(i, tbit, (const char *const *)prefix, depth))
+			continue;
+		assert(p->used < PLAN_NODES);
+		c = &p->n[p->used++];
+		c->m = m;
+		if (plen(m) == depth) {
+			c->kind = PN_FILE;
+		} else {
+			c->key = m->path[depth];
+			c->kind = plen(m) == depth + 1 && m->kind != OK_FILE ?
+					  PN_LEAF :
+					  PN_MAP;
+		}
+	}
+	node->first = (uint16_t)first;
+	node->count = (uint8_t)(p->used - first);
+	for (k = first; k < first + node->count; k++) {
+		if (p->n[k].kind != PN_MAP)
+			continue;
+		prefix[depth] = p->n[k].key;
+		plan_level(p, &p->n[k], tbit, prefix, depth + 1);
+	}
+}
+
+static const struct plan *plan_of(enum cws_event_type t)
+{
+	struct plan *p = &plans[t];
+	const char *prefix[3] = { NULL };
+
+	if (!p->built) {
+		p->root.kind = PN_MAP;
+		plan_level(p, &p->root, 1ull << t, prefix, 0);
+		p->empty = !p->root.count;
+		p->built = true;
+	}
+	return p;
+}
+
+/* Entries of a map node for this object. */
+static unsigned plan_count(const struct plan *p, const struct pnode *node,
+			   const struct cws_evobj *o)
+{
+	unsigned k, n = 0;
+
+	for (k = node->first; k < node->first + node->count; k++) {
+		const struct pnode *c = &p->n[k];
+
+		if (c->kind == PN_FILE)
+			n += file_nfields(ofield(o, c->m));
+		else
+			n += c->kind == PN_MAP || om_present(o, c->m);
+	}
+	return n;
+}
+
+static void plan_pack(msgpack_packer *pk, const struct plan *p,
+		      const struct pnode *node, const struct cws_evobj *o)
+{
+	unsigned k;
+
+	msgpack_pack_map(pk, plan_count(p, node, o));
+	for (k = node->first; k < node->first + node->count; k++) {
+		const struct pnode *c = &p->n[k];
+
+		switch (c->kind) {
+		case PN_FILE:
+			pack_file_fields(pk, ofield(o, c->m));
+			break;
+		case PN_LEAF:
+			if (!om_present(o, c->m))
+				break;
+			pk_key(pk, c->key);
+			pack_leaf(pk, o, c->m);
+			break;
+		default:
+			pk_key(pk, c->key);
+			plan_pack(pk, p, c, o);
+			break;
+		}
+	}
+}
+
+static bool has_object(enum cws_event_type t)
+{
+	return !plan_of(t)->empty;
+}
+
 static void pack_object(msgpack_packer *pk, const struct cws_event *ev)
 {
-	const char *prefix[3] = { NULL };
-	uint64_t tbit = 1ull << ev->evt.type;
+	const struct plan *p = plan_of(ev->evt.type);
 
 	pk_key(pk, cws_event_type_name(ev->evt.type));
-	msgpack_pack_map(pk, pack_level(NULL, &ev->obj, tbit, prefix, 0));
-	pack_level(pk, &ev->obj, tbit, prefix, 0);
+	plan_pack(pk, p, &p->root, &ev->obj);
 }
 
 static void pack_event_body(msgpack_packer *pk, const struct cws_event *ev,
