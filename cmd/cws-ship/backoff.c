@@ -7,11 +7,18 @@
  * recovery_interval errors off (all of them with recovery_reset). Go
  * truncates the wait to whole seconds; cws keeps milliseconds, so that a
  * sub-second base works.
+ *
+ * Also what an answer means (pkg/logs/client/http/destination.go) and
+ * the server's Retry-After.
  */
 #include "compat.h"
 #include "ship.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 void backoff_init(struct backoff *b, double base_s, double factor,
 		  double max_s, int recovery_interval, bool recovery_reset)
@@ -63,4 +70,44 @@ void backoff_success(struct backoff *b)
 		b->errors -= b->recovery_interval;
 	else
 		b->errors = 0;
+}
+
+enum send_class send_classify(long code)
+{
+	if (code >= 200 && code < 400)
+		return SEND_OK;
+	if (code == 400 || code == 401 || code == 403 || code == 413)
+		return SEND_DROP;
+	return SEND_RETRY;
+}
+
+/* Retry-After: delay-seconds, or an IMF-fixdate (RFC 9110). */
+long long send_retry_after_ms(const char *v, long long now_s)
+{
+	struct tm tm;
+	char *end;
+	long long s;
+	time_t t;
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (!*v)
+		return -1;
+	errno = 0;
+	s = strtoll(v, &end, 10);
+	if (end != v && !errno) {
+		while (*end == ' ' || *end == '\t' || *end == '\r' ||
+		       *end == '\n')
+			end++;
+		if (!*end)
+			return s < 0 ? -1 : s > 86400 ? 86400000 : s * 1000;
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (!end)
+		return -1;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	return t <= now_s ? 0 : ((long long)t - now_s) * 1000;
 }

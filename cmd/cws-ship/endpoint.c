@@ -115,10 +115,10 @@ static int finish(struct endpoint *ep, const char *path)
 	return 0;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+static int bad(char *err, size_t errlen, const char *fmt, ...)
 	CWS_PRINTF(3, 4);
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+static int bad(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -139,12 +139,12 @@ static int additional(const char *text, struct endpoint_set *set,
 
 	list = json_loads(text, 0, &jerr);
 	if (!list)
-		return fail(err, errlen,
+		return bad(err, errlen,
 			    EPS "additional_endpoints: expected a JSON list "
 				"of maps, got invalid JSON at column %d: %s",
 			    jerr.column, jerr.text);
 	if (!json_is_array(list)) {
-		rc = fail(err, errlen,
+		rc = bad(err, errlen,
 			  EPS "additional_endpoints: expected a list of maps");
 		goto out;
 	}
@@ -154,13 +154,13 @@ static int additional(const char *text, struct endpoint_set *set,
 		json_int_t port = 0;
 
 		if (set->n >= SHIP_MAX_ENDPOINTS) {
-			rc = fail(err, errlen,
+			rc = bad(err, errlen,
 				  EPS "additional_endpoints: more than %d",
 				  SHIP_MAX_ENDPOINTS - 1);
 			goto out;
 		}
 		if (!json_is_object(it)) {
-			rc = fail(err, errlen,
+			rc = bad(err, errlen,
 				  EPS "additional_endpoints[%zu]: expected a "
 				      "map",
 				  i);
@@ -169,7 +169,7 @@ static int additional(const char *text, struct endpoint_set *set,
 		memset(ep, 0, sizeof(*ep));
 		host = json_string_value(json_object_get(it, "host"));
 		if (!host || !*host) {
-			rc = fail(err, errlen,
+			rc = bad(err, errlen,
 				  EPS "additional_endpoints[%zu]: expected a "
 				      "host",
 				  i);
@@ -181,7 +181,7 @@ static int additional(const char *text, struct endpoint_set *set,
 			ep->ssl = json_is_true(v);
 		if (split_host(host, ep->host, sizeof(ep->host), &ep->port,
 			       &ep->ssl)) {
-			rc = fail(err, errlen,
+			rc = bad(err, errlen,
 				  EPS "additional_endpoints[%zu]: invalid "
 				      "host '%s'",
 				  i, host);
@@ -193,7 +193,7 @@ static int additional(const char *text, struct endpoint_set *set,
 		else if (json_is_string(v))
 			port = strtol(json_string_value(v), NULL, 10);
 		if (v && (port < 1 || port > 65535)) {
-			rc = fail(err, errlen,
+			rc = bad(err, errlen,
 				  EPS "additional_endpoints[%zu]: expected a "
 				      "port from 1 to 65535",
 				  i);
@@ -208,7 +208,7 @@ static int additional(const char *text, struct endpoint_set *set,
 		copy_key(ep->api_key, sizeof(ep->api_key),
 			 json_is_string(v) ? json_string_value(v) : "");
 		if (finish(ep, path)) {
-			rc = fail(err, errlen,
+			rc = bad(err, errlen,
 				  EPS "additional_endpoints[%zu]: URL too "
 				      "long",
 				  i);
@@ -265,7 +265,7 @@ int endpoint_build(const struct cws_config *cfg, struct endpoint_set *set,
 		if (set->level > 19)
 			set->level = 19;
 	} else {
-		return fail(err, errlen,
+		return bad(err, errlen,
 			    EPS "compression_kind: expected gzip or zstd, "
 				"got '%s'",
 			    kind);
@@ -280,26 +280,26 @@ int endpoint_build(const struct cws_config *cfg, struct endpoint_set *set,
 		ep->ssl = !cws_config_get_bool(cfg, EPS "logs_no_ssl");
 		if (split_host(logs_dd_url, ep->host, sizeof(ep->host),
 			       &ep->port, &ep->ssl))
-			return fail(err, errlen,
+			return bad(err, errlen,
 				    EPS "logs_dd_url: expected host:port, "
 					"got '%s'",
 				    logs_dd_url);
 	} else if (*dd_url) {
 		if (split_host(dd_url, ep->host, sizeof(ep->host), &ep->port,
 			       &ep->ssl))
-			return fail(err, errlen,
+			return bad(err, errlen,
 				    EPS "dd_url: expected a host, got '%s'",
 				    dd_url);
 	} else {
 		if (!*site || strchr(site, '/') ||
 		    snprintf(ep->host, sizeof(ep->host), INTAKE_PREFIX "%s",
 			     site) >= (int)sizeof(ep->host))
-			return fail(err, errlen,
+			return bad(err, errlen,
 				    "site: expected a domain, got '%s'", site);
 	}
 	copy_key(ep->api_key, sizeof(ep->api_key), key);
 	if (finish(ep, path))
-		return fail(err, errlen, "intake URL too long");
+		return bad(err, errlen, "intake URL too long");
 	set->n = 1;
 	set->configured = *ep->api_key || *logs_dd_url || *dd_url || *extra;
 	if (*extra &&
@@ -311,7 +311,7 @@ int endpoint_build(const struct cws_config *cfg, struct endpoint_set *set,
 
 		for (j = 0; j < i; j++)
 			if (!strcmp(set->ep[i].url, set->ep[j].url))
-				return fail(err, errlen,
+				return bad(err, errlen,
 					    "endpoint '%s' is configured "
 					    "twice",
 					    set->ep[i].url);

@@ -37,40 +37,6 @@
 #define MAX_FILE (64u << 20) /* no batch file is ever this large */
 #define RETRY_AFTER_MAX_MS 600000LL
 
-enum send_class send_classify(long code)
-{
-	if (code >= 200 && code < 400)
-		return SEND_OK;
-	if (code == 400 || code == 401 || code == 403 || code == 413)
-		return SEND_DROP;
-	return SEND_RETRY;
-}
-
-long long send_retry_after_ms(const char *v, long long now_s)
-{
-	char *end;
-	long long s;
-	time_t t;
-
-	while (*v == ' ' || *v == '\t')
-		v++;
-	if (!*v)
-		return -1;
-	errno = 0;
-	s = strtoll(v, &end, 10);
-	if (end != v && !errno) {
-		while (*end == ' ' || *end == '\t' || *end == '\r' ||
-		       *end == '\n')
-			end++;
-		if (!*end)
-			return s < 0 ? -1 : s > 86400 ? 86400000 : s * 1000;
-	}
-	t = curl_getdate(v, NULL);
-	if (t == (time_t)-1)
-		return -1;
-	return t <= now_s ? 0 : ((long long)t - now_s) * 1000;
-}
-
 /* --- compression -------------------------------------------------------- */
 
 static int gzip(int level, const char *in, size_t n, struct jbuf *out)

@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Unit tests for cws-ship's payload (cmd/cws-ship/payload.c, jbuf.c,
+ * names.c): the JSON text builder, the names of flags and capabilities,
+ * a match record as Datadog's rule event and its wrapper, custom events.
+ * Each message is parsed back with jansson and checked key by key.
+ */
+#include "compat.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "../../cmd/cws-ship/jbuf.c"
+#include "../../cmd/cws-ship/names.c"
+#include "../../cmd/cws-ship/payload.c"
+#include "../../cmd/cws-ship/scrub.c"
+
+static void test_jbuf_strings(void **state)
+{
+	struct jbuf b;
+
+	(void)state;
+	jb_init(&b, 1024);
+	jb_str(&b, "a\"b\\c\n\t\x01\x7f", 9);
+	assert_string_equal(b.p, "\"a\\\"b\\\\c\\n\\t\\u0001\x7f\"");
+	jb_reset(&b);
+	/* Bad UTF-8 becomes U+FFFD, good UTF-8 stays. */
+	jb_str(&b, "\xc3\xa9\xff\xe2\x82", 5);
+	assert_string_equal(b.p, "\"\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd"
+				 "\xef\xbf\xbd\"");
+	jb_reset(&b);
+	jb_cstr(&b, NULL);
+	assert_string_equal(b.p, "\"\"");
+	jb_release(&b);
+}
+
+static void test_jbuf_cap(void **state)
+{
+	struct jbuf b;
+
+	(void)state;
+	jb_init(&b, 8);
+	jb_puts(&b, "12345678");
+	assert_int_equal(b.err, 0);
+	jb_puts(&b, "9");
+	assert_int_equal(b.err, -E2BIG);
+	assert_int_equal(b.len, 8);
+	jb_release(&b);
+}
+
+static void test_jbuf_structure(void **state)
+{
+	struct jbuf b;
+
+	(void)state;
+	jb_init(&b, 1024);
+	jb_open(&b, '{');
+	jb_kstr(&b, "empty", "");
+	jb_kstr(&b, "a", "x");
+	jb_ku64(&b, "zero", 0);
+	jb_ki64(&b, "n", -3);
+	jb_key(&b, "l");
+	jb_open(&b, '[');
+	jb_sep(&b);
+	jb_u64(&b, 1);
+	jb_sep(&b);
+	jb_u64(&b, 2);
+	jb_close(&b, ']');
+	jb_kbool(&b, "t", true);
+	jb_close(&b, '}');
+	assert_string_equal(b.p, "{\"a\":\"x\",\"n\":-3,\"l\":[1,2],\"t\":true}");
+	jb_reset(&b);
+	jb_time(&b, 1700000000123456789ull);
+	jb_time(&b, 1700000000100000000ull);
+	jb_time(&b, 1700000000000000000ull);
+	assert_string_equal(b.p, "\"2023-11-14T22:13:20.123456789Z\""
+				 "\"2023-11-14T22:13:20.1Z\""
+				 "\"2023-11-14T22:13:20Z\"");
+	jb_release(&b);
+}
+
+static void test_names(void **state)
+{
+	struct jbuf b;
+
+	(void)state;
+	jb_init(&b, 4096);
+	names_open_flags(&b, 0);
+	jb_raw(&b, " ", 1);
+	names_open_flags(&b, 0101);
+	jb_raw(&b, " ", 1);
+	names_open_flags(&b, 02000100);
+	jb_raw(&b, " ", 1);
+	names_caps(&b, (1ull << 21) | 1 | (1ull << 40));
+	jb_raw(&b, " ", 1);
+	names_prot(&b, 5);
+	jb_raw(&b, " ", 1);
+	names_prot(&b, 0);
+	assert_string_equal(b.p,
+			    "[\"O_RDONLY\"] [\"O_WRONLY\",\"O_CREAT\"] "
+			    "[\"O_RDONLY\",\"O_CREAT\",\"O_CLOEXEC\"] "
+			    "[\"CAP_CHOWN\",\"CAP_SYS_ADMIN\","
+			    "\"CAP_CHECKPOINT_RESTORE\"] "
+			    "\"PROT_READ|PROT_EXEC\" \"PROT_NONE\"");
+	assert_string_equal(names_signal(9), "SIGKILL");
+	assert_null(names_signal(99));
+	assert_string_equal(names_ptrace(16), "PTRACE_ATTACH");
+	assert_string_equal(names_bpf_cmd(5), "BPF_PROG_LOAD");
+	assert_string_equal(names_category("exec"), "Process Activity");
+	assert_string_equal(names_category("ptrace"), "Kernel Activity");
+	assert_string_equal(names_category("dns"), "Network Activity");
+	assert_string_equal(names_category("setuid"), "File Activity");
+	jb_release(&b);
+}
+
+/* --- records ------------------------------------------------------------ */
+
+static const char *argv_[] = { "curl", "--password", "pw", "-v" };
+static const struct cws_kv tags_[] = { { "severity", "high" } };
+static const char *ptags_[] = { "tactic:TA0001" };
+static const char *const envs_with_value_[] = { "PATH" };
+
+static void match_event(struct cws_event *ev, struct cws_event_rule *r)
+{
+	cws_event_clear(ev);
+	memset(r, 0, sizeof(*r));
+	r->id = "r1";
+	r->version = "1.0";
+	r->description = "a rule";
+	r->policy_name = "p.policy";
+	r->tags = tags_;
+	r->ntags = 1;
+	r->product_tags.v = ptags_;
+	r->product_tags.n = 1;
+	ev->type = CWS_REC_EVENT;
+	ev->rule = r;
+	ev->timestamp = 1700000000000000001ull;
+	ev->evt.name = "open";
+	ev->evt.type = CWS_EVT_OPEN;
+	ev->evt.retval = -1;
+	ev->process.pid = 3;
+	ev->process.comm = "curl";
+	ev->process.argv.v = argv_;
+	ev->process.argv.n = 4;
+	ev->obj.file.path = "/etc/x";
+	ev->obj.flags = 0;
+}
+
+/* An object {"process": {"envp": [...]}} as a reader would hand over. */
+static void envp_object(msgpack_sbuffer *sb, msgpack_unpacked *u)
+{
+	static const char *const env[] = { "PATH=/bin", "TOKEN=x",
+					   "DD_SERVICE=svc" };
+	msgpack_packer pk;
+	size_t i;
+
+	msgpack_sbuffer_init(sb);
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 1);
+	msgpack_pack_str_with_body(&pk, "process", 7);
+	msgpack_pack_map(&pk, 1);
+	msgpack_pack_str_with_body(&pk, "envp", 4);
+	msgpack_pack_array(&pk, 3);
+	for (i = 0; i < 3; i++)
+		msgpack_pack_str_with_body(&pk, env[i], strlen(env[i]));
+	msgpack_unpacked_init(u);
+	assert_int_equal(msgpack_unpack_next(u, sb->data, sb->size, NULL),
+			 MSGPACK_UNPACK_SUCCESS);
+}
+
+/* Parses out[0..len) as "<wrapper>,\n" lines; returns them as an array. */
+static json_t *messages(const struct jbuf *out)
+{
+	json_t *arr = json_array();
+	const char *p = out->p, *nl;
+	json_error_t err;
+
+	while (p && p < out->p + out->len) {
+		json_t *w;
+
+		nl = strchr(p, '\n');
+		assert_non_null(nl);
+		assert_int_equal(nl[-1], ',');
+		w = json_loadb(p, (size_t)(nl - p - 1), 0, &err);
+		if (!w)
+			fail_msg("bad wrapper: %s", err.text);
+		json_array_append_new(arr, w);
+		p = nl + 1;
+	}
+	return arr;
+}
+
+static json_t *inner(json_t *w)
+{
+	json_error_t err;
+	json_t *m = json_loads(
+		json_string_value(json_object_get(w, "message")), 0, &err);
+
+	if (!m)
+		fail_msg("bad message: %s", err.text);
+	return m;
+}
+
+#define S(o, path) json_string_value(json_object_get((o), (path)))
+
+static void test_match(void **state)
+{
+	struct payload_opts o = { .hostname = "h1",
+				  .envs_with_value = envs_with_value_,
+				  .nenvs_with_value = 1 };
+	struct cws_event ev;
+	struct cws_event_rule r;
+	struct scrubber sc;
+	struct jbuf scratch, out;
+	msgpack_sbuffer sb;
+	msgpack_unpacked u;
+	json_t *arr, *w, *m, *p;
+
+	(void)state;
+	assert_int_equal(scrub_init(&sc, NULL, 0), 0);
+	o.scrub = &sc;
+	jb_init(&scratch, 1 << 20);
+	jb_init(&out, 1 << 20);
+	match_event(&ev, &r);
+	envp_object(&sb, &u);
+	assert_int_equal(payload_record(&o, &ev, &u.data, 1234, &scratch,
+					&out),
+			 1);
+	arr = messages(&out);
+	assert_int_equal(json_array_size(arr), 1);
+	w = json_array_get(arr, 0);
+	assert_string_equal(S(w, "status"), "info");
+	assert_string_equal(S(w, "hostname"), "h1");
+	assert_string_equal(S(w, "service"), "svc");
+	assert_string_equal(S(w, "ddsource"), "runtime-security-agent");
+	assert_string_equal(S(w, "ddtags"),
+			    "rule_id:r1,severity:high,tactic:TA0001,type:open");
+	assert_int_equal(json_integer_value(json_object_get(w, "timestamp")),
+			 1234);
+	m = inner(w);
+	assert_string_equal(S(json_object_get(m, "agent"), "rule_id"), "r1");
+	assert_string_equal(S(json_object_get(m, "agent"), "rule_version"),
+			    "1.0");
+	assert_string_equal(S(m, "title"), "a rule");
+	assert_string_equal(S(json_object_get(m, "evt"), "outcome"),
+			    "Refused");
+	assert_string_equal(S(json_object_get(m, "evt"), "category"),
+			    "File Activity");
+	assert_string_equal(S(m, "date"), "2023-11-14T22:13:20.000000001Z");
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(json_object_get(m, "file"),
+						    "flags"),
+				    0)),
+			    "O_RDONLY");
+	p = json_object_get(m, "process");
+	assert_string_equal(S(p, "argv0"), "curl");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(p, "args"), 1)),
+		"********");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(p, "envs"), 0)),
+		"PATH=/bin");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(p, "envs"), 1)),
+		"TOKEN");
+	json_decref(m);
+	json_decref(arr);
+
+	/* group_id replaces the id in agent.rule_id, not in the tags. */
+	r.group_id = "g1";
+	jb_reset(&out);
+	assert_int_equal(payload_record(&o, &ev, NULL, 1, &scratch, &out), 1);
+	arr = messages(&out);
+	m = inner(json_array_get(arr, 0));
+	assert_string_equal(S(json_object_get(m, "agent"), "rule_id"), "g1");
+	assert_string_equal(S(json_array_get(arr, 0), "service"), "");
+	json_decref(m);
+	json_decref(arr);
+
+	msgpack_unpacked_destroy(&u);
+	msgpack_sbuffer_destroy(&sb);
+	jb_release(&scratch);
+	jb_release(&out);
+	scrub_release(&sc);
+}
+
+static void test_outcomes(void **state)
+{
+	static const struct {
+		int64_t rv;
+		const char *want;
+	} t[] = { { 0, "Success" }, { 3, "Success" }, { -1, "Refused" },
+		  { -13, "Refused" }, { -2, "Error" } };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < CWS_ARRAY_SIZE(t); i++)
+		assert_string_equal(outcome(t[i].rv), t[i].want);
+}
+
+static void test_skipped(void **state)
+{
+	struct payload_opts o = { .hostname = "h" };
+	struct jbuf scratch, out;
+	struct cws_event ev;
+
+	(void)state;
+	jb_init(&scratch, 1 << 20);
+	jb_init(&out, 1 << 20);
+	cws_event_clear(&ev);
+	ev.type = CWS_REC_HELLO;
+	assert_int_equal(payload_record(&o, &ev, NULL, 1, &scratch, &out), 0);
+	ev.type = CWS_REC_EVENT; /* an event no rule matched */
+	ev.evt.name = "exec";
+	assert_int_equal(payload_record(&o, &ev, NULL, 1, &scratch, &out), 0);
+	ev.type = CWS_REC_HEARTBEAT; /* a probe's: no policies */
+	assert_int_equal(payload_record(&o, &ev, NULL, 1, &scratch, &out), 0);
+	ev.type = CWS_REC_LOST; /* nothing lost */
+	assert_int_equal(payload_record(&o, &ev, NULL, 1, &scratch, &out), 0);
+	assert_int_equal(out.len, 0);
+	jb_release(&scratch);
+	jb_release(&out);
+}
+
+static void test_custom(void **state)
+{
+	struct payload_opts o = { .hostname = "h" };
+	struct cws_ruleset_rule rules[1] = { { .id = "r1", .status = "loaded",
+					       .expression = "open.file.path "
+							     "== \"/x\"" } };
+	struct cws_ruleset_policy pols[2] = {
+		{ .name = "a", .version = "1", .source = "file",
+		  .rules = rules, .nrules = 1 },
+		{ .name = "b", .source = "file", .error = "bad yaml" },
+	};
+	struct jbuf scratch, out;
+	struct cws_event ev;
+	json_t *arr, *m;
+
+	(void)state;
+	jb_init(&scratch, 1 << 20);
+	jb_init(&out, 1 << 20);
+	cws_event_clear(&ev);
+	ev.type = CWS_REC_HEARTBEAT;
+	ev.timestamp = 1;
+	ev.ruleset.policies = pols;
+	ev.ruleset.npolicies = 2;
+	assert_int_equal(payload_record(&o, &ev, NULL, 1, &scratch, &out), 2);
+	ev.type = CWS_REC_RULESET_LOADED;
+	assert_int_equal(payload_record(&o, &ev, NULL, 1, &scratch, &out), 1);
+	cws_event_clear(&ev);
+	ev.type = CWS_REC_LOST;
+	ev.lost.total = 5;
+	ev.lost.ncauses = 1;
+	ev.lost.causes[0].cause = "ringbuf_full";
+	ev.lost.causes[0].count = 5;
+	assert_int_equal(payload_record(&o, &ev, NULL, 1, &scratch, &out), 1);
+	arr = messages(&out);
+	assert_int_equal(json_array_size(arr), 4);
+	m = inner(json_array_get(arr, 1));
+	assert_string_equal(S(m, "title"), "Heartbeat");
+	assert_string_equal(S(json_object_get(m, "policy"), "name"), "b");
+	json_decref(m);
+	m = inner(json_array_get(arr, 2));
+	assert_string_equal(S(json_object_get(m, "agent"), "rule_id"),
+			    "ruleset_loaded");
+	assert_string_equal(
+		S(json_array_get(json_object_get(m, "policies"), 1), "status"),
+		"error");
+	assert_string_equal(
+		S(json_array_get(json_object_get(json_array_get(
+							 json_object_get(
+								 m, "policies"),
+							 0),
+						 "rules"),
+				 0),
+		  "expression"),
+		"open.file.path == \"/x\"");
+	json_decref(m);
+	m = inner(json_array_get(arr, 3));
+	assert_string_equal(S(m, "title"), "Lost events");
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_object_get(m, "per_cause"),
+				 "ringbuf_full")),
+			 5);
+	assert_string_equal(S(json_array_get(arr, 3), "ddtags"),
+			    "rule_id:lost_events_read,type:lost_events_read");
+	json_decref(m);
+	json_decref(arr);
+	jb_release(&scratch);
+	jb_release(&out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_jbuf_strings),
+		cmocka_unit_test(test_jbuf_cap),
+		cmocka_unit_test(test_jbuf_structure),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_outcomes),
+		cmocka_unit_test(test_skipped),
+		cmocka_unit_test(test_custom),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
