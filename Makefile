@@ -60,7 +60,7 @@ libs = $(shell $(PKG_CONFIG) --libs $(1))
 LIBS_cws-probe := $(call libs,libbpf yaml-0.1 msgpack jansson libcap-ng) -lelf -lz -lm
 LIBS_cws-cat := $(call libs,yaml-0.1 msgpack jansson) -lm
 LIBS_cws-filter := $(call libs,yaml-0.1 msgpack jansson libcap-ng libpcre2-8) -lm
-LIBS_cws-ship := $(call libs,yaml-0.1 msgpack jansson libcurl zlib libzstd) -lpthread -lm
+LIBS_cws-ship := $(call libs,yaml-0.1 msgpack jansson libcap-ng libcurl zlib libzstd) -lpthread -lm
 $(O)/tests/helpers/cws-test-intake: TEST_LIBS += $(call libs,libmicrohttpd libzstd) -lpthread
 TEST_LIBS := $(call libs,cmocka libbpf yaml-0.1 msgpack jansson libcap-ng libpcre2-8) -lelf -lz -lm
 

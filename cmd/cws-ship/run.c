@@ -45,6 +45,7 @@
 #include <jansson.h>
 
 #include "exit.h"
+#include "sandbox.h"
 #include "status.h"
 
 #define SCRATCH_MAX (64u << 20)
@@ -142,8 +143,8 @@ static int write_all(int fd, const char *p, size_t n)
 /* --- status ------------------------------------------------------------- */
 
 static const char *const drop_names[DROP__COUNT] = {
-	[DROP_HTTP_400] = "http_400",	 [DROP_HTTP_401] = "http_401",
-	[DROP_HTTP_403] = "http_403",	 [DROP_HTTP_413] = "http_413",
+	[DROP_HTTP_400] = "http_400",	  [DROP_HTTP_401] = "http_401",
+	[DROP_HTTP_403] = "http_403",	  [DROP_HTTP_413] = "http_413",
 	[DROP_SPOOL_FULL] = "spool_full", [DROP_CORRUPT] = "corrupt",
 };
 
@@ -330,8 +331,7 @@ static int open_batch(struct ship *s)
 	jb_raw(&s->body, "[\n", 2);
 	s->journaled = 2;
 	spool_part_path(&s->sp, path, sizeof(path));
-	s->part_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			  0600);
+	s->part_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (s->part_fd < 0) {
 		cws_error("spool: cannot open the journal '%s'", path);
 		return 0; /* the batch still works, only less safely */
@@ -613,6 +613,19 @@ static int loop(struct ship *s)
 	return CWS_EXIT_OK;
 }
 
+/*
+ * Nothing cws-ship does needs a privilege: once its files are open (the
+ * spool, the output), root gives up every capability, and anyone sets
+ * no_new_privs. Before the sender threads start: capabilities are per
+ * thread, and threads inherit them.
+ */
+static int drop_privileges(void)
+{
+	if (getuid() && geteuid())
+		return cws_sandbox_no_new_privs();
+	return cws_sandbox_keep_caps(NULL, 0);
+}
+
 /* --- delivery ----------------------------------------------------------- */
 
 static int start_senders(struct ship *s)
@@ -715,9 +728,14 @@ int ship_run(struct ship_opts *o)
 		}
 		s->spool_open = true;
 		recover_part(s);
-		if (start_senders(s))
-			goto out_stop;
 	}
+	err = drop_privileges();
+	if (err) {
+		cws_errorx("cannot drop privileges: %s", strerror(-err));
+		goto out_stop;
+	}
+	if (!o->local && start_senders(s))
+		goto out_stop;
 	err = setup_signals();
 	if (err) {
 		cws_errorx("cannot set up signals: %s", strerror(-err));

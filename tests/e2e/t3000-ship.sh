@@ -248,4 +248,55 @@ test_expect_success 'the status file: counters, state, endpoint' '
 
 intake_stop in1
 
+test_expect_success 'README and man page: what would be sent, without an intake' '
+	mkdir -p policies &&
+	cp pol/p.policy policies/ &&
+	cws-cat -r ev.json >capture.mp &&
+	cws-filter -p policies < capture.mp | cws-ship 2>/dev/null |
+		jq -c ".message | fromjson | {rule: .agent.rule_id, title}" >readme.json &&
+	grep -F "{\"rule\":\"mysql_exec\",\"title\":\"MySQL client started\"}" readme.json &&
+	cws-filter -p ./policies < capture.mp | cws-ship 2>/dev/null |
+		jq ".message | fromjson | .agent.rule_id" >ids &&
+	grep -x "\"shadow_open\"" ids
+'
+
+test_expect_success 'README and man page: the status file with jq' '
+	intake_start in5 -k $KEY &&
+	(to_intake in5 && cws-ship <m.mp 2>/dev/null) &&
+	intake_stop in5 &&
+	jq ".endpoints[] | {url, state, pending_messages, last_error}" \
+		"$DD_RUN_PATH/cws-ship.json" >st.json &&
+	jq -e ".state == \"stopped\" and .pending_messages == 0" st.json
+'
+
+test_expect_success 'the man page: a private intake from a configuration file' '
+	cat >cws.yaml <<-EOF &&
+	api_key: $KEY
+	runtime_security_config:
+	  endpoints:
+	    dd_url: https://intake.example.com:8443
+	    ca_file: /etc/cws/intake-ca.pem
+	    additional_endpoints:
+	      - {api_key: "k2", host: backup.example.com, is_reliable: false}
+	EOF
+	cws-ship -c cws.yaml </dev/null 2>err &&
+	cat >expect <<-\EOF &&
+	cws-ship: info: Reliable: Sending compressed logs in HTTPS to intake.example.com on port 8443
+	cws-ship: info: Unreliable: Sending compressed logs in HTTPS to backup.example.com on port 443
+	EOF
+	test_cmp expect err
+'
+
+test_expect_success VALGRIND 'valgrind-clean, locally and to an intake' '
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+		--error-exitcode=9 cws-ship <ev.mp >/dev/null 2>vg.err &&
+	! grep -q "==[0-9]*==" vg.err &&
+	intake_start in6 -k $KEY && echo 500 >in6/script &&
+	(to_intake in6 && valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+		--error-exitcode=9 cws-ship <z.mp 2>vg.err) &&
+	intake_stop in6 &&
+	! grep -q "==[0-9]*==" vg.err &&
+	seq_pids 300 >expect && pids in6 >got && test_cmp expect got
+'
+
 test_done
