@@ -263,8 +263,8 @@ fail:
 	return -1;
 }
 
-static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind, const char *key,
-		      const char *value)
+static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind,
+				  const char *key, const char *value)
 {
 	FILE *f = cls;
 
@@ -281,7 +281,7 @@ static const char *check_body(const char *body, size_t n, char **msgs,
 			      size_t *mlen, char **wraps, size_t *wlen,
 			      size_t *count)
 {
-	static const char *const str_keys[] = { "message", "status",
+	static const char *const str_keys[] = { "message",  "status",
 						"hostname", "service",
 						"ddsource", "ddtags" };
 	static char why[512];
@@ -366,8 +366,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 	struct MHD_Response *r;
 	struct answer a;
 	const char *enc, *ctype, *key, *id, *why = NULL;
-	char name[64], *head = NULL, *plain = NULL, *msgs = NULL,
-			 *wraps = NULL, line[1024], num[32];
+	char name[64], *head = NULL, *plain = NULL, *msgs = NULL, *wraps = NULL,
+		       line[1024], num[32];
 	size_t hlen = 0, plen = 0, mlen = 0, wlen = 0, count = 0;
 	unsigned long n;
 	enum MHD_Result ret;
@@ -418,11 +418,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 
 	enc = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					  "Content-Encoding");
-	ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-					    "Content-Type");
+	ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 	key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "DD-API-KEY");
-	id = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-					 "DD-CWS-Batch-ID");
+	id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "DD-CWS-Batch-ID");
 	code = a.code;
 	if (strcmp(method, "POST")) {
 		why = "method is not POST";
@@ -471,8 +469,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 		snprintf(num, sizeof(num), "%d", code);
 	else
 		snprintf(num, sizeof(num), "reset");
-	snprintf(line, sizeof(line), "%lu %s enc=%s count=%zu id=%s\n", n,
-		 num, enc ? enc : "-", count, id ? id : "-");
+	snprintf(line, sizeof(line), "%lu %s enc=%s count=%zu id=%s\n", n, num,
+		 enc ? enc : "-", count, id ? id : "-");
 	append("requests.log", line, strlen(line));
 	free(plain);
 	free(msgs);
@@ -550,7 +548,7 @@ int main(int argc, char **argv)
 			keyf = optarg;
 			break;
 		case 'P':
-			want_port = atoi(optarg);
+			want_port = (int)strtol(optarg, NULL, 10);
 			break;
 		default:
 			fprintf(stderr,
@@ -595,8 +593,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(port, sizeof(port), "%u\n",
-		 info ? (unsigned)info->port : 0u);
+	snprintf(port, sizeof(port), "%u\n", info ? (unsigned)info->port : 0u);
 	snprintf(tmp, sizeof(tmp), "%s/.port", dir);
 	snprintf(path, sizeof(path), "%s/port", dir);
 	write_file(".port", port, strlen(port));
