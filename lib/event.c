@@ -15,6 +15,11 @@
  * The reader resynchronises after corrupt bytes by sliding one byte at a
  * time until a complete map with a known "type" decodes again, and reports
  * the whole skipped span in one error.
+ *
+ * Event records as the writer produces them take a fast path instead,
+ * which does the three steps in one walk and keeps the processes it
+ * decoded for the next events of the same process; it gives up on
+ * anything else, and the three steps then decide (see "The fast path").
  */
 #include "compat.h"
 #include "event.h"
@@ -947,7 +952,12 @@ static uint64_t be(const unsigned char *p, unsigned n)
 	return v;
 }
 
-long cws_event_scan(const char *data, size_t len, size_t *bad)
+/*
+ * cws_event_scan for a value that sits inside containers: a container at
+ * maxdepth levels below it is one too deep (the record's own limit is
+ * CWS_EVENT_MAX_DEPTH from its root).
+ */
+static long scan(const char *data, size_t len, size_t *bad, unsigned maxdepth)
 {
 	const unsigned char *p = (const unsigned char *)data;
 	uint64_t pending[CWS_EVENT_MAX_DEPTH + 1];
@@ -1083,14 +1093,18 @@ long cws_event_scan(const char *data, size_t len, size_t *bad)
 			return 0;
 		if (count) {
 			/* Each element takes at least one byte. */
-			if (count > CWS_EVENT_MAX_RECORD ||
-			    depth == CWS_EVENT_MAX_DEPTH) {
+			if (count > CWS_EVENT_MAX_RECORD || depth == maxdepth) {
 				*bad = pos - hdr;
 				return -E2BIG;
 			}
 			pending[++depth] = count;
 		}
 	}
+}
+
+long cws_event_scan(const char *data, size_t len, size_t *bad)
+{
+	return scan(data, len, bad, CWS_EVENT_MAX_DEPTH);
 }
 
 /*
@@ -2045,6 +2059,926 @@ int cws_event_decode(const msgpack_object *obj, struct cws_event *ev,
 }
 
 /*
+ * The fast path: an event record decoded straight from its bytes in one
+ * walk that also bounds it, with no msgpack-c object and no separate scan.
+ * Replaying a capture through cws-filter spent most of its time in the
+ * three steps above (each walks the whole record, which the ancestors and
+ * their arguments make 2 to 5 kB); nearly every record is an event exactly
+ * as cws_event_pack wrote it, so that case gets its own path.
+ *
+ * It takes event records and nothing else: a control or match record, a
+ * key that is not a string, a top-level key given twice or before "evt",
+ * a value of another type than expected, a string or record over the
+ * caps, a missing required key or a full arena make it give up
+ * (FAST_BAIL), and the reader then runs the three steps, which decide and
+ * word any error. So the fast path never words an error; it only has to
+ * decode what it accepts exactly as they would, which the stream fuzz
+ * target checks on every record it reads, and tests/unit/event_test.c on
+ * every member (the raw bytes unpacked and decoded again, both results
+ * packed and compared). Bytes that end
+ * before the record does give FAST_MORE: read on and try again.
+ *
+ * Depths count as the scanner counts them (a value inside n containers is
+ * at depth n), so that values skipped with scan() are bounded alike.
+ */
+enum {
+	FAST_OK,
+	FAST_MORE,
+	FAST_BAIL,
+	FAST_FULL, /* the arena is full: FAST_BAIL, unless a cache entry's */
+};
+
+/*
+ * Decoded processes, kept with their encoded bytes. An event's "process"
+ * value (the process and its ancestors, about 2 kB) is the same byte for
+ * byte in every event of a process while nothing about it changes
+ * (cws-probe even reuses the encoding), and msgpack is prefix-free: bytes
+ * that start with a value's whole encoding hold that value. So a hit is
+ * one memcmp instead of a decode. Entries own their strings (an arena
+ * each); an event points into one until the next cws_reader_next, which
+ * may evict it. A value too large for an entry is decoded every time.
+ */
+#define PCACHE_ENTRIES 8
+#define PCACHE_BYTES (16u * 1024)
+#define PCACHE_ARENA (64u * 1024)
+
+struct pentry {
+	size_t len; /* of bytes; 0 for an empty entry */
+	struct cws_process process;
+	struct cws_process *ancestors;
+	uint32_t nancestors;
+	bool ancestors_truncated;
+	char bytes[PCACHE_BYTES];
+	_Alignas(16) char arena[PCACHE_ARENA]; /* f_alloc aligns offsets */
+};
+
+struct cws_reader_cache {
+	uint8_t order[PCACHE_ENTRIES]; /* most recently used first */
+	struct pentry e[PCACHE_ENTRIES];
+};
+
+struct fdec {
+	const unsigned char *p; /* the next byte */
+	const unsigned char *start; /* the record's first byte */
+	const unsigned char *lim; /* end of the bytes, capped at the record */
+	bool capped; /* lim is start + CWS_EVENT_MAX_RECORD */
+	char *arena;
+	size_t cap, used;
+	struct cws_reader_cache *cache; /* or NULL */
+	int rc; /* FAST_MORE, FAST_BAIL or FAST_FULL once it failed */
+};
+
+static bool f_fail(struct fdec *f, int rc)
+{
+	if (!f->rc)
+		f->rc = rc;
+	return false;
+}
+
+/* Whether n more bytes are there; else more input, or too large a record. */
+static inline bool f_need(struct fdec *f, size_t n)
+{
+	if (n <= (size_t)(f->lim - f->p))
+		return true;
+	return f_fail(f, (size_t)(f->p - f->start) + n > CWS_EVENT_MAX_RECORD ?
+				 FAST_BAIL :
+				 FAST_MORE);
+}
+
+/* Skips the value at p, at depth d: a key this decoder does not know. */
+static bool f_skip(struct fdec *f, unsigned d)
+{
+	size_t bad;
+	long n;
+
+	n = scan((const char *)f->p, (size_t)(f->lim - f->p), &bad,
+		 CWS_EVENT_MAX_DEPTH - d);
+	if (n > 0) {
+		f->p += n;
+		return true;
+	}
+	return f_fail(f, n < 0 || f->capped ? FAST_BAIL : FAST_MORE);
+}
+
+/* A container header: 0x80/0x90 fix forms, then 16- and 32-bit counts. */
+static bool f_count(struct fdec *f, unsigned char fix, unsigned char c16,
+		    uint32_t *n, uint64_t per)
+{
+	unsigned char b;
+	unsigned h;
+
+	if (!f_need(f, 1))
+		return false;
+	b = *f->p;
+	if ((b & 0xf0) == fix) {
+		*n = b & 0x0f;
+		f->p++;
+		return true;
+	}
+	if (b == c16)
+		h = 3;
+	else if (b == c16 + 1)
+		h = 5;
+	else
+		return f_fail(f, FAST_BAIL);
+	if (!f_need(f, h))
+		return false;
+	*n = (uint32_t)be(f->p + 1, h - 1);
+	f->p += h;
+	/* The scanner's bound: each element takes at least one byte. */
+	if (*n * per > CWS_EVENT_MAX_RECORD)
+		return f_fail(f, FAST_BAIL);
+	return true;
+}
+
+static bool f_map(struct fdec *f, uint32_t *n)
+{
+	return f_count(f, 0x80, 0xde, n, 2);
+}
+
+static bool f_array(struct fdec *f, uint32_t *n)
+{
+	return f_count(f, 0x90, 0xdc, n, 1);
+}
+
+/* A string, pointing into the record; NIL gives NULL when nil_ok. */
+static bool f_str(struct fdec *f, const char **s, uint32_t *n, bool nil_ok)
+{
+	unsigned char b;
+	uint64_t len;
+	unsigned h;
+
+	if (!f_need(f, 1))
+		return false;
+	b = *f->p;
+	if (b >= 0xa0 && b <= 0xbf) {
+		h = 1;
+		len = b & 0x1f;
+	} else if (b == 0xc0 && nil_ok) {
+		f->p++;
+		*s = NULL;
+		*n = 0;
+		return true;
+	} else {
+		if (b == 0xd9)
+			h = 2;
+		else if (b == 0xda)
+			h = 3;
+		else if (b == 0xdb)
+			h = 5;
+		else
+			return f_fail(f, FAST_BAIL);
+		if (!f_need(f, h))
+			return false;
+		len = be(f->p + 1, h - 1);
+		if (len > CWS_EVENT_MAX_STR)
+			return f_fail(f, FAST_BAIL);
+	}
+	if (!f_need(f, h + len))
+		return false;
+	*s = (const char *)f->p + h;
+	*n = (uint32_t)len;
+	f->p += h + len;
+	return true;
+}
+
+static bool f_key(struct fdec *f, const char **k, uint32_t *n)
+{
+	return f_str(f, k, n, false);
+}
+
+#define KEY_IS(k, n, lit) \
+	((n) == sizeof(lit) - 1 && !memcmp((k), (lit), sizeof(lit) - 1))
+
+/* Whether the key k[0..n) is the C string s, without measuring s. */
+static bool key_eq(const char *s, const char *k, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (!s[i] || s[i] != k[i])
+			return false;
+	return !s[n];
+}
+
+static void *f_alloc(struct fdec *f, size_t n, size_t align)
+{
+	size_t at = (f->used + align - 1) & ~(align - 1);
+
+	if (at + n > f->cap || at + n < at) {
+		f_fail(f, FAST_FULL);
+		return NULL;
+	}
+	f->used = at + n;
+	return f->arena + at;
+}
+
+/* A string value copied into the arena, as dstr() does: NIL is NULL. */
+static bool f_dstr(struct fdec *f, const char **out)
+{
+	const char *s;
+	uint32_t n;
+	char *d;
+
+	if (!f_str(f, &s, &n, true))
+		return false;
+	if (!s) {
+		*out = NULL;
+		return true;
+	}
+	d = f_alloc(f, (size_t)n + 1, 1);
+	if (!d)
+		return false;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	*out = d;
+	return true;
+}
+
+/*
+ * An integer, as msgpack-c types it: *neg for a negative value (held in
+ * *v as int64_t), whichever encoding carried it.
+ */
+static bool f_int(struct fdec *f, uint64_t *v, bool *neg)
+{
+	unsigned char b;
+	unsigned n;
+	uint64_t u;
+	int64_t i;
+
+	if (!f_need(f, 1))
+		return false;
+	b = *f->p;
+	if (b <= 0x7f || b >= 0xe0) {
+		i = (int8_t)b;
+		f->p++;
+		goto out;
+	}
+	if (b >= 0xcc && b <= 0xcf)
+		n = 1u << (b - 0xcc);
+	else if (b >= 0xd0 && b <= 0xd3)
+		n = 1u << (b - 0xd0);
+	else
+		return f_fail(f, FAST_BAIL);
+	if (!f_need(f, 1 + n))
+		return false;
+	u = be(f->p + 1, n);
+	f->p += 1 + n;
+	if (b <= 0xcf) {
+		*v = u;
+		*neg = false;
+		return true;
+	}
+	switch (n) {
+	case 1:
+		i = (int8_t)u;
+		break;
+	case 2:
+		i = (int16_t)u;
+		break;
+	case 4:
+		i = (int32_t)u;
+		break;
+	default:
+		i = (int64_t)u;
+		break;
+	}
+out:
+	*v = (uint64_t)i;
+	*neg = i < 0;
+	return true;
+}
+
+/* du64(): a non-negative integer up to max. */
+static bool f_u64(struct fdec *f, uint64_t *out, uint64_t max)
+{
+	bool neg;
+
+	if (!f_int(f, out, &neg))
+		return false;
+	if (neg || *out > max)
+		return f_fail(f, FAST_BAIL);
+	return true;
+}
+
+/* di64(): an integer in [min, max]. */
+static bool f_i64(struct fdec *f, int64_t *out, int64_t min, int64_t max)
+{
+	uint64_t v;
+	bool neg;
+
+	if (!f_int(f, &v, &neg))
+		return false;
+	if (!neg && v > INT64_MAX)
+		return f_fail(f, FAST_BAIL);
+	*out = (int64_t)v;
+	if (*out < min || *out > max)
+		return f_fail(f, FAST_BAIL);
+	return true;
+}
+
+static bool f_bool(struct fdec *f, bool *out)
+{
+	if (!f_need(f, 1))
+		return false;
+	if (*f->p != 0xc2 && *f->p != 0xc3)
+		return f_fail(f, FAST_BAIL);
+	*out = *f->p++ == 0xc3;
+	return true;
+}
+
+/*
+ * The keys of a process and of a file, in the order the writer puts
+ * them: each lookup tries the entry after the last one found first, so
+ * that a record from the writer costs one comparison per key.
+ */
+enum fkind {
+	FK_U32,
+	FK_U64,
+	FK_STR,
+	FK_BOOL,
+	FK_BOOL_OR, /* |=, as args_truncated */
+	FK_PID, /* FK_U32, and required */
+	FK_FILE,
+	FK_ARGV,
+	FK_CONTAINER, /* container.id */
+	FK_ANCESTORS, /* the event's process only */
+	FK_ANCESTORS_TRUNCATED,
+};
+
+struct fkey {
+	const char *name;
+	uint8_t len;
+	uint8_t kind;
+	uint16_t off;
+};
+
+#define FKEY(name, kind, type, field)                               \
+	{                                                           \
+		name, sizeof(name) - 1, kind, offsetof(type, field) \
+	}
+#define PKEY(name, kind, field) FKEY(name, kind, struct cws_process, field)
+#define FFKEY(name, kind, field) FKEY(name, kind, struct cws_file, field)
+
+static const struct fkey file_keys[] = {
+	FFKEY("path", FK_STR, path),
+	FFKEY("name", FK_STR, name),
+	FFKEY("path_resolution_error", FK_STR, path_resolution_error),
+	FFKEY("filesystem", FK_STR, filesystem),
+	FFKEY("user", FK_STR, user),
+	FFKEY("group", FK_STR, group),
+	FFKEY("inode", FK_U64, inode),
+	FFKEY("mount_id", FK_U32, mount_id),
+	FFKEY("mode", FK_U32, mode),
+	FFKEY("uid", FK_U32, uid),
+	FFKEY("gid", FK_U32, gid),
+	FFKEY("change_time", FK_U64, change_time),
+	FFKEY("modification_time", FK_U64, modification_time),
+};
+
+static const struct fkey process_keys[] = {
+	PKEY("pid", FK_PID, pid),
+	PKEY("tid", FK_U32, tid),
+	PKEY("ppid", FK_U32, ppid),
+	PKEY("comm", FK_STR, comm),
+	PKEY("tty_name", FK_STR, tty_name),
+	PKEY("cwd", FK_STR, cwd),
+	PKEY("container", FK_CONTAINER, container_id),
+	PKEY("created_at", FK_U64, fork_time),
+	PKEY("exec_time", FK_U64, exec_time),
+	PKEY("file", FK_FILE, file),
+	PKEY("argv", FK_ARGV, argv),
+	PKEY("args_truncated", FK_BOOL_OR, args_truncated),
+	PKEY("is_thread", FK_BOOL, is_thread),
+	PKEY("uid", FK_U32, cred.uid),
+	PKEY("gid", FK_U32, cred.gid),
+	PKEY("euid", FK_U32, cred.euid),
+	PKEY("egid", FK_U32, cred.egid),
+	PKEY("fsuid", FK_U32, cred.fsuid),
+	PKEY("fsgid", FK_U32, cred.fsgid),
+	PKEY("auid", FK_U32, cred.auid),
+	PKEY("user", FK_STR, cred.user),
+	PKEY("group", FK_STR, cred.group),
+	PKEY("euser", FK_STR, cred.euser),
+	PKEY("egroup", FK_STR, cred.egroup),
+	PKEY("fsuser", FK_STR, cred.fsuser),
+	PKEY("fsgroup", FK_STR, cred.fsgroup),
+	PKEY("cap_effective", FK_U64, cred.cap_effective),
+	PKEY("cap_permitted", FK_U64, cred.cap_permitted),
+	{ "ancestors", 9, FK_ANCESTORS, 0 },
+	{ "ancestors_truncated", 19, FK_ANCESTORS_TRUNCATED, 0 },
+};
+
+static const struct fkey *f_lookup(const struct fkey *t, size_t n, size_t *hint,
+				   const char *k, uint32_t kl)
+{
+	size_t i = *hint;
+
+	if (i < n && t[i].len == kl && key_eq(t[i].name, k, kl)) {
+		*hint = i + 1;
+		return &t[i];
+	}
+	for (i = 0; i < n; i++)
+		if (t[i].len == kl && key_eq(t[i].name, k, kl)) {
+			*hint = i + 1;
+			return &t[i];
+		}
+	return NULL;
+}
+
+/* The scalar kinds, into base + e->off. */
+static bool f_scalar(struct fdec *f, const struct fkey *e, void *base)
+{
+	void *at = (char *)base + e->off;
+	uint64_t v;
+	bool b;
+
+	switch (e->kind) {
+	case FK_U32:
+	case FK_PID:
+		if (!f_u64(f, &v, UINT32_MAX))
+			return false;
+		*(uint32_t *)at = (uint32_t)v;
+		return true;
+	case FK_U64:
+		return f_u64(f, at, UINT64_MAX);
+	case FK_STR:
+		return f_dstr(f, at);
+	case FK_BOOL:
+		return f_bool(f, at);
+	case FK_BOOL_OR:
+		if (!f_bool(f, &b))
+			return false;
+		*(bool *)at |= b;
+		return true;
+	}
+	return f_fail(f, FAST_BAIL);
+}
+
+/*
+ * One key of a file map (decode_file_key): 1 when decoded, 0 for a key
+ * that is not a file's (its value is left unread), -1 on failure.
+ */
+static int f_file_key(struct fdec *f, const char *k, uint32_t kl,
+		      struct cws_file *file, size_t *hint)
+{
+	const struct fkey *e;
+
+	e = f_lookup(file_keys, CWS_ARRAY_SIZE(file_keys), hint, k, kl);
+	if (!e)
+		return 0;
+	return f_scalar(f, e, file) ? 1 : -1;
+}
+
+/* A file map whose values sit at depth d. */
+static bool f_file(struct fdec *f, struct cws_file *file, unsigned d)
+{
+	size_t hint = 0;
+	const char *k;
+	uint32_t n, i, kl;
+	int rc;
+
+	if (!f_map(f, &n))
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!f_key(f, &k, &kl))
+			return false;
+		rc = f_file_key(f, k, kl, file, &hint);
+		if (rc < 0 || (rc == 0 && !f_skip(f, d)))
+			return false;
+	}
+	return true;
+}
+
+/* An argv array whose strings sit at depth d (decode_argv). */
+static bool f_argv(struct fdec *f, struct cws_strv *argv, bool *truncated,
+		   unsigned d)
+{
+	uint32_t i, n, all;
+
+	if (!f_array(f, &all))
+		return false;
+	n = all;
+	if (n > CWS_EVENT_MAX_ARGS) {
+		n = CWS_EVENT_MAX_ARGS;
+		*truncated = true;
+	}
+	argv->v = f_alloc(f, (n ? n : 1) * sizeof(char *), sizeof(char *));
+	if (!argv->v)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!f_dstr(f, &argv->v[i]))
+			return false;
+		if (!argv->v[i])
+			argv->v[i] = "";
+	}
+	for (; i < all; i++)
+		if (!f_skip(f, d))
+			return false;
+	argv->n = n;
+	return true;
+}
+
+/* A {"id": ...} map whose values sit at depth d. */
+static bool f_container(struct fdec *f, const char **id, unsigned d)
+{
+	const char *k;
+	uint32_t n, i, kl;
+
+	if (!f_map(f, &n))
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!f_key(f, &k, &kl))
+			return false;
+		if (KEY_IS(k, kl, "id") ? !f_dstr(f, id) : !f_skip(f, d))
+			return false;
+	}
+	return true;
+}
+
+static bool f_process(struct fdec *f, struct cws_process *p,
+		      struct cws_event *ev, unsigned d);
+
+/* The ancestors array, its processes at depth d (decode_ancestors). */
+static bool f_ancestors(struct fdec *f, struct cws_event *ev, unsigned d)
+{
+	uint32_t i, n, all;
+	size_t sz;
+
+	if (!f_array(f, &all))
+		return false;
+	n = all;
+	if (n > CWS_EVENT_MAX_ANCESTORS) {
+		n = CWS_EVENT_MAX_ANCESTORS;
+		ev->ancestors_truncated = true;
+	}
+	sz = (n ? n : 1) * sizeof(*ev->ancestors);
+	ev->ancestors = f_alloc(f, sz, _Alignof(struct cws_process));
+	if (!ev->ancestors)
+		return false;
+	memset(ev->ancestors, 0, sz);
+	for (i = 0; i < n; i++)
+		if (!f_process(f, &ev->ancestors[i], NULL, d + 1))
+			return false;
+	for (; i < all; i++)
+		if (!f_skip(f, d))
+			return false;
+	ev->nancestors = n;
+	return true;
+}
+
+/*
+ * A process map whose values sit at depth d (decode_process); ev is NULL
+ * for processes that carry no ancestors.
+ */
+static bool f_process(struct fdec *f, struct cws_process *p,
+		      struct cws_event *ev, unsigned d)
+{
+	const struct fkey *e;
+	bool has_pid = false, b, ok;
+	size_t hint = 0;
+	const char *k;
+	uint32_t n, i, kl;
+
+	if (!f_map(f, &n))
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!f_key(f, &k, &kl))
+			return false;
+		e = f_lookup(process_keys, CWS_ARRAY_SIZE(process_keys), &hint,
+			     k, kl);
+		if (!e) {
+			ok = f_skip(f, d);
+		} else if (e->kind == FK_FILE) {
+			ok = f_file(f, &p->file, d + 1);
+		} else if (e->kind == FK_ARGV) {
+			ok = f_argv(f, &p->argv, &p->args_truncated, d + 1);
+		} else if (e->kind == FK_CONTAINER) {
+			ok = f_container(f, &p->container_id, d + 1);
+		} else if (e->kind == FK_ANCESTORS) {
+			ok = ev ? f_ancestors(f, ev, d + 1) : f_skip(f, d);
+		} else if (e->kind == FK_ANCESTORS_TRUNCATED) {
+			ok = ev ? f_bool(f, &b) : f_skip(f, d);
+			if (ok && ev)
+				ev->ancestors_truncated |= b;
+		} else {
+			has_pid |= e->kind == FK_PID;
+			ok = f_scalar(f, e, p);
+		}
+		if (!ok)
+			return false;
+	}
+	return has_pid || f_fail(f, FAST_BAIL);
+}
+
+/* The event's own process and its ancestors: from the cache if seen. */
+static bool f_event_process(struct fdec *f, struct cws_event *ev)
+{
+	struct cws_reader_cache *c = f->cache;
+	const unsigned char *at = f->p;
+	size_t avail = (size_t)(f->lim - f->p), used = f->used, cap = f->cap;
+	char *arena = f->arena;
+	struct pentry *e;
+	unsigned i, k;
+	bool ok;
+
+	if (!c)
+		return f_process(f, &ev->process, ev, 2);
+	for (i = 0; i < PCACHE_ENTRIES; i++) {
+		e = &c->e[c->order[i]];
+		if (e->len && e->len <= avail &&
+		    !memcmp(e->bytes, at, e->len)) {
+			ev->process = e->process;
+			ev->ancestors = e->ancestors;
+			ev->nancestors = e->nancestors;
+			ev->ancestors_truncated = e->ancestors_truncated;
+			f->p += e->len;
+			goto out;
+		}
+	}
+	/* A miss: decode into the least recently used entry. */
+	i = PCACHE_ENTRIES - 1;
+	e = &c->e[c->order[i]];
+	e->len = 0;
+	f->arena = e->arena;
+	f->cap = sizeof(e->arena);
+	f->used = 0;
+	ok = f_process(f, &ev->process, ev, 2);
+	f->arena = arena;
+	f->cap = cap;
+	f->used = used;
+	if (!ok && f->rc == FAST_FULL) {
+		/* Too large for an entry: into the record's arena, uncached. */
+		f->rc = 0;
+		f->p = at;
+		memset(&ev->process, 0, sizeof(ev->process));
+		ev->ancestors = NULL;
+		ev->nancestors = 0;
+		ev->ancestors_truncated = false;
+		return f_process(f, &ev->process, ev, 2);
+	}
+	if (!ok)
+		return false;
+	if ((size_t)(f->p - at) <= sizeof(e->bytes)) {
+		e->len = (size_t)(f->p - at);
+		memcpy(e->bytes, at, e->len);
+		e->process = ev->process;
+		e->ancestors = ev->ancestors;
+		e->nancestors = ev->nancestors;
+		e->ancestors_truncated = ev->ancestors_truncated;
+	}
+out:
+	k = c->order[i];
+	memmove(c->order + 1, c->order, i);
+	c->order[0] = (uint8_t)k;
+	return true;
+}
+
+/* The "evt" map (decode_evt). */
+static bool f_evt(struct fdec *f, struct cws_event *ev)
+{
+	bool has_ts = false, ok;
+	const char *k;
+	uint32_t n, i, kl;
+	uint64_t v = 0;
+
+	if (!f_map(f, &n))
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!f_key(f, &k, &kl))
+			return false;
+		if (KEY_IS(k, kl, "name")) {
+			ok = f_dstr(f, &ev->evt.name);
+		} else if (KEY_IS(k, kl, "timestamp")) {
+			ok = f_u64(f, &ev->timestamp, UINT64_MAX);
+			has_ts = true;
+		} else if (KEY_IS(k, kl, "cpu")) {
+			ok = f_u64(f, &v, UINT32_MAX);
+			ev->evt.cpu = (uint32_t)v;
+		} else if (KEY_IS(k, kl, "retval")) {
+			ok = f_i64(f, &ev->evt.retval, INT64_MIN, INT64_MAX);
+		} else {
+			ok = f_skip(f, 2);
+		}
+		if (!ok)
+			return false;
+	}
+	if (!ev->evt.name || !has_ts)
+		return f_fail(f, FAST_BAIL);
+	ev->evt.type = cws_event_type_from_name(ev->evt.name);
+	return true;
+}
+
+/* The exec object, its values at depth 2 (decode_exec). */
+static bool f_exec(struct fdec *f, struct cws_event *ev)
+{
+	const char *k;
+	uint32_t n, i, kl;
+	bool ok, b;
+
+	if (!f_map(f, &n))
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!f_key(f, &k, &kl))
+			return false;
+		if (KEY_IS(k, kl, "file")) {
+			ok = f_file(f, &ev->exec.file, 3);
+		} else if (KEY_IS(k, kl, "argv")) {
+			ok = f_argv(f, &ev->exec.argv, &ev->exec.args_truncated,
+				    3);
+		} else if (KEY_IS(k, kl, "args_truncated")) {
+			ok = f_bool(f, &b);
+			ev->exec.args_truncated |= ok && b;
+		} else {
+			ok = f_skip(f, 2);
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* The members of the object table that the event's type carries. */
+struct fobj {
+	const struct omember *m[CWS_ARRAY_SIZE(omembers)];
+	unsigned n;
+	uint64_t tbit;
+};
+
+/* One leaf of the object table (decode_leaf), at depth d. */
+static bool f_leaf(struct fdec *f, struct cws_evobj *o, const struct omember *m,
+		   unsigned d)
+{
+	void *at = (char *)o + m->off;
+	uint64_t v;
+	int64_t i;
+
+	switch (m->kind) {
+	case OK_U32:
+		if (!f_u64(f, &v, UINT32_MAX))
+			return false;
+		*(uint32_t *)at = (uint32_t)v;
+		return true;
+	case OK_U64:
+		return f_u64(f, at, UINT64_MAX);
+	case OK_I32:
+		if (!f_i64(f, &i, INT32_MIN, INT32_MAX))
+			return false;
+		*(int32_t *)at = (int32_t)i;
+		return true;
+	case OK_I64:
+		return f_i64(f, at, INT64_MIN, INT64_MAX);
+	case OK_STR:
+		return f_dstr(f, at);
+	case OK_BOOL:
+		return f_bool(f, at);
+	case OK_PROC:
+		return f_process(f, at, NULL, d + 1);
+	case OK_FILE:
+		break;
+	}
+	return f_fail(f, FAST_BAIL);
+}
+
+/*
+ * The map at prefix[0..depth) of an object, its values at depth d
+ * (decode_level, over the members of the event's type only).
+ */
+static bool f_level(struct fdec *f, struct cws_evobj *obj,
+		    const struct fobj *fo, const char **prefix, unsigned depth,
+		    unsigned d)
+{
+	const char *const *pre = (const char *const *)prefix;
+	const struct omember *spread = NULL, *m = NULL;
+	size_t hint = 0;
+	const char *k;
+	uint32_t n, i, kl;
+	unsigned j;
+	int rc;
+
+	if (!f_map(f, &n))
+		return false;
+	for (j = 0; j < fo->n; j++)
+		if (plen(fo->m[j]) == depth &&
+		    om_under(fo->m[j], fo->tbit, pre, depth))
+			spread = fo->m[j];
+	for (i = 0; i < n; i++) {
+		if (!f_key(f, &k, &kl))
+			return false;
+		for (j = 0; j < fo->n; j++) {
+			m = fo->m[j];
+			if (plen(m) > depth && key_eq(m->path[depth], k, kl) &&
+			    om_under(m, fo->tbit, pre, depth))
+				break;
+		}
+		if (j < fo->n) {
+			if (plen(m) == depth + 1 && m->kind != OK_FILE) {
+				if (!f_leaf(f, obj, m, d))
+					return false;
+			} else {
+				prefix[depth] = m->path[depth];
+				if (!f_level(f, obj, fo, prefix, depth + 1,
+					     d + 1))
+					return false;
+			}
+			continue;
+		}
+		rc = spread ? f_file_key(f, k, kl,
+					 (struct cws_file *)((char *)obj +
+							     spread->off),
+					 &hint) :
+			      0;
+		if (rc < 0 || (rc == 0 && !f_skip(f, d)))
+			return false;
+	}
+	return true;
+}
+
+static bool f_object(struct fdec *f, struct cws_event *ev)
+{
+	const char *prefix[3] = { NULL };
+	struct fobj fo = { .tbit = 1ull << ev->evt.type };
+	unsigned j;
+
+	if (ev->evt.type == CWS_EVT_EXEC)
+		return f_exec(f, ev);
+	for (j = 0; j < CWS_ARRAY_SIZE(omembers); j++)
+		if (omembers[j].types & fo.tbit)
+			fo.m[fo.n++] = &omembers[j];
+	return f_level(f, &ev->obj, &fo, prefix, 0, 2);
+}
+
+/*
+ * Decodes the event record at data[0..len) into ev, strings into the
+ * arena (or a cache entry); *used is its length. Returns FAST_OK,
+ * FAST_MORE, or another value to give up.
+ */
+static int fast_decode(const char *data, size_t len, struct cws_event *ev,
+		       char *arena, size_t cap, struct cws_reader_cache *cache,
+		       size_t *used)
+{
+	struct fdec f = {
+		.p = (const unsigned char *)data,
+		.start = (const unsigned char *)data,
+		.arena = arena,
+		.cap = cap,
+		.cache = cache,
+	};
+	bool type = false, evt = false, proc = false, cont = false;
+	bool obj = false, ok;
+	const char *k, *tname = NULL;
+	uint32_t n, i, kl;
+
+	f.capped = len >= CWS_EVENT_MAX_RECORD;
+	f.lim = f.p + (f.capped ? CWS_EVENT_MAX_RECORD : len);
+	cws_event_clear(ev);
+	if (!f_map(&f, &n))
+		return f.rc;
+	for (i = 0; i < n; i++) {
+		if (!f_key(&f, &k, &kl))
+			return f.rc;
+		if (KEY_IS(k, kl, "type")) {
+			const char *s;
+			uint32_t sl;
+
+			if (type || !f_str(&f, &s, &sl, false))
+				return f.rc ? f.rc : FAST_BAIL;
+			if (!KEY_IS(s, sl, "event"))
+				return FAST_BAIL;
+			ev->type_name = record_type_names[CWS_REC_EVENT];
+			ev->type = CWS_REC_EVENT;
+			type = true;
+			continue;
+		}
+		if (KEY_IS(k, kl, "evt")) {
+			ok = !evt && f_evt(&f, ev);
+			tname = cws_event_type_name(ev->evt.type);
+			evt = true;
+		} else if (KEY_IS(k, kl, "process")) {
+			ok = !proc && f_event_process(&f, ev);
+			proc = true;
+		} else if (KEY_IS(k, kl, "container")) {
+			ok = !cont && f_container(&f, &ev->container.id, 2);
+			cont = true;
+		} else if (!evt || KEY_IS(k, kl, "rule")) {
+			ok = false;
+		} else if (ev->evt.type != CWS_EVT_UNKNOWN &&
+			   key_eq(tname, k, kl)) {
+			ok = !obj && f_object(&f, ev);
+			obj = true;
+		} else {
+			ok = f_skip(&f, 1);
+		}
+		if (!ok)
+			return f.rc ? f.rc : FAST_BAIL;
+	}
+	if (!type || !evt || !proc)
+		return FAST_BAIL;
+	*used = (size_t)(f.p - f.start);
+	return FAST_OK;
+}
+
+/*
  * Reader.
  */
 
@@ -2059,9 +2993,21 @@ static int reader_alloc(struct cws_reader *r, size_t cap)
 	 * first chunk, so records that fit in it unpack with no allocation.
 	 */
 	r->zone = msgpack_zone_new(ZONE_CHUNK);
-	if (!r->buf || !r->arena || !r->zone) {
+	/* Pages of cache entries are only touched when used. */
+	r->cache = malloc(sizeof(*r->cache));
+	if (r->cache) {
+		unsigned i;
+
+		for (i = 0; i < PCACHE_ENTRIES; i++) {
+			r->cache->order[i] = (uint8_t)i;
+			r->cache->e[i].len = 0;
+		}
+	}
+	if (!r->buf || !r->arena || !r->zone || !r->cache) {
 		free(r->buf);
 		free(r->arena);
+		free(r->cache);
+		r->cache = NULL;
 		if (r->zone)
 			msgpack_zone_free(r->zone);
 		r->buf = r->arena = NULL;
@@ -2103,17 +3049,30 @@ void cws_reader_release(struct cws_reader *r)
 	r->zone = NULL;
 	free(r->buf);
 	free(r->arena);
+	free(r->cache);
 	r->buf = r->arena = NULL;
+	r->cache = NULL;
 }
 
-const msgpack_object *cws_reader_object(const struct cws_reader *r)
+const msgpack_object *cws_reader_object(struct cws_reader *r)
 {
+	size_t off = 0;
+
+	if (r->obj_ready)
+		return &r->obj;
+	/* A record the fast path decoded: unpack it now. */
+	r->obj_ready = true;
+	msgpack_zone_clear(r->zone);
+	if (msgpack_unpack(r->buf + r->obj_at, r->obj_len, &off, r->zone,
+			   &r->obj) != MSGPACK_UNPACK_SUCCESS)
+		r->obj.type = MSGPACK_OBJECT_NIL; /* out of memory */
 	return &r->obj;
 }
 
 /* Reads more bytes; returns 0 (maybe at eof) or a negative errno. */
 static int reader_fill(struct cws_reader *r)
 {
+	size_t want;
 	ssize_t n;
 
 	if (r->eof)
@@ -2126,7 +3085,18 @@ static int reader_fill(struct cws_reader *r)
 	}
 	if (r->end == r->cap)
 		return 0;
-	n = read(r->fd, r->buf + r->end, r->cap - r->end);
+	if (r->on_wait) {
+		int rc = r->on_wait(r->on_wait_arg);
+
+		if (rc)
+			return rc;
+	}
+	/*
+	 * At most a chunk at a time, however much room is left: the bytes
+	 * are decoded while they are still in the CPU's caches.
+	 */
+	want = r->cap - r->end < READ_CHUNK ? r->cap - r->end : READ_CHUNK;
+	n = read(r->fd, r->buf + r->end, want);
 	if (n < 0)
 		return -errno;
 	if (n == 0)
@@ -2177,7 +3147,7 @@ int cws_reader_next(struct cws_reader *r, struct cws_event *ev,
 		    struct cws_event_err *err)
 {
 	for (;;) {
-		size_t avail = r->end - r->start, bad, off = 0;
+		size_t avail = r->end - r->start, bad, off = 0, used;
 		long n;
 		int rc;
 
@@ -2191,6 +3161,27 @@ int cws_reader_next(struct cws_reader *r, struct cws_event *ev,
 			if (r->resyncing)
 				return resync_end(r, err);
 			return 0;
+		}
+		if (!r->resyncing) {
+			rc = fast_decode(r->buf + r->start, avail, ev, r->arena,
+					 r->arena_cap, r->cache, &used);
+			if (rc == FAST_OK) {
+				ev->offset = r->base + r->start;
+				ev->raw = r->buf + r->start;
+				ev->raw_len = used;
+				r->obj_ready = false;
+				r->obj_at = r->start;
+				r->obj_len = used;
+				r->start += used;
+				r->records++;
+				return 1;
+			}
+			if (rc == FAST_MORE && !r->eof && avail < r->cap) {
+				rc = reader_fill(r);
+				if (rc)
+					return rc;
+				continue;
+			}
 		}
 		n = cws_event_scan(r->buf + r->start, avail, &bad);
 		if (n == 0) {
@@ -2209,6 +3200,7 @@ int cws_reader_next(struct cws_reader *r, struct cws_event *ev,
 			continue;
 		}
 		msgpack_zone_clear(r->zone);
+		r->obj_ready = true;
 		if (msgpack_unpack(r->buf + r->start, (size_t)n, &off, r->zone,
 				   &r->obj) != MSGPACK_UNPACK_SUCCESS ||
 		    off != (size_t)n) {

@@ -415,9 +415,13 @@ int cws_event_decode(const msgpack_object *obj, struct cws_event *ev,
  */
 long cws_event_scan(const char *data, size_t len, size_t *bad);
 
+struct cws_reader_cache;
+
 /*
  * A stream reader over a file descriptor or a memory buffer. It reads in
- * chunks, scans, unpacks with msgpack-c and decodes each record.
+ * chunks, scans, unpacks with msgpack-c and decodes each record; event
+ * records as cws_event_pack writes them take a faster path with the same
+ * result (event.c says how).
  */
 struct cws_reader {
 	int fd; /* -1 for a memory reader */
@@ -431,7 +435,18 @@ struct cws_reader {
 	char *arena;
 	size_t arena_cap;
 	msgpack_zone *zone; /* holds obj; cleared for each record */
-	msgpack_object obj; /* the record last read */
+	msgpack_object obj; /* the record last read, once obj_ready */
+	bool obj_ready; /* else unpacked by cws_reader_object on demand */
+	struct cws_reader_cache *cache; /* decoded processes (event.c) */
+	size_t obj_at, obj_len; /* where in buf the last record sits */
+	/*
+	 * Optional: called before each read(2), which may block (no whole
+	 * record is buffered), with on_wait_arg. A filter flushes its output
+	 * there, so that a live pipeline sees it at once. A nonzero return
+	 * is returned by cws_reader_next as is, without reading.
+	 */
+	int (*on_wait)(void *arg);
+	void *on_wait_arg;
 	uint64_t records; /* records returned */
 	uint64_t errors; /* decode errors reported */
 	uint64_t skipped; /* bytes skipped to resynchronise */
@@ -456,8 +471,12 @@ void cws_reader_release(struct cws_reader *r);
 int cws_reader_next(struct cws_reader *r, struct cws_event *ev,
 		    struct cws_event_err *err);
 
-/* The msgpack object of the record last returned by cws_reader_next. */
-const msgpack_object *cws_reader_object(const struct cws_reader *r);
+/*
+ * The msgpack object of the record last returned by cws_reader_next.
+ * Most event records are decoded without one; it is then unpacked on the
+ * first call (a NIL object if memory runs out).
+ */
+const msgpack_object *cws_reader_object(struct cws_reader *r);
 
 /*
  * A stream writer to a file descriptor: records are packed into a buffer

@@ -1,18 +1,54 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target for the stream decoder: any bytes must yield records or
- * errors, never a crash, a leak or an unbounded allocation; and every
- * record decoded must encode again and decode to the same record type.
+ * errors, never a crash, a leak or an unbounded allocation; every record
+ * decoded must encode again and decode to the same record type; and the
+ * reader's fast path must agree with the reference decoder: each record
+ * the reader returns, unpacked with msgpack-c and decoded again by
+ * cws_event_decode, must decode too and pack to the same bytes.
  */
 #include "compat.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "event.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The reference decoder on ev's raw bytes agrees with what the reader gave. */
+static void same_as_reference(const struct cws_event *ev)
+{
+	static struct cws_event ref;
+	static char arena[2 * CWS_EVENT_MAX_RECORD + 512 * 1024];
+	msgpack_sbuffer a, b;
+	msgpack_packer pa, pb;
+	msgpack_unpacked up;
+	struct cws_event_err err;
+	size_t off = 0;
+
+	msgpack_unpacked_init(&up);
+	if (msgpack_unpack_next(&up, ev->raw, ev->raw_len, &off) !=
+		    MSGPACK_UNPACK_SUCCESS ||
+	    off != ev->raw_len ||
+	    cws_event_decode(&up.data, &ref, arena, sizeof(arena), &err))
+		abort();
+	msgpack_sbuffer_init(&a);
+	msgpack_sbuffer_init(&b);
+	msgpack_packer_init(&pa, &a, msgpack_sbuffer_write);
+	msgpack_packer_init(&pb, &b, msgpack_sbuffer_write);
+	if (ev->type != CWS_REC_UNKNOWN &&
+	    (cws_event_pack(&pa, ev) || cws_event_pack(&pb, &ref) ||
+	     a.size != b.size || memcmp(a.data, b.data, a.size)))
+		abort();
+	if (ev->type != ref.type || strcmp(ev->type_name, ref.type_name))
+		abort();
+	msgpack_sbuffer_destroy(&a);
+	msgpack_sbuffer_destroy(&b);
+	msgpack_unpacked_destroy(&up);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -32,6 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* the reader must make progress */
 		if (n < 0)
 			continue;
+		same_as_reference(&ev);
 		if (ev.type == CWS_REC_UNKNOWN)
 			continue;
 		msgpack_sbuffer_clear(&sb);

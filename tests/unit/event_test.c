@@ -647,6 +647,405 @@ static void test_every_type_encodes(void **state)
 	free(out);
 }
 
+/*
+ * The reader's fast path and the reference decoder (msgpack-c's object,
+ * then cws_event_decode) agree: the record the reader returns, and the
+ * same raw bytes decoded the reference way, pack to the same bytes.
+ * Returns the packed size, so that callers can also compare with what
+ * was written.
+ */
+static size_t assert_same_as_reference(const struct cws_event *ev,
+				       msgpack_sbuffer *packed)
+{
+	static char arena[2 * CWS_EVENT_MAX_RECORD + 512 * 1024];
+	struct cws_event *ref = malloc(sizeof(*ref));
+	struct cws_event_err err;
+	msgpack_unpacked up;
+	struct stream a;
+	size_t off = 0;
+
+	assert_non_null(ref);
+	msgpack_unpacked_init(&up);
+	assert_int_equal(msgpack_unpack_next(&up, ev->raw, ev->raw_len, &off),
+			 MSGPACK_UNPACK_SUCCESS);
+	assert_int_equal(off, ev->raw_len);
+	assert_int_equal(
+		cws_event_decode(&up.data, ref, arena, sizeof(arena), &err), 0);
+	stream_init(&a);
+	msgpack_sbuffer_init(packed);
+	{
+		msgpack_packer pk;
+
+		msgpack_packer_init(&pk, packed, msgpack_sbuffer_write);
+		assert_int_equal(cws_event_pack(&pk, ev), 0);
+	}
+	stream_put(&a, ref);
+	assert_int_equal(a.sb.size, packed->size);
+	assert_memory_equal(a.sb.data, packed->data, a.sb.size);
+	msgpack_sbuffer_destroy(&a.sb);
+	msgpack_unpacked_destroy(&up);
+	free(ref);
+	return packed->size;
+}
+
+/* Every member of every type, read back equal to what was written. */
+static void test_fast_path_every_member(void **state)
+{
+	static const char *args[] = { "a", "", "--b=c" };
+	struct cws_event *ev = calloc(1, sizeof(*ev));
+	struct cws_event *out = calloc(1, sizeof(*out));
+	struct cws_process anc[3];
+	struct cws_file *files[2];
+	msgpack_sbuffer packed;
+	struct cws_reader r;
+	struct stream s;
+	unsigned t, k;
+
+	(void)state;
+	for (t = 1; t < CWS_EVT__COUNT; t++) {
+		fill_exec(ev, anc);
+		ev->evt.type = t;
+		anc[2] = anc[1];
+		anc[2].argv.v = args;
+		anc[2].argv.n = 3;
+		anc[2].cred.fsgroup = "wheel";
+		ev->nancestors = 3;
+		ev->ancestors_truncated = true;
+		ev->process.tty_name = "pts/1";
+		ev->process.is_thread = true;
+		files[0] = &ev->obj.file;
+		files[1] = &ev->obj.dest;
+		for (k = 0; k < 2; k++) {
+			files[k]->path = k ? "/d/b" : "/d/a";
+			files[k]->name = k ? "b" : "a";
+			files[k]->path_resolution_error = "ERR";
+			files[k]->filesystem = "ext4";
+			files[k]->user = "root";
+			files[k]->group = "adm";
+			files[k]->inode = 1ull << 62;
+			files[k]->mount_id = 3;
+			files[k]->mode = 0100644;
+			files[k]->uid = 5;
+			files[k]->gid = 6;
+			files[k]->change_time = 7;
+			files[k]->modification_time = 8;
+		}
+		ev->obj.xattr_name = "user.k";
+		ev->obj.xattr_namespace = "user";
+		ev->obj.flags = 0101;
+		ev->obj.protection = 5;
+		ev->obj.vm_protection = 3;
+		ev->obj.request = -4;
+		ev->obj.pid = 99;
+		ev->obj.code = -11;
+		ev->obj.cause = "SIGNALED";
+		ev->obj.name = "n";
+		ev->obj.uid = ev->obj.euid = ev->obj.fsuid = 1;
+		ev->obj.gid = ev->obj.egid = ev->obj.fsgid = 2;
+		ev->obj.user = ev->obj.euser = ev->obj.fsuser = "u";
+		ev->obj.group = ev->obj.egroup = ev->obj.fsgroup = "g";
+		ev->obj.cap_effective = ev->obj.cap_permitted = 1ull << 40;
+		ev->obj.map_type = 1;
+		ev->obj.prog_type = 2;
+		ev->obj.attach_type = 3;
+		ev->obj.prog_name = "p";
+		ev->obj.loaded_from_memory = true;
+		ev->obj.args = "x=1";
+		ev->obj.fs_type = "tmpfs";
+		ev->obj.mountpoint = "/mnt";
+		ev->obj.source = "none";
+		ev->obj.pipe_entry_flag = 4;
+		ev->obj.pipe_exit_flag = 8;
+		ev->obj.target = anc[0];
+		ev->exec.args_truncated = true;
+		stream_init(&s);
+		stream_put(&s, ev);
+		assert_int_equal(cws_reader_init_mem(&r, s.sb.data, s.sb.size),
+				 0);
+		{
+			struct cws_event_err err;
+
+			assert_int_equal(cws_reader_next(&r, out, &err), 1);
+		}
+		assert_int_equal(out->evt.type, t);
+		assert_int_equal(assert_same_as_reference(out, &packed),
+				 s.sb.size);
+		assert_memory_equal(packed.data, s.sb.data, s.sb.size);
+		msgpack_sbuffer_destroy(&packed);
+		cws_reader_release(&r);
+		msgpack_sbuffer_destroy(&s.sb);
+	}
+	free(ev);
+	free(out);
+}
+
+/*
+ * Events of more processes than the reader keeps decoded, interleaved:
+ * every event reads back with its own process and ancestors, whether it
+ * came from the cache or not.
+ */
+static void test_process_cache(void **state)
+{
+	static const char *comms[] = { "p0", "p1", "p2", "p3", "p4",  "p5",
+				       "p6", "p7", "p8", "p9", "p10", "p11" };
+	struct cws_event *ev = calloc(1, sizeof(*ev));
+	struct cws_event *out = calloc(1, sizeof(*out));
+	struct cws_process anc[2];
+	struct cws_event_err err;
+	msgpack_sbuffer packed;
+	struct cws_reader r;
+	struct stream s;
+	unsigned i, n = 200, who;
+
+	(void)state;
+	stream_init(&s);
+	for (i = 0; i < n; i++) {
+		who = (i % 3) ? 0 : (i / 3) % CWS_ARRAY_SIZE(comms);
+		fill_exec(ev, anc);
+		ev->evt.type = CWS_EVT_OPEN;
+		ev->obj.file.path = "/f";
+		ev->obj.flags = i;
+		ev->process.pid = 1000 + who;
+		ev->process.comm = comms[who];
+		anc[0].comm = comms[(who + 1) % CWS_ARRAY_SIZE(comms)];
+		stream_put(&s, ev);
+	}
+	assert_int_equal(cws_reader_init_mem(&r, s.sb.data, s.sb.size), 0);
+	for (i = 0; i < n; i++) {
+		who = (i % 3) ? 0 : (i / 3) % CWS_ARRAY_SIZE(comms);
+		assert_int_equal(cws_reader_next(&r, out, &err), 1);
+		assert_int_equal(out->obj.flags, i);
+		assert_int_equal(out->process.pid, 1000 + who);
+		assert_string_equal(out->process.comm, comms[who]);
+		assert_int_equal(out->nancestors, 2);
+		assert_string_equal(out->ancestors[0].comm,
+				    comms[(who + 1) % CWS_ARRAY_SIZE(comms)]);
+		assert_string_equal(out->ancestors[1].comm, "init");
+		assert_string_equal(out->process.argv.v[2], "--fancy arg");
+		assert_same_as_reference(out, &packed);
+		msgpack_sbuffer_destroy(&packed);
+	}
+	assert_int_equal(cws_reader_next(&r, out, &err), 0);
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+	free(ev);
+	free(out);
+}
+
+/*
+ * Processes too large to be kept: one whose decoded form overflows a
+ * cache entry (64 ancestors of 256 arguments), one whose encoding does
+ * (long arguments). Both read back whole, twice in a row.
+ */
+static void test_process_cache_too_large(void **state)
+{
+	struct cws_event *ev = calloc(1, sizeof(*ev));
+	struct cws_event *out = calloc(1, sizeof(*out));
+	struct cws_process *anc = calloc(CWS_EVENT_MAX_ANCESTORS, sizeof(*anc));
+	const char **empty = calloc(CWS_EVENT_MAX_ARGS, sizeof(char *));
+	const char *longs[8];
+	char *big = malloc(4000);
+	struct cws_event_err err;
+	msgpack_sbuffer packed;
+	struct cws_reader r;
+	struct stream s;
+	unsigned i, k;
+
+	(void)state;
+	for (i = 0; i < CWS_EVENT_MAX_ARGS; i++)
+		empty[i] = "";
+	memset(big, 'y', 3999);
+	big[3999] = '\0';
+	for (i = 0; i < 8; i++)
+		longs[i] = big;
+	stream_init(&s);
+	for (k = 0; k < 2; k++) {
+		fill_exec(ev, anc);
+		for (i = 0; i < CWS_EVENT_MAX_ANCESTORS; i++) {
+			anc[i].pid = i + 1;
+			anc[i].argv.v = k ? longs : empty;
+			anc[i].argv.n = k ? 8 : CWS_EVENT_MAX_ARGS;
+		}
+		ev->nancestors = k ? 8 : CWS_EVENT_MAX_ANCESTORS;
+		stream_put(&s, ev);
+		stream_put(&s, ev);
+	}
+	assert_int_equal(cws_reader_init_mem(&r, s.sb.data, s.sb.size), 0);
+	for (k = 0; k < 4; k++) {
+		assert_int_equal(cws_reader_next(&r, out, &err), 1);
+		assert_int_equal(out->nancestors,
+				 k < 2 ? CWS_EVENT_MAX_ANCESTORS : 8);
+		assert_int_equal(out->ancestors[7].argv.n,
+				 k < 2 ? CWS_EVENT_MAX_ARGS : 8);
+		assert_int_equal(out->ancestors[7].pid, 8);
+		assert_same_as_reference(out, &packed);
+		msgpack_sbuffer_destroy(&packed);
+	}
+	assert_int_equal(cws_reader_next(&r, out, &err), 0);
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+	free(big);
+	free(empty);
+	free(anc);
+	free(ev);
+	free(out);
+}
+
+/* An event as written, with one more key and value at the given map. */
+static void event_with_extra(struct stream *s, int where)
+{
+	unsigned i;
+
+	msgpack_pack_map(&s->pk, 5 + (where == 0) + (where == 4));
+	if (where == 4) {
+		/* Before "evt": the fast path gives up, the result holds. */
+		put_key(s, "zz");
+		msgpack_pack_array(&s->pk, 2);
+		msgpack_pack_nil(&s->pk);
+		msgpack_pack_map(&s->pk, 1);
+		put_key(s, "k");
+		msgpack_pack_double(&s->pk, 1.5);
+	}
+	put_key(s, "type");
+	put_key(s, "event");
+	put_key(s, "evt");
+	msgpack_pack_map(&s->pk, 2 + (where == 1));
+	put_key(s, "name");
+	put_key(s, "open");
+	put_key(s, "timestamp");
+	msgpack_pack_uint64(&s->pk, 5);
+	if (where == 1) {
+		put_key(s, "future");
+		msgpack_pack_bin(&s->pk, 3);
+		msgpack_pack_bin_body(&s->pk, "abc", 3);
+	}
+	put_key(s, "process");
+	msgpack_pack_map(&s->pk, 3 + (where == 2));
+	put_key(s, "pid");
+	msgpack_pack_int64(&s->pk, 7); /* a signed encoding, non-negative */
+	if (where == 2) {
+		put_key(s, "namespaces");
+		msgpack_pack_map(&s->pk, 1);
+		put_key(s, "pid");
+		msgpack_pack_array(&s->pk, 3);
+		for (i = 0; i < 3; i++)
+			msgpack_pack_uint32(&s->pk, i);
+	}
+	put_key(s, "comm");
+	msgpack_pack_nil(&s->pk); /* NIL is a missing string */
+	put_key(s, "ancestors");
+	msgpack_pack_array(&s->pk, 1);
+	msgpack_pack_map(&s->pk, 2);
+	put_key(s, "pid");
+	msgpack_pack_uint8(&s->pk, 1);
+	put_key(s, "ancestors"); /* not an ancestor's key: ignored */
+	msgpack_pack_array(&s->pk, 0);
+	put_key(s, "open");
+	msgpack_pack_map(&s->pk, 2 + (where == 3));
+	put_key(s, "flags");
+	msgpack_pack_uint16(&s->pk, 0101);
+	put_key(s, "file");
+	msgpack_pack_map(&s->pk, 2);
+	put_key(s, "path");
+	put_key(s, "/p");
+	put_key(s, "hash");
+	put_key(s, "beef");
+	if (where == 3) {
+		put_key(s, "new_field");
+		msgpack_pack_true(&s->pk);
+	}
+	if (where == 0) {
+		put_key(s, "extra");
+		msgpack_pack_map(&s->pk, 0);
+	}
+	put_key(s, "container");
+	msgpack_pack_map(&s->pk, 1);
+	put_key(s, "id");
+	put_key(s, "c1");
+}
+
+/* Keys this version does not know are skipped wherever they are. */
+static void test_fast_path_unknown_keys(void **state)
+{
+	struct cws_event *out = calloc(1, sizeof(*out));
+	struct cws_event_err err;
+	msgpack_sbuffer packed;
+	struct cws_reader r;
+	struct stream s;
+	int where;
+
+	(void)state;
+	stream_init(&s);
+	for (where = 0; where <= 4; where++)
+		event_with_extra(&s, where);
+	assert_int_equal(cws_reader_init_mem(&r, s.sb.data, s.sb.size), 0);
+	for (where = 0; where <= 4; where++) {
+		assert_int_equal(cws_reader_next(&r, out, &err), 1);
+		assert_int_equal(out->evt.type, CWS_EVT_OPEN);
+		assert_int_equal(out->process.pid, 7);
+		assert_null(out->process.comm);
+		assert_int_equal(out->nancestors, 1);
+		assert_int_equal(out->ancestors[0].pid, 1);
+		assert_int_equal(out->obj.flags, 0101);
+		assert_string_equal(out->obj.file.path, "/p");
+		assert_string_equal(out->container.id, "c1");
+		assert_int_equal(cws_reader_object(&r)->via.map.size,
+				 5 + (where == 0) + (where == 4));
+		assert_same_as_reference(out, &packed);
+		msgpack_sbuffer_destroy(&packed);
+	}
+	assert_int_equal(cws_reader_next(&r, out, &err), 0);
+	assert_int_equal(r.errors, 0);
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+	free(out);
+}
+
+static int waits;
+
+static int count_wait(void *arg)
+{
+	waits++;
+	return arg ? -EPIPE : 0;
+}
+
+/* on_wait runs before each read(2), and its error stops the reader. */
+static void test_on_wait(void **state)
+{
+	struct cws_event *ev = calloc(1, sizeof(*ev));
+	struct cws_process anc[2];
+	struct cws_event_err err;
+	struct cws_reader r;
+	struct stream s;
+	int p[2];
+
+	(void)state;
+	fill_exec(ev, anc);
+	stream_init(&s);
+	stream_put(&s, ev);
+	stream_put(&s, ev);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], s.sb.data, s.sb.size), s.sb.size);
+	close(p[1]);
+	assert_int_equal(cws_reader_init(&r, p[0]), 0);
+	r.on_wait = count_wait;
+	waits = 0;
+	assert_int_equal(cws_reader_next(&r, ev, &err), 1);
+	assert_int_equal(waits, 1);
+	/* The second record is buffered: no read, no wait. */
+	assert_int_equal(cws_reader_next(&r, ev, &err), 1);
+	assert_int_equal(waits, 1);
+	r.on_wait_arg = &r;
+	assert_int_equal(cws_reader_next(&r, ev, &err), -EPIPE);
+	assert_int_equal(waits, 2);
+	r.on_wait_arg = NULL;
+	assert_int_equal(cws_reader_next(&r, ev, &err), 0);
+	cws_reader_release(&r);
+	close(p[0]);
+	msgpack_sbuffer_destroy(&s.sb);
+	free(ev);
+}
+
 static void test_type_names(void **state)
 {
 	(void)state;
@@ -671,6 +1070,11 @@ int main(void)
 		cmocka_unit_test(test_objects_round_trip),
 		cmocka_unit_test(test_every_type_encodes),
 		cmocka_unit_test(test_type_names),
+		cmocka_unit_test(test_fast_path_every_member),
+		cmocka_unit_test(test_process_cache),
+		cmocka_unit_test(test_process_cache_too_large),
+		cmocka_unit_test(test_fast_path_unknown_keys),
+		cmocka_unit_test(test_on_wait),
 	};
 
 	return cmocka_run_group_tests_name("event", tests, NULL, NULL);
