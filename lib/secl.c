@@ -253,8 +253,10 @@ void cws_secl_ruleset_free(struct cws_secl_ruleset *rs)
 	if (!rs)
 		return;
 	arena_release(&rs->arena);
-	for (t = 0; t < CWS_EVT__COUNT; t++)
+	for (t = 0; t < CWS_EVT__COUNT; t++) {
 		free(rs->by_type[t].rules);
+		free(rs->by_type[t].guards);
+	}
 	secl_vars_release(&rs->vars);
 	free(rs->x.scratch);
 	pcre2_match_context_free(rs->mctx);
@@ -490,15 +492,20 @@ struct cws_secl_rule *cws_secl_rule_add(struct cws_secl_ruleset *rs,
 	if (b->n == b->cap) {
 		size_t nc = b->cap ? b->cap * 2 : 8;
 		struct cws_secl_rule **nr = realloc(b->rules, nc * sizeof(*nr));
+		struct guard *ng;
 
-		if (!nr) {
+		if (nr)
+			b->rules = nr;
+		ng = nr ? realloc(b->guards, nc * sizeof(*ng)) : NULL;
+		if (!ng) {
 			ret = secl_errf(err, -ENOMEM, CWS_SECL_ERR_NOMEM, 0,
 					"out of memory");
 			goto out_rollback;
 		}
-		b->rules = nr;
+		b->guards = ng;
 		b->cap = nc;
 	}
+	secl_guard_of(r->root, &b->guards[b->n]);
 	b->rules[b->n++] = r;
 	rs->nrules++;
 	return r;
@@ -605,8 +612,11 @@ int cws_secl_ruleset_eval(struct cws_secl_ruleset *rs,
 	x->in_eval = true;
 	b = &rs->by_type[ev->evt.type];
 	for (i = 0; i < b->n; i++) {
-		const struct cws_secl_rule *r = b->rules[i];
+		const struct cws_secl_rule *r;
 
+		if (!secl_guard_pass(&b->guards[i], ev))
+			continue;
+		r = b->rules[i];
 		if (!run(x, r->root, r->has_reg))
 			continue;
 		matches++;

@@ -682,6 +682,43 @@ static bool b_dstr_eq(struct ectx *x, const struct cws_secl_node *c)
 	return (c->flags & N_NEGATE) ? !r : r;
 }
 
+/* A guard from a node bound to b_dint_cmp or b_dmask_cmp. */
+static bool guard_from(const struct cws_secl_node *c, struct guard *g)
+{
+	const struct fref *f;
+
+	if (c->fn.b == b_dint_cmp && !(c->flags & N_AGE)) {
+		f = c->c[0]->f;
+		g->mask = -1;
+	} else if (c->fn.b == b_dmask_cmp) {
+		f = c->c[0]->c[0]->f;
+		g->mask = c->c[0]->c[1]->v.i;
+	} else {
+		return false;
+	}
+	g->val = c->c[1]->v.i;
+	g->off = f->off;
+	g->width = f->width;
+	g->sign = f->sign;
+	g->cmp = c->cmp;
+	g->negate = (c->flags & N_NEGATE) != 0;
+	return true;
+}
+
+void secl_guard_of(const struct cws_secl_node *root, struct guard *g)
+{
+	uint32_t k;
+
+	g->off = -1;
+	if (!root->fn.b || guard_from(root, g))
+		return;
+	if (root->op != CWS_SECL_OP_AND)
+		return;
+	for (k = 0; k < root->n; k++)
+		if (guard_from(root->c[k], g))
+			return;
+}
+
 static bool is_direct(const struct cws_secl_node *n)
 {
 	return n && n->op == CWS_SECL_OP_FIELD && n->f->off >= 0;

@@ -563,8 +563,81 @@ struct macro {
 	struct macro *next;
 };
 
+/*
+ * A rule's guard: one test of an integer member of the event against a
+ * constant that the rule needs to hold (its root, or a conjunct of its
+ * top-level &&: open.flags & O_CREAT > 0, process.euid != 0). Guards sit
+ * side by side in the bucket, so a bucket's rules that cannot match are
+ * passed over with no call and no pointer chase; most open rules of
+ * Datadog's policy need write flags, which most opens lack. The test is
+ * the one the rule's own node runs (b_dmask_cmp or b_dint_cmp), so a
+ * guard that fails means the rule is false, and a rule that passes it is
+ * evaluated whole, as before.
+ */
+struct guard {
+	int64_t mask; /* ANDed with the member first: -1 for none */
+	int64_t val;
+	int32_t off; /* -1: no guard */
+	uint8_t width, cmp; /* width as struct fref's; cmp an op */
+	bool sign, negate;
+};
+
+static inline bool secl_guard_pass(const struct guard *g,
+				   const struct cws_event *ev)
+{
+	const char *p = (const char *)ev + g->off;
+	int64_t a;
+	bool r;
+
+	if (g->off < 0)
+		return true;
+	switch (g->width) {
+	case 1:
+		a = *(const uint8_t *)p;
+		break;
+	case 2:
+		a = *(const uint16_t *)p;
+		break;
+	case 4:
+		if (g->sign)
+			a = *(const int32_t *)p;
+		else
+			a = *(const uint32_t *)p;
+		break;
+	default:
+		a = *(const int64_t *)p;
+		break;
+	}
+	a &= g->mask;
+	switch (g->cmp) {
+	case CWS_SECL_OP_EQ:
+		r = a == g->val;
+		break;
+	case CWS_SECL_OP_LT:
+		r = a < g->val;
+		break;
+	case CWS_SECL_OP_LE:
+		r = a <= g->val;
+		break;
+	case CWS_SECL_OP_GT:
+		r = a > g->val;
+		break;
+	case CWS_SECL_OP_GE:
+		r = a >= g->val;
+		break;
+	default:
+		r = false;
+		break;
+	}
+	return g->negate ? !r : r;
+}
+
+/* The guard of a rule's root node (off -1 when it has none). */
+void secl_guard_of(const struct cws_secl_node *root, struct guard *g);
+
 struct bucket {
 	struct cws_secl_rule **rules;
+	struct guard *guards; /* one per rule, same index */
 	size_t n, cap;
 };
 
