@@ -2,13 +2,15 @@
 /*
  * The stream loop. Records are read with lib/event's reader; control
  * records go out as the bytes they came in, events go through the
- * ruleset. Output is buffered and flushed whenever no complete record
- * waits in the input, so a live pipeline sees matches at once and a
- * replay is written in large blocks.
+ * ruleset. Output is buffered and flushed whenever the reader is about
+ * to read(2), that is when no complete record waits in the input, so a
+ * live pipeline sees matches at once and a replay is written in large
+ * blocks.
  *
  * Signals only set flags; a one-second interval timer interrupts a
- * blocked read(2) so that the flags, the status file and the heartbeats
- * are looked at even when the input is silent. SIGHUP builds a whole new
+ * blocked read(2) and marks the tick at which the status file and the
+ * heartbeats are looked at, whether the input is silent or busy (the
+ * loop does not read the clock per record). SIGHUP builds a whole new
  * policy set and swaps it in only if it loaded rules; otherwise the old
  * one stays and the failure is said.
  */
@@ -29,6 +31,7 @@
 #include "sandbox.h"
 
 static volatile sig_atomic_t stop_signal, hup_signal;
+static volatile sig_atomic_t tick_signal = 1; /* the first pass is a tick */
 
 static void on_stop(int sig)
 {
@@ -44,6 +47,7 @@ static void on_hup(int sig)
 static void on_tick(int sig)
 {
 	(void)sig;
+	tick_signal = 1;
 }
 
 long long filter_now_ms(void)
@@ -166,13 +170,14 @@ static void periodic(struct filter *f)
 	}
 }
 
-/* True when the reader holds a whole record: no need to flush yet. */
-static bool record_buffered(const struct cws_reader *r)
+/* The reader is about to read(2): what is buffered goes out first. */
+static int flush_before_read(void *arg)
 {
-	size_t bad;
+	struct filter *f = arg;
 
-	return r->end > r->start &&
-	       cws_event_scan(r->buf + r->start, r->end - r->start, &bad) != 0;
+	if (!f->werr && f->wr.sbuf.size)
+		f->werr = cws_writer_flush(&f->wr);
+	return f->werr;
 }
 
 static void handle(struct filter *f, struct cws_event *ev)
@@ -211,13 +216,14 @@ static int loop(struct filter *f)
 			hup_signal = 0;
 			reload(f);
 		}
-		periodic(f);
-		if (!f->werr && f->wr.sbuf.size && !record_buffered(&f->rd))
-			f->werr = cws_writer_flush(&f->wr);
+		if (tick_signal) {
+			tick_signal = 0;
+			periodic(f);
+		}
 		if (f->werr)
 			break;
 		n = cws_reader_next(&f->rd, f->ev, &err);
-		if (n == 0)
+		if (n == 0 || f->werr)
 			break;
 		if (n == -EINTR)
 			continue;
@@ -284,6 +290,8 @@ int filter_run(const struct filter_opts *o, struct cws_policy *pol)
 		goto out_free;
 	}
 	cws_writer_init(&f->wr, STDOUT_FILENO);
+	f->rd.on_wait = flush_before_read;
+	f->rd.on_wait_arg = f;
 	err = drop_privileges(pol);
 	if (err) {
 		cws_errorx("cannot drop privileges: %s", strerror(-err));
