@@ -19,6 +19,7 @@ DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
@@ -59,6 +60,7 @@ ALL_LDFLAGS = $(LDFLAGS) $(HARDEN_LD) $(SANFLAGS)
 libs = $(shell $(PKG_CONFIG) --libs $(1))
 LIBS_cws-probe := $(call libs,libbpf yaml-0.1 msgpack jansson libcap-ng) -lelf -lz -lm
 LIBS_cws-cat := $(call libs,yaml-0.1 msgpack jansson) -lm
+LIBS_cws := $(call libs,yaml-0.1 jansson msgpack) -lm
 LIBS_cws-filter := $(call libs,yaml-0.1 msgpack jansson libcap-ng libpcre2-8) -lm
 LIBS_cws-ship := $(call libs,yaml-0.1 msgpack jansson libcap-ng libcurl zlib libzstd) -lpthread -lm
 $(O)/tests/helpers/cws-test-intake: TEST_LIBS += $(call libs,libmicrohttpd libzstd) -lpthread
@@ -207,6 +209,10 @@ install: all
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
 	done
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		contrib/systemd/cws.service.in >$(DESTDIR)$(UNITDIR)/cws.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/cws.service
 
 uninstall:
 	$(foreach t,$(SBIN_TOOLS),rm -f $(DESTDIR)$(SBINDIR)/$(t);)
@@ -214,6 +220,7 @@ uninstall:
 	for m in man/*.[1-8]; do \
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
 	done
+	rm -f $(DESTDIR)$(UNITDIR)/cws.service
 
 clean:
 	rm -rf $(O)

@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * cws run: the supervisor. It starts cws-probe | cws-filter | cws-ship
+ * and keeps them running:
+ *
+ *  - It owns the two pipes and keeps both ends of each open, so that a
+ *    stage that dies can be started again on the same pipe: its
+ *    neighbours see neither EOF nor EPIPE, the writer upstream blocks
+ *    when the pipe is full (and the probe then counts what its ring
+ *    buffer loses, in the stream: nothing goes silently).
+ *  - A stage that exits is started again after a back-off (1 s, doubling
+ *    to 60 s, back to 1 s once it has stayed up a minute), counted and
+ *    logged. An exit with the usage or configuration code (2, 3) stops
+ *    everything: starting it again would fail the same way.
+ *  - SIGTERM or SIGINT stops the stages in order: the probe first; once
+ *    it has exited, the filter's input is closed, so it reads what is in
+ *    flight and exits; then the ship's, which delivers or spools it.
+ *  - SIGHUP is passed to the filter (policy reload) and to the ship.
+ *
+ * Its own status goes to <run_path>/cws.json with the other stages'.
+ */
+#include "compat.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "cws.h"
+#include "exit.h"
+#include "log.h"
+#include "status.h"
+
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS 60000
+#define STABLE_MS 60000 /* up this long: the back-off starts over */
+#define STATUS_MS 2000
+
+enum { PROBE, FILTER, SHIP, NSTAGES };
+
+struct stage {
+	const char *tool;
+	pid_t pid; /* 0: not running */
+	int in, out; /* the fds it gets as stdin and stdout */
+	unsigned restarts;
+	int last_status; /* as waitpid gives it */
+	long long started_ms, next_start_ms;
+	int backoff_ms;
+	bool stopped; /* stopped on purpose: do not start again */
+};
+
+struct sup {
+	struct front *f;
+	struct stage st[NSTAGES];
+	int pipe_pf[2], pipe_fs[2]; /* probe -> filter, filter -> ship */
+	long long started_ms;
+	unsigned long long started_ns;
+	int fatal; /* an exit code that stops everything, 0 if none */
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static unsigned long long wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull +
+	       (unsigned long long)ts.tv_nsec;
+}
+
+static char opt_c[] = "-c", opt_r[] = "-r";
+
+/* Forks and execs tool with stdin in, stdout out; -1 on failure. */
+static pid_t spawn(const struct front *f, const char *tool, int in, int out,
+		   char *const *extra, const sigset_t *mask)
+{
+	char path[4200], *argv[16];
+	pid_t pid;
+	int n = 0, i;
+
+	argv[n++] = (char *)tool;
+	if (f->config_path) {
+		argv[n++] = opt_c;
+		argv[n++] = (char *)f->config_path;
+	}
+	for (i = 0; extra && extra[i] && n < 15; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	tool = front_tool(f, tool, path, sizeof(path));
+	pid = fork();
+	if (pid)
+		return pid;
+	if (in != STDIN_FILENO && dup2(in, STDIN_FILENO) < 0)
+		_exit(127);
+	if (out != STDOUT_FILENO && dup2(out, STDOUT_FILENO) < 0)
+		_exit(127);
+	/* Nothing else of ours: the pipes' other ends especially. */
+	closefrom(STDERR_FILENO + 1);
+	sigprocmask(SIG_UNBLOCK, mask, NULL);
+	execvp(tool, argv);
+	fprintf(stderr, "cws: cannot run %s: %s\n", tool, strerror(errno));
+	_exit(127);
+}
+
+static void start(struct sup *s, struct stage *st, const sigset_t *mask)
+{
+	st->pid = spawn(s->f, st->tool, st->in, st->out, NULL, mask);
+	if (st->pid < 0) {
+		cws_error("cannot fork %s: %s", st->tool, strerror(errno));
+		st->pid = 0;
+		st->next_start_ms = now_ms() + st->backoff_ms;
+		return;
+	}
+	st->started_ms = now_ms();
+	cws_info("%s started (pid %d)", st->tool, (int)st->pid);
+}
+
+static const char *exit_text(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exit code %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, len, "status %#x", status);
+	return buf;
+}
+
+/* A stage exited: schedule its restart, or stop everything. */
+static void reaped(struct sup *s, struct stage *st, int status)
+{
+	long long now = now_ms();
+	char why[64];
+
+	st->pid = 0;
+	st->last_status = status;
+	exit_text(status, why, sizeof(why));
+	if (st->stopped) {
+		cws_info("%s stopped (%s)", st->tool, why);
+		return;
+	}
+	if (WIFEXITED(status) && (WEXITSTATUS(status) == CWS_EXIT_USAGE ||
+				  WEXITSTATUS(status) == CWS_EXIT_CONFIG)) {
+		cws_error(
+			"%s exited with %s (usage or configuration): stopping",
+			st->tool, why);
+		s->fatal = WEXITSTATUS(status);
+		return;
+	}
+	if (now - st->started_ms >= STABLE_MS)
+		st->backoff_ms = BACKOFF_MIN_MS;
+	st->restarts++;
+	st->next_start_ms = now + st->backoff_ms;
+	cws_warnx("%s exited (%s); restart %u in %d ms", st->tool, why,
+		  st->restarts, st->backoff_ms);
+	st->backoff_ms = st->backoff_ms * 2 > BACKOFF_MAX_MS ?
+				 BACKOFF_MAX_MS :
+				 st->backoff_ms * 2;
+}
+
+static void reap_all(struct sup *s)
+{
+	int status, i;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		for (i = 0; i < NSTAGES; i++)
+			if (s->st[i].pid == pid)
+				reaped(s, &s->st[i], status);
+}
+
+static void write_status(struct sup *s, const char *state)
+{
+	json_t *doc = json_object(), *stages = json_array();
+	char when[64];
+	int i;
+
+	json_object_set_new(doc, "tool", json_string("cws"));
+	json_object_set_new(doc, "version", json_string(CWS_VERSION));
+	json_object_set_new(doc, "pid", json_integer(getpid()));
+	json_object_set_new(doc, "state", json_string(state));
+	cws_status_time(when, sizeof(when), s->started_ns);
+	json_object_set_new(doc, "started_at", json_string(when));
+	cws_status_time(when, sizeof(when), wall_ns());
+	json_object_set_new(doc, "updated_at", json_string(when));
+	json_object_set_new(doc, "uptime_seconds",
+			    json_integer((now_ms() - s->started_ms) / 1000));
+	for (i = 0; i < NSTAGES; i++) {
+		struct stage *st = &s->st[i];
+		json_t *j = json_object();
+		char why[64];
+
+		json_object_set_new(j, "tool", json_string(st->tool));
+		json_object_set_new(j, "pid", json_integer(st->pid));
+		json_object_set_new(j, "running", json_boolean(st->pid > 0));
+		json_object_set_new(j, "restarts", json_integer(st->restarts));
+		if (st->restarts || st->stopped)
+			json_object_set_new(
+				j, "last_exit",
+				json_string(exit_text(st->last_status, why,
+						      sizeof(why))));
+		json_array_append_new(stages, j);
+	}
+	json_object_set_new(doc, "stages", stages);
+	cws_status_write(cws_config_get_string(s->f->cfg, "run_path"), "cws",
+			 doc);
+	json_decref(doc);
+}
+
+/* Waits up to ms for a signal; returns it, or 0 on time-out. */
+static int wait_signal(const sigset_t *mask, long long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000,
+			       .tv_nsec = (ms % 1000) * 1000000 };
+	int sig = sigtimedwait(mask, NULL, &ts);
+
+	return sig < 0 ? 0 : sig;
+}
+
+/* Stops one stage: SIGTERM, then waits for it (SIGKILL after 30 s). */
+static void stop_stage(struct sup *s, struct stage *st, const sigset_t *mask)
+{
+	long long deadline = now_ms() + 30000;
+
+	st->stopped = true;
+	if (!st->pid)
+		return;
+	kill(st->pid, SIGTERM);
+	while (st->pid) {
+		long long left = deadline - now_ms();
+
+		if (left <= 0) {
+			cws_warnx("%s did not stop in 30 s: killing it",
+				  st->tool);
+			kill(st->pid, SIGKILL);
+			deadline = now_ms() + 5000;
+		}
+		wait_signal(mask, left > 200 || left <= 0 ? 200 : left);
+		reap_all(s);
+	}
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+int front_run(struct front *f, int argc, char **argv)
+{
+	struct sup s = { .f = f };
+	static const char *const tools[NSTAGES] = { "cws-probe", "cws-filter",
+						    "cws-ship" };
+	sigset_t mask;
+	int i, sig, rc = CWS_EXIT_OK;
+
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: cws run\n");
+		return CWS_EXIT_USAGE;
+	}
+	if (!cws_config_get_bool(f->cfg, "runtime_security_config.enabled")) {
+		cws_info(
+			"runtime security is disabled by config (runtime_security_config.enabled: false): nothing started");
+		return CWS_EXIT_OK;
+	}
+	if (pipe2(s.pipe_pf, O_CLOEXEC) || pipe2(s.pipe_fs, O_CLOEXEC))
+		cws_fatal(CWS_EXIT_FAILURE, "pipe");
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+
+	s.started_ms = now_ms();
+	s.started_ns = wall_ns();
+	for (i = 0; i < NSTAGES; i++) {
+		s.st[i].tool = tools[i];
+		s.st[i].backoff_ms = BACKOFF_MIN_MS;
+	}
+	s.st[PROBE].in = STDIN_FILENO;
+	s.st[PROBE].out = s.pipe_pf[1];
+	s.st[FILTER].in = s.pipe_pf[0];
+	s.st[FILTER].out = s.pipe_fs[1];
+	s.st[SHIP].in = s.pipe_fs[0];
+	s.st[SHIP].out = STDOUT_FILENO;
+	/* Downstream first, so that nothing waits on a reader to come. */
+	for (i = NSTAGES - 1; i >= 0; i--)
+		start(&s, &s.st[i], &mask);
+	write_status(&s, "running");
+
+	for (;;) {
+		long long now = now_ms(), wait = STATUS_MS;
+
+		for (i = 0; i < NSTAGES; i++) {
+			struct stage *st = &s.st[i];
+
+			if (st->pid || st->stopped)
+				continue;
+			if (st->next_start_ms <= now)
+				start(&s, st, &mask);
+			else if (st->next_start_ms - now < wait)
+				wait = st->next_start_ms - now;
+		}
+		sig = wait_signal(&mask, wait);
+		reap_all(&s);
+		if (s.fatal) {
+			rc = s.fatal;
+			break;
+		}
+		if (sig == SIGTERM || sig == SIGINT) {
+			cws_info("%s: stopping the pipeline", strsignal(sig));
+			break;
+		}
+		if (sig == SIGHUP) {
+			for (i = FILTER; i <= SHIP; i++)
+				if (s.st[i].pid)
+					kill(s.st[i].pid, SIGHUP);
+			cws_info("SIGHUP passed to cws-filter and cws-ship");
+		}
+		write_status(&s, "running");
+	}
+
+	/*
+	 * In order: once the probe has gone, only our copy of its pipe's
+	 * write end is left; closing it gives the filter its EOF after what
+	 * is in flight. The same for the ship.
+	 */
+	write_status(&s, "stopping");
+	stop_stage(&s, &s.st[PROBE], &mask);
+	close_fd(&s.pipe_pf[1]);
+	s.st[FILTER].stopped = true;
+	while (s.st[FILTER].pid) {
+		wait_signal(&mask, 200);
+		reap_all(&s);
+	}
+	close_fd(&s.pipe_fs[1]);
+	s.st[SHIP].stopped = true;
+	while (s.st[SHIP].pid) {
+		wait_signal(&mask, 200);
+		reap_all(&s);
+	}
+	close_fd(&s.pipe_pf[0]);
+	close_fd(&s.pipe_fs[0]);
+	write_status(&s, "stopped");
+	return rc;
+}
+
+/*
+ * cws policy eval: JSON events on stdin (as cws-cat writes them) through
+ * cws-cat -r | cws-filter ARGS | cws-cat, the matches on stdout. Returns
+ * cws-filter's exit code, or the first failure of the others.
+ */
+int front_eval(struct front *f, int argc, char **argv)
+{
+	char *extra[8] = { NULL }, *rev[] = { opt_r, NULL };
+	int p1[2], p2[2], i, n = 0, status, rc = CWS_EXIT_OK;
+	pid_t pid[3];
+	sigset_t none;
+
+	for (i = 1; i < argc; i++) {
+		if ((strcmp(argv[i], "-p") && strcmp(argv[i], "-e")) ||
+		    i + 1 >= argc || n > 5) {
+			fprintf(stderr,
+				"usage: cws policy eval [-p dir] [-e expression]...\n");
+			return CWS_EXIT_USAGE;
+		}
+		extra[n++] = argv[i];
+		extra[n++] = argv[++i];
+	}
+	sigemptyset(&none);
+	if (pipe2(p1, O_CLOEXEC) || pipe2(p2, O_CLOEXEC))
+		cws_fatal(CWS_EXIT_FAILURE, "pipe");
+	pid[0] = spawn(f, "cws-cat", STDIN_FILENO, p1[1], rev, &none);
+	pid[1] = spawn(f, "cws-filter", p1[0], p2[1], extra, &none);
+	pid[2] = spawn(f, "cws-cat", p2[0], STDOUT_FILENO, NULL, &none);
+	close(p1[0]);
+	close(p1[1]);
+	close(p2[0]);
+	close(p2[1]);
+	for (i = 0; i < 3; i++) {
+		if (pid[i] < 0) {
+			rc = CWS_EXIT_FAILURE;
+			continue;
+		}
+		if (waitpid(pid[i], &status, 0) < 0)
+			continue;
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			int code = WIFEXITED(status) ? WEXITSTATUS(status) :
+						       CWS_EXIT_FAILURE;
+
+			if (i == 1 || rc == CWS_EXIT_OK)
+				rc = code;
+		}
+	}
+	return rc;
+}

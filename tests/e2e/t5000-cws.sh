@@ -1,0 +1,152 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# cws, the front end: the small verbs, cws run as a supervisor on the real
+# kernel (a rule catches a real open, a killed stage is started again and
+# the next open is still caught, SIGHUP reloads, SIGTERM stops the stages
+# in order), cws status in text and JSON, and the systemd unit.
+. "$(dirname "$0")/test-lib.sh"
+
+test_have_prereq BPF ||
+	test_prereq_reason="cws run starts cws-probe, which needs root and BTF"
+
+command -v systemd-analyze >/dev/null && test_set_prereq SYSTEMD
+
+here=$(pwd -P)
+mkdir -p pol run spool
+echo secret >secret
+cat >pol/default.policy <<EOF
+version: "1.0.0"
+rules:
+  - id: t5000_secret
+    expression: open.file.path == "$here/secret"
+EOF
+cat >cws.yaml <<EOF
+hostname: t5000-host
+run_path: $here/run
+spool_dir: $here/spool
+runtime_security_config:
+  policies:
+    dir: $here/pol
+  probe:
+    events: [open]
+EOF
+
+# The rule ids of the intake messages cws-ship wrote to out.json.
+rules() { jq -r '.message | fromjson | .agent.rule_id' out.json; }
+caught() { rules 2>/dev/null | grep -c '^t5000_secret$'; }
+
+# Opens the secret until one more match than $1 reached the output: a
+# busy machine may drop an event (counted by the probe).
+catch_one() {
+	local before=$1 i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		cat secret >/dev/null
+		test_wait_until 2 "test \$(caught) -gt $before" && return 0
+	done
+	return 1
+}
+
+state() { jq -r .state "run/$1.json" 2>/dev/null; }
+
+test_expect_success 'version, hostname, config get' '
+	cws version | grep "^cws [0-9]" &&
+	test "$(cws -c cws.yaml hostname)" = t5000-host &&
+	test "$(cws -c cws.yaml config get run_path)" = "$here/run (file)" &&
+	DD_API_KEY=0123456789abcdef0123456789abcdef \
+		cws -c cws.yaml config get api_key >key.out &&
+	grep "bcdef (env)$" key.out && ! grep 0123456789 key.out
+'
+
+test_expect_success 'an unknown verb or key is a usage error' '
+	test_expect_code 2 cws frobnicate 2>err &&
+	grep "unknown command" err &&
+	test_expect_code 2 cws -c cws.yaml config get no.such.key
+'
+
+test_expect_success 'runtime security disabled: cws run starts nothing' '
+	DD_RUNTIME_SECURITY_CONFIG_ENABLED=false cws -c cws.yaml run 2>err &&
+	grep "runtime security is disabled by config" err &&
+	! test -e run/cws.json && ! test -e run/cws-probe.json
+'
+
+test_expect_success 'cws policy check and eval' '
+	cws -c cws.yaml policy check -p pol >check.out &&
+	grep "^total: 1 loaded, 0 filtered, 0 failed$" check.out &&
+	printf "%s\n" "{\"type\":\"event\",\"evt\":{\"name\":\"open\",\"timestamp\":1,\"cpu\":0,\"retval\":3},\"process\":{\"pid\":1,\"tid\":1,\"ppid\":0,\"comm\":\"cat\"},\"open\":{\"file\":{\"path\":\"$here/secret\",\"name\":\"secret\"},\"flags\":0}}" >ev.json &&
+	cws -c cws.yaml policy eval -p pol <ev.json >eval.out &&
+	jq -s -e "any(.rule.id == \"t5000_secret\")" eval.out &&
+	cws -c cws.yaml policy eval -e "open.file.name == \"other\"" <ev.json >eval2.out &&
+	jq -s -e "any(.rule) | not" eval2.out
+'
+
+test_expect_success BPF,JQ 'cws run: the pipeline catches a real open' '
+	{ cws -c cws.yaml run >out.json 2>run.err & sup=$!; } &&
+	echo $sup >sup.pid &&
+	test_wait_until 30 "test \"\$(state cws-probe)\" = running" &&
+	test_wait_until 30 "rules | grep -q ruleset_loaded" &&
+	catch_one 0 &&
+	test "$(state cws)" = running &&
+	test "$(state cws-filter)" = running &&
+	test "$(state cws-ship)" = running
+'
+
+test_expect_success BPF,JQ 'cws status shows every stage, and --json' '
+	cws -c cws.yaml status >status.out &&
+	grep "^  cws-probe   running" status.out &&
+	grep "^  cws-filter  running" status.out &&
+	grep "^Policies (cws-filter)" status.out &&
+	grep "Rules: 1 loaded" status.out &&
+	grep "Enabled event types: open" status.out &&
+	cws -c cws.yaml status --json >status.json &&
+	jq -e ".cws.state == \"running\" and
+		.\"cws-probe\".state == \"running\" and
+		.\"cws-filter\".policies.rules_loaded == 1 and
+		.\"cws-ship\".state == \"running\"" status.json
+'
+
+test_expect_success BPF,JQ 'a stage killed is started again, and the next open caught' '
+	old=$(jq .pid run/cws-filter.json) &&
+	kill -9 $old &&
+	test_wait_until 20 "jq -e \".stages[1].restarts == 1\" run/cws.json" &&
+	test_wait_until 20 "test \"\$(jq .pid run/cws-filter.json)\" != $old &&
+		test \"\$(state cws-filter)\" = running" &&
+	grep "cws-filter exited (signal 9" run.err &&
+	catch_one $(caught)
+'
+
+test_expect_success BPF,JQ 'SIGHUP reloads the policies; cws policy reload too' '
+	kill -HUP $(cat sup.pid) &&
+	test_wait_until 20 "jq -e \".policies.reloads == 1\" run/cws-filter.json" &&
+	cws -c cws.yaml policy reload &&
+	test_wait_until 20 "jq -e \".policies.reloads == 2\" run/cws-filter.json"
+'
+
+test_expect_success BPF,JQ 'SIGTERM stops the stages in order, exit 0' '
+	kill -TERM $(cat sup.pid) &&
+	wait $(cat sup.pid) &&
+	for t in cws cws-probe cws-filter cws-ship; do
+		test "$(state $t)" = stopped || return 1
+	done &&
+	grep -n "stopped (exit code 0)" run.err >order &&
+	sed -n 1p order | grep cws-probe &&
+	sed -n 2p order | grep cws-filter &&
+	sed -n 3p order | grep cws-ship
+'
+
+test_expect_success 'cws status without a pipeline says so' '
+	DD_RUN_PATH=$here/none test_expect_code 1 cws status 2>err &&
+	grep "no status file in .$here/none" err
+'
+
+test_expect_success SYSTEMD 'the systemd unit installs and passes systemd-analyze verify' '
+	make --no-print-directory -s -C "$CWS_SRC" O="$CWS_BUILD" install \
+		PREFIX="$here/prefix" SYSCONFDIR="$here/prefix/etc" >inst.out 2>&1 &&
+	unit=$here/prefix/lib/systemd/system/cws.service &&
+	grep "^ExecStart=$here/prefix/bin/cws -c $here/prefix/etc/cws/cws.yaml run$" $unit &&
+	grep "^ExecReload=" $unit && grep "^Restart=" $unit &&
+	grep "^CapabilityBoundingSet=" $unit && grep "^ProtectSystem=strict" $unit &&
+	grep "^PrivateTmp=yes" $unit && grep "^ReadWritePaths=/run/cws /var/lib/cws" $unit &&
+	systemd-analyze verify --man=no $unit
+'
+
+test_done
