@@ -35,6 +35,9 @@ int front_run(struct front *f, int argc, char **argv);
 /* run.c: cws policy eval [-p dir] [-e expression]... */
 int front_eval(struct front *f, int argc, char **argv);
 
+/* selftest.c: cws self-test [-t seconds]. Returns the exit code. */
+int front_self_test(struct front *f, int argc, char **argv);
+
 /* status.c: cws status [--json]. Returns the exit code. */
 int front_status(struct front *f, int argc, char **argv);
 

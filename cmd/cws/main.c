@@ -23,7 +23,8 @@
 #include "log.h"
 
 static const char usage[] =
-	"cws [-hqVv] [-c file] run | status [--json] | flare [args] |\n"
+	"cws [-hqVv] [-c file] run | status [--json] | self-test [-t seconds] |\n"
+	"           flare [args] |\n"
 	"           policy check [-p dir] | policy eval [-p dir] [-e expression] |\n"
 	"           policy reload | config [get key] | version | hostname";
 
@@ -251,6 +252,8 @@ int main(int argc, char **argv)
 		return front_run(&f, argc, argv);
 	if (!strcmp(verb, "status"))
 		return front_status(&f, argc, argv);
+	if (!strcmp(verb, "self-test"))
+		return front_self_test(&f, argc, argv);
 	if (!strcmp(verb, "policy"))
 		return cmd_policy(&f, argc, argv);
 	if (!strcmp(verb, "config"))
