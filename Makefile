@@ -63,6 +63,7 @@ LIBS_cws-cat := $(call libs,yaml-0.1 msgpack jansson) -lm
 LIBS_cws := $(call libs,yaml-0.1 jansson msgpack) -lm
 LIBS_cws-filter := $(call libs,yaml-0.1 msgpack jansson libcap-ng libpcre2-8) -lm
 LIBS_cws-ship := $(call libs,yaml-0.1 msgpack jansson libcap-ng libcurl zlib libzstd) -lpthread -lm
+LIBS_cws-flare := $(call libs,libbpf yaml-0.1 msgpack jansson libpcre2-8 libarchive libcurl zlib) -lelf -lm
 $(O)/tests/helpers/cws-test-intake: TEST_LIBS += $(call libs,libmicrohttpd libzstd) -lpthread
 TEST_LIBS := $(call libs,cmocka libbpf yaml-0.1 msgpack jansson libcap-ng libpcre2-8) -lelf -lz -lm
 

@@ -113,6 +113,7 @@ static const struct key keys[] = {
 	KEY("proxy.no_proxy", LIST, "", 0),
 	KEY("flare_stripped_keys", LIST, "", 0),
 	KEY("flare_url", STR, "", CWS),
+	KEY("flare_log_files", LIST, "/var/log/cws/*.log", CWS),
 	KEY("spool_dir", STR, "/var/lib/cws/spool", CWS),
 	KEY("spool_max_size", INT, "268435456", CWS),
 	KEY("multi_region_failover.enabled", BOOL, "false", 0),
