@@ -41,6 +41,17 @@ struct filter_opts {
 	long long rate; /* matches per second per rule; 0: no limit */
 	long long burst;
 	bool kill_enabled; /* runtime_security_config.enforcement.enabled */
+	const char *self_test_dir; /* --self-test: the self-test rules' dir */
+};
+
+/* The self-test matches kept for the status file (cws self-test). */
+#define SELF_TEST_KEEP 16
+#define SELF_TEST_SOURCE "self-test"
+
+struct self_test_match {
+	char rule_id[96];
+	char path[4097];
+	uint64_t at_ns; /* when written */
 };
 
 /* Per loaded rule, indexed like policy->rules. */
@@ -71,6 +82,9 @@ struct filter {
 	uint64_t rate_limited, every_skipped, bad_records, set_errors;
 	uint64_t kills, kill_errors, write_errors;
 	uint64_t reloads, reload_failures;
+	struct self_test_match self_test[SELF_TEST_KEEP];
+	unsigned self_test_next; /* ring index */
+	uint64_t self_test_matches;
 	char last_error[320];
 	uint64_t started_ns, loaded_ns;
 	uint64_t next_expire; /* event time of the next variable purge */

@@ -59,6 +59,48 @@ static void report(const struct cws_policy *p)
 			 unbacked, unbacked == 1 ? "" : "s");
 }
 
+/*
+ * The self-test policy, as Datadog's agent injects it: three rules that
+ * match an open with O_CREAT, a chmod and a chown of a target file that
+ * `cws self-test` names in dir. Unlike Datadog's they are not silent: the
+ * match goes downstream, marked by the policy's source, so that cws-ship
+ * can say it accepted it (and keep it from the intake).
+ */
+static int add_self_test(struct cws_policy *p, const char *dir)
+{
+	char buf[8192];
+	int n;
+
+	if (strpbrk(dir, "\"\\\n*?")) {
+		cws_errorx(
+			"--self-test '%s': a directory name with quotes, "
+			"backslashes, newlines or wildcards cannot go in a rule",
+			dir);
+		return -EINVAL;
+	}
+	n = snprintf(
+		buf, sizeof(buf),
+		"version: 1.0.0\n"
+		"rules:\n"
+		"  - id: datadog_agent_cws_self_test_rule_open\n"
+		"    expression: open.file.path =~ \"%s/datadog_agent_cws_target_file_*\" && open.flags & O_CREAT > 0\n"
+		"  - id: datadog_agent_cws_self_test_rule_chmod\n"
+		"    expression: chmod.file.path =~ \"%s/datadog_agent_cws_target_file_*\"\n"
+		"  - id: datadog_agent_cws_self_test_rule_chown\n"
+		"    expression: chown.file.path =~ \"%s/datadog_agent_cws_target_file_*\"\n",
+		dir, dir, dir);
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		cws_errorx("--self-test '%s': too long", dir);
+		return -E2BIG;
+	}
+	n = cws_policy_add_buffer(p, "datadog-agent-cws-self-test-policy", buf,
+				  (size_t)n);
+	if (n)
+		return n;
+	p->files[p->nfiles - 1].source = SELF_TEST_SOURCE;
+	return 0;
+}
+
 int filter_load(const struct filter_opts *o, struct cws_policy **out,
 		bool quiet)
 {
@@ -85,6 +127,8 @@ int filter_load(const struct filter_opts *o, struct cws_policy **out,
 		else if (err == 0 && !o->nexprs)
 			cws_warnx("no *.policy file in '%s'", o->policy_dir);
 	}
+	if (err >= 0 && o->self_test_dir)
+		err = add_self_test(p, o->self_test_dir);
 	for (i = 0; err >= 0 && i < o->nexprs; i++) {
 		err = cws_policy_add_expr(p, o->exprs[i]);
 		if (err)

@@ -19,7 +19,7 @@
 #include "log.h"
 
 static const char usage[] =
-	"cws-filter [-hnqVv] [-c file] [-e expression] [-p dir]";
+	"cws-filter [-hnqVv] [-c file] [-e expression] [-p dir] [--self-test dir]";
 
 #define RSC "runtime_security_config."
 
@@ -30,6 +30,7 @@ int main(int argc, char **argv)
 		{ "expression", required_argument, NULL, 'e' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "policies", required_argument, NULL, 'p' },
+		{ "self-test", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct filter_opts o = { 0 };
@@ -58,6 +59,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			dir = optarg;
+			break;
+		case 'S':
+			o.self_test_dir = optarg;
 			break;
 		default:
 			cws_cli_usage(&cli);

@@ -185,6 +185,16 @@ static int on_match(const struct cws_secl_rule *sr, const struct cws_event *ev,
 	}
 	st->written++;
 	f->written++;
+	if (r->file->source && !strcmp(r->file->source, SELF_TEST_SOURCE)) {
+		struct self_test_match *m =
+			&f->self_test[f->self_test_next++ % SELF_TEST_KEEP];
+
+		snprintf(m->rule_id, sizeof(m->rule_id), "%s", r->id);
+		snprintf(m->path, sizeof(m->path), "%s",
+			 ev->obj.file.path ? ev->obj.file.path : "");
+		m->at_ns = cws_event_now();
+		f->self_test_matches++;
+	}
 	return 0;
 }
 

@@ -147,6 +147,34 @@ static json_t *policy_status(const struct filter *f)
 	return j;
 }
 
+/* The last self-test matches written, oldest first (cws self-test). */
+static json_t *self_test_status(const struct filter *f)
+{
+	json_t *st = json_object(), *evs = json_array();
+	char when[64];
+	unsigned i;
+
+	for (i = 0; i < SELF_TEST_KEEP; i++) {
+		const struct self_test_match *m =
+			&f->self_test[(f->self_test_next + i) % SELF_TEST_KEEP];
+		json_t *j;
+
+		if (!m->at_ns)
+			continue;
+		j = json_object();
+		json_object_set_new(j, "rule_id", json_string(m->rule_id));
+		json_object_set_new(j, "path", json_string(m->path));
+		cws_status_time(when, sizeof(when), m->at_ns);
+		json_object_set_new(j, "at", json_string(when));
+		json_array_append_new(evs, j);
+	}
+	json_object_set_new(st, "dir", json_string(f->opts->self_test_dir));
+	json_object_set_new(st, "matches",
+			    json_integer((json_int_t)f->self_test_matches));
+	json_object_set_new(st, "events", evs);
+	return st;
+}
+
 static json_t *rule_counters(const struct filter *f)
 {
 	const struct cws_policy *p = f->pol;
@@ -219,6 +247,8 @@ void filter_write_status(struct filter *f, const char *state)
 	SETI(rl, "burst", f->opts->burst);
 	json_object_set_new(doc, "rate_limit", rl);
 	json_object_set_new(doc, "rules", rule_counters(f));
+	if (f->opts->self_test_dir)
+		json_object_set_new(doc, "self_test", self_test_status(f));
 	if (*f->last_error)
 		json_object_set_new(doc, "last_error",
 				    json_string(f->last_error));

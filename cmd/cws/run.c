@@ -47,6 +47,7 @@ enum { PROBE, FILTER, SHIP, NSTAGES };
 
 struct stage {
 	const char *tool;
+	char *extra[4]; /* arguments after -c file */
 	pid_t pid; /* 0: not running */
 	int in, out; /* the fds it gets as stdin and stdout */
 	unsigned restarts;
@@ -82,7 +83,8 @@ static unsigned long long wall_ns(void)
 	       (unsigned long long)ts.tv_nsec;
 }
 
-static char opt_c[] = "-c", opt_r[] = "-r";
+static char opt_c[] = "-c", opt_r[] = "-r", opt_self_test[] = "--self-test";
+static char self_test_dir[4200];
 
 /* Forks and execs tool with stdin in, stdout out; -1 on failure. */
 static pid_t spawn(const struct front *f, const char *tool, int in, int out,
@@ -118,7 +120,7 @@ static pid_t spawn(const struct front *f, const char *tool, int in, int out,
 
 static void start(struct sup *s, struct stage *st, const sigset_t *mask)
 {
-	st->pid = spawn(s->f, st->tool, st->in, st->out, NULL, mask);
+	st->pid = spawn(s->f, st->tool, st->in, st->out, st->extra, mask);
 	if (st->pid < 0) {
 		cws_error("cannot fork %s: %s", st->tool, strerror(errno));
 		st->pid = 0;
@@ -294,6 +296,14 @@ int front_run(struct front *f, int argc, char **argv)
 	for (i = 0; i < NSTAGES; i++) {
 		s.st[i].tool = tools[i];
 		s.st[i].backoff_ms = BACKOFF_MIN_MS;
+	}
+	/* The filter's built-in self-test rules watch this directory. */
+	if (cws_config_get_bool(f->cfg,
+				"runtime_security_config.self_test.enabled")) {
+		snprintf(self_test_dir, sizeof(self_test_dir), "%s/self-test",
+			 cws_config_get_string(f->cfg, "run_path"));
+		s.st[FILTER].extra[0] = opt_self_test;
+		s.st[FILTER].extra[1] = self_test_dir;
 	}
 	s.st[PROBE].in = STDIN_FILENO;
 	s.st[PROBE].out = s.pipe_pf[1];

@@ -399,10 +399,10 @@ test_expect_success 'a closed output stops cws-filter with exit 1' '
 
 test_expect_success '-h prints the usage of the man page, -V the version, bad use exits 2' '
 	cws-filter -h >out &&
-	echo "usage: cws-filter [-hnqVv] [-c file] [-e expression] [-p dir]" >expect &&
+	echo "usage: cws-filter [-hnqVv] [-c file] [-e expression] [-p dir] [--self-test dir]" >expect &&
 	test_cmp expect out &&
-	mandoc -Tascii "$CWS_SRC/man/cws-filter.8" | col -b |
-		grep -F "cws-filter [-hnqVv] [-c file] [-e expression] [-p dir]" &&
+	mandoc -Tascii "$CWS_SRC/man/cws-filter.8" | col -b | tr -s " \n" " " |
+		grep -F "cws-filter [-hnqVv] [-c file] [-e expression] [-p dir] [--self-test dir]" &&
 	cws-filter -V | grep "^cws-filter [0-9]" &&
 	test_expect_code 2 cws-filter -Z 2>err && grep usage err &&
 	test_expect_code 2 cws-filter extra 2>err && grep usage err
@@ -513,6 +513,29 @@ test_expect_success JQ 'man page cws-policy(5): the example policies load and ac
 		jq -c "select(.rule) | [.process.pid, .rule.id, .rule.tags, .rule.description]" >out &&
 	echo "[6,\"secret_read\",{\"severity\":\"high\"},\"A secret file was opened\"]" >expect &&
 	test_cmp expect out
+'
+
+test_expect_success JQ '--self-test: the three self-test rules, marked, listed in the status' '
+	mkdir -p strun &&
+	st=/var/empty/st &&
+	{
+		echo "{\"type\":\"event\",\"evt\":{\"name\":\"open\",\"timestamp\":1},\"process\":{\"pid\":7},\"open\":{\"file\":{\"path\":\"$st/datadog_agent_cws_target_file_1\"},\"flags\":64}}" &&
+		echo "{\"type\":\"event\",\"evt\":{\"name\":\"open\",\"timestamp\":2},\"process\":{\"pid\":7},\"open\":{\"file\":{\"path\":\"$st/datadog_agent_cws_target_file_1\"},\"flags\":0}}" &&
+		echo "{\"type\":\"event\",\"evt\":{\"name\":\"chmod\",\"timestamp\":3},\"process\":{\"pid\":8},\"chmod\":{\"file\":{\"path\":\"$st/datadog_agent_cws_target_file_1\"}}}" &&
+		echo "{\"type\":\"event\",\"evt\":{\"name\":\"chown\",\"timestamp\":4},\"process\":{\"pid\":9},\"chown\":{\"file\":{\"path\":\"$st/other\"}}}"
+	} | cws-cat -r | DD_RUN_PATH=$TRASH/strun cws-filter --self-test $st -e "exec.file.name == \"none\"" |
+		cws-cat | jq -c "select(.rule) | [.evt.timestamp, .rule.id, .rule.policy.source]" >out &&
+	cat >expect <<-\EOF &&
+	[1,"datadog_agent_cws_self_test_rule_open","self-test"]
+	[3,"datadog_agent_cws_self_test_rule_chmod","self-test"]
+	EOF
+	test_cmp expect out &&
+	jq -e ".self_test.matches == 2 and
+		(.self_test.events | map(.rule_id)) ==
+		[\"datadog_agent_cws_self_test_rule_open\", \"datadog_agent_cws_self_test_rule_chmod\"] and
+		all(.self_test.events[]; .path == \"$st/datadog_agent_cws_target_file_1\")" strun/cws-filter.json &&
+	test_expect_code 3 cws-filter --self-test "/tmp/a\"b" -e "exec.file.name == \"x\"" </dev/null 2>err &&
+	grep "cannot go in a rule" err
 '
 
 test_done
