@@ -20,8 +20,8 @@
 #include <string.h>
 #include <time.h>
 
-void backoff_init(struct backoff *b, double base_s, double factor,
-		  double max_s, int recovery_interval, bool recovery_reset)
+void backoff_init(struct backoff *b, double base_s, double factor, double max_s,
+		  int recovery_interval, bool recovery_reset)
 {
 	if (!(base_s > 0))
 		base_s = 1;

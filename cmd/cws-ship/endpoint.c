@@ -115,8 +115,7 @@ static int finish(struct endpoint *ep, const char *path)
 	return 0;
 }
 
-static int bad(char *err, size_t errlen, const char *fmt, ...)
-	CWS_PRINTF(3, 4);
+static int bad(char *err, size_t errlen, const char *fmt, ...) CWS_PRINTF(3, 4);
 
 static int bad(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -128,9 +127,8 @@ static int bad(char *err, size_t errlen, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static int additional(const char *text, struct endpoint_set *set,
-		      bool main_ssl, const char *path, char *err,
-		      size_t errlen)
+static int additional(const char *text, struct endpoint_set *set, bool main_ssl,
+		      const char *path, char *err, size_t errlen)
 {
 	json_error_t jerr;
 	json_t *list, *it, *v;
@@ -140,12 +138,12 @@ static int additional(const char *text, struct endpoint_set *set,
 	list = json_loads(text, 0, &jerr);
 	if (!list)
 		return bad(err, errlen,
-			    EPS "additional_endpoints: expected a JSON list "
-				"of maps, got invalid JSON at column %d: %s",
-			    jerr.column, jerr.text);
+			   EPS "additional_endpoints: expected a JSON list "
+			       "of maps, got invalid JSON at column %d: %s",
+			   jerr.column, jerr.text);
 	if (!json_is_array(list)) {
 		rc = bad(err, errlen,
-			  EPS "additional_endpoints: expected a list of maps");
+			 EPS "additional_endpoints: expected a list of maps");
 		goto out;
 	}
 	json_array_foreach(list, i, it) {
@@ -155,24 +153,24 @@ static int additional(const char *text, struct endpoint_set *set,
 
 		if (set->n >= SHIP_MAX_ENDPOINTS) {
 			rc = bad(err, errlen,
-				  EPS "additional_endpoints: more than %d",
-				  SHIP_MAX_ENDPOINTS - 1);
+				 EPS "additional_endpoints: more than %d",
+				 SHIP_MAX_ENDPOINTS - 1);
 			goto out;
 		}
 		if (!json_is_object(it)) {
 			rc = bad(err, errlen,
-				  EPS "additional_endpoints[%zu]: expected a "
-				      "map",
-				  i);
+				 EPS "additional_endpoints[%zu]: expected a "
+				     "map",
+				 i);
 			goto out;
 		}
 		memset(ep, 0, sizeof(*ep));
 		host = json_string_value(json_object_get(it, "host"));
 		if (!host || !*host) {
 			rc = bad(err, errlen,
-				  EPS "additional_endpoints[%zu]: expected a "
-				      "host",
-				  i);
+				 EPS "additional_endpoints[%zu]: expected a "
+				     "host",
+				 i);
 			goto out;
 		}
 		ep->ssl = main_ssl;
@@ -182,9 +180,9 @@ static int additional(const char *text, struct endpoint_set *set,
 		if (split_host(host, ep->host, sizeof(ep->host), &ep->port,
 			       &ep->ssl)) {
 			rc = bad(err, errlen,
-				  EPS "additional_endpoints[%zu]: invalid "
-				      "host '%s'",
-				  i, host);
+				 EPS "additional_endpoints[%zu]: invalid "
+				     "host '%s'",
+				 i, host);
 			goto out;
 		}
 		v = json_object_get(it, "port");
@@ -194,9 +192,9 @@ static int additional(const char *text, struct endpoint_set *set,
 			port = strtol(json_string_value(v), NULL, 10);
 		if (v && (port < 1 || port > 65535)) {
 			rc = bad(err, errlen,
-				  EPS "additional_endpoints[%zu]: expected a "
-				      "port from 1 to 65535",
-				  i);
+				 EPS "additional_endpoints[%zu]: expected a "
+				     "port from 1 to 65535",
+				 i);
 			goto out;
 		}
 		if (port)
@@ -209,9 +207,9 @@ static int additional(const char *text, struct endpoint_set *set,
 			 json_is_string(v) ? json_string_value(v) : "");
 		if (finish(ep, path)) {
 			rc = bad(err, errlen,
-				  EPS "additional_endpoints[%zu]: URL too "
-				      "long",
-				  i);
+				 EPS "additional_endpoints[%zu]: URL too "
+				     "long",
+				 i);
 			goto out;
 		}
 		set->n++;
@@ -229,8 +227,8 @@ int endpoint_build(const struct cws_config *cfg, struct endpoint_set *set,
 	const char *site = cws_config_get_string(cfg, "site");
 	const char *key = cws_config_get_string(cfg, EPS "api_key");
 	const char *kind = cws_config_get_string(cfg, EPS "compression_kind");
-	const char *extra = cws_config_get_string(cfg,
-						  EPS "additional_endpoints");
+	const char *extra =
+		cws_config_get_string(cfg, EPS "additional_endpoints");
 	struct endpoint *ep = &set->ep[0];
 	char path[64];
 	size_t i;
@@ -249,8 +247,8 @@ int endpoint_build(const struct cws_config *cfg, struct endpoint_set *set,
 	set->use_compression = cws_config_get_bool(cfg, EPS "use_compression");
 	if (!strcasecmp(kind, "gzip")) {
 		snprintf(set->encoding, sizeof(set->encoding), "gzip");
-		set->level = (int)cws_config_get_int(cfg,
-						     EPS "compression_level");
+		set->level =
+			(int)cws_config_get_int(cfg, EPS "compression_level");
 		/* Datadog clamps the gzip level. */
 		if (set->level < 0)
 			set->level = 0;
@@ -258,17 +256,17 @@ int endpoint_build(const struct cws_config *cfg, struct endpoint_set *set,
 			set->level = 9;
 	} else if (!strcasecmp(kind, "zstd")) {
 		snprintf(set->encoding, sizeof(set->encoding), "zstd");
-		set->level = (int)cws_config_get_int(
-			cfg, EPS "zstd_compression_level");
+		set->level = (int)cws_config_get_int(cfg, EPS
+						     "zstd_compression_level");
 		if (set->level < 1)
 			set->level = 1;
 		if (set->level > 19)
 			set->level = 19;
 	} else {
 		return bad(err, errlen,
-			    EPS "compression_kind: expected gzip or zstd, "
-				"got '%s'",
-			    kind);
+			   EPS "compression_kind: expected gzip or zstd, "
+			       "got '%s'",
+			   kind);
 	}
 	if (!set->use_compression)
 		snprintf(set->encoding, sizeof(set->encoding), "identity");
@@ -281,29 +279,28 @@ int endpoint_build(const struct cws_config *cfg, struct endpoint_set *set,
 		if (split_host(logs_dd_url, ep->host, sizeof(ep->host),
 			       &ep->port, &ep->ssl))
 			return bad(err, errlen,
-				    EPS "logs_dd_url: expected host:port, "
-					"got '%s'",
-				    logs_dd_url);
+				   EPS "logs_dd_url: expected host:port, "
+				       "got '%s'",
+				   logs_dd_url);
 	} else if (*dd_url) {
 		if (split_host(dd_url, ep->host, sizeof(ep->host), &ep->port,
 			       &ep->ssl))
 			return bad(err, errlen,
-				    EPS "dd_url: expected a host, got '%s'",
-				    dd_url);
+				   EPS "dd_url: expected a host, got '%s'",
+				   dd_url);
 	} else {
 		if (!*site || strchr(site, '/') ||
 		    snprintf(ep->host, sizeof(ep->host), INTAKE_PREFIX "%s",
 			     site) >= (int)sizeof(ep->host))
 			return bad(err, errlen,
-				    "site: expected a domain, got '%s'", site);
+				   "site: expected a domain, got '%s'", site);
 	}
 	copy_key(ep->api_key, sizeof(ep->api_key), key);
 	if (finish(ep, path))
 		return bad(err, errlen, "intake URL too long");
 	set->n = 1;
 	set->configured = *ep->api_key || *logs_dd_url || *dd_url || *extra;
-	if (*extra &&
-	    additional(extra, set, ep->ssl, path, err, errlen))
+	if (*extra && additional(extra, set, ep->ssl, path, err, errlen))
 		return -EINVAL;
 	/* Two endpoints with one URL would share a spool directory. */
 	for (i = 1; i < set->n; i++) {
@@ -312,9 +309,9 @@ int endpoint_build(const struct cws_config *cfg, struct endpoint_set *set,
 		for (j = 0; j < i; j++)
 			if (!strcmp(set->ep[i].url, set->ep[j].url))
 				return bad(err, errlen,
-					    "endpoint '%s' is configured "
-					    "twice",
-					    set->ep[i].url);
+					   "endpoint '%s' is configured "
+					   "twice",
+					   set->ep[i].url);
 	}
 	return 0;
 }

@@ -62,7 +62,9 @@ static bool grow(struct jbuf *b, size_t n)
 
 void jb_raw(struct jbuf *b, const char *s, size_t n)
 {
-	if (!grow(b, n))
+	/* The usual case first: room, no error, far from the cap. */
+	if (!(b->len + n + 1 <= b->cap && !b->err && b->len + n <= b->max) &&
+	    !grow(b, n))
 		return;
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
@@ -119,61 +121,132 @@ static inline bool plain(unsigned char c)
 	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
+/*
+ * The hot loop of cws-ship: room for the worst case (6 bytes per input
+ * byte, \u00XX) is made once, then bytes are written straight in.
+ */
 void jb_str(struct jbuf *b, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run, k;
-	char esc[8];
+	size_t i = 0, k, worst;
+	char *o;
 
-	/* Worst case 6 bytes per input byte (\u00XX); grow once. */
-	if (!grow(b, n + 2))
+	if (__builtin_mul_overflow(n, 6, &worst) ||
+	    __builtin_add_overflow(worst, 2, &worst) || !grow(b, worst)) {
+		/* Maybe it fits unescaped: try the exact size instead. */
+		if (b->err == -E2BIG && n + 2 <= b->max - b->len) {
+			b->err = 0;
+			if (!grow(b, n + 2))
+				return;
+			for (k = 0; k < n && plain(s[k]); k++)
+				;
+			if (k == n) {
+				jb_raw(b, "\"", 1);
+				jb_raw(b, str, n);
+				jb_raw(b, "\"", 1);
+				return;
+			}
+			b->err = -E2BIG;
+		}
 		return;
-	put1(b, '"');
-	while (i < n && !b->err) {
-		for (run = i; run < n && plain(s[run]); run++)
-			;
-		if (run > i) {
-			jb_raw(b, str + i, run - i);
-			i = run;
+	}
+	o = b->p + b->len;
+	*o++ = '"';
+	while (i < n) {
+		if (plain(s[i])) {
+			*o++ = (char)s[i++];
 			continue;
 		}
 		if (s[i] >= 0x80) {
 			k = utf8_seq(s + i, n - i);
 			if (k) {
-				jb_raw(b, str + i, k);
+				memcpy(o, str + i, k);
+				o += k;
 				i += k;
 			} else {
-				jb_raw(b, "\xef\xbf\xbd", 3);
+				memcpy(o, "\xef\xbf\xbd", 3);
+				o += 3;
 				i++;
 			}
 			continue;
 		}
+		*o++ = '\\';
 		switch (s[i]) {
 		case '"':
-			jb_raw(b, "\\\"", 2);
+			*o++ = '"';
 			break;
 		case '\\':
-			jb_raw(b, "\\\\", 2);
+			*o++ = '\\';
 			break;
 		case '\n':
-			jb_raw(b, "\\n", 2);
+			*o++ = 'n';
 			break;
 		case '\r':
-			jb_raw(b, "\\r", 2);
+			*o++ = 'r';
 			break;
 		case '\t':
-			jb_raw(b, "\\t", 2);
+			*o++ = 't';
 			break;
 		default:
-			memcpy(esc, "\\u00", 4);
-			esc[4] = hex[s[i] >> 4];
-			esc[5] = hex[s[i] & 15];
-			jb_raw(b, esc, 6);
+			memcpy(o, "u00", 3);
+			o[3] = hex[s[i] >> 4];
+			o[4] = hex[s[i] & 15];
+			o += 5;
 		}
 		i++;
 	}
-	put1(b, '"');
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
+	b->p[b->len] = '\0';
+}
+
+/* Non-zero when a byte of x is zero (the classic bit trick). */
+#define HAS_ZERO(x) (((x)-0x0101010101010101ull) & ~(x)&0x8080808080808080ull)
+
+void jb_str_json(struct jbuf *b, const char *s, size_t n)
+{
+	size_t i, worst;
+	char *o;
+
+	if (__builtin_mul_overflow(n, 2, &worst) ||
+	    __builtin_add_overflow(worst, 2, &worst) || !grow(b, worst)) {
+		if (b->err == -E2BIG) {
+			b->err = 0;
+			jb_str(b, s, n);
+		}
+		return;
+	}
+	o = b->p + b->len;
+	*o++ = '"';
+	i = 0;
+	/* Eight bytes at a time while none of them needs a backslash. */
+	while (i + 8 <= n) {
+		uint64_t w, q, k;
+
+		memcpy(&w, s + i, 8);
+		q = w ^ (0x0101010101010101ull * '"');
+		k = w ^ (0x0101010101010101ull * '\\');
+		if (!(HAS_ZERO(q) | HAS_ZERO(k))) {
+			memcpy(o, s + i, 8);
+			o += 8;
+			i += 8;
+			continue;
+		}
+		for (size_t e = i + 8; i < e; i++) {
+			if (s[i] == '"' || s[i] == '\\')
+				*o++ = '\\';
+			*o++ = s[i];
+		}
+	}
+	for (; i < n; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			*o++ = '\\';
+		*o++ = s[i];
+	}
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
+	b->p[b->len] = '\0';
 }
 
 void jb_cstr(struct jbuf *b, const char *s)
@@ -185,18 +258,23 @@ void jb_cstr(struct jbuf *b, const char *s)
 
 void jb_u64(struct jbuf *b, uint64_t v)
 {
-	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v);
+	char tmp[24], *p = tmp + sizeof(tmp);
 
-	jb_raw(b, tmp, (size_t)n);
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	jb_raw(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void jb_i64(struct jbuf *b, int64_t v)
 {
-	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
-
-	jb_raw(b, tmp, (size_t)n);
+	if (v < 0) {
+		jb_raw(b, "-", 1);
+		jb_u64(b, (uint64_t)0 - (uint64_t)v);
+		return;
+	}
+	jb_u64(b, (uint64_t)v);
 }
 
 void jb_open(struct jbuf *b, char c)
@@ -221,10 +299,8 @@ static void comma(struct jbuf *b)
 		put1(b, ',');
 }
 
-void jb_key(struct jbuf *b, const char *key)
+void jb_keyn(struct jbuf *b, const char *key, size_t n)
 {
-	size_t n = strlen(key);
-
 	comma(b);
 	if (!grow(b, n + 3))
 		return;
@@ -239,38 +315,6 @@ void jb_key(struct jbuf *b, const char *key)
 void jb_sep(struct jbuf *b)
 {
 	comma(b);
-}
-
-void jb_kstr(struct jbuf *b, const char *key, const char *s)
-{
-	if (!s || !*s)
-		return;
-	jb_key(b, key);
-	jb_str(b, s, strlen(s));
-}
-
-void jb_ku64(struct jbuf *b, const char *key, uint64_t v)
-{
-	if (!v)
-		return;
-	jb_key(b, key);
-	jb_u64(b, v);
-}
-
-void jb_ki64(struct jbuf *b, const char *key, int64_t v)
-{
-	if (!v)
-		return;
-	jb_key(b, key);
-	jb_i64(b, v);
-}
-
-void jb_kbool(struct jbuf *b, const char *key, bool v)
-{
-	if (!v)
-		return;
-	jb_key(b, key);
-	jb_puts(b, "true");
 }
 
 void jb_time(struct jbuf *b, uint64_t ns)

@@ -55,8 +55,8 @@ static char *hostname(const struct cws_config *cfg)
 /* socks5: Datadog's logs_config.socks5_proxy_address, as a curl URL. */
 static char *socks5(const struct cws_config *cfg)
 {
-	const char *a = cws_config_get_string(cfg,
-					      "logs_config.socks5_proxy_address");
+	const char *a =
+		cws_config_get_string(cfg, "logs_config.socks5_proxy_address");
 	char *url;
 
 	if (!*a)
@@ -140,24 +140,26 @@ int main(int argc, char **argv)
 		wait = 5000;
 	}
 	o.batch_wait_ms = wait;
-	o.batch_max_msgs = (uint32_t)int_key(cfg, EPS "batch_max_size", 1,
-					     1000000, 1000);
+	o.batch_max_msgs =
+		(uint32_t)int_key(cfg, EPS "batch_max_size", 1, 1000000, 1000);
 	o.batch_max_bytes = (size_t)int_key(cfg, EPS "batch_max_content_size",
 					    1024, 64 << 20, 5000000);
-	o.stop_grace_ms =
-		cws_config_get_duration_ns(cfg, "logs_config.stop_grace_period") /
-		1000000;
+	o.stop_grace_ms = cws_config_get_duration_ns(
+				  cfg, "logs_config.stop_grace_period") /
+			  1000000;
 	if (o.stop_grace_ms < 0)
 		o.stop_grace_ms = 0;
 	o.backoff_base = cws_config_get_float(cfg, EPS "sender_backoff_base");
 	o.backoff_factor =
 		cws_config_get_float(cfg, EPS "sender_backoff_factor");
 	o.backoff_max = cws_config_get_float(cfg, EPS "sender_backoff_max");
-	o.recovery_interval = (int)int_key(cfg, EPS "sender_recovery_interval",
-					   0, 1000, 2);
-	o.recovery_reset = cws_config_get_bool(cfg, EPS "sender_recovery_reset");
+	o.recovery_interval =
+		(int)int_key(cfg, EPS "sender_recovery_interval", 0, 1000, 2);
+	o.recovery_reset =
+		cws_config_get_bool(cfg, EPS "sender_recovery_reset");
 	socks = socks5(cfg);
-	o.proxy_https = socks ? socks : cws_config_get_string(cfg, "proxy.https");
+	o.proxy_https = socks ? socks :
+				cws_config_get_string(cfg, "proxy.https");
 	o.proxy_http = socks ? socks : cws_config_get_string(cfg, "proxy.http");
 	words = cws_config_get_list(cfg, "proxy.no_proxy", &nwords);
 	no_proxy = join(words, nwords, ',');

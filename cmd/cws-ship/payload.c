@@ -73,8 +73,8 @@ static void mp_json(struct jbuf *b, const msgpack_object *o, int depth)
 		char tmp[40];
 		int n = snprintf(tmp, sizeof(tmp), "%.17g", o->via.f64);
 
-		if (o->via.f64 != o->via.f64 || n <= 0 ||
-		    strchr(tmp, 'i') || strchr(tmp, 'n'))
+		if (o->via.f64 != o->via.f64 || n <= 0 || strchr(tmp, 'i') ||
+		    strchr(tmp, 'n'))
 			jb_puts(b, "null");
 		else
 			jb_raw(b, tmp, (size_t)n);
@@ -179,7 +179,8 @@ static void envs(const struct payload_opts *o, struct jbuf *b,
 	uint32_t i;
 	size_t k, n;
 
-	if (!envp || envp->type != MSGPACK_OBJECT_ARRAY || !envp->via.array.size)
+	if (!envp || envp->type != MSGPACK_OBJECT_ARRAY ||
+	    !envp->via.array.size)
 		return;
 	jb_key(b, "envs");
 	jb_open(b, '[');
@@ -235,8 +236,7 @@ static void args(const struct payload_opts *o, struct jbuf *b,
 	}
 	/* Skip argv[0] as it was, else the first word. */
 	n0 = strlen(argv->v[0] ? argv->v[0] : "");
-	if (!strncmp(line, argv->v[0] ? argv->v[0] : "", n0) &&
-	    line[n0] == ' ')
+	if (!strncmp(line, argv->v[0] ? argv->v[0] : "", n0) && line[n0] == ' ')
 		p = line + n0 + 1;
 	else
 		p = (sp = strchr(line, ' ')) ? sp + 1 : line + strlen(line);
@@ -621,9 +621,8 @@ static void event_object(const struct payload_opts *o, struct jbuf *b,
 	}
 }
 
-int payload_event_json(const struct payload_opts *o,
-		       const struct cws_event *ev, const msgpack_object *obj,
-		       struct jbuf *b)
+int payload_event_json(const struct payload_opts *o, const struct cws_event *ev,
+		       const msgpack_object *obj, struct jbuf *b)
 {
 	const struct cws_event_rule *r = ev->rule;
 	struct proc_extra x = { .obj = &ev->obj };
@@ -661,12 +660,19 @@ int payload_event_json(const struct payload_opts *o,
 
 /* --- the wrapper -------------------------------------------------------- */
 
+static struct jbuf tags_scratch;
+
+void payload_release(void)
+{
+	jb_release(&tags_scratch);
+}
+
 static void wrap(const struct payload_opts *o, struct jbuf *out,
 		 const struct jbuf *msg, uint64_t now_ms, const char *service,
 		 const struct jbuf *tags)
 {
 	jb_puts(out, "{\"message\":");
-	jb_str(out, msg->p ? msg->p : "", msg->len);
+	jb_str_json(out, msg->p ? msg->p : "", msg->len);
 	jb_puts(out, ",\"status\":\"info\",\"timestamp\":");
 	jb_u64(out, now_ms);
 	jb_puts(out, ",\"hostname\":");
@@ -718,8 +724,8 @@ static const char *service_of(const struct cws_event *ev,
 }
 
 /* A custom event's head: agent, title, date, service. */
-static void custom_head(struct jbuf *b, const char *rule_id,
-			const char *title, uint64_t ts)
+static void custom_head(struct jbuf *b, const char *rule_id, const char *title,
+			uint64_t ts)
 {
 	jb_open(b, '{');
 	agent(b, rule_id, NULL);
@@ -808,8 +814,7 @@ static void ruleset_loaded(struct jbuf *b, const struct cws_event *ev,
 				for (k = 0; k < r->modified_by.n; k++) {
 					jb_sep(b);
 					jb_open(b, '{');
-					jb_kstr(b, "name",
-						r->modified_by.v[k]);
+					jb_kstr(b, "name", r->modified_by.v[k]);
 					jb_close(b, '}');
 				}
 				jb_close(b, ']');
@@ -872,13 +877,17 @@ int payload_record(const struct payload_opts *o, const struct cws_event *ev,
 		   struct jbuf *scratch, struct jbuf *out)
 {
 	uint64_t ts = ev->timestamp ? ev->timestamp : now_ms * 1000000ull;
-	struct jbuf tags;
+	struct jbuf *tags_ = &tags_scratch, tags;
 	char svc[256];
 	const char *service = "";
 	uint32_t i, n = 0;
 	int rc = 0;
 
-	jb_init(&tags, 65536);
+	/* One tag buffer for every record: no allocation per event. */
+	if (!tags_->max)
+		jb_init(tags_, 65536);
+	jb_reset(tags_);
+	tags = *tags_;
 	jb_reset(scratch);
 	switch (ev->type) {
 	case CWS_REC_EVENT: {
@@ -968,6 +977,6 @@ int payload_record(const struct payload_opts *o, const struct cws_event *ev,
 	}
 	if (!rc && tags.err)
 		rc = tags.err;
-	jb_release(&tags);
+	*tags_ = tags; /* keeps what it grew to */
 	return rc ? rc : (int)n;
 }

@@ -49,6 +49,7 @@
 #include "status.h"
 
 #define SCRATCH_MAX (64u << 20)
+#define LOCAL_FLUSH (1u << 20) /* bytes of lines written at once */
 
 static volatile sig_atomic_t stop_signal, hup_signal;
 
@@ -84,6 +85,7 @@ struct ship {
 	/* Local output. */
 	int out_fd;
 	bool out_close;
+	int out_err; /* a write to the output failed */
 	/* Delivery. */
 	struct spool sp;
 	bool spool_open;
@@ -503,7 +505,10 @@ static void handle(struct ship *s, const struct cws_event *ev)
 	}
 	if (s->o->local) {
 		s->messages += (uint64_t)n;
-		return; /* flushed when the input pauses */
+		/* Flushed when the input pauses, or when this much waits. */
+		if (s->msgs.len >= LOCAL_FLUSH && !s->out_err)
+			s->out_err = flush_local(s);
+		return;
 	}
 	add_messages(s, n);
 }
@@ -559,9 +564,9 @@ static int loop(struct ship *s)
 				continue;
 			}
 		}
-		if (!record_buffered(&s->rd)) {
+		if (s->out_err || !record_buffered(&s->rd)) {
 			if (s->o->local) {
-				rc = flush_local(s);
+				rc = s->out_err ? s->out_err : flush_local(s);
 				if (rc == -EPIPE) {
 					cws_info("standard output closed, "
 						 "stopping");
@@ -773,6 +778,7 @@ out_free:
 	jb_release(&s->msgs);
 	jb_release(&s->body);
 	jb_release(&s->comp);
+	payload_release();
 	free(s);
 	return rc;
 }

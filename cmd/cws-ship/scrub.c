@@ -28,8 +28,8 @@
 #include "log.h"
 
 static const char *const default_words[] = {
-	"*password*",	  "*passwd*",  "*mysql_pwd*",	"*access_token*",
-	"*auth_token*",	  "*api_key*", "*apikey*",	"*secret*",
+	"*password*",	 "*passwd*",	"*mysql_pwd*", "*access_token*",
+	"*auth_token*",	 "*api_key*",	"*apikey*",    "*secret*",
 	"*credentials*", "stripetoken",
 };
 
@@ -135,8 +135,8 @@ static bool is_delim(char c)
 /* A '*' inside a word: [^\s=:$/]. */
 static bool mid_class(char c)
 {
-	return !isspace((unsigned char)c) && c != '=' && c != ':' &&
-	       c != '$' && c != '/';
+	return !isspace((unsigned char)c) && c != '=' && c != ':' && c != '$' &&
+	       c != '/';
 }
 
 /* Does t[0..n) match word w entirely, case-insensitively? */

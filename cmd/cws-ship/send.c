@@ -130,10 +130,12 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 	char tmp[128];
 
-	if (len > 12 && len < sizeof(tmp) && !strncasecmp(buf, "retry-after:", 12)) {
+	if (len > 12 && len < sizeof(tmp) &&
+	    !strncasecmp(buf, "retry-after:", 12)) {
 		memcpy(tmp, buf + 12, len - 12);
 		tmp[len - 12] = '\0';
-		a->retry_after_ms = send_retry_after_ms(tmp, (long long)time(NULL));
+		a->retry_after_ms =
+			send_retry_after_ms(tmp, (long long)time(NULL));
 	}
 	return len;
 }
@@ -425,8 +427,7 @@ static void *run(void *arg)
 			}
 			note_error(s, what);
 			backoff_success(&s->bo);
-			spool_done(s->sp, s->index, &ent, drop_cause(code),
-				   0);
+			spool_done(s->sp, s->index, &ent, drop_cause(code), 0);
 			continue;
 		}
 		/* Retry: the same batch, after the backoff. */
@@ -434,7 +435,8 @@ static void *run(void *arg)
 		{
 			long long d = backoff_delay_ms(
 				&s->bo, s->bo.errors,
-				(double)rand_r(&s->seed) / ((double)RAND_MAX + 1));
+				(double)rand_r(&s->seed) /
+					((double)RAND_MAX + 1));
 
 			/* The server's word wins, within reason. */
 			if (a.retry_after_ms > d)

@@ -69,6 +69,12 @@ void jb_puts(struct jbuf *b, const char *s);
 /* A JSON string: quoted, escaped, invalid UTF-8 bytes as U+FFFD. */
 void jb_str(struct jbuf *b, const char *s, size_t n);
 void jb_cstr(struct jbuf *b, const char *s); /* NULL: "" */
+/*
+ * A JSON string holding s[0..n), which must itself be JSON that this
+ * module wrote (valid UTF-8, control bytes already escaped): only '"'
+ * and '\\' need a backslash. The wrapper's "message".
+ */
+void jb_str_json(struct jbuf *b, const char *s, size_t n);
 void jb_u64(struct jbuf *b, uint64_t v);
 void jb_i64(struct jbuf *b, int64_t v);
 /*
@@ -78,13 +84,50 @@ void jb_i64(struct jbuf *b, int64_t v);
  */
 void jb_open(struct jbuf *b, char c);
 void jb_close(struct jbuf *b, char c);
-void jb_key(struct jbuf *b, const char *key);
+void jb_keyn(struct jbuf *b, const char *key, size_t n);
 void jb_sep(struct jbuf *b);
+/*
+ * The key helpers are inline so that the length of a literal key is
+ * folded at compile time: they run a few dozen times per event.
+ */
+static inline void jb_key(struct jbuf *b, const char *key)
+{
+	jb_keyn(b, key, __builtin_strlen(key));
+}
+
 /* Members skipped when empty (Go's omitempty). */
-void jb_kstr(struct jbuf *b, const char *key, const char *s);
-void jb_ku64(struct jbuf *b, const char *key, uint64_t v);
-void jb_ki64(struct jbuf *b, const char *key, int64_t v);
-void jb_kbool(struct jbuf *b, const char *key, bool v);
+static inline void jb_kstr(struct jbuf *b, const char *key, const char *s)
+{
+	if (!s || !*s)
+		return;
+	jb_key(b, key);
+	jb_str(b, s, __builtin_strlen(s));
+}
+
+static inline void jb_ku64(struct jbuf *b, const char *key, uint64_t v)
+{
+	if (!v)
+		return;
+	jb_key(b, key);
+	jb_u64(b, v);
+}
+
+static inline void jb_ki64(struct jbuf *b, const char *key, int64_t v)
+{
+	if (!v)
+		return;
+	jb_key(b, key);
+	jb_i64(b, v);
+}
+
+static inline void jb_kbool(struct jbuf *b, const char *key, bool v)
+{
+	if (!v)
+		return;
+	jb_key(b, key);
+	jb_raw(b, "true", 4);
+}
+
 /* An RFC 3339 time with nanoseconds, trailing zeros cut (Go's Nano). */
 void jb_time(struct jbuf *b, uint64_t ns);
 
@@ -163,10 +206,12 @@ int payload_record(const struct payload_opts *o, const struct cws_event *ev,
 		   const msgpack_object *obj, uint64_t now_ms,
 		   struct jbuf *scratch, struct jbuf *out);
 
+/* Frees the scratch memory payload_record keeps between calls. */
+void payload_release(void);
+
 /* Only the inner event JSON of a match record (tests, -o raw). */
-int payload_event_json(const struct payload_opts *o,
-		       const struct cws_event *ev, const msgpack_object *obj,
-		       struct jbuf *out);
+int payload_event_json(const struct payload_opts *o, const struct cws_event *ev,
+		       const msgpack_object *obj, struct jbuf *out);
 
 /* --- endpoint.c --------------------------------------------------------- */
 
@@ -216,8 +261,8 @@ struct backoff {
 	int errors;
 };
 
-void backoff_init(struct backoff *b, double base_s, double factor,
-		  double max_s, int recovery_interval, bool recovery_reset);
+void backoff_init(struct backoff *b, double base_s, double factor, double max_s,
+		  int recovery_interval, bool recovery_reset);
 /* The wait after n errors, with r in [0, 1) the random draw. */
 long long backoff_delay_ms(const struct backoff *b, int n, double r);
 void backoff_error(struct backoff *b);
@@ -358,8 +403,8 @@ void spool_part_path(const struct spool *sp, char *buf, size_t len);
 int spool_next(struct spool *sp, size_t i, struct batch_ent *ent);
 
 /* Path of batch seq in endpoint i's directory. */
-void spool_batch_path(const struct spool *sp, size_t i, uint64_t seq,
-		      char *buf, size_t len);
+void spool_batch_path(const struct spool *sp, size_t i, uint64_t seq, char *buf,
+		      size_t len);
 
 /*
  * Sender i is done with seq: sent (drop < 0) or dropped for a cause.

@@ -106,8 +106,8 @@ static void ep_dir(const struct spool *sp, size_t i, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s", sp->dir, sp->eps->ep[i].id);
 }
 
-void spool_batch_path(const struct spool *sp, size_t i, uint64_t seq,
-		      char *buf, size_t len)
+void spool_batch_path(const struct spool *sp, size_t i, uint64_t seq, char *buf,
+		      size_t len)
 {
 	snprintf(buf, len, "%s/%s/%016" PRIx64 ".batch", sp->dir,
 		 sp->eps->ep[i].id, seq);
@@ -588,8 +588,7 @@ static void make_room(struct spool *sp, uint64_t add)
 				  "batch, at most %" PRIu64 "): dropped the "
 				  "oldest batch, %u events not delivered to "
 				  "%u endpoints",
-				  was, sp->max_bytes,
-				  e->count, eps);
+				  was, sp->max_bytes, e->count, eps);
 		k++;
 	}
 	pop_done(sp);

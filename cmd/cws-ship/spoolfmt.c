@@ -107,7 +107,8 @@ int spool_hdr_parse(const char *data, size_t len, struct spool_hdr *h,
 			return -EINVAL;
 		}
 		n = (size_t)(sp - eq - 1);
-#define IS(k) ((size_t)(eq - p) == sizeof(k) - 1 && !memcmp(p, k, sizeof(k) - 1))
+#define IS(k) \
+	((size_t)(eq - p) == sizeof(k) - 1 && !memcmp(p, k, sizeof(k) - 1))
 		if (IS("seq") && parse_u64(eq + 1, n, 10, UINT64_MAX, &v)) {
 			h->seq = v;
 			seen |= 1;
@@ -174,8 +175,8 @@ int spool_part_parse(const char *data, size_t len, uint64_t *seq,
 
 	*count = 0;
 	nl = memchr(data, '\n', len < 64 ? len : 64);
-	if (!nl || (size_t)(nl - data) <= m + 1 || memcmp(data, PART_MAGIC, m) ||
-	    data[m] != ' ' ||
+	if (!nl || (size_t)(nl - data) <= m + 1 ||
+	    memcmp(data, PART_MAGIC, m) || data[m] != ' ' ||
 	    !parse_u64(data + m + 1, (size_t)(nl - data) - m - 1, 10,
 		       UINT64_MAX, &v))
 		return -EINVAL;

@@ -40,6 +40,33 @@ static void test_jbuf_strings(void **state)
 	jb_release(&b);
 }
 
+/* The wrapper's fast escape agrees with the general one on ASCII. */
+static void test_jbuf_str_json(void **state)
+{
+	static const char alphabet[] = "ab\"\\{}:, x";
+	struct jbuf a, b;
+	char in[40];
+	unsigned seed = 1;
+	size_t n, i, round;
+
+	(void)state;
+	jb_init(&a, 4096);
+	jb_init(&b, 4096);
+	for (round = 0; round < 2000; round++) {
+		n = rand_r(&seed) % sizeof(in);
+		for (i = 0; i < n; i++)
+			in[i] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+		jb_reset(&a);
+		jb_reset(&b);
+		jb_str(&a, in, n);
+		jb_str_json(&b, in, n);
+		assert_int_equal(a.len, b.len);
+		assert_memory_equal(a.p, b.p, a.len);
+	}
+	jb_release(&a);
+	jb_release(&b);
+}
+
 static void test_jbuf_cap(void **state)
 {
 	struct jbuf b;
@@ -74,7 +101,8 @@ static void test_jbuf_structure(void **state)
 	jb_close(&b, ']');
 	jb_kbool(&b, "t", true);
 	jb_close(&b, '}');
-	assert_string_equal(b.p, "{\"a\":\"x\",\"n\":-3,\"l\":[1,2],\"t\":true}");
+	assert_string_equal(b.p,
+			    "{\"a\":\"x\",\"n\":-3,\"l\":[1,2],\"t\":true}");
 	jb_reset(&b);
 	jb_time(&b, 1700000000123456789ull);
 	jb_time(&b, 1700000000100000000ull);
@@ -102,12 +130,11 @@ static void test_names(void **state)
 	names_prot(&b, 5);
 	jb_raw(&b, " ", 1);
 	names_prot(&b, 0);
-	assert_string_equal(b.p,
-			    "[\"O_RDONLY\"] [\"O_WRONLY\",\"O_CREAT\"] "
-			    "[\"O_RDONLY\",\"O_CREAT\",\"O_CLOEXEC\"] "
-			    "[\"CAP_CHOWN\",\"CAP_SYS_ADMIN\","
-			    "\"CAP_CHECKPOINT_RESTORE\"] "
-			    "\"PROT_READ|PROT_EXEC\" \"PROT_NONE\"");
+	assert_string_equal(b.p, "[\"O_RDONLY\"] [\"O_WRONLY\",\"O_CREAT\"] "
+				 "[\"O_RDONLY\",\"O_CREAT\",\"O_CLOEXEC\"] "
+				 "[\"CAP_CHOWN\",\"CAP_SYS_ADMIN\","
+				 "\"CAP_CHECKPOINT_RESTORE\"] "
+				 "\"PROT_READ|PROT_EXEC\" \"PROT_NONE\"");
 	assert_string_equal(names_signal(9), "SIGKILL");
 	assert_null(names_signal(99));
 	assert_string_equal(names_ptrace(16), "PTRACE_ATTACH");
@@ -199,8 +226,8 @@ static json_t *messages(const struct jbuf *out)
 static json_t *inner(json_t *w)
 {
 	json_error_t err;
-	json_t *m = json_loads(
-		json_string_value(json_object_get(w, "message")), 0, &err);
+	json_t *m = json_loads(json_string_value(json_object_get(w, "message")),
+			       0, &err);
 
 	if (!m)
 		fail_msg("bad message: %s", err.text);
@@ -229,8 +256,7 @@ static void test_match(void **state)
 	jb_init(&out, 1 << 20);
 	match_event(&ev, &r);
 	envp_object(&sb, &u);
-	assert_int_equal(payload_record(&o, &ev, &u.data, 1234, &scratch,
-					&out),
+	assert_int_equal(payload_record(&o, &ev, &u.data, 1234, &scratch, &out),
 			 1);
 	arr = messages(&out);
 	assert_int_equal(json_array_size(arr), 1);
@@ -248,27 +274,26 @@ static void test_match(void **state)
 	assert_string_equal(S(json_object_get(m, "agent"), "rule_version"),
 			    "1.0");
 	assert_string_equal(S(m, "title"), "a rule");
-	assert_string_equal(S(json_object_get(m, "evt"), "outcome"),
-			    "Refused");
+	assert_string_equal(S(json_object_get(m, "evt"), "outcome"), "Refused");
 	assert_string_equal(S(json_object_get(m, "evt"), "category"),
 			    "File Activity");
 	assert_string_equal(S(m, "date"), "2023-11-14T22:13:20.000000001Z");
-	assert_string_equal(json_string_value(json_array_get(
-				    json_object_get(json_object_get(m, "file"),
-						    "flags"),
-				    0)),
-			    "O_RDONLY");
+	assert_string_equal(
+		json_string_value(json_array_get(
+			json_object_get(json_object_get(m, "file"), "flags"),
+			0)),
+		"O_RDONLY");
 	p = json_object_get(m, "process");
 	assert_string_equal(S(p, "argv0"), "curl");
-	assert_string_equal(
-		json_string_value(json_array_get(json_object_get(p, "args"), 1)),
-		"********");
-	assert_string_equal(
-		json_string_value(json_array_get(json_object_get(p, "envs"), 0)),
-		"PATH=/bin");
-	assert_string_equal(
-		json_string_value(json_array_get(json_object_get(p, "envs"), 1)),
-		"TOKEN");
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(p, "args"), 1)),
+			    "********");
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(p, "envs"), 0)),
+			    "PATH=/bin");
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(p, "envs"), 1)),
+			    "TOKEN");
 	json_decref(m);
 	json_decref(arr);
 
@@ -295,8 +320,11 @@ static void test_outcomes(void **state)
 	static const struct {
 		int64_t rv;
 		const char *want;
-	} t[] = { { 0, "Success" }, { 3, "Success" }, { -1, "Refused" },
-		  { -13, "Refused" }, { -2, "Error" } };
+	} t[] = { { 0, "Success" },
+		  { 3, "Success" },
+		  { -1, "Refused" },
+		  { -13, "Refused" },
+		  { -2, "Error" } };
 	size_t i;
 
 	(void)state;
@@ -331,12 +359,16 @@ static void test_skipped(void **state)
 static void test_custom(void **state)
 {
 	struct payload_opts o = { .hostname = "h" };
-	struct cws_ruleset_rule rules[1] = { { .id = "r1", .status = "loaded",
+	struct cws_ruleset_rule rules[1] = { { .id = "r1",
+					       .status = "loaded",
 					       .expression = "open.file.path "
 							     "== \"/x\"" } };
 	struct cws_ruleset_policy pols[2] = {
-		{ .name = "a", .version = "1", .source = "file",
-		  .rules = rules, .nrules = 1 },
+		{ .name = "a",
+		  .version = "1",
+		  .source = "file",
+		  .rules = rules,
+		  .nrules = 1 },
 		{ .name = "b", .source = "file", .error = "bad yaml" },
 	};
 	struct jbuf scratch, out;
@@ -370,25 +402,25 @@ static void test_custom(void **state)
 	m = inner(json_array_get(arr, 2));
 	assert_string_equal(S(json_object_get(m, "agent"), "rule_id"),
 			    "ruleset_loaded");
+	assert_string_equal(S(json_array_get(json_object_get(m, "policies"), 1),
+			      "status"),
+			    "error");
 	assert_string_equal(
-		S(json_array_get(json_object_get(m, "policies"), 1), "status"),
-		"error");
-	assert_string_equal(
-		S(json_array_get(json_object_get(json_array_get(
-							 json_object_get(
-								 m, "policies"),
-							 0),
-						 "rules"),
-				 0),
+		S(json_array_get(
+			  json_object_get(
+				  json_array_get(json_object_get(m, "policies"),
+						 0),
+				  "rules"),
+			  0),
 		  "expression"),
 		"open.file.path == \"/x\"");
 	json_decref(m);
 	m = inner(json_array_get(arr, 3));
 	assert_string_equal(S(m, "title"), "Lost events");
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(m, "per_cause"),
-				 "ringbuf_full")),
-			 5);
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_object_get(m, "per_cause"), "ringbuf_full")),
+		5);
 	assert_string_equal(S(json_array_get(arr, 3), "ddtags"),
 			    "rule_id:lost_events_read,type:lost_events_read");
 	json_decref(m);
@@ -401,6 +433,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jbuf_strings),
+		cmocka_unit_test(test_jbuf_str_json),
 		cmocka_unit_test(test_jbuf_cap),
 		cmocka_unit_test(test_jbuf_structure),
 		cmocka_unit_test(test_names),
