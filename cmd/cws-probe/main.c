@@ -157,8 +157,9 @@ int main(int argc, char **argv)
 	opts.run_path = cws_config_get_string(cfg, "run_path");
 	if (cws_config_get_int(cfg, CACHE_KEY) > 0)
 		opts.cache_size = (size_t)cws_config_get_int(cfg, CACHE_KEY);
-	for (list = cws_config_get_list(cfg, EVENTS_KEY, NULL);
-	     !opts.events && list && *list; list++)
+	/* -e wins over the configuration; each list item may be a list. */
+	list = opts.events ? NULL : cws_config_get_list(cfg, EVENTS_KEY, NULL);
+	for (; list && *list; list++)
 		if (cws_probe_parse_events(*list, &opts.events, bad,
 					   sizeof(bad)))
 			cws_fatalx(CWS_EXIT_CONFIG,

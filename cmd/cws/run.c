@@ -64,6 +64,8 @@ struct sup {
 	long long started_ms;
 	unsigned long long started_ns;
 	int fatal; /* an exit code that stops everything, 0 if none */
+	pid_t self_test; /* the start-up self-test, while it runs */
+	bool self_test_done;
 };
 
 static long long now_ms(void)
@@ -180,10 +182,62 @@ static void reap_all(struct sup *s)
 	int status, i;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == s->self_test) {
+			s->self_test = 0;
+			s->self_test_done = true;
+			if (WIFEXITED(status) && !WEXITSTATUS(status))
+				cws_info("start-up self-test: OK");
+			else
+				cws_warnx(
+					"start-up self-test failed: cws status says which step");
+			continue;
+		}
 		for (i = 0; i < NSTAGES; i++)
 			if (s->st[i].pid == pid)
 				reaped(s, &s->st[i], status);
+	}
+}
+
+/* Whether a stage's status file says it is running (the probe attached). */
+static bool stage_running(struct sup *s, const char *tool)
+{
+	char path[4200];
+	json_error_t err;
+	json_t *doc;
+	bool yes;
+
+	snprintf(path, sizeof(path), "%s/%s.json",
+		 cws_config_get_string(s->f->cfg, "run_path"), tool);
+	doc = json_load_file(path, 0, &err);
+	yes = doc && json_is_string(json_object_get(doc, "state")) &&
+	      !strcmp(json_string_value(json_object_get(doc, "state")),
+		      "running") &&
+	      json_integer_value(json_object_get(doc, "pid")) ==
+		      (json_int_t)s->st[PROBE].pid;
+	json_decref(doc);
+	return yes;
+}
+
+/*
+ * Runs `cws self-test` once, when the probe says it runs: the result goes
+ * to <run_path>/cws-selftest.json, which cws status shows.
+ */
+static void maybe_self_test(struct sup *s, const sigset_t *mask)
+{
+	static char verb[] = "self-test";
+	char *extra[] = { verb, NULL };
+
+	if (s->self_test_done || s->self_test || !self_test_dir[0] ||
+	    !s->st[PROBE].pid || !stage_running(s, "cws-probe"))
+		return;
+	s->self_test =
+		spawn(s->f, "cws", STDIN_FILENO, STDERR_FILENO, extra, mask);
+	if (s->self_test < 0) {
+		s->self_test = 0;
+		s->self_test_done = true;
+		cws_warnx("cannot start the self-test: %s", strerror(errno));
+	}
 }
 
 static void write_status(struct sup *s, const char *state)
@@ -329,7 +383,8 @@ int front_run(struct front *f, int argc, char **argv)
 			else if (st->next_start_ms - now < wait)
 				wait = st->next_start_ms - now;
 		}
-		sig = wait_signal(&mask, wait);
+		maybe_self_test(&s, &mask);
+		sig = wait_signal(&mask, s.self_test_done ? wait : 500);
 		reap_all(&s);
 		if (s.fatal) {
 			rc = s.fatal;
@@ -354,6 +409,8 @@ int front_run(struct front *f, int argc, char **argv)
 	 * is in flight. The same for the ship.
 	 */
 	write_status(&s, "stopping");
+	if (s.self_test)
+		kill(s.self_test, SIGTERM);
 	stop_stage(&s, &s.st[PROBE], &mask);
 	close_fd(&s.pipe_pf[1]);
 	s.st[FILTER].stopped = true;

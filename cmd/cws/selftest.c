@@ -149,6 +149,7 @@ int front_self_test(struct front *f, int argc, char **argv)
 	size_t i, done;
 	int opt;
 
+	optind = 0; /* a new argument vector: the verb's */
 	while ((opt = getopt(argc, argv, "t:")) != -1) {
 		const char *bad = NULL;
 

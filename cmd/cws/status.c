@@ -19,7 +19,9 @@
 #include "log.h"
 
 static const char *const files[] = { "cws", "cws-probe", "cws-filter",
-				     "cws-ship" };
+				     "cws-ship", "cws-selftest" };
+#define NFILES 5
+#define NSTAGE_FILES 4 /* the processes; cws-selftest is a result */
 
 static json_t *load(const char *dir, const char *name)
 {
@@ -74,6 +76,25 @@ static void counters(const json_t *o, const char *const *keys)
 			printf("    %-20s %lld\n", *keys,
 			       json_integer_value(v));
 	}
+}
+
+/* As Datadog's status: the last execution, what succeeded and failed. */
+static void print_self_test(const json_t *t)
+{
+	const json_t *v;
+	size_t i;
+
+	title("Self-test");
+	if (!t) {
+		printf("  Not run yet\n");
+		return;
+	}
+	printf("  Last execution: %s\n  Result: %s\n", str(t, "last_execution"),
+	       str(t, "result"));
+	json_array_foreach(json_object_get(t, "succeeded_tests"), i, v)
+		printf("    succeeded: %s\n", json_string_value(v));
+	json_array_foreach(json_object_get(t, "failed_tests"), i, v)
+		printf("    failed: %s\n", json_string_value(v));
 }
 
 static void print_probe(const json_t *p)
@@ -158,7 +179,7 @@ static void print_ship(const json_t *s)
 int front_status(struct front *f, int argc, char **argv)
 {
 	const char *dir = cws_config_get_string(f->cfg, "run_path");
-	json_t *doc[4], *all;
+	json_t *doc[NFILES], *all;
 	struct utsname u;
 	bool json = false, any = false;
 	size_t i;
@@ -169,13 +190,13 @@ int front_status(struct front *f, int argc, char **argv)
 		fprintf(stderr, "usage: cws status [--json]\n");
 		return CWS_EXIT_USAGE;
 	}
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < NFILES; i++) {
 		doc[i] = load(dir, files[i]);
-		any |= doc[i] != NULL;
+		any |= i < NSTAGE_FILES && doc[i];
 	}
 	if (json) {
 		all = json_object();
-		for (i = 0; i < 4; i++)
+		for (i = 0; i < NFILES; i++)
 			json_object_set_new(all, files[i],
 					    doc[i] ? doc[i] : json_null());
 		json_dumpf(all, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -191,7 +212,7 @@ int front_status(struct front *f, int argc, char **argv)
 		       u.machine);
 	printf("  Status files: %s\n", dir);
 	title("Pipeline");
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < NSTAGE_FILES; i++)
 		stage_line(files[i], doc[i]);
 	if (doc[0]) {
 		const json_t *v;
@@ -203,13 +224,14 @@ int front_status(struct front *f, int argc, char **argv)
 				       str(v, "tool"), num(v, "restarts"),
 				       str(v, "last_exit"));
 	}
+	print_self_test(doc[4]);
 	if (doc[1])
 		print_probe(doc[1]);
 	if (doc[2])
 		print_filter(doc[2]);
 	if (doc[3])
 		print_ship(doc[3]);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < NFILES; i++)
 		json_decref(doc[i]);
 	if (!any) {
 		cws_error("no status file in '%s': is cws running?", dir);

@@ -28,7 +28,7 @@ runtime_security_config:
   policies:
     dir: $here/pol
   probe:
-    events: [open]
+    events: [open, chmod, chown]
 EOF
 
 # The rule ids of the intake messages cws-ship wrote to out.json.
@@ -95,12 +95,13 @@ test_expect_success BPF,JQ 'cws status shows every stage, and --json' '
 	grep "^  cws-probe   running" status.out &&
 	grep "^  cws-filter  running" status.out &&
 	grep "^Policies (cws-filter)" status.out &&
-	grep "Rules: 1 loaded" status.out &&
-	grep "Enabled event types: open" status.out &&
+	grep "Rules: 4 loaded" status.out &&
+	grep "datadog-agent-cws-self-test-policy (version 1.0.0): 3 loaded" status.out &&
+	grep "Enabled event types: open, chmod, chown" status.out &&
 	cws -c cws.yaml status --json >status.json &&
 	jq -e ".cws.state == \"running\" and
 		.\"cws-probe\".state == \"running\" and
-		.\"cws-filter\".policies.rules_loaded == 1 and
+		.\"cws-filter\".policies.rules_loaded == 4 and
 		.\"cws-ship\".state == \"running\"" status.json
 '
 
