@@ -245,8 +245,8 @@ void collect_config(struct flare *f)
 	snprintf(dir, sizeof(dir), "%s", f->config_path);
 	snprintf(name, sizeof(name), "config/%s", basename(dir));
 	flare_add_file(f, name, f->config_path);
-	snprintf(dir, sizeof(dir), "%s", f->config_path);
-	snprintf(dir, sizeof(dir), "%s", dirname(dir));
+	snprintf(name, sizeof(name), "%s", f->config_path);
+	snprintf(dir, sizeof(dir), "%s", dirname(name));
 	names = list_dir(dir, yaml_name, &n);
 	for (i = 0; names && i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);

@@ -64,6 +64,25 @@ static void add_auth_token(struct cws_scrub *s, const char *config_path)
 }
 
 /*
+ * For "scheme://user:password@host...": true, with the password (or ""
+ * when there is none) in buf. False when value is not a URL.
+ */
+static bool url_password(const char *value, char *buf, size_t len)
+{
+	const char *p = strstr(value, "://"), *at, *colon;
+
+	*buf = '\0';
+	if (!p || strpbrk(value, " \t\n"))
+		return false;
+	p += 3;
+	at = strchr(p, '@');
+	colon = strchr(p, ':');
+	if (at && colon && colon < at && !memchr(p, '/', (size_t)(at - p)))
+		snprintf(buf, len, "%.*s", (int)(at - colon - 1), colon + 1);
+	return true;
+}
+
+/*
  * The scrubber knows the configured secrets by value too, so that one
  * copied into a log or an error message goes as well.
  */
@@ -74,6 +93,7 @@ static struct cws_scrub *make_scrubber(const struct cws_config *cfg,
 	const char *const *names;
 	struct cws_scrub *s;
 	size_t pos = 0, n, i;
+	char pw[512];
 	bool keep;
 
 	s = cws_scrub_new();
@@ -90,7 +110,13 @@ static struct cws_scrub *make_scrubber(const struct cws_config *cfg,
 		if (!(it.flags & CWS_CONFIG_F_SECRET) || !*it.value)
 			continue;
 		keep = strstr(it.key, "api_key") || strstr(it.key, "app_key");
-		if (cws_scrub_add_secret(s, it.value, keep))
+		if (url_password(it.value, pw, sizeof(pw))) {
+			/* A proxy URL: its password goes, its host stays. */
+			if (*pw && cws_scrub_add_secret(s, pw, false))
+				cws_warnx("cannot register the password of "
+					  "'%s' with the scrubber",
+					  it.key);
+		} else if (cws_scrub_add_secret(s, it.value, keep))
 			cws_warnx("cannot register the value of '%s' with "
 				  "the scrubber",
 				  it.key);
@@ -177,6 +203,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *email = NULL, *dir = NULL, *case_id = NULL;
+	char absdir[PATH_MAX];
 	struct flare f = { .fd = -1 };
 	struct cws_config *cfg;
 	struct cws_cli cli;
@@ -218,6 +245,10 @@ int main(int argc, char **argv)
 		if (!dir || !*dir)
 			dir = "/tmp";
 	}
+	/* An absolute path, so that what is printed can be used anywhere. */
+	if (!realpath(dir, absdir))
+		cws_fatal(CWS_EXIT_FAILURE,
+			  "cannot use the output directory '%s'", dir);
 	cfg = cws_cli_config(&cli);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT))
 		cws_fatalx(CWS_EXIT_FAILURE, "cannot initialise libcurl");
@@ -235,7 +266,7 @@ int main(int argc, char **argv)
 			f.host[rc] = '_';
 
 	rc = CWS_EXIT_FAILURE;
-	if (flare_open(&f, dir))
+	if (flare_open(&f, absdir))
 		goto out;
 	collect_version(&f);
 	collect_config(&f);
