@@ -293,6 +293,24 @@ test_expect_success 'on a terminal, yes uploads with the email typed in' '
 	test "$(cat ep/req-1/case_id)" = 6
 '
 
+test_expect_success 'the README and man page examples' '
+	start_endpoint && test_when_finished stop_endpoint &&
+	export CWS_CONFIG_DEFAULT=$TRASH/etc/cws.yaml &&
+	test_when_finished "export CWS_CONFIG_DEFAULT=/nonexistent/cws.yaml" &&
+	rm -rf ex && mkdir ex && (
+	cd ex && export TMPDIR=$TRASH/ex &&
+	printf "\nn\n" | script -qec "cws-flare -o . 1234567" /dev/null >tty.out &&
+	grep "Are you sure you want to upload a flare? \[y/N\]" tty.out &&
+	unzip -p cws-flare-*.zip "*/flare_creation.log" >notes &&
+	grep "^spool.txt\|^logs\|^every part" notes &&
+	cws-flare -s -e ops@example.com 1234567 >listing 2>err &&
+	test "$(cat ../ep/req-1/case_id)" = 1234567 &&
+	unzip -p "$(head -n 1 listing)" "*/flare_creation.log" >notes2 &&
+	test -s notes2 &&
+	test "$(ls cws-flare-*.zip | wc -l)" = 2
+	)
+'
+
 test_expect_success VALGRIND 'valgrind finds no error or leak' '
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 		cws-flare -c "$TRASH/etc/cws.yaml" -o out >/dev/null 2>vg &&
