@@ -115,7 +115,7 @@ long cws_realdir_join(struct cws_realdir *r, const char *base, const char *str,
 	if (n < 0 || (size_t)n >= sizeof(r->key))
 		return -1;
 	if (!r->key[0])
-		strcpy(r->key, "/");
+		n = snprintf(r->key, sizeof(r->key), "/");
 
 	now = mono_ms();
 	s = &r->slot[hash(r->key) % RESOLVE_SLOTS];
