@@ -2261,6 +2261,44 @@ static bool key_eq(const char *s, const char *k, uint32_t n)
 	return !s[n];
 }
 
+/* Unaligned loads (not memcpy into a local: no stack protector). */
+typedef uint64_t __attribute__((aligned(1), may_alias)) u64_unaligned;
+typedef uint32_t __attribute__((aligned(1), may_alias)) u32_unaligned;
+
+static inline uint64_t load8(const char *p)
+{
+	return *(const u64_unaligned *)p;
+}
+
+static inline uint32_t load4(const char *p)
+{
+	return *(const u32_unaligned *)p;
+}
+
+/*
+ * a[0..n) == b[0..n), both readable for n bytes: whole words, the last
+ * one overlapping, instead of a byte loop or a call to memcmp (keys are
+ * short and compared once or twice each).
+ */
+static inline bool same(const char *a, const char *b, uint32_t n)
+{
+	uint32_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8)
+			if (load8(a + i) != load8(b + i))
+				return false;
+		return load8(a + n - 8) == load8(b + n - 8);
+	}
+	if (n >= 4)
+		return load4(a) == load4(b) &&
+		       load4(a + n - 4) == load4(b + n - 4);
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 static void *f_alloc(struct fdec *f, size_t n, size_t align)
 {
 	size_t at = (f->used + align - 1) & ~(align - 1);
@@ -2389,8 +2427,9 @@ static bool f_bool(struct fdec *f, bool *out)
 
 /*
  * The keys of a process and of a file, in the order the writer puts
- * them: each lookup tries the entry after the last one found first, so
- * that a record from the writer costs one comparison per key.
+ * them: each lookup starts at the entry after the last one found, so
+ * that a record from the writer costs one comparison per key, and one
+ * more per optional key it left out.
  */
 enum fkind {
 	FK_U32,
@@ -2472,18 +2511,19 @@ static const struct fkey process_keys[] = {
 static const struct fkey *f_lookup(const struct fkey *t, size_t n, size_t *hint,
 				   const char *k, uint32_t kl)
 {
-	size_t i = *hint;
+	size_t i;
 
-	if (i < n && t[i].len == kl && key_eq(t[i].name, k, kl)) {
-		*hint = i + 1;
-		return &t[i];
-	}
-	for (i = 0; i < n; i++)
-		if (t[i].len == kl && key_eq(t[i].name, k, kl)) {
-			*hint = i + 1;
-			return &t[i];
-		}
+	/* From the hint on, round: keys left out only move it forward. */
+	for (i = *hint; i < n; i++)
+		if (t[i].len == kl && same(t[i].name, k, kl))
+			goto found;
+	for (i = 0; i < *hint && i < n; i++)
+		if (t[i].len == kl && same(t[i].name, k, kl))
+			goto found;
 	return NULL;
+found:
+	*hint = i + 1;
+	return &t[i];
 }
 
 /* The scalar kinds, into base + e->off. */
@@ -2799,10 +2839,15 @@ static bool f_exec(struct fdec *f, struct cws_event *ev)
 }
 
 /* The members of the object table that the event's type carries. */
+/*
+ * Members of the object table under one prefix (all those of the event's
+ * type at the top), in table order, with their path lengths: what
+ * om_under() picks out of the whole table, picked once per map.
+ */
 struct fobj {
 	const struct omember *m[CWS_ARRAY_SIZE(omembers)];
+	uint8_t len[CWS_ARRAY_SIZE(omembers)];
 	unsigned n;
-	uint64_t tbit;
 };
 
 /* One leaf of the object table (decode_leaf), at depth d. */
@@ -2841,46 +2886,51 @@ static bool f_leaf(struct fdec *f, struct cws_evobj *o, const struct omember *m,
 }
 
 /*
- * The map at prefix[0..depth) of an object, its values at depth d
- * (decode_level, over the members of the event's type only).
+ * The map of an object whose members under its path are fo, depth keys
+ * down, its values at depth d (decode_level).
  */
 static bool f_level(struct fdec *f, struct cws_evobj *obj,
-		    const struct fobj *fo, const char **prefix, unsigned depth,
-		    unsigned d)
+		    const struct fobj *fo, unsigned depth, unsigned d)
 {
-	const char *const *pre = (const char *const *)prefix;
 	const struct omember *spread = NULL, *m = NULL;
+	struct fobj sub;
 	size_t hint = 0;
 	const char *k;
 	uint32_t n, i, kl;
-	unsigned j;
+	unsigned j, jj;
 	int rc;
 
 	if (!f_map(f, &n))
 		return false;
 	for (j = 0; j < fo->n; j++)
-		if (plen(fo->m[j]) == depth &&
-		    om_under(fo->m[j], fo->tbit, pre, depth))
+		if (fo->len[j] == depth)
 			spread = fo->m[j];
 	for (i = 0; i < n; i++) {
 		if (!f_key(f, &k, &kl))
 			return false;
 		for (j = 0; j < fo->n; j++) {
 			m = fo->m[j];
-			if (plen(m) > depth && key_eq(m->path[depth], k, kl) &&
-			    om_under(m, fo->tbit, pre, depth))
+			if (fo->len[j] > depth && kl &&
+			    m->path[depth][0] == k[0] &&
+			    key_eq(m->path[depth], k, kl))
 				break;
 		}
 		if (j < fo->n) {
-			if (plen(m) == depth + 1 && m->kind != OK_FILE) {
+			if (fo->len[j] == depth + 1 && m->kind != OK_FILE) {
 				if (!f_leaf(f, obj, m, d))
 					return false;
-			} else {
-				prefix[depth] = m->path[depth];
-				if (!f_level(f, obj, fo, prefix, depth + 1,
-					     d + 1))
-					return false;
+				continue;
 			}
+			sub.n = 0;
+			for (jj = j; jj < fo->n; jj++)
+				if (fo->len[jj] > depth &&
+				    !strcmp(fo->m[jj]->path[depth],
+					    m->path[depth])) {
+					sub.m[sub.n] = fo->m[jj];
+					sub.len[sub.n++] = fo->len[jj];
+				}
+			if (!f_level(f, obj, &sub, depth + 1, d + 1))
+				return false;
 			continue;
 		}
 		rc = spread ? f_file_key(f, k, kl,
@@ -2896,16 +2946,19 @@ static bool f_level(struct fdec *f, struct cws_evobj *obj,
 
 static bool f_object(struct fdec *f, struct cws_event *ev)
 {
-	const char *prefix[3] = { NULL };
-	struct fobj fo = { .tbit = 1ull << ev->evt.type };
+	uint64_t tbit = 1ull << ev->evt.type;
+	struct fobj fo;
 	unsigned j;
 
 	if (ev->evt.type == CWS_EVT_EXEC)
 		return f_exec(f, ev);
+	fo.n = 0;
 	for (j = 0; j < CWS_ARRAY_SIZE(omembers); j++)
-		if (omembers[j].types & fo.tbit)
-			fo.m[fo.n++] = &omembers[j];
-	return f_level(f, &ev->obj, &fo, prefix, 0, 2);
+		if (omembers[j].types & tbit) {
+			fo.m[fo.n] = &omembers[j];
+			fo.len[fo.n++] = (uint8_t)plen(&omembers[j]);
+		}
+	return f_level(f, &ev->obj, &fo, 0, 2);
 }
 
 /*
