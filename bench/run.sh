@@ -35,6 +35,10 @@ else
 	awk -v b="$b" -v p="$p" 'BEGIN { printf "ratio probe/bare: %.3f\n", p / b }'
 fi
 
+# cws-filter: the Datadog default policy on a recorded stream (issue 4).
+echo
+O=$O bench/filter.sh
+
 # Workload loops bare and under cws-probe and its peers, and the flood.
 echo
 O=$O ROUNDS=$ROUNDS bench/probe.sh
