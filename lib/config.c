@@ -107,6 +107,12 @@ static const struct key keys[] = {
 	{ .name = "log_level", .type = STR, .def = "info",
 	  .check = check_log_level },
 	KEY("run_path", STR, "/run/cws", 0),
+	/* The IPC API of cws run (security-agent's, cmd/cws/api.c). */
+	KEY("cmd_host", STR, "localhost", 0),
+	KEY("ipc_address", STR, "localhost", 0), /* deprecated cmd_host */
+	KEY("security_agent.cmd_port", INT, "5010", 0),
+	KEY("auth_token_file_path", STR, "", 0),
+	KEY("server_timeout", INT, "30", 0),
 	KEY("skip_ssl_validation", BOOL, "false", 0),
 	KEY("proxy.http", STR, "", SECRET), /* may carry user:password */
 	KEY("proxy.https", STR, "", SECRET),
@@ -318,6 +324,8 @@ static unsigned key_flags(const struct key *k)
 	unsigned flags = k->flags;
 
 	/* Datadog's scrubber works on names too; later keys get it free. */
+	if (ends_with(k->name, "_path") || ends_with(k->name, "_file"))
+		return flags; /* where a secret is, not the secret */
 	if (ends_with(k->name, "api_key") || ends_with(k->name, "app_key") ||
 	    strstr(k->name, "password") || strstr(k->name, "token") ||
 	    strstr(k->name, "secret"))

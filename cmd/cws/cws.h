@@ -2,7 +2,8 @@
 /*
  * cws: the operator's front end (man/cws.8). main.c reads the command
  * line and runs one verb; run.c is the supervisor of the pipeline;
- * status.c renders the stages' status files.
+ * status.c renders the stages' status files; api.c is the IPC API that
+ * cws run serves.
  */
 #ifndef CWS_FRONT_H
 #define CWS_FRONT_H
@@ -10,6 +11,7 @@
 #include "compat.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 
 struct cws_config;
 
@@ -40,5 +42,39 @@ int front_self_test(struct front *f, int argc, char **argv);
 
 /* status.c: cws status [--json]. Returns the exit code. */
 int front_status(struct front *f, int argc, char **argv);
+
+/*
+ * status.c: the status of cws status, as text or as the JSON of --json,
+ * written to out. Returns 0, or -ENOENT when there is no status file at
+ * all (what there is has been written).
+ */
+int front_status_render(const struct front *f, FILE *out, bool json);
+
+/*
+ * main.c: the host name the pipeline reports (hostname, else the
+ * system's), in buf; returns buf.
+ */
+const char *front_hostname(const struct front *f, char *buf, size_t len);
+
+/* api.c: the IPC API (man/cws.8, API) that cws run serves. */
+struct front_api;
+
+/*
+ * Starts the API in its own threads: reads or creates the auth token,
+ * makes a key and a self-signed certificate, listens on cmd_host and
+ * security_agent.cmd_port. Returns it, or NULL with why in err (and
+ * *disabled set when cmd_port is 0, which turns the API off). POST stop
+ * sends SIGTERM to this process once answered; POST config/log_level
+ * changes f->cfg's log_level and the log level of this process, under
+ * the API's lock: the caller must not read log_level while it runs.
+ */
+struct front_api *front_api_start(struct front *f, bool *disabled, char *err,
+				  size_t errlen);
+
+/* "https://127.0.0.1:5010", what the API listens on. */
+const char *front_api_address(const struct front_api *api);
+
+/* Stops the API, waiting for requests in progress; accepts NULL. */
+void front_api_stop(struct front_api *api);
 
 #endif

@@ -101,18 +101,23 @@ static int cmd_version(void)
 	return CWS_EXIT_OK;
 }
 
-static int cmd_hostname(const struct front *f)
+const char *front_hostname(const struct front *f, char *buf, size_t len)
 {
 	const char *h = cws_config_get_string(f->cfg, "hostname");
+
+	if (h && h[0])
+		snprintf(buf, len, "%s", h);
+	else if (gethostname(buf, len))
+		snprintf(buf, len, "localhost");
+	buf[len - 1] = '\0';
+	return buf;
+}
+
+static int cmd_hostname(const struct front *f)
+{
 	char buf[256];
 
-	if (!h || !h[0]) {
-		if (gethostname(buf, sizeof(buf)))
-			cws_fatal(CWS_EXIT_FAILURE, "gethostname");
-		buf[sizeof(buf) - 1] = '\0';
-		h = buf;
-	}
-	printf("%s\n", h);
+	printf("%s\n", front_hostname(f, buf, sizeof(buf)));
 	return CWS_EXIT_OK;
 }
 

@@ -16,6 +16,13 @@
  *    it has exited, the filter's input is closed, so it reads what is in
  *    flight and exits; then the ship's, which delivers or spools it.
  *  - SIGHUP is passed to the filter (policy reload) and to the ship.
+ *  - The IPC API (api.c) starts as Datadog's StartRuntimeSecurity orders
+ *    it: after the reporter (cws-ship, which logs the endpoints), before
+ *    the rest of the pipeline; it stops once the stages have. If it
+ *    cannot start, that is logged and shown in the status, and the
+ *    pipeline runs without it: detection matters more than the API.
+ *  - Only the supervisor's own children are reaped here: the API waits
+ *    for the cws-flare it runs.
  *
  * Its own status goes to <run_path>/cws.json with the other stages'.
  */
@@ -66,6 +73,9 @@ struct sup {
 	int fatal; /* an exit code that stops everything, 0 if none */
 	pid_t self_test; /* the start-up self-test, while it runs */
 	bool self_test_done;
+	struct front_api *api;
+	const char *api_state; /* "up", "down", "disabled", "stopped" */
+	char api_error[512];
 };
 
 static long long now_ms(void)
@@ -177,12 +187,33 @@ static void reaped(struct sup *s, struct stage *st, int status)
 				 st->backoff_ms * 2;
 }
 
+/* The next of our children that exited, 0 if none. */
+static pid_t reap_one(struct sup *s, int *status)
+{
+	pid_t pid;
+	int i;
+
+	if (s->self_test) {
+		pid = waitpid(s->self_test, status, WNOHANG);
+		if (pid > 0)
+			return pid;
+	}
+	for (i = 0; i < NSTAGES; i++) {
+		if (!s->st[i].pid)
+			continue;
+		pid = waitpid(s->st[i].pid, status, WNOHANG);
+		if (pid > 0)
+			return pid;
+	}
+	return 0;
+}
+
 static void reap_all(struct sup *s)
 {
 	int status, i;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	while ((pid = reap_one(s, &status)) > 0) {
 		if (pid == s->self_test) {
 			s->self_test = 0;
 			s->self_test_done = true;
@@ -273,6 +304,18 @@ static void write_status(struct sup *s, const char *state)
 		json_array_append_new(stages, j);
 	}
 	json_object_set_new(doc, "stages", stages);
+	if (s->api_state) {
+		json_t *api = json_pack("{s:s}", "state", s->api_state);
+
+		if (s->api)
+			json_object_set_new(
+				api, "address",
+				json_string(front_api_address(s->api)));
+		if (s->api_error[0])
+			json_object_set_new(api, "error",
+					    json_string(s->api_error));
+		json_object_set_new(doc, "api", api);
+	}
 	cws_status_write(cws_config_get_string(s->f->cfg, "run_path"), "cws",
 			 doc);
 	json_decref(doc);
@@ -308,6 +351,25 @@ static void stop_stage(struct sup *s, struct stage *st, const sigset_t *mask)
 		}
 		wait_signal(mask, left > 200 || left <= 0 ? 200 : left);
 		reap_all(s);
+	}
+}
+
+/* The IPC API; the pipeline runs on without it if it cannot start. */
+static void start_api(struct sup *s)
+{
+	bool disabled;
+
+	s->api = front_api_start(s->f, &disabled, s->api_error,
+				 sizeof(s->api_error));
+	if (s->api) {
+		s->api_state = "up";
+		cws_info("API listening on %s", front_api_address(s->api));
+	} else if (disabled) {
+		s->api_state = "disabled";
+		cws_info("API disabled (%s)", s->api_error);
+	} else {
+		s->api_state = "down";
+		cws_error("API not started: %s", s->api_error);
 	}
 }
 
@@ -365,9 +427,15 @@ int front_run(struct front *f, int argc, char **argv)
 	s.st[FILTER].out = s.pipe_fs[1];
 	s.st[SHIP].in = s.pipe_fs[0];
 	s.st[SHIP].out = STDOUT_FILENO;
-	/* Downstream first, so that nothing waits on a reader to come. */
-	for (i = NSTAGES - 1; i >= 0; i--)
+	/*
+	 * Downstream first, so that nothing waits on a reader to come; the
+	 * API once the reporter runs.
+	 */
+	for (i = NSTAGES - 1; i >= 0; i--) {
 		start(&s, &s.st[i], &mask);
+		if (i == SHIP)
+			start_api(&s);
+	}
 	write_status(&s, "running");
 
 	for (;;) {
@@ -426,6 +494,12 @@ int front_run(struct front *f, int argc, char **argv)
 	}
 	close_fd(&s.pipe_pf[0]);
 	close_fd(&s.pipe_fs[0]);
+	if (s.api) {
+		front_api_stop(s.api);
+		s.api = NULL;
+		s.api_state = "stopped";
+		cws_info("API stopped");
+	}
 	write_status(&s, "stopped");
 	return rc;
 }

@@ -4,9 +4,12 @@
  * by each stage every few seconds and on exit) rendered in sections as
  * Datadog's `security-agent status` does, or gathered into one JSON
  * document with --json. Nothing else is asked of the running pipeline.
+ * front_status_render writes either form into any stream: cws status
+ * gives it stdout, the IPC API (api.c) a memory stream.
  */
 #include "compat.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,60 +47,61 @@ static long long num(const json_t *o, const char *key)
 	return json_integer_value(json_object_get(o, key));
 }
 
-static void title(const char *t)
+static void title(FILE *out, const char *t)
 {
 	size_t n = strlen(t);
 
-	printf("\n%s\n", t);
+	fprintf(out, "\n%s\n", t);
 	while (n--)
-		putchar('=');
-	putchar('\n');
+		fputc('=', out);
+	fputc('\n', out);
 }
 
 /* "state (pid N), up S s, updated T" of a stage, or that it has none. */
-static void stage_line(const char *name, const json_t *st)
+static void stage_line(FILE *out, const char *name, const json_t *st)
 {
 	if (!st) {
-		printf("  %-11s no status file\n", name);
+		fprintf(out, "  %-11s no status file\n", name);
 		return;
 	}
-	printf("  %-11s %s (pid %lld), started %s, up %lld s, updated %s\n",
-	       name, str(st, "state"), num(st, "pid"), str(st, "started_at"),
-	       num(st, "uptime_seconds"), str(st, "updated_at"));
+	fprintf(out,
+		"  %-11s %s (pid %lld), started %s, up %lld s, updated %s\n",
+		name, str(st, "state"), num(st, "pid"), str(st, "started_at"),
+		num(st, "uptime_seconds"), str(st, "updated_at"));
 }
 
 /* Prints the integer members of o listed in keys, those that exist. */
-static void counters(const json_t *o, const char *const *keys)
+static void counters(FILE *out, const json_t *o, const char *const *keys)
 {
 	for (; *keys; keys++) {
 		const json_t *v = json_object_get(o, *keys);
 
 		if (json_is_integer(v))
-			printf("    %-20s %lld\n", *keys,
-			       json_integer_value(v));
+			fprintf(out, "    %-20s %lld\n", *keys,
+				json_integer_value(v));
 	}
 }
 
 /* As Datadog's status: the last execution, what succeeded and failed. */
-static void print_self_test(const json_t *t)
+static void print_self_test(FILE *out, const json_t *t)
 {
 	const json_t *v;
 	size_t i;
 
-	title("Self-test");
+	title(out, "Self-test");
 	if (!t) {
-		printf("  Not run yet\n");
+		fprintf(out, "  Not run yet\n");
 		return;
 	}
-	printf("  Last execution: %s\n  Result: %s\n", str(t, "last_execution"),
-	       str(t, "result"));
+	fprintf(out, "  Last execution: %s\n  Result: %s\n",
+		str(t, "last_execution"), str(t, "result"));
 	json_array_foreach(json_object_get(t, "succeeded_tests"), i, v)
-		printf("    succeeded: %s\n", json_string_value(v));
+		fprintf(out, "    succeeded: %s\n", json_string_value(v));
 	json_array_foreach(json_object_get(t, "failed_tests"), i, v)
-		printf("    failed: %s\n", json_string_value(v));
+		fprintf(out, "    failed: %s\n", json_string_value(v));
 }
 
-static void print_probe(const json_t *p)
+static void print_probe(FILE *out, const json_t *p)
 {
 	static const char *const keys[] = { "events", "filtered", "bad_records",
 					    NULL };
@@ -105,23 +109,26 @@ static void print_probe(const json_t *p)
 	const char *cause;
 	size_t i;
 
-	title("Kernel side (cws-probe)");
-	printf("  Kernel: %s, BTF %s\n", str(k, "release"),
-	       json_is_true(json_object_get(k, "btf")) ? "present" : "missing");
-	printf("  Ring buffer: %lld bytes\n", num(p, "ring_buffer_bytes"));
-	printf("  Enabled event types:");
+	title(out, "Kernel side (cws-probe)");
+	fprintf(out, "  Kernel: %s, BTF %s\n", str(k, "release"),
+		json_is_true(json_object_get(k, "btf")) ? "present" :
+							  "missing");
+	fprintf(out, "  Ring buffer: %lld bytes\n",
+		num(p, "ring_buffer_bytes"));
+	fprintf(out, "  Enabled event types:");
 	ev = json_object_get(p, "events_attached");
 	json_array_foreach(ev, i, v)
-		printf("%s%s", i ? ", " : " ", json_string_value(v));
-	printf("\n  Counters:\n");
-	counters(p, keys);
+		fprintf(out, "%s%s", i ? ", " : " ", json_string_value(v));
+	fprintf(out, "\n  Counters:\n");
+	counters(out, p, keys);
 	lost = json_object_get(p, "lost");
-	printf("    %-20s %lld\n", "lost", num(lost, "total"));
+	fprintf(out, "    %-20s %lld\n", "lost", num(lost, "total"));
 	json_object_foreach(json_object_get(lost, "causes"), cause, v)
-		printf("      %-18s %lld\n", cause, json_integer_value(v));
+		fprintf(out, "      %-18s %lld\n", cause,
+			json_integer_value(v));
 }
 
-static void print_filter(const json_t *f)
+static void print_filter(FILE *out, const json_t *f)
 {
 	static const char *const keys[] = {
 		"records",	"events",	"matches", "written",
@@ -131,25 +138,27 @@ static void print_filter(const json_t *f)
 	const json_t *pol = json_object_get(f, "policies"), *v;
 	size_t i;
 
-	title("Policies (cws-filter)");
-	printf("  Directory: %s, loaded at %s, reloads %lld (%lld failed)\n",
-	       str(pol, "dir"), str(pol, "loaded_at"), num(pol, "reloads"),
-	       num(pol, "reload_failures"));
+	title(out, "Policies (cws-filter)");
+	fprintf(out,
+		"  Directory: %s, loaded at %s, reloads %lld (%lld failed)\n",
+		str(pol, "dir"), str(pol, "loaded_at"), num(pol, "reloads"),
+		num(pol, "reload_failures"));
 	json_array_foreach(json_object_get(pol, "files"), i, v)
-		printf("  %s (version %s): %lld loaded, %lld filtered, %lld failed\n",
-		       str(v, "name"), str(v, "version"), num(v, "loaded"),
-		       num(v, "filtered"), num(v, "failed"));
-	printf("  Rules: %lld loaded, %lld filtered, %lld failed\n",
-	       num(pol, "rules_loaded"), num(pol, "rules_filtered"),
-	       num(pol, "rules_failed"));
+		fprintf(out,
+			"  %s (version %s): %lld loaded, %lld filtered, %lld failed\n",
+			str(v, "name"), str(v, "version"), num(v, "loaded"),
+			num(v, "filtered"), num(v, "failed"));
+	fprintf(out, "  Rules: %lld loaded, %lld filtered, %lld failed\n",
+		num(pol, "rules_loaded"), num(pol, "rules_filtered"),
+		num(pol, "rules_failed"));
 	json_array_foreach(json_object_get(pol, "failed"), i, v)
-		printf("    failed: %s (%s): %s\n", str(v, "id"),
-		       str(v, "policy"), str(v, "message"));
-	printf("  Counters:\n");
-	counters(f, keys);
+		fprintf(out, "    failed: %s (%s): %s\n", str(v, "id"),
+			str(v, "policy"), str(v, "message"));
+	fprintf(out, "  Counters:\n");
+	counters(out, f, keys);
 }
 
-static void print_ship(const json_t *s)
+static void print_ship(FILE *out, const json_t *s)
 {
 	static const char *const keys[] = {
 		"records",	 "messages", "bad_records", "dropped_too_large",
@@ -159,37 +168,49 @@ static void print_ship(const json_t *s)
 	const char *k;
 	size_t i;
 
-	title("Intake (cws-ship)");
-	printf("  Output: %s\n", str(s, "output"));
+	title(out, "Intake (cws-ship)");
+	fprintf(out, "  Output: %s\n", str(s, "output"));
 	json_array_foreach(json_object_get(s, "endpoints"), i, ep) {
-		printf("  Endpoint: %s\n", str(ep, "status"));
+		fprintf(out, "  Endpoint: %s\n", str(ep, "status"));
 		json_object_foreach((json_t *)ep, k, v) {
 			if (json_is_integer(v))
-				printf("    %-20s %lld\n", k,
-				       json_integer_value(v));
+				fprintf(out, "    %-20s %lld\n", k,
+					json_integer_value(v));
 			else if (json_is_string(v) && strcmp(k, "status"))
-				printf("    %-20s %s\n", k,
-				       json_string_value(v));
+				fprintf(out, "    %-20s %s\n", k,
+					json_string_value(v));
 		}
 	}
-	printf("  Counters:\n");
-	counters(s, keys);
+	fprintf(out, "  Counters:\n");
+	counters(out, s, keys);
 }
 
-int front_status(struct front *f, int argc, char **argv)
+/* The supervisor's own lines: restarts and the IPC API. */
+static void print_supervisor(FILE *out, const json_t *sup)
+{
+	const json_t *v, *api = json_object_get(sup, "api");
+	size_t j;
+
+	json_array_foreach(json_object_get(sup, "stages"), j, v)
+		if (num(v, "restarts"))
+			fprintf(out, "  %s restarted %lld times (last: %s)\n",
+				str(v, "tool"), num(v, "restarts"),
+				str(v, "last_exit"));
+	if (!api)
+		return;
+	fprintf(out, "  API: %s%s%s%s%s\n", str(api, "state"),
+		*str(api, "address") ? ", " : "", str(api, "address"),
+		*str(api, "error") ? ": " : "", str(api, "error"));
+}
+
+int front_status_render(const struct front *f, FILE *out, bool json)
 {
 	const char *dir = cws_config_get_string(f->cfg, "run_path");
 	json_t *doc[NFILES], *all;
 	struct utsname u;
-	bool json = false, any = false;
+	bool any = false;
 	size_t i;
 
-	if (argc == 2 && !strcmp(argv[1], "--json"))
-		json = true;
-	else if (argc != 1) {
-		fprintf(stderr, "usage: cws status [--json]\n");
-		return CWS_EXIT_USAGE;
-	}
 	for (i = 0; i < NFILES; i++) {
 		doc[i] = load(dir, files[i]);
 		any |= i < NSTAGE_FILES && doc[i];
@@ -199,42 +220,50 @@ int front_status(struct front *f, int argc, char **argv)
 		for (i = 0; i < NFILES; i++)
 			json_object_set_new(all, files[i],
 					    doc[i] ? doc[i] : json_null());
-		json_dumpf(all, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-		putchar('\n');
+		json_dumpf(all, out, JSON_INDENT(2) | JSON_SORT_KEYS);
+		fputc('\n', out);
 		json_decref(all);
-		return any ? CWS_EXIT_OK : CWS_EXIT_FAILURE;
+		return any ? 0 : -ENOENT;
 	}
 
-	printf("==========================\nCWS Agent (v%s)\n==========================\n",
-	       CWS_VERSION);
+	fprintf(out,
+		"==========================\nCWS Agent (v%s)\n==========================\n",
+		CWS_VERSION);
 	if (!uname(&u))
-		printf("  Host: %s, kernel %s %s\n", u.nodename, u.release,
-		       u.machine);
-	printf("  Status files: %s\n", dir);
-	title("Pipeline");
+		fprintf(out, "  Host: %s, kernel %s %s\n", u.nodename,
+			u.release, u.machine);
+	fprintf(out, "  Status files: %s\n", dir);
+	title(out, "Pipeline");
 	for (i = 0; i < NSTAGE_FILES; i++)
-		stage_line(files[i], doc[i]);
-	if (doc[0]) {
-		const json_t *v;
-		size_t j;
-
-		json_array_foreach(json_object_get(doc[0], "stages"), j, v)
-			if (num(v, "restarts"))
-				printf("  %s restarted %lld times (last: %s)\n",
-				       str(v, "tool"), num(v, "restarts"),
-				       str(v, "last_exit"));
-	}
-	print_self_test(doc[4]);
+		stage_line(out, files[i], doc[i]);
+	if (doc[0])
+		print_supervisor(out, doc[0]);
+	print_self_test(out, doc[4]);
 	if (doc[1])
-		print_probe(doc[1]);
+		print_probe(out, doc[1]);
 	if (doc[2])
-		print_filter(doc[2]);
+		print_filter(out, doc[2]);
 	if (doc[3])
-		print_ship(doc[3]);
+		print_ship(out, doc[3]);
 	for (i = 0; i < NFILES; i++)
 		json_decref(doc[i]);
-	if (!any) {
-		cws_error("no status file in '%s': is cws running?", dir);
+	return any ? 0 : -ENOENT;
+}
+
+int front_status(struct front *f, int argc, char **argv)
+{
+	bool json = false;
+
+	if (argc == 2 && !strcmp(argv[1], "--json"))
+		json = true;
+	else if (argc != 1) {
+		fprintf(stderr, "usage: cws status [--json]\n");
+		return CWS_EXIT_USAGE;
+	}
+	if (front_status_render(f, stdout, json)) {
+		if (!json)
+			cws_error("no status file in '%s': is cws running?",
+				  cws_config_get_string(f->cfg, "run_path"));
 		return CWS_EXIT_FAILURE;
 	}
 	return CWS_EXIT_OK;
