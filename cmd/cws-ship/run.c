@@ -79,7 +79,8 @@ struct ship {
 	uint32_t count;
 	long long opened_ms;
 	int part_fd;
-	size_t journaled;
+	size_t journaled; /* bytes of body in the journal */
+	off_t part_len; /* the journal's good length on disk */
 	bool blocked; /* the spool refused the last batch */
 	int held; /* messages waiting in msgs while blocked */
 	/* Local output. */
@@ -305,19 +306,31 @@ static int flush_local(struct ship *s)
 
 static int journal(struct ship *s)
 {
+	size_t n;
 	int rc;
 
 	if (s->part_fd < 0 || s->journaled >= s->body.len)
 		return 0;
-	rc = write_all(s->part_fd, s->body.p + s->journaled,
-		       s->body.len - s->journaled);
+	n = s->body.len - s->journaled;
+	rc = write_all(s->part_fd, s->body.p + s->journaled, n);
 	if (rc) {
+		/*
+		 * A short write (a full disk) would leave half a line that
+		 * hides the lines after it: cut back to the last whole one
+		 * and try again later.
+		 */
+		if (ftruncate(s->part_fd, s->part_len) ||
+		    lseek(s->part_fd, s->part_len, SEEK_SET) < 0) {
+			close(s->part_fd);
+			s->part_fd = -1;
+		}
 		if (cws_ratelimit_ok(&s->err_rl))
 			cws_errorx("spool: cannot write the journal: %s",
 				   strerror(-rc));
 		return rc;
 	}
 	s->journaled = s->body.len;
+	s->part_len += (off_t)n;
 	return 0;
 }
 
@@ -343,7 +356,9 @@ static int open_batch(struct ship *s)
 	if (write_all(s->part_fd, head, (size_t)n)) {
 		close(s->part_fd);
 		s->part_fd = -1;
+		unlink(path);
 	}
+	s->part_len = n;
 	return 0;
 }
 

@@ -287,6 +287,53 @@ test_expect_success 'the man page: a private intake from a configuration file' '
 	test_cmp expect err
 '
 
+test_expect_success 'requests go through proxy.http (and proxy.https for TLS)' '
+	intake_start px &&
+	DD_API_KEY=$KEY DD_PROXY_HTTP=http://127.0.0.1:$px_PORT \
+	DD_RUNTIME_SECURITY_CONFIG_ENDPOINTS_LOGS_DD_URL=intake.invalid:8080 \
+	DD_RUNTIME_SECURITY_CONFIG_ENDPOINTS_LOGS_NO_SSL=true cws-ship <m.mp 2>err &&
+	intake_stop px &&
+	grep "^POST http://intake.invalid:8080/api/v2/secruntime$" px/req-1.head &&
+	test "$(wc -l <px/messages.jsonl)" = 5
+'
+
+test_expect_success 'SIGHUP reopens the -o file' '
+	rm -f pipe && mkfifo pipe &&
+	{ cws-ship -o rot.json <pipe 2>err & } && pid=$! &&
+	exec 3>pipe &&
+	matches 2 >&3 &&
+	test_wait_until 10 "test \$(wc -l <rot.json 2>/dev/null || echo 0) = 4" &&
+	mv rot.json rot.json.1 && kill -HUP $pid &&
+	test_wait_until 10 "grep -q \"reopening .rot.json.\" err" &&
+	matches 1 3000 | cws-cat | sed 1d | cws-cat -r >&3 &&
+	exec 3>&- && wait $pid &&
+	test "$(wc -l <rot.json.1)" = 4 &&
+	jq -r ".message | fromjson | .process.pid // empty" rot.json >got &&
+	echo 3000 >expect && test_cmp expect got
+'
+
+test_expect_success ROOT 'root gives up every capability before reading' '
+	rm -f pipe && mkfifo pipe &&
+	{ cws-ship <pipe >/dev/null 2>err & } && pid=$! &&
+	exec 3>pipe && matches 1 >&3 &&
+	test_wait_until 10 "test -s \"$DD_RUN_PATH/cws-ship.json\"" &&
+	grep "^CapEff:	0000000000000000$" /proc/$pid/status &&
+	grep "^CapPrm:	0000000000000000$" /proc/$pid/status &&
+	grep "^NoNewPrivs:	1$" /proc/$pid/status &&
+	exec 3>&- && wait $pid
+'
+
+test_expect_success ROOT 'an unprivileged user runs it, spool and all' '
+	command -v setpriv >/dev/null || { echo "no setpriv: skipped"; exit 0; }
+	mkdir -p nob && chown nobody nob && chmod 755 . &&
+	intake_start in7 -k $KEY &&
+	(to_intake in7 && DD_SPOOL_DIR=$TRASH/nob/spool DD_RUN_PATH=$TRASH/nob/run \
+		setpriv --reuid=nobody --regid=nogroup --clear-groups cws-ship <m.mp 2>err) &&
+	intake_stop in7 &&
+	test "$(stat -c %U nob/spool)" = nobody &&
+	test "$(wc -l <in7/messages.jsonl)" = 5
+'
+
 test_expect_success VALGRIND 'valgrind-clean, locally and to an intake' '
 	valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
 		--error-exitcode=9 cws-ship <ev.mp >/dev/null 2>vg.err &&

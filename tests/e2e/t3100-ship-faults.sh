@@ -210,6 +210,26 @@ test_expect_success 'a damaged spool file is dropped with a line, never posted' 
 	! grep " 200 " in/requests.log
 '
 
+test_expect_success ROOT 'a full disk: reading pauses, nothing is lost' '
+	intake_start in -k $KEY && to_intake in &&
+	echo 500 >in/mode &&
+	mkdir -p small && mount -t tmpfs -o size=3m tmpfs small &&
+	test_when_finished "umount $TRASH/small" &&
+	matches 5000 20000 >five.mp &&
+	ship_fifo_env() {
+		DD_SPOOL_DIR=$TRASH/small/spool \
+		DD_RUNTIME_SECURITY_CONFIG_ENDPOINTS_USE_COMPRESSION=false \
+		ship_fifo
+	} &&
+	ship_fifo_env &&
+	{ cat five.mp >&3 & } && writer=$! &&
+	test_wait_until 30 "grep -q \"No space left on device; reading stops until it can\" ship.err" &&
+	rm in/mode &&
+	test_wait_until 30 "grep -q \"spool: writable again, reading resumes\" ship.err" &&
+	wait $writer && ship_wait &&
+	seq_pids 5000 20000 >expect && pids in >got && test_cmp expect got
+'
+
 test_expect_success 'one spool, one cws-ship' '
 	ship_fifo &&
 	test_wait_until 10 "test -e \"$DD_RUN_PATH/cws-ship.json\" && test \"\$(status .state)\" = running" &&
