@@ -24,6 +24,7 @@
 #include "compat.h"
 #include "event.h"
 
+#include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
 #include <poll.h>
@@ -324,6 +325,8 @@ enum okind {
 	OK_BOOL,
 	OK_FILE, /* a struct cws_file, its fields spread into the map */
 	OK_PROC, /* a struct cws_process, packed as a process map */
+	OK_U16,
+	OK_IP, /* the ip[16] of a struct cws_netaddr, as text; v4-mapped */
 };
 
 struct omember {
@@ -407,6 +410,19 @@ static const struct omember omembers[] = {
 	{ { "cap_effective" }, OK_U64, OFF(cap_effective), T(CAPSET) },
 	{ { "cap_permitted" }, OK_U64, OFF(cap_permitted), T(CAPSET) },
 	{ { "fs_type" }, OK_STR, OFF(fs_type), T(MOUNT) },
+	{ { "addr", "ip" }, OK_IP, OFF(addr), T(CONNECT) | T(BIND) | T(ACCEPT) },
+	{ { "addr", "port" },
+	  OK_U16,
+	  OFF(addr.port),
+	  T(CONNECT) | T(BIND) | T(ACCEPT) },
+	{ { "addr", "family" },
+	  OK_U16,
+	  OFF(addr.family),
+	  T(CONNECT) | T(BIND) | T(ACCEPT) },
+	{ { "protocol" },
+	  OK_U16,
+	  OFF(protocol),
+	  T(CONNECT) | T(BIND) | T(ACCEPT) },
 	{ { "mountpoint", "path" },
 	  OK_STR,
 	  OFF(mountpoint),
@@ -441,9 +457,36 @@ static const void *ofield(const struct cws_evobj *o, const struct omember *m)
 }
 
 /* Whether a leaf member has something to write (NULL strings do not). */
+static const uint8_t ip_none[16];
+static const uint8_t ip_v4map[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
 static bool om_present(const struct cws_evobj *o, const struct omember *m)
 {
+	if (m->kind == OK_IP)
+		return memcmp(ofield(o, m), ip_none, 16) != 0;
 	return m->kind != OK_STR || *(const char *const *)ofield(o, m);
+}
+
+/* An address as text: dotted for a v4-mapped one, else IPv6. */
+static void pk_ip(msgpack_packer *pk, const uint8_t a[16])
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!memcmp(a, ip_v4map, 12))
+		inet_ntop(AF_INET, a + 12, buf, sizeof(buf));
+	else
+		inet_ntop(AF_INET6, a, buf, sizeof(buf));
+	pk_strval(pk, buf);
+}
+
+/* Text to 16 bytes (IPv4 v4-mapped); false if it is not an address. */
+static bool parse_ip(const char *s, uint8_t a[16])
+{
+	if (inet_pton(AF_INET, s, a + 12) == 1) {
+		memcpy(a, ip_v4map, 12);
+		return true;
+	}
+	return inet_pton(AF_INET6, s, a) == 1;
 }
 
 static void pack_leaf(msgpack_packer *pk, const struct cws_evobj *o,
@@ -452,6 +495,12 @@ static void pack_leaf(msgpack_packer *pk, const struct cws_evobj *o,
 	const void *v = ofield(o, m);
 
 	switch (m->kind) {
+	case OK_U16:
+		msgpack_pack_uint16(pk, *(const uint16_t *)v);
+		break;
+	case OK_IP:
+		pk_ip(pk, v);
+		break;
 	case OK_U32:
 		msgpack_pack_uint32(pk, *(const uint32_t *)v);
 		break;
@@ -1501,6 +1550,16 @@ static void decode_leaf(struct dctx *d, const msgpack_object *v,
 	void *f = (char *)o + m->off;
 
 	switch (m->kind) {
+	case OK_U16:
+		*(uint16_t *)f = (uint16_t)du64(d, v, at, UINT16_MAX);
+		break;
+	case OK_IP: {
+		const char *s = dstr(d, v, at);
+
+		if (s && !parse_ip(s, f))
+			derr(d, "%s: not an IP address", "ip");
+		break;
+	}
 	case OK_U32:
 		*(uint32_t *)f = du64(d, v, at, U32);
 		break;
@@ -2859,6 +2918,14 @@ static bool f_leaf(struct fdec *f, struct cws_evobj *o, const struct omember *m,
 	int64_t i;
 
 	switch (m->kind) {
+	case OK_U16:
+		if (!f_u64(f, &v, UINT16_MAX))
+			return false;
+		*(uint16_t *)at = (uint16_t)v;
+		return true;
+	case OK_IP:
+		/* Rare: the general decoder parses it. */
+		return f_fail(f, FAST_BAIL);
 	case OK_U32:
 		if (!f_u64(f, &v, UINT32_MAX))
 			return false;

@@ -182,12 +182,9 @@ struct cws_evobj {
 	struct cws_process target; /* ptrace.tracee, signal.target */
 
 	/*
-	 * Network objects: dns, connect, bind, accept. NOTE: storage only,
-	 * added so that lib/secl can register the SECL fields of these types
-	 * ahead of the network capture work. The codec (omembers in event.c)
-	 * does not encode or decode these members yet, so they stay zero in
-	 * decoded events until the network issue fills them in the probe and
-	 * adds them to the codec table and man/cws-event.5.
+	 * Network objects: dns, connect, bind, accept. connect, bind and
+	 * accept (addr, protocol) are in the codec and filled by the probe;
+	 * dns and net are storage only until the DNS capture fills them.
 	 */
 	struct cws_netaddr addr; /* connect/bind/accept.addr.* */
 	uint16_t protocol; /* connect/bind.protocol: IPPROTO_* */

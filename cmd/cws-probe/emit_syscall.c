@@ -106,6 +106,9 @@ static const cws_emit_sys_fn sys_fns[CWS_EVT__COUNT] = {
 	[CWS_EVT_UNLOAD_MODULE] = cws_emit_proc_module,
 	[CWS_EVT_MOUNT] = cws_emit_proc_mount,
 	[CWS_EVT_UMOUNT] = cws_emit_proc_umount,
+	[CWS_EVT_CONNECT] = cws_emit_net_addr,
+	[CWS_EVT_BIND] = cws_emit_net_addr,
+	[CWS_EVT_ACCEPT] = cws_emit_net_addr,
 };
 
 /* Appends "/" and comp[0..n) to dst[0..*len); false when it does not fit. */

@@ -264,6 +264,10 @@ void cws_emit_proc_mount(struct cws_emit *e, const struct cws_kev_syscall *k,
 void cws_emit_proc_umount(struct cws_emit *e, const struct cws_kev_syscall *k,
 			  struct cws_event *ev);
 
+/* emit_net.c: connect, bind, accept (bpf/net.bpf.h). */
+void cws_emit_net_addr(struct cws_emit *e, const struct cws_kev_syscall *k,
+		       struct cws_event *ev);
+
 /*
  * The process cache (cache.c): every process the probe knows, with what
  * the kernel does not send per record (executable, argv, cwd, container
