@@ -23,6 +23,7 @@ static const char usage[] =
 #define RING_SIZE_KEY "runtime_security_config.event_stream.buffer_size"
 #define EVENTS_KEY "runtime_security_config.probe.events"
 #define CACHE_KEY "runtime_security_config.pid_cache_size"
+#define NETWORK_KEY "runtime_security_config.network.enabled"
 
 /*
  * Parses a byte count with an optional K, M or G (binary) suffix. The ring
@@ -167,6 +168,20 @@ int main(int argc, char **argv)
 				   bad);
 	if (!opts.events)
 		opts.events = cws_probe_default_events();
+	/* network.enabled: false attaches nothing network-related. */
+	if (!cws_config_get_bool(cfg, NETWORK_KEY)) {
+		uint64_t net = 1ull << CWS_EVT_CONNECT | 1ull << CWS_EVT_BIND |
+			       1ull << CWS_EVT_ACCEPT | 1ull << CWS_EVT_DNS;
+
+		if (opts.events & net)
+			cws_info("%s is false: no network event", NETWORK_KEY);
+		opts.events &= ~net;
+		if (!opts.events)
+			cws_fatalx(
+				CWS_EXIT_CONFIG,
+				"only network events asked for, and %s is false",
+				NETWORK_KEY);
+	}
 	opts.verbose = cli.verbose > 0;
 
 	rc = cws_probe_run(&opts);

@@ -84,4 +84,19 @@ test_expect_success BPF,JQ 'the address survives cws-cat and back' '
 	jq -e --slurpfile a one.json ".connect == \$a[0].connect" back.json
 '
 
+test_expect_success BPF,JQ 'network.enabled false: no network program, no network event' '
+	mkdir -p run &&
+	{ DD_RUN_PATH=$TRASH/run DD_RUNTIME_SECURITY_CONFIG_NETWORK_ENABLED=false \
+		cws-probe -H 0 -e connect,bind,accept,open >off.mp 2>off.err & probe=$!; } &&
+	test_when_finished "kill $probe 2>/dev/null" &&
+	test_wait_until 20 "cws-cat off.mp | grep -q \"^{\\\"type\\\":\\\"hello\\\"\"" &&
+	cws-trigger-net 4 >off.out &&
+	cat off.out >/dev/null &&
+	test_wait_until 10 "jq -e \".events_attached == [\\\"open\\\"]\" run/cws-probe.json" &&
+	kill -INT $probe && wait $probe &&
+	grep "network.enabled is false: no network event" off.err &&
+	cws-cat off.mp | jq -s -e "map(select(.type == \"event\" and
+		(.evt.name | IN(\"connect\", \"bind\", \"accept\")))) | length == 0"
+'
+
 test_done
