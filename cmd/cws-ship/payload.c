@@ -776,6 +776,15 @@ static void strv(struct jbuf *b, const char *key, const struct cws_strv *v)
 	jb_close(b, ']');
 }
 
+/*
+ * Internal policies (the self-test one) stay out of ruleset_loaded and
+ * heartbeats, as Datadog leaves them out unless told otherwise.
+ */
+static bool internal(const struct cws_ruleset_policy *p)
+{
+	return p->source && !strcmp(p->source, SHIP_SELF_TEST_SOURCE);
+}
+
 static void ruleset_loaded(struct jbuf *b, const struct cws_event *ev,
 			   uint64_t ts)
 {
@@ -787,6 +796,8 @@ static void ruleset_loaded(struct jbuf *b, const struct cws_event *ev,
 	for (i = 0; i < ev->ruleset.npolicies; i++) {
 		const struct cws_ruleset_policy *p = &ev->ruleset.policies[i];
 
+		if (internal(p))
+			continue;
 		jb_sep(b);
 		jb_open(b, '{');
 		policy_head(b, p);
@@ -921,6 +932,8 @@ int payload_record(const struct payload_opts *o, const struct cws_event *ev,
 		tag(&tags, "rule_id", "heartbeat");
 		tag(&tags, "type", "heartbeat");
 		for (i = 0; !rc && i < ev->ruleset.npolicies; i++) {
+			if (internal(&ev->ruleset.policies[i]))
+				continue;
 			jb_reset(scratch);
 			custom_head(scratch, "heartbeat", "Heartbeat", ts);
 			jb_key(scratch, "policy");

@@ -91,6 +91,14 @@ struct ship {
 	struct spool sp;
 	bool spool_open;
 	struct sender snd[SHIP_MAX_ENDPOINTS];
+	/* The last self-test matches accepted (cws self-test reads them). */
+	struct {
+		char rule_id[128];
+		char path[512];
+		uint64_t at_ns;
+	} self_test[SHIP_SELF_TEST_KEEP];
+	unsigned self_test_next;
+	uint64_t self_test_matches;
 	/* Counters. */
 	uint64_t records, messages, skipped, bad_records, too_large;
 	uint64_t encode_errors, batches, write_errors;
@@ -200,6 +208,33 @@ static json_t *endpoint_status(struct ship *s, size_t i)
 	return j;
 }
 
+static json_t *self_test_status(const struct ship *s)
+{
+	json_t *st = json_object(), *evs = json_array();
+	char when[64];
+	unsigned i;
+
+	for (i = 0; i < SHIP_SELF_TEST_KEEP; i++) {
+		unsigned k = (s->self_test_next + i) % SHIP_SELF_TEST_KEEP;
+		json_t *j;
+
+		if (!s->self_test[k].at_ns)
+			continue;
+		j = json_object();
+		json_object_set_new(j, "rule_id",
+				    json_string(s->self_test[k].rule_id));
+		json_object_set_new(j, "path",
+				    json_string(s->self_test[k].path));
+		cws_status_time(when, sizeof(when), s->self_test[k].at_ns);
+		json_object_set_new(j, "at", json_string(when));
+		json_array_append_new(evs, j);
+	}
+	json_object_set_new(st, "matches",
+			    json_integer((json_int_t)s->self_test_matches));
+	json_object_set_new(st, "events", evs);
+	return st;
+}
+
 static void write_status(struct ship *s, const char *state)
 {
 	char now[64], started[64];
@@ -226,6 +261,7 @@ static void write_status(struct ship *s, const char *state)
 	SETI(doc, "dropped_too_large", s->too_large);
 	SETI(doc, "encode_errors", s->encode_errors);
 	SETI(doc, "batches", s->batches);
+	json_object_set_new(doc, "self_test", self_test_status(s));
 	if (s->spool_open) {
 		sp = json_object();
 		json_object_set_new(sp, "dir", json_string(s->sp.dir));
@@ -494,12 +530,35 @@ static void add_messages(struct ship *s, int n)
 	jb_reset(&s->msgs);
 }
 
+/* A self-test match: accepted and noted, not sent. */
+static bool self_test(struct ship *s, const struct cws_event *ev)
+{
+	const struct cws_event_rule *r = ev->rule;
+	unsigned k;
+
+	if (ev->type != CWS_REC_EVENT || !r || !r->id || !r->policy_source ||
+	    strcmp(r->policy_source, SHIP_SELF_TEST_SOURCE))
+		return false;
+	k = s->self_test_next++ % SHIP_SELF_TEST_KEEP;
+	snprintf(s->self_test[k].rule_id, sizeof(s->self_test[k].rule_id), "%s",
+		 r->id);
+	snprintf(s->self_test[k].path, sizeof(s->self_test[k].path), "%s",
+		 ev->obj.file.path ? ev->obj.file.path : "");
+	s->self_test[k].at_ns = cws_event_now();
+	s->self_test_matches++;
+	/* cws self-test is waiting: say so now, not in 5 seconds. */
+	s->next_status_ms = 0;
+	return true;
+}
+
 static void handle(struct ship *s, const struct cws_event *ev)
 {
 	uint64_t now_ms = cws_event_now() / 1000000ull;
 	int n;
 
 	s->records++;
+	if (self_test(s, ev))
+		return;
 	n = payload_record(&s->o->po, ev, cws_reader_object(&s->rd), now_ms,
 			   &s->scratch, &s->msgs);
 	if (n < 0) {

@@ -46,6 +46,14 @@ struct cws_config;
 #define SHIP_STATUS_MS 5000 /* status file rewrite */
 #define SHIP_MAX_ENDPOINTS 16 /* main + additional */
 #define SHIP_AGENT_VERSION "7.60.0" /* the agent cws stands in for */
+/*
+ * Matches of cws-filter's built-in self-test rules (policy source
+ * "self-test") are not sent, as Datadog's silent self-test rules are
+ * not: cws-ship lists the last ones it accepted in its status file,
+ * where `cws self-test` looks for them.
+ */
+#define SHIP_SELF_TEST_SOURCE "self-test"
+#define SHIP_SELF_TEST_KEEP 16
 
 /* --- jbuf.c ------------------------------------------------------------- */
 

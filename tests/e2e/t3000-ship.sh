@@ -313,10 +313,10 @@ test_expect_success 'SIGHUP reopens the -o file' '
 '
 
 test_expect_success ROOT 'root gives up every capability before reading' '
-	rm -f pipe && mkfifo pipe &&
+	rm -f pipe "$DD_RUN_PATH/cws-ship.json" && mkfifo pipe &&
 	{ cws-ship <pipe >/dev/null 2>err & } && pid=$! &&
 	exec 3>pipe && matches 1 >&3 &&
-	test_wait_until 10 "test -s \"$DD_RUN_PATH/cws-ship.json\"" &&
+	test_wait_until 10 "test \"\$(status .pid)\" = $pid" &&
 	grep "^CapEff:	0000000000000000$" /proc/$pid/status &&
 	grep "^CapPrm:	0000000000000000$" /proc/$pid/status &&
 	grep "^NoNewPrivs:	1$" /proc/$pid/status &&
@@ -332,6 +332,19 @@ test_expect_success ROOT 'an unprivileged user runs it, spool and all' '
 	intake_stop in7 &&
 	test "$(stat -c %U nob/spool)" = nobody &&
 	test "$(wc -l <in7/messages.jsonl)" = 5
+'
+
+test_expect_success 'self-test matches are accepted and listed, not sent' '
+	mkdir -p st &&
+	t=$TRASH/st/datadog_agent_cws_target_file_x &&
+	echo "{\"type\":\"event\",\"evt\":{\"name\":\"chmod\",\"timestamp\":1},\"process\":{\"pid\":9},\"chmod\":{\"file\":{\"path\":\"$t\",\"name\":\"x\"}}}" |
+		cws-cat -r | cws-filter -e "open.file.path == \"/nothing\"" --self-test $TRASH/st >st.mp &&
+	cws-ship <st.mp >st.out 2>/dev/null &&
+	! grep -q datadog_agent_cws_self_test_rule st.out &&
+	test "$(status .self_test.matches)" = 1 &&
+	status ".self_test.events[0] | [.rule_id, .path] | join(\" \")" >got &&
+	echo "datadog_agent_cws_self_test_rule_chmod $t" >expect &&
+	test_cmp expect got
 '
 
 test_expect_success VALGRIND 'valgrind-clean, locally and to an intake' '
