@@ -795,6 +795,10 @@ int ship_run(struct ship_opts *o)
 			endpoint_status_line(&o->eps, &o->eps.ep[i], line,
 					     sizeof(line));
 			cws_info("%s", line);
+			if (!*o->eps.ep[i].api_key)
+				cws_warnx("endpoint '%s' has no API key: a "
+					  "Datadog intake will refuse it (403)",
+					  o->eps.ep[i].url);
 		}
 		if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
 			cws_errorx("cannot initialise libcurl");
