@@ -103,15 +103,23 @@ static int token_path(const struct front *f, char *buf, size_t len)
 {
 	const char *set = cws_config_get_string(f->cfg, "auth_token_file_path");
 	const char *cfg = config_path(f), *slash = strrchr(cfg, '/');
+	char dir[PATH_MAX], *real;
 	int n;
 
-	if (set[0])
+	if (set[0]) {
 		n = snprintf(buf, len, "%s", set);
-	else if (!slash)
-		n = snprintf(buf, len, "./auth_token");
+		return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
+	}
+	/* The configuration's directory, absolute so that logs say where. */
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
 	else
-		n = snprintf(buf, len, "%.*s/auth_token",
-			     slash == cfg ? 1 : (int)(slash - cfg), cfg);
+		snprintf(dir, sizeof(dir), "%.*s",
+			 slash == cfg ? 1 : (int)(slash - cfg), cfg);
+	real = realpath(dir, NULL);
+	n = snprintf(buf, len, "%s%sauth_token", real ? real : dir,
+		     strcmp(real ? real : dir, "/") ? "/" : "");
+	free(real);
 	return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
 
@@ -1036,6 +1044,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 		*size = 0;
 		return MHD_YES;
 	}
+	cws_debug("api: %s %s%s", method, url,
+		  r->auth_code ? " (refused)" : "");
 	if (r->auth_code)
 		return answer_error(c, r->auth_code, r->auth_msg);
 	if (r->body_len > BODY_MAX)
