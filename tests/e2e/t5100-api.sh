@@ -157,7 +157,8 @@ test_expect_success BPF,CURL,JQ 'GET status: the same as cws status, JSON and te
 '
 
 test_expect_success BPF,CURL,JQ 'GET status/health: every stage healthy' '
-	api $url/status/health >health.json &&
+	# The example in README and cws(8), with the port of this test.
+	curl -sk -H "Authorization: Bearer $(cat auth_token)" https://localhost:$port/agent/status/health >health.json &&
 	jq -e ".Unhealthy == [] and
 		(.Healthy | index(\"cws-probe\") and index(\"cws-filter\") and
 			index(\"cws-ship\"))" health.json
