@@ -601,7 +601,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_stop);
 	signal(SIGINT, on_stop);
 	/* A test that forgets us does not leave us running for long. */
-	for (int i = 0; !stop && i < 3000; i++)
+	for (int i = 0; !stop && i < 9000; i++) /* 15 minutes */
 		usleep(100000);
 	MHD_stop_daemon(d);
 	free(certpem);
