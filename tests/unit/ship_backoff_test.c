@@ -79,10 +79,10 @@ static void test_classify(void **state)
 		long code;
 		enum send_class c;
 	} t[] = {
-		{ 200, SEND_OK },     { 202, SEND_OK },	    { 301, SEND_OK },
-		{ 400, SEND_DROP },   { 401, SEND_DROP },   { 403, SEND_DROP },
-		{ 413, SEND_DROP },   { 404, SEND_RETRY },  { 408, SEND_RETRY },
-		{ 429, SEND_RETRY },  { 500, SEND_RETRY },  { 503, SEND_RETRY },
+		{ 200, SEND_OK },    { 202, SEND_OK },	  { 301, SEND_OK },
+		{ 400, SEND_DROP },  { 401, SEND_DROP },  { 403, SEND_DROP },
+		{ 413, SEND_DROP },  { 404, SEND_RETRY }, { 408, SEND_RETRY },
+		{ 429, SEND_RETRY }, { 500, SEND_RETRY }, { 503, SEND_RETRY },
 		{ 100, SEND_RETRY },
 	};
 	size_t i;
@@ -104,9 +104,9 @@ static void test_retry_after(void **state)
 	assert_int_equal(send_retry_after_ms("-5", now), -1);
 	assert_int_equal(send_retry_after_ms("", now), -1);
 	assert_int_equal(send_retry_after_ms("soon", now), -1);
-	assert_int_equal(
-		send_retry_after_ms("Sun, 06 Nov 1994 08:49:47 GMT", now),
-		10000);
+	assert_int_equal(send_retry_after_ms("Sun, 06 Nov 1994 08:49:47 GMT",
+					     now),
+			 10000);
 	assert_int_equal(
 		send_retry_after_ms("Sun, 06 Nov 1994 08:00:00 GMT", now), 0);
 }

@@ -205,8 +205,7 @@ static void test_key_tail(void **state)
 	char buf[64];
 
 	(void)state;
-	endpoint_key_tail("0123456789abcdef0123456789abcdef", buf,
-			  sizeof(buf));
+	endpoint_key_tail("0123456789abcdef0123456789abcdef", buf, sizeof(buf));
 	assert_string_equal(buf, "***************************bcdef");
 	endpoint_key_tail("abc", buf, sizeof(buf));
 	assert_string_equal(buf, "abc");
@@ -218,9 +217,9 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_site),	    T(test_tracks),
-		T(test_urls),	    T(test_keys),
-		T(test_additional), T(test_additional_errors),
+		T(test_site),	     T(test_tracks),
+		T(test_urls),	     T(test_keys),
+		T(test_additional),  T(test_additional_errors),
 		T(test_compression), T(test_key_tail),
 	};
 

@@ -39,7 +39,8 @@ static void test_default_words(void **state)
 
 	(void)state;
 	assert_int_equal(scrub_init(&s, NULL, 0), 0);
-	check(&s, "mysql -u root --password=hunter2", "mysql -u root --password=********");
+	check(&s, "mysql -u root --password=hunter2",
+	      "mysql -u root --password=********");
 	check(&s, "mysql -u root --password hunter2 -h db",
 	      "mysql -u root --password ******** -h db");
 	check(&s, "app -password:x", "app -password:********");
@@ -47,7 +48,8 @@ static void test_default_words(void **state)
 	      "app --db-password=******** --other=y");
 	check(&s, "app --API_KEY=abc", "app --API_KEY=********");
 	check(&s, "app --apikey abc", "app --apikey ********");
-	check(&s, "app --my_secret_file=/etc/x", "app --my_secret_file=********");
+	check(&s, "app --my_secret_file=/etc/x",
+	      "app --my_secret_file=********");
 	check(&s, "app --stripetoken=1", "app --stripetoken=********");
 	check(&s, "app --xstripetoken=1", "=");
 	check(&s, "curl -H access_token=1 https://x",

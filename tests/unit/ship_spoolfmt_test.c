@@ -17,8 +17,7 @@
 
 static void test_header_roundtrip(void **state)
 {
-	struct spool_hdr h = { .seq = 12, .count = 1000, .raw_len = 812345 },
-			 g;
+	struct spool_hdr h = { .seq = 12, .count = 1000, .raw_len = 812345 }, g;
 	const char *body = "[\n{}\n]", *why = NULL;
 	char buf[SPOOL_HDR_MAX];
 	int n;
@@ -79,9 +78,8 @@ static void test_part(void **state)
 	uint32_t count;
 
 	(void)state;
-	assert_int_equal(spool_part_parse(p, strlen(p), &seq, &count, &start,
-					  &end),
-			 0);
+	assert_int_equal(
+		spool_part_parse(p, strlen(p), &seq, &count, &start, &end), 0);
 	assert_int_equal(seq, 7);
 	assert_int_equal(count, 2);
 	assert_int_equal(start, 11);
