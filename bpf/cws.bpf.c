@@ -11,6 +11,7 @@
 
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_tracing.h>
 
 #include "cws_event.h"
@@ -154,3 +155,4 @@ int BPF_PROG(core__sched_process_exec, struct task_struct *p, pid_t old_pid,
 #include "file.bpf.h"
 #include "proc_events.bpf.h"
 #include "net.bpf.h"
+#include "dns.bpf.h"

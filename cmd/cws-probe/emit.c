@@ -315,7 +315,9 @@ void cws_emit_event_begin(struct cws_emit *e, const struct cws_kev_header *h,
 	ev->evt.type = type;
 	ev->evt.cpu = h->cpu;
 	ev->evt.retval = 0;
-	cws_emit_process(e, kp);
+	/* pid 0: a packet whose sender is not known (bpf/dns.bpf.h). */
+	if (kp->pid)
+		cws_emit_process(e, kp);
 }
 
 /*

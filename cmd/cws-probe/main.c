@@ -168,6 +168,10 @@ int main(int argc, char **argv)
 				   bad);
 	if (!opts.events)
 		opts.events = cws_probe_default_events();
+	opts.tc_priority = (uint32_t)cws_config_get_int(
+		cfg, "runtime_security_config.network.classifier_priority");
+	opts.tc_handle = (uint32_t)cws_config_get_int(
+		cfg, "runtime_security_config.network.classifier_handle");
 	/* network.enabled: false attaches nothing network-related. */
 	if (!cws_config_get_bool(cfg, NETWORK_KEY)) {
 		uint64_t net = 1ull << CWS_EVT_CONNECT | 1ull << CWS_EVT_BIND |

@@ -49,6 +49,7 @@ struct probe {
 	long long next_status; /* monotonic ms */
 	bool status_failed; /* reported once */
 	uint64_t attached; /* event types with a loaded program */
+	struct cws_tc tc; /* the DNS classifier's filters */
 };
 
 #define STATUS_INTERVAL_MS 2000
@@ -393,6 +394,7 @@ static int run_loop(struct probe *pr, const struct cws_probe_opts *opts)
 		err = poll_once(pr, opts, &next_heartbeat);
 
 	/* Stop the producers before draining, so the drain is complete. */
+	cws_tc_detach(&pr->tc);
 	cws_bpf__detach(pr->skel);
 	if (!pr->werr)
 		err = drain(pr, opts);
@@ -425,14 +427,15 @@ static int run_loop(struct probe *pr, const struct cws_probe_opts *opts)
  * some kernels refuse even lookups on an open map without it). Loading,
  * attaching, mounting and everything else are gone for good.
  */
-static int drop_privileges(void)
+static int drop_privileges(bool tc)
 {
+	/* CAP_NET_ADMIN only to remove our classifiers at exit. */
 	static const int keep[] = { CAP_BPF, CAP_SYS_PTRACE,
-				    CAP_DAC_READ_SEARCH };
+				    CAP_DAC_READ_SEARCH, CAP_NET_ADMIN };
 
 	if (getuid() && geteuid())
 		return cws_sandbox_no_new_privs();
-	return cws_sandbox_keep_caps(keep, CWS_ARRAY_SIZE(keep));
+	return cws_sandbox_keep_caps(keep, CWS_ARRAY_SIZE(keep) - !tc);
 }
 
 static int setup_signals(void)
@@ -561,12 +564,25 @@ int cws_probe_run(const struct cws_probe_opts *opts)
 		cws_error("cannot set up the ring buffer");
 		goto out_release_emit;
 	}
-	if (drop_privileges()) {
+	if (bpf_program__autoload(pr.skel->progs.dns__tc_egress)) {
+		int err = cws_tc_attach(
+			&pr.tc, bpf_program__fd(pr.skel->progs.dns__tc_egress),
+			opts->tc_priority, opts->tc_handle);
+
+		if (err)
+			cws_warnx("network: cannot list the interfaces: %s",
+				  strerror(-err));
+		else if (!pr.tc.n)
+			cws_warnx(
+				"network: the DNS classifier is on no interface: no dns event");
+	}
+	if (drop_privileges(pr.tc.n > 0)) {
 		cws_error("cannot drop capabilities");
 		goto out_free_rb;
 	}
 	rc = run_loop(&pr, opts);
 out_free_rb:
+	cws_tc_detach(&pr.tc);
 	ring_buffer__free(pr.rb);
 out_release_emit:
 	cws_emit_release(pr.emit);

@@ -38,7 +38,27 @@ struct cws_probe_opts {
 	uint64_t events; /* event types to attach: bit 1 << CWS_EVT_x */
 	const char *run_path; /* status file directory; NULL or "" for none */
 	size_t cache_size; /* process cache entries; 0 for the default */
+	uint32_t tc_priority; /* network.classifier_priority */
+	uint32_t tc_handle; /* network.classifier_handle; 0: the kernel's */
 };
+
+/* tc.c: the DNS classifier on the interfaces' egress hooks. */
+#define CWS_TC_MAX 256
+
+struct cws_tc {
+	unsigned n;
+	struct {
+		int ifindex;
+		uint32_t priority, handle; /* as attached */
+		char name[16];
+	} att[CWS_TC_MAX];
+};
+
+/* Attaches prog_fd to every non-loopback interface; 0 or -errno. */
+int cws_tc_attach(struct cws_tc *t, int prog_fd, uint32_t priority,
+		  uint32_t handle);
+/* Removes exactly the filters cws_tc_attach added. */
+void cws_tc_detach(struct cws_tc *t);
 
 /* The event types attached by default: all but fork. */
 uint64_t cws_probe_default_events(void);
@@ -264,9 +284,11 @@ void cws_emit_proc_mount(struct cws_emit *e, const struct cws_kev_syscall *k,
 void cws_emit_proc_umount(struct cws_emit *e, const struct cws_kev_syscall *k,
 			  struct cws_event *ev);
 
-/* emit_net.c: connect, bind, accept (bpf/net.bpf.h). */
+/* emit_net.c: connect, bind, accept (bpf/net.bpf.h); dns (dns.bpf.h). */
 void cws_emit_net_addr(struct cws_emit *e, const struct cws_kev_syscall *k,
 		       struct cws_event *ev);
+void cws_emit_net_dns(struct cws_emit *e, const struct cws_kev_syscall *k,
+		      struct cws_event *ev);
 
 /*
  * The process cache (cache.c): every process the probe knows, with what

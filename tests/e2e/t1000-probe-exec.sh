@@ -196,12 +196,16 @@ test_expect_success 'a bad ring size in the configuration exits 3' '
 '
 
 test_expect_success BPF 'once attached, the probe keeps only the capabilities it uses' '
-	start_probe caps.mp &&
+	start_probe caps.mp -e exec,open &&
 	test_when_finished "kill $probe 2>/dev/null" &&
 	# CAP_DAC_READ_SEARCH (2), CAP_SYS_PTRACE (19), CAP_BPF (39).
 	grep "^CapEff:	0000008000080004$" /proc/$probe/status &&
 	grep "^CapBnd:	0000008000080004$" /proc/$probe/status &&
 	grep "^NoNewPrivs:	1$" /proc/$probe/status &&
+	stop_probe INT &&
+	# With the DNS classifier attached, CAP_NET_ADMIN (12) to remove it.
+	start_probe caps2.mp -e exec,dns &&
+	grep "^CapEff:	0000008000081004$" /proc/$probe/status &&
 	stop_probe INT
 '
 
