@@ -105,6 +105,29 @@ test_expect_success BPF,JQ 'cws status shows every stage, and --json' '
 		.\"cws-ship\".state == \"running\"" status.json
 '
 
+test_expect_success BPF,JQ 'the start-up self-test, and cws self-test, end to end' '
+	test_wait_until 40 "jq -e \".result == \\\"OK\\\"\" run/cws-selftest.json" &&
+	grep "start-up self-test: OK" run.err &&
+	cws -c cws.yaml self-test >st.out &&
+	test "$(cat st.out)" = "Runtime self test: OK" &&
+	jq -e ".failed_tests == [] and (.succeeded_tests | length) == 3" run/cws-selftest.json &&
+	cws -c cws.yaml status >status2.out &&
+	grep "^  Result: OK$" status2.out &&
+	! ls run/self-test | grep datadog_agent_cws_target_file
+'
+
+test_expect_success BPF,JQ 'a self-test names the step that failed and where it stopped' '
+	ship=$(jq .pid run/cws-ship.json) &&
+	kill -STOP $ship &&
+	test_when_finished "kill -CONT $ship" &&
+	test_expect_code 1 cws -c cws.yaml self-test -t 8 >st.out &&
+	kill -CONT $ship &&
+	grep "^Runtime self test: error: the open with O_CREAT (touch): matched by cws-filter but not accepted by cws-ship within 8 s$" st.out &&
+	DD_RUNTIME_SECURITY_CONFIG_SELF_TEST_ENABLED=false \
+		test_expect_code 1 cws -c cws.yaml self-test >st.out &&
+	grep "self-tests are disabled" st.out
+'
+
 test_expect_success BPF,JQ 'a stage killed is started again, and the next open caught' '
 	old=$(jq .pid run/cws-filter.json) &&
 	kill -9 $old &&
