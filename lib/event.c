@@ -992,9 +992,11 @@ static int pack_control(msgpack_packer *pk, const struct cws_event *ev)
 		pack_ruleset_loaded(pk, ev, false);
 		return 0;
 	case CWS_REC_SELFTEST:
-		msgpack_pack_map(pk, 2);
+		msgpack_pack_map(pk, 4);
 		pk_str(pk, "type", name);
 		pk_u64(pk, "timestamp", ev->timestamp);
+		pack_strv(pk, "succeeded_tests", &ev->selftest.succeeded);
+		pack_strv(pk, "failed_tests", &ev->selftest.failed);
 		return 0;
 	default:
 		return -EINVAL;
@@ -2088,6 +2090,12 @@ static void decode_control(struct dctx *d, const msgpack_object *o,
 				ev->ruleset.producer = dstr(d, v, pb);
 			else if (FIELD("policies"))
 				decode_policies(d, v, ev, pb);
+			break;
+		case CWS_REC_SELFTEST:
+			if (FIELD("succeeded_tests"))
+				decode_strs(d, v, &ev->selftest.succeeded, pb);
+			else if (FIELD("failed_tests"))
+				decode_strs(d, v, &ev->selftest.failed, pb);
 			break;
 		default:
 			break;

@@ -312,6 +312,14 @@ struct cws_event {
 		uint64_t lost; /* events lost so far, all causes */
 	} heartbeat;
 
+	/*
+	 * type "selftest": the result of a self-test (cws self-test), as
+	 * Datadog's report has it: the rule ids that passed and failed.
+	 */
+	struct {
+		struct cws_strv succeeded, failed;
+	} selftest;
+
 	/* type "event" */
 	struct {
 		const char *name; /* evt.name: "exec", "open", ... */

@@ -85,6 +85,7 @@ struct filter {
 	struct self_test_match self_test[SELF_TEST_KEEP];
 	unsigned self_test_next; /* ring index */
 	uint64_t self_test_matches;
+	uint64_t controls_sent; /* selftest records written on SIGUSR1 */
 	char last_error[320];
 	uint64_t started_ns, loaded_ns;
 	uint64_t next_expire; /* event time of the next variable purge */

@@ -17,7 +17,9 @@
 #include "compat.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -30,7 +32,7 @@
 #include "filter.h"
 #include "sandbox.h"
 
-static volatile sig_atomic_t stop_signal, hup_signal;
+static volatile sig_atomic_t stop_signal, hup_signal, usr1_signal;
 static volatile sig_atomic_t tick_signal = 1; /* the first pass is a tick */
 
 static void on_stop(int sig)
@@ -42,6 +44,56 @@ static void on_hup(int sig)
 {
 	(void)sig;
 	hup_signal = 1;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_signal = 1;
+}
+
+/*
+ * SIGUSR1 (cws self-test, when self_test.send_report): the result in
+ * <run_path>/cws-selftest.json goes downstream as a selftest record,
+ * which cws-ship sends as Datadog's self-test report. The filter writes
+ * it because it owns its output: nothing else may write into the pipe.
+ */
+static void send_self_test(struct filter *f)
+{
+	char path[4200];
+	const char *ok[8], *ko[8];
+	struct cws_event ev;
+	json_error_t jerr;
+	json_t *doc, *v;
+	size_t i;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/cws-selftest.json", f->opts->run_path);
+	doc = json_load_file(path, 0, &jerr);
+	if (!doc) {
+		cws_warnx("SIGUSR1: no self-test result to send: %s: %s", path,
+			  jerr.text);
+		return;
+	}
+	cws_event_clear(&ev);
+	ev.type = CWS_REC_SELFTEST;
+	ev.timestamp = cws_event_now();
+	ev.selftest.succeeded.v = ok;
+	ev.selftest.failed.v = ko;
+	json_array_foreach(json_object_get(doc, "succeeded_tests"), i, v)
+		if (i < 8 && json_is_string(v))
+			ok[ev.selftest.succeeded.n++] = json_string_value(v);
+	json_array_foreach(json_object_get(doc, "failed_tests"), i, v)
+		if (i < 8 && json_is_string(v))
+			ko[ev.selftest.failed.n++] = json_string_value(v);
+	err = cws_writer_put(&f->wr, &ev);
+	if (!err)
+		err = cws_writer_flush(&f->wr);
+	if (err)
+		f->werr = err;
+	else
+		f->controls_sent++;
+	json_decref(doc);
 }
 
 static void on_tick(int sig)
@@ -72,6 +124,9 @@ static int setup_signals(void)
 		return -errno;
 	sa.sa_handler = on_hup;
 	if (sigaction(SIGHUP, &sa, NULL))
+		return -errno;
+	sa.sa_handler = on_usr1;
+	if (sigaction(SIGUSR1, &sa, NULL))
 		return -errno;
 	sa.sa_handler = on_tick;
 	if (sigaction(SIGALRM, &sa, NULL))
@@ -215,6 +270,10 @@ static int loop(struct filter *f)
 		if (hup_signal) {
 			hup_signal = 0;
 			reload(f);
+		}
+		if (usr1_signal) {
+			usr1_signal = 0;
+			send_self_test(f);
 		}
 		if (tick_signal) {
 			tick_signal = 0;

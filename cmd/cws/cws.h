@@ -31,6 +31,9 @@ struct front {
 const char *front_tool(const struct front *f, const char *tool, char *buf,
 		       size_t len);
 
+/* The pid a stage's status file names if it says it runs, else 0. */
+long front_running_pid(const struct front *f, const char *tool);
+
 /* run.c: cws run. Returns the exit code. */
 int front_run(struct front *f, int argc, char **argv);
 

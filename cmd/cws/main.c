@@ -159,7 +159,7 @@ static int cmd_config(const struct front *f, int argc, char **argv)
 }
 
 /* The pid a stage's status file names, if it says it is running. */
-static long running_pid(const struct front *f, const char *tool)
+long front_running_pid(const struct front *f, const char *tool)
 {
 	const char *dir = cws_config_get_string(f->cfg, "run_path");
 	char path[4200];
@@ -195,7 +195,7 @@ static int cmd_policy(struct front *f, int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "eval"))
 		return front_eval(f, argc - 1, argv + 1);
 	if (argc == 2 && !strcmp(argv[1], "reload")) {
-		long pid = running_pid(f, "cws-filter");
+		long pid = front_running_pid(f, "cws-filter");
 
 		if (!pid) {
 			cws_error(

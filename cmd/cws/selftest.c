@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,24 @@ static void write_result(const char *dir, const struct step *steps, size_t n,
 	json_decref(doc);
 }
 
+/*
+ * self_test.send_report: cws-filter, asked with SIGUSR1, sends the result
+ * just written downstream as a selftest record, which cws-ship turns into
+ * Datadog's self-test report.
+ */
+static void send_report(const struct front *f)
+{
+	long pid;
+
+	if (!cws_config_get_bool(
+		    f->cfg, "runtime_security_config.self_test.send_report"))
+		return;
+	pid = front_running_pid(f, "cws-filter");
+	if (!pid || kill((pid_t)pid, SIGUSR1))
+		cws_warnx(
+			"self-test: the report could not be sent: no running cws-filter");
+}
+
 int front_self_test(struct front *f, int argc, char **argv)
 {
 	const char *dir = cws_config_get_string(f->cfg, "run_path");
@@ -213,6 +232,7 @@ int front_self_test(struct front *f, int argc, char **argv)
 	if (done == n) {
 		unlink(target);
 		write_result(dir, steps, n, "OK");
+		send_report(f);
 		printf("Runtime self test: OK\n");
 		return CWS_EXIT_OK;
 	}
@@ -227,6 +247,7 @@ int front_self_test(struct front *f, int argc, char **argv)
 fail:
 	unlink(target);
 	write_result(dir, steps, n, msg);
+	send_report(f);
 	printf("Runtime self test: error: %s\n", msg);
 	return CWS_EXIT_FAILURE;
 }

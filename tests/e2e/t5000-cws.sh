@@ -113,7 +113,13 @@ test_expect_success BPF,JQ 'the start-up self-test, and cws self-test, end to en
 	jq -e ".failed_tests == [] and (.succeeded_tests | length) == 3" run/cws-selftest.json &&
 	cws -c cws.yaml status >status2.out &&
 	grep "^  Result: OK$" status2.out &&
-	! ls run/self-test | grep datadog_agent_cws_target_file
+	! ls run/self-test | grep datadog_agent_cws_target_file &&
+	# self_test.send_report: the start-up report and this one, as Datadog sends them.
+	test_wait_until 20 "test \$(rules | grep -c \"^self_test\$\") -ge 2" &&
+	jq -r ".message" out.json | jq -s -e "map(select(.agent.rule_id == \"self_test\")) |
+		all(.title == \"Self tests result\" and .failed_tests == [] and
+		    (.succeeded_tests | sort) == [\"datadog_agent_cws_self_test_rule_chmod\",
+			\"datadog_agent_cws_self_test_rule_chown\", \"datadog_agent_cws_self_test_rule_open\"])"
 '
 
 test_expect_success BPF,JQ 'a self-test names the step that failed and where it stopped' '
