@@ -197,7 +197,7 @@ test_expect_success 'a case id that is not a number is refused' '
 	test -z "$(ls out-bad)"
 '
 
-test_expect_success ROOT 'a log it cannot read is noted, and the flare goes on' '
+test_expect_success NOBODY 'a log it cannot read is noted, and the flare goes on' '
 	mkdir -p out-nobody && chmod 777 out-nobody &&
 	printf "private\n" >logs/private.log && chmod 000 logs/private.log &&
 	test_when_finished "chmod 644 logs/private.log" &&

@@ -56,6 +56,15 @@ if [ "$(id -u)" = 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
 	test_set_prereq BPF
 fi
 
+# NOBODY: root can run a command as the unprivileged user nobody, and that
+# user can reach the scratch directory and the built tools. A checkout
+# under a directory only root may enter (mktemp -d makes them 0700) has not.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		test -x "$TRASH" -a -x "$CWS_BUILD/cws-cat" 2>/dev/null; then
+	test_set_prereq NOBODY
+fi
+
 # Registers commands to run after the current test, pass or fail.
 test_when_finished() { test_cleanup="$1; $test_cleanup"; }
 
