@@ -22,9 +22,56 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "probe.h"
+
+/* Handles scanned for classifiers a killed cws-probe left behind. */
+#define STALE_HANDLES 64
+
+/* Whether program id is our classifier (its name). */
+static bool is_ours(uint32_t id)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+	bool ours;
+
+	if (fd < 0)
+		return false;
+	memset(&info, 0, sizeof(info));
+	ours = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	       !strcmp(info.name, "dns__tc_egress");
+	close(fd);
+	return ours;
+}
+
+/*
+ * A cws-probe that was killed (SIGKILL, a crash) could not remove its
+ * classifier: at our priority, the filters running our program are
+ * removed before a new one goes on. Another product's filter at the same
+ * priority is left alone.
+ */
+static void remove_stale(struct bpf_tc_hook *hook, const char *ifname,
+			 uint32_t priority)
+{
+	uint32_t h;
+
+	for (h = 1; h <= STALE_HANDLES; h++) {
+		DECLARE_LIBBPF_OPTS(bpf_tc_opts, q, .priority = priority,
+				    .handle = h);
+		DECLARE_LIBBPF_OPTS(bpf_tc_opts, d, .priority = priority,
+				    .handle = h);
+
+		if (bpf_tc_query(hook, &q) || !is_ours(q.prog_id))
+			continue;
+		if (!bpf_tc_detach(hook, &d))
+			cws_info(
+				"network: removed a DNS classifier an earlier cws-probe left on %s (handle %#x)",
+				ifname, h);
+	}
+}
 
 static bool is_loopback(int sock, const char *name)
 {
@@ -62,6 +109,7 @@ int cws_tc_attach(struct cws_tc *t, int prog_fd, uint32_t priority,
 				i->if_name, strerror(-err));
 			continue;
 		}
+		remove_stale(&hook, i->if_name, priority);
 		err = bpf_tc_attach(&hook, &opts);
 		if (err) {
 			cws_warnx(

@@ -19,6 +19,8 @@ version: "1.0.0"
 rules:
   - id: t5000_secret
     expression: open.file.path == "$here/secret"
+  - id: t5000_broken
+    expression: open.file.path == "unterminated
 EOF
 cat >cws.yaml <<EOF
 hostname: t5000-host
@@ -71,7 +73,7 @@ test_expect_success 'runtime security disabled: cws run starts nothing' '
 
 test_expect_success 'cws policy check and eval' '
 	cws -c cws.yaml policy check -p pol >check.out &&
-	grep "^total: 1 loaded, 0 filtered, 0 failed$" check.out &&
+	grep "^total: 1 loaded, 0 filtered, 1 failed$" check.out &&
 	printf "%s\n" "{\"type\":\"event\",\"evt\":{\"name\":\"open\",\"timestamp\":1,\"cpu\":0,\"retval\":3},\"process\":{\"pid\":1,\"tid\":1,\"ppid\":0,\"comm\":\"cat\"},\"open\":{\"file\":{\"path\":\"$here/secret\",\"name\":\"secret\"},\"flags\":0}}" >ev.json &&
 	cws -c cws.yaml policy eval -p pol <ev.json >eval.out &&
 	jq -s -e "any(.rule.id == \"t5000_secret\")" eval.out &&
@@ -95,13 +97,17 @@ test_expect_success BPF,JQ 'cws status shows every stage, and --json' '
 	grep "^  cws-probe   running" status.out &&
 	grep "^  cws-filter  running" status.out &&
 	grep "^Policies (cws-filter)" status.out &&
-	grep "Rules: 4 loaded" status.out &&
+	grep "Rules: 4 loaded, 0 filtered, 1 failed" status.out &&
+	grep "failed: t5000_broken (default.policy)" status.out &&
 	grep "datadog-agent-cws-self-test-policy (version 1.0.0): 3 loaded" status.out &&
 	grep "Enabled event types: open, chmod, chown" status.out &&
 	cws -c cws.yaml status --json >status.json &&
 	jq -e ".cws.state == \"running\" and
 		.\"cws-probe\".state == \"running\" and
 		.\"cws-filter\".policies.rules_loaded == 4 and
+		.\"cws-filter\".policies.rules_failed == 1 and
+		(.\"cws-filter\".policies.failed[0] | .id == \"t5000_broken\" and
+		 (.message | length) > 0) and
 		.\"cws-ship\".state == \"running\"" status.json
 '
 
@@ -129,6 +135,12 @@ test_expect_success BPF,JQ 'a self-test names the step that failed and where it 
 	test_expect_code 1 cws -c cws.yaml self-test -t 8 >st.out &&
 	kill -CONT $ship &&
 	grep "^Runtime self test: error: the open with O_CREAT (touch): matched by cws-filter but not accepted by cws-ship within 8 s$" st.out &&
+	probe=$(jq .pid run/cws-probe.json) &&
+	kill -STOP $probe &&
+	test_when_finished "kill -CONT $probe" &&
+	test_expect_code 1 cws -c cws.yaml self-test -t 3 >st.out &&
+	kill -CONT $probe &&
+	grep "^Runtime self test: error: the open with O_CREAT (touch): no match from cws-filter (not seen by cws-probe, or cws-filter not running) within 3 s$" st.out &&
 	DD_RUNTIME_SECURITY_CONFIG_SELF_TEST_ENABLED=false \
 		test_expect_code 1 cws -c cws.yaml self-test >st.out &&
 	grep "self-tests are disabled" st.out
@@ -160,7 +172,10 @@ test_expect_success BPF,JQ 'SIGTERM stops the stages in order, exit 0' '
 	grep -n "stopped (exit code 0)" run.err >order &&
 	sed -n 1p order | grep cws-probe &&
 	sed -n 2p order | grep cws-filter &&
-	sed -n 3p order | grep cws-ship
+	sed -n 3p order | grep cws-ship &&
+	# Nothing of the probe is left in the kernel: programs, classifiers.
+	! bpftool prog show 2>/dev/null | grep -E "name (core__|open__sys_exit|dns__)" &&
+	! tc filter show dev lo egress 2>/dev/null | grep dns__tc_egress
 '
 
 test_expect_success 'cws status without a pipeline says so' '
