@@ -172,6 +172,8 @@ int main(int argc, char **argv)
 		cfg, "runtime_security_config.network.classifier_priority");
 	opts.tc_handle = (uint32_t)cws_config_get_int(
 		cfg, "runtime_security_config.network.classifier_handle");
+	opts.tc_ingress = cws_config_get_bool(
+		cfg, "runtime_security_config.network.ingress.enabled");
 	/* network.enabled: false attaches nothing network-related. */
 	if (!cws_config_get_bool(cfg, NETWORK_KEY)) {
 		uint64_t net = 1ull << CWS_EVT_CONNECT | 1ull << CWS_EVT_BIND |

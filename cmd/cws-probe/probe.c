@@ -346,6 +346,7 @@ static int poll_once(struct probe *pr, const struct cws_probe_opts *opts,
 			strerror(-n));
 		return n;
 	}
+	cws_tc_poll(&pr->tc);
 	err = check_drops(pr);
 	if (!err && opts->heartbeat && now_ms() >= *next_heartbeat) {
 		*next_heartbeat = now_ms() + opts->heartbeat * 1000LL;
@@ -514,7 +515,7 @@ static int load_programs(struct probe *pr, const struct cws_probe_opts *opts)
 
 int cws_probe_run(const struct cws_probe_opts *opts)
 {
-	struct probe pr = { 0 };
+	struct probe pr = { .tc = { .nl = -1 } };
 	int rc = CWS_EXIT_FAILURE;
 
 	if (access(CWS_PROBE_BTF_PATH, R_OK))
@@ -567,7 +568,7 @@ int cws_probe_run(const struct cws_probe_opts *opts)
 	if (bpf_program__autoload(pr.skel->progs.dns__tc_egress)) {
 		int err = cws_tc_attach(
 			&pr.tc, bpf_program__fd(pr.skel->progs.dns__tc_egress),
-			opts->tc_priority, opts->tc_handle);
+			opts->tc_priority, opts->tc_handle, opts->tc_ingress);
 
 		if (err)
 			cws_warnx("network: cannot list the interfaces: %s",

@@ -40,15 +40,21 @@ struct cws_probe_opts {
 	size_t cache_size; /* process cache entries; 0 for the default */
 	uint32_t tc_priority; /* network.classifier_priority */
 	uint32_t tc_handle; /* network.classifier_handle; 0: the kernel's */
+	bool tc_ingress; /* network.ingress.enabled */
 };
 
-/* tc.c: the DNS classifier on the interfaces' egress hooks. */
+/* tc.c: the DNS classifier on the interfaces' hooks. */
 #define CWS_TC_MAX 256
 
 struct cws_tc {
+	int prog_fd;
+	uint32_t priority, handle; /* as configured */
+	bool ingress; /* network.ingress.enabled: ingress hooks too */
+	int nl; /* rtnetlink socket for new interfaces, or -1 */
 	unsigned n;
 	struct {
 		int ifindex;
+		int point; /* enum bpf_tc_attach_point */
 		uint32_t priority, handle; /* as attached */
 		char name[16];
 	} att[CWS_TC_MAX];
@@ -56,8 +62,10 @@ struct cws_tc {
 
 /* Attaches prog_fd to every non-loopback interface; 0 or -errno. */
 int cws_tc_attach(struct cws_tc *t, int prog_fd, uint32_t priority,
-		  uint32_t handle);
-/* Removes exactly the filters cws_tc_attach added. */
+		  uint32_t handle, bool ingress);
+/* Attaches to interfaces that came up since; never blocks. */
+void cws_tc_poll(struct cws_tc *t);
+/* Removes exactly the filters cws_tc_attach and cws_tc_poll added. */
 void cws_tc_detach(struct cws_tc *t);
 
 /* The event types attached by default: all but fork. */

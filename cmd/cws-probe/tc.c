@@ -5,7 +5,10 @@
  * bpf_tc_* calls, at the priority and handle of
  * runtime_security_config.network.classifier_priority and
  * classifier_handle (Datadog's keys and defaults: 10, and 0 for a handle
- * the kernel picks). A clsact qdisc is made where there is none. The
+ * the kernel picks), and on the ingress hooks too when
+ * runtime_security_config.network.ingress.enabled. Interfaces that come
+ * up later are found through rtnetlink (cws_tc_poll, from the probe's
+ * loop). A clsact qdisc is made where there is none. The
  * classifier returns TC_ACT_UNSPEC, so the other filters on the hook
  * decide what happens to the packet; a filter already at our priority
  * and handle is left alone and that interface is reported, not taken
@@ -20,6 +23,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -83,54 +88,125 @@ static bool is_loopback(int sock, const char *name)
 	       (ifr.ifr_flags & IFF_LOOPBACK);
 }
 
-int cws_tc_attach(struct cws_tc *t, int prog_fd, uint32_t priority,
-		  uint32_t handle)
+/* Attaches to one hook of one interface; true when it did. */
+static bool attach_one(struct cws_tc *t, int ifindex, const char *ifname,
+		       enum bpf_tc_attach_point point)
 {
-	struct if_nameindex *ifs = if_nameindex(), *i;
-	int sock, err;
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = point);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = t->prog_fd,
+			    .priority = t->priority, .handle = t->handle);
+	const char *dir = point == BPF_TC_INGRESS ? "ingress" : "egress";
+	int err;
 
-	memset(t, 0, sizeof(*t));
-	if (!ifs)
-		return -errno;
-	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	for (i = ifs; i->if_index && t->n < CWS_TC_MAX; i++) {
-		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook,
-				    .ifindex = (int)i->if_index,
-				    .attach_point = BPF_TC_EGRESS);
-		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd,
-				    .priority = priority, .handle = handle);
-
-		if (sock >= 0 && is_loopback(sock, i->if_name))
-			continue;
-		err = bpf_tc_hook_create(&hook);
-		if (err && err != -EEXIST) {
-			cws_warnx(
-				"network: cannot add a clsact qdisc to %s: %s",
-				i->if_name, strerror(-err));
-			continue;
-		}
-		remove_stale(&hook, i->if_name, priority);
-		err = bpf_tc_attach(&hook, &opts);
-		if (err) {
-			cws_warnx(
-				"network: cannot attach the DNS classifier to %s egress at priority %u handle %#x: %s",
-				i->if_name, priority, handle, strerror(-err));
-			continue;
-		}
-		t->att[t->n].ifindex = (int)i->if_index;
-		t->att[t->n].priority = opts.priority;
-		t->att[t->n].handle = opts.handle;
-		snprintf(t->att[t->n].name, sizeof(t->att[t->n].name), "%s",
-			 i->if_name);
-		cws_info(
-			"network: DNS classifier on %s egress, priority %u, handle %#x",
-			i->if_name, opts.priority, opts.handle);
-		t->n++;
+	if (t->n >= CWS_TC_MAX)
+		return false;
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		cws_warnx("network: cannot add a clsact qdisc to %s: %s",
+			  ifname, strerror(-err));
+		return false;
 	}
+	remove_stale(&hook, ifname, t->priority);
+	err = bpf_tc_attach(&hook, &opts);
+	if (err) {
+		cws_warnx(
+			"network: cannot attach the DNS classifier to %s %s at priority %u handle %#x: %s",
+			ifname, dir, t->priority, t->handle, strerror(-err));
+		return false;
+	}
+	t->att[t->n].ifindex = ifindex;
+	t->att[t->n].point = point;
+	t->att[t->n].priority = opts.priority;
+	t->att[t->n].handle = opts.handle;
+	snprintf(t->att[t->n].name, sizeof(t->att[t->n].name), "%s", ifname);
+	cws_info("network: DNS classifier on %s %s, priority %u, handle %#x",
+		 ifname, dir, opts.priority, opts.handle);
+	t->n++;
+	return true;
+}
+
+/* The hooks asked for on one interface, unless it is the loopback. */
+static void attach_if(struct cws_tc *t, int ifindex, const char *ifname)
+{
+	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool lo = sock >= 0 && is_loopback(sock, ifname);
+	unsigned i;
+
 	if (sock >= 0)
 		close(sock);
+	if (lo)
+		return;
+	for (i = 0; i < t->n; i++)
+		if (t->att[i].ifindex == ifindex)
+			return; /* already there */
+	attach_one(t, ifindex, ifname, BPF_TC_EGRESS);
+	if (t->ingress)
+		attach_one(t, ifindex, ifname, BPF_TC_INGRESS);
+}
+
+/* An rtnetlink socket told of new links, non-blocking; -1 on failure. */
+static int open_netlink(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+				  .nl_groups = RTMGRP_LINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int cws_tc_attach(struct cws_tc *t, int prog_fd, uint32_t priority,
+		  uint32_t handle, bool ingress)
+{
+	struct if_nameindex *ifs, *i;
+
+	memset(t, 0, sizeof(*t));
+	t->prog_fd = prog_fd;
+	t->priority = priority;
+	t->handle = handle;
+	t->ingress = ingress;
+	t->nl = -1;
+	ifs = if_nameindex();
+	if (!ifs)
+		return -errno;
+	for (i = ifs; i->if_index; i++)
+		attach_if(t, (int)i->if_index, i->if_name);
 	if_freenameindex(ifs);
+	t->nl = open_netlink();
+	if (t->nl < 0)
+		cws_warnx(
+			"network: no netlink socket (%s): interfaces added later will not be watched",
+			strerror(errno));
 	return 0;
+}
+
+void cws_tc_poll(struct cws_tc *t)
+{
+	char buf[8192], name[IF_NAMESIZE];
+	ssize_t n;
+
+	if (t->nl < 0)
+		return;
+	while ((n = recv(t->nl, buf, sizeof(buf), 0)) > 0) {
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+		for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			struct ifinfomsg *ifi = NLMSG_DATA(h);
+
+			if (h->nlmsg_type != RTM_NEWLINK ||
+			    !(ifi->ifi_flags & IFF_UP) ||
+			    !if_indextoname((unsigned)ifi->ifi_index, name))
+				continue;
+			attach_if(t, ifi->ifi_index, name);
+		}
+	}
 }
 
 void cws_tc_detach(struct cws_tc *t)
@@ -140,7 +216,7 @@ void cws_tc_detach(struct cws_tc *t)
 	for (i = 0; i < t->n; i++) {
 		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook,
 				    .ifindex = t->att[i].ifindex,
-				    .attach_point = BPF_TC_EGRESS);
+				    .attach_point = t->att[i].point);
 		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts,
 				    .priority = t->att[i].priority,
 				    .handle = t->att[i].handle);
@@ -153,4 +229,7 @@ void cws_tc_detach(struct cws_tc *t)
 				t->att[i].name, strerror(-err));
 	}
 	t->n = 0;
+	if (t->nl >= 0)
+		close(t->nl);
+	t->nl = -1;
 }

@@ -19,7 +19,12 @@ here=$(pwd -P)
 trigger=$(command -v cws-trigger-dns)
 
 filters() { tc filter show dev $vh egress; }
-cleanup() { ip link del $vh 2>/dev/null; ip netns del $ns 2>/dev/null; }
+cleanup() {
+	ip route del 8.8.8.8/32 2>/dev/null
+	ip link del $vh2 2>/dev/null
+	ip link del $vh 2>/dev/null
+	ip netns del $ns 2>/dev/null
+}
 # Whatever happens to the tests, the namespace and the pair do not stay.
 test_have_prereq IPROUTE && trap cleanup EXIT
 hello() { cws-cat "$1" 2>/dev/null | grep -q '^{"type":"hello"'; }
@@ -95,6 +100,82 @@ test_expect_success BPF,IPROUTE,JQ 'network.enabled false: no classifier, no dns
 	cws-trigger-dns 10.78.0.2 example.com >/dev/null &&
 	kill -INT $probe && wait $probe &&
 	cws-cat off.mp | jq -s -e "map(select(.evt.name? == \"dns\")) | length == 0"
+'
+
+fixtures=$CWS_SRC/../shared/fixtures/datadog-policies
+[ -r $fixtures/default-1.69.3.policy ] && test_set_prereq FIXTURES
+vh2=cwsi$$
+vn2=cwsj$$
+
+test_expect_success BPF,IPROUTE,JQ 'new interfaces, ingress, connect and accept across the namespace' '
+	{ DD_RUNTIME_SECURITY_CONFIG_NETWORK_INGRESS_ENABLED=true \
+		cws-probe -H 0 -e dns,connect,accept >net.mp 2>net.err & probe=$!; } &&
+	test_when_finished "kill $probe 2>/dev/null; ip link del $vh2 2>/dev/null" &&
+	test_wait_until 20 "hello net.mp" &&
+	tc filter show dev $vh ingress | grep "dns__tc_egress" &&
+
+	# An interface that comes up after the start gets the classifier.
+	ip link add $vh2 type veth peer name $vn2 netns $ns &&
+	ip addr add 10.79.0.1/30 dev $vh2 && ip link set $vh2 up &&
+	ip -n $ns addr add 10.79.0.2/30 dev $vn2 && ip -n $ns link set $vn2 up &&
+	test_wait_until 10 "tc filter show dev $vh2 egress | grep -q dns__tc_egress" &&
+	cws-trigger-dns 10.79.0.2 late.example.com >late.out &&
+
+	# A query from inside the namespace, seen on our ingress: the packet
+	# still carries its socket, so the sender is known.
+	ip netns exec $ns cws-trigger-dns 10.78.0.1 inbound.example.com >in.out &&
+
+	# A server in the namespace, a client here; an "IRC" port on a public address.
+	ip -n $ns addr add 8.8.8.8/32 dev $vn &&
+	ip route add 8.8.8.8/32 dev $vh &&
+	test_when_finished "ip route del 8.8.8.8/32 dev $vh 2>/dev/null" &&
+	{ ip netns exec $ns cws-trigger-net listen 0.0.0.0 6667 >srv.out & srv=$!; } &&
+	test_wait_until 10 "test -s srv.out" &&
+	cws-trigger-net connect 10.78.0.2 6667 >cli.out &&
+	wait $srv &&
+	{ ip netns exec $ns cws-trigger-net listen 0.0.0.0 6667 >srv2.out & srv=$!; } &&
+	test_wait_until 10 "test -s srv2.out" &&
+	cws-trigger-net connect 8.8.8.8 6667 >irc.out &&
+	wait $srv &&
+	cws-trigger-dns 10.78.0.2 icanhazip.com >ipcheck.out &&
+	test_wait_until 10 "cws-cat net.mp | grep -q icanhazip" &&
+	kill -INT $probe && wait $probe &&
+	! tc filter show dev $vh2 egress | grep dns__tc_egress &&
+	! tc filter show dev $vh ingress | grep dns__tc_egress &&
+	cws-cat net.mp >net.json &&
+	read -r pid id <late.out &&
+	jq -s -e --argjson pid $pid --arg ifname $vh2 "any(.[]; .evt.name? == \"dns\" and
+		.process.pid == \$pid and .dns.question.name == \"late.example.com\" and
+		.dns.network.device.ifname == \$ifname)" net.json &&
+	read -r inpid id <in.out &&
+	jq -s -e --arg ifname $vh --argjson pid $inpid "any(.[]; .evt.name? == \"dns\" and
+		.dns.question.name == \"inbound.example.com\" and .process.pid == \$pid and
+		.dns.network.source.ip == \"10.78.0.2\" and .dns.network.device.ifname == \$ifname)" net.json &&
+	read -r cpid cport res <cli.out && test $res = 0 &&
+	spid=$(sed -n 1p srv.out) && peer=$(sed -n 2p srv.out) &&
+	test $peer = $cport &&
+	jq -s -e --argjson cpid $cpid --argjson spid $spid --argjson cport $cport "
+		any(.[]; .evt.name? == \"connect\" and .process.pid == \$cpid and
+		    .connect.addr == {ip: \"10.78.0.2\", port: 6667, family: 2}) and
+		any(.[]; .evt.name? == \"accept\" and .process.pid == \$spid and
+		    .accept.addr == {ip: \"10.78.0.1\", port: \$cport, family: 2})" net.json
+'
+
+# Its connect rules ask for agent 7.61 or later, and cws answers as 7.60
+# does (connect appeared in 7.60): they are filtered as Datadog's 7.60
+# filters them. The second run lowers irc_connection's constraint to
+# show that its expression, as shipped, compiles and fires.
+test_expect_success BPF,IPROUTE,JQ,FIXTURES 'the Datadog default policy: its DNS and connect rules fire' '
+	mkdir -p dd dd2 && cp $fixtures/default-1.69.3.policy dd/default.policy &&
+	cws-filter -p dd <net.mp 2>/dev/null | cws-cat |
+		jq -r "select(.rule) | .rule.id" | sort -u >fired &&
+	grep -x ip_check_domain fired &&
+	cws-filter -n -v -p dd | grep "irc_connection: agent_version_error" &&
+	sed "/id: irc_connection/,/agent_version/s/>= 7.61/>= 7.60/" \
+		dd/default.policy >dd2/default.policy &&
+	cws-filter -p dd2 <net.mp 2>/dev/null | cws-cat |
+		jq -r "select(.rule) | .rule.id" | sort -u >fired2 &&
+	grep -x irc_connection fired2
 '
 
 test_expect_success IPROUTE 'cleanup: the namespace and the pair go' '

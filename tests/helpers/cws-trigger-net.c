@@ -4,12 +4,18 @@
  * one process, on the loopback address of the family asked for:
  *
  *   cws-trigger-net 4|6
+ *   cws-trigger-net listen ADDR PORT    (accepts one connection)
+ *   cws-trigger-net connect ADDR PORT
  *
  * A TCP socket is bound to an ephemeral port and listens (bind), a
  * second connects to it (connect), the first accepts (accept4), and a
  * third connects to a port nobody listens on (connect, ECONNREFUSED).
  * Prints one line: "PID LISTEN_PORT CLIENT_PORT REFUSED_PORT". Exits 0,
  * 1 when a step fails (with a line on stderr), 2 on a usage error.
+ *
+ * listen binds ADDR:PORT (IPv4), prints "PID" once it listens, accepts
+ * one connection and prints "PEER_PORT". connect connects to ADDR:PORT
+ * and prints "PID LOCAL_PORT RESULT" (0, or the negative errno).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -60,6 +66,47 @@ static unsigned port_of(int fd)
 		       ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
+static socklen_t v4(struct sockaddr_in *in, const char *addr, const char *port)
+{
+	memset(in, 0, sizeof(*in));
+	in->sin_family = AF_INET;
+	in->sin_port = htons((uint16_t)strtoul(port, NULL, 10));
+	if (inet_pton(AF_INET, addr, &in->sin_addr) != 1) {
+		fprintf(stderr, "cws-trigger-net: '%s' is not an address\n",
+			addr);
+		exit(2);
+	}
+	return sizeof(*in);
+}
+
+static int two_sided(int argc, char **argv)
+{
+	struct sockaddr_in in;
+	socklen_t len = v4(&in, argv[2], argv[3]);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1, afd, r = 0;
+
+	if (fd < 0)
+		die("socket");
+	(void)argc;
+	if (!strcmp(argv[1], "listen")) {
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&in, len) || listen(fd, 4))
+			die("bind/listen");
+		printf("%d\n", (int)getpid());
+		fflush(stdout);
+		len = sizeof(in);
+		afd = accept(fd, (struct sockaddr *)&in, &len);
+		if (afd < 0)
+			die("accept");
+		printf("%u\n", ntohs(in.sin_port));
+		return 0;
+	}
+	if (connect(fd, (struct sockaddr *)&in, len))
+		r = -errno;
+	printf("%d %u %d\n", (int)getpid(), port_of(fd), r);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
@@ -67,8 +114,12 @@ int main(int argc, char **argv)
 	int family, lfd, cfd, afd, rfd;
 	unsigned lport, rport;
 
+	if (argc == 4 &&
+	    (!strcmp(argv[1], "listen") || !strcmp(argv[1], "connect")))
+		return two_sided(argc, argv);
 	if (argc != 2 || (strcmp(argv[1], "4") && strcmp(argv[1], "6"))) {
-		fprintf(stderr, "usage: cws-trigger-net 4|6\n");
+		fprintf(stderr,
+			"usage: cws-trigger-net 4|6 | listen|connect ADDR PORT\n");
 		return 2;
 	}
 	family = argv[1][0] == '4' ? AF_INET : AF_INET6;
