@@ -8,11 +8,13 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *log_prog = "cws";
 static enum cws_log_level log_level = CWS_LOG_INFO;
@@ -155,4 +157,44 @@ int cws_ratelimit_ok(struct cws_ratelimit *rl)
 	}
 	rl->suppressed++;
 	return 0;
+}
+
+int cws_log_runtime_level(const char *run_path)
+{
+	char path[4200], buf[4096], *line, *end;
+	enum cws_log_level old;
+	ssize_t n;
+	int fd, level = -EINVAL;
+
+	if (!run_path || !run_path[0])
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/%s", run_path, CWS_LOG_RUNTIME_FILE);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	for (line = buf; line && *line; line = strchr(line, '\n')) {
+		line += *line == '\n';
+		if (strncmp(line, "log_level:", 10))
+			continue;
+		line += 10;
+		line += strspn(line, " \t\"'");
+		end = line + strcspn(line, " \t\"'\r\n");
+		*end = '\0';
+		level = cws_log_level_parse(line);
+		break;
+	}
+	if (level < 0)
+		return level;
+	old = cws_log_set_level((enum cws_log_level)level);
+	if (old != (enum cws_log_level)level)
+		cws_log(level > CWS_LOG_INFO ? (enum cws_log_level)level :
+					       CWS_LOG_INFO,
+			"log level set to '%s' (%s)", level_names[level],
+			CWS_LOG_RUNTIME_FILE);
+	return level;
 }

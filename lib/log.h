@@ -45,6 +45,22 @@ int cws_log_enabled(enum cws_log_level level);
  */
 int cws_log_level_parse(const char *name);
 
+/* The file cws run writes runtime settings to, in its run_path. */
+#define CWS_LOG_RUNTIME_FILE "runtime.yaml"
+
+/*
+ * Applies the log level that cws run last set at run time (API POST
+ * config/log_level): reads the "log_level: NAME" line of
+ * <run_path>/runtime.yaml and sets the level. Stages call it when
+ * SIGUSR2 arrives (the handler only sets a flag) and once at start, so
+ * a restarted stage keeps the level. A change is said at the new level
+ * (at least info): "log level set to 'debug' (runtime.yaml)". Returns the
+ * level applied, -ENOENT when there is no file (nothing set at run
+ * time), -EINVAL for a file without a known level, another negative
+ * errno when it cannot be read; the level is then unchanged.
+ */
+int cws_log_runtime_level(const char *run_path);
+
 /* Prints one message at a level; the x variants omit strerror(errno). */
 void cws_log(enum cws_log_level level, const char *fmt, ...) CWS_PRINTF(2, 3);
 void cws_vlog(enum cws_log_level level, int errnum, const char *fmt,

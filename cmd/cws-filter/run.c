@@ -34,6 +34,8 @@
 
 static volatile sig_atomic_t stop_signal, hup_signal, usr1_signal;
 static volatile sig_atomic_t tick_signal = 1; /* the first pass is a tick */
+/* SIGUSR2: cws run set a log level; the first pass reads it too. */
+static volatile sig_atomic_t usr2_signal = 1;
 
 static void on_stop(int sig)
 {
@@ -50,6 +52,12 @@ static void on_usr1(int sig)
 {
 	(void)sig;
 	usr1_signal = 1;
+}
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+	usr2_signal = 1;
 }
 
 /*
@@ -127,6 +135,9 @@ static int setup_signals(void)
 		return -errno;
 	sa.sa_handler = on_usr1;
 	if (sigaction(SIGUSR1, &sa, NULL))
+		return -errno;
+	sa.sa_handler = on_usr2;
+	if (sigaction(SIGUSR2, &sa, NULL))
 		return -errno;
 	sa.sa_handler = on_tick;
 	if (sigaction(SIGALRM, &sa, NULL))
@@ -274,6 +285,10 @@ static int loop(struct filter *f)
 		if (usr1_signal) {
 			usr1_signal = 0;
 			send_self_test(f);
+		}
+		if (usr2_signal) {
+			usr2_signal = 0;
+			cws_log_runtime_level(f->opts->run_path);
 		}
 		if (tick_signal) {
 			tick_signal = 0;

@@ -52,6 +52,8 @@
 #define LOCAL_FLUSH (1u << 20) /* bytes of lines written at once */
 
 static volatile sig_atomic_t stop_signal, hup_signal;
+/* SIGUSR2: cws run set a log level; the first pass reads it too. */
+static volatile sig_atomic_t usr2_signal = 1;
 
 static void on_stop(int sig)
 {
@@ -62,6 +64,12 @@ static void on_hup(int sig)
 {
 	(void)sig;
 	hup_signal = 1;
+}
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+	usr2_signal = 1;
 }
 
 static void on_tick(int sig)
@@ -123,6 +131,9 @@ static int setup_signals(void)
 		return -errno;
 	sa.sa_handler = on_hup;
 	if (sigaction(SIGHUP, &sa, NULL))
+		return -errno;
+	sa.sa_handler = on_usr2;
+	if (sigaction(SIGUSR2, &sa, NULL))
 		return -errno;
 	sa.sa_handler = on_tick;
 	if (sigaction(SIGALRM, &sa, NULL))
@@ -623,6 +634,10 @@ static int loop(struct ship *s)
 				cws_info("reopening '%s'", s->o->output);
 				open_output(s);
 			}
+		}
+		if (usr2_signal) {
+			usr2_signal = 0;
+			cws_log_runtime_level(s->o->run_path);
 		}
 		periodic(s);
 		if (s->blocked) {

@@ -18,6 +18,9 @@
  * runs in its own. The configuration is shared: every access from here
  * holds api->lock, and the only key written here (log_level, the only
  * runtime setting) is one the supervisor does not read once started.
+ * A new log level reaches the stages through <run_path>/runtime.yaml,
+ * written whole and renamed into place, and a SIGUSR2 to this process,
+ * which the supervisor passes on to each stage (man/cws.8, API).
  * POST stop does not touch the supervisor's state either: once the
  * answer has gone out, it sends SIGTERM to this process, which the
  * supervisor handles as any SIGTERM. POST flare runs cws-flare and
@@ -99,7 +102,7 @@ static const char *config_path(const struct front *f)
 
 /* ---- the token ---------------------------------------------------------- */
 
-static int token_path(const struct front *f, char *buf, size_t len)
+int front_api_token_path(const struct front *f, char *buf, size_t len)
 {
 	const char *set = cws_config_get_string(f->cfg, "auth_token_file_path");
 	const char *cfg = config_path(f), *slash = strrchr(cfg, '/');
@@ -163,7 +166,7 @@ static int token_load(struct front_api *api, char *err, size_t errlen)
 	size_t b, e;
 	int fd, rc, tries;
 
-	if (token_path(api->f, path, sizeof(path))) {
+	if (front_api_token_path(api->f, path, sizeof(path))) {
 		snprintf(err, errlen, "auth token path too long");
 		return -ENAMETOOLONG;
 	}
@@ -674,6 +677,35 @@ static void html_unescape(char *s)
 	*w = '\0';
 }
 
+/*
+ * <run_path>/runtime.yaml: "log_level: NAME", written to a temporary file
+ * and renamed, so that a stage never reads half of it. Returns 0 or a
+ * negative errno.
+ */
+static int write_runtime(const struct front *f, const char *level)
+{
+	const char *dir = cws_config_get_string(f->cfg, "run_path");
+	char path[4200], tmp[4300], line[128];
+	int fd, n, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, CWS_LOG_RUNTIME_FILE);
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+	n = snprintf(line, sizeof(line), "log_level: %s\n", level);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (n < 0 || (size_t)n >= sizeof(line) ||
+	    write(fd, line, (size_t)n) != n)
+		err = -EIO;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
 /* POST config/{setting}: only log_level may change at run time. */
 static enum MHD_Result config_set(struct front_api *api,
 				  struct MHD_Connection *c, struct req *r,
@@ -683,7 +715,7 @@ static enum MHD_Result config_set(struct front_api *api,
 		MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "value");
 	struct cws_config_err cerr;
 	char msg[700], *value;
-	int level;
+	int level, err;
 
 	if (strcmp(key, "log_level")) {
 		snprintf(msg, sizeof(msg), "setting %s not found", key);
@@ -706,6 +738,19 @@ static enum MHD_Result config_set(struct front_api *api,
 	}
 	cws_log_set_level((enum cws_log_level)level);
 	cws_info("log level set to '%s' through the API", value);
+	/* The stages read it on the SIGUSR2 that the supervisor passes on. */
+	err = write_runtime(api->f, value);
+	if (err) {
+		snprintf(msg, sizeof(msg),
+			 "cannot pass the log level to the stages: %s/%s: %s",
+			 cws_config_get_string(api->f->cfg, "run_path"),
+			 CWS_LOG_RUNTIME_FILE, strerror(-err));
+		cws_errorx("%s", msg);
+		free(value);
+		return answer_json_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					 msg);
+	}
+	kill(getpid(), SIGUSR2);
 	free(value);
 	return answer(c, MHD_HTTP_OK, NULL, NULL, 0);
 }

@@ -77,6 +77,19 @@ struct front_api *front_api_start(struct front *f, bool *disabled, char *err,
 /* "https://127.0.0.1:5010", what the API listens on. */
 const char *front_api_address(const struct front_api *api);
 
+/*
+ * The auth token file: auth_token_file_path, else auth_token beside the
+ * configuration file. Returns 0, or -ENAMETOOLONG.
+ */
+int front_api_token_path(const struct front *f, char *buf, size_t len);
+
+/*
+ * client.c: cws config set KEY VALUE and cws config list-runtime, asked
+ * of the running agent through its API. argv[0] is "set" or
+ * "list-runtime". Returns the exit code.
+ */
+int front_config_remote(const struct front *f, int argc, char **argv);
+
 /* Stops the API, waiting for requests in progress; accepts NULL. */
 void front_api_stop(struct front_api *api);
 

@@ -26,7 +26,8 @@ static const char usage[] =
 	"cws [-hqVv] [-c file] run | status [--json] | self-test [-t seconds] |\n"
 	"           flare [args] |\n"
 	"           policy check [-p dir] | policy eval [-p dir] [-e expression] |\n"
-	"           policy reload | config [get key] | version | hostname";
+	"           policy reload | config [get key | set key value | list-runtime] |\n"
+	"           version | hostname";
 
 const char *front_tool(const struct front *f, const char *tool, char *buf,
 		       size_t len)
@@ -154,7 +155,12 @@ static int cmd_config(const struct front *f, int argc, char **argv)
 		print_item(&it, false);
 		return CWS_EXIT_OK;
 	}
-	fprintf(stderr, "usage: cws config [get key]\n");
+	/* Runtime settings are the running agent's: ask its API. */
+	if ((argc == 4 && !strcmp(argv[1], "set")) ||
+	    (argc == 2 && !strcmp(argv[1], "list-runtime")))
+		return front_config_remote(f, argc - 1, argv + 1);
+	fprintf(stderr,
+		"usage: cws config [get key | set key value | list-runtime]\n");
 	return CWS_EXIT_USAGE;
 }
 

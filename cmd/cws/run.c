@@ -16,6 +16,11 @@
  *    it has exited, the filter's input is closed, so it reads what is in
  *    flight and exits; then the ship's, which delivers or spools it.
  *  - SIGHUP is passed to the filter (policy reload) and to the ship.
+ *    SIGUSR2, which the API raises once it has written a new log level
+ *    to <run_path>/runtime.yaml, is passed to every stage, which reads
+ *    the file again. The stages start with SIGUSR2 ignored until their
+ *    handler is in place (its default would kill them), and read the
+ *    file once at start, so a restarted stage keeps the level.
  *  - The IPC API (api.c) starts as Datadog's StartRuntimeSecurity orders
  *    it: after the reporter (cws-ship, which logs the endpoints), before
  *    the rest of the pipeline; it stops once the stages have. If it
@@ -124,6 +129,7 @@ static pid_t spawn(const struct front *f, const char *tool, int in, int out,
 		_exit(127);
 	/* Nothing else of ours: the pipes' other ends especially. */
 	closefrom(STDERR_FILENO + 1);
+	signal(SIGUSR2, SIG_IGN);
 	sigprocmask(SIG_UNBLOCK, mask, NULL);
 	execvp(tool, argv);
 	fprintf(stderr, "cws: cannot run %s: %s\n", tool, strerror(errno));
@@ -373,6 +379,17 @@ static void start_api(struct sup *s)
 	}
 }
 
+static void remove_runtime(const struct front *f)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/%s",
+		 cws_config_get_string(f->cfg, "run_path"),
+		 CWS_LOG_RUNTIME_FILE);
+	if (unlink(path) && errno != ENOENT)
+		cws_warnx("cannot remove '%s': %s", path, strerror(errno));
+}
+
 static void close_fd(int *fd)
 {
 	if (*fd >= 0)
@@ -405,7 +422,10 @@ int front_run(struct front *f, int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
+	/* A level set at run time lasts as long as this run. */
+	remove_runtime(f);
 
 	s.started_ms = now_ms();
 	s.started_ns = wall_ns();
@@ -468,6 +488,12 @@ int front_run(struct front *f, int argc, char **argv)
 					kill(s.st[i].pid, SIGHUP);
 			cws_info("SIGHUP passed to cws-filter and cws-ship");
 		}
+		if (sig == SIGUSR2) {
+			for (i = 0; i < NSTAGES; i++)
+				if (s.st[i].pid)
+					kill(s.st[i].pid, SIGUSR2);
+			cws_debug("SIGUSR2 (log level) passed to the stages");
+		}
 		write_status(&s, "running");
 	}
 
@@ -500,6 +526,7 @@ int front_run(struct front *f, int argc, char **argv)
 		s.api_state = "stopped";
 		cws_info("API stopped");
 	}
+	remove_runtime(f);
 	write_status(&s, "stopped");
 	return rc;
 }

@@ -205,6 +205,48 @@ test_expect_success BPF,CURL,JQ 'list-runtime lists log_level; POST config/log_l
 	api -X POST -d value=info $url/config/log_level
 '
 
+test_expect_success BPF,CURL 'POST config/log_level reaches every stage (SIGUSR2), and back' '
+	# Only what the stages say from here on counts.
+	since() { tail -n +$(($1 + 1)) run.err; } &&
+	n=$(wc -l <run.err) &&
+	api -X POST -d value=debug $url/config/log_level &&
+	grep -x "log_level: debug" run/runtime.yaml &&
+	for t in cws-probe cws-filter cws-ship; do
+		test_wait_until 10 "since $n | grep -q \"^$t: debug: log level set to .debug. (runtime.yaml)$\"" ||
+		return 1
+	done &&
+	n=$(wc -l <run.err) &&
+	api -X POST -d value=info $url/config/log_level &&
+	for t in cws-probe cws-filter cws-ship; do
+		test_wait_until 10 "since $n | grep -q \"^$t: info: log level set to .info. (runtime.yaml)$\"" ||
+		return 1
+	done
+'
+
+test_expect_success BPF,JQ 'cws config set and list-runtime go through the API' '
+	cws -c cws.yaml config list-runtime >lr.out &&
+	sed -n 1p lr.out | grep -x "=== Settings that can be changed at runtime ===" &&
+	grep "^log_level  *Set/get the log level, valid values are: trace, debug" lr.out &&
+	test "$(wc -l <lr.out)" = 2 &&
+	n=$(wc -l <run.err) &&
+	cws -c cws.yaml config set log_level debug >set.out &&
+	echo "Configuration setting log_level is now set to: debug" | test_cmp - set.out &&
+	api $url/config/log_level | jq -e ".value == \"debug\"" &&
+	test_wait_until 10 "tail -n +$((n + 1)) run.err | grep -q \"^cws-filter: debug: log level set to .debug.\"" &&
+	cws -c cws.yaml config set log_level info >set.out &&
+	api $url/config/log_level | jq -e ".value == \"info\""
+'
+
+test_expect_success BPF 'cws config set: the API'"'"'s refusal, exit 1' '
+	test_must_fail cws -c cws.yaml config set log_level loud >set.out 2>set.err &&
+	test_must_be_empty set.out &&
+	grep "^cws: error: config set: unknown log level .loud.: trace, debug" set.err &&
+	test "$(wc -l <set.err)" = 1 &&
+	test_must_fail cws -c cws.yaml config set hostname x 2>set.err &&
+	echo "cws: error: config set: setting hostname not found" | test_cmp - set.err &&
+	test_expect_code 2 cws -c cws.yaml config set log_level
+'
+
 test_expect_success BPF,CURL 'POST config: a bad level is 500, another setting 400' '
 	api -X POST -d value=loud -w "%{http_code}\n" $url/config/log_level >bad.out &&
 	tail -n 1 bad.out | grep -x 500 && grep "{\"error\":\"unknown log level" bad.out &&
@@ -243,6 +285,15 @@ test_expect_success BPF,CURL,JQ 'POST stop: "" then cws run stops the stages in 
 	sed -n 2p order | grep cws-filter &&
 	sed -n 3p order | grep cws-ship &&
 	test_must_fail curl -sk $url/version
+'
+
+test_expect_success BPF 'cws config set with no agent running: one clear line, exit 1' '
+	test_expect_code 1 cws -c cws.yaml config set log_level debug >set.out 2>set.err &&
+	test_must_be_empty set.out &&
+	grep "^cws: error: cannot reach the agent.s API at https://localhost:$port: " set.err &&
+	test "$(wc -l <set.err)" = 1 &&
+	test_expect_code 1 cws -c cws.yaml config list-runtime 2>set.err &&
+	test "$(wc -l <set.err)" = 1
 '
 
 # A test that failed may have left cws run behind.
