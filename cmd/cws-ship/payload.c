@@ -15,8 +15,10 @@
 #include "compat.h"
 #include "ship.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "policy.h"
 
@@ -160,6 +162,111 @@ static void u32_member(struct jbuf *b, const char *key, uint32_t v)
 {
 	jb_key(b, key);
 	jb_u64(b, v);
+}
+
+/* An address from the stream's 16 bytes (IPv4 v4-mapped) as text. */
+static void ip_member(struct jbuf *b, const char *key, const uint8_t a[16])
+{
+	static const uint8_t v4map[12] = { 0, 0, 0, 0, 0,    0,
+					   0, 0, 0, 0, 0xff, 0xff };
+	char text[INET6_ADDRSTRLEN];
+
+	if (!memcmp(a, v4map, 12))
+		inet_ntop(AF_INET, a + 12, text, sizeof(text));
+	else
+		inet_ntop(AF_INET6, a, text, sizeof(text));
+	jb_kstr(b, key, text);
+}
+
+static const char *family_name(uint16_t f)
+{
+	return f == AF_INET  ? "AF_INET" :
+	       f == AF_INET6 ? "AF_INET6" :
+	       f == AF_UNIX  ? "AF_UNIX" :
+			       "AF_UNSPEC";
+}
+
+static const char *l4_name(uint16_t p)
+{
+	return p == 6  ? "IPPROTO_TCP" :
+	       p == 17 ? "IPPROTO_UDP" :
+	       p == 0  ? "IPPROTO_IP" :
+			 "IPPROTO_RAW";
+}
+
+/* connect, bind, accept: {"addr": {family, ip, port}, "protocol"}. */
+static void addr_obj(struct jbuf *b, const char *key, const struct cws_evobj *x)
+{
+	jb_key(b, key);
+	jb_open(b, '{');
+	jb_key(b, "addr");
+	jb_open(b, '{');
+	jb_kstr(b, "family", family_name(x->addr.family));
+	if (x->addr.family == AF_INET || x->addr.family == AF_INET6) {
+		ip_member(b, "ip", x->addr.ip);
+		u32_member(b, "port", x->addr.port);
+	}
+	jb_close(b, '}');
+	jb_kstr(b, "protocol", l4_name(x->protocol));
+	jb_close(b, '}');
+}
+
+static const char *qtype_name(uint16_t t, char *buf, size_t len)
+{
+	static const struct {
+		uint16_t t;
+		const char *name;
+	} types[] = { { 1, "A" },      { 2, "NS" },    { 5, "CNAME" },
+		      { 6, "SOA" },    { 12, "PTR" },  { 15, "MX" },
+		      { 16, "TXT" },   { 28, "AAAA" }, { 33, "SRV" },
+		      { 65, "HTTPS" }, { 255, "ANY" } };
+	size_t i;
+
+	for (i = 0; i < CWS_ARRAY_SIZE(types); i++)
+		if (types[i].t == t)
+			return types[i].name;
+	snprintf(buf, len, "TYPE%u", t);
+	return buf;
+}
+
+/* dns and its network context, as Datadog's serializers write them. */
+static void dns_obj(struct jbuf *b, const struct cws_evobj *x)
+{
+	char tbuf[16];
+
+	jb_key(b, "dns");
+	jb_open(b, '{');
+	u32_member(b, "id", x->dns.id);
+	jb_key(b, "question");
+	jb_open(b, '{');
+	jb_kstr(b, "class", x->dns.qclass == 1 ? "CLASS_INET" : "CLASS_OTHER");
+	jb_kstr(b, "type", qtype_name(x->dns.type, tbuf, sizeof(tbuf)));
+	jb_kstr(b, "name", x->dns.name);
+	u32_member(b, "size", x->dns.size);
+	u32_member(b, "count", x->dns.count);
+	jb_close(b, '}');
+	jb_close(b, '}');
+	jb_key(b, "network");
+	jb_open(b, '{');
+	jb_key(b, "device");
+	jb_open(b, '{');
+	jb_kstr(b, "ifname", x->net.ifname);
+	jb_close(b, '}');
+	jb_kstr(b, "l3_protocol",
+		x->net.l3_protocol == 0x86DD ? "ETH_P_IPV6" : "ETH_P_IP");
+	jb_kstr(b, "l4_protocol", l4_name(x->net.l4_protocol));
+	jb_key(b, "source");
+	jb_open(b, '{');
+	ip_member(b, "ip", x->net.source.ip);
+	u32_member(b, "port", x->net.source.port);
+	jb_close(b, '}');
+	jb_key(b, "destination");
+	jb_open(b, '{');
+	ip_member(b, "ip", x->net.destination.ip);
+	u32_member(b, "port", x->net.destination.port);
+	jb_close(b, '}');
+	u32_member(b, "size", x->net.size);
+	jb_close(b, '}');
 }
 
 /* -1 ("unchanged") stays -1, as Datadog's int fields show it. */
@@ -603,6 +710,14 @@ static void event_object(const struct payload_opts *o, struct jbuf *b,
 		jb_kstr(b, "mountpoint.path", x->mountpoint);
 		jb_kstr(b, "source.path", x->source);
 		jb_close(b, '}');
+		break;
+	case CWS_EVT_CONNECT:
+	case CWS_EVT_BIND:
+	case CWS_EVT_ACCEPT:
+		addr_obj(b, name, x);
+		break;
+	case CWS_EVT_DNS:
+		dns_obj(b, x);
 		break;
 	case CWS_EVT_SPLICE:
 		if (x->file.path || x->file.name)

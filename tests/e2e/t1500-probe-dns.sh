@@ -178,6 +178,19 @@ test_expect_success BPF,IPROUTE,JQ,FIXTURES 'the Datadog default policy: its DNS
 	grep -x irc_connection fired2
 '
 
+test_expect_success BPF,IPROUTE,JQ 'cws-ship renders dns and connect as Datadog does' '
+	mkdir -p shiprun &&
+	cws-filter -e "dns.question.name == \"icanhazip.com\"" -e "connect.addr.ip == 8.8.8.8" <net.mp 2>/dev/null |
+		DD_RUN_PATH=$here/shiprun DD_SPOOL_DIR=$here/shiprun/spool cws-ship 2>/dev/null |
+		jq -r .message >msgs.json &&
+	jq -s -e "any(.[]; .evt.name == \"dns\" and .evt.category == \"Network Activity\" and
+		.dns.question == {class: \"CLASS_INET\", type: \"A\", name: \"icanhazip.com\", size: 31, count: 1} and
+		.network.destination == {ip: \"10.78.0.2\", port: 53} and
+		.network.l4_protocol == \"IPPROTO_UDP\")" msgs.json &&
+	jq -s -e "any(.[]; .evt.name == \"connect\" and
+		.connect == {addr: {family: \"AF_INET\", ip: \"8.8.8.8\", port: 6667}, protocol: \"IPPROTO_TCP\"})" msgs.json
+'
+
 test_expect_success IPROUTE 'cleanup: the namespace and the pair go' '
 	cleanup; ! ip netns list | grep -q "^$ns"
 '
