@@ -55,11 +55,16 @@ struct probe {
 #define STATUS_INTERVAL_MS 2000
 
 static volatile sig_atomic_t stop_signal;
+/* SIGUSR2: cws run set a log level; the first pass reads it too. */
+static volatile sig_atomic_t usr2_signal = 1;
 static bool libbpf_verbose;
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	if (sig == SIGUSR2)
+		usr2_signal = 1;
+	else
+		stop_signal = sig;
 }
 
 /*
@@ -334,6 +339,10 @@ static int poll_once(struct probe *pr, const struct cws_probe_opts *opts,
 {
 	int n, err;
 
+	if (usr2_signal) {
+		usr2_signal = 0;
+		cws_log_runtime_level(opts->run_path);
+	}
 	cws_emit_sync_clock(pr->emit);
 	n = ring_buffer__poll(pr->rb, CWS_PROBE_POLL_MS);
 	/* Records written with BPF_RB_NO_WAKEUP woke nobody: read them too. */
@@ -447,7 +456,8 @@ static int setup_signals(void)
 	sigemptyset(&sa.sa_mask);
 	/* No SA_RESTART: epoll_wait must return so the loop sees the flag. */
 	sa.sa_handler = on_signal;
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGUSR2, &sa, NULL))
 		return -errno;
 	sa.sa_handler = SIG_IGN;
 	if (sigaction(SIGPIPE, &sa, NULL))
