@@ -159,10 +159,15 @@ test_expect_success BPF,JQ 'a stalled reader: the ring overflows and lost says b
 	read -r captured lost <counts &&
 	echo "offered $offered captured $captured lost $lost" &&
 	test "$lost" -gt 0 &&
-	{
-		test $((captured + lost)) = "$offered" ||
-		explain stall.mp "$here/w2" "$t0" "$t1"
-	}
+	# While the ring is full every open on the machine is dropped and
+	# counted, and a lost record cannot say whose it was: opens of other
+	# processes in that window count as lost too. What must hold is that
+	# no open of the workload is missing: captured + lost >= offered.
+	# The excess is shown, with the opens of other processes around it.
+	test $((captured + lost)) -ge "$offered" &&
+	if test $((captured + lost)) != "$offered"; then
+		explain stall.mp "$here/w2" "$t0" "$t1" || true
+	fi
 '
 
 test_done
