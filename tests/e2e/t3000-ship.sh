@@ -324,12 +324,13 @@ test_expect_success ROOT 'root gives up every capability before reading' '
 '
 
 test_expect_success NOBODY 'an unprivileged user runs it, spool and all' '
-	mkdir -p nob && chown nobody nob && chmod 755 . &&
+	nobody_setup && nb=$NOBODY_DIR/nob && ship=$(nobody_tool cws-ship) &&
+	mkdir -p $nb && chown nobody $nb && chmod 755 . &&
 	intake_start in7 -k $KEY &&
-	(to_intake in7 && DD_SPOOL_DIR=$TRASH/nob/spool DD_RUN_PATH=$TRASH/nob/run \
-		setpriv --reuid=nobody --regid=nogroup --clear-groups cws-ship <m.mp 2>err) &&
+	(to_intake in7 && DD_SPOOL_DIR=$nb/spool DD_RUN_PATH=$nb/run \
+		setpriv --reuid=nobody --regid=nogroup --clear-groups $ship <m.mp 2>err) &&
 	intake_stop in7 &&
-	test "$(stat -c %U nob/spool)" = nobody &&
+	test "$(stat -c %U $nb/spool)" = nobody &&
 	test "$(wc -l <in7/messages.jsonl)" = 5
 '
 

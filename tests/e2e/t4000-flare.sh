@@ -198,14 +198,20 @@ test_expect_success 'a case id that is not a number is refused' '
 '
 
 test_expect_success NOBODY 'a log it cannot read is noted, and the flare goes on' '
-	mkdir -p out-nobody && chmod 777 out-nobody &&
-	printf "private\n" >logs/private.log && chmod 000 logs/private.log &&
-	test_when_finished "chmod 644 logs/private.log" &&
+	# Where nobody can reach it: here, or a copy with its paths moved.
+	nobody_setup && nb=$NOBODY_DIR && flare=$(nobody_tool cws-flare) &&
+	if test "$nb" != "$TRASH"; then
+		cp -a etc logs pol run spool "$nb"/ &&
+		sed "s|$TRASH|$nb|g" etc/cws.yaml >"$nb/etc/cws.yaml"
+	fi &&
+	mkdir -p "$nb/out-nobody" && chmod 777 "$nb/out-nobody" &&
+	printf "private\n" >"$nb/logs/private.log" && chmod 000 "$nb/logs/private.log" &&
+	test_when_finished "chmod 644 $nb/logs/private.log" &&
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
-		cws-flare -c "$TRASH/etc/cws.yaml" -o out-nobody >listing2 2>err2 &&
+		$flare -c "$nb/etc/cws.yaml" -o "$nb/out-nobody" >listing2 2>err2 &&
 	z=$(head -n 1 listing2) &&
 	unzip -p "$z" flarehost/flare_creation.log >notes &&
-	grep "^logs/private.log: not collected: cannot read .$TRASH/logs/private.log.: Permission denied$" notes &&
+	grep "^logs/private.log: not collected: cannot read .$nb/logs/private.log.: Permission denied$" notes &&
 	grep "cws-flare: warning: logs/private.log: not collected" err2 &&
 	unzip -Z1 "$z" | grep -x flarehost/logs/cws-ship.log
 '

@@ -56,14 +56,36 @@ if [ "$(id -u)" = 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
 	test_set_prereq BPF
 fi
 
-# NOBODY: root can run a command as the unprivileged user nobody, and that
-# user can reach the scratch directory and the built tools. A checkout
-# under a directory only root may enter (mktemp -d makes them 0700) has not.
-if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 &&
-	setpriv --reuid=65534 --regid=65534 --clear-groups \
-		test -x "$TRASH" -a -x "$CWS_BUILD/cws-cat" 2>/dev/null; then
+# NOBODY: root can run a command as the unprivileged user nobody.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	test_set_prereq NOBODY
 fi
+
+# nobody_setup sets NOBODY_DIR to a directory nobody can reach: the
+# scratch directory when it can (its parents are searchable), else a
+# fresh 0755 one under /tmp, removed when the test's shell exits. A
+# checkout under a directory only root may enter (mktemp -d makes them
+# 0700) needs the second. Call it in the test body, not in $(...).
+nobody_setup() {
+	NOBODY_DIR=$TRASH
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		test -x "$TRASH" 2>/dev/null && return 0
+	NOBODY_DIR=$(mktemp -d /tmp/cws-test-nobody.XXXXXX) &&
+		chmod 755 "$NOBODY_DIR" || return 1
+	trap 'rm -rf "$NOBODY_DIR"' EXIT
+}
+
+# The path of built tool $1 that nobody can run (after nobody_setup):
+# copied into NOBODY_DIR when the build directory is out of its reach.
+nobody_tool() {
+	if setpriv --reuid=65534 --regid=65534 --clear-groups \
+		test -x "$CWS_BUILD/$1" 2>/dev/null; then
+		echo "$CWS_BUILD/$1"
+		return
+	fi
+	mkdir -p "$NOBODY_DIR/bin" && chmod 755 "$NOBODY_DIR/bin" &&
+		cp "$CWS_BUILD/$1" "$NOBODY_DIR/bin/" && echo "$NOBODY_DIR/bin/$1"
+}
 
 # Registers commands to run after the current test, pass or fail.
 test_when_finished() { test_cleanup="$1; $test_cleanup"; }
