@@ -39,6 +39,11 @@ fi
 echo
 O=$O bench/filter.sh
 
+# cws-ship: identity, gzip and zstd to the loopback intake, and a long
+# outage with a small spool (issue 5).
+echo
+O=$O bench/ship.sh
+
 # Workload loops bare and under cws-probe and its peers, and the flood.
 echo
 O=$O ROUNDS=$ROUNDS bench/probe.sh

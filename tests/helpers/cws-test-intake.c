@@ -6,13 +6,14 @@
  * with the wrapper's keys, each message a JSON object with "agent" and
  * "title"), records every request and answers as the test says.
  *
- *	cws-test-intake -d dir [-k api_key] [-c cert -p key] [-P port]
+ *	cws-test-intake -d dir [-n] [-k api_key] [-c cert -p key] [-P port]
  *
  * It writes its port to dir/port once it listens, and for request N:
  *
  *	dir/req-N.head      "POST /path" and the headers, one per line
  *	dir/req-N.body      the body, decompressed
- *	dir/requests.log    "N <answer> enc=<encoding> count=<n> id=<id>"
+ *	dir/requests.log    "N <answer> enc=<encoding> count=<n> id=<id>
+ *	                    bytes=<body size as received>"
  *	dir/messages.jsonl  each message of an accepted (2xx) request, as
  *	                    the JSON inside "message", one per line
  *	dir/wrappers.jsonl  the same messages as sent, wrapper and all
@@ -23,6 +24,10 @@
  * line, for every request), else from the next line of dir/script (each
  * used once), else 200. A line is "<code> [retry-after=<s>]
  * [delay=<ms>]" or "reset" (the connection is closed with no answer).
+ *
+ * -n (for bench/ship.sh) checks the headers and the key only: the body
+ * is neither decompressed nor parsed nor written, only its size logged
+ * (count=0), so that the intake costs the benchmark as little as it can.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -51,6 +56,7 @@
 
 static const char *dir;
 static const char *api_key;
+static int no_record;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long nreq;
 static unsigned long script_pos;
@@ -428,6 +434,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 		why = "body too large for the test intake";
 	} else if (!ctype || strcmp(ctype, "application/json")) {
 		why = "Content-Type is not application/json";
+	} else if (no_record) {
+		/* Headers and key only: see -n at the top. */
 	} else if (!enc || !strcmp(enc, "identity")) {
 		plain = malloc(u->len + 1);
 		if (plain)
@@ -469,8 +477,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 		snprintf(num, sizeof(num), "%d", code);
 	else
 		snprintf(num, sizeof(num), "reset");
-	snprintf(line, sizeof(line), "%lu %s enc=%s count=%zu id=%s\n", n, num,
-		 enc ? enc : "-", count, id ? id : "-");
+	snprintf(line, sizeof(line),
+		 "%lu %s enc=%s count=%zu id=%s bytes=%zu\n", n, num,
+		 enc ? enc : "-", count, id ? id : "-", u->len);
 	append("requests.log", line, strlen(line));
 	free(plain);
 	free(msgs);
@@ -533,8 +542,11 @@ int main(int argc, char **argv)
 			 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	int opt, want_port = 0;
 
-	while ((opt = getopt(argc, argv, "c:d:k:p:P:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:d:k:np:P:")) != -1) {
 		switch (opt) {
+		case 'n':
+			no_record = 1;
+			break;
 		case 'c':
 			cert = optarg;
 			break;
@@ -552,7 +564,7 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr,
-				"usage: cws-test-intake -d dir [-k api_key] "
+				"usage: cws-test-intake -d dir [-n] [-k api_key] "
 				"[-c cert -p key] [-P port]\n");
 			return 2;
 		}
