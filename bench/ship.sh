@@ -75,8 +75,9 @@ for t in jq taskset; do
 		exit 0
 	fi
 done
-TIME=
-[ -x /usr/bin/time ] && TIME=/usr/bin/time
+# GNU time (TIME=none to use bash's times instead).
+TIME=${TIME:-/usr/bin/time}
+[ -x "$TIME" ] || TIME=
 
 tmp=$(mktemp -d /dev/shm/cws-ship-bench.XXXXXX) || exit 1
 intake_pid='' ship_pid='' feed_pid=''
@@ -230,7 +231,8 @@ ship() {
 		out=$(tail -n 1 "$tmp/time")
 	else
 		# bash's times: the children's user and system time of a
-		# subshell that ran only cws-ship; RSS from VmHWM, sampled.
+		# subshell that ran cws-ship, and cat and the samplers (a
+		# little more than cws-ship's); RSS from VmHWM, sampled.
 		out=$( (
 			taskset -c "$FEED_CPU" cat "$recs" |
 				env "$@" taskset -c "$CPU" "$O"/cws-ship \
@@ -243,9 +245,10 @@ ship() {
 				sleep 0.05
 			done
 			wait $p
-			times | tail -n 1 | tr 'ms' '  ' |
-				awk -v h="$hwm" '{ print $1 * 60 + $2, $3 * 60 + $4, 0, h }'
-		))
+			echo "$hwm"
+			times # not in a pipeline: that would be another child
+		) | tail -n 3 | tr 'ms\n' '   ' |
+			awk '{ print $6 * 60 + $7, $8 * 60 + $9, 0, $1 }')
 	fi
 	t1=$(date +%s.%N)
 	msgs=$(status '.endpoints[0].sent_messages')
