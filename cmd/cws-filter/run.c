@@ -29,6 +29,7 @@
 #include <linux/capability.h>
 
 #include "exit.h"
+#include "sigs.h"
 #include "filter.h"
 #include "sandbox.h"
 
@@ -120,34 +121,13 @@ long long filter_now_ms(void)
 
 static int setup_signals(void)
 {
-	struct itimerval it = { { FILTER_TICK_MS / 1000, 0 },
-				{ FILTER_TICK_MS / 1000, 0 } };
-	struct sigaction sa;
+	static const struct cws_sig sigs[] = {
+		{ SIGINT, on_stop },  { SIGTERM, on_stop },
+		{ SIGHUP, on_hup },   { SIGUSR1, on_usr1 },
+		{ SIGUSR2, on_usr2 }, { SIGALRM, on_tick },
+	};
 
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a blocked read(2) must return to the loop. */
-	sa.sa_handler = on_stop;
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
-		return -errno;
-	sa.sa_handler = on_hup;
-	if (sigaction(SIGHUP, &sa, NULL))
-		return -errno;
-	sa.sa_handler = on_usr1;
-	if (sigaction(SIGUSR1, &sa, NULL))
-		return -errno;
-	sa.sa_handler = on_usr2;
-	if (sigaction(SIGUSR2, &sa, NULL))
-		return -errno;
-	sa.sa_handler = on_tick;
-	if (sigaction(SIGALRM, &sa, NULL))
-		return -errno;
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL))
-		return -errno;
-	if (setitimer(ITIMER_REAL, &it, NULL))
-		return -errno;
-	return 0;
+	return cws_signals(sigs, CWS_ARRAY_SIZE(sigs), FILTER_TICK_MS);
 }
 
 /*

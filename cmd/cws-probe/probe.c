@@ -32,6 +32,7 @@
 
 #include "exit.h"
 #include "probe.h"
+#include "sigs.h"
 #include "sandbox.h"
 #include "status.h"
 
@@ -450,19 +451,14 @@ static int drop_privileges(bool tc)
 
 static int setup_signals(void)
 {
-	struct sigaction sa;
+	/* epoll_wait must return so that the loop sees the flag. */
+	static const struct cws_sig sigs[] = {
+		{ SIGINT, on_signal },
+		{ SIGTERM, on_signal },
+		{ SIGUSR2, on_signal },
+	};
 
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: epoll_wait must return so the loop sees the flag. */
-	sa.sa_handler = on_signal;
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
-	    sigaction(SIGUSR2, &sa, NULL))
-		return -errno;
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL))
-		return -errno;
-	return 0;
+	return cws_signals(sigs, CWS_ARRAY_SIZE(sigs), 0);
 }
 
 /* Opens the skeleton and sizes it; loads and attaches it. */

@@ -47,6 +47,7 @@
 #include "exit.h"
 #include "sandbox.h"
 #include "status.h"
+#include "sigs.h"
 
 #define SCRATCH_MAX (64u << 20)
 #define LOCAL_FLUSH (1u << 20) /* bytes of lines written at once */
@@ -119,31 +120,12 @@ struct ship {
 
 static int setup_signals(void)
 {
-	struct itimerval it = { { 0, SHIP_TICK_MS * 1000 },
-				{ 0, SHIP_TICK_MS * 1000 } };
-	struct sigaction sa;
+	static const struct cws_sig sigs[] = {
+		{ SIGINT, on_stop },  { SIGTERM, on_stop }, { SIGHUP, on_hup },
+		{ SIGUSR2, on_usr2 }, { SIGALRM, on_tick },
+	};
 
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a blocked read(2) must return to the loop. */
-	sa.sa_handler = on_stop;
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
-		return -errno;
-	sa.sa_handler = on_hup;
-	if (sigaction(SIGHUP, &sa, NULL))
-		return -errno;
-	sa.sa_handler = on_usr2;
-	if (sigaction(SIGUSR2, &sa, NULL))
-		return -errno;
-	sa.sa_handler = on_tick;
-	if (sigaction(SIGALRM, &sa, NULL))
-		return -errno;
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL))
-		return -errno;
-	if (setitimer(ITIMER_REAL, &it, NULL))
-		return -errno;
-	return 0;
+	return cws_signals(sigs, CWS_ARRAY_SIZE(sigs), SHIP_TICK_MS);
 }
 
 static int write_all(int fd, const char *p, size_t n)
