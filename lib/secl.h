@@ -458,4 +458,88 @@ size_t cws_secl_node_nvalues(const struct cws_secl_node *n);
 int cws_secl_node_value(const struct cws_secl_node *n, size_t i,
 			struct cws_secl_literal *out);
 
+/*
+ * Kernel filters (lib/secl_kfilter.c): what cws-probe derives from the
+ * very rules cws-filter runs, so that the kernel drops an event only when
+ * no rule could match it (shared/reference/datadog-cws.md section 4).
+ *
+ * Approvers are static: per event type, the values one of which every
+ * rule of the type requires (a basename of the event's file, of its
+ * destination, a bit of open.flags). An event that carries none of them
+ * cannot match a rule of its type. A rule yields approvers when one
+ * term of its top-level && does (an || of terms that each do counts), or
+ * when its whole expression is such a term; if one rule of a type yields
+ * none, the type has none and the kernel passes all of it.
+ *
+ * Discarders are learnt: cws_secl_ruleset_discards asks, for an event
+ * that reached user space, whether any rule of its type could match an
+ * event on the same file (whatever the event's other fields), or on any
+ * file directly in a directory. It evaluates the rules in three-valued
+ * logic: a comparison that reads only what is known is evaluated, any
+ * other is "unknown", and the answer is "no rule can match" only when
+ * every rule is false.
+ */
+enum cws_secl_approver_kind {
+	CWS_SECL_APPROVE_NAME = 1, /* basename of the event's file */
+	CWS_SECL_APPROVE_DEST_NAME, /* basename of the destination */
+	CWS_SECL_APPROVE_FLAGS, /* open.flags has a bit of mask */
+};
+
+struct cws_secl_approver {
+	enum cws_secl_approver_kind kind;
+	char *name; /* NAME, DEST_NAME: a basename (malloc'd) */
+	uint64_t mask; /* FLAGS */
+};
+
+/*
+ * The approvers of one rule, or of every rule of a type. ok false means
+ * none, and why says which rule and why (an expression on a field the
+ * kernel cannot check, a pattern in the basename, ...).
+ */
+struct cws_secl_approvers {
+	bool ok;
+	char why[256];
+	size_t n;
+	struct cws_secl_approver *v;
+};
+
+/*
+ * The approver kinds (bit 1 << kind) the kernel can check for an event
+ * type; 0 when it filters nothing of that type in the kernel.
+ */
+unsigned cws_secl_approver_kinds(enum cws_event_type type);
+
+/*
+ * Fills out (which the caller releases) with a rule's approvers, or with
+ * those of every rule of type in rs (out->ok false if a rule has none, or
+ * the type has no rule). Returns 0 or -ENOMEM.
+ */
+int cws_secl_rule_approvers(const struct cws_secl_rule *r,
+			    struct cws_secl_approvers *out);
+int cws_secl_ruleset_approvers(const struct cws_secl_ruleset *rs,
+			       enum cws_event_type type,
+			       struct cws_secl_approvers *out);
+void cws_secl_approvers_release(struct cws_secl_approvers *a);
+
+enum cws_secl_discard {
+	/*
+	 * The event's file as it is: its path, name and the inode facts
+	 * that stay with a name (inode, mount, filesystem, extension) are
+	 * known, nothing else.
+	 */
+	CWS_SECL_DISCARD_FILE,
+	/* Only that the file is directly in dir (an absolute path). */
+	CWS_SECL_DISCARD_DIR,
+};
+
+/*
+ * True when no rule of ev's type can match an event whose file is known
+ * as how says (dir is the directory for CWS_SECL_DISCARD_DIR, else
+ * ignored), whatever else the event holds. False when a rule may, when
+ * the type has a rule reading the destination file, or on bad arguments.
+ */
+bool cws_secl_ruleset_discards(struct cws_secl_ruleset *rs,
+			       const struct cws_event *ev,
+			       enum cws_secl_discard how, const char *dir);
+
 #endif

@@ -264,6 +264,19 @@ enum {
 };
 
 int secl_field_resolve(const char *name, size_t n, struct fref *f);
+
+/* A field as the kernel filters see it (secl_kfilter.c). */
+enum secl_kfield {
+	SKF_OTHER = 0,
+	SKF_PATH, /* <type>.file.path */
+	SKF_NAME, /* <type>.file.name */
+	SKF_STABLE, /* extension, inode, mount_id, filesystem, lengths */
+	SKF_DEST_PATH, /* <type>.file.destination.path */
+	SKF_DEST_NAME,
+	SKF_OPEN_FLAGS, /* open.flags */
+};
+
+enum secl_kfield secl_field_kfilter(const struct fref *f);
 /* True if the name starts with an event type Datadog has and cws lacks. */
 bool secl_field_unsupported_type(const char *name, size_t n, char *type,
 				 size_t cap);
