@@ -25,7 +25,7 @@
 #endif
 
 /* Bumped on any change of a record's layout. */
-#define CWS_KEV_VERSION 2
+#define CWS_KEV_VERSION 3
 
 #define CWS_KEV_COMM_LEN 16 /* TASK_COMM_LEN */
 #define CWS_KEV_PATH_MAX 4096 /* bytes of a resolved path, PATH_MAX */
@@ -250,7 +250,7 @@ struct cws_kev_exit {
  */
 #define CWS_KEV_SYS_SAME_ROOT (1u << 3)
 
-/* One file a syscall names. 72 bytes. */
+/* One file a syscall names. 96 bytes. */
 struct cws_kev_file {
 	__u64 inode;
 	__u64 ctime; /* inode change time, ns since the epoch */
@@ -266,7 +266,21 @@ struct cws_kev_file {
 	__u16 _pad0;
 	char fstype[CWS_KEV_FSTYPE_LEN]; /* s_type->name, NUL padded */
 	__u32 _pad1;
+	/*
+	 * For discarders (kfilter.bpf.h): with CWS_KEV_FILE_KF_LEAF, the
+	 * inode's i_generation and its parent directory's inode; with
+	 * CWS_KEV_FILE_KF_DIR, the directory the file is directly in (its
+	 * parent, or the base of a one-component string) and its mount.
+	 */
+	__u64 dir_inode;
+	__u32 gen;
+	__u32 dir_gen;
+	__u32 dir_mount_id;
+	__u32 kf_flags; /* CWS_KEV_FILE_KF_* */
 };
+
+#define CWS_KEV_FILE_KF_LEAF (1u << 0)
+#define CWS_KEV_FILE_KF_DIR (1u << 1)
 
 #define CWS_KEV_SYS_FILES 2
 
@@ -289,6 +303,13 @@ struct cws_kev_syscall {
 	__u16 nfiles; /* files used in file[] */
 	__u16 str_len; /* bytes of the extra string */
 	__u16 flags; /* CWS_KEV_SYS_* */
+	/*
+	 * The kernel filters' epoch when the record was made, and the task's
+	 * root (an opaque id): a discarder learnt from the record holds for
+	 * that epoch and that root only.
+	 */
+	__u64 kf_epoch;
+	__u64 kf_root;
 	char data[CWS_KEV_SYS_DATA_MAX];
 };
 
@@ -303,5 +324,58 @@ struct cws_kev_syscall {
 #define CWS_KEV_SYS_SIZE(ev)                                \
 	(__builtin_offsetof(struct cws_kev_syscall, data) + \
 	 CWS_KEV_SYS_DATA_LEN(ev))
+
+/*
+ * Kernel filters (bpf/kfilter.bpf.h), set by the probe per event type in
+ * kf_types[] (a global of the object's .bss).
+ */
+#define CWS_KEV_KF_OFF (1u << 0) /* not asked for: drop (hooked for epochs) */
+#define CWS_KEV_KF_APPROVERS (1u << 1) /* pass only what an approver approves */
+#define CWS_KEV_KF_DISCARDERS (1u << 2) /* drop what a discarder discards */
+#define CWS_KEV_KF_NAME (1u << 3) /* approvers: file[0]'s basename */
+#define CWS_KEV_KF_DEST_NAME (1u << 4) /* approvers: file[1]'s basename */
+#define CWS_KEV_KF_FLAGS (1u << 5) /* approvers: args[0] & flags */
+
+struct cws_kev_kf_type {
+	__u64 flags; /* CWS_KEV_KF_FLAGS: any of these bits approves */
+	__u32 mode; /* CWS_KEV_KF_* */
+	__u32 _pad;
+};
+
+/* Keys of the basename approvers: FNV-1a 64 of the name, seeded by kind. */
+#define CWS_KEV_KF_HASH_NAME 1
+#define CWS_KEV_KF_HASH_DEST 2
+#define CWS_KEV_FNV_OFFSET 0xcbf29ce484222325ull
+#define CWS_KEV_FNV_PRIME 0x100000001b3ull
+
+/* A discarder: an inode of a mount. */
+struct cws_kev_disc_key {
+	__u64 inode;
+	__u32 mount_id;
+	__u32 _pad;
+};
+
+struct cws_kev_disc {
+	__u64 leaf; /* event types (1 << type) discarded for the file itself */
+	__u64 dir; /* event types discarded for any file directly in it */
+	__u64 epoch; /* kf_epoch it was learnt in */
+	__u64 root; /* the task root it was learnt under */
+	__u64 parent; /* leaf: the parent directory's inode */
+	__u64 name; /* leaf: its name's hash (CWS_KEV_KF_HASH_NAME) */
+	__u32 gen; /* i_generation */
+	__u32 _pad;
+};
+
+/* What the kernel filters counted, per event type: kf_stats index. */
+enum cws_kev_kf_stat {
+	CWS_KEV_KF_SEEN = 0, /* events the filters looked at */
+	CWS_KEV_KF_BY_APPROVERS, /* dropped: no approver */
+	CWS_KEV_KF_BY_DISCARDERS, /* dropped: a discarder */
+	CWS_KEV_KF_NOT_WANTED, /* dropped: a type hooked only for epochs */
+	CWS_KEV_KF__COUNT
+};
+
+#define CWS_KEV_KF_INDEX(stat, event) ((stat)*CWS_KEV_EVT__COUNT + (event))
+#define CWS_KEV_KF_SLOTS (CWS_KEV_KF__COUNT * CWS_KEV_EVT__COUNT)
 
 #endif

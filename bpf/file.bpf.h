@@ -101,15 +101,133 @@ enum file_call {
 	CALL_EXTRA, /* a family's odd one out (creat, symlink) */
 };
 
+/*
+ * The kernel filters on an open, before anything is built: this is the
+ * hottest call, and most opens of a host match no rule. Reads only the
+ * flags, the returned file's dentry or the end of the string, and the
+ * maps. Returns 1 to drop the open (counted in kf_stats).
+ */
+static __always_inline int open_kf_drop(struct sys_exit_args *ctx,
+					enum file_call call)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 mode = kf_mode(CWS_KEV_EVT_OPEN), zero = 0;
+	struct dentry *dentry = NULL;
+	struct vfsmount *mnt = NULL;
+	__u64 flags, h = 0;
+	const char *path;
+	struct pt_regs *regs;
+	struct file *file;
+	struct kf_buf *b;
+	long dirfd, n;
+	int ok, one = 0;
+
+	if (!(mode & (CWS_KEV_KF_OFF | CWS_KEV_KF_APPROVERS |
+		      CWS_KEV_KF_DISCARDERS)))
+		return 0;
+	/* The probe's own calls go on to sys_begin, which records its root. */
+	if (cfg_self_tgid && bpf_get_current_pid_tgid() >> 32 == cfg_self_tgid)
+		return 0;
+	if (mode & CWS_KEV_KF_OFF) {
+		kf_count(CWS_KEV_KF_NOT_WANTED, CWS_KEV_EVT_OPEN);
+		return 1;
+	}
+	kf_count(CWS_KEV_KF_SEEN, CWS_KEV_EVT_OPEN);
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	switch (call) {
+	case CALL_PATH: /* open(path, flags, mode) */
+		dirfd = AT_FDCWD;
+		path = (const char *)PT_REGS_PARM1_SYSCALL(regs);
+		flags = (__u32)PT_REGS_PARM2_SYSCALL(regs);
+		break;
+	case CALL_EXTRA: /* creat(path, mode) */
+		dirfd = AT_FDCWD;
+		path = (const char *)PT_REGS_PARM1_SYSCALL(regs);
+		flags = O_CREAT | O_WRONLY | O_TRUNC;
+		break;
+	case CALL_AT2: { /* openat2(dirfd, path, how, size) */
+		struct open_how how = {};
+
+		dirfd = (int)PT_REGS_PARM1_SYSCALL(regs);
+		path = (const char *)PT_REGS_PARM2_SYSCALL(regs);
+		bpf_probe_read_user(&how, sizeof(how),
+				    (const void *)PT_REGS_PARM3_SYSCALL(regs));
+		flags = how.flags;
+		break;
+	}
+	default: /* openat(dirfd, path, flags, mode) */
+		dirfd = (int)PT_REGS_PARM1_SYSCALL(regs);
+		path = (const char *)PT_REGS_PARM2_SYSCALL(regs);
+		flags = (__u32)PT_REGS_PARM3_SYSCALL(regs);
+		break;
+	}
+	if (ctx->ret >= 0) {
+		file = sys_fd_file(ctx->ret);
+		if (file) {
+			file = bpf_core_cast(file, struct file);
+			dentry = file->f_path.dentry;
+			mnt = file->f_path.mnt;
+			h = kf_hash_dentry(dentry, CWS_KEV_KF_HASH_NAME);
+		}
+	} else {
+		b = bpf_map_lookup_elem(&kf_buf, &zero);
+		if (b && path) {
+			n = bpf_probe_read_user_str(b->path, sizeof(b->path),
+						    path);
+			if (n > 1 && n < (long)sizeof(b->path))
+				h = kf_hash_str(b->path, (__u32)n - 1,
+						CWS_KEV_KF_HASH_NAME, &one);
+		}
+	}
+	ok = !(mode & CWS_KEV_KF_APPROVERS);
+	if (!ok && (mode & CWS_KEV_KF_FLAGS) &&
+	    (flags & *(volatile __u64 *)&kf_types[CWS_KEV_EVT_OPEN].flags))
+		ok = 1;
+	if (!ok)
+		ok = kf_name_approves(h, CWS_KEV_EVT_OPEN);
+	if (!ok) {
+		kf_count(CWS_KEV_KF_BY_APPROVERS, CWS_KEV_EVT_OPEN);
+		return 1;
+	}
+	if (!(mode & CWS_KEV_KF_DISCARDERS))
+		return 0;
+	if (dentry) {
+		ok = !kf_discards_dentry(dentry, mnt, h, CWS_KEV_EVT_OPEN);
+	} else if (ctx->ret < 0 && one && h) {
+		/* A one-component name: directly in the cwd or the dirfd. */
+		if (dirfd == AT_FDCWD) {
+			ok = !kf_discards_in(task->fs->pwd.dentry,
+					     task->fs->pwd.mnt,
+					     CWS_KEV_EVT_OPEN);
+		} else {
+			file = sys_fd_file(dirfd);
+			if (file) {
+				file = bpf_core_cast(file, struct file);
+				ok = !kf_discards_in(file->f_path.dentry,
+						     file->f_path.mnt,
+						     CWS_KEV_EVT_OPEN);
+			}
+		}
+	}
+	if (!ok) {
+		kf_count(CWS_KEV_KF_BY_DISCARDERS, CWS_KEV_EVT_OPEN);
+		return 1;
+	}
+	return 0;
+}
+
 /* open, openat, openat2, creat. */
 static __always_inline int do_open(struct sys_exit_args *ctx,
 				   enum file_call call)
 {
-	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_OPEN);
+	struct cws_kev_syscall *rec;
 	const char *path;
 	__u64 flags, mode;
 	long dirfd;
 
+	if (open_kf_drop(ctx, call))
+		return 0;
+	rec = sys_begin(ctx, CWS_KEV_EVT_OPEN);
 	if (!rec)
 		return 0;
 	switch (call) {
@@ -237,8 +355,12 @@ int rmdir__sys_exit_rmdir(struct sys_exit_args *ctx)
 static __always_inline int do_rename(struct sys_exit_args *ctx,
 				     enum file_call call)
 {
-	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_RENAME);
+	struct cws_kev_syscall *rec;
 
+	/* A renamed directory moves every path under it (kfilter.bpf.h). */
+	if (ctx->ret == 0 && kf_discarders_on())
+		kf_bump();
+	rec = sys_begin(ctx, CWS_KEV_EVT_RENAME);
 	if (!rec)
 		return 0;
 	if (call == CALL_PATH) {

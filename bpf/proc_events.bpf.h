@@ -392,8 +392,12 @@ int BPF_PROG(unload_module__sys_exit, struct pt_regs *regs, long ret)
 SEC("tracepoint/syscalls/sys_exit_mount")
 int mount__sys_exit_mount(struct sys_exit_args *ctx)
 {
-	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_MOUNT);
+	struct cws_kev_syscall *rec;
 
+	/* Paths under a mount point change (kfilter.bpf.h). */
+	if (ctx->ret == 0 && kf_discarders_on())
+		kf_bump();
+	rec = sys_begin(ctx, CWS_KEV_EVT_MOUNT);
 	if (!rec)
 		return 0;
 	rec->args[0] = sys_arg(rec, 3);
@@ -408,9 +412,13 @@ int mount__sys_exit_mount(struct sys_exit_args *ctx)
 SEC("tracepoint/syscalls/sys_exit_move_mount")
 int mount__sys_exit_move_mount(struct sys_exit_args *ctx)
 {
-	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_MOUNT);
+	struct cws_kev_syscall *rec;
 	__u64 flags;
 
+	/* Paths under a mount point change (kfilter.bpf.h). */
+	if (ctx->ret == 0 && kf_discarders_on())
+		kf_bump();
+	rec = sys_begin(ctx, CWS_KEV_EVT_MOUNT);
 	if (!rec)
 		return 0;
 	flags = (__u32)sys_arg(rec, 4);
@@ -430,8 +438,12 @@ int mount__sys_exit_move_mount(struct sys_exit_args *ctx)
 SEC("tracepoint/syscalls/sys_exit_umount")
 int umount__sys_exit_umount(struct sys_exit_args *ctx)
 {
-	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_UMOUNT);
+	struct cws_kev_syscall *rec;
 
+	/* Paths under a mount point change (kfilter.bpf.h). */
+	if (ctx->ret == 0 && kf_discarders_on())
+		kf_bump();
+	rec = sys_begin(ctx, CWS_KEV_EVT_UMOUNT);
 	if (!rec)
 		return 0;
 	rec->args[0] = (__u32)sys_arg(rec, 1);

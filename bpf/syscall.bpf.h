@@ -50,6 +50,7 @@
 #include "maps.bpf.h"
 #include "path.bpf.h"
 #include "process.bpf.h"
+#include "kfilter.bpf.h"
 
 /* errno values (vmlinux.h has no macros). */
 #ifndef EBADF
@@ -129,6 +130,11 @@ struct sys_scratch {
 	__u64 arg[6]; /* the raw syscall arguments */
 	__u32 len; /* bytes of rec.data used */
 	__u32 sealed; /* the extra string is written: no more files */
+	/* Kernel filters (kfilter.bpf.h), per file: */
+	__u64 kf_name[CWS_KEV_SYS_FILES]; /* basename hash, 0: unknown */
+	__u32 kf_disc[CWS_KEV_SYS_FILES]; /* a discarder holds */
+	__u32 kf_mode; /* kf_types[event].mode, 0 when sys_submit skips */
+	__u32 kf_facts; /* fill the files' discarder facts */
 };
 
 /* One per CPU: syscall tracepoint programs run with preemption disabled. */
@@ -211,6 +217,19 @@ static __always_inline struct cws_kev_syscall *sys_begin_ret(__s64 ret,
 		rec->args[i] = 0;
 	s->len = 0;
 	s->sealed = 0;
+	s->kf_name[0] = s->kf_name[1] = 0;
+	s->kf_disc[0] = s->kf_disc[1] = 0;
+	s->kf_mode = kf_mode(event);
+	s->kf_facts = s->kf_mode & CWS_KEV_KF_DISCARDERS;
+	/* open is judged before its record is built (file.bpf.h). */
+	if (event == CWS_KEV_EVT_OPEN)
+		s->kf_mode = 0;
+	rec->kf_epoch = 0;
+	rec->kf_root = 0;
+	if (s->kf_facts) {
+		rec->kf_epoch = kf_epoch_now();
+		rec->kf_root = kf_root();
+	}
 
 	/*
 	 * The registers saved on entry: the syscall has not changed the
@@ -411,6 +430,66 @@ static __always_inline struct file *sys_fd_file(long fd)
 	return f;
 }
 
+/* The index of a file slot in the record. */
+static __always_inline __u32 sys_slot_index(struct sys_scratch *s,
+					    struct cws_kev_file *f)
+{
+	return f == &s->rec.file[0] ? 0 : 1;
+}
+
+/*
+ * The kernel filters' view of a file the kernel has: its name for the
+ * approvers, a discarder, the facts user space learns discarders from.
+ */
+static __always_inline void sys_kf_own(struct sys_scratch *s,
+				       struct cws_kev_file *f,
+				       struct dentry *dentry,
+				       struct vfsmount *vfsmnt)
+{
+	__u32 idx = sys_slot_index(s, f);
+
+	if (s->kf_facts)
+		kf_fill_own(f, dentry, vfsmnt);
+	if (!s->kf_mode)
+		return;
+	s->kf_name[idx & 1] = kf_hash_dentry(
+		dentry, idx ? CWS_KEV_KF_HASH_DEST : CWS_KEV_KF_HASH_NAME);
+	if (!idx && (s->kf_mode & CWS_KEV_KF_DISCARDERS))
+		s->kf_disc[0] = kf_discards_dentry(dentry, vfsmnt,
+						   s->kf_name[0],
+						   s->rec.event);
+}
+
+/*
+ * The same for a file named by a string of n bytes at str (in data[])
+ * relative to the directory at base in vfsmnt (NULL for "/").
+ */
+static __always_inline void sys_kf_at(struct sys_scratch *s,
+				      struct cws_kev_file *f, const char *str,
+				      __u32 n, struct dentry *base,
+				      struct vfsmount *vfsmnt)
+{
+	__u32 idx = sys_slot_index(s, f);
+	int one = 0;
+	__u64 h;
+
+	if (!s->kf_mode && !s->kf_facts)
+		return;
+	if (f->flags & (CWS_KEV_FILE_STR_TRUNCATED | CWS_KEV_FILE_STR_FAULT))
+		return;
+	h = kf_hash_str(str, n,
+			idx ? CWS_KEV_KF_HASH_DEST : CWS_KEV_KF_HASH_NAME,
+			&one);
+	if (s->kf_mode)
+		s->kf_name[idx & 1] = h;
+	if (!one || !h || !base)
+		return;
+	if (s->kf_facts)
+		kf_fill_base(f, base, vfsmnt);
+	if (!idx && (s->kf_mode & CWS_KEV_KF_DISCARDERS))
+		s->kf_disc[0] = kf_discards_in(base, vfsmnt, s->rec.event);
+}
+
 /* Fills a slot with an object the kernel has: own path, stat, mount. */
 static __always_inline void sys_fill_own(struct sys_scratch *s,
 					 struct cws_kev_file *f,
@@ -425,6 +504,7 @@ static __always_inline void sys_fill_own(struct sys_scratch *s,
 	}
 	f->mount_id = real_mount(vfsmnt)->mnt_id;
 	sys_stat(f, inode);
+	sys_kf_own(s, f, dentry, vfsmnt);
 	f->path_len = sys_put_path(s, f, dentry, vfsmnt);
 }
 
@@ -476,21 +556,23 @@ static __always_inline int sys_file_fd(struct cws_kev_syscall *rec, __u32 idx,
 }
 
 /* Appends the user string of a file; sets its flags and str_len. */
-static __always_inline void sys_put_file_str(struct sys_scratch *s,
-					     struct cws_kev_file *f,
-					     const char *user_path)
+static __always_inline const char *sys_put_file_str(struct sys_scratch *s,
+						    struct cws_kev_file *f,
+						    const char *user_path)
 {
+	const char *dst = sys_cursor(s);
 	long n;
 	int cut;
 
 	n = sys_put_str(s, user_path, CWS_KEV_PATH_MAX, 0, &cut);
 	if (n < 0) {
 		f->flags |= CWS_KEV_FILE_STR_FAULT;
-		return;
+		return NULL;
 	}
 	if (cut)
 		f->flags |= CWS_KEV_FILE_STR_TRUNCATED;
 	f->str_len = n;
+	return dst;
 }
 
 /*
@@ -509,8 +591,11 @@ static __always_inline int sys_file_at_flags(struct cws_kev_syscall *rec,
 {
 	struct sys_scratch *s = (struct sys_scratch *)rec;
 	struct task_struct *task = bpf_get_current_task_btf();
+	struct dentry *base = NULL;
+	struct vfsmount *base_mnt = NULL;
 	struct cws_kev_file *f;
 	struct file *file;
+	const char *str;
 	char c = 0;
 
 	if (user_path && bpf_probe_read_user(&c, 1, user_path) == 0 && !c &&
@@ -542,19 +627,23 @@ static __always_inline int sys_file_at_flags(struct cws_kev_syscall *rec,
 		}
 	} else if (dirfd == AT_FDCWD) {
 		f->flags |= CWS_KEV_FILE_AT_CWD;
-		f->path_len = sys_put_path(s, f, task->fs->pwd.dentry,
-					   task->fs->pwd.mnt);
+		base = task->fs->pwd.dentry;
+		base_mnt = task->fs->pwd.mnt;
+		f->path_len = sys_put_path(s, f, base, base_mnt);
 	} else {
 		f->flags |= CWS_KEV_FILE_AT_FD;
 		file = sys_fd_file(dirfd);
 		if (file) {
 			file = bpf_core_cast(file, struct file);
-			f->path_len = sys_put_path(s, f, file->f_path.dentry,
-						   file->f_path.mnt);
+			base = file->f_path.dentry;
+			base_mnt = file->f_path.mnt;
+			f->path_len = sys_put_path(s, f, base, base_mnt);
 		} else
 			f->path_error = CWS_KEV_PATH_NO_FILE;
 	}
-	sys_put_file_str(s, f, user_path);
+	str = sys_put_file_str(s, f, user_path);
+	if (str)
+		sys_kf_at(s, f, str, f->str_len, base, base_mnt);
 	return 0;
 }
 
@@ -663,10 +752,50 @@ static __always_inline int sys_entry_take(long nr, __u64 *value)
 	return 0;
 }
 
+/*
+ * The kernel filters' verdict on a record built by the helpers above:
+ * true to drop it (counted in kf_stats). open is judged before its record
+ * is built (kf_mode 0 here).
+ */
+static __always_inline int sys_kf_drop(struct sys_scratch *s)
+{
+	struct cws_kev_syscall *rec = &s->rec;
+	__u32 mode = s->kf_mode, event = rec->event;
+	int ok;
+
+	if (!mode)
+		return 0;
+	if (mode & CWS_KEV_KF_OFF) {
+		kf_count(CWS_KEV_KF_NOT_WANTED, event);
+		return 1;
+	}
+	kf_count(CWS_KEV_KF_SEEN, event);
+	if (mode & CWS_KEV_KF_APPROVERS) {
+		ok = 0;
+		if ((mode & CWS_KEV_KF_NAME) && rec->nfiles >= 1)
+			ok = kf_name_approves(s->kf_name[0], event);
+		if (!ok && (mode & CWS_KEV_KF_DEST_NAME) && rec->nfiles >= 2)
+			ok = kf_name_approves(s->kf_name[1], event);
+		if (!ok) {
+			kf_count(CWS_KEV_KF_BY_APPROVERS, event);
+			return 1;
+		}
+	}
+	if ((mode & CWS_KEV_KF_DISCARDERS) && rec->nfiles == 1 &&
+	    s->kf_disc[0]) {
+		kf_count(CWS_KEV_KF_BY_DISCARDERS, event);
+		return 1;
+	}
+	return 0;
+}
+
 /* Writes the used part of the record to the ring buffer. */
 static __always_inline void sys_submit(struct cws_kev_syscall *rec)
 {
 	struct sys_scratch *s = (struct sys_scratch *)rec;
+
+	if (sys_kf_drop(s))
+		return;
 
 	/*
 	 * The length comes back from the map as an unknown scalar: clamp it

@@ -483,9 +483,12 @@ static bool child_may_match(const struct dctx *d, const struct smatch *m)
 	}
 	/*
 	 * A glob: try, as the child's name, each element of the glob with
-	 * its stars made into a letter. The element the name would face is
-	 * among them, and a name made from it matches it, so if none of
-	 * these matches, no name does.
+	 * its stars removed ("x" if nothing is left). The element the name
+	 * would face is among them, and a name made from it matches it, so
+	 * if none of these matches, no name does. Stars are removed, not
+	 * made into a letter: patterns never backtrack, so "a*x" matches
+	 * "ax" but not "axx", while the literals alone always match (each
+	 * segment is found where it starts).
 	 */
 	for (k = 0; k <= m->nel; k++) {
 		const struct sv *t = k < m->nel ? &m->el[k].text : NULL;
@@ -496,13 +499,13 @@ static bool child_may_match(const struct dctx *d, const struct smatch *m)
 		memcpy(buf, d->dir, at);
 		if (!(at == 1 && buf[0] == '/'))
 			buf[at++] = '/';
-		if (t && t->n) {
-			for (i = 0, j = (uint32_t)at; i < t->n; i++)
-				buf[j++] = t->p[i] == '*' ? 'x' : t->p[i];
-			at = j;
-		} else {
-			buf[at++] = 'x';
-		}
+		j = (uint32_t)at;
+		for (i = 0; t && i < t->n; i++)
+			if (t->p[i] != '*')
+				buf[j++] = t->p[i];
+		if (j == at)
+			buf[j++] = 'x';
+		at = j;
 		if (secl_smatch_run(m, buf, (uint32_t)at))
 			return true;
 	}

@@ -26,14 +26,15 @@
 #include "probe.h"
 
 /* The layout the BPF side writes (bpf/cws_event.h). */
-_Static_assert(sizeof(struct cws_kev_file) == 72, "kev file size");
+_Static_assert(sizeof(struct cws_kev_file) == 96, "kev file size");
+_Static_assert(offsetof(struct cws_kev_file, dir_inode) == 72, "kev dir");
 _Static_assert(offsetof(struct cws_kev_file, flags) == 40, "kev file flags");
 _Static_assert(offsetof(struct cws_kev_file, fstype) == 52, "kev fstype");
 _Static_assert(offsetof(struct cws_kev_syscall, retval) ==
 		       16 + sizeof(struct cws_kev_process),
 	       "kev syscall retval");
 _Static_assert(offsetof(struct cws_kev_syscall, data) ==
-		       offsetof(struct cws_kev_syscall, file) + 2 * 72 + 8,
+		       offsetof(struct cws_kev_syscall, file) + 2 * 96 + 8 + 16,
 	       "kev syscall data");
 _Static_assert(offsetof(struct cws_kev_syscall, data) % 8 == 0,
 	       "kev syscall alignment");
