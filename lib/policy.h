@@ -350,4 +350,35 @@ int cws_policy_filter_eval(const char *filter,
 			   const struct cws_policy_host *host, char *why,
 			   size_t whylen);
 
+/* lib/policy_load.c: the policies a tool was told to load. */
+
+/* The source of the self-test policy's file (struct cws_policy_file). */
+#define CWS_POLICY_SELF_TEST_SOURCE "self-test"
+
+struct cws_policy_source {
+	const char *dir; /* a policy directory, or NULL */
+	const char *const *exprs; /* -e rules */
+	size_t nexprs;
+	const char *self_test_dir; /* the self-test policy's target dir */
+	bool kill_disabled; /* as struct cws_policy_opts */
+	const char *agent_version; /* NULL: CWS_POLICY_AGENT */
+};
+
+/*
+ * Loads and compiles what src names, in this order: the directory, the
+ * self-test policy, the expressions. Rules that fail are kept with their
+ * status, as cws_policy_compile does. Returns 0 with *out set, or a
+ * negative errno with one line in why (an unreadable directory, a bad
+ * self-test directory, memory).
+ */
+int cws_policy_load(const struct cws_policy_source *src,
+		    struct cws_policy **out, char *why, size_t cap);
+
+/*
+ * A digest of the loaded rules and macros (ids and expressions, in load
+ * order): two tools that loaded the same policies have the same digest.
+ * Never 0 for a policy (0 stands for none).
+ */
+uint64_t cws_policy_digest(const struct cws_policy *p);
+
 #endif

@@ -151,12 +151,10 @@ static const char *quote(const struct actx *c, const struct cws_secl_node *n,
 	size_t len = strlen(c->expr), at = n->pos < len ? n->pos : 0;
 	size_t k;
 
-	snprintf(buf, cap, "%.40s", c->expr + at);
+	snprintf(buf, cap, "%.40s%s", c->expr + at, len - at > 40 ? "..." : "");
 	for (k = 0; buf[k]; k++)
 		if (buf[k] == '\n' || buf[k] == '\t')
 			buf[k] = ' ';
-	if (len - at > 40 && cap > 44)
-		strcat(buf, "...");
 	return buf;
 }
 

@@ -46,7 +46,7 @@ struct filter_opts {
 
 /* The self-test matches kept for the status file (cws self-test). */
 #define SELF_TEST_KEEP 16
-#define SELF_TEST_SOURCE "self-test"
+#define SELF_TEST_SOURCE CWS_POLICY_SELF_TEST_SOURCE
 
 struct self_test_match {
 	char rule_id[96];

@@ -59,96 +59,31 @@ static void report(const struct cws_policy *p)
 			 unbacked, unbacked == 1 ? "" : "s");
 }
 
-/*
- * The self-test policy, as Datadog's agent injects it: three rules that
- * match an open with O_CREAT, a chmod and a chown of a target file that
- * `cws self-test` names in dir. Unlike Datadog's they are not silent: the
- * match goes downstream, marked by the policy's source, so that cws-ship
- * can say it accepted it (and keep it from the intake).
- */
-static int add_self_test(struct cws_policy *p, const char *dir)
-{
-	char buf[8192];
-	int n;
-
-	if (strpbrk(dir, "\"\\\n*?")) {
-		cws_errorx(
-			"--self-test '%s': a directory name with quotes, "
-			"backslashes, newlines or wildcards cannot go in a rule",
-			dir);
-		return -EINVAL;
-	}
-	n = snprintf(
-		buf, sizeof(buf),
-		"version: 1.0.0\n"
-		"rules:\n"
-		"  - id: datadog_agent_cws_self_test_rule_open\n"
-		"    expression: open.file.path =~ \"%s/datadog_agent_cws_target_file_*\" && open.flags & O_CREAT > 0\n"
-		"  - id: datadog_agent_cws_self_test_rule_chmod\n"
-		"    expression: chmod.file.path =~ \"%s/datadog_agent_cws_target_file_*\"\n"
-		"  - id: datadog_agent_cws_self_test_rule_chown\n"
-		"    expression: chown.file.path =~ \"%s/datadog_agent_cws_target_file_*\"\n",
-		dir, dir, dir);
-	if (n < 0 || (size_t)n >= sizeof(buf)) {
-		cws_errorx("--self-test '%s': too long", dir);
-		return -E2BIG;
-	}
-	n = cws_policy_add_buffer(p, "datadog-agent-cws-self-test-policy", buf,
-				  (size_t)n);
-	if (n)
-		return n;
-	p->files[p->nfiles - 1].source = SELF_TEST_SOURCE;
-	return 0;
-}
-
 int filter_load(const struct filter_opts *o, struct cws_policy **out,
 		bool quiet)
 {
-	struct cws_policy_opts po = { .kill_disabled = !o->kill_enabled };
-	struct cws_policy *p;
-	size_t i;
-	int err = 0;
+	struct cws_policy_source src = {
+		.dir = o->policy_dir,
+		.exprs = o->exprs,
+		.nexprs = o->nexprs,
+		.self_test_dir = o->self_test_dir,
+		.kill_disabled = !o->kill_enabled,
+	};
+	char why[512];
+	size_t i, files = 0;
+	int err;
 
-	*out = NULL;
-	p = cws_policy_new(&po);
-	if (!p) {
-		cws_errorx("out of memory");
-		return -ENOMEM;
-	}
-	if (o->policy_dir) {
-		err = cws_policy_add_dir(p, o->policy_dir);
-		if (err == -E2BIG)
-			cws_errorx("policy directory '%s' has more than %u "
-				   "policy files",
-				   o->policy_dir, CWS_POLICY_MAX_FILES);
-		else if (err < 0)
-			cws_errorx("cannot read policy directory '%s': %s",
-				   o->policy_dir, strerror(-err));
-		else if (err == 0 && !o->nexprs)
-			cws_warnx("no *.policy file in '%s'", o->policy_dir);
-	}
-	if (err >= 0 && o->self_test_dir)
-		err = add_self_test(p, o->self_test_dir);
-	for (i = 0; err >= 0 && i < o->nexprs; i++) {
-		err = cws_policy_add_expr(p, o->exprs[i]);
-		if (err)
-			cws_errorx("-e '%s': %s", o->exprs[i],
-				   err == -E2BIG ? "too many -e rules" :
-						   strerror(-err));
-	}
-	if (err >= 0) {
-		err = cws_policy_compile(p);
-		if (err)
-			cws_errorx("cannot compile the policies: %s",
-				   strerror(-err));
-	}
-	if (err < 0) {
-		cws_policy_free(p);
+	err = cws_policy_load(&src, out, why, sizeof(why));
+	if (err) {
+		cws_errorx("%s", why);
 		return err;
 	}
+	for (i = 0; i < (*out)->nfiles; i++)
+		files += !strcmp((*out)->files[i].source, "file");
+	if (o->policy_dir && !files && !o->nexprs && !quiet)
+		cws_warnx("no *.policy file in '%s'", o->policy_dir);
 	if (!quiet)
-		report(p);
-	*out = p;
+		report(*out);
 	return 0;
 }
 

@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,23 +47,23 @@ static const struct cws_secl_rule *add(struct cws_secl_ruleset *rs,
 	return r;
 }
 
-/* A ruleset of the given rules (NULL-terminated), ids r0, r1, ... */
-static struct cws_secl_ruleset *rules(const char *first, ...)
+/* A ruleset of n rules, ids r0, r1, ... */
+static struct cws_secl_ruleset *rules_of(const char *const *exprs, size_t n)
 {
 	struct cws_secl_ruleset *rs = new_rs();
-	const char *e;
-	char id[16];
-	va_list ap;
-	int i = 0;
+	char id[32];
+	size_t i;
 
-	va_start(ap, first);
-	for (e = first; e; e = va_arg(ap, const char *)) {
-		snprintf(id, sizeof(id), "r%d", i++);
-		add(rs, id, e);
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "r%zu", i);
+		add(rs, id, exprs[i]);
 	}
-	va_end(ap);
 	return rs;
 }
+
+#define STRS(...) ((const char *const[]){ __VA_ARGS__ })
+#define NSTRS(...) (sizeof(STRS(__VA_ARGS__)) / sizeof(const char *))
+#define RULES(...) rules_of(STRS(__VA_ARGS__), NSTRS(__VA_ARGS__))
 
 /* An event of type on path (may be NULL), by process comm and uid. */
 static void event(struct cws_event *ev, enum cws_event_type type,
@@ -137,35 +136,35 @@ static bool has_name(const struct cws_secl_approvers *a,
 	return false;
 }
 
-/* a is ok and holds exactly the names given (NULL-terminated), of kind k. */
+/* a is ok and holds exactly the n names given, of kind k. */
 static void assert_names(const struct cws_secl_approvers *a, const char *expr,
-			 enum cws_secl_approver_kind k, ...)
+			 enum cws_secl_approver_kind k,
+			 const char *const *names, size_t n)
 {
-	const char *name;
-	size_t want = 0;
-	va_list ap;
+	size_t i;
 
 	if (!a->ok)
 		fail_msg("`%s`: no approver: %s", expr, a->why);
-	va_start(ap, k);
-	while ((name = va_arg(ap, const char *))) {
-		if (!has_name(a, k, name))
+	for (i = 0; i < n; i++)
+		if (!has_name(a, k, names[i]))
 			fail_msg("`%s`: approver `%s` (kind %d) missing", expr,
-				 name, k);
-		want++;
-	}
-	va_end(ap);
-	if (a->n != want)
-		fail_msg("`%s`: %zu approvers, expected %zu", expr, a->n, want);
+				 names[i], k);
+	if (a->n != n)
+		fail_msg("`%s`: %zu approvers, expected %zu", expr, a->n, n);
 }
 
+#define ASSERT_NAMES(a, expr, k, ...) \
+	assert_names(a, expr, k, STRS(__VA_ARGS__), NSTRS(__VA_ARGS__))
+
+/* expr alone yields names n1 and n2 (if not NULL) of kind k, no more. */
 static void expect_names(const char *expr, enum cws_secl_approver_kind k,
 			 const char *n1, const char *n2)
 {
 	struct cws_secl_approvers a;
+	const char *names[] = { n1, n2 };
 
 	rule_approvers(expr, &a, NULL);
-	assert_names(&a, expr, k, n1, n2, NULL);
+	assert_names(&a, expr, k, names, n2 ? 2 : 1);
 	cws_secl_approvers_release(&a);
 }
 
@@ -279,7 +278,7 @@ static void test_rule_no_approver(void **state)
 		    "gives no approver", NULL);
 	/* Flags tested for absence say nothing the kernel can keep. */
 	expect_none("open.flags & O_CREAT == 0", "gives no approver", NULL);
-	/* No approver of the file's name on a rename's destination. */
+	/* A pattern in a destination's name gives none either. */
 	expect_none("rename.file.destination.name =~ \"*.so\"",
 		    "the last component is a pattern", NULL);
 	/* The kernel filters no exec. */
@@ -298,8 +297,7 @@ static void test_ruleset_approvers(void **state)
 	add(rs, "names", "open.file.name in [\"passwd\", \"shadow\"]");
 	assert_int_equal(cws_secl_ruleset_approvers(rs, CWS_EVT_OPEN, &a), 0);
 	/* The union, each name once. */
-	assert_names(&a, "2 rules", CWS_SECL_APPROVE_NAME, "shadow", "passwd",
-		     NULL);
+	ASSERT_NAMES(&a, "2 rules", CWS_SECL_APPROVE_NAME, "shadow", "passwd");
 	cws_secl_approvers_release(&a);
 	assert_int_equal(a.n, 0);
 	assert_null(a.v);
@@ -325,10 +323,9 @@ static void test_ruleset_approvers(void **state)
 	cws_secl_ruleset_free(rs);
 
 	/* Names and flags of several rules make one set. */
-	rs = rules("open.file.path == \"/etc/shadow\"",
+	rs = RULES("open.file.path == \"/etc/shadow\"",
 		   "open.flags & O_CREAT > 0 && process.uid == 0",
-		   "open.flags & O_TRUNC > 0 && open.file.path =~ \"/tmp/*\"",
-		   NULL);
+		   "open.flags & O_TRUNC > 0 && open.file.path =~ \"/tmp/*\"");
 	assert_int_equal(cws_secl_ruleset_approvers(rs, CWS_EVT_OPEN, &a), 0);
 	assert_true(a.ok);
 	assert_int_equal(a.n, 2);
@@ -348,9 +345,8 @@ static void test_discard_file(void **state)
 	struct cws_event ev;
 
 	(void)state;
-	rs = rules("open.file.path == \"/etc/shadow\"",
-		   "open.flags & O_CREAT > 0 && open.file.path =~ \"/tmp/**\"",
-		   NULL);
+	rs = RULES("open.file.path == \"/etc/shadow\"",
+		   "open.flags & O_CREAT > 0 && open.file.path =~ \"/tmp/**\"");
 	assert_true(discards_file(rs, "/var/log/x"));
 	assert_false(discards_file(rs, "/etc/shadow"));
 	/* The flags of a later open are not known. */
@@ -377,14 +373,13 @@ static void test_discard_file(void **state)
 	cws_secl_ruleset_free(rs);
 
 	/* An unknown term does not keep a file another term rules out. */
-	rs = rules("open.file.mode == 0644 && open.file.path == \"/x\"", NULL);
+	rs = RULES("open.file.mode == 0644 && open.file.path == \"/x\"");
 	assert_true(discards_file(rs, "/y"));
 	assert_false(discards_file(rs, "/x"));
 	cws_secl_ruleset_free(rs);
 
 	/* Name, extension, inode: known for the file. */
-	rs = rules("open.file.extension == \".key\" || open.file.inode == 9",
-		   NULL);
+	rs = RULES("open.file.extension == \".key\" || open.file.inode == 9");
 	assert_true(discards_file(rs, "/srv/a.pem"));
 	assert_false(discards_file(rs, "/srv/a.key"));
 	cws_secl_ruleset_free(rs);
@@ -397,7 +392,7 @@ static void test_discard_file(void **state)
 	cws_secl_ruleset_free(rs);
 
 	/* A rule reading the destination: the type is never discarded. */
-	rs = rules("rename.file.destination.path == \"/etc/passwd\"", NULL);
+	rs = RULES("rename.file.destination.path == \"/etc/passwd\"");
 	event(&ev, CWS_EVT_RENAME, "/tmp/a", 0, "bash", 0);
 	ev.obj.dest.path = "/tmp/b";
 	ev.obj.dest.name = "b";
@@ -462,9 +457,9 @@ static void test_discard_dir(void **state)
 	size_t i;
 
 	(void)state;
-	rs = rules("open.file.path == \"/etc/shadow\"",
+	rs = RULES("open.file.path == \"/etc/shadow\"",
 		   "open.file.path =~ \"/var/lib/*/.ssh/*\"",
-		   "open.file.path =~ \"/tmp/**\"", NULL);
+		   "open.file.path =~ \"/tmp/**\"");
 	bin = add(rs, "bin", "open.file.path =~ \"*/bin/*\"");
 	assert_true(discards_dir(rs, "/srv/build"));
 	assert_false(discards_dir(rs, "/etc"));
@@ -494,10 +489,9 @@ static void test_discard_dir(void **state)
 	cws_secl_ruleset_free(rs);
 
 	/* The same values as one array. */
-	rs = rules(
+	rs = RULES(
 		"open.file.path in [\"/etc/shadow\", ~\"/var/lib/*/.ssh/*\", "
-		"~\"/tmp/**\", ~\"*/bin/*\"]",
-		NULL);
+		"~\"/tmp/**\", ~\"*/bin/*\"]");
 	assert_true(discards_dir(rs, "/srv/build"));
 	assert_false(discards_dir(rs, "/etc"));
 	assert_true(discards_dir(rs, "/var/lib"));
@@ -507,15 +501,14 @@ static void test_discard_dir(void **state)
 	cws_secl_ruleset_free(rs);
 
 	/* Only the path is known: a name, a regex or a process keep it. */
-	rs = rules("open.file.name == \"shadow\"", NULL);
+	rs = RULES("open.file.name == \"shadow\"");
 	assert_false(discards_dir(rs, "/srv/build"));
 	cws_secl_ruleset_free(rs);
-	rs = rules("open.file.name =~ r\"^sh.*\"", NULL);
+	rs = RULES("open.file.name =~ r\"^sh.*\"");
 	assert_false(discards_dir(rs, "/srv/build"));
 	cws_secl_ruleset_free(rs);
-	rs = rules("open.file.path == \"/etc/shadow\" && process.uid == 0",
-		   "open.file.path != \"/etc/shadow\" && process.uid == 1",
-		   NULL);
+	rs = RULES("open.file.path == \"/etc/shadow\" && process.uid == 0",
+		   "open.file.path != \"/etc/shadow\" && process.uid == 1");
 	assert_false(discards_dir(rs, "/srv/build"));
 	cws_secl_ruleset_free(rs);
 }
@@ -539,7 +532,7 @@ static void test_discard_dir_star_x(void **state)
 	for (i = 0; i < CWS_ARRAY_SIZE(globs); i++) {
 		snprintf(expr, sizeof(expr), "open.file.path =~ \"%s\"",
 			 globs[i]);
-		rs = rules(expr, NULL);
+		rs = RULES(expr);
 		if (!matches(rs, hits[i]))
 			fail_msg("%s does not match %s", hits[i], globs[i]);
 		if (discards_dir(rs, "/opt"))
@@ -642,13 +635,13 @@ static void test_soundness(void **state)
 {
 	struct cws_secl_ruleset *rs, *all = new_rs();
 	int nfile = 0, ndir = 0, kept = 0;
-	char id[16];
+	char id[32];
 	size_t i, p;
 
 	(void)state;
 	/* Each rule alone, then all of them together. */
 	for (i = 0; i < CWS_ARRAY_SIZE(prop_rules); i++) {
-		rs = rules(prop_rules[i], NULL);
+		rs = RULES(prop_rules[i]);
 		check_soundness(rs, prop_rules[i], &nfile, &ndir);
 		cws_secl_ruleset_free(rs);
 		snprintf(id, sizeof(id), "r%zu", i);
