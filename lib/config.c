@@ -154,7 +154,6 @@ static const struct key keys[] = {
 	KEY(RSC "enable_kernel_filters", BOOL, "true", EVMON),
 	KEY(RSC "enable_approvers", BOOL, "true", EVMON),
 	KEY(RSC "enable_discarders", BOOL, "true", EVMON),
-	KEY(RSC "flush_discarder_window", INT, "3", EVMON),
 	KEY(RSC "pid_cache_size", INT, "10000", EVMON),
 	KEY(RSC "dentry_cache_size", INT, "1024", EVMON),
 	KEY(RSC "custom_sensitive_words", LIST, "", EVMON),

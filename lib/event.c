@@ -159,6 +159,16 @@ static void pk_u64(msgpack_packer *pk, const char *k, uint64_t v)
 	msgpack_pack_uint64(pk, v);
 }
 
+/* A 64-bit id as 16 hex digits: JSON readers lose integers past 2^53. */
+static void pk_hex64(msgpack_packer *pk, const char *k, uint64_t v)
+{
+	char buf[17];
+
+	snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)v);
+	pk_key(pk, k);
+	msgpack_pack_str_with_body(pk, buf, 16);
+}
+
 static void pk_i64(msgpack_packer *pk, const char *k, int64_t v)
 {
 	pk_key(pk, k);
@@ -952,7 +962,7 @@ static int pack_control(msgpack_packer *pk, const struct cws_event *ev)
 
 	switch (ev->type) {
 	case CWS_REC_HELLO:
-		msgpack_pack_map(pk, 8);
+		msgpack_pack_map(pk, 8 + (ev->hello.kernel_filter != 0));
 		pk_str(pk, "type", name);
 		pk_u64(pk, "timestamp", ev->timestamp);
 		pk_str(pk, "producer",
@@ -964,6 +974,8 @@ static int pack_control(msgpack_packer *pk, const struct cws_event *ev)
 		pk_str(pk, "boot_id",
 		       ev->hello.boot_id ? ev->hello.boot_id : "");
 		pk_u64(pk, "pid", ev->hello.pid);
+		if (ev->hello.kernel_filter)
+			pk_hex64(pk, "kernel_filter", ev->hello.kernel_filter);
 		return 0;
 	case CWS_REC_LOST:
 		msgpack_pack_map(pk, 4 + (ev->lost.ntypes > 0));
@@ -977,7 +989,8 @@ static int pack_control(msgpack_packer *pk, const struct cws_event *ev)
 		return 0;
 	case CWS_REC_HEARTBEAT:
 		/* cws-filter addition: heartbeat_extra keys. */
-		msgpack_pack_map(pk, 5 + heartbeat_extra(ev));
+		msgpack_pack_map(pk, 5 + heartbeat_extra(ev) +
+					     (ev->heartbeat.kernel_filter != 0));
 		pk_str(pk, "type", name);
 		pk_u64(pk, "timestamp", ev->timestamp);
 		pk_str(pk, "producer",
@@ -985,6 +998,9 @@ static int pack_control(msgpack_packer *pk, const struct cws_event *ev)
 						"unknown");
 		pk_u64(pk, "events", ev->heartbeat.events);
 		pk_u64(pk, "lost", ev->heartbeat.lost);
+		if (ev->heartbeat.kernel_filter)
+			pk_hex64(pk, "kernel_filter",
+				 ev->heartbeat.kernel_filter);
 		pack_heartbeat_extra(pk, ev);
 		return 0;
 	case CWS_REC_RULESET_LOADED:
@@ -1290,6 +1306,32 @@ static uint64_t du64(struct dctx *d, const msgpack_object *o,
 		return 0;
 	}
 	return o->via.u64;
+}
+
+/* The reverse of pk_hex64. */
+static uint64_t dhex64(struct dctx *d, const msgpack_object *o,
+		       const struct kp *path)
+{
+	uint64_t v = 0;
+	uint32_t i;
+
+	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size != 16) {
+		derr(d, "%s: expected 16 hex digits", KP(path));
+		return 0;
+	}
+	for (i = 0; i < 16; i++) {
+		char c = o->via.str.ptr[i];
+		unsigned x = c >= '0' && c <= '9' ? (unsigned)(c - '0') :
+			     c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) :
+						    16;
+
+		if (x > 15) {
+			derr(d, "%s: expected 16 hex digits", KP(path));
+			return 0;
+		}
+		v = v << 4 | x;
+	}
+	return v;
 }
 
 static int64_t di64(struct dctx *d, const msgpack_object *o,
@@ -2057,6 +2099,8 @@ static void decode_control(struct dctx *d, const msgpack_object *o,
 				ev->hello.boot_id = dstr(d, v, pb);
 			else if (FIELD("pid"))
 				ev->hello.pid = du64(d, v, pb, U32);
+			else if (FIELD("kernel_filter"))
+				ev->hello.kernel_filter = dhex64(d, v, pb);
 			else if (FIELD("schema")) {
 				ev->hello.schema = du64(d, v, pb, U32);
 				has_schema = true;
@@ -2080,6 +2124,9 @@ static void decode_control(struct dctx *d, const msgpack_object *o,
 					du64(d, v, pb, UINT64_MAX);
 			else if (FIELD("lost"))
 				ev->heartbeat.lost = du64(d, v, pb, UINT64_MAX);
+			else if (FIELD("kernel_filter"))
+				ev->heartbeat.kernel_filter =
+					dhex64(d, v, pb);
 			else if (FIELD("policies")) /* cws-filter addition */
 				decode_policies(d, v, ev, pb);
 			else if (FIELD("rate_limited"))

@@ -294,6 +294,12 @@ struct cws_event {
 		const char *boot_id;
 		uint32_t schema; /* CWS_EVENT_SCHEMA of the producer */
 		uint32_t pid;
+		/*
+		 * cws-probe: the digest (cws_policy_digest) of the policies
+		 * its kernel filters follow; 0 (key absent) when it filters
+		 * nothing in the kernel.
+		 */
+		uint64_t kernel_filter;
 	} hello;
 
 	/* type "lost": counts per cause, and the same total per event type */
@@ -310,6 +316,7 @@ struct cws_event {
 		const char *producer;
 		uint64_t events; /* events written by the producer so far */
 		uint64_t lost; /* events lost so far, all causes */
+		uint64_t kernel_filter; /* as hello.kernel_filter */
 	} heartbeat;
 
 	/*

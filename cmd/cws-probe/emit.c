@@ -190,6 +190,7 @@ int cws_emit_hello(struct cws_emit *e)
 	ev->hello.host = e->host;
 	ev->hello.boot_id = e->boot_id;
 	ev->hello.pid = (uint32_t)getpid();
+	ev->hello.kernel_filter = e->kernel_filter;
 	return cws_writer_put(&e->w, ev);
 }
 
@@ -203,6 +204,7 @@ int cws_emit_heartbeat(struct cws_emit *e)
 	ev->heartbeat.producer = "cws-probe";
 	ev->heartbeat.events = e->events;
 	ev->heartbeat.lost = e->lost;
+	ev->heartbeat.kernel_filter = e->kernel_filter;
 	return cws_writer_put(&e->w, ev);
 }
 

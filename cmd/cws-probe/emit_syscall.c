@@ -336,5 +336,8 @@ int cws_emit_syscall(struct cws_emit *e, const void *data, size_t size)
 
 	if (sys_fns[k->event])
 		sys_fns[k->event](e, k, ev);
+	/* No rule can match it: the kernel learns so, and it stops here. */
+	if (e->kf && cws_kfilter_event(e->kf, k, ev))
+		return 0;
 	return cws_emit_put(e, ev);
 }

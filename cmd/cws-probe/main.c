@@ -18,12 +18,15 @@
 #include "probe.h"
 
 static const char usage[] =
-	"cws-probe [-hnqVv] [-b bytes] [-c file] [-e events] [-H seconds]";
+	"cws-probe [-ADhnqVv] [-b bytes] [-c file] [-e events] [-H seconds]\n"
+	"          [-p dir] [-r rule] [-S dir]";
 
 #define RING_SIZE_KEY "runtime_security_config.event_stream.buffer_size"
 #define EVENTS_KEY "runtime_security_config.probe.events"
 #define CACHE_KEY "runtime_security_config.pid_cache_size"
 #define NETWORK_KEY "runtime_security_config.network.enabled"
+#define RSC "runtime_security_config."
+#define MAX_RULES 1024
 
 /*
  * Parses a byte count with an optional K, M or G (binary) suffix. The ring
@@ -97,8 +100,14 @@ int main(int argc, char **argv)
 		{ "heartbeat", required_argument, NULL, 'H' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "events", required_argument, NULL, 'e' },
+		{ "policies", required_argument, NULL, 'p' },
+		{ "rule", required_argument, NULL, 'r' },
+		{ "self-test", required_argument, NULL, 'S' },
+		{ "no-approvers", no_argument, NULL, 'A' },
+		{ "no-discarders", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *rules[MAX_RULES];
 	struct cws_probe_opts opts = { .heartbeat =
 					       CWS_PROBE_HEARTBEAT_DEFAULT };
 	struct cws_config *cfg;
@@ -108,7 +117,7 @@ int main(int argc, char **argv)
 	int opt, rc;
 
 	cws_cli_init(&cli, "cws-probe", usage);
-	while ((opt = getopt_long(argc, argv, CWS_CLI_OPTSTRING "b:e:H:n",
+	while ((opt = getopt_long(argc, argv, CWS_CLI_OPTSTRING "Ab:De:H:np:r:S:",
 				  longopts, NULL)) != -1) {
 		if (cws_cli_option(&cli, opt, optarg))
 			continue;
@@ -142,6 +151,25 @@ int main(int argc, char **argv)
 		case 'n':
 			opts.check = true;
 			break;
+		case 'p':
+			opts.policy_dir = optarg;
+			break;
+		case 'r':
+			if (opts.nexprs == MAX_RULES) {
+				cws_errorx("more than %d -r rules", MAX_RULES);
+				cws_cli_usage(&cli);
+			}
+			rules[opts.nexprs++] = optarg;
+			break;
+		case 'S':
+			opts.self_test_dir = optarg;
+			break;
+		case 'A':
+			opts.no_approvers = true;
+			break;
+		case 'D':
+			opts.no_discarders = true;
+			break;
 		default:
 			cws_cli_usage(&cli);
 		}
@@ -150,6 +178,23 @@ int main(int argc, char **argv)
 		cws_cli_usage(&cli);
 
 	cfg = cws_cli_config(&cli);
+	opts.exprs = rules;
+	opts.events_given = opts.events != 0;
+	/*
+	 * The configuration's policy directory only when it says one: a
+	 * bare cws-probe captures everything (cws run passes -p).
+	 */
+	if (!opts.policy_dir && !opts.nexprs &&
+	    cws_config_source(cfg, RSC "policies.dir") != CWS_CONFIG_SRC_DEFAULT)
+		opts.policy_dir = cws_config_get_string(cfg, RSC "policies.dir");
+	opts.kill_disabled =
+		!cws_config_get_bool(cfg, RSC "enforcement.enabled");
+	if (!cws_config_get_bool(cfg, RSC "enable_kernel_filters"))
+		opts.no_approvers = opts.no_discarders = true;
+	if (!cws_config_get_bool(cfg, RSC "enable_approvers"))
+		opts.no_approvers = true;
+	if (!cws_config_get_bool(cfg, RSC "enable_discarders"))
+		opts.no_discarders = true;
 	if (!opts.ring_size)
 		opts.ring_size = config_ring_size(cfg);
 	if (!opts.ring_size)
@@ -160,12 +205,14 @@ int main(int argc, char **argv)
 		opts.cache_size = (size_t)cws_config_get_int(cfg, CACHE_KEY);
 	/* -e wins over the configuration; each list item may be a list. */
 	list = opts.events ? NULL : cws_config_get_list(cfg, EVENTS_KEY, NULL);
-	for (; list && *list; list++)
+	for (; list && *list; list++) {
 		if (cws_probe_parse_events(*list, &opts.events, bad,
 					   sizeof(bad)))
 			cws_fatalx(CWS_EXIT_CONFIG,
 				   "%s: unknown event type '%s'", EVENTS_KEY,
 				   bad);
+		opts.events_given = true;
+	}
 	if (!opts.events)
 		opts.events = cws_probe_default_events();
 	opts.tc_priority = (uint32_t)cws_config_get_int(
@@ -182,6 +229,7 @@ int main(int argc, char **argv)
 		if (opts.events & net)
 			cws_info("%s is false: no network event", NETWORK_KEY);
 		opts.events &= ~net;
+		opts.no_network = true;
 		if (!opts.events)
 			cws_fatalx(
 				CWS_EXIT_CONFIG,

@@ -31,6 +31,7 @@
 #include <bpf/libbpf.h>
 
 #include "exit.h"
+#include "policy.h"
 #include "probe.h"
 #include "sigs.h"
 #include "sandbox.h"
@@ -51,11 +52,12 @@ struct probe {
 	bool status_failed; /* reported once */
 	uint64_t attached; /* event types with a loaded program */
 	struct cws_tc tc; /* the DNS classifier's filters */
+	struct cws_kfilter kf; /* kf.pol NULL: no kernel filter */
 };
 
 #define STATUS_INTERVAL_MS 2000
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, hup_signal;
 /* SIGUSR2: cws run set a log level; the first pass reads it too. */
 static volatile sig_atomic_t usr2_signal = 1;
 static bool libbpf_verbose;
@@ -64,6 +66,8 @@ static void on_signal(int sig)
 {
 	if (sig == SIGUSR2)
 		usr2_signal = 1;
+	else if (sig == SIGHUP)
+		hup_signal = 1;
 	else
 		stop_signal = sig;
 }
@@ -323,6 +327,8 @@ static void write_status(struct probe *pr, const struct cws_probe_opts *opts,
 	json_object_set_new(doc, "bad_records",
 			    json_integer((json_int_t)e->bad));
 	json_object_set_new(doc, "lost", lost);
+	if (pr->kf.pol)
+		cws_kfilter_status(&pr->kf, doc);
 
 	err = cws_status_write(opts->run_path, "cws-probe", doc);
 	json_decref(doc);
@@ -334,6 +340,59 @@ static void write_status(struct probe *pr, const struct cws_probe_opts *opts,
 	}
 }
 
+/*
+ * SIGHUP: the policies again, and the kernel filters for them, in an
+ * order that drops nothing a new rule would match (kfilter.c): the
+ * gates open (programs of new types attached first), what the ring holds
+ * is read out under the old policy, a heartbeat says which policy the
+ * records after it are filtered for, and the gates close for the new
+ * one. A policy that fails to load leaves everything as it was. Returns
+ * a write error, else 0.
+ */
+static int reload(struct probe *pr, const struct cws_probe_opts *opts)
+{
+	struct cws_policy *np;
+	uint64_t old_hooked;
+	int n, err;
+
+	if (!pr->kf.pol) {
+		cws_info("SIGHUP: no policy given, nothing to reload");
+		return 0;
+	}
+	if (cws_kfilter_load(opts, &np)) {
+		cws_warnx("SIGHUP: the policies did not load; the kernel "
+			  "filters stay as they were");
+		return 0;
+	}
+	old_hooked = cws_kfilter_hooked(&pr->kf);
+	cws_kfilter_open_gates(&pr->kf);
+	err = cws_probe_attach(pr->skel->skeleton,
+			       old_hooked | cws_kfilter_hooked_with(&pr->kf, np));
+	if (err)
+		cws_warnx("SIGHUP: a new event type could not be attached; "
+			  "its rules see nothing until cws-probe restarts");
+	pr->emit->events_mask |= cws_secl_ruleset_event_types(np->rs);
+	n = ring_buffer__consume(pr->rb);
+	if (n < 0)
+		cws_warnx("SIGHUP: cannot read the ring buffer: %s",
+			  strerror(-n));
+	cws_kfilter_swap(&pr->kf, np);
+	pr->emit->kernel_filter = pr->kf.digest;
+	err = cws_emit_heartbeat(pr->emit);
+	if (!err)
+		err = cws_emit_flush(pr->emit);
+	cws_kfilter_close_gates(&pr->kf);
+	if (cws_probe_attach(pr->skel->skeleton, cws_kfilter_hooked(&pr->kf)))
+		cws_warnx("SIGHUP: cannot detach the programs of event types "
+			  "no rule uses any more");
+	pr->emit->events_mask = cws_kfilter_wanted(&pr->kf);
+	pr->attached = cws_kfilter_hooked(&pr->kf) & cws_kfilter_wanted(&pr->kf);
+	cws_info("policies reloaded: %zu rules; kernel filters for %016llx",
+		 pr->kf.pol->loaded, (unsigned long long)pr->kf.digest);
+	write_status(pr, opts, "running");
+	return err;
+}
+
 /* One pass: poll, consume, then the control records, then one flush. */
 static int poll_once(struct probe *pr, const struct cws_probe_opts *opts,
 		     long long *next_heartbeat)
@@ -343,6 +402,12 @@ static int poll_once(struct probe *pr, const struct cws_probe_opts *opts,
 	if (usr2_signal) {
 		usr2_signal = 0;
 		cws_log_runtime_level(opts->run_path);
+	}
+	if (hup_signal) {
+		hup_signal = 0;
+		err = reload(pr, opts);
+		if (err)
+			return err;
 	}
 	cws_emit_sync_clock(pr->emit);
 	n = ring_buffer__poll(pr->rb, CWS_PROBE_POLL_MS);
@@ -438,15 +503,23 @@ static int run_loop(struct probe *pr, const struct cws_probe_opts *opts)
  * some kernels refuse even lookups on an open map without it). Loading,
  * attaching, mounting and everything else are gone for good.
  */
-static int drop_privileges(bool tc)
+static int drop_privileges(bool tc, bool policy)
 {
-	/* CAP_NET_ADMIN only to remove our classifiers at exit. */
-	static const int keep[] = { CAP_BPF, CAP_SYS_PTRACE,
-				    CAP_DAC_READ_SEARCH, CAP_NET_ADMIN };
+	int keep[5] = { CAP_BPF, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
+	size_t n = 3;
 
+	/* CAP_NET_ADMIN only to remove our classifiers at exit. */
+	if (tc)
+		keep[n++] = CAP_NET_ADMIN;
+	/*
+	 * CAP_PERFMON to attach, at a policy reload, the programs (loaded at
+	 * start) of an event type the new rules use.
+	 */
+	if (policy)
+		keep[n++] = CAP_PERFMON;
 	if (getuid() && geteuid())
 		return cws_sandbox_no_new_privs();
-	return cws_sandbox_keep_caps(keep, CWS_ARRAY_SIZE(keep) - !tc);
+	return cws_sandbox_keep_caps(keep, n);
 }
 
 static int setup_signals(void)
@@ -456,6 +529,7 @@ static int setup_signals(void)
 		{ SIGINT, on_signal },
 		{ SIGTERM, on_signal },
 		{ SIGUSR2, on_signal },
+		{ SIGHUP, on_signal },
 	};
 
 	return cws_signals(sigs, CWS_ARRAY_SIZE(sigs), 0);
@@ -480,11 +554,27 @@ static int load_programs(struct probe *pr, const struct cws_probe_opts *opts)
 			strerror(-err));
 		return err;
 	}
+	err = bpf_map__set_max_entries(pr->skel->maps.kf_discarders,
+				       opts->discarders_max ?
+					       opts->discarders_max :
+					       CWS_KFILTER_DISCARDERS_DEFAULT);
+	if (err) {
+		cws_log(CWS_LOG_FATAL, "cannot size the discarder map: %s",
+			strerror(-err));
+		return err;
+	}
 	/* Wake the reader when an eighth of the ring is pending. */
 	pr->skel->rodata->wakeup_bytes = opts->ring_size / 8;
 	pr->skel->rodata->cfg_self_tgid = (__u32)getpid();
 
-	if (!cws_probe_select(pr->skel->obj, opts->events, &pr->attached)) {
+	if (pr->kf.pol)
+		cws_debug("kernel filters: %zu rules of policy %016llx",
+			  pr->kf.pol->loaded, (unsigned long long)pr->kf.digest);
+	if (!cws_probe_select(pr->skel->obj,
+			      opts->events |
+				      (pr->kf.pol ? cws_kfilter_hooked(&pr->kf) :
+						    0),
+			      &pr->attached)) {
 		cws_log(CWS_LOG_FATAL,
 			"no BPF program for the events asked for");
 		return -ENOENT;
@@ -500,11 +590,27 @@ static int load_programs(struct probe *pr, const struct cws_probe_opts *opts)
 		explain_load_error(err);
 		return err;
 	}
-	err = cws_bpf__attach(pr->skel);
-	if (err) {
-		cws_log(CWS_LOG_FATAL, "cannot attach '%s': %s",
-			failed_program(pr->skel), strerror(-err));
-		return err;
+	if (pr->kf.pol) {
+		err = cws_kfilter_apply(&pr->kf, pr->skel);
+		if (err) {
+			cws_log(CWS_LOG_FATAL,
+				"cannot set up the kernel filters: %s",
+				strerror(-err));
+			return err;
+		}
+		/* Only the types a rule uses (or -e asked for). */
+		pr->attached &= cws_kfilter_wanted(&pr->kf);
+		err = cws_probe_attach(pr->skel->skeleton,
+				       cws_kfilter_hooked(&pr->kf));
+		if (err)
+			return err;
+	} else {
+		err = cws_bpf__attach(pr->skel);
+		if (err) {
+			cws_log(CWS_LOG_FATAL, "cannot attach '%s': %s",
+				failed_program(pr->skel), strerror(-err));
+			return err;
+		}
 	}
 	/*
 	 * A hooked call of our own shows the programs the probe's root and
@@ -536,6 +642,13 @@ int cws_probe_run(const struct cws_probe_opts *opts)
 		return CWS_EXIT_FAILURE;
 	}
 
+	if (opts->policy_dir || opts->nexprs || opts->self_test_dir) {
+		struct cws_policy *p;
+
+		if (cws_kfilter_load(opts, &p))
+			return CWS_EXIT_CONFIG;
+		cws_kfilter_init(&pr.kf, opts, p);
+	}
 	if (load_programs(&pr, opts))
 		goto out_destroy;
 	if (opts->check) {
@@ -564,6 +677,11 @@ int cws_probe_run(const struct cws_probe_opts *opts)
 		goto out_release_emit;
 	}
 	pr.emit->events_mask = opts->events;
+	if (pr.kf.pol) {
+		pr.emit->events_mask = cws_kfilter_wanted(&pr.kf);
+		pr.emit->kf = &pr.kf;
+		pr.emit->kernel_filter = pr.kf.digest;
+	}
 
 	pr.rb = ring_buffer__new(bpf_map__fd(pr.skel->maps.events), on_record,
 				 &pr, NULL);
@@ -571,7 +689,9 @@ int cws_probe_run(const struct cws_probe_opts *opts)
 		cws_error("cannot set up the ring buffer");
 		goto out_release_emit;
 	}
-	if (bpf_program__autoload(pr.skel->progs.dns__tc_egress)) {
+	if (bpf_program__autoload(pr.skel->progs.dns__tc_egress) &&
+	    (!pr.kf.pol ||
+	     (cws_kfilter_hooked(&pr.kf) & (1ull << CWS_EVT_DNS)))) {
 		int err = cws_tc_attach(
 			&pr.tc, bpf_program__fd(pr.skel->progs.dns__tc_egress),
 			opts->tc_priority, opts->tc_handle, opts->tc_ingress);
@@ -583,7 +703,7 @@ int cws_probe_run(const struct cws_probe_opts *opts)
 			cws_warnx(
 				"network: the DNS classifier is on no interface: no dns event");
 	}
-	if (drop_privileges(pr.tc.n > 0)) {
+	if (drop_privileges(pr.tc.n > 0, pr.kf.pol != NULL)) {
 		cws_error("cannot drop capabilities");
 		goto out_free_rb;
 	}
@@ -598,5 +718,6 @@ out_free:
 	free(pr.percpu);
 out_destroy:
 	cws_bpf__destroy(pr.skel);
+	cws_kfilter_release(&pr.kf);
 	return rc;
 }

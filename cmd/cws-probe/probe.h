@@ -41,7 +41,89 @@ struct cws_probe_opts {
 	uint32_t tc_priority; /* network.classifier_priority */
 	uint32_t tc_handle; /* network.classifier_handle; 0: the kernel's */
 	bool tc_ingress; /* network.ingress.enabled */
+	bool events_given; /* events came from -e or the configuration */
+	/* The policies the kernel filters follow (kfilter.c); none: all. */
+	const char *policy_dir; /* -p, runtime_security_config.policies.dir */
+	const char *const *exprs; /* -r */
+	size_t nexprs;
+	const char *self_test_dir; /* -S */
+	bool kill_disabled; /* enforcement.enabled false, as cws-filter */
+	bool no_approvers; /* --no-approvers, enable_approvers false */
+	bool no_discarders; /* --no-discarders, enable_discarders false */
+	uint32_t discarders_max; /* entries of the discarder map; 0: default */
+	bool no_network; /* network.enabled false: no network type at all */
 };
+
+/*
+ * kfilter.c: the kernel filters (bpf/kfilter.bpf.h) from the policies.
+ * The probe loads the policies before its programs (which types to load
+ * depends on them), applies them once loaded, asks for each event that
+ * reached user space whether it teaches a discarder, and reloads them on
+ * SIGHUP: open_gates, read out the ring, swap, write the marker,
+ * close_gates.
+ */
+struct cws_policy;
+struct cws_bpf;
+typedef struct json_t json_t;
+
+#define CWS_KFILTER_DISCARDERS_DEFAULT 16384
+
+struct cws_kfilter {
+	struct cws_policy *pol; /* NULL: no kernel filter */
+	uint64_t digest; /* cws_policy_digest(pol) */
+	bool approvers, discarders; /* allowed by the options */
+	bool learning; /* discarders are learnt (not while reloading) */
+	uint64_t rule_types; /* event types with a loaded rule */
+	uint64_t forced; /* types asked for with -e: never filtered */
+	uint64_t allowed; /* types the configuration lets the probe hook */
+	uint32_t mode[CWS_EVT__COUNT]; /* as written to kf_types */
+	size_t napprovers[CWS_EVT__COUNT];
+	char why[CWS_EVT__COUNT][256]; /* why a type has no approver */
+	struct cws_bpf *skel;
+	int disc_fd;
+	int ncpus;
+	uint64_t *percpu;
+	uint64_t stats[CWS_KEV_KF_SLOTS];
+	uint64_t learnt_leaf[CWS_EVT__COUNT], learnt_dir[CWS_EVT__COUNT];
+	uint64_t user_dropped[CWS_EVT__COUNT];
+};
+
+/* Loads o's policies (one error line and a negative errno on failure). */
+int cws_kfilter_load(const struct cws_probe_opts *o, struct cws_policy **out);
+/* Takes p (owned from now on) with o's options. */
+void cws_kfilter_init(struct cws_kfilter *kf, const struct cws_probe_opts *o,
+		      struct cws_policy *p);
+/* Types written to the stream, and types whose programs are attached. */
+uint64_t cws_kfilter_wanted(const struct cws_kfilter *kf);
+uint64_t cws_kfilter_hooked(const struct cws_kfilter *kf);
+/* The types hooked if p were the policy (a reload). */
+uint64_t cws_kfilter_hooked_with(const struct cws_kfilter *kf,
+				 const struct cws_policy *p);
+/* Once the object is loaded: modes, approvers. 0 or -errno. */
+int cws_kfilter_apply(struct cws_kfilter *kf, struct cws_bpf *skel);
+void cws_kfilter_release(struct cws_kfilter *kf);
+/*
+ * An event converted from record k: learns the discarders it teaches and
+ * returns true when no rule can match it (it goes no further).
+ */
+bool cws_kfilter_event(struct cws_kfilter *kf, const struct cws_kev_syscall *k,
+		       const struct cws_event *ev);
+/* Adds "kernel_filters" to a status document. */
+void cws_kfilter_status(struct cws_kfilter *kf, json_t *doc);
+/* The reload's steps, in this order (see kfilter.c). */
+void cws_kfilter_open_gates(struct cws_kfilter *kf);
+void cws_kfilter_swap(struct cws_kfilter *kf, struct cws_policy *p);
+void cws_kfilter_close_gates(struct cws_kfilter *kf);
+/* The approvers' name hash, as the kernel computes it. */
+uint64_t cws_kfilter_hash(const char *s, size_t n, unsigned kind);
+
+/*
+ * select.c: attaches the loaded programs of the event types in types
+ * (core programs always) and detaches the others. 0 or -errno, with the
+ * program that failed named.
+ */
+struct bpf_object_skeleton;
+int cws_probe_attach(struct bpf_object_skeleton *s, uint64_t types);
 
 /* tc.c: the DNS classifier on the interfaces' hooks. */
 #define CWS_TC_MAX 256
@@ -134,6 +216,8 @@ struct cws_emit {
 	struct cws_cache *cache; /* the process cache (cache.c) */
 	uint64_t evicted; /* cache evictions already reported as lost */
 	struct cws_realdir *realdir; /* made on first use (realdir.c) */
+	struct cws_kfilter *kf; /* the kernel filters, or NULL */
+	uint64_t kernel_filter; /* hello and heartbeat: the policy digest */
 };
 
 /*

@@ -9,6 +9,7 @@
  */
 #include "compat.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include <bpf/libbpf.h>
@@ -116,4 +117,36 @@ unsigned cws_probe_select(struct bpf_object *obj, uint64_t events,
 		*attached |= events & (1ull << CWS_EVT_RMDIR);
 	*attached &= events;
 	return n;
+}
+
+int cws_probe_attach(struct bpf_object_skeleton *s, uint64_t types)
+{
+	uint64_t want = programs_for(types);
+	int i, err;
+
+	for (i = 0; i < s->prog_cnt; i++) {
+		struct bpf_program *prog = *s->progs[i].prog;
+		struct bpf_link **link = s->progs[i].link;
+		const char *sec = bpf_program__section_name(prog);
+		int t = program_event(s->progs[i].name);
+		bool need;
+
+		/* The DNS classifier is attached by tc.c, not here. */
+		if (!bpf_program__autoload(prog) || !strncmp(sec, "tc", 2))
+			continue;
+		need = t < 0 || t == CWS_EVT_UNKNOWN || (want & (1ull << t));
+		if (need && !*link) {
+			*link = bpf_program__attach(prog);
+			if (!*link) {
+				err = -errno;
+				cws_errorx("cannot attach '%s': %s",
+					   s->progs[i].name, strerror(-err));
+				return err;
+			}
+		} else if (!need && *link) {
+			bpf_link__destroy(*link);
+			*link = NULL;
+		}
+	}
+	return 0;
 }
