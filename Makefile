@@ -174,6 +174,28 @@ $(O)/bench/%_bench: bench/%_bench.c $(LIBCWS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIBCWS) $(ALL_LDFLAGS) $(TEST_LIBS) -o $@
 
+# BPF objects of the benchmarks (bench/floor.bpf.c: the floors that
+# bench/probe.sh measures cws-probe against), built as bpf/*.bpf.c are;
+# bench/<name>_bench.c includes $(O)/bench/<name>.skel.h.
+BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
+BENCH_BPF_TMPS := $(patsubst bench/%.bpf.c,$(O)/bench/%.tmp.o,$(BENCH_BPF_SRCS))
+BENCH_BPF_OBJS := $(patsubst bench/%.bpf.c,$(O)/bench/%.bpf.o,$(BENCH_BPF_SRCS))
+$(BENCH_BPF_TMPS): $(O)/bench/%.tmp.o: bench/%.bpf.c $(O)/bpf/vmlinux.h
+	$(call msg,BPF,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) -g -O2 -Wall -Werror=undef -target bpf -D__TARGET_ARCH_$(ARCH) \
+		-I$(O)/bpf $(shell $(PKG_CONFIG) --cflags libbpf) -c $< -o $@
+
+$(BENCH_BPF_OBJS): $(O)/bench/%.bpf.o: $(O)/bench/%.tmp.o
+	$(call msg,GENOBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(O)/bench/%.skel.h: $(O)/bench/%.bpf.o
+	$(call msg,GENSKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+$(O)/bench/floor_bench: $(O)/bench/floor.skel.h
+
 # Benchmarks print ratios measured side by side in one run.
 bench: all $(BENCH_BINS)
 	$(Q)O=$(O) bench/run.sh

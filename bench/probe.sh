@@ -8,16 +8,39 @@
 #
 # 1. The loops of bench/workload_bench.c (open, enoent, exec, create,
 #    rename), bare and under each tracer, interleaved round by round:
-#    bare, cws, bpftrace, libbpf, auditd, bare, cws, ... Each tracer is
-#    started, waited for until its BPF programs are attached (or auditd's
-#    rules loaded), given SETTLE seconds, then the loops run and it is
-#    stopped. Two tables, wall time and CPU time per operation, give per
-#    loop the median bare and the ratio median(tracer) / median(bare) for
-#    each tracer.
+#    bare, floor-rawtp, floor-ringbuf, cws, cws-default, ..., bare, ...
+#    Each tracer is started, waited for until its BPF programs are
+#    attached (or auditd's rules loaded), given SETTLE seconds, then the
+#    loops run and it is stopped. Two tables, wall time and CPU time per
+#    operation, give per loop the median bare and the ratio
+#    median(tracer) / median(bare) for each tracer.
 #
-#      cws       cws-probe --events open,exec,unlink,rename >/dev/null
-#                (no --events when it has no such option; the types it has
-#                no programs for are reported)
+#    The loops' files are on a tmpfs that this script mounts on a fresh
+#    /run/cws-bench.XXXXXX and unmounts at exit: no rule of Datadog's
+#    default policy watches there (its O_CREAT rules watch /tmp, /dev/shm,
+#    /var/tmp, /etc, /usr, /home, /root...), so cws-default's columns are
+#    the cost of the paths no rule watches.
+#
+#      floor-rawtp    bench/floor_bench -m empty: an empty program on the
+#                     sys_exit raw tracepoint, the cost of being hooked
+#      floor-ringbuf  bench/floor_bench -m ringbuf: the same hook writing a
+#                     64-byte record per exit of the file and exec calls,
+#                     batched as cws-probe batches, read and counted
+#      cws       cws-probe --events open,exec,unlink,rename >/dev/null:
+#                everything captured (no --events when it has no such
+#                option; the types it has no programs for are reported)
+#      cws-default
+#                cws-probe -p DIR -c CFG >/dev/null, DIR holding Datadog's
+#                default policy 1.69.3 alone (../shared/fixtures), kernel
+#                approvers and discarders on. CFG gives a run_path: after
+#                each loop the script waits for the probe's next status
+#                file (every 2 s) and takes, from its kernel_filters, what
+#                the loop's event types were seen and dropped; a third
+#                table gives the share dropped in the kernel.
+#      cws-default-off
+#                the same with -A -D (--no-approvers --no-discarders):
+#                everything the policy's event types see goes to user
+#                space, where the probe drops nothing either
 #      bpftrace  every openat with pid, comm and path (sys_enter_openat +
 #                sys_exit_openat), printf to /dev/null
 #      libbpf    libbpf-tools' opensnoop for the file loops, execsnoop for
@@ -45,7 +68,9 @@
 # removed, the enabled flag and backlog limit restored, auditd stopped.
 #
 # Environment: O (build directory, default build), ROUNDS (5), LOOPS,
-# TRACERS (cws bpftrace libbpf auditd), N_OPEN, N_ENOENT, N_EXEC, N_CREATE,
+# TRACERS (floor-rawtp floor-ringbuf cws cws-default cws-default-off
+# bpftrace libbpf auditd: a subset makes a shorter run), POLICY (the
+# default policy's file), N_OPEN, N_ENOENT, N_EXEC, N_CREATE,
 # N_RENAME (operations per loop), AUDIT_DIV (4: auditd's file loops run
 # that many times fewer), SETTLE (0.5 s), FLOOD_SECONDS (3),
 # FLOOD_PROCS (2), FLOOD=0 to skip the flood.
@@ -54,7 +79,9 @@ cd "$(dirname "$0")/.." || exit 2
 O=${O:-build}
 ROUNDS=${ROUNDS:-5}
 LOOPS=${LOOPS:-open enoent exec create rename}
-TRACERS=${TRACERS:-cws bpftrace libbpf auditd}
+ALL_TRACERS="floor-rawtp floor-ringbuf cws cws-default cws-default-off bpftrace libbpf auditd"
+TRACERS=${TRACERS:-$ALL_TRACERS}
+POLICY=${POLICY:-../shared/fixtures/datadog-policies/default-1.69.3.policy}
 N_OPEN=${N_OPEN:-200000}
 N_ENOENT=${N_ENOENT:-200000}
 N_EXEC=${N_EXEC:-1000}
@@ -72,6 +99,7 @@ AUDIT_SYSCALLS="open openat openat2 creat execve execveat unlink unlinkat rename
 PROBE=$O/cws-probe
 WORKLOAD=$O/bench/workload_bench
 EVCOUNT=$O/bench/evcount_bench
+FLOOR=$O/bench/floor_bench
 
 say() { printf '%s\n' "$*"; }
 warn() { printf 'probe.sh: %s\n' "$*" >&2; }
@@ -88,9 +116,15 @@ for f in "$WORKLOAD" "$EVCOUNT"; do
 	fi
 done
 
-tmp=$(mktemp -d /dev/shm/cws-probe-bench.XXXXXX) || exit 1
+# A tmpfs of our own, on a path no rule of the default policy watches.
+tmp=$(mktemp -d /run/cws-bench.XXXXXX) || exit 1
 # The kernel reports physical paths: no symlink in what the counts match.
 tmp=$(cd "$tmp" && pwd -P) || exit 1
+if ! mount -t tmpfs -o mode=0700 cws-bench "$tmp"; then
+	say "skipped: cannot mount a tmpfs on $tmp"
+	rmdir "$tmp"
+	exit 0
+fi
 audit_dir= tracer_pid= tracer_name= auditd_pid=
 audit_saved= audit_enabled0= audit_backlog0= never_task=
 
@@ -129,7 +163,7 @@ cleanup() {
 		auditctl -e "$audit_enabled0" >/dev/null 2>&1
 	fi
 	[ -n "$audit_dir" ] && rm -rf "$audit_dir"
-	rm -rf "$tmp"
+	umount "$tmp" && rmdir "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -291,6 +325,65 @@ probe_cws() {
 	say "cws:      $PROBE ${cws_args[*]} >/dev/null"
 }
 
+# The floors: one program of bench/floor.bpf.c on the sys_exit raw
+# tracepoint, loaded by bench/floor_bench ($1 the tracer, $2 its mode).
+probe_floor() {
+	local t=$1 m=$2
+	if [ ! -x "$FLOOR" ]; then
+		skip_why[$t]="$FLOOR is not built (make $FLOOR)"
+		return 1
+	fi
+	if ! "$FLOOR" -n -m "$m" >/dev/null 2>"$tmp/$t.err"; then
+		skip_why[$t]="floor_bench -n -m $m fails: $(tail -n 1 "$tmp/$t.err")"
+		return 1
+	fi
+	case $m in
+	empty)
+		records[$t]=
+		say "$t: $FLOOR -m empty (an empty raw_tp/sys_exit program)"
+		;;
+	ringbuf)
+		records[$t]="open exec unlink rename"
+		say "$t: $FLOOR -m ringbuf (raw_tp/sys_exit, a 64-byte record per"
+		say "          exit of open, openat, openat2, creat, unlink, unlinkat, rename,"
+		say "          renameat, renameat2, execve, execveat; batched wake-ups; read)"
+		;;
+	esac
+}
+
+# cws-probe with the default policy, $1 the tracer: its options are in
+# cws_args_<tracer>, its status file is $tmp/run-<tracer>/cws-probe.json.
+POLDIR=$tmp/policy
+cws_args_cws_default=(-p "$POLDIR" -c "$tmp/cws-default.yaml")
+cws_args_cws_default_off=(-p "$POLDIR" -c "$tmp/cws-default-off.yaml" -A -D)
+probe_cws_policy() {
+	local t=$1 run=$tmp/run-$1
+	local -n args=cws_args_${1//-/_}
+	if [ ! -x "$PROBE" ]; then
+		skip_why[$t]="$PROBE is not built"
+		return 1
+	fi
+	if [ ! -r "$POLICY" ]; then
+		skip_why[$t]="$POLICY is missing (the fixtures live in ../shared)"
+		return 1
+	fi
+	if ! command -v jq >/dev/null; then
+		skip_why[$t]="jq is missing (the kernel filters' counters are read with it)"
+		return 1
+	fi
+	# The policy alone in its directory, as cws-filter would be given it.
+	mkdir -p "$POLDIR" "$run" &&
+		cp "$POLICY" "$POLDIR/default.policy" &&
+		printf 'run_path: %s\n' "$run" >"$tmp/$t.yaml" || return 1
+	if ! "$PROBE" "${args[@]}" -n >/dev/null 2>"$tmp/$t.err"; then
+		skip_why[$t]="cws-probe ${args[*]} -n fails: $(tail -n 1 "$tmp/$t.err")"
+		return 1
+	fi
+	records[$t]="open exec unlink rename"
+	say "$t: $PROBE ${args[*]} >/dev/null"
+	say "          (policy: $POLICY; config: run_path $run)"
+}
+
 # An ELF executable, not a same-named script of another tool set (BCC).
 find_libbpf_tool() {
 	local t=$1 c
@@ -429,14 +522,19 @@ stop_auditd_run() {
 }
 
 say "machine:  $(uname -sr), $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+say "files:    on a tmpfs mounted for this run on $tmp (no rule of the default policy watches it)"
 audit_setup
 for t in $TRACERS; do
 	case $t in
+	floor-rawtp) probe_floor "$t" empty && have+=("$t") ;;
+	floor-ringbuf) probe_floor "$t" ringbuf && have+=("$t") ;;
 	cws) probe_cws && have+=(cws) ;;
+	cws-default) probe_cws_policy "$t" && have+=("$t") ;;
+	cws-default-off) probe_cws_policy "$t" -A -D && have+=("$t") ;;
 	bpftrace) probe_bpftrace && have+=(bpftrace) ;;
 	libbpf) probe_libbpf && have+=(libbpf) ;;
 	auditd) probe_auditd && have+=(auditd) ;;
-	*) skip_why[$t]="unknown tracer (cws bpftrace libbpf auditd)" ;;
+	*) skip_why[$t]="unknown tracer ($ALL_TRACERS)" ;;
 	esac
 done
 for t in "${!skip_why[@]}"; do
@@ -446,7 +544,9 @@ done
 # --- the rounds -----------------------------------------------------------
 
 results=$tmp/results
+kf_results=$tmp/kf-results
 : >"$results"
+: >"$kf_results"
 
 # Runs the loops under the current conditions, recording them as $1.
 # auditd's file loops run AUDIT_DIV times fewer operations (at 30 to 80
@@ -466,6 +566,45 @@ measure() {
 	done
 }
 
+# The identity of a status file: it is replaced, never rewritten.
+status_id() { stat -c '%i %.9Y' "$1" 2>/dev/null; }
+
+# Waits for tracer $1's probe to write its status file once more (every
+# 2 s), then prints its kernel filter counters, one line per event type:
+# type seen dropped_by_approvers dropped_by_discarders discarded_in_user_space
+kf_snapshot() {
+	local f=$tmp/run-$1/cws-probe.json id i
+	id=$(status_id "$f")
+	for ((i = 0; i < 60; i++)); do
+		sleep 0.1
+		[ -n "$(status_id "$f")" ] && [ "$(status_id "$f")" != "$id" ] &&
+			break
+	done
+	[ "$i" -lt 60 ] || warn "$1: no new status file in 6 s; counters may lag"
+	jq -r '.kernel_filters.types // {} | to_entries[] | [.key, .value.seen,
+		.value.dropped_by_approvers, .value.dropped_by_discarders,
+		.value.discarded_in_user_space] | @tsv' "$f"
+}
+
+# measure, plus the kernel filters' counters of each loop: the difference
+# between the status files written just before and just after it (what
+# other processes did meanwhile counts too), to $kf_results as
+# "tracer loop type seen approvers discarders user".
+measure_kf() {
+	local as=$1 l
+	shift
+	kf_snapshot "$as" >"$tmp/kf.before" || return 1
+	for l in "$@"; do
+		measure "$as" "$l" || return 1
+		kf_snapshot "$as" >"$tmp/kf.after" || return 1
+		awk -v as="$as" -v l="$l" 'NR == FNR { for (i = 2; i <= 5; i++) b[$1, i] = $i; next }
+			{ printf "%s %s %s", as, l, $1
+			  for (i = 2; i <= 5; i++) printf " %d", $i - b[$1, i]
+			  printf "\n" }' "$tmp/kf.before" "$tmp/kf.after" >>"$kf_results"
+		mv "$tmp/kf.after" "$tmp/kf.before"
+	done
+}
+
 # The loops a libbpf tool can be started for: opensnoop all but exec.
 file_loops() { printf '%s\n' $LOOPS | grep -vx exec | tr '\n' ' '; }
 has_exec_loop() { printf '%s\n' $LOOPS | grep -qx exec; }
@@ -475,9 +614,24 @@ slot() {
 	bare)
 		measure bare $LOOPS
 		;;
+	floor-rawtp)
+		start_tracer /dev/null "$1" "$FLOOR" -m empty &&
+			{ measure "$1" $LOOPS; stop_tracer; }
+		;;
+	floor-ringbuf)
+		# What it read and lost, every round.
+		start_tracer "$tmp/floor.out" "$1" "$FLOOR" -m ringbuf &&
+			{ measure "$1" $LOOPS; stop_tracer; } &&
+			cat "$tmp/floor.out" >>"$tmp/floor.log"
+		;;
 	cws)
 		start_tracer /dev/null cws "$PROBE" "${cws_args[@]}" &&
 			{ measure cws $LOOPS; stop_tracer; }
+		;;
+	cws-default | cws-default-off)
+		local -n args=cws_args_${1//-/_}
+		start_tracer /dev/null "$1" "$PROBE" "${args[@]}" &&
+			{ measure_kf "$1" $LOOPS; stop_tracer; }
 		;;
 	bpftrace)
 		start_tracer /dev/null bpftrace "$BPFTRACE" "$BT_SCRIPT" &&
@@ -502,15 +656,46 @@ slot() {
 	esac
 }
 
+# How many BPF programs are on tracing hooks (tracepoints, raw
+# tracepoints, kprobes, fentry...) when none of ours is: another session's
+# tracer, a test of the probe, makes bare not bare and every column pay
+# for it. The programs of a tracer just stopped go with their last
+# reference, a little after it exits: waits up to 2 s for 0. Prints
+# nothing when bpftool or jq is missing.
+foreign_progs() {
+	local i n
+	command -v bpftool >/dev/null && command -v jq >/dev/null || return 0
+	for ((i = 0; i < 20; i++)); do
+		n=$(bpftool prog show -j 2>/dev/null | jq '[.[] | select(.type |
+			test("tracepoint|tracing|kprobe|perf_event|lsm"))] | length')
+		[ "${n:-0}" = 0 ] && break
+		sleep 0.1
+	done
+	echo "${n:-0}"
+}
+
+foreign=0
+note_foreign() {
+	local n
+	n=$(foreign_progs)
+	[ -n "$n" ] && [ "$n" != 0 ] || return 0
+	foreign=$((foreign + 1))
+	notes+=("round $r, $1: $n BPF tracing programs of other processes were loaded")
+}
+
 say "rounds:   $ROUNDS, each: bare ${have[*]}; loops: $LOOPS"
 for ((r = 1; r <= ROUNDS; r++)); do
 	printf 'round %d/%d:' "$r" "$ROUNDS"
 	for t in bare "${have[@]}"; do
+		note_foreign "before $t"
 		printf ' %s' "$t"
 		slot "$t" || printf '(failed)'
 	done
+	note_foreign "at the end"
 	printf '\n'
 done
+[ "$foreign" = 0 ] ||
+	notes+=("other tracers were attached during the run ($foreign times): bare was not always bare, the ratios are not to be trusted")
 
 # --- the tables -----------------------------------------------------------
 
@@ -520,11 +705,14 @@ values() {
 		"$results"
 }
 
+# A column as wide as its tracer's name, at least 9.
+width() { local w=${#1}; echo $((w > 9 ? w : 9)); }
+
 # One table: per loop, the bare median and spread, and each tracer's ratio.
 table() {
 	local col=$1 l t bm spread mark b v
 	printf '%-8s %12s %7s' "$2" "bare ns/op" spread
-	for t in "${have[@]}"; do printf ' %9s' "$t"; done
+	for t in "${have[@]}"; do printf ' %*s' "$(width "$t")" "$t"; done
 	printf '\n'
 	for l in $LOOPS; do
 		mapfile -t b < <(values bare "$l" "$col")
@@ -540,7 +728,7 @@ table() {
 		for t in "${have[@]}"; do
 			mapfile -t v < <(values "$t" "$l" "$col")
 			if [ ${#v[@]} = 0 ]; then
-				printf ' %9s' -
+				printf ' %*s' "$(width "$t")" -
 				continue
 			fi
 			mark=
@@ -548,7 +736,7 @@ table() {
 			*" $(loop_event "$l") "*) ;;
 			*) mark='*' ;;
 			esac
-			printf ' %9s' "$(awk -v a="$(median "${v[@]}")" -v b="$bm" \
+			printf ' %*s' "$(width "$t")" "$(awk -v a="$(median "${v[@]}")" -v b="$bm" \
 				'BEGIN { printf "%.2f", a / b }')$mark"
 		done
 		printf '\n'
@@ -568,6 +756,45 @@ say "       tracer's work in the workload's system calls, not the time other"
 say "       processes took the CPU (nor auditd's backlog waits)"
 say "spread: (max - min) / median of the bare rounds"
 say "*: the tracer records no event of this loop's type: the cost of being attached"
+
+# The kernel filters: per loop and event type, where the events went.
+loop_types() {
+	case $1 in
+	open | enoent) echo open ;; create) echo open unlink ;; *) echo "$1" ;;
+	esac
+}
+if [ -s "$kf_results" ]; then
+	say ""
+	say "kernel filters: events of the loop's types the probe's programs saw, summed"
+	say "over the rounds, and the share dropped in the kernel (by approvers + by"
+	say "discarders) and by the probe in user space"
+	printf '%-15s %-8s %-7s %10s %10s %10s %10s %10s\n' tracer loop type \
+		seen kernel approvers discarders "user space"
+	for t in "${have[@]}"; do
+		for l in $LOOPS; do
+			for e in $(loop_types "$l"); do
+				awk -v t="$t" -v l="$l" -v e="$e" '
+				$1 == t && $2 == l && $3 == e {
+					s += $4; a += $5; d += $6; u += $7; n++ }
+				END {
+					if (!n) exit
+					printf "%-15s %-8s %-7s %10d", t, l, e, s
+					if (!s) { printf "\n"; exit }
+					printf " %9.1f%% %9.1f%% %9.1f%% %9.1f%%\n",
+						100 * (a + d) / s, 100 * a / s,
+						100 * d / s, 100 * u / s
+				}' "$kf_results"
+			done
+		done
+	done
+	say "seen counts every process's calls while the loop ran, and its warm-up"
+	say "(1 % of the operations, at most 1000); each loop ran $ROUNDS times."
+fi
+if [ -s "$tmp/floor.log" ]; then
+	awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] += kv[2] } }
+		END { printf "note: floor-ringbuf read %d records in all (%.0f MB), lost %d\n",
+			v["records"], v["bytes"] / 1e6, v["lost"] }' "$tmp/floor.log"
+fi
 for n in "${notes[@]}"; do say "note: $n"; done
 
 # --- the flood --------------------------------------------------------------

@@ -23,6 +23,7 @@
 #define FILTER_TICK_MS 1000
 /* Datadog's heartbeats: 5 at one minute, then every 10 minutes. */
 #define FILTER_HB_FAST_MS 60000
+#define FILTER_KF_WAIT_MS 30000 /* a reload waits this long for the probe */
 #define FILTER_HB_FAST_COUNT 5
 #define FILTER_HB_SLOW_MS 600000
 /* Grace period for the end of input after SIGINT or SIGTERM. */
@@ -82,6 +83,16 @@ struct filter {
 	uint64_t rate_limited, every_skipped, bad_records, set_errors;
 	uint64_t kills, kill_errors, write_errors;
 	uint64_t reloads, reload_failures;
+	/*
+	 * The kernel filters upstream (hello and heartbeat kernel_filter of
+	 * cws-probe): the digest of the policies they follow, 0 for none. A
+	 * reloaded policy waits in pending until they follow it (run.c).
+	 */
+	uint64_t upstream_kf;
+	bool kf_warned; /* said once that they follow other policies */
+	unsigned kf_mismatch; /* records in a row that said other policies */
+	struct cws_policy *pending;
+	long long pending_since_ms;
 	struct self_test_match self_test[SELF_TEST_KEEP];
 	unsigned self_test_next; /* ring index */
 	uint64_t self_test_matches;

@@ -146,29 +146,12 @@ static int drop_privileges(const struct cws_policy *pol)
 	return cws_sandbox_keep_caps(kill_cap, pol->has_kill ? 1 : 0);
 }
 
-static void reload(struct filter *f)
+/* Puts np in place of the running policies (np is taken). */
+static void swap_in(struct filter *f, struct cws_policy *np)
 {
-	struct cws_policy *np, *old = f->pol;
+	struct cws_policy *old = f->pol;
 	struct rule_state *old_st = f->st;
-	int err;
 
-	cws_info("reloading policies");
-	err = filter_load(f->opts, &np, false);
-	if (!err && !np->loaded) {
-		cws_policy_free(np);
-		err = -ENOENT;
-		cws_errorx("reload failed: no rule loaded; keeping the "
-			   "previous policies");
-	} else if (err) {
-		cws_errorx("reload failed; keeping the previous policies");
-	}
-	if (err) {
-		f->reload_failures++;
-		snprintf(f->last_error, sizeof(f->last_error),
-			 "reload failed: %s",
-			 err == -ENOENT ? "no rule loaded" : strerror(-err));
-		return;
-	}
 	f->st = NULL;
 	f->drops = NULL;
 	f->pol = np;
@@ -198,6 +181,101 @@ static void reload(struct filter *f)
 	filter_write_status(f, "running");
 }
 
+/*
+ * A reload takes effect where cws-probe's kernel filters follow the new
+ * policies, never before: until then the stream is filtered for the old
+ * ones, and an event that only a new rule matches may not be in it. So a
+ * reloaded policy waits (pending) until a hello or heartbeat of the probe
+ * carries its digest; the probe writes one as its own reload opens the
+ * kernel filters (cws-probe(8)). With no kernel filter upstream, or one
+ * that already follows the new policies, it applies at once. A pending
+ * policy that waits longer than FILTER_KF_WAIT_MS is applied anyway, with
+ * a warning (the probe was not reloaded, or follows other policies).
+ */
+static void kf_check_pending(struct filter *f, bool force)
+{
+	struct cws_policy *np = f->pending;
+
+	if (!np)
+		return;
+	if (!force && f->upstream_kf &&
+	    f->upstream_kf != cws_policy_digest(np))
+		return;
+	if (force)
+		cws_warnx("reloaded policies applied without cws-probe's "
+			  "kernel filters following them (%016llx, theirs "
+			  "%016llx): events only the new rules match may have "
+			  "been dropped in the kernel",
+			  (unsigned long long)cws_policy_digest(np),
+			  (unsigned long long)f->upstream_kf);
+	f->pending = NULL;
+	swap_in(f, np);
+}
+
+/* A control record of cws-probe: which policies its kernel follows. */
+static void kf_upstream(struct filter *f, const struct cws_event *ev)
+{
+	uint64_t kf;
+
+	if (ev->type == CWS_REC_HELLO && ev->hello.producer &&
+	    !strcmp(ev->hello.producer, "cws-probe"))
+		kf = ev->hello.kernel_filter;
+	else if (ev->type == CWS_REC_HEARTBEAT && ev->heartbeat.producer &&
+		 !strcmp(ev->heartbeat.producer, "cws-probe"))
+		kf = ev->heartbeat.kernel_filter;
+	else
+		return;
+	f->upstream_kf = kf;
+	kf_check_pending(f, false);
+	/* Twice in a row: a reload of the probe alone is no mismatch yet. */
+	if (kf && !f->pending && kf != cws_policy_digest(f->pol) &&
+	    ++f->kf_mismatch >= 2) {
+		if (!f->kf_warned)
+			cws_warnx("cws-probe filters in the kernel for other "
+				  "policies (%016llx, ours %016llx): events "
+				  "only our rules match may never reach us; give "
+				  "both the same -p, -e/-r and -S",
+				  (unsigned long long)kf,
+				  (unsigned long long)cws_policy_digest(f->pol));
+		f->kf_warned = true;
+	} else if (!kf || kf == cws_policy_digest(f->pol)) {
+		f->kf_warned = false;
+		f->kf_mismatch = 0;
+	}
+}
+
+static void reload(struct filter *f)
+{
+	struct cws_policy *np;
+	int err;
+
+	cws_info("reloading policies");
+	err = filter_load(f->opts, &np, false);
+	if (!err && !np->loaded) {
+		cws_policy_free(np);
+		err = -ENOENT;
+		cws_errorx("reload failed: no rule loaded; keeping the "
+			   "previous policies");
+	} else if (err) {
+		cws_errorx("reload failed; keeping the previous policies");
+	}
+	if (err) {
+		f->reload_failures++;
+		snprintf(f->last_error, sizeof(f->last_error),
+			 "reload failed: %s",
+			 err == -ENOENT ? "no rule loaded" : strerror(-err));
+		return;
+	}
+	cws_policy_free(f->pending);
+	f->pending = np;
+	f->pending_since_ms = filter_now_ms();
+	kf_check_pending(f, false);
+	if (f->pending)
+		cws_info("policies loaded (%016llx); applied from the point "
+			 "where cws-probe's kernel filters follow them",
+			 (unsigned long long)cws_policy_digest(np));
+}
+
 static void periodic(struct filter *f)
 {
 	long long now = filter_now_ms();
@@ -210,6 +288,8 @@ static void periodic(struct filter *f)
 		f->next_hb_ms = now + (f->hb_fast_left > 0 ? FILTER_HB_FAST_MS :
 							     FILTER_HB_SLOW_MS);
 	}
+	if (f->pending && now - f->pending_since_ms >= FILTER_KF_WAIT_MS)
+		kf_check_pending(f, true);
 	if (now >= f->next_status_ms) {
 		f->next_status_ms = now + FILTER_STATUS_MS;
 		filter_write_status(f, "running");
@@ -236,6 +316,7 @@ static void handle(struct filter *f, struct cws_event *ev)
 		return;
 	}
 	f->controls++;
+	kf_upstream(f, ev);
 	if (!f->werr) {
 		int rc = cws_writer_put_raw(&f->wr, ev->raw, ev->raw_len);
 
@@ -368,6 +449,7 @@ out_release:
 	cws_reader_release(&f->rd);
 out_free:
 	cws_policy_free(f->pol);
+	cws_policy_free(f->pending);
 	free(f->st);
 	free(f->drops);
 	free(f->ev);

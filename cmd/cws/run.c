@@ -37,6 +37,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,7 @@ enum { PROBE, FILTER, SHIP, NSTAGES };
 
 struct stage {
 	const char *tool;
-	char *extra[4]; /* arguments after -c file */
+	char *extra[6]; /* arguments after -c file, NULL-terminated */
 	pid_t pid; /* 0: not running */
 	int in, out; /* the fds it gets as stdin and stdout */
 	unsigned restarts;
@@ -101,7 +102,42 @@ static unsigned long long wall_ns(void)
 }
 
 static char opt_c[] = "-c", opt_r[] = "-r", opt_self_test[] = "--self-test";
-static char self_test_dir[4200];
+static char opt_p[] = "-p";
+static char self_test_dir[4200], policy_dir[4200];
+
+/*
+ * runtime_security_config.policies.watch_dir: an inotify watch on the
+ * policy directory; a change there is a SIGHUP, once the directory has
+ * been quiet for WATCH_QUIET_MS (an editor writes in several steps).
+ */
+#define WATCH_QUIET_MS 500
+
+static int watch_open(const char *dir)
+{
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (inotify_add_watch(fd, dir,
+			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
+				      IN_CREATE | IN_DELETE | IN_ATTRIB) < 0) {
+		cws_warn("policies.watch_dir: cannot watch '%s'", dir);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* True when the directory changed (events read and dropped). */
+static bool watch_changed(int fd)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	bool changed = false;
+
+	while (fd >= 0 && read(fd, buf, sizeof(buf)) > 0)
+		changed = true;
+	return changed;
+}
 
 /* Forks and execs tool with stdin in, stdout out; -1 on failure. */
 static pid_t spawn(const struct front *f, const char *tool, int in, int out,
@@ -403,7 +439,8 @@ int front_run(struct front *f, int argc, char **argv)
 	static const char *const tools[NSTAGES] = { "cws-probe", "cws-filter",
 						    "cws-ship" };
 	sigset_t mask;
-	int i, sig, rc = CWS_EXIT_OK;
+	int i, sig, rc = CWS_EXIT_OK, watch_fd = -1;
+	long long watch_due = 0;
 
 	(void)argv;
 	if (argc != 1) {
@@ -441,6 +478,20 @@ int front_run(struct front *f, int argc, char **argv)
 		s.st[FILTER].extra[0] = opt_self_test;
 		s.st[FILTER].extra[1] = self_test_dir;
 	}
+	/*
+	 * The probe filters in the kernel for the very policies the filter
+	 * loads: the same directory, the same self-test rules.
+	 */
+	snprintf(policy_dir, sizeof(policy_dir), "%s",
+		 cws_config_get_string(f->cfg,
+				       "runtime_security_config.policies.dir"));
+	s.st[PROBE].extra[0] = opt_p;
+	s.st[PROBE].extra[1] = policy_dir;
+	s.st[PROBE].extra[2] = s.st[FILTER].extra[0];
+	s.st[PROBE].extra[3] = s.st[FILTER].extra[1];
+	if (cws_config_get_bool(f->cfg,
+				"runtime_security_config.policies.watch_dir"))
+		watch_fd = watch_open(policy_dir);
 	s.st[PROBE].in = STDIN_FILENO;
 	s.st[PROBE].out = s.pipe_pf[1];
 	s.st[FILTER].in = s.pipe_pf[0];
@@ -472,7 +523,9 @@ int front_run(struct front *f, int argc, char **argv)
 				wait = st->next_start_ms - now;
 		}
 		maybe_self_test(&s, &mask);
-		sig = wait_signal(&mask, s.self_test_done ? wait : 500);
+		sig = wait_signal(&mask, s.self_test_done && watch_fd < 0 ?
+						 wait :
+						 WATCH_QUIET_MS);
 		reap_all(&s);
 		if (s.fatal) {
 			rc = s.fatal;
@@ -482,11 +535,25 @@ int front_run(struct front *f, int argc, char **argv)
 			cws_info("%s: stopping the pipeline", strsignal(sig));
 			break;
 		}
+		if (watch_changed(watch_fd))
+			watch_due = now_ms() + WATCH_QUIET_MS;
+		if (watch_due && now_ms() >= watch_due) {
+			watch_due = 0;
+			cws_info("policy directory '%s' changed: reloading",
+				 policy_dir);
+			sig = SIGHUP;
+		}
 		if (sig == SIGHUP) {
-			for (i = FILTER; i <= SHIP; i++)
+			/*
+			 * Either order is safe: cws-filter applies the new
+			 * policies where the probe's stream says its kernel
+			 * filters follow them (cws-probe(8)).
+			 */
+			for (i = PROBE; i <= SHIP; i++)
 				if (s.st[i].pid)
 					kill(s.st[i].pid, SIGHUP);
-			cws_info("SIGHUP passed to cws-filter and cws-ship");
+			cws_info("SIGHUP passed to cws-probe, cws-filter and "
+				 "cws-ship");
 		}
 		if (sig == SIGUSR2) {
 			for (i = 0; i < NSTAGES; i++)
