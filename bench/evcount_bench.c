@@ -6,7 +6,7 @@
  * (the workload's own files, not the rest of the machine's), and how many
  * events the "lost" records say were dropped, in all and of that type.
  *
- *   evcount_bench [-h] [-e type] [-m marker] [-p prefix] [file]
+ *   evcount_bench [-ah] [-e type] [-m marker] [-p prefix] [file]
  *
  * Reads the file, or standard input, through lib/event's reader (the same
  * decoding every cws tool does) and prints one line:
@@ -19,7 +19,12 @@
  * the lost records, lost_typed the part of it they attribute to the type.
  * lost_by_type=no says the lost records carried no per-type counts: then
  * lost_typed is the total, an upper bound. bad counts records that could
- * not be decoded. Exit status: 0, 1 on a read error, 2 on a usage error.
+ * not be decoded. With -a a second line counts the events of every type
+ * the stream holds (bench/build.sh: what the kernel filters passed):
+ *
+ *   evcount_types exec=120 open=3021 unlink=5
+ *
+ * Exit status: 0, 1 on a read error, 2 on a usage error.
  *
  * -m counts lost records only after the first event whose file path is
  * marker (and prints marker=no if there was none). A probe reports drops
@@ -46,7 +51,7 @@
 #define PROG "evcount_bench"
 
 static const char usage_text[] = "usage: " PROG
-				 " [-h] [-e type] [-p prefix] [file]\n";
+				 " [-ah] [-e type] [-m marker] [-p prefix] [file]\n";
 
 /* The file an event is about: exec's executable, else the object's file. */
 static const char *event_path(const struct cws_event *ev)
@@ -59,6 +64,7 @@ static const char *event_path(const struct cws_event *ev)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "all-types", no_argument, NULL, 'a' },
 		{ "event", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "marker", required_argument, NULL, 'm' },
@@ -66,9 +72,9 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t records = 0, events = 0, typed = 0, matched = 0, lost = 0;
-	uint64_t lost_typed = 0, bad = 0;
+	uint64_t lost_typed = 0, bad = 0, by_type[CWS_EVT__COUNT] = { 0 };
 	const char *type_name = "open", *prefix = NULL, *marker = NULL;
-	bool lost_by_type = true, marked = false;
+	bool lost_by_type = true, marked = false, all_types = false;
 	enum cws_event_type type;
 	struct cws_event_err err;
 	struct cws_reader r;
@@ -77,9 +83,12 @@ int main(int argc, char **argv)
 	int opt, fd = STDIN_FILENO, n, rc = 0;
 	uint32_t i;
 
-	while ((opt = getopt_long(argc, argv, "e:hm:p:", longopts, NULL)) !=
+	while ((opt = getopt_long(argc, argv, "ae:hm:p:", longopts, NULL)) !=
 	       -1) {
 		switch (opt) {
+		case 'a':
+			all_types = true;
+			break;
 		case 'e':
 			type_name = optarg;
 			break;
@@ -152,6 +161,8 @@ int main(int argc, char **argv)
 		if (ev.type != CWS_REC_EVENT)
 			continue;
 		events++;
+		if (ev.evt.type > 0 && ev.evt.type < CWS_EVT__COUNT)
+			by_type[ev.evt.type]++;
 		if (marker && !marked && event_path(&ev) &&
 		    !strcmp(event_path(&ev), marker))
 			marked = true;
@@ -180,6 +191,15 @@ int main(int argc, char **argv)
 	       !marker ? "" :
 	       marked  ? " marker=yes" :
 			 " marker=no");
+	if (all_types) {
+		fputs("evcount_types", stdout);
+		for (i = 1; i < CWS_EVT__COUNT; i++)
+			if (by_type[i])
+				printf(" %s=%" PRIu64,
+				       cws_event_type_name((enum cws_event_type)i),
+				       by_type[i]);
+		putchar('\n');
+	}
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, PROG ": error: cannot write: %s\n",
 			strerror(errno));

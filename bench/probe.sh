@@ -571,7 +571,9 @@ status_id() { stat -c '%i %.9Y' "$1" 2>/dev/null; }
 
 # Waits for tracer $1's probe to write its status file once more (every
 # 2 s), then prints its kernel filter counters, one line per event type:
-# type seen dropped_by_approvers dropped_by_discarders discarded_in_user_space
+# type seen dropped_by_approvers dropped_by_discarders
+# discarded_in_user_space mode (its blanks and commas taken out). A type
+# whose mode is "everything" is not judged, and not counted either.
 kf_snapshot() {
 	local f=$tmp/run-$1/cws-probe.json id i
 	id=$(status_id "$f")
@@ -583,13 +585,14 @@ kf_snapshot() {
 	[ "$i" -lt 60 ] || warn "$1: no new status file in 6 s; counters may lag"
 	jq -r '.kernel_filters.types // {} | to_entries[] | [.key, .value.seen,
 		.value.dropped_by_approvers, .value.dropped_by_discarders,
-		.value.discarded_in_user_space] | @tsv' "$f"
+		.value.discarded_in_user_space, (.value.mode | gsub(" |,"; ""))]
+		| @tsv' "$f"
 }
 
 # measure, plus the kernel filters' counters of each loop: the difference
 # between the status files written just before and just after it (what
 # other processes did meanwhile counts too), to $kf_results as
-# "tracer loop type seen approvers discarders user".
+# "tracer loop type seen approvers discarders user mode".
 measure_kf() {
 	local as=$1 l
 	shift
@@ -600,7 +603,7 @@ measure_kf() {
 		awk -v as="$as" -v l="$l" 'NR == FNR { for (i = 2; i <= 5; i++) b[$1, i] = $i; next }
 			{ printf "%s %s %s", as, l, $1
 			  for (i = 2; i <= 5; i++) printf " %d", $i - b[$1, i]
-			  printf "\n" }' "$tmp/kf.before" "$tmp/kf.after" >>"$kf_results"
+			  printf " %s\n", $6 }' "$tmp/kf.before" "$tmp/kf.after" >>"$kf_results"
 		mv "$tmp/kf.after" "$tmp/kf.before"
 	done
 }
@@ -775,9 +778,15 @@ if [ -s "$kf_results" ]; then
 			for e in $(loop_types "$l"); do
 				awk -v t="$t" -v l="$l" -v e="$e" '
 				$1 == t && $2 == l && $3 == e {
-					s += $4; a += $5; d += $6; u += $7; n++ }
+					s += $4; a += $5; d += $6; u += $7; n++
+					m = $8 }
 				END {
 					if (!n) exit
+					if (m != "filtered") {
+						printf "%-15s %-8s %-7s %10s  (mode %s: not judged, not counted)\n",
+							t, l, e, "-", m
+						exit
+					}
 					printf "%-15s %-8s %-7s %10d", t, l, e, s
 					if (!s) { printf "\n"; exit }
 					printf " %9.1f%% %9.1f%% %9.1f%% %9.1f%%\n",

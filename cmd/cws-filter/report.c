@@ -98,6 +98,18 @@ static json_t *policy_status(const struct filter *f)
 	json_object_set_new(j, "reloads", json_integer((json_int_t)f->reloads));
 	json_object_set_new(j, "reload_failures",
 			    json_integer((json_int_t)f->reload_failures));
+	snprintf(when, sizeof(when), "%016llx",
+		 (unsigned long long)cws_policy_digest(p));
+	json_object_set_new(j, "digest", json_string(when));
+	/* What cws-probe's kernel filters follow, and a reload waiting. */
+	snprintf(when, sizeof(when), "%016llx",
+		 (unsigned long long)f->upstream_kf);
+	json_object_set_new(j, "kernel_filter",
+			    f->upstream_kf ? json_string(when) : json_null());
+	snprintf(when, sizeof(when), "%016llx",
+		 (unsigned long long)cws_policy_digest(f->pending));
+	json_object_set_new(j, "pending",
+			    f->pending ? json_string(when) : json_null());
 	json_object_set_new(j, "rules_loaded",
 			    json_integer((json_int_t)p->loaded));
 	json_object_set_new(j, "rules_filtered",

@@ -19,7 +19,7 @@
 
 static const char usage[] =
 	"cws-probe [-ADhnqVv] [-b bytes] [-c file] [-e events] [-H seconds]\n"
-	"          [-p dir] [-r rule] [-S dir]";
+	"          [-d entries] [-p dir] [-r rule] [-S dir]";
 
 #define RING_SIZE_KEY "runtime_security_config.event_stream.buffer_size"
 #define EVENTS_KEY "runtime_security_config.probe.events"
@@ -105,6 +105,7 @@ int main(int argc, char **argv)
 		{ "self-test", required_argument, NULL, 'S' },
 		{ "no-approvers", no_argument, NULL, 'A' },
 		{ "no-discarders", no_argument, NULL, 'D' },
+		{ "discarders-max", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *rules[MAX_RULES];
@@ -117,7 +118,7 @@ int main(int argc, char **argv)
 	int opt, rc;
 
 	cws_cli_init(&cli, "cws-probe", usage);
-	while ((opt = getopt_long(argc, argv, CWS_CLI_OPTSTRING "Ab:De:H:np:r:S:",
+	while ((opt = getopt_long(argc, argv, CWS_CLI_OPTSTRING "Ab:Dd:e:H:np:r:S:",
 				  longopts, NULL)) != -1) {
 		if (cws_cli_option(&cli, opt, optarg))
 			continue;
@@ -169,6 +170,16 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			opts.no_discarders = true;
+			break;
+		case 'd':
+			opts.discarders_max = (uint32_t)cws_strtonum(
+				optarg, 16, 1 << 24, &errstr);
+			if (errstr) {
+				cws_errorx("discarder map size '%s' is %s "
+					   "(16 to 16777216 entries)",
+					   optarg, errstr);
+				cws_cli_usage(&cli);
+			}
 			break;
 		default:
 			cws_cli_usage(&cli);
