@@ -50,8 +50,8 @@
 
 #define PROG "evcount_bench"
 
-static const char usage_text[] = "usage: " PROG
-				 " [-ah] [-e type] [-m marker] [-p prefix] [file]\n";
+static const char usage_text[] =
+	"usage: " PROG " [-ah] [-e type] [-m marker] [-p prefix] [file]\n";
 
 /* The file an event is about: exec's executable, else the object's file. */
 static const char *event_path(const struct cws_event *ev)
@@ -196,7 +196,8 @@ int main(int argc, char **argv)
 		for (i = 1; i < CWS_EVT__COUNT; i++)
 			if (by_type[i])
 				printf(" %s=%" PRIu64,
-				       cws_event_type_name((enum cws_event_type)i),
+				       cws_event_type_name(
+					       (enum cws_event_type)i),
 				       by_type[i]);
 		putchar('\n');
 	}

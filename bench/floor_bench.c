@@ -47,7 +47,8 @@
 #define REC_SIZE 64
 
 static const char usage_text[] =
-	"usage: " PROG " [-hnv] [-m empty|ringbuf] [-s syscall[,syscall...]|all]\n";
+	"usage: " PROG
+	" [-hnv] [-m empty|ringbuf] [-s syscall[,syscall...]|all]\n";
 
 static const char default_calls[] =
 	"open,openat,openat2,creat,unlink,unlinkat,rename,renameat,renameat2,"
@@ -76,12 +77,9 @@ static const struct {
 #ifdef SYS_openat2
 	{ "openat2", SYS_openat2 },
 #endif
-	{ "openat", SYS_openat },
-	{ "unlinkat", SYS_unlinkat },
-	{ "renameat2", SYS_renameat2 },
-	{ "execve", SYS_execve },
-	{ "execveat", SYS_execveat },
-	{ "close", SYS_close },
+	{ "openat", SYS_openat },	{ "unlinkat", SYS_unlinkat },
+	{ "renameat2", SYS_renameat2 }, { "execve", SYS_execve },
+	{ "execveat", SYS_execveat },	{ "close", SYS_close },
 };
 
 static volatile sig_atomic_t stop;
@@ -202,7 +200,8 @@ int main(int argc, char **argv)
 	double t0;
 	int opt, err, rc = 1;
 
-	while ((opt = getopt_long(argc, argv, "hm:ns:v", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hm:ns:v", longopts, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'h':
 			fputs(usage_text, stdout);
@@ -238,7 +237,8 @@ int main(int argc, char **argv)
 
 	skel = floor_bpf__open();
 	if (!skel) {
-		fprintf(stderr, PROG ": error: cannot open the BPF object: %s\n",
+		fprintf(stderr,
+			PROG ": error: cannot open the BPF object: %s\n",
 			strerror(errno));
 		return 1;
 	}
@@ -255,7 +255,8 @@ int main(int argc, char **argv)
 	if (!err)
 		err = floor_bpf__load(skel);
 	if (err) {
-		fprintf(stderr, PROG ": error: cannot load the BPF object: %s\n",
+		fprintf(stderr,
+			PROG ": error: cannot load the BPF object: %s\n",
 			strerror(-err));
 		goto out_destroy;
 	}
@@ -275,13 +276,15 @@ int main(int argc, char **argv)
 				      on_record, NULL, NULL);
 		if (!rb) {
 			fprintf(stderr,
-				PROG ": error: cannot set up the ring buffer: %s\n",
+				PROG
+				": error: cannot set up the ring buffer: %s\n",
 				strerror(errno));
 			goto out_destroy_link;
 		}
 	}
 	if (verbose)
-		fprintf(stderr, PROG ": %s attached\n", bpf_program__name(prog));
+		fprintf(stderr, PROG ": %s attached\n",
+			bpf_program__name(prog));
 
 	t0 = now_s();
 	while (!stop) {
@@ -295,7 +298,8 @@ int main(int argc, char **argv)
 			err = ring_buffer__consume(rb);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr,
-				PROG ": error: cannot read the ring buffer: %s\n",
+				PROG
+				": error: cannot read the ring buffer: %s\n",
 				strerror(-err));
 			goto out_free_rb;
 		}

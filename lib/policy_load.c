@@ -17,7 +17,9 @@
 /*
  * The self-test policy, as Datadog's agent injects it: three rules that
  * match an open with O_CREAT, a chmod and a chown of a target file that
- * `cws self-test` names in dir.
+ * `cws self-test` makes in a directory of its own in dir. The file's name
+ * is fixed (the directory is what changes) so that the rules give the
+ * kernel an approver: a pattern in a basename would take every open's.
  */
 static int add_self_test(struct cws_policy *p, const char *dir, char *why,
 			 size_t cap)
@@ -37,11 +39,11 @@ static int add_self_test(struct cws_policy *p, const char *dir, char *why,
 		"version: 1.0.0\n"
 		"rules:\n"
 		"  - id: datadog_agent_cws_self_test_rule_open\n"
-		"    expression: open.file.path =~ \"%s/datadog_agent_cws_target_file_*\" && open.flags & O_CREAT > 0\n"
+		"    expression: open.file.path =~ \"%s/*/datadog_agent_cws_target_file\" && open.flags & O_CREAT > 0\n"
 		"  - id: datadog_agent_cws_self_test_rule_chmod\n"
-		"    expression: chmod.file.path =~ \"%s/datadog_agent_cws_target_file_*\"\n"
+		"    expression: chmod.file.path =~ \"%s/*/datadog_agent_cws_target_file\"\n"
 		"  - id: datadog_agent_cws_self_test_rule_chown\n"
-		"    expression: chown.file.path =~ \"%s/datadog_agent_cws_target_file_*\"\n",
+		"    expression: chown.file.path =~ \"%s/*/datadog_agent_cws_target_file\"\n",
 		dir, dir, dir);
 	if (n < 0 || (size_t)n >= sizeof(buf)) {
 		snprintf(why, cap, "--self-test '%s': too long", dir);

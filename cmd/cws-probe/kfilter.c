@@ -118,6 +118,7 @@ void cws_kfilter_init(struct cws_kfilter *kf, const struct cws_probe_opts *o,
 	kf->approvers = !o->no_approvers;
 	kf->discarders = !o->no_discarders;
 	kf->forced = o->events_given ? o->events : 0;
+	kf->extra = o->config_events ? o->events : 0;
 	kf->pol = p;
 	kf->digest = cws_policy_digest(p);
 	kf->allowed = ~(1ull << CWS_EVT_UNKNOWN);
@@ -129,7 +130,7 @@ void cws_kfilter_init(struct cws_kfilter *kf, const struct cws_probe_opts *o,
 
 uint64_t cws_kfilter_wanted(const struct cws_kfilter *kf)
 {
-	return kf->rule_types | kf->forced;
+	return kf->rule_types | kf->forced | kf->extra;
 }
 
 uint64_t cws_kfilter_hooked(const struct cws_kfilter *kf)
@@ -144,7 +145,7 @@ uint64_t cws_kfilter_hooked_with(const struct cws_kfilter *kf,
 
 	if (p)
 		h = (cws_secl_ruleset_event_types(p->rs) & kf->allowed) |
-		    kf->forced;
+		    kf->forced | kf->extra;
 
 	if (kf->discarders)
 		h |= EPOCH_TYPES;

@@ -222,7 +222,7 @@ int main(int argc, char **argv)
 			cws_fatalx(CWS_EXIT_CONFIG,
 				   "%s: unknown event type '%s'", EVENTS_KEY,
 				   bad);
-		opts.events_given = true;
+		opts.config_events = true;
 	}
 	if (!opts.events)
 		opts.events = cws_probe_default_events();

@@ -41,7 +41,8 @@ struct cws_probe_opts {
 	uint32_t tc_priority; /* network.classifier_priority */
 	uint32_t tc_handle; /* network.classifier_handle; 0: the kernel's */
 	bool tc_ingress; /* network.ingress.enabled */
-	bool events_given; /* events came from -e or the configuration */
+	bool events_given; /* -e given: those types are written whole */
+	bool config_events; /* probe.events set: types added, filtered */
 	/* The policies the kernel filters follow (kfilter.c); none: all. */
 	const char *policy_dir; /* -p, runtime_security_config.policies.dir */
 	const char *const *exprs; /* -r */
@@ -75,6 +76,7 @@ struct cws_kfilter {
 	bool learning; /* discarders are learnt (not while reloading) */
 	uint64_t rule_types; /* event types with a loaded rule */
 	uint64_t forced; /* types asked for with -e: never filtered */
+	uint64_t extra; /* types of probe.events: attached, filtered */
 	uint64_t allowed; /* types the configuration lets the probe hook */
 	uint32_t mode[CWS_EVT__COUNT]; /* as written to kf_types */
 	size_t napprovers[CWS_EVT__COUNT];

@@ -69,7 +69,7 @@ static void find_tooldir(struct front *f)
 }
 
 /* Options handed to the tools (execv wants char *). */
-static char opt_c[] = "-c", opt_n[] = "-n", opt_p[] = "-p";
+static char opt_c[] = "-c", opt_n[] = "-n", opt_p[] = "-p", opt_v[] = "-v";
 
 /* execv of a tool with -c passed on; only returns on failure. */
 static int exec_tool(const struct front *f, const char *tool, char **args,
@@ -187,8 +187,9 @@ long front_running_pid(const struct front *f, const char *tool)
 static int cmd_policy(struct front *f, int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "check")) {
-		char *args[4] = { opt_n };
-		int n = 1;
+		/* -v: with what cws-probe filters in the kernel. */
+		char *args[5] = { opt_n, opt_v };
+		int n = 2;
 
 		if (argc == 4 && !strcmp(argv[2], "-p")) {
 			args[n++] = opt_p;

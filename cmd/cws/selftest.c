@@ -4,8 +4,10 @@
  * the events have come out of the pipeline's far end. A target file is
  * named in <run_path>/self-test; three separate processes create it
  * (touch: an open with O_CREAT), chmod it and chown it; cws-filter's
- * built-in silent self-test rules match those three events (any file
- * named datadog_agent_cws_target_file* in that directory), and cws-ship
+ * built-in silent self-test rules match those three events (a file
+ * named datadog_agent_cws_target_file in a directory of that one: each
+ * run makes its own, so the name stays fixed for the kernel's
+ * approvers), and cws-ship
  * records in its status file each self-test match it has accepted. The
  * command waits for all three, for this very file, in cws-ship's status.
  * A step that fails is named, with where its event stopped: not matched
@@ -162,7 +164,7 @@ int front_self_test(struct front *f, int argc, char **argv)
 		{ "chown", "the chown", false, false },
 	};
 	const size_t n = CWS_ARRAY_SIZE(steps);
-	char tdir[4200], target[4300], uid[16], msg[1024];
+	char tdir[4200], rdir[4250], target[4300], uid[16], msg[1024];
 	long long timeout = 30, deadline_ms, ms;
 	unsigned char rnd[6];
 	size_t i, done;
@@ -196,9 +198,15 @@ int front_self_test(struct front *f, int argc, char **argv)
 	}
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		cws_fatal(CWS_EXIT_FAILURE, "getrandom");
-	snprintf(target, sizeof(target),
-		 "%s/datadog_agent_cws_target_file_%02x%02x%02x%02x%02x%02x",
-		 tdir, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+	snprintf(rdir, sizeof(rdir), "%s/%02x%02x%02x%02x%02x%02x", tdir,
+		 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+	if (mkdir(rdir, 0700)) {
+		printf("Runtime self test: error: cannot make %s: %s\n", rdir,
+		       strerror(errno));
+		return CWS_EXIT_FAILURE;
+	}
+	snprintf(target, sizeof(target), "%s/datadog_agent_cws_target_file",
+		 rdir);
 	snprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
 
 	{
@@ -231,6 +239,7 @@ int front_self_test(struct front *f, int argc, char **argv)
 	}
 	if (done == n) {
 		unlink(target);
+		rmdir(rdir);
 		write_result(dir, steps, n, "OK");
 		send_report(f);
 		printf("Runtime self test: OK\n");
@@ -246,6 +255,7 @@ int front_self_test(struct front *f, int argc, char **argv)
 		timeout);
 fail:
 	unlink(target);
+	rmdir(rdir);
 	write_result(dir, steps, n, msg);
 	send_report(f);
 	printf("Runtime self test: error: %s\n", msg);

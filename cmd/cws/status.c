@@ -101,6 +101,52 @@ static void print_self_test(FILE *out, const json_t *t)
 		fprintf(out, "    failed: %s\n", json_string_value(v));
 }
 
+/*
+ * The probe's kernel filters (cws-probe(8)): per event type, what the
+ * kernel saw and dropped before user space, and why a type has no
+ * approver.
+ */
+static void print_kernel_filters(FILE *out, const json_t *k)
+{
+	const json_t *t;
+	const char *name;
+
+	if (!json_is_object(k)) {
+		fprintf(out, "  Kernel filters: none (no policy given to "
+			     "cws-probe)\n");
+		return;
+	}
+	fprintf(out,
+		"  Kernel filters: policy %s, %lld rules, approvers %s, "
+		"discarders %s (%lld of %lld entries)\n",
+		str(k, "policy"), num(k, "rules"),
+		json_is_true(json_object_get(k, "approvers")) ? "on" : "off",
+		json_is_true(json_object_get(k, "discarders")) ? "on" : "off",
+		num(k, "discarder_entries"), num(k, "discarder_max"));
+	json_object_foreach(json_object_get(k, "types"), name, t)
+	{
+		long long seen = num(t, "seen"),
+			  da = num(t, "dropped_by_approvers"),
+			  dd = num(t, "dropped_by_discarders");
+
+		fprintf(out, "    %-12s %-17s", name, str(t, "mode"));
+		if (json_is_true(json_object_get(t, "approvers")))
+			fprintf(out, " %lld approvers,", num(t, "approver_count"));
+		fprintf(out, " seen %lld, dropped %lld by approvers, %lld by "
+			     "discarders",
+			seen, da, dd);
+		if (seen > 0)
+			fprintf(out, " (%.1f%%)", 100.0 * (double)(da + dd) /
+							  (double)seen);
+		if (num(t, "not_sent"))
+			fprintf(out, ", %lld not sent", num(t, "not_sent"));
+		fprintf(out, "\n");
+		if (json_is_string(json_object_get(t, "no_approver")))
+			fprintf(out, "      no approver: %s\n",
+				str(t, "no_approver"));
+	}
+}
+
 static void print_probe(FILE *out, const json_t *p)
 {
 	static const char *const keys[] = { "events", "filtered", "bad_records",
@@ -126,6 +172,7 @@ static void print_probe(FILE *out, const json_t *p)
 	json_object_foreach(json_object_get(lost, "causes"), cause, v)
 		fprintf(out, "      %-18s %lld\n", cause,
 			json_integer_value(v));
+	print_kernel_filters(out, json_object_get(p, "kernel_filters"));
 }
 
 static void print_filter(FILE *out, const json_t *f)

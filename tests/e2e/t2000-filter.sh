@@ -519,9 +519,9 @@ test_expect_success JQ '--self-test: the three self-test rules, marked, listed i
 	mkdir -p strun &&
 	st=/var/empty/st &&
 	{
-		echo "{\"type\":\"event\",\"evt\":{\"name\":\"open\",\"timestamp\":1},\"process\":{\"pid\":7},\"open\":{\"file\":{\"path\":\"$st/datadog_agent_cws_target_file_1\"},\"flags\":64}}" &&
-		echo "{\"type\":\"event\",\"evt\":{\"name\":\"open\",\"timestamp\":2},\"process\":{\"pid\":7},\"open\":{\"file\":{\"path\":\"$st/datadog_agent_cws_target_file_1\"},\"flags\":0}}" &&
-		echo "{\"type\":\"event\",\"evt\":{\"name\":\"chmod\",\"timestamp\":3},\"process\":{\"pid\":8},\"chmod\":{\"file\":{\"path\":\"$st/datadog_agent_cws_target_file_1\"}}}" &&
+		echo "{\"type\":\"event\",\"evt\":{\"name\":\"open\",\"timestamp\":1},\"process\":{\"pid\":7},\"open\":{\"file\":{\"path\":\"$st/1/datadog_agent_cws_target_file\"},\"flags\":64}}" &&
+		echo "{\"type\":\"event\",\"evt\":{\"name\":\"open\",\"timestamp\":2},\"process\":{\"pid\":7},\"open\":{\"file\":{\"path\":\"$st/1/datadog_agent_cws_target_file\"},\"flags\":0}}" &&
+		echo "{\"type\":\"event\",\"evt\":{\"name\":\"chmod\",\"timestamp\":3},\"process\":{\"pid\":8},\"chmod\":{\"file\":{\"path\":\"$st/1/datadog_agent_cws_target_file\"}}}" &&
 		echo "{\"type\":\"event\",\"evt\":{\"name\":\"chown\",\"timestamp\":4},\"process\":{\"pid\":9},\"chown\":{\"file\":{\"path\":\"$st/other\"}}}"
 	} | cws-cat -r | DD_RUN_PATH=$TRASH/strun cws-filter --self-test $st -e "exec.file.name == \"none\"" |
 		cws-cat | jq -c "select(.rule) | [.evt.timestamp, .rule.id, .rule.policy.source]" >out &&
@@ -533,7 +533,7 @@ test_expect_success JQ '--self-test: the three self-test rules, marked, listed i
 	jq -e ".self_test.matches == 2 and
 		(.self_test.events | map(.rule_id)) ==
 		[\"datadog_agent_cws_self_test_rule_open\", \"datadog_agent_cws_self_test_rule_chmod\"] and
-		all(.self_test.events[]; .path == \"$st/datadog_agent_cws_target_file_1\")" strun/cws-filter.json &&
+		all(.self_test.events[]; .path == \"$st/1/datadog_agent_cws_target_file\")" strun/cws-filter.json &&
 	test_expect_code 3 cws-filter --self-test "/tmp/a\"b" -e "exec.file.name == \"x\"" </dev/null 2>err &&
 	grep "cannot go in a rule" err
 '

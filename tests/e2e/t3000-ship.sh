@@ -336,7 +336,7 @@ test_expect_success NOBODY 'an unprivileged user runs it, spool and all' '
 
 test_expect_success 'self-test matches are accepted and listed, not sent' '
 	mkdir -p st &&
-	t=$TRASH/st/datadog_agent_cws_target_file_x &&
+	t=$TRASH/st/x/datadog_agent_cws_target_file &&
 	echo "{\"type\":\"event\",\"evt\":{\"name\":\"chmod\",\"timestamp\":1},\"process\":{\"pid\":9},\"chmod\":{\"file\":{\"path\":\"$t\",\"name\":\"x\"}}}" |
 		cws-cat -r | cws-filter -e "open.file.path == \"/nothing\"" --self-test $TRASH/st >st.mp &&
 	cws-ship <st.mp >st.out 2>/dev/null &&

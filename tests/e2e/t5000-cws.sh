@@ -74,6 +74,8 @@ test_expect_success 'runtime security disabled: cws run starts nothing' '
 test_expect_success 'cws policy check and eval' '
 	cws -c cws.yaml policy check -p pol >check.out &&
 	grep "^total: 1 loaded, 0 filtered, 1 failed$" check.out &&
+	grep "^  open: 1 rule, approvers: 1 basename$" check.out &&
+	grep "^    basename secret$" check.out &&
 	printf "%s\n" "{\"type\":\"event\",\"evt\":{\"name\":\"open\",\"timestamp\":1,\"cpu\":0,\"retval\":3},\"process\":{\"pid\":1,\"tid\":1,\"ppid\":0,\"comm\":\"cat\"},\"open\":{\"file\":{\"path\":\"$here/secret\",\"name\":\"secret\"},\"flags\":0}}" >ev.json &&
 	cws -c cws.yaml policy eval -p pol <ev.json >eval.out &&
 	jq -s -e "any(.rule.id == \"t5000_secret\")" eval.out &&
@@ -101,6 +103,8 @@ test_expect_success BPF,JQ 'cws status shows every stage, and --json' '
 	grep "failed: t5000_broken (default.policy)" status.out &&
 	grep "datadog-agent-cws-self-test-policy (version 1.0.0): 3 loaded" status.out &&
 	grep "Enabled event types: open, chmod, chown" status.out &&
+	grep "^  Kernel filters: policy [0-9a-f]\{16\}, 4 rules, approvers on, discarders on" status.out &&
+	grep "^    open         filtered          2 approvers, seen [0-9]*, dropped" status.out &&
 	cws -c cws.yaml status --json >status.json &&
 	jq -e ".cws.state == \"running\" and
 		.\"cws-probe\".state == \"running\" and
@@ -119,7 +123,8 @@ test_expect_success BPF,JQ 'the start-up self-test, and cws self-test, end to en
 	jq -e ".failed_tests == [] and (.succeeded_tests | length) == 3" run/cws-selftest.json &&
 	cws -c cws.yaml status >status2.out &&
 	grep "^  Result: OK$" status2.out &&
-	! ls run/self-test | grep datadog_agent_cws_target_file &&
+	! ls -R run/self-test | grep datadog_agent_cws_target_file &&
+	test -z "$(ls run/self-test)" &&
 	# self_test.send_report: the start-up report and this one, as Datadog sends them.
 	test_wait_until 20 "test \$(rules | grep -c \"^self_test\$\") -ge 2" &&
 	jq -r ".message" out.json | jq -s -e "map(select(.agent.rule_id == \"self_test\")) |
