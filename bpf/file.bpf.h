@@ -122,8 +122,8 @@ static __always_inline int open_kf_drop(struct sys_exit_args *ctx,
 	long dirfd, n;
 	int ok, one = 0;
 
-	if (!(mode & (CWS_KEV_KF_OFF | CWS_KEV_KF_APPROVERS |
-		      CWS_KEV_KF_DISCARDERS)))
+	if (!(mode &
+	      (CWS_KEV_KF_OFF | CWS_KEV_KF_APPROVERS | CWS_KEV_KF_DISCARDERS)))
 		return 0;
 	/* The probe's own calls go on to sys_begin, which records its root. */
 	if (cfg_self_tgid && bpf_get_current_pid_tgid() >> 32 == cfg_self_tgid)

@@ -163,7 +163,8 @@ __attribute__((noinline)) __u64 kf_tail_hash(struct kf_buf *b, __u32 k,
 	if (!len || len > 255)
 		return 0;
 	if (b->tail[start & (KF_TAIL - 1)] == '.' &&
-	    (len == 1 || (len == 2 && b->tail[(start + 1) & (KF_TAIL - 1)] == '.')))
+	    (len == 1 ||
+	     (len == 2 && b->tail[(start + 1) & (KF_TAIL - 1)] == '.')))
 		return 0;
 	for (i = 0; i < 255; i++) {
 		if (i >= len)

@@ -456,8 +456,7 @@ static __always_inline void sys_kf_own(struct sys_scratch *s,
 		dentry, idx ? CWS_KEV_KF_HASH_DEST : CWS_KEV_KF_HASH_NAME);
 	if (!idx && (s->kf_mode & CWS_KEV_KF_DISCARDERS))
 		s->kf_disc[0] = kf_discards_dentry(dentry, vfsmnt,
-						   s->kf_name[0],
-						   s->rec.event);
+						   s->kf_name[0], s->rec.event);
 }
 
 /*

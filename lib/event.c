@@ -989,8 +989,9 @@ static int pack_control(msgpack_packer *pk, const struct cws_event *ev)
 		return 0;
 	case CWS_REC_HEARTBEAT:
 		/* cws-filter addition: heartbeat_extra keys. */
-		msgpack_pack_map(pk, 5 + heartbeat_extra(ev) +
-					     (ev->heartbeat.kernel_filter != 0));
+		msgpack_pack_map(pk,
+				 5 + heartbeat_extra(ev) +
+					 (ev->heartbeat.kernel_filter != 0));
 		pk_str(pk, "type", name);
 		pk_u64(pk, "timestamp", ev->timestamp);
 		pk_str(pk, "producer",
@@ -2125,8 +2126,7 @@ static void decode_control(struct dctx *d, const msgpack_object *o,
 			else if (FIELD("lost"))
 				ev->heartbeat.lost = du64(d, v, pb, UINT64_MAX);
 			else if (FIELD("kernel_filter"))
-				ev->heartbeat.kernel_filter =
-					dhex64(d, v, pb);
+				ev->heartbeat.kernel_filter = dhex64(d, v, pb);
 			else if (FIELD("policies")) /* cws-filter addition */
 				decode_policies(d, v, ev, pb);
 			else if (FIELD("rate_limited"))

@@ -28,10 +28,11 @@ static int add_self_test(struct cws_policy *p, const char *dir, char *why,
 	int n;
 
 	if (strpbrk(dir, "\"\\\n*?")) {
-		snprintf(why, cap,
-			 "--self-test '%s': a directory name with quotes, "
-			 "backslashes, newlines or wildcards cannot go in a rule",
-			 dir);
+		snprintf(
+			why, cap,
+			"--self-test '%s': a directory name with quotes, "
+			"backslashes, newlines or wildcards cannot go in a rule",
+			dir);
 		return -EINVAL;
 	}
 	n = snprintf(

@@ -198,8 +198,7 @@ static void kf_check_pending(struct filter *f, bool force)
 
 	if (!np)
 		return;
-	if (!force && f->upstream_kf &&
-	    f->upstream_kf != cws_policy_digest(np))
+	if (!force && f->upstream_kf && f->upstream_kf != cws_policy_digest(np))
 		return;
 	if (force)
 		cws_warnx("reloaded policies applied without cws-probe's "
@@ -231,12 +230,13 @@ static void kf_upstream(struct filter *f, const struct cws_event *ev)
 	if (kf && !f->pending && kf != cws_policy_digest(f->pol) &&
 	    ++f->kf_mismatch >= 2) {
 		if (!f->kf_warned)
-			cws_warnx("cws-probe filters in the kernel for other "
-				  "policies (%016llx, ours %016llx): events "
-				  "only our rules match may never reach us; give "
-				  "both the same -p, -e/-r and -S",
-				  (unsigned long long)kf,
-				  (unsigned long long)cws_policy_digest(f->pol));
+			cws_warnx(
+				"cws-probe filters in the kernel for other "
+				"policies (%016llx, ours %016llx): events "
+				"only our rules match may never reach us; give "
+				"both the same -p, -e/-r and -S",
+				(unsigned long long)kf,
+				(unsigned long long)cws_policy_digest(f->pol));
 		f->kf_warned = true;
 	} else if (!kf || kf == cws_policy_digest(f->pol)) {
 		f->kf_warned = false;

@@ -40,7 +40,7 @@
 #include "bpf/cws.skel.h"
 
 /* Event types whose programs bump the epoch (kfilter.bpf.h). */
-#define EPOCH_TYPES                                                     \
+#define EPOCH_TYPES                                       \
 	(1ull << CWS_EVT_RENAME | 1ull << CWS_EVT_MOUNT | \
 	 1ull << CWS_EVT_UMOUNT)
 
@@ -123,8 +123,9 @@ void cws_kfilter_init(struct cws_kfilter *kf, const struct cws_probe_opts *o,
 	kf->digest = cws_policy_digest(p);
 	kf->allowed = ~(1ull << CWS_EVT_UNKNOWN);
 	if (o->no_network)
-		kf->allowed &= ~(1ull << CWS_EVT_CONNECT | 1ull << CWS_EVT_BIND |
-				 1ull << CWS_EVT_ACCEPT | 1ull << CWS_EVT_DNS);
+		kf->allowed &=
+			~(1ull << CWS_EVT_CONNECT | 1ull << CWS_EVT_BIND |
+			  1ull << CWS_EVT_ACCEPT | 1ull << CWS_EVT_DNS);
 	kf->rule_types = cws_secl_ruleset_event_types(p->rs) & kf->allowed;
 }
 
@@ -222,8 +223,7 @@ static void set_modes(struct cws_kfilter *kf, bool gates_open)
 			   (kf->forced & (1ull << t))) {
 			mode = 0;
 		} else if (!gates_open) {
-			if (kf->approvers &&
-			    cws_secl_approver_kinds(t) &&
+			if (kf->approvers && cws_secl_approver_kinds(t) &&
 			    !cws_secl_ruleset_approvers(kf->pol->rs, t, &a)) {
 				if (a.ok && !push_names(kf, &a, t)) {
 					mode |= CWS_KEV_KF_APPROVERS;
@@ -322,11 +322,12 @@ bool cws_kfilter_event(struct cws_kfilter *kf, const struct cws_kev_syscall *k,
 	    !(kf->mode[t] & CWS_KEV_KF_DISCARDERS) || k->nfiles != 1 || !path)
 		return false;
 	/* Learnt from a record older than a rename or a reload: stale. */
-	if (k->kf_epoch != __atomic_load_n(&kf->skel->bss->kf_epoch,
-					   __ATOMIC_ACQUIRE))
+	if (k->kf_epoch !=
+	    __atomic_load_n(&kf->skel->bss->kf_epoch, __ATOMIC_ACQUIRE))
 		return false;
-	if ((f->kf_flags & CWS_KEV_FILE_KF_LEAF) && (f->flags & CWS_KEV_FILE_OWN) &&
-	    (f->flags & CWS_KEV_FILE_STAT) && ev->obj.file.name &&
+	if ((f->kf_flags & CWS_KEV_FILE_KF_LEAF) &&
+	    (f->flags & CWS_KEV_FILE_OWN) && (f->flags & CWS_KEV_FILE_STAT) &&
+	    ev->obj.file.name &&
 	    cws_secl_ruleset_discards(kf->pol->rs, ev, CWS_SECL_DISCARD_FILE,
 				      NULL)) {
 		memset(&d, 0, sizeof(d));
@@ -424,17 +425,17 @@ void cws_kfilter_status(struct cws_kfilter *kf, json_t *doc)
 	snprintf(digest, sizeof(digest), "%016llx",
 		 (unsigned long long)kf->digest);
 	json_object_set_new(o, "policy", json_string(digest));
-	json_object_set_new(o, "rules", json_integer((json_int_t)kf->pol->loaded));
+	json_object_set_new(o, "rules",
+			    json_integer((json_int_t)kf->pol->loaded));
 	json_object_set_new(o, "approvers", json_boolean(kf->approvers));
 	json_object_set_new(o, "discarders", json_boolean(kf->discarders));
 	json_object_set_new(o, "epoch",
 			    json_integer((json_int_t)kf->skel->bss->kf_epoch));
 	json_object_set_new(o, "discarder_entries",
 			    json_integer((json_int_t)entries));
-	json_object_set_new(
-		o, "discarder_max",
-		json_integer((json_int_t)bpf_map__max_entries(
-			kf->skel->maps.kf_discarders)));
+	json_object_set_new(o, "discarder_max",
+			    json_integer((json_int_t)bpf_map__max_entries(
+				    kf->skel->maps.kf_discarders)));
 	types = json_object();
 	for (t = 1; t < CWS_EVT__COUNT; t++) {
 		json_t *ty;
@@ -443,24 +444,26 @@ void cws_kfilter_status(struct cws_kfilter *kf, json_t *doc)
 		if (!(cws_kfilter_hooked(kf) & (1ull << t)))
 			continue;
 		ty = json_object();
-		json_object_set_new(
-			ty, "mode",
-			json_string(m & CWS_KEV_KF_OFF ? "hooked, not sent" :
-				    m & (CWS_KEV_KF_APPROVERS |
-					 CWS_KEV_KF_DISCARDERS) ?
-							 "filtered" :
-							 "everything"));
+		json_object_set_new(ty, "mode",
+				    json_string(m & CWS_KEV_KF_OFF ?
+							"hooked, not sent" :
+						m & (CWS_KEV_KF_APPROVERS |
+						     CWS_KEV_KF_DISCARDERS) ?
+							"filtered" :
+							"everything"));
 		json_object_set_new(ty, "approvers",
 				    json_boolean(m & CWS_KEV_KF_APPROVERS));
-		json_object_set_new(ty, "approver_count",
-				    json_integer((json_int_t)kf->napprovers[t]));
+		json_object_set_new(
+			ty, "approver_count",
+			json_integer((json_int_t)kf->napprovers[t]));
 		if (kf->why[t][0])
 			json_object_set_new(ty, "no_approver",
 					    json_string(kf->why[t]));
 		json_object_set_new(ty, "discarders",
 				    json_boolean(m & CWS_KEV_KF_DISCARDERS));
-		json_object_set_new(ty, "discarder_entries",
-				    json_integer((json_int_t)(leaf[t] + dir[t])));
+		json_object_set_new(
+			ty, "discarder_entries",
+			json_integer((json_int_t)(leaf[t] + dir[t])));
 		json_object_set_new(
 			ty, "seen",
 			json_integer((json_int_t)kf->stats[CWS_KEV_KF_INDEX(
@@ -477,8 +480,9 @@ void cws_kfilter_status(struct cws_kfilter *kf, json_t *doc)
 			ty, "not_sent",
 			json_integer((json_int_t)kf->stats[CWS_KEV_KF_INDEX(
 				CWS_KEV_KF_NOT_WANTED, t)]));
-		json_object_set_new(ty, "discarded_in_user_space",
-				    json_integer((json_int_t)kf->user_dropped[t]));
+		json_object_set_new(
+			ty, "discarded_in_user_space",
+			json_integer((json_int_t)kf->user_dropped[t]));
 		json_object_set_new(types, cws_event_type_name(t), ty);
 	}
 	json_object_set_new(o, "types", types);

@@ -118,7 +118,8 @@ int main(int argc, char **argv)
 	int opt, rc;
 
 	cws_cli_init(&cli, "cws-probe", usage);
-	while ((opt = getopt_long(argc, argv, CWS_CLI_OPTSTRING "Ab:Dd:e:H:np:r:S:",
+	while ((opt = getopt_long(argc, argv,
+				  CWS_CLI_OPTSTRING "Ab:Dd:e:H:np:r:S:",
 				  longopts, NULL)) != -1) {
 		if (cws_cli_option(&cli, opt, optarg))
 			continue;
@@ -196,8 +197,10 @@ int main(int argc, char **argv)
 	 * bare cws-probe captures everything (cws run passes -p).
 	 */
 	if (!opts.policy_dir && !opts.nexprs &&
-	    cws_config_source(cfg, RSC "policies.dir") != CWS_CONFIG_SRC_DEFAULT)
-		opts.policy_dir = cws_config_get_string(cfg, RSC "policies.dir");
+	    cws_config_source(cfg, RSC "policies.dir") !=
+		    CWS_CONFIG_SRC_DEFAULT)
+		opts.policy_dir =
+			cws_config_get_string(cfg, RSC "policies.dir");
 	opts.kill_disabled =
 		!cws_config_get_bool(cfg, RSC "enforcement.enabled");
 	if (!cws_config_get_bool(cfg, RSC "enable_kernel_filters"))

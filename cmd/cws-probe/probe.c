@@ -367,7 +367,8 @@ static int reload(struct probe *pr, const struct cws_probe_opts *opts)
 	old_hooked = cws_kfilter_hooked(&pr->kf);
 	cws_kfilter_open_gates(&pr->kf);
 	err = cws_probe_attach(pr->skel->skeleton,
-			       old_hooked | cws_kfilter_hooked_with(&pr->kf, np));
+			       old_hooked |
+				       cws_kfilter_hooked_with(&pr->kf, np));
 	if (err)
 		cws_warnx("SIGHUP: a new event type could not be attached; "
 			  "its rules see nothing until cws-probe restarts");
@@ -386,7 +387,8 @@ static int reload(struct probe *pr, const struct cws_probe_opts *opts)
 		cws_warnx("SIGHUP: cannot detach the programs of event types "
 			  "no rule uses any more");
 	pr->emit->events_mask = cws_kfilter_wanted(&pr->kf);
-	pr->attached = cws_kfilter_hooked(&pr->kf) & cws_kfilter_wanted(&pr->kf);
+	pr->attached = cws_kfilter_hooked(&pr->kf) &
+		       cws_kfilter_wanted(&pr->kf);
 	cws_info("policies reloaded: %zu rules; kernel filters for %016llx",
 		 pr->kf.pol->loaded, (unsigned long long)pr->kf.digest);
 	write_status(pr, opts, "running");
@@ -569,12 +571,13 @@ static int load_programs(struct probe *pr, const struct cws_probe_opts *opts)
 
 	if (pr->kf.pol)
 		cws_debug("kernel filters: %zu rules of policy %016llx",
-			  pr->kf.pol->loaded, (unsigned long long)pr->kf.digest);
-	if (!cws_probe_select(pr->skel->obj,
-			      opts->events |
-				      (pr->kf.pol ? cws_kfilter_hooked(&pr->kf) :
-						    0),
-			      &pr->attached)) {
+			  pr->kf.pol->loaded,
+			  (unsigned long long)pr->kf.digest);
+	if (!cws_probe_select(
+		    pr->skel->obj,
+		    opts->events |
+			    (pr->kf.pol ? cws_kfilter_hooked(&pr->kf) : 0),
+		    &pr->attached)) {
 		cws_log(CWS_LOG_FATAL,
 			"no BPF program for the events asked for");
 		return -ENOENT;

@@ -123,21 +123,22 @@ static void print_kernel_filters(FILE *out, const json_t *k)
 		json_is_true(json_object_get(k, "approvers")) ? "on" : "off",
 		json_is_true(json_object_get(k, "discarders")) ? "on" : "off",
 		num(k, "discarder_entries"), num(k, "discarder_max"));
-	json_object_foreach(json_object_get(k, "types"), name, t)
-	{
+	json_object_foreach(json_object_get(k, "types"), name, t) {
 		long long seen = num(t, "seen"),
 			  da = num(t, "dropped_by_approvers"),
 			  dd = num(t, "dropped_by_discarders");
 
 		fprintf(out, "    %-12s %-17s", name, str(t, "mode"));
 		if (json_is_true(json_object_get(t, "approvers")))
-			fprintf(out, " %lld approvers,", num(t, "approver_count"));
-		fprintf(out, " seen %lld, dropped %lld by approvers, %lld by "
-			     "discarders",
+			fprintf(out, " %lld approvers,",
+				num(t, "approver_count"));
+		fprintf(out,
+			" seen %lld, dropped %lld by approvers, %lld by "
+			"discarders",
 			seen, da, dd);
 		if (seen > 0)
-			fprintf(out, " (%.1f%%)", 100.0 * (double)(da + dd) /
-							  (double)seen);
+			fprintf(out, " (%.1f%%)",
+				100.0 * (double)(da + dd) / (double)seen);
 		if (num(t, "not_sent"))
 			fprintf(out, ", %lld not sent", num(t, "not_sent"));
 		fprintf(out, "\n");
