@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "event.h"
 #include "secl.h"
@@ -380,5 +381,12 @@ int cws_policy_load(const struct cws_policy_source *src,
  * Never 0 for a policy (0 stands for none).
  */
 uint64_t cws_policy_digest(const struct cws_policy *p);
+
+/*
+ * Prints to out what cws-probe filters in the kernel with p: per event
+ * type with rules, its approvers (up to 64 names shown), or which rule
+ * has none and why. cws-filter -n -v and the flare show it.
+ */
+void cws_policy_print_kernel_filters(const struct cws_policy *p, FILE *out);
 
 #endif

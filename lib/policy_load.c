@@ -153,3 +153,64 @@ uint64_t cws_policy_digest(const struct cws_policy *p)
 	}
 	return h ? h : 1;
 }
+
+/*
+ * What cws-probe would filter in the kernel with these policies: per
+ * event type with rules, its approvers, or which rule has none and why.
+ */
+void cws_policy_print_kernel_filters(const struct cws_policy *p, FILE *out)
+{
+	int t;
+
+	fprintf(out, "kernel filters:\n");
+	for (t = CWS_EVT_UNKNOWN + 1; t < CWS_EVT__COUNT; t++) {
+		struct cws_secl_approvers a;
+		size_t i, names = 0, dests = 0, shown = 0;
+		uint64_t flags = 0;
+
+		if (!cws_secl_ruleset_count(p->rs, t))
+			continue;
+		fprintf(out, "  %s: %zu rule%s", cws_event_type_name(t),
+			cws_secl_ruleset_count(p->rs, t),
+			cws_secl_ruleset_count(p->rs, t) == 1 ? "" : "s");
+		if (cws_secl_ruleset_approvers(p->rs, t, &a)) {
+			fprintf(out, ", approvers: out of memory\n");
+			continue;
+		}
+		if (!a.ok) {
+			fprintf(out, ", no approver: %s\n", a.why);
+			cws_secl_approvers_release(&a);
+			continue;
+		}
+		for (i = 0; i < a.n; i++) {
+			names += a.v[i].kind == CWS_SECL_APPROVE_NAME;
+			dests += a.v[i].kind == CWS_SECL_APPROVE_DEST_NAME;
+			if (a.v[i].kind == CWS_SECL_APPROVE_FLAGS)
+				flags |= a.v[i].mask;
+		}
+		fprintf(out, ", approvers:");
+		if (names)
+			fprintf(out, " %zu basename%s", names,
+				names == 1 ? "" : "s");
+		if (dests)
+			fprintf(out, " %zu destination basename%s", dests,
+				dests == 1 ? "" : "s");
+		if (flags)
+			fprintf(out, " flags 0%llo", (unsigned long long)flags);
+		fprintf(out, "\n");
+		for (i = 0; i < a.n && shown < 64; i++) {
+			if (a.v[i].kind == CWS_SECL_APPROVE_FLAGS)
+				continue;
+			fprintf(out, "    %s %s\n",
+				a.v[i].kind == CWS_SECL_APPROVE_NAME ?
+					"basename" :
+					"destination basename",
+				a.v[i].name);
+			shown++;
+		}
+		if (shown < names + dests)
+			fprintf(out, "    ... %zu more\n",
+				names + dests - shown);
+		cws_secl_approvers_release(&a);
+	}
+}

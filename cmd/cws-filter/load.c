@@ -121,65 +121,6 @@ static void print_breakdown(const char *label, const size_t *n,
 	printf("\n");
 }
 
-/*
- * What cws-probe would filter in the kernel with these policies: per
- * event type with rules, its approvers, or which rule has none and why.
- */
-static void kernel_filters(const struct cws_policy *p)
-{
-	int t;
-
-	printf("kernel filters:\n");
-	for (t = CWS_EVT_UNKNOWN + 1; t < CWS_EVT__COUNT; t++) {
-		struct cws_secl_approvers a;
-		size_t i, names = 0, dests = 0, shown = 0;
-		uint64_t flags = 0;
-
-		if (!cws_secl_ruleset_count(p->rs, t))
-			continue;
-		printf("  %s: %zu rule%s", cws_event_type_name(t),
-		       cws_secl_ruleset_count(p->rs, t),
-		       cws_secl_ruleset_count(p->rs, t) == 1 ? "" : "s");
-		if (cws_secl_ruleset_approvers(p->rs, t, &a)) {
-			printf(", approvers: out of memory\n");
-			continue;
-		}
-		if (!a.ok) {
-			printf(", no approver: %s\n", a.why);
-			cws_secl_approvers_release(&a);
-			continue;
-		}
-		for (i = 0; i < a.n; i++) {
-			names += a.v[i].kind == CWS_SECL_APPROVE_NAME;
-			dests += a.v[i].kind == CWS_SECL_APPROVE_DEST_NAME;
-			if (a.v[i].kind == CWS_SECL_APPROVE_FLAGS)
-				flags |= a.v[i].mask;
-		}
-		printf(", approvers:");
-		if (names)
-			printf(" %zu basename%s", names, names == 1 ? "" : "s");
-		if (dests)
-			printf(" %zu destination basename%s", dests,
-			       dests == 1 ? "" : "s");
-		if (flags)
-			printf(" flags 0%llo", (unsigned long long)flags);
-		printf("\n");
-		for (i = 0; i < a.n && shown < 64; i++) {
-			if (a.v[i].kind == CWS_SECL_APPROVE_FLAGS)
-				continue;
-			printf("    %s %s\n",
-			       a.v[i].kind == CWS_SECL_APPROVE_NAME ?
-				       "basename" :
-				       "destination basename",
-			       a.v[i].name);
-			shown++;
-		}
-		if (shown < names + dests)
-			printf("    ... %zu more\n", names + dests - shown);
-		cws_secl_approvers_release(&a);
-	}
-}
-
 void filter_summary(const struct cws_policy *p)
 {
 	size_t n[CWS_POLICY_ERROR + 1], i, j;
@@ -215,7 +156,7 @@ void filter_summary(const struct cws_policy *p)
 		}
 	}
 	if (verbose)
-		kernel_filters(p);
+		cws_policy_print_kernel_filters(p, stdout);
 	printf("total: %zu loaded, %zu filtered, %zu failed", p->loaded,
 	       p->filtered, p->failed);
 	if (p->macros_failed)

@@ -397,6 +397,19 @@ static void policy_status(struct flare *f, const char *dir)
 				    r->message ? r->message : "");
 		}
 	}
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *mem = open_memstream(&text, &len);
+
+		if (mem) {
+			fputc('\n', mem);
+			cws_policy_print_kernel_filters(p, mem);
+			fclose(mem);
+			fbuf_printf(&b, "%s", text ? text : "");
+		}
+		free(text);
+	}
 	flare_add_buf(f, "policy-status.txt", &b);
 	fbuf_release(&b);
 out_free:
