@@ -372,6 +372,10 @@ static int reload(struct probe *pr, const struct cws_probe_opts *opts)
 	if (err)
 		cws_warnx("SIGHUP: a new event type could not be attached; "
 			  "its rules see nothing until cws-probe restarts");
+	if ((cws_kfilter_hooked_with(&pr->kf, np) & (1ull << CWS_EVT_DNS)) &&
+	    !pr->tc.n)
+		cws_warnx("SIGHUP: dns rules need the DNS classifier, which is "
+			  "attached at start only: restart cws-probe");
 	pr->emit->events_mask |= cws_secl_ruleset_event_types(np->rs);
 	n = ring_buffer__consume(pr->rb);
 	if (n < 0)
@@ -540,6 +544,7 @@ static int setup_signals(void)
 /* Opens the skeleton and sizes it; loads and attaches it. */
 static int load_programs(struct probe *pr, const struct cws_probe_opts *opts)
 {
+	uint64_t load;
 	int err;
 
 	pr->skel = cws_bpf__open();
@@ -573,11 +578,15 @@ static int load_programs(struct probe *pr, const struct cws_probe_opts *opts)
 		cws_debug("kernel filters: %zu rules of policy %016llx",
 			  pr->kf.pol->loaded,
 			  (unsigned long long)pr->kf.digest);
-	if (!cws_probe_select(
-		    pr->skel->obj,
-		    opts->events |
-			    (pr->kf.pol ? cws_kfilter_hooked(&pr->kf) : 0),
-		    &pr->attached)) {
+	/*
+	 * With policies every type's programs load (a reload may attach
+	 * them); only the types in use are attached (cws_probe_attach).
+	 */
+	load = opts->events;
+	if (pr->kf.pol)
+		load |= cws_kfilter_hooked(&pr->kf) |
+			cws_probe_default_events();
+	if (!cws_probe_select(pr->skel->obj, load, &pr->attached)) {
 		cws_log(CWS_LOG_FATAL,
 			"no BPF program for the events asked for");
 		return -ENOENT;

@@ -202,7 +202,13 @@ static int cmd_policy(struct front *f, int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "eval"))
 		return front_eval(f, argc - 1, argv + 1);
 	if (argc == 2 && !strcmp(argv[1], "reload")) {
+		/*
+		 * The probe too, when it runs with policies: its kernel
+		 * filters follow them, and cws-filter applies the new ones
+		 * where the probe says it does (cws-probe(8)).
+		 */
 		long pid = front_running_pid(f, "cws-filter");
+		long ppid = front_running_pid(f, "cws-probe");
 
 		if (!pid) {
 			cws_error(
@@ -210,14 +216,22 @@ static int cmd_policy(struct front *f, int argc, char **argv)
 				cws_config_get_string(f->cfg, "run_path"));
 			return CWS_EXIT_FAILURE;
 		}
+		if (ppid && kill((pid_t)ppid, SIGHUP))
+			cws_warn(
+				"policy reload: cannot signal cws-probe (pid %ld)",
+				ppid);
 		if (kill((pid_t)pid, SIGHUP)) {
 			cws_error(
 				"policy reload: cannot signal cws-filter (pid %ld): %s",
 				pid, strerror(errno));
 			return CWS_EXIT_FAILURE;
 		}
-		printf("policy reload asked of cws-filter (pid %ld): its status file shows the result\n",
-		       pid);
+		if (ppid)
+			printf("policy reload asked of cws-probe (pid %ld) and cws-filter (pid %ld): their status files show the result\n",
+			       ppid, pid);
+		else
+			printf("policy reload asked of cws-filter (pid %ld): its status file shows the result\n",
+			       pid);
 		return CWS_EXIT_OK;
 	}
 usage:

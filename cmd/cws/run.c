@@ -15,7 +15,8 @@
  *  - SIGTERM or SIGINT stops the stages in order: the probe first; once
  *    it has exited, the filter's input is closed, so it reads what is in
  *    flight and exits; then the ship's, which delivers or spools it.
- *  - SIGHUP is passed to the filter (policy reload) and to the ship.
+ *  - SIGHUP is passed to the probe and the filter (policy reload: in
+ *    either order, see cws-probe(8)) and to the ship.
  *    SIGUSR2, which the API raises once it has written a new log level
  *    to <run_path>/runtime.yaml, is passed to every stage, which reads
  *    the file again. The stages start with SIGUSR2 ignored until their

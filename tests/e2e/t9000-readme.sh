@@ -37,11 +37,18 @@ test_expect_success BPF,JQ 'cws-probe | cws-cat | jq -c shows pid and exe' '
 	grep -F "{\"pid\":$mpid,\"exe\":\"$here/t9000-marker\"}" live.json
 '
 
-test_expect_success BPF,JQ 'cws-probe -e open | cws-filter -e ... | cws-cat catches /etc/shadow' '
-	{ (cws-probe -e open | cws-filter -e "open.file.path == \"/etc/shadow\"" |
+test_expect_success BPF,JQ 'cws-probe -r ... | cws-filter -e ... | cws-cat catches /etc/shadow' '
+	mkdir -p run &&
+	{ (DD_RUN_PATH=$here/run cws-probe -r "open.file.path == \"/etc/shadow\"" |
+		cws-filter -e "open.file.path == \"/etc/shadow\"" |
 		cws-cat) >shadow.json 2>shadow.err & pid=$!; } &&
-	test_wait_until 15 "grep -q ruleset_loaded shadow.json" && sleep 1 && cat /etc/shadow >/dev/null && sleep 0.5 &&
-	pkill -INT -x cws-probe; wait $pid;
+	test_wait_until 15 "grep -q ruleset_loaded shadow.json" && sleep 1 &&
+	for i in 1 2 3; do cat /etc/passwd /etc/hostname >/dev/null; done &&
+	cat /etc/shadow >/dev/null && sleep 2.5 &&
+	# The other opens died in the kernel, by the approver "shadow".
+	jq -e ".kernel_filters.types.open.approver_count == 1 and
+	       .kernel_filters.types.open.dropped_by_approvers > 0" run/cws-probe.json &&
+	pkill -INT -P $pid -x cws-probe; wait $pid;
 	jq -s -e "any(.[]; .evt.name == \"open\" and
 		.open.file.path == \"/etc/shadow\" and .rule.id == \"cli_1\")" shadow.json
 '
