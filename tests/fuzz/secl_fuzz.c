@@ -103,6 +103,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cws_secl_rule_eval(rs, r, &op);
 		cws_secl_ruleset_eval(rs, &ex, NULL, NULL);
 		cws_secl_ruleset_eval(rs, &op, NULL, NULL);
+		/* What cws-probe derives from the same rule (kernel filters). */
+		{
+			struct cws_secl_approvers a;
+
+			if (!cws_secl_rule_approvers(r, &a))
+				cws_secl_approvers_release(&a);
+			if (!cws_secl_ruleset_approvers(
+				    rs, cws_secl_rule_event_type(r), &a))
+				cws_secl_approvers_release(&a);
+		}
+		cws_secl_ruleset_discards(rs, &op, CWS_SECL_DISCARD_FILE, NULL);
+		cws_secl_ruleset_discards(rs, &op, CWS_SECL_DISCARD_DIR,
+					  "/etc");
+		cws_secl_ruleset_discards(rs, &op, CWS_SECL_DISCARD_DIR, "/");
 		break;
 	case 2:
 		if (cws_secl_macro_add(rs, "M", text + 1, &err) < 0) {

@@ -155,6 +155,7 @@ static void test_control_round_trip(void **state)
 	in.hello.host = "h";
 	in.hello.boot_id = "b";
 	in.hello.pid = 99;
+	in.hello.kernel_filter = 0xfedcba9876543210ull;
 	stream_put(&s, &in);
 	cws_event_clear(&in);
 	in.type = CWS_REC_LOST;
@@ -174,6 +175,8 @@ static void test_control_round_trip(void **state)
 	in.heartbeat.events = 1000;
 	in.heartbeat.lost = 12;
 	stream_put(&s, &in);
+	/* The key is there as 16 hex digits, past what JSON keeps exact. */
+	assert_non_null(memmem(s.sb.data, s.sb.size, "fedcba9876543210", 16));
 
 	assert_int_equal(cws_reader_init_mem(&r, s.sb.data, s.sb.size), 0);
 	assert_int_equal(cws_reader_next(&r, &out, &err), 1);
@@ -182,6 +185,7 @@ static void test_control_round_trip(void **state)
 	assert_string_equal(out.hello.version, "1.2.3");
 	assert_int_equal(out.hello.schema, CWS_EVENT_SCHEMA);
 	assert_int_equal(out.hello.pid, 99);
+	assert_true(out.hello.kernel_filter == 0xfedcba9876543210ull);
 	assert_int_equal(out.timestamp, 5);
 	assert_int_equal(cws_reader_next(&r, &out, &err), 1);
 	assert_int_equal(out.type, CWS_REC_LOST);
@@ -195,6 +199,8 @@ static void test_control_round_trip(void **state)
 	assert_int_equal(cws_reader_next(&r, &out, &err), 1);
 	assert_int_equal(out.type, CWS_REC_HEARTBEAT);
 	assert_int_equal(out.heartbeat.events, 1000);
+	/* 0 is "no kernel filter": the key is left out. */
+	assert_true(out.heartbeat.kernel_filter == 0);
 	assert_int_equal(cws_reader_next(&r, &out, &err), 0);
 	assert_int_equal(r.records, 3);
 	cws_reader_release(&r);
