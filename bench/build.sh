@@ -16,9 +16,10 @@
 # each running the build once under each of, in this order:
 #
 #   bare          nothing: the reference
-#   probe         cws-probe -p DIR -c CFG >/dev/null, DIR holding Datadog's
-#                 default policy 1.69.3 (../shared/fixtures) alone,
-#                 approvers and discarders on; CFG sets run_path
+#   probe         cws-probe -p DIR -c CFG, DIR holding Datadog's default
+#                 policy 1.69.3 (../shared/fixtures) alone, approvers and
+#                 discarders on; CFG sets run_path; its stream goes to
+#                 bench/evcount_bench -a, which counts it by type
 #   probe-off     the same with -A -D (--no-approvers --no-discarders)
 #   pipeline      cws run: cws-probe | cws-filter | cws-ship, delivering
 #                 to tests/helpers/cws-test-intake -n on 127.0.0.1; its
@@ -39,28 +40,35 @@
 #  - per watcher, the build's wall and CPU time (user + system of make and
 #    everything it ran: the BPF programs' work in its system calls is
 #    there) and their ratio to bare;
-#  - for probe and pipeline, from cws-probe's status file
-#    (kernel_filters, the file written just before the build and the one
-#    after), summed over the file event types (open, unlink, rename,
-#    chmod, chown, mkdir, rmdir, link, utimes, setxattr, removexattr,
-#    chdir): seen, the share dropped in the kernel ((dropped_by_approvers
-#    + dropped_by_discarders) / seen) and the share the probe dropped in
-#    user space (discarded_in_user_space / seen); per type for probe;
-#    and the events cws-probe wrote (every type), which the -off
-#    watchers also give (their kernel filters judge nothing: seen is 0);
+#  - from cws-probe's status file (kernel_filters, the file written just
+#    before the build and the one after), summed over the file event
+#    types (open, unlink, rename, chmod, chown, mkdir, rmdir, link,
+#    utimes, setxattr, removexattr, chdir): what came in, the share
+#    dropped in the kernel ((dropped_by_approvers + dropped_by_discarders)
+#    / in) and the share the probe dropped in user space
+#    (discarded_in_user_space / in), in being seen for the types the
+#    kernel filters judge; for a type they pass whole (mode
+#    "everything": they count nothing of it, seen stays 0) in is what
+#    cws-probe wrote of it, which the probe watchers know from their
+#    stream and the pipelines do not (such types are then named, left
+#    out); per type for probe, beside what probe-off wrote;
 #  - for the pipelines, the CPU seconds each stage used during the build
 #    (utime + stime from /proc/PID/stat, read after the start-up and again
 #    once idle after the build): cws-probe, cws-filter, cws-ship, and cws
 #    itself (the supervisor), with on / off ratios; and what got through
 #    (events the filter read, matches, messages the ship sent).
 #
+# cws-probe watches the whole machine: whatever else runs during a build
+# (another session's tests) is in its counters and its CPU time too, and
+# slows the build; take numbers on a quiet machine, with ROUNDS of 3 or
+# more.
+#
 # Needs root and kernel BTF, the fixtures in ../shared and jq; skipped
 # with the reason otherwise. Environment: O (build directory, default
 # build), ROUNDS (1), JOBS (2), WATCHERS (bare probe probe-off pipeline
 # pipeline-off; bare is always measured), REV (HEAD), BUILD_BASE
-# ($O/bench), SETTLE
-# (2 s), IDLE_TICKS (3), POLICY (the default policy's file), WARMUP (1; 0
-# to skip the warm-up build).
+# ($O/bench), SETTLE (2 s), IDLE_TICKS (3), POLICY (the default policy's
+# file), WARMUP (1; 0 to skip the warm-up build).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 root=$(pwd -P)
@@ -112,7 +120,7 @@ fi
 mkdir -p "$BUILD_BASE" || exit 1
 work=$(mktemp -d "$BUILD_BASE/cws-build.XXXXXX") || exit 1
 work=$(cd "$work" && pwd -P) || exit 1
-# Status files, spools and the intake on a tmpfs, away from the build.
+# Status files, spools and the intake under /run, away from the build.
 state=$(mktemp -d /run/cws-build-bench.XXXXXX) || exit 1
 watch_pid= intake_pid= count_pid=
 
@@ -143,6 +151,7 @@ HZ=$(getconf CLK_TCK)
 ticks() {
 	local s
 	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	[ -n "$s" ] || return 0
 	s=${s##*) } # comm may hold spaces and parentheses
 	set -- $s
 	echo $((${12} + ${13}))
@@ -205,15 +214,23 @@ wait_running() {
 }
 
 # Waits until the processes $@ together use at most IDLE_TICKS ticks in
-# a second (their backlog is done), up to 60 s.
+# a second (their backlog is done), up to 60 s. Fails if one is gone.
 wait_idle() {
-	local i p a b
+	local i p a b t
 	for ((i = 0; i < 60; i++)); do
 		a=0
-		for p; do a=$((a + $(ticks "$p"))); done
+		for p; do
+			t=$(ticks "$p")
+			[ -n "$t" ] || return 1
+			a=$((a + t))
+		done
 		sleep 1
 		b=0
-		for p; do b=$((b + $(ticks "$p"))); done
+		for p; do
+			t=$(ticks "$p")
+			[ -n "$t" ] || return 1
+			b=$((b + t))
+		done
 		[ $((b - a)) -le "$IDLE_TICKS" ] && return 0
 	done
 	warn "the watcher was still busy 60 s after the build"
@@ -271,7 +288,11 @@ run_probe() {
 	probe_counters "$run/cws-probe.json" >"$state/kf.before"
 	p0=$(ticks "$watch_pid")
 	t=$(build) || { stop_watcher; return 1; }
-	wait_idle "$watch_pid"
+	if ! wait_idle "$watch_pid"; then
+		stop_watcher
+		warn "$w: cws-probe died during the build (exit status $?): $(tail -n 3 "$state/$w.err" | tr '\n' ' ')"
+		return 1
+	fi
 	probe_counters "$run/cws-probe.json" >"$state/kf.after"
 	p1=$(ticks "$watch_pid")
 	stop_watcher || warn "$w: cws-probe exited with an error: $(tail -n 3 "$state/$w.err" | tr '\n' ' ')"
@@ -295,6 +316,7 @@ kf_put() {
 }
 
 intake_start() {
+	local i
 	rm -rf "$state/intake" && mkdir -p "$state/intake" || return 1
 	"$INTAKE" -d "$state/intake" -n -k "$KEY" 2>"$state/intake.err" &
 	intake_pid=$!
@@ -308,7 +330,7 @@ intake_start() {
 
 # cws run ($1 the watcher, $2 true or false: the kernel filters).
 run_pipeline() {
-	local w=$1 kf=$2 run=$state/run-$1 t s pid i
+	local w=$1 kf=$2 run=$state/run-$1 t s
 	local -A pids c0 c1
 	rm -rf "$run" "$state/spool-$w" && mkdir -p "$run" "$state/spool-$w" ||
 		return 1
@@ -356,7 +378,10 @@ EOF
 	jq -r '"filter \(.events) \(.matches)"' "$run/cws-filter.json" >"$state/fs.before"
 	for s in "${!pids[@]}"; do c0[$s]=$(ticks "${pids[$s]}"); done
 	t=$(build) || { stop_watcher TERM; return 1; }
-	wait_idle "${pids[@]}"
+	if ! wait_idle "${pids[@]}"; then
+		warn "$w: a stage died during the build: $(tail -n 5 "$state/$w.err" | tr '\n' ' ')"
+		put "$w" "$r" note stage-died
+	fi
 	probe_counters "$run/cws-probe.json" >"$state/kf.after"
 	for s in "${!pids[@]}"; do c1[$s]=$(ticks "${pids[$s]}"); done
 	fresh_status "$run/cws-filter.json"
@@ -460,8 +485,9 @@ kf_table() {
 				t = order[i]; m = mode[per, t]
 				in_ = m == "everything" ? wr[per, t] : s[per, t]
 				if (m == "") continue
-				printf "%-12s %-10s %9d %9d %9d %9s %9s %9s %9s\n",
-					t, m, s[per, t], wr[per, t], wr[per "-off", t],
+				off = (per "-off") in known ? wr[per "-off", t] + 0 : "-"
+				printf "%-12s %-10s %9d %9d %9s %9s %9s %9s %9s\n",
+					t, m, s[per, t], wr[per, t], off,
 					pct(pa[t] + pd[t], in_), pct(pa[t], in_),
 					pct(pd[t], in_), pct(pu[t], in_)
 			}

@@ -25,6 +25,14 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+/*
+ * make lint's cppcheck reads this file without libbpf's headers: give it a
+ * SEC that expands to nothing rather than an unknown macro.
+ */
+#ifndef SEC
+#define SEC(name)
+#endif
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define FLOOR_NR_MAX 512 /* above every syscall number of x86_64 and arm64 */

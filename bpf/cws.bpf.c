@@ -17,6 +17,7 @@
 #include "cws_event.h"
 #include "maps.bpf.h"
 #include "path.bpf.h"
+#include "kfilter.bpf.h"
 #include "process.bpf.h"
 #include "sched.bpf.h"
 
@@ -148,6 +149,7 @@ int BPF_PROG(core__sched_process_exec, struct task_struct *p, pid_t old_pid,
 	 * The size is read back from the record's own __u16 fields, which the
 	 * verifier only knows as < 64 KiB each: clamp it to the map value.
 	 */
+	kf_seen(CWS_KEV_EVT_EXEC);
 	submit(ev, CLAMP(CWS_KEV_EXEC_SIZE(ev), sizeof(*ev)), CWS_KEV_EVT_EXEC);
 	return 0;
 }

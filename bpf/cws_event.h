@@ -335,6 +335,7 @@ struct cws_kev_syscall {
 #define CWS_KEV_KF_NAME (1u << 3) /* approvers: file[0]'s basename */
 #define CWS_KEV_KF_DEST_NAME (1u << 4) /* approvers: file[1]'s basename */
 #define CWS_KEV_KF_FLAGS (1u << 5) /* approvers: args[0] & flags */
+#define CWS_KEV_KF_COUNT (1u << 6) /* a policy is loaded: count what is seen */
 
 struct cws_kev_kf_type {
 	__u64 flags; /* CWS_KEV_KF_FLAGS: any of these bits approves */

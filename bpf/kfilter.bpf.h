@@ -107,6 +107,13 @@ static __always_inline __u32 kf_mode(__u32 event)
 	return *(volatile __u32 *)&kf_types[event].mode;
 }
 
+/* A record the filters pass whole: counted as seen with a policy. */
+static __always_inline void kf_seen(__u32 event)
+{
+	if (kf_mode(event) & CWS_KEV_KF_COUNT)
+		kf_count(CWS_KEV_KF_SEEN, event);
+}
+
 /*
  * FNV-1a 64 of b->name[0..len), seeded by kind; 0 stands for "no name".
  * A global function, so that the verifier walks its loop once rather

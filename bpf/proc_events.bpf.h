@@ -471,6 +471,11 @@ static __always_inline int proc_cwd(struct sys_exit_args *ctx)
 	if (!rec)
 		return 0;
 	rec->hdr.type = CWS_KEV_CWD;
+	/*
+	 * The cache's record, not a chdir event: the kernel filters judge
+	 * the chdir program's record, never this one.
+	 */
+	sys_kf_skip(rec);
 	sys_file_dentry(rec, 0, BPF_CORE_READ(task, fs, pwd.dentry),
 			BPF_CORE_READ(task, fs, pwd.mnt));
 	sys_submit(rec);

@@ -100,6 +100,7 @@ int core__sched_process_exit(__u64 *ctx)
 		ev.status = BPF_CORE_READ(sig, group_exit_code);
 	else
 		ev.status = BPF_CORE_READ(p, exit_code);
+	kf_seen(CWS_KEV_EVT_EXIT);
 	submit(&ev, sizeof(ev), CWS_KEV_EVT_EXIT);
 	return 0;
 }

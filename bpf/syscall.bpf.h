@@ -751,6 +751,15 @@ static __always_inline int sys_entry_take(long nr, __u64 *value)
 	return 0;
 }
 
+/* A record the kernel filters must not judge nor count (the cache's). */
+static __always_inline void sys_kf_skip(struct cws_kev_syscall *rec)
+{
+	struct sys_scratch *s = (struct sys_scratch *)rec;
+
+	s->kf_mode = 0;
+	s->kf_facts = 0;
+}
+
 /*
  * The kernel filters' verdict on a record built by the helpers above:
  * true to drop it (counted in kf_stats). open is judged before its record

@@ -253,6 +253,9 @@ static void set_modes(struct cws_kfilter *kf, bool gates_open)
 				any_disc = true;
 			}
 		}
+		/* Every hooked type counts what it sees. */
+		if (hooked & (1ull << t))
+			mode |= CWS_KEV_KF_COUNT;
 		kf->mode[t] = mode;
 		kt[t].flags = flags;
 		__atomic_store_n(&kt[t].mode, mode, __ATOMIC_RELEASE);
@@ -384,29 +387,42 @@ static void read_stats(struct cws_kfilter *kf)
 	}
 }
 
-/* Counts the live discarders per type (entries of this epoch). */
+/*
+ * Counts the live discarders per type (entries of this epoch), reading
+ * the map in batches (one bpf(2) call per 512 entries, not two per
+ * entry: this runs with every status file).
+ */
 static void count_discarders(struct cws_kfilter *kf, uint64_t *leaf,
 			     uint64_t *dir, uint64_t *entries)
 {
-	struct cws_kev_disc_key key, next;
-	struct cws_kev_disc v;
+	enum { BATCH = 512 };
+	static struct cws_kev_disc_key keys[BATCH];
+	static struct cws_kev_disc vals[BATCH];
 	uint64_t epoch = kf->skel->bss->kf_epoch;
-	void *prev = NULL;
-	int t;
+	__u64 in = 0, out = 0;
+	void *inp = NULL;
+	__u32 n, i;
+	int err, t;
 
 	*entries = 0;
-	while (!bpf_map_get_next_key(kf->disc_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		(*entries)++;
-		if (bpf_map_lookup_elem(kf->disc_fd, &key, &v) ||
-		    v.epoch != epoch)
-			continue;
-		for (t = 1; t < CWS_EVT__COUNT; t++) {
-			leaf[t] += !!(v.leaf & (1ull << t));
-			dir[t] += !!(v.dir & (1ull << t));
+	do {
+		n = BATCH;
+		err = bpf_map_lookup_batch(kf->disc_fd, inp, &out, keys, vals,
+					   &n, NULL);
+		if (err && errno != ENOENT)
+			return;
+		for (i = 0; i < n; i++) {
+			(*entries)++;
+			if (vals[i].epoch != epoch)
+				continue;
+			for (t = 1; t < CWS_EVT__COUNT; t++) {
+				leaf[t] += !!(vals[i].leaf & (1ull << t));
+				dir[t] += !!(vals[i].dir & (1ull << t));
+			}
 		}
-	}
+		in = out;
+		inp = &in;
+	} while (!err);
 }
 
 void cws_kfilter_status(struct cws_kfilter *kf, json_t *doc)
