@@ -243,6 +243,19 @@ test_expect_success BPF,JQ 'the discarder map never grows past its bound' '
 	cws-cat flood.mp | jq -s -e --arg p "$here/flood/zzz" "any(.open.file.path? == \$p)"
 '
 
+test_expect_success BPF,JQ 'a chdir approver never costs the process cache its cwd' '
+	mkdir -p cwdd && cp /bin/true t1600-true &&
+	start_probe cwd.mp -r "chdir.file.path == \"/nonexistent\"" \
+		-r "exec.file.name == \"t1600-true\"" &&
+	test_when_finished "kill $probe 2>/dev/null" &&
+	status_shows ".kernel_filters.types.chdir.approvers == true" &&
+	(cd / && bash -c "cd $here/cwdd && $here/t1600-true cwdmark") &&
+	sleep 1.5 && kill $probe && wait $probe;
+	cws-cat cwd.mp | jq -s -e --arg d "$here/cwdd" "
+		any(.evt.name? == \"exec\" and .process.argv[1] == \"cwdmark\" and
+		    .process.cwd == \$d)"
+'
+
 test_expect_success BPF,JQ 'a type no rule uses is not attached' '
 	start_probe types.mp -r "open.file.path == \"/nonexistent\"" &&
 	test_when_finished "kill $probe 2>/dev/null" &&
