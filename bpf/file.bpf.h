@@ -170,13 +170,25 @@ static __always_inline int open_kf_drop(struct sys_exit_args *ctx,
 			h = kf_hash_dentry(dentry, CWS_KEV_KF_HASH_NAME);
 		}
 	} else {
+		/*
+		 * Most strings fit the tail buffer: read there and hashed in
+		 * place. A longer one is read whole, its tail taken from it.
+		 */
 		b = bpf_map_lookup_elem(&kf_buf, &zero);
 		if (b && path) {
-			n = bpf_probe_read_user_str(b->path, sizeof(b->path),
-						    path);
-			if (n > 1 && n < (long)sizeof(b->path))
-				h = kf_hash_str(b->path, (__u32)n - 1,
-						CWS_KEV_KF_HASH_NAME, &one);
+			n = bpf_probe_read_user_str(b->tail, KF_TAIL, path);
+			if (n > 1 && n < KF_TAIL) {
+				h = kf_tail_hash(b, (__u32)n - 1, 1,
+						 CWS_KEV_KF_HASH_NAME);
+				one = b->one;
+			} else if (n == KF_TAIL) {
+				n = bpf_probe_read_user_str(
+					b->path, sizeof(b->path), path);
+				if (n > 1 && n < (long)sizeof(b->path))
+					h = kf_hash_str(b->path, (__u32)n - 1,
+							CWS_KEV_KF_HASH_NAME,
+							&one);
+			}
 		}
 	}
 	ok = !(mode & CWS_KEV_KF_APPROVERS);

@@ -147,6 +147,7 @@ __attribute__((noinline)) __u64 kf_name_hash(struct kf_buf *b, __u32 len,
 __attribute__((noinline)) __u64 kf_tail_hash(struct kf_buf *b, __u32 k,
 					     __u32 whole, __u32 kind)
 {
+	__u64 h = CWS_KEV_FNV_OFFSET;
 	__u32 i, start = 0, len, found = 0;
 
 	if (!b)
@@ -173,12 +174,16 @@ __attribute__((noinline)) __u64 kf_tail_hash(struct kf_buf *b, __u32 k,
 	    (len == 1 ||
 	     (len == 2 && b->tail[(start + 1) & (KF_TAIL - 1)] == '.')))
 		return 0;
+	/* The same hash as kf_name_hash, straight from the tail. */
+	h ^= kind;
+	h *= CWS_KEV_FNV_PRIME;
 	for (i = 0; i < 255; i++) {
 		if (i >= len)
 			break;
-		b->name[i] = b->tail[(start + i) & (KF_TAIL - 1)];
+		h ^= (__u8)b->tail[(start + i) & (KF_TAIL - 1)];
+		h *= CWS_KEV_FNV_PRIME;
 	}
-	return kf_name_hash(b, len, kind);
+	return h ? h : 1;
 }
 
 /* The hash of a dentry's name, 0 when it cannot be read. */
