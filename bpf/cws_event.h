@@ -336,6 +336,7 @@ struct cws_kev_syscall {
 #define CWS_KEV_KF_DEST_NAME (1u << 4) /* approvers: file[1]'s basename */
 #define CWS_KEV_KF_FLAGS (1u << 5) /* approvers: args[0] & flags */
 #define CWS_KEV_KF_COUNT (1u << 6) /* a policy is loaded: count what is seen */
+#define CWS_KEV_KF_COMM (1u << 7) /* approvers: the task's comm */
 
 struct cws_kev_kf_type {
 	__u64 flags; /* CWS_KEV_KF_FLAGS: any of these bits approves */
@@ -346,6 +347,7 @@ struct cws_kev_kf_type {
 /* Keys of the basename approvers: FNV-1a 64 of the name, seeded by kind. */
 #define CWS_KEV_KF_HASH_NAME 1
 #define CWS_KEV_KF_HASH_DEST 2
+#define CWS_KEV_KF_HASH_COMM 3
 #define CWS_KEV_FNV_OFFSET 0xcbf29ce484222325ull
 #define CWS_KEV_FNV_PRIME 0x100000001b3ull
 

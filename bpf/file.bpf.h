@@ -195,8 +195,10 @@ static __always_inline int open_kf_drop(struct sys_exit_args *ctx,
 	if (!ok && (mode & CWS_KEV_KF_FLAGS) &&
 	    (flags & *(volatile __u64 *)&kf_types[CWS_KEV_EVT_OPEN].flags))
 		ok = 1;
-	if (!ok)
+	if (!ok && (mode & CWS_KEV_KF_NAME))
 		ok = kf_name_approves(h, CWS_KEV_EVT_OPEN);
+	if (!ok && (mode & CWS_KEV_KF_COMM))
+		ok = kf_name_approves(kf_hash_comm(), CWS_KEV_EVT_OPEN);
 	if (!ok) {
 		kf_count(CWS_KEV_KF_BY_APPROVERS, CWS_KEV_EVT_OPEN);
 		return 1;

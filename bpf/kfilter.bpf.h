@@ -186,6 +186,29 @@ __attribute__((noinline)) __u64 kf_tail_hash(struct kf_buf *b, __u32 k,
 	return h ? h : 1;
 }
 
+/* The hash of the current task's comm (CWS_KEV_KF_HASH_COMM). */
+static __always_inline __u64 kf_hash_comm(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	const __u64 *comm = (const __u64 *)task->comm;
+	struct kf_buf *b;
+	__u32 zero = 0, len;
+
+	b = bpf_map_lookup_elem(&kf_buf, &zero);
+	if (!b)
+		return 0;
+	/* TASK_COMM_LEN is 16: two words, NUL terminated by the kernel. */
+	((__u64 *)b->name)[0] = comm[0];
+	((__u64 *)b->name)[1] = comm[1];
+	b->name[15] = '\0';
+	for (len = 0; len < 15; len++)
+		if (!b->name[len])
+			break;
+	if (!len)
+		return 0;
+	return kf_name_hash(b, len, CWS_KEV_KF_HASH_COMM);
+}
+
 /* The hash of a dentry's name, 0 when it cannot be read. */
 static __always_inline __u64 kf_hash_dentry(struct dentry *d, __u32 kind)
 {

@@ -784,6 +784,8 @@ static __always_inline int sys_kf_drop(struct sys_scratch *s)
 			ok = kf_name_approves(s->kf_name[0], event);
 		if (!ok && (mode & CWS_KEV_KF_DEST_NAME) && rec->nfiles >= 2)
 			ok = kf_name_approves(s->kf_name[1], event);
+		if (!ok && (mode & CWS_KEV_KF_COMM))
+			ok = kf_name_approves(kf_hash_comm(), event);
 		if (!ok) {
 			kf_count(CWS_KEV_KF_BY_APPROVERS, event);
 			return 1;

@@ -165,7 +165,7 @@ void cws_policy_print_kernel_filters(const struct cws_policy *p, FILE *out)
 	fprintf(out, "kernel filters:\n");
 	for (t = CWS_EVT_UNKNOWN + 1; t < CWS_EVT__COUNT; t++) {
 		struct cws_secl_approvers a;
-		size_t i, names = 0, dests = 0, shown = 0;
+		size_t i, names = 0, dests = 0, comms = 0, shown = 0;
 		uint64_t flags = 0;
 
 		if (!cws_secl_ruleset_count(p->rs, t))
@@ -185,6 +185,7 @@ void cws_policy_print_kernel_filters(const struct cws_policy *p, FILE *out)
 		for (i = 0; i < a.n; i++) {
 			names += a.v[i].kind == CWS_SECL_APPROVE_NAME;
 			dests += a.v[i].kind == CWS_SECL_APPROVE_DEST_NAME;
+			comms += a.v[i].kind == CWS_SECL_APPROVE_COMM;
 			if (a.v[i].kind == CWS_SECL_APPROVE_FLAGS)
 				flags |= a.v[i].mask;
 		}
@@ -195,6 +196,8 @@ void cws_policy_print_kernel_filters(const struct cws_policy *p, FILE *out)
 		if (dests)
 			fprintf(out, " %zu destination basename%s", dests,
 				dests == 1 ? "" : "s");
+		if (comms)
+			fprintf(out, " %zu process.comm", comms);
 		if (flags)
 			fprintf(out, " flags 0%llo", (unsigned long long)flags);
 		fprintf(out, "\n");
@@ -204,13 +207,15 @@ void cws_policy_print_kernel_filters(const struct cws_policy *p, FILE *out)
 			fprintf(out, "    %s %s\n",
 				a.v[i].kind == CWS_SECL_APPROVE_NAME ?
 					"basename" :
+				a.v[i].kind == CWS_SECL_APPROVE_COMM ?
+					"process.comm" :
 					"destination basename",
 				a.v[i].name);
 			shown++;
 		}
-		if (shown < names + dests)
+		if (shown < names + dests + comms)
 			fprintf(out, "    ... %zu more\n",
-				names + dests - shown);
+				names + dests + comms - shown);
 		cws_secl_approvers_release(&a);
 	}
 }

@@ -465,7 +465,8 @@ int cws_secl_node_value(const struct cws_secl_node *n, size_t i,
  *
  * Approvers are static: per event type, the values one of which every
  * rule of the type requires (a basename of the event's file, of its
- * destination, a bit of open.flags). An event that carries none of them
+ * destination, a bit of open.flags, the process's comm). An event that
+ * carries none of them
  * cannot match a rule of its type. A rule yields approvers when one
  * term of its top-level && does (an || of terms that each do counts), or
  * when its whole expression is such a term; if one rule of a type yields
@@ -483,11 +484,12 @@ enum cws_secl_approver_kind {
 	CWS_SECL_APPROVE_NAME = 1, /* basename of the event's file */
 	CWS_SECL_APPROVE_DEST_NAME, /* basename of the destination */
 	CWS_SECL_APPROVE_FLAGS, /* open.flags has a bit of mask */
+	CWS_SECL_APPROVE_COMM, /* process.comm, exact */
 };
 
 struct cws_secl_approver {
 	enum cws_secl_approver_kind kind;
-	char *name; /* NAME, DEST_NAME: a basename (malloc'd) */
+	char *name; /* NAME, DEST_NAME, COMM: the value (malloc'd) */
 	uint64_t mask; /* FLAGS */
 };
 

@@ -1553,3 +1553,10 @@ enum secl_kfield secl_field_kfilter(const struct fref *f)
 		return SKF_OPEN_FLAGS;
 	return SKF_OTHER;
 }
+
+/* process.comm of the event's own task (not an ancestor's). */
+bool secl_field_is_comm(const struct fref *f)
+{
+	return f && !f->iter && f->root == R_SELF && f->file == FF_NONE &&
+	       f->leaf == L_P_COMM;
+}

@@ -41,11 +41,13 @@ unsigned cws_secl_approver_kinds(enum cws_event_type type)
 	switch (type) {
 	case CWS_EVT_OPEN:
 		return KIND_BIT(CWS_SECL_APPROVE_NAME) |
-		       KIND_BIT(CWS_SECL_APPROVE_FLAGS);
+		       KIND_BIT(CWS_SECL_APPROVE_FLAGS) |
+		       KIND_BIT(CWS_SECL_APPROVE_COMM);
 	case CWS_EVT_RENAME:
 	case CWS_EVT_LINK:
 		return KIND_BIT(CWS_SECL_APPROVE_NAME) |
-		       KIND_BIT(CWS_SECL_APPROVE_DEST_NAME);
+		       KIND_BIT(CWS_SECL_APPROVE_DEST_NAME) |
+		       KIND_BIT(CWS_SECL_APPROVE_COMM);
 	case CWS_EVT_UNLINK:
 	case CWS_EVT_RMDIR:
 	case CWS_EVT_CHMOD:
@@ -55,7 +57,8 @@ unsigned cws_secl_approver_kinds(enum cws_event_type type)
 	case CWS_EVT_SETXATTR:
 	case CWS_EVT_REMOVEXATTR:
 	case CWS_EVT_CHDIR:
-		return KIND_BIT(CWS_SECL_APPROVE_NAME);
+		return KIND_BIT(CWS_SECL_APPROVE_NAME) |
+		       KIND_BIT(CWS_SECL_APPROVE_COMM);
 	default:
 		return 0;
 	}
@@ -185,6 +188,48 @@ static const char *value_name(const struct cws_secl_literal *l, bool path,
 	return NULL;
 }
 
+/*
+ * process.comm == / in exact values: the kernel hashes the task's comm
+ * (what the event's process.comm is made of). A pattern gives none.
+ */
+static int comm_approvers(const struct actx *c, const struct cws_secl_node *n,
+			  struct cws_secl_approvers *a)
+{
+	const struct cws_secl_node *r = n->c[1];
+	size_t i, nv = cws_secl_node_nvalues(r);
+	char q[64];
+	int err;
+
+	if (!nv) {
+		none(a, "`%s`: no value", quote(c, n->c[0], q, sizeof(q)));
+		return 0;
+	}
+	for (i = 0; i < nv; i++) {
+		struct cws_secl_literal lit;
+		const char *why = NULL;
+
+		if (cws_secl_node_value(r, i, &lit) || lit.kind != CWS_SECL_STR)
+			why = "not a string";
+		else if (lit.match == CWS_SECL_MATCH_REGEX)
+			why = "a regular expression";
+		else if (lit.match != CWS_SECL_MATCH_EXACT &&
+			 memchr(lit.v.s.p, '*', lit.v.s.n))
+			why = "a pattern";
+		if (why) {
+			none(a, "`%s`: value `%.*s`: %s",
+			     quote(c, n->c[0], q, sizeof(q)),
+			     (int)(lit.v.s.n > 60 ? 60 : lit.v.s.n),
+			     lit.v.s.p ? lit.v.s.p : "", why);
+			return 0;
+		}
+		err = add(a, CWS_SECL_APPROVE_COMM, lit.v.s.p, lit.v.s.n, 0);
+		if (err)
+			return err;
+	}
+	a->ok = true;
+	return 0;
+}
+
 /* A comparison's approvers (field on the left, values on the right). */
 static int cmp_approvers(const struct actx *c, const struct cws_secl_node *n,
 			 struct cws_secl_approvers *a)
@@ -220,6 +265,9 @@ static int cmp_approvers(const struct actx *c, const struct cws_secl_node *n,
 	if (l->op != CWS_SECL_OP_FIELD ||
 	    (r->op != CWS_SECL_OP_CONST && r->op != CWS_SECL_OP_ARRAY))
 		goto no;
+	if (secl_field_is_comm(l->f) &&
+	    (c->kinds & KIND_BIT(CWS_SECL_APPROVE_COMM)))
+		return comm_approvers(c, n, a);
 	kf = secl_field_kfilter(l->f);
 	switch (kf) {
 	case SKF_PATH:

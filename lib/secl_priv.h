@@ -274,9 +274,11 @@ enum secl_kfield {
 	SKF_DEST_PATH, /* <type>.file.destination.path */
 	SKF_DEST_NAME,
 	SKF_OPEN_FLAGS, /* open.flags */
+	SKF_COMM, /* process.comm */
 };
 
 enum secl_kfield secl_field_kfilter(const struct fref *f);
+bool secl_field_is_comm(const struct fref *f);
 /* True if the name starts with an event type Datadog has and cws lacks. */
 bool secl_field_unsupported_type(const char *name, size_t n, char *type,
 				 size_t cap);

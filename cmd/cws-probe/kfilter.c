@@ -172,6 +172,8 @@ static int push_names(struct cws_kfilter *kf,
 		key = cws_kfilter_hash(v->name, strlen(v->name),
 				       v->kind == CWS_SECL_APPROVE_NAME ?
 					       CWS_KEV_KF_HASH_NAME :
+				       v->kind == CWS_SECL_APPROVE_COMM ?
+					       CWS_KEV_KF_HASH_COMM :
 					       CWS_KEV_KF_HASH_DEST);
 		(void)bpf_map_lookup_elem(fd, &key, &types);
 		types |= 1ull << t;
@@ -234,6 +236,9 @@ static void set_modes(struct cws_kfilter *kf, bool gates_open)
 							break;
 						case CWS_SECL_APPROVE_DEST_NAME:
 							mode |= CWS_KEV_KF_DEST_NAME;
+							break;
+						case CWS_SECL_APPROVE_COMM:
+							mode |= CWS_KEV_KF_COMM;
 							break;
 						case CWS_SECL_APPROVE_FLAGS:
 							mode |= CWS_KEV_KF_FLAGS;

@@ -142,6 +142,21 @@ test_expect_success BPF,JQ 'approvers: an open of another name dies in the kerne
 	jq -e ".kernel_filters.types.open.approver_count == 1 and .kernel_filters.types.open.seen >= 10" run/cws-probe.json
 '
 
+test_expect_success BPF,JQ 'approvers on process.comm: only that command'"'"'s opens leave the kernel' '
+	mkdir -p cm && echo x >cm/x && cp /bin/cat t1600-comm &&
+	start_probe comm.mp \
+		-r "process.comm == \"t1600-comm\" && open.file.path =~ \"$here/cm/*\"" &&
+	test_when_finished "kill $probe 2>/dev/null" &&
+	status_shows ".kernel_filters.types.open.approvers == true" &&
+	for i in 1 2 3; do
+		cat cm/x >/dev/null && ./t1600-comm cm/x >/dev/null || return 1
+	done &&
+	sleep 1.5 && kill $probe && wait $probe;
+	cws-cat comm.mp >comm.json &&
+	test "$(jq -s --arg p "$here/cm/x" "map(select(.open.file.path? == \$p and .process.comm == \"t1600-comm\")) | length" comm.json)" = 3 &&
+	test "$(jq -s --arg p "$here/cm/x" "map(select(.open.file.path? == \$p and .process.comm == \"cat\")) | length" comm.json)" = 0
+'
+
 # Discarders alone (-A): the rule watches one file of dir w, none of o.
 disc_rule="open.file.path == \"$here/w/target\""
 

@@ -212,13 +212,17 @@ static void test_approver_kinds(void **state)
 	unsigned name = 1u << CWS_SECL_APPROVE_NAME;
 	unsigned dest = 1u << CWS_SECL_APPROVE_DEST_NAME;
 	unsigned flags = 1u << CWS_SECL_APPROVE_FLAGS;
+	unsigned comm = 1u << CWS_SECL_APPROVE_COMM;
 
 	(void)state;
-	assert_int_equal(cws_secl_approver_kinds(CWS_EVT_OPEN), name | flags);
-	assert_int_equal(cws_secl_approver_kinds(CWS_EVT_RENAME), name | dest);
-	assert_int_equal(cws_secl_approver_kinds(CWS_EVT_LINK), name | dest);
-	assert_int_equal(cws_secl_approver_kinds(CWS_EVT_UNLINK), name);
-	assert_int_equal(cws_secl_approver_kinds(CWS_EVT_CHDIR), name);
+	assert_int_equal(cws_secl_approver_kinds(CWS_EVT_OPEN),
+			 name | flags | comm);
+	assert_int_equal(cws_secl_approver_kinds(CWS_EVT_RENAME),
+			 name | dest | comm);
+	assert_int_equal(cws_secl_approver_kinds(CWS_EVT_LINK),
+			 name | dest | comm);
+	assert_int_equal(cws_secl_approver_kinds(CWS_EVT_UNLINK), name | comm);
+	assert_int_equal(cws_secl_approver_kinds(CWS_EVT_CHDIR), name | comm);
 	assert_int_equal(cws_secl_approver_kinds(CWS_EVT_EXEC), 0);
 	assert_int_equal(cws_secl_approver_kinds(CWS_EVT_UNKNOWN), 0);
 }
@@ -245,6 +249,10 @@ static void test_rule_approvers(void **state)
 		     CWS_SECL_APPROVE_DEST_NAME, "passwd", NULL);
 	expect_names("chdir.file.path == \"/root/.ssh\"", CWS_SECL_APPROVE_NAME,
 		     ".ssh", NULL);
+	/* process.comm, exact values. */
+	expect_names(
+		"open.file.path =~ \"/etc/*\" && process.comm in [\"vim\", \"nano\"]",
+		CWS_SECL_APPROVE_COMM, "vim", "nano");
 	/* The most selective term of an && wins over flags. */
 	expect_names(
 		"open.flags & O_CREAT > 0 && open.file.name in [\"a\", \"b\"]",
@@ -272,10 +280,16 @@ static void test_rule_no_approver(void **state)
 	expect_none("unlink.file.path == process.file.path",
 		    "gives no approver", NULL);
 	/* One term of the || gives none, so the || gives none. */
-	expect_none("(open.file.path == \"/a\" || process.comm == \"x\")",
-		    "process.comm", NULL);
-	expect_none("(open.file.path == \"/a\" || process.comm == \"x\")",
+	expect_none("(open.file.path == \"/a\" || process.uid == 0)",
+		    "process.uid", NULL);
+	expect_none("(open.file.path == \"/a\" || process.uid == 0)",
 		    "gives no approver", NULL);
+	/* A comm pattern, or an ancestor's comm, gives none. */
+	expect_none("process.comm =~ \"vi*\" && open.flags & O_CREAT == 0",
+		    "a pattern", NULL);
+	expect_none(
+		"process.parent.comm == \"sshd\" && open.flags & O_CREAT == 0",
+		"no term of", NULL);
 	/* Flags tested for absence say nothing the kernel can keep. */
 	expect_none("open.flags & O_CREAT == 0", "gives no approver", NULL);
 	/* A pattern in a destination's name gives none either. */
