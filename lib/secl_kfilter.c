@@ -36,6 +36,47 @@
 
 #define KIND_BIT(k) (1u << (k))
 
+/*
+ * What the kernel filters (lib/secl_kfilter.c) know about a field: the
+ * event's own file (path, name, and the leaves that stay the same for an
+ * inode under one name), the destination's path and name, open.flags.
+ */
+enum secl_kfield secl_field_kfilter(const struct fref *f)
+{
+	if (!f || f->iter || f->root != R_EVENT)
+		return SKF_OTHER;
+	if (f->file == FF_OBJ || f->file == FF_DEST) {
+		bool dest = f->file == FF_DEST;
+
+		switch (f->leaf) {
+		case L_F_PATH:
+			return dest ? SKF_DEST_PATH : SKF_PATH;
+		case L_F_NAME:
+			return dest ? SKF_DEST_NAME : SKF_NAME;
+		case L_F_PATH_LEN:
+		case L_F_NAME_LEN:
+		case L_F_EXT:
+		case L_F_INODE:
+		case L_F_MOUNT:
+		case L_F_FS:
+			return dest ? SKF_OTHER : SKF_STABLE;
+		default:
+			return SKF_OTHER;
+		}
+	}
+	if (f->file == FF_NONE && f->leaf == L_O_FLAGS &&
+	    f->evtype == CWS_EVT_OPEN)
+		return SKF_OPEN_FLAGS;
+	return SKF_OTHER;
+}
+
+/* process.comm of the event's own task (not an ancestor's). */
+bool secl_field_is_comm(const struct fref *f)
+{
+	return f && !f->iter && f->root == R_SELF && f->file == FF_NONE &&
+	       f->leaf == L_P_COMM;
+}
+
 unsigned cws_secl_approver_kinds(enum cws_event_type type)
 {
 	switch (type) {
