@@ -44,24 +44,16 @@
 	(1ull << CWS_EVT_RENAME | 1ull << CWS_EVT_MOUNT | \
 	 1ull << CWS_EVT_UMOUNT)
 
-/* Event types the kernel may drop by a discarder: one file, a name. */
+/*
+ * Event types the kernel may drop by a discarder: those whose file's
+ * basename it can judge (cws_secl_approver_kinds), but for the two that
+ * name two files.
+ */
 static bool discardable(enum cws_event_type t)
 {
-	switch (t) {
-	case CWS_EVT_OPEN:
-	case CWS_EVT_UNLINK:
-	case CWS_EVT_RMDIR:
-	case CWS_EVT_CHMOD:
-	case CWS_EVT_CHOWN:
-	case CWS_EVT_MKDIR:
-	case CWS_EVT_UTIMES:
-	case CWS_EVT_SETXATTR:
-	case CWS_EVT_REMOVEXATTR:
-	case CWS_EVT_CHDIR:
-		return true;
-	default:
-		return false;
-	}
+	return (cws_secl_approver_kinds(t) & (1u << CWS_SECL_APPROVE_NAME)) &&
+	       !(cws_secl_approver_kinds(t) &
+		 (1u << CWS_SECL_APPROVE_DEST_NAME));
 }
 
 uint64_t cws_kfilter_hash(const char *s, size_t n, unsigned kind)
@@ -430,12 +422,24 @@ static void count_discarders(struct cws_kfilter *kf, uint64_t *leaf,
 	} while (!err);
 }
 
+/* The kernel's counters, as the status file names them. */
+static const struct {
+	const char *key;
+	unsigned stat;
+} stat_keys[] = {
+	{ "seen", CWS_KEV_KF_SEEN },
+	{ "dropped_by_approvers", CWS_KEV_KF_BY_APPROVERS },
+	{ "dropped_by_discarders", CWS_KEV_KF_BY_DISCARDERS },
+	{ "not_sent", CWS_KEV_KF_NOT_WANTED },
+};
+
 void cws_kfilter_status(struct cws_kfilter *kf, json_t *doc)
 {
 	uint64_t leaf[CWS_EVT__COUNT] = { 0 }, dir[CWS_EVT__COUNT] = { 0 };
 	uint64_t entries;
 	json_t *o, *types;
 	char digest[24];
+	size_t i;
 	int t;
 
 	if (!kf || !kf->pol || !kf->skel)
@@ -485,22 +489,12 @@ void cws_kfilter_status(struct cws_kfilter *kf, json_t *doc)
 		json_object_set_new(
 			ty, "discarder_entries",
 			json_integer((json_int_t)(leaf[t] + dir[t])));
-		json_object_set_new(
-			ty, "seen",
-			json_integer((json_int_t)kf->stats[CWS_KEV_KF_INDEX(
-				CWS_KEV_KF_SEEN, t)]));
-		json_object_set_new(
-			ty, "dropped_by_approvers",
-			json_integer((json_int_t)kf->stats[CWS_KEV_KF_INDEX(
-				CWS_KEV_KF_BY_APPROVERS, t)]));
-		json_object_set_new(
-			ty, "dropped_by_discarders",
-			json_integer((json_int_t)kf->stats[CWS_KEV_KF_INDEX(
-				CWS_KEV_KF_BY_DISCARDERS, t)]));
-		json_object_set_new(
-			ty, "not_sent",
-			json_integer((json_int_t)kf->stats[CWS_KEV_KF_INDEX(
-				CWS_KEV_KF_NOT_WANTED, t)]));
+		for (i = 0; i < CWS_ARRAY_SIZE(stat_keys); i++)
+			json_object_set_new(
+				ty, stat_keys[i].key,
+				json_integer(
+					(json_int_t)kf->stats[CWS_KEV_KF_INDEX(
+						stat_keys[i].stat, t)]));
 		json_object_set_new(
 			ty, "discarded_in_user_space",
 			json_integer((json_int_t)kf->user_dropped[t]));
