@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * lib/event internals, shared by its source files only: type names, the
+ * encoder and the writer (event.c), the object member table
+ * (event_members.c), the scanner and the general decoder
+ * (event_decode.c), the fast path and its process cache (event_fast.c),
+ * and the reader (event_reader.c). Nothing outside lib/event*.c includes
+ * this header.
+ */
+#ifndef CWS_EVENT_PRIV_H
+#define CWS_EVENT_PRIV_H
+
+#include "compat.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "event.h"
+
+/*
+ * Record type names by enum cws_record_type, NULL for CWS_REC_UNKNOWN
+ * (event.c, which checks the count).
+ */
+#define EVENT_NRECORDS 7
+extern const char *const event_record_names[];
+
+/* The unsigned big-endian integer in p[0..n). */
+static inline uint64_t be(const unsigned char *p, unsigned n)
+{
+	uint64_t v = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * cws_event_scan for a value that sits inside containers: a container at
+ * maxdepth levels below it is one too deep (event_decode.c).
+ */
+long event_scan(const char *data, size_t len, size_t *bad, unsigned maxdepth);
+
+/* The object member table; event_members.c says what it is for. */
+enum okind {
+	OK_U32,
+	OK_U64,
+	OK_I32,
+	OK_I64,
+	OK_STR,
+	OK_BOOL,
+	OK_FILE, /* a struct cws_file, its fields spread into the map */
+	OK_PROC, /* a struct cws_process, packed as a process map */
+	OK_U16,
+	OK_IP, /* the ip[16] of a struct cws_netaddr, as text; v4-mapped */
+};
+
+struct omember {
+	const char *path[3];
+	enum okind kind;
+	size_t off;
+	uint64_t types;
+};
+
+#define EVENT_NMEMBERS 66 /* entries of event_omembers[], checked there */
+
+extern const struct omember event_omembers[];
+
+static inline unsigned plen(const struct omember *m)
+{
+	return m->path[2] ? 3 : m->path[1] ? 2 : 1;
+}
+
+/* True when m applies to type and its path starts with prefix[0..depth). */
+static inline bool om_under(const struct omember *m, uint64_t tbit,
+			    const char *const *prefix, unsigned depth)
+{
+	unsigned i;
+
+	if (!(m->types & tbit) || plen(m) < depth)
+		return false;
+	for (i = 0; i < depth; i++)
+		if (strcmp(m->path[i], prefix[i]))
+			return false;
+	return true;
+}
+
+/* The 12 bytes that make an IPv6 address IPv4-mapped. */
+extern const uint8_t event_ip_v4map[12];
+
+/* Text to 16 bytes (IPv4 v4-mapped); false if it is not an address. */
+bool event_parse_ip(const char *s, uint8_t a[16]);
+
+/* What event_fast_decode returns; event_fast.c says when. */
+enum {
+	FAST_OK,
+	FAST_MORE,
+	FAST_BAIL,
+	FAST_FULL, /* the arena is full: FAST_BAIL, unless a cache entry's */
+};
+
+/*
+ * Decoded processes, kept with their encoded bytes. An event's "process"
+ * value (the process and its ancestors, about 2 kB) is the same byte for
+ * byte in every event of a process while nothing about it changes
+ * (cws-probe even reuses the encoding), and msgpack is prefix-free: bytes
+ * that start with a value's whole encoding hold that value. So a hit is
+ * one memcmp instead of a decode. Entries own their strings (an arena
+ * each); an event points into one until the next cws_reader_next, which
+ * may evict it. A value too large for an entry is decoded every time.
+ */
+#define PCACHE_ENTRIES 8
+#define PCACHE_BYTES (16u * 1024)
+#define PCACHE_ARENA (64u * 1024)
+
+struct pentry {
+	size_t len; /* of bytes; 0 for an empty entry */
+	struct cws_process process;
+	struct cws_process *ancestors;
+	uint32_t nancestors;
+	bool ancestors_truncated;
+	char bytes[PCACHE_BYTES];
+	_Alignas(16) char arena[PCACHE_ARENA]; /* f_alloc aligns offsets */
+};
+
+struct cws_reader_cache {
+	uint8_t order[PCACHE_ENTRIES]; /* most recently used first */
+	struct pentry e[PCACHE_ENTRIES];
+};
+
+/*
+ * Decodes the event record at data[0..len) into ev, strings into the
+ * arena (or a cache entry); *used is its length. Returns FAST_OK,
+ * FAST_MORE, or another value to give up (event_fast.c).
+ */
+int event_fast_decode(const char *data, size_t len, struct cws_event *ev,
+		      char *arena, size_t cap, struct cws_reader_cache *cache,
+		      size_t *used);
+
+#endif /* CWS_EVENT_PRIV_H */

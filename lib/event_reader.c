@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Stream codec: the reader. Event records as the writer produces them
+ * take the fast path (event_fast.c), which does the three steps of
+ * event_decode.c in one walk and keeps the processes it decoded for the
+ * next events of the same process; it gives up on anything else, and the
+ * three steps then decide.
+ *
+ * The reader resynchronises after corrupt bytes by sliding one byte at a
+ * time until a complete map with a known "type" decodes again, and reports
+ * the whole skipped span in one error.
+ */
+#include "compat.h"
+#include "event_priv.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define READ_CHUNK (64u * 1024)
+#define ARENA_SIZE (2u * CWS_EVENT_MAX_RECORD + 512u * 1024)
+#define ZONE_CHUNK (64u * 1024)
+
+static int reader_alloc(struct cws_reader *r, size_t cap)
+{
+	r->cap = cap;
+	r->buf = malloc(cap);
+	r->arena_cap = ARENA_SIZE;
+	r->arena = malloc(r->arena_cap);
+	/*
+	 * One zone for every record, cleared between them: clearing keeps its
+	 * first chunk, so records that fit in it unpack with no allocation.
+	 */
+	r->zone = msgpack_zone_new(ZONE_CHUNK);
+	/* Pages of cache entries are only touched when used. */
+	r->cache = malloc(sizeof(*r->cache));
+	if (r->cache) {
+		unsigned i;
+
+		for (i = 0; i < PCACHE_ENTRIES; i++) {
+			r->cache->order[i] = (uint8_t)i;
+			r->cache->e[i].len = 0;
+		}
+	}
+	if (!r->buf || !r->arena || !r->zone || !r->cache) {
+		free(r->buf);
+		free(r->arena);
+		free(r->cache);
+		r->cache = NULL;
+		if (r->zone)
+			msgpack_zone_free(r->zone);
+		r->buf = r->arena = NULL;
+		r->zone = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int cws_reader_init(struct cws_reader *r, int fd)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	return reader_alloc(r, CWS_EVENT_MAX_RECORD + READ_CHUNK);
+}
+
+int cws_reader_init_mem(struct cws_reader *r, const void *data, size_t len)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	rc = reader_alloc(r, len ? len : 1);
+	if (rc)
+		return rc;
+	if (len)
+		memcpy(r->buf, data, len);
+	r->end = len;
+	r->eof = true;
+	return 0;
+}
+
+void cws_reader_release(struct cws_reader *r)
+{
+	if (!r)
+		return;
+	if (r->zone)
+		msgpack_zone_free(r->zone);
+	r->zone = NULL;
+	free(r->buf);
+	free(r->arena);
+	free(r->cache);
+	r->buf = r->arena = NULL;
+	r->cache = NULL;
+}
+
+const msgpack_object *cws_reader_object(struct cws_reader *r)
+{
+	size_t off = 0;
+
+	if (r->obj_ready)
+		return &r->obj;
+	/* A record the fast path decoded: unpack it now. */
+	r->obj_ready = true;
+	msgpack_zone_clear(r->zone);
+	if (msgpack_unpack(r->buf + r->obj_at, r->obj_len, &off, r->zone,
+			   &r->obj) != MSGPACK_UNPACK_SUCCESS)
+		r->obj.type = MSGPACK_OBJECT_NIL; /* out of memory */
+	return &r->obj;
+}
+
+/* Reads more bytes; returns 0 (maybe at eof) or a negative errno. */
+static int reader_fill(struct cws_reader *r)
+{
+	size_t want;
+	ssize_t n;
+
+	if (r->eof)
+		return 0;
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->base += r->start;
+		r->end -= r->start;
+		r->start = 0;
+	}
+	if (r->end == r->cap)
+		return 0;
+	if (r->on_wait) {
+		int rc = r->on_wait(r->on_wait_arg);
+
+		if (rc)
+			return rc;
+	}
+	/*
+	 * At most a chunk at a time, however much room is left: the bytes
+	 * are decoded while they are still in the CPU's caches.
+	 */
+	want = r->cap - r->end < READ_CHUNK ? r->cap - r->end : READ_CHUNK;
+	n = read(r->fd, r->buf + r->end, want);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		r->eof = true;
+	r->end += (size_t)n;
+	return 0;
+}
+
+CWS_PRINTF(3, 4)
+static void set_err(struct cws_event_err *err, uint64_t offset, const char *fmt,
+		    ...)
+{
+	va_list ap;
+
+	err->offset = offset;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* Starts or continues skipping corrupt bytes at the current position. */
+static void resync_step(struct cws_reader *r, const char *why)
+{
+	if (!r->resyncing) {
+		r->resyncing = true;
+		r->resync_from = r->base + r->start;
+		snprintf(r->resync_why, sizeof(r->resync_why), "%s", why);
+	}
+	r->start++;
+	r->skipped++;
+}
+
+/* Ends a resync: the error covers [resync_from, current offset). */
+static int resync_end(struct cws_reader *r, struct cws_event_err *err)
+{
+	uint64_t at = r->base + r->start;
+
+	r->resyncing = false;
+	r->errors++;
+	set_err(err, r->resync_from, "%s: skipped %llu bytes%s", r->resync_why,
+		(unsigned long long)(at - r->resync_from),
+		r->start < r->end ? " to the next record" :
+				    " to the end of the stream");
+	return -EBADMSG;
+}
+
+int cws_reader_next(struct cws_reader *r, struct cws_event *ev,
+		    struct cws_event_err *err)
+{
+	for (;;) {
+		size_t avail = r->end - r->start, bad, off = 0, used;
+		long n;
+		int rc;
+
+		if (avail == 0) {
+			if (!r->eof) {
+				rc = reader_fill(r);
+				if (rc)
+					return rc;
+				continue;
+			}
+			if (r->resyncing)
+				return resync_end(r, err);
+			return 0;
+		}
+		if (!r->resyncing) {
+			rc = event_fast_decode(r->buf + r->start, avail, ev,
+					       r->arena, r->arena_cap, r->cache,
+					       &used);
+			if (rc == FAST_OK) {
+				ev->offset = r->base + r->start;
+				ev->raw = r->buf + r->start;
+				ev->raw_len = used;
+				r->obj_ready = false;
+				r->obj_at = r->start;
+				r->obj_len = used;
+				r->start += used;
+				r->records++;
+				return 1;
+			}
+			if (rc == FAST_MORE && !r->eof && avail < r->cap) {
+				rc = reader_fill(r);
+				if (rc)
+					return rc;
+				continue;
+			}
+		}
+		n = cws_event_scan(r->buf + r->start, avail, &bad);
+		if (n == 0) {
+			if (!r->eof && avail < r->cap) {
+				rc = reader_fill(r);
+				if (rc)
+					return rc;
+				continue;
+			}
+			resync_step(r, "truncated record");
+			continue;
+		}
+		if (n < 0) {
+			resync_step(r, n == -E2BIG ? "oversized record" :
+						     "corrupt record");
+			continue;
+		}
+		msgpack_zone_clear(r->zone);
+		r->obj_ready = true;
+		if (msgpack_unpack(r->buf + r->start, (size_t)n, &off, r->zone,
+				   &r->obj) != MSGPACK_UNPACK_SUCCESS ||
+		    off != (size_t)n) {
+			resync_step(r, "corrupt record");
+			continue;
+		}
+		if (r->resyncing) {
+			/*
+			 * Only a map that decodes as a record ends a resync;
+			 * the record itself is read again by the next call.
+			 */
+			rc = cws_event_decode(&r->obj, ev, r->arena,
+					      r->arena_cap, err);
+			if (rc || ev->type == CWS_REC_UNKNOWN) {
+				resync_step(r, "");
+				continue;
+			}
+			return resync_end(r, err);
+		}
+		if (r->obj.type != MSGPACK_OBJECT_MAP) {
+			resync_step(r, "stray bytes");
+			continue;
+		}
+		rc = cws_event_decode(&r->obj, ev, r->arena, r->arena_cap, err);
+		ev->offset = r->base + r->start;
+		ev->raw = r->buf + r->start;
+		ev->raw_len = (size_t)n;
+		r->start += (size_t)n;
+		if (rc) {
+			r->errors++;
+			err->offset = ev->offset;
+			return -EBADMSG;
+		}
+		r->records++;
+		return 1;
+	}
+}
