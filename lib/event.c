@@ -16,14 +16,12 @@
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#define FLUSH_AT (64u * 1024)
 
 static const char *const event_type_names[CWS_EVT__COUNT] = {
 	[CWS_EVT_UNKNOWN] = "unknown",
@@ -70,6 +68,7 @@ const char *const event_record_names[] = {
 	[CWS_REC_HEARTBEAT] = "heartbeat",
 	[CWS_REC_RULESET_LOADED] = "ruleset_loaded",
 	[CWS_REC_SELFTEST] = "selftest",
+	[CWS_REC_PROCESS] = "process",
 };
 
 _Static_assert(CWS_ARRAY_SIZE(event_record_names) == EVENT_NRECORDS,
@@ -240,10 +239,12 @@ static void pack_argv(msgpack_packer *pk, const struct cws_strv *argv,
 /*
  * Packs one process map with its ancestors (anc may be NULL: an ancestor
  * has none). lean leaves the ancestors' argv out, for oversized records.
+ * record packs a schema 2 process record's map instead: the key and the
+ * parent's key first, no tid (it is the event's), no ancestors (keys).
  */
-static void pack_process(msgpack_packer *pk, const struct cws_process *p,
-			 const struct cws_process *anc, uint32_t nanc,
-			 bool anc_truncated, bool lean)
+static void pack_process_map(msgpack_packer *pk, const struct cws_process *p,
+			     const struct cws_process *anc, uint32_t nanc,
+			     bool anc_truncated, bool lean, bool record)
 {
 	const struct cws_creds *c = &p->cred;
 	const char *s[] = { p->comm,   p->tty_name, p->cwd,
@@ -259,9 +260,17 @@ static void pack_process(msgpack_packer *pk, const struct cws_process *p,
 		n += 2;
 	if (self_lean)
 		n--;
+	if (record)
+		n += (p->parent_key != 0);
 	msgpack_pack_map(pk, n);
+	if (record) {
+		pk_u64(pk, "key", p->key);
+		if (p->parent_key)
+			pk_u64(pk, "parent_key", p->parent_key);
+	}
 	pk_u64(pk, "pid", p->pid);
-	pk_u64(pk, "tid", p->tid);
+	if (!record)
+		pk_u64(pk, "tid", p->tid);
 	pk_u64(pk, "ppid", p->ppid);
 	pk_str(pk, "comm", p->comm);
 	pk_str(pk, "tty_name", p->tty_name);
@@ -302,7 +311,8 @@ static void pack_process(msgpack_packer *pk, const struct cws_process *p,
 		pk_key(pk, "ancestors");
 		msgpack_pack_array(pk, nanc);
 		for (i = 0; i < nanc; i++)
-			pack_process(pk, &anc[i], NULL, 0, false, lean);
+			pack_process_map(pk, &anc[i], NULL, 0, false, lean,
+					 false);
 		pk_bool(pk, "ancestors_truncated", anc_truncated);
 	}
 }
@@ -368,7 +378,7 @@ static void pack_leaf(msgpack_packer *pk, const struct cws_evobj *o,
 			msgpack_pack_false(pk);
 		break;
 	case OK_PROC:
-		pack_process(pk, v, NULL, 0, false, false);
+		pack_process_map(pk, v, NULL, 0, false, false, false);
 		break;
 	case OK_FILE:
 		break; /* spread by plan_pack */
@@ -534,11 +544,22 @@ static void pack_object(msgpack_packer *pk, const struct cws_event *ev)
 	plan_pack(pk, p, &p->root, &ev->obj);
 }
 
-static void pack_event_body(msgpack_packer *pk, const struct cws_event *ev,
-			    bool lean)
+/* The process and its ancestors as schema 1 carries them in an event. */
+static void pack_inline_process(msgpack_packer *pk, const struct cws_event *ev,
+				bool lean)
 {
 	static const struct cws_process none;
-	unsigned n = 3 + (ev->container.id != NULL);
+
+	pack_process_map(pk, &ev->process,
+			 ev->ancestors ? ev->ancestors : &none,
+			 ev->ancestors ? ev->nancestors : 0,
+			 ev->ancestors_truncated, lean, false);
+}
+
+void event_pack_body(msgpack_packer *pk, const struct cws_event *ev, bool lean,
+		     bool ref)
+{
+	unsigned n = 3 + (!ref && ev->container.id != NULL);
 	bool obj = ev->evt.type == CWS_EVT_EXEC || has_object(ev->evt.type);
 
 	msgpack_pack_map(pk, n + obj);
@@ -551,14 +572,16 @@ static void pack_event_body(msgpack_packer *pk, const struct cws_event *ev,
 	pk_u64(pk, "cpu", ev->evt.cpu);
 	pk_i64(pk, "retval", ev->evt.retval);
 	pk_key(pk, "process");
-	if (ev->process_raw && ev->process_raw_len)
-		msgpack_pack_str_body(pk, ev->process_raw, ev->process_raw_len);
-	else
-		pack_process(pk, &ev->process,
-			     ev->ancestors ? ev->ancestors : &none,
-			     ev->ancestors ? ev->nancestors : 0,
-			     ev->ancestors_truncated, lean);
-	if (ev->container.id) {
+	if (ref) {
+		/* Schema 2: the context is the key's process record. */
+		msgpack_pack_map(pk, 3);
+		pk_u64(pk, "key", ev->process.key);
+		pk_u64(pk, "pid", ev->process.pid);
+		pk_u64(pk, "tid", ev->process.tid);
+	} else {
+		pack_inline_process(pk, ev, lean);
+	}
+	if (!ref && ev->container.id) {
 		pk_key(pk, "container");
 		msgpack_pack_map(pk, 1);
 		pk_str(pk, "id", ev->container.id);
@@ -577,13 +600,19 @@ static void pack_event_body(msgpack_packer *pk, const struct cws_event *ev,
 	}
 }
 
-void cws_event_pack_process(msgpack_packer *pk, const struct cws_event *ev)
+void event_pack_process_record(msgpack_packer *pk, const struct cws_process *p,
+			       bool lean)
 {
-	static const struct cws_process none;
+	msgpack_pack_map(pk, 2);
+	pk_str(pk, "type", "process");
+	pk_key(pk, "process");
+	pack_process_map(pk, p, NULL, 0, false, lean, true);
+}
 
-	pack_process(pk, &ev->process, ev->ancestors ? ev->ancestors : &none,
-		     ev->ancestors ? ev->nancestors : 0,
-		     ev->ancestors_truncated, false);
+void cws_event_pack_process_record(msgpack_packer *pk,
+				   const struct cws_process *p)
+{
+	event_pack_process_record(pk, p, false);
 }
 
 /* Packs "key": {name: count, ...} from a lost record's list. */
@@ -727,8 +756,8 @@ static void pack_policies(msgpack_packer *pk,
 	}
 }
 
-static void pack_ruleset_loaded(msgpack_packer *pk, const struct cws_event *ev,
-				bool lean)
+void event_pack_ruleset_loaded(msgpack_packer *pk, const struct cws_event *ev,
+			       bool lean)
 {
 	bool full = ev->ruleset.producer || ev->ruleset.npolicies;
 
@@ -818,7 +847,7 @@ static int pack_control(msgpack_packer *pk, const struct cws_event *ev)
 		return 0;
 	case CWS_REC_RULESET_LOADED:
 		/* cws-filter addition. */
-		pack_ruleset_loaded(pk, ev, false);
+		event_pack_ruleset_loaded(pk, ev, false);
 		return 0;
 	case CWS_REC_SELFTEST:
 		msgpack_pack_map(pk, 4);
@@ -835,106 +864,14 @@ static int pack_control(msgpack_packer *pk, const struct cws_event *ev)
 int cws_event_pack(msgpack_packer *pk, const struct cws_event *ev)
 {
 	if (ev->type == CWS_REC_EVENT) {
-		pack_event_body(pk, ev, false);
+		event_pack_body(pk, ev, false, false);
+		return 0;
+	}
+	if (ev->type == CWS_REC_PROCESS) {
+		event_pack_process_record(pk, &ev->process, false);
 		return 0;
 	}
 	return pack_control(pk, ev);
-}
-
-/*
- * Writer.
- */
-
-void cws_writer_init(struct cws_writer *w, int fd)
-{
-	memset(w, 0, sizeof(*w));
-	w->fd = fd;
-	w->flush_at = FLUSH_AT;
-	msgpack_sbuffer_init(&w->sbuf);
-	msgpack_packer_init(&w->pk, &w->sbuf, msgpack_sbuffer_write);
-}
-
-void cws_writer_release(struct cws_writer *w)
-{
-	if (!w)
-		return;
-	msgpack_sbuffer_destroy(&w->sbuf);
-}
-
-int cws_writer_flush(struct cws_writer *w)
-{
-	size_t done = 0;
-
-	while (done < w->sbuf.size) {
-		ssize_t n =
-			write(w->fd, w->sbuf.data + done, w->sbuf.size - done);
-
-		if (n < 0) {
-			struct pollfd pfd = { .fd = w->fd, .events = POLLOUT };
-
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				poll(&pfd, 1, -1);
-				continue;
-			}
-			/* Keep what was not written for a later retry. */
-			memmove(w->sbuf.data, w->sbuf.data + done,
-				w->sbuf.size - done);
-			w->sbuf.size -= done;
-			return -errno;
-		}
-		done += (size_t)n;
-		w->bytes += (uint64_t)n;
-	}
-	w->sbuf.size = 0;
-	return 0;
-}
-
-int cws_writer_put(struct cws_writer *w, const struct cws_event *ev)
-{
-	size_t mark = w->sbuf.size;
-	int rc;
-
-	if (ev->type == CWS_REC_UNKNOWN && ev->raw)
-		return cws_writer_put_raw(w, ev->raw, ev->raw_len);
-	rc = cws_event_pack(&w->pk, ev);
-	if (rc)
-		return rc;
-	if (w->sbuf.size - mark > CWS_EVENT_MAX_RECORD &&
-	    ev->type == CWS_REC_EVENT) {
-		/* Too big to be read back: retry without ancestors' argv. */
-		w->sbuf.size = mark;
-		pack_event_body(&w->pk, ev, true);
-		if (w->sbuf.size - mark > CWS_EVENT_MAX_RECORD) {
-			w->sbuf.size = mark;
-			return -E2BIG;
-		}
-	}
-	if (w->sbuf.size - mark > CWS_EVENT_MAX_RECORD &&
-	    ev->type == CWS_REC_RULESET_LOADED) {
-		/* cws-filter addition: retry without the expressions. */
-		w->sbuf.size = mark;
-		pack_ruleset_loaded(&w->pk, ev, true);
-		if (w->sbuf.size - mark > CWS_EVENT_MAX_RECORD) {
-			w->sbuf.size = mark;
-			return -E2BIG;
-		}
-	}
-	w->records++;
-	if (w->sbuf.size >= w->flush_at)
-		return cws_writer_flush(w);
-	return 0;
-}
-
-int cws_writer_put_raw(struct cws_writer *w, const void *data, size_t len)
-{
-	if (msgpack_sbuffer_write(&w->sbuf, data, len))
-		return -ENOMEM;
-	w->records++;
-	if (w->sbuf.size >= w->flush_at)
-		return cws_writer_flush(w);
-	return 0;
 }
 
 /*
@@ -1025,45 +962,68 @@ int cws_event_pack_match(msgpack_packer *pk, const char *raw, size_t len,
 	return 0;
 }
 
-int cws_writer_put_match(struct cws_writer *w, const struct cws_event *ev,
-			 const struct cws_event_rule *rule)
-{
-	size_t mark = w->sbuf.size, lean_len;
-	char *lean;
-	int rc;
 
-	if (!ev->raw)
+/* True when the encoded value p[0..len) is the string s. */
+static bool is_str(const char *p, size_t len, const char *s)
+{
+	size_t n = strlen(s);
+
+	return n < 32 && len == n + 1 && (unsigned char)p[0] == (0xa0 | n) &&
+	       !memcmp(p + 1, s, n);
+}
+
+int cws_event_pack_expanded(msgpack_packer *pk, const struct cws_event *ev)
+{
+	const char *raw = ev->raw;
+	size_t len = ev->raw_len, hl, off, bad;
+	uint32_t n, i, kept = 0;
+	bool cont = ev->container.id != NULL;
+	int pass;
+
+	if (!raw)
 		return -EINVAL;
-	rc = cws_event_pack_match(&w->pk, ev->raw, ev->raw_len, rule);
-	if (rc) {
-		w->sbuf.size = mark;
-		return rc;
+	if (ev->type != CWS_REC_EVENT || !ev->process_ref ||
+	    ev->process_unknown) {
+		pk->callback(pk->data, raw, len);
+		return 0;
 	}
-	if (w->sbuf.size - mark > CWS_EVENT_MAX_RECORD) {
-		/*
-		 * Rare: re-encode the event without the ancestors' argv
-		 * (its unknown keys are lost then), copied out because
-		 * packing appends to the buffer it is read from.
-		 */
-		w->sbuf.size = mark;
-		pack_event_body(&w->pk, ev, true);
-		lean_len = w->sbuf.size - mark;
-		lean = malloc(lean_len);
-		if (!lean) {
-			w->sbuf.size = mark;
-			return -ENOMEM;
-		}
-		memcpy(lean, w->sbuf.data + mark, lean_len);
-		w->sbuf.size = mark;
-		rc = cws_event_pack_match(&w->pk, lean, lean_len, rule);
-		free(lean);
-		if (rc || w->sbuf.size - mark > CWS_EVENT_MAX_RECORD) {
-			w->sbuf.size = mark;
-			return rc ? rc : -E2BIG;
+	if (map_header((const unsigned char *)raw, len, &n, &hl))
+		return -EINVAL;
+	/*
+	 * Twice over the entries: count, then copy, with "process" replaced
+	 * by the whole context and followed by "container", where schema 1
+	 * has them; a "container" of the record itself is the process's.
+	 */
+	for (pass = 0; pass < 2; pass++) {
+		if (pass)
+			msgpack_pack_map(pk, kept + cont);
+		for (i = 0, off = hl; i < n; i++) {
+			long kl = cws_event_scan(raw + off, len - off, &bad), vl;
+
+			if (kl <= 0)
+				return -EINVAL;
+			vl = cws_event_scan(raw + off + kl, len - off - kl,
+					    &bad);
+			if (vl <= 0)
+				return -EINVAL;
+			if (is_str(raw + off, (size_t)kl, "container")) {
+				/* left out */
+			} else if (!pass) {
+				kept++;
+			} else if (is_str(raw + off, (size_t)kl, "process")) {
+				pk_key(pk, "process");
+				pack_inline_process(pk, ev, false);
+				if (cont) {
+					pk_key(pk, "container");
+					msgpack_pack_map(pk, 1);
+					pk_str(pk, "id", ev->container.id);
+				}
+			} else {
+				pk->callback(pk->data, raw + off,
+					     (size_t)(kl + vl));
+			}
+			off += (size_t)(kl + vl);
 		}
 	}
-	w->records++;
-	if (w->sbuf.size >= w->flush_at)
-		return cws_writer_flush(w);
 	return 0;
 }

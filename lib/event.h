@@ -4,8 +4,18 @@
  * (man/cws-event.5 is the prose). A stream is msgpack maps back to back, no
  * other framing. Every map has a string "type"; "hello" comes first, then
  * "event" records and control records ("lost", "heartbeat",
- * "ruleset_loaded", "selftest"). Keys follow SECL field names: an event has
- * "evt", "process", "container" and one object named after its event type.
+ * "ruleset_loaded", "selftest", "process"). Keys follow SECL field names: an
+ * event has "evt", "process", "container" and one object named after its
+ * event type.
+ *
+ * Schema 2 (the lean stream): a "process" record carries one process's
+ * whole context under a key (unique per incarnation and per change of that
+ * context, its ancestors' included) with its parent's key; an event's
+ * "process" is then only {key, pid, tid}. A writer writes each key's record
+ * (and its ancestors') before the first record that references it, so a
+ * stream reads alone from its start; a reader keeps the table and hands its
+ * caller complete events, ancestors included, as schema 1 carried them
+ * inline (and still does: both forms are read).
  *
  * In memory a record is a struct cws_event whose strings point into an
  * arena owned by the reader (decoding) or by the caller (encoding): no
@@ -25,7 +35,7 @@
 
 #include <msgpack.h>
 
-#define CWS_EVENT_SCHEMA 1 /* hello.schema; bumped on incompatible change */
+#define CWS_EVENT_SCHEMA 2 /* hello.schema; bumped on incompatible change */
 #define CWS_EVENT_MAX_RECORD (1u << 20) /* bytes of one encoded record */
 #define CWS_EVENT_MAX_STR 4096 /* bytes of one string, PATH_MAX */
 #define CWS_EVENT_MAX_ARGS 256 /* argv entries kept per process */
@@ -41,6 +51,7 @@ enum cws_record_type {
 	CWS_REC_HEARTBEAT,
 	CWS_REC_RULESET_LOADED,
 	CWS_REC_SELFTEST,
+	CWS_REC_PROCESS, /* schema 2: one process's context under its key */
 };
 
 /* Kernel event types, named as SECL names them (evt.name). */
@@ -116,6 +127,12 @@ struct cws_creds {
 
 /* One process: the event's own, each ancestor, and exec/exit targets. */
 struct cws_process {
+	/*
+	 * Schema 2: the key of this context and of the parent's, 0 for none
+	 * (an inline schema 1 process, a target, the top of a chain).
+	 */
+	uint64_t key;
+	uint64_t parent_key;
 	uint32_t pid; /* thread group id */
 	uint32_t tid;
 	uint32_t ppid;
@@ -339,13 +356,12 @@ struct cws_event {
 	uint32_t nancestors;
 	bool ancestors_truncated;
 	/*
-	 * Writers only: the "process" value (process and ancestors) already
-	 * encoded by cws_event_pack_process, packed as it is instead of from
-	 * process and ancestors. A producer that sends many events of one
-	 * process encodes its context once.
+	 * Readers: the record's "process" was a schema 2 reference (a key),
+	 * and that key was not in the reader's table (process_unknown: only
+	 * key, pid and tid are set, no ancestors).
 	 */
-	const char *process_raw;
-	size_t process_raw_len;
+	bool process_ref;
+	bool process_unknown;
 	struct {
 		const char *id;
 	} container;
@@ -402,12 +418,6 @@ void cws_event_clear(struct cws_event *ev);
  */
 int cws_event_pack(msgpack_packer *pk, const struct cws_event *ev);
 
-/*
- * Appends the msgpack encoding of the value of an event's "process" key
- * (ev->process with ev->ancestors), as cws_event_pack writes it, for a
- * writer to keep and hand back in ev->process_raw.
- */
-void cws_event_pack_process(msgpack_packer *pk, const struct cws_event *ev);
 
 /*
  * Decodes one unpacked record into ev, copying strings into the arena
@@ -428,6 +438,33 @@ int cws_event_decode(const msgpack_object *obj, struct cws_event *ev,
 long cws_event_scan(const char *data, size_t len, size_t *bad);
 
 struct cws_reader_cache;
+
+/*
+ * Schema 2's tables (event_proc.c). A reader's process table holds the
+ * contexts of the keys it read, a writer's key set the keys it wrote. Both
+ * are bounded: the least recently referenced key goes first, and a key
+ * whose process exited goes a while after (once CWS_PROC_EXITED_* newer
+ * exits came), so that a fork storm cannot grow them. A writer remembers
+ * fewer keys than a reader holds and writes again a record it forgot, so a
+ * reader of a whole stream does not miss a key it was sent.
+ */
+#define CWS_PROCTAB_MAX 16384 /* keys a reader holds */
+#define CWS_KEYSET_MAX 8192 /* keys a writer remembers */
+#define CWS_PROC_EXITED_READER 1024 /* exited keys a reader keeps */
+#define CWS_PROC_EXITED_WRITER 256
+
+struct cws_proctab;
+struct cws_keyset;
+
+/* The counters of either table (status files, cws status). */
+struct cws_proc_stats {
+	uint64_t entries; /* keys held now */
+	uint64_t max; /* the bound */
+	uint64_t records; /* process records read, or written */
+	uint64_t evicted; /* keys dropped for room while their process lived */
+	uint64_t retired; /* keys dropped after their process exited */
+	uint64_t unknown; /* reader: references to a key it does not hold */
+};
 
 /*
  * A stream reader over a file descriptor or a memory buffer. It reads in
@@ -462,7 +499,20 @@ struct cws_reader {
 	uint64_t records; /* records returned */
 	uint64_t errors; /* decode errors reported */
 	uint64_t skipped; /* bytes skipped to resynchronise */
+	/*
+	 * Schema 2. Process records fill the table and are not returned,
+	 * unless want_process is set (cws-cat -R shows them). An event whose
+	 * key the table holds is returned complete; one whose key it does not
+	 * hold (a reader that joined late, a cut capture) as it came, counted
+	 * in the table's unknown.
+	 */
+	struct cws_proctab *procs; /* made on the first process record */
+	bool want_process;
 };
+
+/* The reader's process table counters (zeroes before schema 2 input). */
+void cws_reader_proc_stats(const struct cws_reader *r,
+			   struct cws_proc_stats *out);
 
 /* Prepares a reader on fd; returns 0 or -ENOMEM. */
 int cws_reader_init(struct cws_reader *r, int fd);
@@ -501,7 +551,39 @@ struct cws_writer {
 	size_t flush_at; /* bytes buffered before an automatic flush */
 	uint64_t records;
 	uint64_t bytes; /* bytes written to fd */
+	/*
+	 * Schema 2: the keys whose process record this writer wrote (made on
+	 * first use; without it, events are written inline, schema 1's way).
+	 */
+	struct cws_keyset *keys;
+	/* Optional: also handed every batch of bytes written to fd. */
+	void (*tap)(void *arg, const char *data, size_t len);
+	void *tap_arg;
 };
+
+/*
+ * True when w has written key's process record and still remembers it:
+ * an event of that key needs no ancestors (a producer that knows skips
+ * building them).
+ */
+bool cws_writer_knows(struct cws_writer *w, uint64_t key);
+
+/* The writer's key set counters. */
+void cws_writer_proc_stats(const struct cws_writer *w,
+			   struct cws_proc_stats *out);
+
+/* Appends the "process" record of p (its key and parent_key set). */
+void cws_event_pack_process_record(msgpack_packer *pk,
+				   const struct cws_process *p);
+
+/*
+ * Appends the self-contained form of a record ev as a reader returned it:
+ * its raw bytes with an event's process reference replaced by the whole
+ * process and its ancestors (and its "container"), byte for byte what
+ * schema 1 carried; any other record, and an event whose key was unknown,
+ * as it was read. Returns 0, or -EINVAL if ev has no raw bytes.
+ */
+int cws_event_pack_expanded(msgpack_packer *pk, const struct cws_event *ev);
 
 /* Prepares a writer on fd. Never fails. */
 void cws_writer_init(struct cws_writer *w, int fd);

@@ -486,7 +486,11 @@ static void decode_process(struct dctx *d, const msgpack_object *o,
 		if (FIELD("pid")) {
 			p->pid = du64(d, v, pb, U32);
 			has_pid = true;
-		} else if (FIELD("tid"))
+		} else if (FIELD("key"))
+			p->key = du64(d, v, pb, UINT64_MAX);
+		else if (FIELD("parent_key"))
+			p->parent_key = du64(d, v, pb, UINT64_MAX);
+		else if (FIELD("tid"))
 			p->tid = du64(d, v, pb, U32);
 		else if (FIELD("ppid"))
 			p->ppid = du64(d, v, pb, U32);
@@ -1122,6 +1126,10 @@ static void decode_control(struct dctx *d, const msgpack_object *o,
 			else if (FIELD("policies"))
 				decode_policies(d, v, ev, pb);
 			break;
+		case CWS_REC_PROCESS:
+			if (FIELD("process"))
+				decode_process(d, v, &ev->process, NULL, pb);
+			break;
 		case CWS_REC_SELFTEST:
 			if (FIELD("succeeded_tests"))
 				decode_strs(d, v, &ev->selftest.succeeded, pb);
@@ -1132,6 +1140,8 @@ static void decode_control(struct dctx *d, const msgpack_object *o,
 			break;
 		}
 	}
+	if (!d->rc && ev->type == CWS_REC_PROCESS && !ev->process.key)
+		derr(d, "missing required key 'process.process.key'");
 	if (!d->rc && ev->type == CWS_REC_HELLO) {
 		if (!ev->hello.producer)
 			derr(d, "missing required key 'hello.producer'");

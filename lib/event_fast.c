@@ -387,6 +387,8 @@ static const struct fkey file_keys[] = {
 };
 
 static const struct fkey process_keys[] = {
+	PKEY("key", FK_U64, key), /* schema 2 */
+	PKEY("parent_key", FK_U64, parent_key),
 	PKEY("pid", FK_PID, pid),
 	PKEY("tid", FK_U32, tid),
 	PKEY("ppid", FK_U32, ppid),

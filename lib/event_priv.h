@@ -23,7 +23,7 @@
  * Record type names by enum cws_record_type, NULL for CWS_REC_UNKNOWN
  * (event.c, which checks the count).
  */
-#define EVENT_NRECORDS 7
+#define EVENT_NRECORDS 8
 extern const char *const event_record_names[];
 
 /* The unsigned big-endian integer in p[0..n). */
@@ -138,5 +138,44 @@ struct cws_reader_cache {
 int event_fast_decode(const char *data, size_t len, struct cws_event *ev,
 		      char *arena, size_t cap, struct cws_reader_cache *cache,
 		      size_t *used);
+
+/*
+ * The encoder's parts the writer needs (event.c): an event body (lean:
+ * without the ancestors' argv; ref: schema 2, the process by its key), a
+ * process record (lean: without argv), a ruleset_loaded record (lean:
+ * without the expressions), and a map header's count and length.
+ */
+#include <msgpack.h>
+void event_pack_body(msgpack_packer *pk, const struct cws_event *ev, bool lean,
+		     bool ref);
+void event_pack_process_record(msgpack_packer *pk, const struct cws_process *p,
+			       bool lean);
+void event_pack_ruleset_loaded(msgpack_packer *pk, const struct cws_event *ev,
+			       bool lean);
+
+/*
+ * Schema 2's tables (event_proc.c). The reader's: cws_proctab_add takes a
+ * copy of a process record's context (0, -EINVAL without a key, -ENOMEM);
+ * cws_proctab_expand fills an event's process, ancestors and container
+ * from its key and returns true, or counts an unknown key and returns
+ * false (t may be NULL). The writer's: a set of keys.
+ */
+struct cws_proctab *cws_proctab_new(uint32_t max, uint32_t max_exited);
+void cws_proctab_free(struct cws_proctab *t);
+int cws_proctab_add(struct cws_proctab *t, const struct cws_process *p);
+bool cws_proctab_expand(struct cws_proctab *t, struct cws_event *ev);
+void cws_proctab_stats(const struct cws_proctab *t,
+		       struct cws_proc_stats *out);
+uint64_t cws_proctab_bytes(const struct cws_proctab *t);
+
+struct cws_keyset *cws_keyset_new(uint32_t max, uint32_t max_exited);
+void cws_keyset_free(struct cws_keyset *s);
+/* True if key is in s; it becomes the most recent. */
+bool cws_keyset_touch(struct cws_keyset *s, uint64_t key);
+bool cws_keyset_has(struct cws_keyset *s, uint64_t key);
+void cws_keyset_add(struct cws_keyset *s, uint64_t key);
+/* key's process exited: its key goes a while later. */
+void cws_keyset_exit(struct cws_keyset *s, uint64_t key);
+void cws_keyset_stats(const struct cws_keyset *s, struct cws_proc_stats *out);
 
 #endif /* CWS_EVENT_PRIV_H */

@@ -92,6 +92,8 @@ void cws_reader_release(struct cws_reader *r)
 	free(r->buf);
 	free(r->arena);
 	free(r->cache);
+	cws_proctab_free(r->procs);
+	r->procs = NULL;
 	r->buf = r->arena = NULL;
 	r->cache = NULL;
 }
@@ -185,6 +187,41 @@ static int resync_end(struct cws_reader *r, struct cws_event_err *err)
 	return -EBADMSG;
 }
 
+/*
+ * Schema 2 after a record decoded: a process record goes into the table
+ * (and is returned only to a reader that wants them), an event by key
+ * comes out complete. Returns true when the record is not returned.
+ */
+static bool schema2(struct cws_reader *r, struct cws_event *ev)
+{
+	if (ev->type == CWS_REC_PROCESS) {
+		if (!r->procs)
+			r->procs = cws_proctab_new(CWS_PROCTAB_MAX,
+						   CWS_PROC_EXITED_READER);
+		if (r->procs)
+			cws_proctab_add(r->procs, &ev->process);
+		return !r->want_process;
+	}
+	if (ev->type == CWS_REC_EVENT && ev->process.key) {
+		ev->process_ref = true;
+		ev->process_unknown = !cws_proctab_expand(r->procs, ev);
+		if (ev->process_unknown && !r->procs) {
+			/* Counted before the table exists: make it now. */
+			r->procs = cws_proctab_new(CWS_PROCTAB_MAX,
+						   CWS_PROC_EXITED_READER);
+			if (r->procs)
+				cws_proctab_expand(r->procs, ev);
+		}
+	}
+	return false;
+}
+
+void cws_reader_proc_stats(const struct cws_reader *r,
+			   struct cws_proc_stats *out)
+{
+	cws_proctab_stats(r->procs, out);
+}
+
 int cws_reader_next(struct cws_reader *r, struct cws_event *ev,
 		    struct cws_event_err *err)
 {
@@ -216,6 +253,8 @@ int cws_reader_next(struct cws_reader *r, struct cws_event *ev,
 				r->obj_at = r->start;
 				r->obj_len = used;
 				r->start += used;
+				if (schema2(r, ev))
+					continue;
 				r->records++;
 				return 1;
 			}
@@ -277,6 +316,8 @@ int cws_reader_next(struct cws_reader *r, struct cws_event *ev,
 			err->offset = ev->offset;
 			return -EBADMSG;
 		}
+		if (schema2(r, ev))
+			continue;
 		r->records++;
 		return 1;
 	}

@@ -11,7 +11,11 @@
 
 #include "compat.h"
 
+#include <stdbool.h>
+
 #include <jansson.h>
+
+struct cws_proc_stats;
 
 /*
  * Writes doc as <dir>/<name>.json with mode 0644, creating dir (0755) if
@@ -21,5 +25,12 @@ int cws_status_write(const char *dir, const char *name, const json_t *doc);
 
 /* An RFC 3339 UTC time ("2026-11-22T03:04:05Z") for ns since the epoch. */
 void cws_status_time(char *buf, size_t len, unsigned long long ns);
+
+/*
+ * A stream's process table or key set (lib/event.h, schema 2) as a status
+ * object: {"entries", "max", "records", "evicted", "retired"} and, for a
+ * reader's table, "unknown". A new reference.
+ */
+json_t *cws_status_proc(const struct cws_proc_stats *st, bool reader);
 
 #endif

@@ -231,6 +231,7 @@ void filter_write_status(struct filter *f, const char *state)
 	char now[64], started[64];
 	uint64_t t = cws_event_now();
 	json_t *doc = json_object(), *rl = json_object();
+	struct cws_proc_stats ps;
 	int err;
 
 	cws_status_time(now, sizeof(now), t);
@@ -259,6 +260,11 @@ void filter_write_status(struct filter *f, const char *state)
 	SETI(rl, "burst", f->opts->burst);
 	json_object_set_new(doc, "rate_limit", rl);
 	json_object_set_new(doc, "rules", rule_counters(f));
+	cws_reader_proc_stats(&f->rd, &ps);
+	json_object_set_new(doc, "process_table", cws_status_proc(&ps, true));
+	cws_writer_proc_stats(&f->wr, &ps);
+	json_object_set_new(doc, "process_records",
+			    cws_status_proc(&ps, false));
 	if (f->opts->self_test_dir)
 		json_object_set_new(doc, "self_test", self_test_status(f));
 	if (*f->last_error)

@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -103,6 +104,13 @@ struct entry {
 	uint64_t exec_time; /* ns since boot, 0 when unknown */
 	uint64_t cgroup_id;
 	uint64_t cap_effective, cap_permitted;
+	/*
+	 * The stream key of the context (0: a new one is due), the parent's
+	 * key it was made under and the name files' generation: a change to
+	 * any of them gives the process a new key (cws_cache_fill).
+	 */
+	uint64_t key, parent_key;
+	uint32_t names_gen;
 	uint32_t uid, gid, euid, egid, fsuid, fsgid, auid;
 	struct image *img;
 	struct str *cwd;
@@ -135,18 +143,16 @@ struct namedb {
 };
 
 /*
- * The encoded "process" value (the process and its ancestors) of a thread,
- * kept while nothing it was built from changes (see cws_cache_fill).
+ * A thread's key, kept while no entry changed (see cws_cache_fill): the
+ * walk up its ancestors is then not needed to know the key is current.
  */
 struct packed {
 	uint32_t pid, tid;
-	uint64_t gen; /* cws_cache.gen it was built at; 0: empty */
-	int64_t boot_to_epoch; /* the clock offset its times used */
-	msgpack_sbuffer buf;
+	uint64_t gen; /* cws_cache.gen it was checked at; 0: empty */
+	uint64_t key;
 };
 
-#define PACKED_SLOTS 256 /* threads whose context stays encoded */
-#define PACKED_MAX (64u << 10) /* bytes: larger contexts are not kept */
+#define PACKED_SLOTS 256 /* threads whose key stays checked */
 
 struct cws_cache {
 	struct entry *e;
@@ -172,6 +178,9 @@ struct cws_cache {
 	uint64_t tick_ns; /* one clock tick of /proc/PID/stat */
 	struct cws_cache_stats stats;
 	struct cws_process anc[CWS_EVENT_MAX_ANCESTORS];
+	struct entry *chain[CWS_EVENT_MAX_ANCESTORS + 1];
+	uint64_t next_key; /* the last key given */
+	uint32_t names_gen; /* bumped when the name files change */
 	/* Scratch for /proc reads: not on the stack, they are large. */
 	char buf[CWS_KEV_ARGS_MAX + 2];
 	char path[CWS_KEV_PATH_MAX + 1];
@@ -745,8 +754,10 @@ static void names_refresh(struct cws_cache *c)
 	if (now - c->names_checked < NAMES_CHECK_MS)
 		return;
 	c->names_checked = now;
-	if (namedb_check(&c->users) | namedb_check(&c->groups))
+	if (namedb_check(&c->users) | namedb_check(&c->groups)) {
 		c->gen++;
+		c->names_gen++;
+	}
 }
 
 const char *cws_cache_user(struct cws_cache *c, uint32_t uid)
@@ -1039,8 +1050,10 @@ static void apply(struct cws_cache *c, struct entry *e,
 	    e->cap_permitted != kp->cap_permitted ||
 	    e->cgroup_id != kp->cgroup_id ||
 	    strncmp(e->comm, kp->comm, sizeof(kp->comm)) ||
-	    strncmp(e->tty, kp->tty_name, sizeof(e->tty) - 1))
+	    strncmp(e->tty, kp->tty_name, sizeof(e->tty) - 1)) {
 		c->gen++;
+		e->key = 0;
+	}
 	e->ppid = kp->ppid;
 	e->fork_time = kp->fork_time;
 	e->flags &= ~E_COARSE;
@@ -1064,6 +1077,7 @@ static void apply(struct cws_cache *c, struct entry *e,
 		/* An id from the v1 hierarchies stays unless v2 names one. */
 		if (id[0] || !e->container[0])
 			snprintf(e->container, sizeof(e->container), "%s", id);
+		e->key = 0;
 	}
 }
 
@@ -1175,6 +1189,7 @@ static struct entry *parent_of(struct cws_cache *c, struct entry *e)
 	    !(q = strrchr(c->buf, ')')))
 		return NULL;
 	e->ppid = (uint32_t)strtoul(q + 3, NULL, 10);
+	e->key = 0;
 	c->gen++;
 	return e->ppid && e->ppid != e->pid ? get_pid(c, e->ppid) : NULL;
 }
@@ -1185,18 +1200,71 @@ static struct packed *packed_slot(struct cws_cache *c, uint32_t tid)
 }
 
 /*
- * The process and its ancestors, and their encoding: a thread's context
- * is encoded once and reused by its next events for as long as the cache
- * generation stays the same (no entry changed, none came or went), which
- * makes the context of a busy process cost a copy instead of an encoding.
+ * Keys. A process's key stands for its whole context, its ancestors'
+ * included, so that a reader can keep one context per key: an entry gets a
+ * new key when something in it changed (key reset to 0), when its parent's
+ * key is not the one it was made under, or when user and group names were
+ * re-read. Keys are given top down along the chain, so a parent's key is
+ * always older than its children's. They start at a random point so that
+ * two runs of the probe (two captures read one after the other) do not
+ * reuse each other's keys, and stay under 2^53 so that JSON keeps them.
+ */
+static uint64_t key_base(void)
+{
+	uint32_t r = 0;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = (uint32_t)getpid() ^ (uint32_t)now_ms();
+	return (uint64_t)(r & 0xfffff) << 32;
+}
+
+static void ensure_key(struct cws_cache *c, struct entry *e,
+		       uint64_t parent_key)
+{
+	if (e->key && e->parent_key == parent_key &&
+	    e->names_gen == c->names_gen)
+		return;
+	e->key = ++c->next_key;
+	e->parent_key = parent_key;
+	e->names_gen = c->names_gen;
+}
+
+/* Walks e's ancestors into c->chain (e first); returns how many. */
+static uint32_t walk_chain(struct cws_cache *c, struct entry *e,
+			   bool *truncated)
+{
+	struct entry *a;
+	uint32_t n = 0;
+
+	*truncated = false;
+	c->chain[0] = e;
+	for (a = parent_of(c, e); a; a = parent_of(c, a)) {
+		if (n == CWS_EVENT_MAX_ANCESTORS) {
+			*truncated = true;
+			break;
+		}
+		c->chain[++n] = a;
+		if (a->pid == 1)
+			break;
+	}
+	return n;
+}
+
+/*
+ * The process, its key and, when the writer does not remember that key,
+ * its ancestors: a busy thread whose context did not change costs a slot
+ * check, not a walk up its ancestors (the slot is good while the cache's
+ * generation is the one it was checked at: no entry changed, none came or
+ * went).
  */
 void cws_cache_fill(struct cws_cache *c, struct cws_event *ev,
-		    const struct cws_kev_process *kp, int64_t boot_to_epoch)
+		    const struct cws_kev_process *kp, int64_t boot_to_epoch,
+		    struct cws_writer *w)
 {
 	struct packed *pk = packed_slot(c, kp->tid);
-	struct entry *e, *a;
-	msgpack_packer mp;
-	uint32_t n = 0;
+	struct entry *e;
+	bool truncated;
+	uint32_t n = 0, i;
 
 	names_refresh(c);
 	e = get_kp(c, kp);
@@ -1204,37 +1272,32 @@ void cws_cache_fill(struct cws_cache *c, struct cws_event *ev,
 	ev->process.tid = kp->tid;
 	ev->container.id = ev->process.container_id;
 	if (pk->gen == c->gen && pk->pid == kp->pid && pk->tid == kp->tid &&
-	    pk->boot_to_epoch == boot_to_epoch) {
-		ev->process_raw = pk->buf.data;
-		ev->process_raw_len = pk->buf.size;
+	    e->key && pk->key == e->key && w && cws_writer_knows(w, e->key)) {
+		ev->process.key = e->key;
+		ev->process.parent_key = e->parent_key;
 		c->stats.context_reused++;
 		return;
 	}
-	for (a = parent_of(c, e); a; a = parent_of(c, a)) {
-		if (n == CWS_EVENT_MAX_ANCESTORS) {
-			ev->ancestors_truncated = true;
-			break;
-		}
-		fill_process(c, &c->anc[n++], a, boot_to_epoch);
-		if (a->pid == 1)
-			break;
-	}
-	ev->ancestors = c->anc;
-	ev->nancestors = n;
-
+	n = walk_chain(c, e, &truncated);
+	for (i = n + 1; i-- > 0;)
+		ensure_key(c, c->chain[i], i < n ? c->chain[i + 1]->key : 0);
+	ev->process.key = e->key;
+	ev->process.parent_key = e->parent_key;
 	/* Walking the ancestors may have changed the generation. */
-	pk->gen = 0;
-	pk->buf.size = 0;
-	msgpack_packer_init(&mp, &pk->buf, msgpack_sbuffer_write);
-	cws_event_pack_process(&mp, ev);
-	if (!pk->buf.size || pk->buf.size > PACKED_MAX)
-		return;
 	pk->gen = c->gen;
 	pk->pid = kp->pid;
 	pk->tid = kp->tid;
-	pk->boot_to_epoch = boot_to_epoch;
-	ev->process_raw = pk->buf.data;
-	ev->process_raw_len = pk->buf.size;
+	pk->key = e->key;
+	if (w && cws_writer_knows(w, e->key))
+		return;
+	for (i = 0; i < n; i++) {
+		fill_process(c, &c->anc[i], c->chain[i + 1], boot_to_epoch);
+		c->anc[i].key = c->chain[i + 1]->key;
+		c->anc[i].parent_key = c->chain[i + 1]->parent_key;
+	}
+	ev->ancestors = c->anc;
+	ev->nancestors = n;
+	ev->ancestors_truncated = truncated;
 }
 
 bool cws_cache_fill_target(struct cws_cache *c, struct cws_process *p,
@@ -1294,6 +1357,7 @@ void cws_cache_exec(struct cws_cache *c, const struct cws_kev_exec *k,
 	e->img = img;
 	e->exec_time = k->hdr.timestamp;
 	e->flags &= ~E_FORKED;
+	e->key = 0;
 	c->gen++;
 }
 
@@ -1309,6 +1373,7 @@ void cws_cache_chdir(struct cws_cache *c, uint32_t pid, const char *path)
 		return;
 	blob_put(c, e->cwd);
 	e->cwd = cwd;
+	e->key = 0;
 	c->gen++;
 }
 
@@ -1409,6 +1474,7 @@ struct cws_cache *cws_cache_new(size_t size)
 	c->cg = calloc(CG_SLOTS, sizeof(*c->cg));
 	c->packed = calloc(PACKED_SLOTS, sizeof(*c->packed));
 	c->gen = 1;
+	c->next_key = key_base();
 	if (!c->e || !c->buckets || !c->cg || !c->packed) {
 		cws_cache_free(c);
 		errno = ENOMEM;
@@ -1449,9 +1515,6 @@ void cws_cache_free(struct cws_cache *c)
 		close(c->cg2_fd);
 	namedb_free(&c->users);
 	namedb_free(&c->groups);
-	if (c->packed)
-		for (i = 0; i < PACKED_SLOTS; i++)
-			msgpack_sbuffer_destroy(&c->packed[i].buf);
 	free(c->packed);
 	free(c->cg);
 	free(c->buckets);

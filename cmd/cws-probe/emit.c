@@ -301,7 +301,7 @@ int cws_emit_put(struct cws_emit *e, const struct cws_event *ev)
 
 void cws_emit_process(struct cws_emit *e, const struct cws_kev_process *kp)
 {
-	cws_cache_fill(e->cache, &e->ev, kp, e->boot_to_epoch);
+	cws_cache_fill(e->cache, &e->ev, kp, e->boot_to_epoch, &e->w);
 }
 
 void cws_emit_event_begin(struct cws_emit *e, const struct cws_kev_header *h,

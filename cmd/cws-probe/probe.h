@@ -405,7 +405,7 @@ struct cws_cache_stats {
 	uint64_t from_parent; /* unknown pids made from their parent */
 	uint64_t stale; /* entries of a reused pid replaced */
 	uint64_t evicted; /* entries evicted to make room */
-	uint64_t context_reused; /* events whose encoded context was reused */
+	uint64_t context_reused; /* events whose key needed no walk */
 };
 
 /*
@@ -436,13 +436,16 @@ void cws_cache_free(struct cws_cache *c);
 int cws_cache_seed(struct cws_cache *c);
 
 /*
- * Fills ev->process (tid from kp), ev->ancestors (nearest first, up to
- * pid 1, at most CWS_EVENT_MAX_ANCESTORS; they point into the cache, valid
- * until the next call) and ev->container.id, creating or refreshing kp's
- * entry. boot_to_epoch converts the kernel's boot-time stamps.
+ * Fills ev->process (tid from kp, its key and parent's key) and
+ * ev->container.id, creating or refreshing kp's entry, and ev->ancestors
+ * (nearest first, up to pid 1, at most CWS_EVENT_MAX_ANCESTORS, with their
+ * keys; they point into the cache, valid until the next call) unless w
+ * remembers the process's key (w may be NULL: always). boot_to_epoch
+ * converts the kernel's boot-time stamps.
  */
 void cws_cache_fill(struct cws_cache *c, struct cws_event *ev,
-		    const struct cws_kev_process *kp, int64_t boot_to_epoch);
+		    const struct cws_kev_process *kp, int64_t boot_to_epoch,
+		    struct cws_writer *w);
 
 /*
  * Fills p (without ancestors) for pid, a process or thread id, from the

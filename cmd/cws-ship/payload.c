@@ -17,6 +17,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -736,6 +737,73 @@ static void event_object(const struct payload_opts *o, struct jbuf *b,
 	}
 }
 
+/*
+ * The "process" member of each context key's messages, kept as written:
+ * in a lean stream (cws-event(5), schema 2) a key stands for a context
+ * that never changes, so its JSON (the process, its parent and ancestors,
+ * scrubbed) is built once per key and thread, not once per message. A
+ * direct-mapped table: a collision costs a rebuild. Not for what varies
+ * per event (setuid's destination) or is read from the record (envp).
+ */
+#define PCTX_SLOTS 1024u
+#define PCTX_MAX (64u << 10)
+
+struct pctx {
+	uint64_t key; /* 0: empty */
+	uint32_t tid;
+	size_t len, cap;
+	char *json;
+};
+
+static struct pctx *pctx;
+static struct payload_ctx_stats pctx_stats;
+
+const struct payload_ctx_stats *payload_ctx_stats(void)
+{
+	return &pctx_stats;
+}
+
+static void process_cached(const struct payload_opts *o, struct jbuf *b,
+			   const struct cws_event *ev,
+			   const msgpack_object *envp,
+			   const struct proc_extra *x)
+{
+	uint64_t h = (ev->process.key ^ (uint64_t)ev->process.tid << 40) *
+		     0x9e3779b97f4a7c15ull;
+	struct pctx *s;
+	size_t at = b->len;
+
+	if (!ev->process.key || envp || x->dest_kind ||
+	    (!pctx && !(pctx = calloc(PCTX_SLOTS, sizeof(*pctx))))) {
+		process_ctx(o, b, "process", &ev->process, ev->ancestors,
+			    ev->nancestors, ev->ancestors_truncated, envp, x);
+		return;
+	}
+	s = &pctx[h >> 54 & (PCTX_SLOTS - 1)];
+	if (s->key == ev->process.key && s->tid == ev->process.tid) {
+		jb_raw(b, s->json, s->len);
+		pctx_stats.hits++;
+		return;
+	}
+	pctx_stats.misses++;
+	process_ctx(o, b, "process", &ev->process, ev->ancestors,
+		    ev->nancestors, ev->ancestors_truncated, NULL, x);
+	if (b->err || b->len - at > PCTX_MAX)
+		return;
+	if (s->cap < b->len - at) {
+		char *p = realloc(s->json, b->len - at);
+
+		if (!p)
+			return;
+		s->json = p;
+		s->cap = b->len - at;
+	}
+	memcpy(s->json, b->p + at, b->len - at);
+	s->len = b->len - at;
+	s->key = ev->process.key;
+	s->tid = ev->process.tid;
+}
+
 int payload_event_json(const struct payload_opts *o, const struct cws_event *ev,
 		       const msgpack_object *obj, struct jbuf *b)
 {
@@ -760,9 +828,7 @@ int payload_event_json(const struct payload_opts *o, const struct cws_event *ev,
 	jb_key(b, "date");
 	jb_time(b, ev->timestamp);
 	event_object(o, b, ev);
-	process_ctx(o, b, "process", &ev->process, ev->ancestors,
-		    ev->nancestors, ev->ancestors_truncated,
-		    mp_get(mp_get(obj, "process"), "envp"), &x);
+	process_cached(o, b, ev, mp_get(mp_get(obj, "process"), "envp"), &x);
 	if (ev->container.id && *ev->container.id) {
 		jb_key(b, "container");
 		jb_open(b, '{');
@@ -779,7 +845,14 @@ static struct jbuf tags_scratch;
 
 void payload_release(void)
 {
+	unsigned i;
+
 	jb_release(&tags_scratch);
+	if (pctx)
+		for (i = 0; i < PCTX_SLOTS; i++)
+			free(pctx[i].json);
+	free(pctx);
+	pctx = NULL;
 }
 
 static void wrap(const struct payload_opts *o, struct jbuf *out,

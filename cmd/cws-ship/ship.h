@@ -217,6 +217,12 @@ int payload_record(const struct payload_opts *o, const struct cws_event *ev,
 /* Frees the scratch memory payload_record keeps between calls. */
 void payload_release(void);
 
+/* The per-key process JSON kept between messages (payload.c). */
+struct payload_ctx_stats {
+	uint64_t hits, misses;
+};
+const struct payload_ctx_stats *payload_ctx_stats(void);
+
 /* Only the inner event JSON of a match record (tests, -o raw). */
 int payload_event_json(const struct payload_opts *o, const struct cws_event *ev,
 		       const msgpack_object *obj, struct jbuf *out);

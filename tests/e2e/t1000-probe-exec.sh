@@ -64,7 +64,7 @@ test_expect_success BPF,JQ 'the stream starts with hello and has epoch timestamp
 	jq -e --arg boot "$(cat /proc/sys/kernel/random/boot_id)" \
 		--argjson pid "$probe" "
 		.type == \"hello\" and .producer == \"cws-probe\" and
-		.schema == 1 and .boot_id == \$boot and .pid == \$pid and
+		.schema == 2 and .boot_id == \$boot and .pid == \$pid and
 		(.host | length) > 0
 	" hello.json &&
 	now=$(date +%s) &&
