@@ -25,6 +25,15 @@ const volatile __u32 cfg_self_tgid = 0;
 /* Set by the probe before load (rodata): bytes pending before a wake-up. */
 const volatile __u64 wakeup_bytes = 1 << 20;
 
+/*
+ * Set by the probe (a .bss global, mmapped) on SIGINT or SIGTERM: from
+ * then on no record is written nor counted as lost, so that once the
+ * programs already past this check have returned, what the ring holds
+ * is all there will be and the probe can drain it and close its output
+ * before the slow part of its exit, detaching the programs.
+ */
+__u32 probe_stopped = 0;
+
 /* The probe resizes this before load (-b, event_stream.buffer_size). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -60,6 +69,8 @@ static __always_inline void submit(void *rec, __u64 size, __u32 event)
 {
 	__u64 flags = 0;
 
+	if (*(volatile __u32 *)&probe_stopped)
+		return;
 	if (wakeup_bytes) {
 		__u64 pending = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 

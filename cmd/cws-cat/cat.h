@@ -18,7 +18,4 @@ int cws_cat_from_json(int fd, const char *name);
 /* True once stdout has been found closed (EPIPE): stop everything. */
 int cws_cat_output_closed(void);
 
-/* True when a stop signal's grace period has run out. */
-int cws_cat_interrupted(void);
-
 #endif

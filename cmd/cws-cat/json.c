@@ -221,11 +221,8 @@ int cws_cat_to_json(int fd, const char *name)
 		n = cws_reader_next(&r, ev, &err);
 		if (n == 0)
 			break;
-		if (n == -EINTR) {
-			if (cws_cat_interrupted())
-				break;
+		if (n == -EINTR)
 			continue;
-		}
 		if (n == -EBADMSG) {
 			cws_errorx("%s: offset %llu: %s", name,
 				   (unsigned long long)err.offset, err.msg);
@@ -403,7 +400,7 @@ int cws_cat_from_json(int fd, const char *name)
 		if (w.sbuf.size >= w.flush_at && cws_writer_flush(&w))
 			break;
 	}
-	if (ferror(in) && !cws_cat_interrupted()) {
+	if (ferror(in)) {
 		cws_error("cannot read '%s'", name);
 		rc = CWS_EXIT_FAILURE;
 	}

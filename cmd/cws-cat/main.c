@@ -23,25 +23,29 @@
 
 static const char usage[] = "cws-cat [-hqrVv] [-c file] [file ...]";
 
-static volatile sig_atomic_t stopping, expired;
+static volatile sig_atomic_t stopping;
 
 /*
- * On SIGINT or SIGTERM keep reading for a moment: in `cws-probe | cws-cat`
- * both get the signal, and the probe flushes what it has before it exits,
- * so the end of input normally arrives within that grace period.
+ * SIGINT or SIGTERM: read on to the end of the input. In `cws-probe |
+ * cws-cat` both get the signal, and the probe closes its output once it
+ * has written what it captured, so nothing in flight is lost. A second
+ * signal, for an input that does not end, exits at once: the signal
+ * again, with its default action.
  */
 static void on_stop(int sig)
 {
-	(void)sig;
-	if (!stopping)
-		alarm(2);
-	stopping = 1;
-}
+	static const char msg[] = "cws-cat: warning: second signal: exiting "
+				  "before the end of the input\n";
+	ssize_t n;
 
-static void on_alarm(int sig)
-{
-	(void)sig;
-	expired = 1;
+	if (!stopping) {
+		stopping = 1;
+		return;
+	}
+	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)n;
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 static void setup_signals(void)
@@ -50,17 +54,12 @@ static void setup_signals(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_stop; /* no SA_RESTART: read(2) returns EINTR */
+	/* Nothing to do between reads: they are restarted. */
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = on_stop;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = on_alarm;
-	sigaction(SIGALRM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-}
-
-int cws_cat_interrupted(void)
-{
-	return expired;
 }
 
 int main(int argc, char **argv)

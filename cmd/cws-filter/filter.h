@@ -26,8 +26,6 @@
 #define FILTER_KF_WAIT_MS 30000 /* a reload waits this long for the probe */
 #define FILTER_HB_FAST_COUNT 5
 #define FILTER_HB_SLOW_MS 600000
-/* Grace period for the end of input after SIGINT or SIGTERM. */
-#define FILTER_STOP_GRACE_MS 2000
 /* A kill action is refused for events older than this (a replay). */
 #define FILTER_KILL_MAX_AGE_NS (30ull * 1000000000ull)
 

@@ -13,6 +13,13 @@
  * loop does not read the clock per record). SIGHUP builds a whole new
  * policy set and swaps it in only if it loaded rules; otherwise the old
  * one stays and the failure is said.
+ *
+ * SIGINT and SIGTERM end the filter at the end of its input, not before:
+ * a terminal signals every stage of `cws-probe | cws-filter | ...` at
+ * once, and the probe closes its output as soon as it has written what
+ * it captured, so reading on loses nothing and takes milliseconds. When
+ * the upstream is something else that does not end, a second signal ends
+ * the filter at once.
  */
 #include "compat.h"
 
@@ -40,7 +47,19 @@ static volatile sig_atomic_t usr2_signal = 1;
 
 static void on_stop(int sig)
 {
-	stop_signal = sig;
+	static const char msg[] = "cws-filter: warning: second signal: "
+				  "exiting before the end of the input\n";
+	ssize_t n;
+
+	if (!stop_signal) {
+		stop_signal = sig;
+		return;
+	}
+	/* The second: the signal again, with its default action. */
+	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)n;
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 static void on_hup(int sig)
@@ -331,14 +350,15 @@ static void handle(struct filter *f, struct cws_event *ev)
 static int loop(struct filter *f)
 {
 	struct cws_event_err err;
-	long long deadline = 0;
+	bool stopping = false;
 	int n;
 
 	for (;;) {
-		if (stop_signal && !deadline)
-			deadline = filter_now_ms() + FILTER_STOP_GRACE_MS;
-		if (deadline && filter_now_ms() >= deadline)
-			break;
+		if (stop_signal && !stopping) {
+			stopping = true;
+			cws_debug("%s: reading to the end of the input",
+				  strsignal(stop_signal));
+		}
 		if (hup_signal) {
 			hup_signal = 0;
 			reload(f);

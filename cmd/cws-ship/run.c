@@ -21,9 +21,13 @@
  * it count their drops, rather than cws-ship losing events it took.
  *
  * Signals only set flags; a 250 ms interval timer interrupts a blocked
- * read(2). SIGTERM and SIGINT close the open batch, give the senders
- * logs_config.stop_grace_period to empty their queues and exit 0; what
- * is left stays in the spool. SIGHUP reopens the -o file.
+ * read(2). After SIGTERM or SIGINT cws-ship reads on to the end of its
+ * input (a terminal signals every stage of a pipeline at once, and the
+ * stages before it close their output once they have written what they
+ * hold), then closes the open batch, gives the senders
+ * logs_config.stop_grace_period to empty their queues and exits 0; what
+ * is left stays in the spool. A second signal exits at once: what was
+ * read is in the journal. SIGHUP reopens the -o file.
  */
 #include "compat.h"
 #include "ship.h"
@@ -58,7 +62,19 @@ static volatile sig_atomic_t usr2_signal = 1;
 
 static void on_stop(int sig)
 {
-	stop_signal = sig;
+	static const char msg[] = "cws-ship: warning: second signal: exiting "
+				  "before the end of the input\n";
+	ssize_t n;
+
+	if (!stop_signal) {
+		stop_signal = sig;
+		return;
+	}
+	/* The second: the signal again, with its default action. */
+	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)n;
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 static void on_hup(int sig)
@@ -605,11 +621,15 @@ static void periodic(struct ship *s)
 static int loop(struct ship *s)
 {
 	struct cws_event_err err;
+	bool stopping = false;
 	int n, rc;
 
 	for (;;) {
-		if (stop_signal)
-			break;
+		if (stop_signal && !stopping) {
+			stopping = true;
+			cws_debug("%s: reading to the end of the input",
+				  strsignal(stop_signal));
+		}
 		if (hup_signal) {
 			hup_signal = 0;
 			if (s->o->local && s->out_close) {
@@ -626,6 +646,9 @@ static int loop(struct ship *s)
 			/* Nothing is read until the batch is spooled. */
 			if (!close_batch(s) && s->held)
 				add_messages(s, s->held);
+			/* What is still unread was never accepted. */
+			if (s->blocked && stop_signal)
+				break;
 			if (s->blocked) {
 				if (cws_ratelimit_ok(&s->err_rl))
 					cws_errorx("%s; reading stops until "

@@ -105,12 +105,14 @@ test_expect_success 'a closed output ends cws-cat without hanging' '
 	test $(wc -l <first) = 1
 '
 
-test_expect_success 'SIGTERM while waiting on a silent pipe exits 0' '
+test_expect_success 'SIGTERM on a silent pipe: exit 0 at the end of the input' '
 	mkfifo fifo &&
 	{ sleep 30 >fifo & writer=$!; } &&
-	test_when_finished "kill $writer" &&
+	test_when_finished "kill $writer 2>/dev/null" &&
 	{ cws-cat fifo >out.json & pid=$!; } &&
 	sleep 0.3 && kill -TERM $pid &&
+	sleep 0.3 && kill -0 $pid &&
+	kill $writer &&
 	wait $pid
 '
 

@@ -382,11 +382,12 @@ test_expect_success ROOT 'as root, capabilities are dropped, CAP_KILL kept only 
 	stop_filter
 '
 
-test_expect_success 'SIGTERM on a silent pipe exits 0 and writes the status file' '
+test_expect_success 'SIGTERM on a silent pipe: exit 0 at the end of the input, status file' '
 	start_filter -e "open.file.path == \"/x\"" &&
 	test_when_finished "exec 7>&-; kill $filter 2>/dev/null" &&
 	sleep 0.3 && kill -TERM $filter &&
-	wait $filter &&
+	sleep 0.3 && kill -0 $filter &&
+	stop_filter &&
 	jq -e ".state == \"stopped\" and .tool == \"cws-filter\"" run/cws-filter.json
 '
 
