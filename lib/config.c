@@ -133,7 +133,14 @@ static const struct key keys[] = {
 	 * agent; cws is the security agent, so being installed means on.
 	 */
 	KEY(RSC "enabled", BOOL, "true", 0),
-	KEY(RSC "socket", STR, "/run/cws/runtime-security.sock", 0),
+	/*
+	 * Not runtime_security_config.socket: system-probe's socket for the
+	 * security agent's gRPC, which cws has no use for (its stages talk
+	 * through pipes, the API is security_agent.cmd_port). Set, it is an
+	 * unknown key and says so.
+	 */
+	/* The probe's stream for other local agents; "": run_path's. */
+	KEY("event_monitoring_config.socket", STR, "", 0),
 	KEY(RSC "policies.dir", STR, CWS_SYSCONFDIR "/cws/runtime-security.d",
 	    0),
 	KEY(RSC "policies.watch_dir", BOOL, "false", 0),

@@ -328,6 +328,27 @@ int cws_proctab_add(struct cws_proctab *t, const struct cws_process *p)
 	return 0;
 }
 
+/*
+ * e's parent, linked now if its record came after e's (a subscriber's
+ * first table comes in no particular order), unless that makes a loop.
+ */
+static struct pent *parent_of(struct cws_proctab *t, struct pent *e)
+{
+	struct pent *a, *c;
+	unsigned n = 0;
+
+	if (e->parent || !e->p.parent_key || e->p.parent_key == e->key)
+		return e->parent;
+	a = lookup(t, e->p.parent_key);
+	for (c = a; c && c != e && n < CWS_EVENT_MAX_ANCESTORS; c = c->parent)
+		n++;
+	if (a && !c) {
+		e->parent = a;
+		a->refs++;
+	}
+	return e->parent;
+}
+
 /* e's ancestors, built on first use (see the top of the file). */
 static void build_anc(struct cws_proctab *t, struct pent *e)
 {
@@ -335,20 +356,8 @@ static void build_anc(struct cws_proctab *t, struct pent *e)
 	uint32_t n = 0;
 
 	e->anc_built = true;
-	if (!e->parent && e->p.parent_key && e->p.parent_key != e->key) {
-		/* Sent after its child: linked now, unless that makes a loop. */
-		a = lookup(t, e->p.parent_key);
-		for (c = a; c && c != e && n < CWS_EVENT_MAX_ANCESTORS;
-		     c = c->parent)
-			n++;
-		if (a && !c) {
-			e->parent = a;
-			a->refs++;
-		}
-		c = e;
-		n = 0;
-	}
-	for (a = e->parent; a && n < CWS_EVENT_MAX_ANCESTORS; a = a->parent)
+	for (a = parent_of(t, e); a && n < CWS_EVENT_MAX_ANCESTORS;
+	     a = parent_of(t, a))
 		n++;
 	if (!n)
 		goto unknown_parent;

@@ -2,6 +2,14 @@
 #ifndef CWS_CAT_H
 #define CWS_CAT_H
 
+#include <stdbool.h>
+
+/*
+ * -R: render records as the stream has them (process records, events by
+ * key) instead of self-contained events.
+ */
+void cws_cat_show_records(bool on);
+
 /*
  * Renders the stream read from fd as JSON lines on stdout. name is used in
  * messages. Returns an exit code: 0, or 1 if a record was bad (reported and

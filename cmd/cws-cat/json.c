@@ -202,11 +202,55 @@ static int flush_stdout(void)
 	return 0;
 }
 
+static bool show_records;
+
+/* A stream read from its middle: say how much could not be completed. */
+static void report_unknown(const struct cws_reader *r, const char *name)
+{
+	struct cws_proc_stats st;
+
+	cws_reader_proc_stats(r, &st);
+	if (st.unknown)
+		cws_warnx("%s: %llu events referenced a process whose record "
+			  "was not in the stream (read from its middle?): "
+			  "shown with key, pid and tid only",
+			  name, (unsigned long long)st.unknown);
+}
+
+void cws_cat_show_records(bool on)
+{
+	show_records = on;
+}
+
+/*
+ * The record to render: as read with -R, else self-contained (an event by
+ * key with its process and ancestors, as schema 1 carried them).
+ */
+static const msgpack_object *record_object(struct cws_reader *r,
+					   const struct cws_event *ev,
+					   msgpack_sbuffer *sb,
+					   msgpack_unpacked *up)
+{
+	msgpack_packer pk;
+
+	if (show_records || !ev->process_ref || ev->process_unknown)
+		return cws_reader_object(r);
+	sb->size = 0;
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	if (cws_event_pack_expanded(&pk, ev) ||
+	    msgpack_unpack_next(up, sb->data, sb->size, NULL) !=
+		    MSGPACK_UNPACK_SUCCESS)
+		return cws_reader_object(r);
+	return &up->data;
+}
+
 int cws_cat_to_json(int fd, const char *name)
 {
 	struct cws_event *ev = malloc(sizeof(*ev));
 	struct cws_event_err err;
 	struct cws_reader r;
+	msgpack_sbuffer sb;
+	msgpack_unpacked up;
 	int rc = CWS_EXIT_OK, n;
 
 	if (!ev || cws_reader_init(&r, fd)) {
@@ -214,6 +258,9 @@ int cws_cat_to_json(int fd, const char *name)
 		cws_error("cannot read '%s'", name);
 		return CWS_EXIT_FAILURE;
 	}
+	r.want_process = show_records;
+	msgpack_sbuffer_init(&sb);
+	msgpack_unpacked_init(&up);
 	for (;;) {
 		json_t *j;
 		char *line;
@@ -235,7 +282,7 @@ int cws_cat_to_json(int fd, const char *name)
 			rc = CWS_EXIT_FAILURE;
 			break;
 		}
-		j = to_json(cws_reader_object(&r));
+		j = to_json(record_object(&r, ev, &sb, &up));
 		line = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) :
 			   NULL;
 		json_decref(j);
@@ -259,6 +306,9 @@ int cws_cat_to_json(int fd, const char *name)
 	}
 	if (flush_stdout())
 		rc = CWS_EXIT_FAILURE;
+	report_unknown(&r, name);
+	msgpack_unpacked_destroy(&up);
+	msgpack_sbuffer_destroy(&sb);
 	cws_reader_release(&r);
 	free(ev);
 	return rc;

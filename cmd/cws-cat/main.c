@@ -14,6 +14,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -21,7 +24,7 @@
 #include "exit.h"
 #include "log.h"
 
-static const char usage[] = "cws-cat [-hqrVv] [-c file] [file ...]";
+static const char usage[] = "cws-cat [-hqRrVv] [-c file] [file | socket ...]";
 
 static volatile sig_atomic_t stopping;
 
@@ -62,11 +65,39 @@ static void setup_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * A file, or a stream served on a unix socket (cws-probe -u, cws run's
+ * event_monitoring_config.socket): read until the server closes it.
+ */
+static int open_input(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st) || !S_ISSOCK(st.st_mode))
+		return open(path, O_RDONLY | O_CLOEXEC);
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0)
+		shutdown(fd, SHUT_WR); /* the server only sends */
+	return fd;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CWS_CLI_LONGOPTS,
 		{ "reverse", no_argument, NULL, 'r' },
+		{ "records", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cws_config *cfg;
@@ -74,12 +105,14 @@ int main(int argc, char **argv)
 	int c, i, rc = CWS_EXIT_OK, reverse = 0;
 
 	cws_cli_init(&cli, "cws-cat", usage);
-	while ((c = getopt_long(argc, argv, CWS_CLI_OPTSTRING "r", longopts,
+	while ((c = getopt_long(argc, argv, CWS_CLI_OPTSTRING "Rr", longopts,
 				NULL)) != -1) {
 		if (cws_cli_option(&cli, c, optarg))
 			continue;
 		if (c == 'r')
 			reverse = 1;
+		else if (c == 'R')
+			cws_cat_show_records(true);
 		else
 			cws_cli_usage(&cli);
 	}
@@ -95,7 +128,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "-")) {
 			fd = STDIN_FILENO;
 		} else {
-			fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+			fd = open_input(argv[i]);
 			if (fd < 0) {
 				cws_error("cannot open '%s'", argv[i]);
 				rc = CWS_EXIT_FAILURE;

@@ -1300,6 +1300,32 @@ void cws_cache_fill(struct cws_cache *c, struct cws_event *ev,
 	ev->ancestors_truncated = truncated;
 }
 
+size_t cws_cache_dump(struct cws_cache *c, msgpack_packer *pk,
+		      int64_t boot_to_epoch)
+{
+	struct cws_process p;
+	struct entry *e;
+	bool truncated;
+	uint32_t i, n, k;
+	size_t count = 0;
+
+	for (i = 0; i < c->size; i++) {
+		e = &c->e[i];
+		if (!e->pid)
+			continue;
+		n = walk_chain(c, e, &truncated);
+		for (k = n + 1; k-- > 0;)
+			ensure_key(c, c->chain[k],
+				   k < n ? c->chain[k + 1]->key : 0);
+		fill_process(c, &p, e, boot_to_epoch);
+		p.key = e->key;
+		p.parent_key = e->parent_key;
+		cws_event_pack_process_record(pk, &p);
+		count++;
+	}
+	return count;
+}
+
 bool cws_cache_fill_target(struct cws_cache *c, struct cws_process *p,
 			   uint32_t pid, int64_t boot_to_epoch)
 {

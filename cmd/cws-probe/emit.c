@@ -194,6 +194,29 @@ int cws_emit_hello(struct cws_emit *e)
 	return cws_writer_put(&e->w, ev);
 }
 
+int cws_emit_greeting(void *arg, msgpack_sbuffer *out)
+{
+	struct cws_emit *e = arg;
+	struct cws_event ev;
+	msgpack_packer pk;
+
+	msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+	cws_event_clear(&ev);
+	ev.type = CWS_REC_HELLO;
+	ev.timestamp = cws_event_now();
+	ev.hello.producer = "cws-probe";
+	ev.hello.version = CWS_VERSION;
+	ev.hello.schema = CWS_EVENT_SCHEMA;
+	ev.hello.host = e->host;
+	ev.hello.boot_id = e->boot_id;
+	ev.hello.pid = (uint32_t)getpid();
+	ev.hello.kernel_filter = e->kernel_filter;
+	if (cws_event_pack(&pk, &ev))
+		return -EINVAL;
+	cws_cache_dump(e->cache, &pk, e->boot_to_epoch);
+	return 0;
+}
+
 int cws_emit_heartbeat(struct cws_emit *e)
 {
 	struct cws_event *ev = &e->ev;

@@ -19,7 +19,7 @@
 
 static const char usage[] =
 	"cws-probe [-ADhnqVv] [-b bytes] [-c file] [-e events] [-H seconds]\n"
-	"          [-d entries] [-p dir] [-r rule] [-S dir]";
+	"          [-d entries] [-p dir] [-r rule] [-S dir] [-u socket]";
 
 #define RING_SIZE_KEY "runtime_security_config.event_stream.buffer_size"
 #define EVENTS_KEY "runtime_security_config.probe.events"
@@ -106,6 +106,7 @@ int main(int argc, char **argv)
 		{ "no-approvers", no_argument, NULL, 'A' },
 		{ "no-discarders", no_argument, NULL, 'D' },
 		{ "discarders-max", required_argument, NULL, 'd' },
+		{ "socket", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *rules[MAX_RULES];
@@ -119,7 +120,7 @@ int main(int argc, char **argv)
 
 	cws_cli_init(&cli, "cws-probe", usage);
 	while ((opt = getopt_long(argc, argv,
-				  CWS_CLI_OPTSTRING "Ab:Dd:e:H:np:r:S:",
+				  CWS_CLI_OPTSTRING "Ab:Dd:e:H:np:r:S:u:",
 				  longopts, NULL)) != -1) {
 		if (cws_cli_option(&cli, opt, optarg))
 			continue;
@@ -171,6 +172,9 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			opts.no_discarders = true;
+			break;
+		case 'u':
+			opts.socket = optarg;
 			break;
 		case 'd':
 			opts.discarders_max = (uint32_t)cws_strtonum(

@@ -65,6 +65,7 @@ struct probe {
 	bool status_failed; /* reported once */
 	uint64_t attached; /* event types with a loaded program */
 	uint64_t unwritten; /* ring records left after a write error */
+	struct cws_fanout *fan; /* -u: the stream on a socket too */
 	struct cws_tc tc; /* the DNS classifier's filters */
 	struct cws_kfilter kf; /* kf.pol NULL: no kernel filter */
 };
@@ -329,6 +330,7 @@ static void write_status(struct probe *pr, const struct cws_probe_opts *opts,
 	uint64_t types[CWS_KEV_EVT__COUNT] = { 0 };
 	const struct cws_emit *e = pr->emit;
 	json_t *doc, *kernel, *lost, *enabled;
+	struct cws_proc_stats ps;
 	char now[32], started[32];
 	struct utsname u;
 	unsigned i, t;
@@ -382,6 +384,29 @@ static void write_status(struct probe *pr, const struct cws_probe_opts *opts,
 	json_object_set_new(doc, "bad_records",
 			    json_integer((json_int_t)e->bad));
 	json_object_set_new(doc, "lost", lost);
+	cws_writer_proc_stats(&e->w, &ps);
+	json_object_set_new(doc, "process_records",
+			    cws_status_proc(&ps, false));
+	if (pr->fan) {
+		const struct cws_fanout_stats *fs = cws_fanout_stats(pr->fan);
+		json_t *sub = json_object();
+
+		json_object_set_new(sub, "path",
+				    json_string(cws_fanout_path(pr->fan)));
+		json_object_set_new(sub, "connected",
+				    json_integer((json_int_t)fs->connected));
+		json_object_set_new(sub, "served",
+				    json_integer((json_int_t)fs->served));
+		json_object_set_new(sub, "cut_off",
+				    json_integer((json_int_t)fs->cut_off));
+		json_object_set_new(sub, "closed",
+				    json_integer((json_int_t)fs->closed));
+		json_object_set_new(sub, "refused",
+				    json_integer((json_int_t)fs->refused));
+		json_object_set_new(sub, "bytes",
+				    json_integer((json_int_t)fs->bytes));
+		json_object_set_new(doc, "subscribers", sub);
+	}
 	if (pr->kf.pol)
 		cws_kfilter_status(&pr->kf, doc);
 
@@ -491,6 +516,9 @@ static int poll_once(struct probe *pr, const struct cws_probe_opts *opts,
 	if (!err)
 		err = cws_emit_flush(pr->emit);
 	pr->werr = err;
+	/* Between two flushes: a new subscriber starts at a record. */
+	if (!err && pr->fan)
+		cws_fanout_service(pr->fan, cws_emit_greeting, pr->emit);
 	if (now_ms() >= pr->next_status) {
 		pr->next_status = now_ms() + STATUS_INTERVAL_MS;
 		write_status(pr, opts, "running");
@@ -551,6 +579,39 @@ static int drain(struct probe *pr, const struct cws_probe_opts *opts)
 	}
 	output_closed = 1;
 	return pr->werr;
+}
+
+/*
+ * The detach takes seconds (see the top of this file) and nothing waits
+ * for it: a child does it, with every descriptor the links hold, while
+ * the probe exits, so that a shell (or cws run) sees the probe end as soon
+ * as its output is closed. The programs write nothing meanwhile
+ * (probe_stopped). Returns true in the probe, false in the child (which
+ * detaches and exits) or when there is no child.
+ */
+static bool detach_in_background(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_IGN };
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return false;
+	if (pid > 0)
+		return true;
+	setsid();
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return false;
 }
 
 static int run_loop(struct probe *pr, const struct cws_probe_opts *opts)
@@ -811,17 +872,36 @@ int cws_probe_run(const struct cws_probe_opts *opts)
 			cws_warnx(
 				"network: the DNS classifier is on no interface: no dns event");
 	}
+	if (opts->socket) {
+		char why[256];
+
+		pr.fan = cws_fanout_new(opts->socket, why, sizeof(why));
+		if (!pr.fan) {
+			cws_errorx("cannot serve the stream on '%s': %s",
+				   opts->socket, why);
+			goto out_free_rb;
+		}
+		pr.emit->w.tap = cws_fanout_write;
+		pr.emit->w.tap_arg = pr.fan;
+	}
 	if (drop_privileges(pr.tc.n > 0, pr.kf.pol != NULL)) {
 		cws_error("cannot drop capabilities");
 		goto out_free_rb;
 	}
 	rc = run_loop(&pr, opts);
+	/* Subscribers see the end of the stream as stdout does. */
+	cws_fanout_free(pr.fan);
+	pr.fan = NULL;
+	pr.emit->w.tap = NULL;
+	if (detach_in_background())
+		return rc;
 	/* Slow (see the top of this file), and after stdout is closed. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cws_tc_detach(&pr.tc);
 	cws_bpf__detach(pr.skel);
 	cws_debug("programs detached in %.0f ms", ms_since(&t0));
 out_free_rb:
+	cws_fanout_free(pr.fan);
 	cws_tc_detach(&pr.tc);
 	ring_buffer__free(pr.rb);
 out_release_emit:

@@ -53,6 +53,7 @@ struct cws_probe_opts {
 	bool no_discarders; /* --no-discarders, enable_discarders false */
 	uint32_t discarders_max; /* entries of the discarder map; 0: default */
 	bool no_network; /* network.enabled false: no network type at all */
+	const char *socket; /* -u: the stream served there too (fanout.c) */
 };
 
 /*
@@ -240,6 +241,12 @@ void cws_emit_sync_clock(struct cws_emit *e);
 /* Each of these buffers one record; 0 or a negative errno from write(2). */
 int cws_emit_hello(struct cws_emit *e);
 int cws_emit_heartbeat(struct cws_emit *e);
+
+/*
+ * What a new subscriber of the fan-out receives first (arg is the emit):
+ * a hello and a process record per process the cache knows. 0 or -EINVAL.
+ */
+int cws_emit_greeting(void *arg, msgpack_sbuffer *out);
 
 /*
  * Writes a "lost" record for the counts in delta[CWS_KEV_DROP_SLOTS]
@@ -486,6 +493,42 @@ const struct cws_cache_stats *cws_cache_stats(const struct cws_cache *c);
  * bytes) and returns true, or sets it to "" and returns false.
  */
 bool cws_cache_container_id(const char *path, char *out, size_t len);
+
+/*
+ * Writes a process record for every process the cache knows (keys given
+ * where due, as cws_cache_fill gives them) to pk: the live process table a
+ * new subscriber of the fan-out receives first. Returns how many.
+ */
+size_t cws_cache_dump(struct cws_cache *c, msgpack_packer *pk,
+		      int64_t boot_to_epoch);
+
+/*
+ * fanout.c: the stream on a unix socket too (event_monitoring_config.
+ * socket). cws_fanout_new binds path (mode 0600, given to dd-agent when
+ * that user exists; a stale socket replaced, a served one refused) or
+ * returns NULL with err filled. cws_fanout_write is the writer's tap.
+ * cws_fanout_service, between two flushes, sends what waits and accepts
+ * new subscribers, each greeted with what greet packs (nonzero: refused).
+ */
+struct cws_fanout;
+
+struct cws_fanout_stats {
+	uint64_t connected; /* subscribers now */
+	uint64_t served; /* subscribers accepted so far */
+	uint64_t cut_off; /* dropped for not keeping up */
+	uint64_t closed; /* went away */
+	uint64_t refused; /* over the limit of subscribers */
+	uint64_t bytes; /* sent, all subscribers */
+};
+
+struct cws_fanout *cws_fanout_new(const char *path, char *err, size_t errlen);
+void cws_fanout_free(struct cws_fanout *f);
+void cws_fanout_write(void *arg, const char *data, size_t len);
+void cws_fanout_service(struct cws_fanout *f,
+			int (*greet)(void *arg, msgpack_sbuffer *out),
+			void *arg);
+const struct cws_fanout_stats *cws_fanout_stats(const struct cws_fanout *f);
+const char *cws_fanout_path(const struct cws_fanout *f);
 
 /*
  * Mounts tracefs at /sys/kernel/tracing unless a tracefs is already there

@@ -248,7 +248,8 @@ static void write_status(struct ship *s, const char *state)
 {
 	char now[64], started[64];
 	uint64_t t = cws_event_now();
-	json_t *doc = json_object(), *eps, *sp;
+	json_t *doc = json_object(), *eps, *sp, *pj;
+	struct cws_proc_stats ps;
 	size_t i;
 	int err;
 
@@ -270,6 +271,12 @@ static void write_status(struct ship *s, const char *state)
 	SETI(doc, "dropped_too_large", s->too_large);
 	SETI(doc, "encode_errors", s->encode_errors);
 	SETI(doc, "batches", s->batches);
+	cws_reader_proc_stats(&s->rd, &ps);
+	json_object_set_new(doc, "process_table", cws_status_proc(&ps, true));
+	pj = json_object();
+	SETI(pj, "hits", payload_ctx_stats()->hits);
+	SETI(pj, "misses", payload_ctx_stats()->misses);
+	json_object_set_new(doc, "process_json", pj);
 	json_object_set_new(doc, "self_test", self_test_status(s));
 	if (s->spool_open) {
 		sp = json_object();

@@ -61,7 +61,7 @@ enum { PROBE, FILTER, SHIP, NSTAGES };
 
 struct stage {
 	const char *tool;
-	char *extra[6]; /* arguments after -c file, NULL-terminated */
+	char *extra[8]; /* arguments after -c file, NULL-terminated */
 	pid_t pid; /* 0: not running */
 	int in, out; /* the fds it gets as stdin and stdout */
 	unsigned restarts;
@@ -103,8 +103,8 @@ static unsigned long long wall_ns(void)
 }
 
 static char opt_c[] = "-c", opt_r[] = "-r", opt_self_test[] = "--self-test";
-static char opt_p[] = "-p";
-static char self_test_dir[4200], policy_dir[4200];
+static char opt_p[] = "-p", opt_u[] = "-u";
+static char self_test_dir[4200], policy_dir[4200], socket_path[4200];
 
 /*
  * runtime_security_config.policies.watch_dir: an inotify watch on the
@@ -488,8 +488,19 @@ int front_run(struct front *f, int argc, char **argv)
 				       "runtime_security_config.policies.dir"));
 	s.st[PROBE].extra[0] = opt_p;
 	s.st[PROBE].extra[1] = policy_dir;
-	s.st[PROBE].extra[2] = s.st[FILTER].extra[0];
-	s.st[PROBE].extra[3] = s.st[FILTER].extra[1];
+	/* event_monitoring_config.socket: the probe's stream for others. */
+	if (*cws_config_get_string(f->cfg, "event_monitoring_config.socket"))
+		snprintf(socket_path, sizeof(socket_path), "%s",
+			 cws_config_get_string(
+				 f->cfg, "event_monitoring_config.socket"));
+	else
+		snprintf(socket_path, sizeof(socket_path),
+			 "%s/event-monitor.sock",
+			 cws_config_get_string(f->cfg, "run_path"));
+	s.st[PROBE].extra[2] = opt_u;
+	s.st[PROBE].extra[3] = socket_path;
+	s.st[PROBE].extra[4] = s.st[FILTER].extra[0];
+	s.st[PROBE].extra[5] = s.st[FILTER].extra[1];
 	if (cws_config_get_bool(f->cfg,
 				"runtime_security_config.policies.watch_dir"))
 		watch_fd = watch_open(policy_dir);

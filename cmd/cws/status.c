@@ -148,6 +148,24 @@ static void print_kernel_filters(FILE *out, const json_t *k)
 	}
 }
 
+/*
+ * A stream's process table (a reader's) or key set (a writer's): keys
+ * held against the bound, and what left it (cws-event(5), schema 2).
+ */
+static void print_proc(FILE *out, const char *what, const json_t *o)
+{
+	if (!o)
+		return;
+	fprintf(out,
+		"  %s: %lld keys of %lld, %lld records, %lld evicted, "
+		"%lld retired",
+		what, num(o, "entries"), num(o, "max"), num(o, "records"),
+		num(o, "evicted"), num(o, "retired"));
+	if (json_object_get(o, "unknown"))
+		fprintf(out, ", %lld unknown", num(o, "unknown"));
+	fprintf(out, "\n");
+}
+
 static void print_probe(FILE *out, const json_t *p)
 {
 	static const char *const keys[] = { "events", "filtered", "bad_records",
@@ -174,6 +192,15 @@ static void print_probe(FILE *out, const json_t *p)
 		fprintf(out, "      %-18s %lld\n", cause,
 			json_integer_value(v));
 	print_kernel_filters(out, json_object_get(p, "kernel_filters"));
+	print_proc(out, "Process records written",
+		   json_object_get(p, "process_records"));
+	v = json_object_get(p, "subscribers");
+	if (v)
+		fprintf(out,
+			"  Stream socket: %s: %lld subscribers (%lld served, "
+			"%lld cut off for not keeping up), %lld bytes sent\n",
+			str(v, "path"), num(v, "connected"), num(v, "served"),
+			num(v, "cut_off"), num(v, "bytes"));
 }
 
 static void print_filter(FILE *out, const json_t *f)
@@ -202,6 +229,9 @@ static void print_filter(FILE *out, const json_t *f)
 	json_array_foreach(json_object_get(pol, "failed"), i, v)
 		fprintf(out, "    failed: %s (%s): %s\n", str(v, "id"),
 			str(v, "policy"), str(v, "message"));
+	print_proc(out, "Process table", json_object_get(f, "process_table"));
+	print_proc(out, "Process records written",
+		   json_object_get(f, "process_records"));
 	fprintf(out, "  Counters:\n");
 	counters(out, f, keys);
 }
@@ -229,6 +259,7 @@ static void print_ship(FILE *out, const json_t *s)
 					json_string_value(v));
 		}
 	}
+	print_proc(out, "Process table", json_object_get(s, "process_table"));
 	fprintf(out, "  Counters:\n");
 	counters(out, s, keys);
 }

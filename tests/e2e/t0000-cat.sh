@@ -86,7 +86,7 @@ test_expect_success 'a missing input is an error, the others still go through' '
 '
 
 test_expect_success '-h prints usage on stdout, -V the version, bad option exits 2' '
-	cws-cat -h >out && grep "^usage: cws-cat \[-hqrVv\] \[-c file\] \[file ...\]" out &&
+	cws-cat -h >out && grep "^usage: cws-cat \[-hqRrVv\] \[-c file\] \[file | socket ...\]" out &&
 	cws-cat -V >out && grep "^cws-cat [0-9]" out &&
 	test_expect_code 2 cws-cat -Z 2>err && grep usage err
 '
