@@ -8,7 +8,7 @@
  * record is an event exactly as cws_event_pack wrote it, so that case gets
  * its own path.
  *
- * It takes event records and nothing else: a control or match record, a
+ * It takes event and match records and nothing else: a control record, a
  * key that is not a string, a top-level key given twice or before "evt",
  * a value of another type than expected, a string or record over the
  * caps, a missing required key or a full arena make it give up
@@ -883,6 +883,163 @@ static bool f_object(struct fdec *f, struct cws_event *ev)
 }
 
 /*
+ * A match record's "rule" (cws-filter's, at depth 1), as decode_rule()
+ * reads it: cws-ship reads nothing but match records, and giving up at
+ * their last key cost it the whole record twice.
+ */
+static bool f_strv(struct fdec *f, struct cws_strv *v)
+{
+	const char **a;
+	uint32_t n, i;
+
+	if (!f_array(f, &n))
+		return false;
+	a = f_alloc(f, ((size_t)n + 1) * sizeof(*a), sizeof(void *));
+	if (!a)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!f_dstr(f, &a[i]))
+			return false;
+		if (!a[i])
+			a[i] = "";
+	}
+	v->v = a;
+	v->n = n;
+	return true;
+}
+
+static bool f_rule_tags(struct fdec *f, struct cws_event_rule *r)
+{
+	struct cws_kv *kv;
+	uint32_t n, i;
+
+	if (!f_map(f, &n))
+		return false;
+	kv = f_alloc(f, ((size_t)n + 1) * sizeof(*kv), sizeof(void *));
+	if (!kv)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!f_dstr(f, &kv[i].key) || !f_dstr(f, &kv[i].value))
+			return false;
+	r->tags = kv;
+	r->ntags = n;
+	return true;
+}
+
+static bool f_rule_policy(struct fdec *f, struct cws_event_rule *r)
+{
+	const char *k;
+	uint32_t n, i, kl;
+	bool ok;
+
+	if (!f_map(f, &n))
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!f_key(f, &k, &kl))
+			return false;
+		if (KEY_IS(k, kl, "name"))
+			ok = f_dstr(f, &r->policy_name);
+		else if (KEY_IS(k, kl, "version"))
+			ok = f_dstr(f, &r->policy_version);
+		else if (KEY_IS(k, kl, "source"))
+			ok = f_dstr(f, &r->policy_source);
+		else
+			ok = f_skip(f, 3);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static bool f_rule_actions(struct fdec *f, struct cws_event_rule *r)
+{
+	struct cws_rule_action *a;
+	uint32_t n, m, i, j, kl;
+	const char *k;
+	uint64_t pid;
+	bool ok;
+
+	if (!f_array(f, &n))
+		return false;
+	a = f_alloc(f, ((size_t)n + 1) * sizeof(*a), sizeof(void *));
+	if (!a)
+		return false;
+	memset(a, 0, ((size_t)n + 1) * sizeof(*a));
+	for (i = 0; i < n; i++) {
+		if (!f_map(f, &m))
+			return false;
+		for (j = 0; j < m; j++) {
+			if (!f_key(f, &k, &kl))
+				return false;
+			if (KEY_IS(k, kl, "type")) {
+				ok = f_dstr(f, &a[i].type);
+			} else if (KEY_IS(k, kl, "signal")) {
+				ok = f_dstr(f, &a[i].signal);
+			} else if (KEY_IS(k, kl, "scope")) {
+				ok = f_dstr(f, &a[i].scope);
+			} else if (KEY_IS(k, kl, "pid")) {
+				ok = f_u64(f, &pid, UINT32_MAX);
+				a[i].pid = (uint32_t)pid;
+			} else if (KEY_IS(k, kl, "status")) {
+				ok = f_dstr(f, &a[i].status);
+			} else if (KEY_IS(k, kl, "message")) {
+				ok = f_dstr(f, &a[i].message);
+			} else {
+				ok = f_skip(f, 4);
+			}
+			if (!ok)
+				return false;
+		}
+	}
+	r->actions = a;
+	r->nactions = n;
+	return true;
+}
+
+static bool f_rule(struct fdec *f, struct cws_event *ev)
+{
+	struct cws_event_rule *r;
+	const char *k;
+	uint32_t n, i, kl;
+	bool ok;
+
+	if (!f_map(f, &n))
+		return false;
+	r = f_alloc(f, sizeof(*r), sizeof(void *));
+	if (!r)
+		return false;
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < n; i++) {
+		if (!f_key(f, &k, &kl))
+			return false;
+		if (KEY_IS(k, kl, "id"))
+			ok = f_dstr(f, &r->id);
+		else if (KEY_IS(k, kl, "version"))
+			ok = f_dstr(f, &r->version);
+		else if (KEY_IS(k, kl, "description"))
+			ok = f_dstr(f, &r->description);
+		else if (KEY_IS(k, kl, "group_id"))
+			ok = f_dstr(f, &r->group_id);
+		else if (KEY_IS(k, kl, "policy"))
+			ok = f_rule_policy(f, r);
+		else if (KEY_IS(k, kl, "tags"))
+			ok = f_rule_tags(f, r);
+		else if (KEY_IS(k, kl, "product_tags"))
+			ok = f_strv(f, &r->product_tags);
+		else if (KEY_IS(k, kl, "actions"))
+			ok = f_rule_actions(f, r);
+		else
+			ok = f_skip(f, 2);
+		if (!ok)
+			return false;
+	}
+	if (!r->id)
+		return f_fail(f, FAST_BAIL); /* the slow path words it */
+	ev->rule = r;
+	return true;
+}
+
+/*
  * Decodes the event record at data[0..len) into ev, strings into the
  * arena (or a cache entry); *used is its length. Returns FAST_OK,
  * FAST_MORE, or another value to give up.
@@ -899,7 +1056,7 @@ int event_fast_decode(const char *data, size_t len, struct cws_event *ev,
 		.cache = cache,
 	};
 	bool type = false, evt = false, proc = false, cont = false;
-	bool obj = false, ok;
+	bool obj = false, rule = false, ok;
 	const char *k, *tname = NULL;
 	uint32_t n, i, kl;
 
@@ -934,8 +1091,11 @@ int event_fast_decode(const char *data, size_t len, struct cws_event *ev,
 		} else if (KEY_IS(k, kl, "container")) {
 			ok = !cont && f_container(&f, &ev->container.id, 2);
 			cont = true;
-		} else if (!evt || KEY_IS(k, kl, "rule")) {
+		} else if (!evt) {
 			ok = false;
+		} else if (KEY_IS(k, kl, "rule")) {
+			ok = !rule && f_rule(&f, ev);
+			rule = true;
 		} else if (ev->evt.type != CWS_EVT_UNKNOWN &&
 			   key_eq(tname, k, kl)) {
 			ok = !obj && f_object(&f, ev);
