@@ -43,6 +43,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 2
 O=${O:-build}
 N=${N:-200000}
+PROCS=${PROCS:-300}
 ROUNDS=${ROUNDS:-3}
 CPU=${CPU:-1}
 INTAKE_CPU=${INTAKE_CPU:-0}
@@ -58,14 +59,16 @@ RECOVER_MAX=${RECOVER_MAX:-600}
 KEEP=${KEEP:-0}
 KEY=0123456789abcdef0123456789abcdef
 INTAKE=$O/tests/helpers/cws-test-intake
+SHIP=${SHIP:-$O/cws-ship}
+LIMIT=$O/bench/ship_limit_bench
 
 say() { printf '%s\n' "$*"; }
 warn() { printf 'ship.sh: %s\n' "$*" >&2; }
 
 echo "== cws-ship: match records to the loopback intake, identity / gzip / zstd"
-for f in "$O"/cws-ship "$O"/cws-filter "$O"/cws-cat "$INTAKE"; do
+for f in "$SHIP" "$O"/cws-filter "$O"/cws-cat "$INTAKE" "$LIMIT"; do
 	if [ ! -x "$f" ]; then
-		say "skipped: $f is not built (make all helpers)"
+		say "skipped: $f is not built (make all helpers bench)"
 		exit 0
 	fi
 done
@@ -134,48 +137,66 @@ status() { jq -r "$1" "$tmp/run/cws-ship.json" 2>/dev/null; }
 
 # --- 1. the records -----------------------------------------------------------
 
+# gen_events N: a schema 2 stream as JSON lines (cws-event(5)): a process
+# record per context, written before the first event that names it, and
+# events that carry only the key, the pid and the tid, as cws-probe
+# writes them. PROCS leaf processes (each under one of 97 shells, under
+# one of 13 sshd, under systemd) cause the N events in turn.
 gen_events() {
-	awk -v n="$1" 'BEGIN {
-	print "{\"type\":\"hello\",\"producer\":\"bench\",\"schema\":1}"
+	awk -v n="$1" -v procs="$PROCS" '
+	function proc(key, parent, pid, ppid, comm, path, argv, cred, extra) {
+		printf "{\"type\":\"process\",\"process\":{\"key\":%d,", key
+		if (parent)
+			printf "\"parent_key\":%d,", parent
+		printf "\"pid\":%d,\"ppid\":%d,\"comm\":\"%s\",%s" \
+			"\"file\":{\"path\":\"%s\",\"name\":\"%s\"%s}," \
+			"\"argv\":[%s]%s}}\n", pid, ppid, comm, extra, path,
+			comm, "", argv, cred
+	}
+	BEGIN {
+	print "{\"type\":\"hello\",\"producer\":\"bench\",\"schema\":2}"
 	split("python3 curl nginx java sshd", bins, " ")
+	cred = ",\"uid\":1000,\"gid\":1000,\"euid\":1000,\"egid\":1000," \
+		"\"fsuid\":1000,\"fsgid\":1000,\"auid\":1000,\"user\":\"alice\"," \
+		"\"group\":\"alice\",\"euser\":\"alice\",\"egroup\":\"alice\"," \
+		"\"fsuser\":\"alice\",\"fsgroup\":\"alice\",\"cap_effective\":0," \
+		"\"cap_permitted\":0"
+	proc(1000, 0, 1, 0, "systemd", "/usr/lib/systemd/systemd",
+		"\"/sbin/init\"", "", "")
+	for (k = 0; k < 13; k++)
+		proc(2000 + k, 1000, 4000 + k, 1, "sshd", "/usr/sbin/sshd",
+			"\"sshd: alice\"", "", "")
+	for (k = 0; k < 97; k++)
+		proc(3000 + k, 2000 + k % 13, 5000 + k, 4000 + k % 13, "bash",
+			"/bin/bash", sprintf("\"bash\",\"-c\",\"run %d\"", k),
+			",\"uid\":1000", "")
 	for (i = 0; i < n; i++) {
-		pid = 10000 + i
-		b = bins[i % 5 + 1]
-		bash = 5000 + i % 97
-		sshd = 4000 + i % 13
-		proc = sprintf("\"process\":{\"pid\":%d,\"tid\":%d,\"ppid\":%d," \
-			"\"comm\":\"%s\",\"tty_name\":\"pts0\"," \
-			"\"created_at\":1700000000000000000," \
-			"\"exec_time\":1700000000100000000," \
-			"\"file\":{\"path\":\"/usr/bin/%s\",\"name\":\"%s\"," \
-			"\"inode\":%d,\"mode\":33261,\"mount_id\":3," \
-			"\"filesystem\":\"ext4\",\"uid\":0,\"gid\":0," \
-			"\"user\":\"root\",\"group\":\"root\"}," \
-			"\"argv\":[\"%s\",\"--config\",\"/etc/%s/%d.conf\",\"-v\"," \
-			"\"--token=abc%d\"],\"uid\":1000,\"gid\":1000," \
-			"\"euid\":1000,\"egid\":1000,\"fsuid\":1000,\"fsgid\":1000," \
-			"\"auid\":1000,\"user\":\"alice\",\"group\":\"alice\"," \
-			"\"euser\":\"alice\",\"egroup\":\"alice\"," \
-			"\"fsuser\":\"alice\",\"fsgroup\":\"alice\"," \
-			"\"cap_effective\":0,\"cap_permitted\":0," \
-			"\"envp\":[\"PATH=/usr/local/bin:/usr/bin:/bin\"," \
-			"\"HOME=/home/alice\",\"LANG=C.UTF-8\",\"DD_SERVICE=svc%d\"]," \
-			"\"ancestors\":[{\"pid\":%d,\"ppid\":%d,\"comm\":\"bash\"," \
-			"\"argv\":[\"bash\",\"-c\",\"run %d\"]," \
-			"\"file\":{\"path\":\"/bin/bash\",\"name\":\"bash\"},\"uid\":1000}," \
-			"{\"pid\":%d,\"ppid\":1,\"comm\":\"sshd\",\"argv\":[\"sshd: alice\"]," \
-			"\"file\":{\"path\":\"/usr/sbin/sshd\",\"name\":\"sshd\"}}," \
-			"{\"pid\":1,\"comm\":\"systemd\",\"argv\":[\"/sbin/init\"]," \
-			"\"file\":{\"path\":\"/usr/lib/systemd/systemd\",\"name\":\"systemd\"}}]}",
-			pid, pid, bash, b, b, b, 4000 + i, b, b, i, i, i % 7,
-			bash, sshd, i % 97, sshd)
+		j = i % procs
+		pid = 10000 + j
+		b = bins[j % 5 + 1]
+		if (i < procs)
+			printf "{\"type\":\"process\",\"process\":{\"key\":%d," \
+				"\"parent_key\":%d,\"pid\":%d,\"ppid\":%d," \
+				"\"comm\":\"%s\",\"tty_name\":\"pts0\"," \
+				"\"created_at\":1700000000000000000," \
+				"\"exec_time\":1700000000100000000," \
+				"\"file\":{\"path\":\"/usr/bin/%s\",\"name\":\"%s\"," \
+				"\"inode\":%d,\"mode\":33261,\"mount_id\":3," \
+				"\"filesystem\":\"ext4\",\"uid\":0,\"gid\":0," \
+				"\"user\":\"root\",\"group\":\"root\"}," \
+				"\"argv\":[\"%s\",\"--config\",\"/etc/%s/%d.conf\"," \
+				"\"-v\",\"--token=abc%d\"]%s}}\n",
+				100000 + j, 3000 + j % 97, pid, 5000 + j % 97, b, b,
+				b, 4000 + j, b, b, j, j, cred
+		proc_ref = sprintf("\"process\":{\"key\":%d,\"pid\":%d,\"tid\":%d}",
+			100000 + j, pid, pid)
 		ts = sprintf("17000000%011d", i * 1000)
 		if (i % 2 == 0)
 			printf "{\"type\":\"event\",\"evt\":{\"name\":\"exec\",\"timestamp\":%s},%s,\"exec\":{\"file\":{\"path\":\"/usr/bin/%s\",\"name\":\"%s\"},\"argv\":[\"%s\"]}}\n",
-				ts, proc, b, b, b
+				ts, proc_ref, b, b, b
 		else
 			printf "{\"type\":\"event\",\"evt\":{\"name\":\"open\",\"timestamp\":%s,\"retval\":3},%s,\"open\":{\"file\":{\"path\":\"/etc/%s/secret-%d.key\",\"name\":\"secret-%d.key\",\"inode\":%d,\"mode\":33184,\"mount_id\":3,\"filesystem\":\"ext4\",\"uid\":0,\"gid\":0},\"flags\":0}}\n",
-				ts, proc, b, i, i, 700000 + i
+				ts, proc_ref, b, i, i, 700000 + i
 	}
 	}'
 }
@@ -227,7 +248,7 @@ ship() {
 	if [ -n "$TIME" ]; then
 		taskset -c "$FEED_CPU" cat "$recs" |
 			env "$@" "$TIME" -o "$tmp/time" -f '%U %S %e %M' \
-				taskset -c "$CPU" "$O"/cws-ship 2>"$tmp/$name.err"
+				taskset -c "$CPU" "$SHIP" 2>"$tmp/$name.err"
 		out=$(tail -n 1 "$tmp/time")
 	else
 		# bash's times: the children's user and system time of a
@@ -235,7 +256,7 @@ ship() {
 		# little more than cws-ship's); RSS from VmHWM, sampled.
 		out=$( (
 			taskset -c "$FEED_CPU" cat "$recs" |
-				env "$@" taskset -c "$CPU" "$O"/cws-ship \
+				env "$@" taskset -c "$CPU" "$SHIP" \
 					2>"$tmp/$name.err" &
 			p=$!
 			hwm=0
@@ -268,17 +289,33 @@ ship() {
 median() { sort -n "$tmp/$1" | sed -n "$(((ROUNDS + 1) / 2))p"; }
 maxrss() { sort -k3 -n "$tmp/$1" | tail -n 1 | awk '{ print $3 }'; }
 
+# limit: the compression limit, the same payload bytes (the messages
+# cws-ship wrote with -o, cut into its batches) through zlib and zstd
+# alone on CPU, appended to $tmp/limit as "gzip_s zstd_s messages
+# raw_bytes gzip_bytes zstd_bytes".
+limit() {
+	taskset -c "$CPU" "$LIMIT" -r 1 <"$tmp/lines" |
+		awk '{ print $6, $10, $2, $4, $8, $12 }' >>"$tmp/limit"
+}
+
 throughput() {
-	local r name cpu wall m b user sys icpu
+	local r name cpu wall m b user sys icpu gl zl
+	# The messages once, for the limit (not timed).
+	if ! "$SHIP" -q -o "$tmp/lines" <"$recs" 2>"$tmp/lines.err"; then
+		warn "cws-ship -o failed: $(tail -n 2 "$tmp/lines.err" | tr '\n' ' ')"
+		return 1
+	fi
 	intake_start || return 1
 	say "throughput: $(stat -c %s "$recs") bytes of records, cws-ship on CPU $CPU, intake on CPU $INTAKE_CPU, cat on CPU $FEED_CPU, $ROUNDS rounds, load $(cut -d' ' -f1-3 /proc/loadavg)"
 	for ((r = 1; r <= ROUNDS; r++)); do
 		ship identity DD_RUNTIME_SECURITY_CONFIG_ENDPOINTS_USE_COMPRESSION=false || return 1
 		ship gzip DD_RUNTIME_SECURITY_CONFIG_ENDPOINTS_COMPRESSION_KIND=gzip || return 1
 		ship zstd DD_RUNTIME_SECURITY_CONFIG_ENDPOINTS_COMPRESSION_KIND=zstd || return 1
+		limit || return 1
 	done
 	stop_pid "$intake_pid"
 	intake_pid=
+	rm -f "$tmp/lines"
 	printf '%-9s %8s %7s %6s %7s %13s %10s %9s %9s %9s\n' encoding messages \
 		"user s" "sys s" "wall s" "events/s/core" events/s "B/event" \
 		"CPU/1000" "max RSS"
@@ -295,8 +332,30 @@ throughput() {
 				cpu * 1000 / m * 1000, rss / 1024
 		}'
 	done
+	# The limit: the median of each column; the counts are the same.
+	gl=$(awk '{ print $1 }' "$tmp/limit" | sort -n | sed -n "$(((ROUNDS + 1) / 2))p")
+	zl=$(awk '{ print $2 }' "$tmp/limit" | sort -n | sed -n "$(((ROUNDS + 1) / 2))p")
+	read -r _ _ lm lb gb zb <"$tmp/limit"
+	awk -v m="$lm" -v gl="$gl" -v zl="$zl" -v gb="$gb" -v zb="$zb" 'BEGIN {
+		printf "%-9s %8d %7.2f %6s %7s %13.0f %10s %9.1f %6.1f ms\n",
+			"zlib", m, gl, "-", "-", m / gl, "-", gb / m,
+			gl * 1000 / m * 1000
+		printf "%-9s %8d %7.2f %6s %7s %13.0f %10s %9.1f %6.1f ms\n",
+			"zstd", m, zl, "-", "-", m / zl, "-", zb / m,
+			zl * 1000 / m * 1000
+	}'
 	say "(events/s/core: messages / (user + sys) of cws-ship; events/s: / wall;"
-	say " B/event: request bodies as sent; the median of $ROUNDS rounds; max RSS of all)"
+	say " B/event: request bodies as sent; the median of $ROUNDS rounds; max RSS of all;"
+	say " zlib, zstd: the limit, the same $lb bytes of batches compressed alone"
+	say " at the same levels, CPU time of those calls only)"
+	awk -v g="$(median gzip | awk '{ print $1 }')" \
+		-v z="$(median zstd | awk '{ print $1 }')" \
+		-v m="$(median gzip | awk '{ print $4 }')" -v gl="$gl" -v zl="$zl" \
+		-v lm="$lm" 'BEGIN {
+		printf "ours/limit: gzip %.2f (target 0.80: %s), zstd %.2f\n",
+			(m / g) / (lm / gl), ((m / g) / (lm / gl) >= 0.8 ? "met" : "missed"),
+			(m / z) / (lm / zl)
+	}'
 	awk -v i="$icpu" -v g="$(median gzip | awk '{ print $1 }')" \
 		-v z="$(median zstd | awk '{ print $1 }')" 'BEGIN {
 		printf "CPU ratio gzip/identity %.2f, zstd/identity %.2f\n", g / i, z / i
@@ -306,7 +365,7 @@ throughput() {
 		awk -v name="$name" -v m="$m" -v cpu="$cpu" -v wall="$wall" \
 			-v rss="$(maxrss "$name")" 'BEGIN {
 			r = m / cpu
-			printf "%s: target 200000 events/s: %s (%.0f per core, %.0f wall); target 32 MB RSS: %s (%.1f MB)\n",
+			printf "%s: 200000 events/s per core: %s (%.0f per core, %.0f wall); target 32 MB RSS: %s (%.1f MB)\n",
 				name, (r >= 200000 ? "met" : "missed"), r, m / wall,
 				(rss <= 32768 ? "met" : "missed"), rss / 1024
 		}'
@@ -324,7 +383,7 @@ outage() {
 	rm -rf "$tmp/spool" "$tmp/run/cws-ship.json"
 	mkfifo "$tmp/pipe"
 	say "outage: $RATE events/s (${per} bytes per record), gzip, spool_max_size $SPOOL_MAX, intake up ${WARMUP} s, down ${OUTAGE_SECONDS} s, then up until the spool is empty; load $(cut -d' ' -f1-3 /proc/loadavg)"
-	DD_SPOOL_MAX_SIZE=$SPOOL_MAX taskset -c "$CPU" "$O"/cws-ship \
+	DD_SPOOL_MAX_SIZE=$SPOOL_MAX taskset -c "$CPU" "$SHIP" \
 		<"$tmp/pipe" 2>"$tmp/outage.err" &
 	ship_pid=$!
 	# The feeder: the records over and over, a tenth of a second's

@@ -115,6 +115,22 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Non-zero when a byte of x is zero (the classic bit trick). */
+#define HAS_ZERO(x) (((x)-0x0101010101010101ull) & ~(x)&0x8080808080808080ull)
+#define BYTES(c) (0x0101010101010101ull * (unsigned char)(c))
+
+/*
+ * Non-zero when one of the 8 bytes of w is not plain (below), with no
+ * false alarm for a word of plain bytes: a control byte, a byte of
+ * 0x80 or more, a quote or a backslash.
+ */
+static inline uint64_t not_plain8(uint64_t w)
+{
+	return ((w - BYTES(0x20)) | w |
+		(HAS_ZERO(w ^ BYTES('"')) | HAS_ZERO(w ^ BYTES('\\')))) &
+	       BYTES(0x80);
+}
+
 /* Bytes that can be copied as they are inside a JSON string. */
 static inline bool plain(unsigned char c)
 {
@@ -153,6 +169,17 @@ void jb_str(struct jbuf *b, const char *str, size_t n)
 	}
 	o = b->p + b->len;
 	*o++ = '"';
+	/* Eight plain bytes at a time while they last: most strings. */
+	while (i + 8 <= n) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if (not_plain8(w))
+			break;
+		memcpy(o, s + i, 8);
+		o += 8;
+		i += 8;
+	}
 	while (i < n) {
 		if (plain(s[i])) {
 			*o++ = (char)s[i++];
@@ -201,33 +228,21 @@ void jb_str(struct jbuf *b, const char *str, size_t n)
 	b->p[b->len] = '\0';
 }
 
-/* Non-zero when a byte of x is zero (the classic bit trick). */
-#define HAS_ZERO(x) (((x)-0x0101010101010101ull) & ~(x)&0x8080808080808080ull)
-
-void jb_str_json(struct jbuf *b, const char *s, size_t n)
+/*
+ * Writes s[0..n) at o with a backslash before each quote and backslash,
+ * and returns the end; o has room for 2 n bytes.
+ *
+ * Eight bytes at a time: copied whole, then the output is cut after the
+ * first quote or backslash among them, if any, which gets its backslash.
+ * The lowest byte HAS_ZERO flags is exact (a false one can only follow a
+ * true one), and JSON text has a quote every few bytes, so this goes from
+ * quote to quote rather than byte by byte. Writing 8 bytes is safe: 8
+ * bytes of input are left, so there is room for them.
+ */
+static char *esc_json(char *o, const char *s, size_t n)
 {
-	size_t i, worst;
-	char *o;
+	size_t i = 0;
 
-	if (__builtin_mul_overflow(n, 2, &worst) ||
-	    __builtin_add_overflow(worst, 2, &worst) || !grow(b, worst)) {
-		if (b->err == -E2BIG) {
-			b->err = 0;
-			jb_str(b, s, n);
-		}
-		return;
-	}
-	o = b->p + b->len;
-	*o++ = '"';
-	i = 0;
-	/*
-	 * Eight bytes at a time: copied whole, then the output is cut after
-	 * the first quote or backslash among them, if any, which gets its
-	 * backslash. The lowest byte HAS_ZERO flags is exact (a false one
-	 * can only follow a true one), and JSON text has a quote every few
-	 * bytes, so this goes from quote to quote rather than byte by byte.
-	 * Writing 8 bytes is safe: room was made for 2 n + 2.
-	 */
 	while (i + 8 <= n) {
 		uint64_t w, q, k, m;
 		unsigned j;
@@ -256,6 +271,40 @@ void jb_str_json(struct jbuf *b, const char *s, size_t n)
 			*o++ = '\\';
 		*o++ = s[i];
 	}
+	return o;
+}
+
+size_t jb_json_escape(char *out, const char *s, size_t n)
+{
+	return (size_t)(esc_json(out, s, n) - out);
+}
+
+void jb_str_json(struct jbuf *b, const char *s, size_t n)
+{
+	jb_str_json_hole(b, s, n, 0, 0, NULL, 0);
+}
+
+void jb_str_json_hole(struct jbuf *b, const char *s, size_t n, size_t at,
+		      size_t len, const char *esc, size_t esc_len)
+{
+	size_t worst;
+	char *o;
+
+	if (__builtin_mul_overflow(n - len, 2, &worst) ||
+	    __builtin_add_overflow(worst, esc_len + 2, &worst) ||
+	    !grow(b, worst)) {
+		if (b->err == -E2BIG) {
+			b->err = 0;
+			jb_str(b, s, n);
+		}
+		return;
+	}
+	o = b->p + b->len;
+	*o++ = '"';
+	o = esc_json(o, s, at);
+	memcpy(o, esc, esc_len);
+	o += esc_len;
+	o = esc_json(o, s + at + len, n - at - len);
 	*o++ = '"';
 	b->len = (size_t)(o - b->p);
 	b->p[b->len] = '\0';
@@ -336,21 +385,40 @@ void jb_sep(struct jbuf *b)
 	comma(b);
 }
 
+/*
+ * Every message has one or two times, mostly within the same second as
+ * the one before: the formatted second is kept (one per thread that
+ * formats: the main thread only).
+ */
 void jb_time(struct jbuf *b, uint64_t ns)
 {
+	static __thread time_t last = -1;
+	static __thread char head[48];
+	static __thread size_t hlen;
 	time_t t = (time_t)(ns / 1000000000ull);
 	unsigned frac = (unsigned)(ns % 1000000000ull);
-	char tmp[64], digits[16];
+	char tmp[64];
 	struct tm tm;
 	size_t n, d;
+	int i;
 
-	gmtime_r(&t, &tm);
-	n = strftime(tmp, sizeof(tmp), "\"%Y-%m-%dT%H:%M:%S", &tm);
+	if (t != last) {
+		gmtime_r(&t, &tm);
+		hlen = strftime(head, sizeof(head), "\"%Y-%m-%dT%H:%M:%S", &tm);
+		last = hlen ? t : -1;
+	}
+	memcpy(tmp, head, hlen);
+	n = hlen;
 	if (frac) {
-		d = (size_t)snprintf(digits, sizeof(digits), ".%09u", frac);
-		while (digits[d - 1] == '0')
+		/* ".%09u" with the trailing zeros cut. */
+		tmp[n] = '.';
+		for (i = 9; i >= 1; i--) {
+			tmp[n + (size_t)i] = (char)('0' + frac % 10);
+			frac /= 10;
+		}
+		d = 10;
+		while (tmp[n + d - 1] == '0')
 			d--;
-		memcpy(tmp + n, digits, d);
 		n += d;
 	}
 	memcpy(tmp + n, "Z\"", 2);

@@ -485,6 +485,10 @@ static void process_ctx(const struct payload_opts *o, struct jbuf *b,
 	jb_close(b, '}');
 }
 
+#define AGENT_TAIL                         \
+	",\"version\":\"" CWS_POLICY_AGENT \
+	"\",\"os\":\"linux\",\"arch\":\"" ARCH "\",\"origin\":\"ebpf\"}"
+
 static void agent(struct jbuf *b, const char *rule_id,
 		  const struct cws_event_rule *r)
 {
@@ -518,11 +522,8 @@ static void agent(struct jbuf *b, const char *rule_id,
 		jb_kstr(b, "policy_name", r->policy_name);
 		jb_kstr(b, "policy_version", r->policy_version);
 	}
-	jb_kstr(b, "version", CWS_POLICY_AGENT);
-	jb_kstr(b, "os", "linux");
-	jb_kstr(b, "arch", ARCH);
-	jb_kstr(b, "origin", "ebpf");
-	jb_close(b, '}');
+	/* jb_kstr of each, written at once: they never change. */
+	jb_raw(b, AGENT_TAIL, sizeof(AGENT_TAIL) - 1);
 }
 
 static const char *outcome(int64_t retval)
@@ -741,9 +742,13 @@ static void event_object(const struct payload_opts *o, struct jbuf *b,
  * The "process" member of each context key's messages, kept as written:
  * in a lean stream (cws-event(5), schema 2) a key stands for a context
  * that never changes, so its JSON (the process, its parent and ancestors,
- * scrubbed) is built once per key and thread, not once per message. A
- * direct-mapped table: a collision costs a rebuild. Not for what varies
- * per event (setuid's destination) or is read from the record (envp).
+ * scrubbed) is built once per key and thread, not once per message. It is
+ * kept twice: as JSON, for the message, and escaped as a JSON string's
+ * content, for the wrapper's "message" string, so that the two thirds of
+ * a message that are its process are not escaped again for every message
+ * (the wrapper escapes only the rest, jb_str_json_hole). A direct-mapped
+ * table: a collision costs a rebuild. Not for what varies per event
+ * (setuid's destination) or is read from the record (envp).
  */
 #define PCTX_SLOTS 1024u
 #define PCTX_MAX (64u << 10)
@@ -751,9 +756,18 @@ static void event_object(const struct payload_opts *o, struct jbuf *b,
 struct pctx {
 	uint64_t key; /* 0: empty */
 	uint32_t tid;
-	size_t len, cap;
-	char *json;
+	size_t len, esc_len, cap;
+	char *json; /* len bytes of JSON, then esc_len escaped */
 };
+
+/* Where the cached process sits in the last message built. */
+struct pctx_hole {
+	size_t at, len;
+	const char *esc;
+	size_t esc_len;
+};
+
+static struct pctx_hole hole;
 
 static struct pctx *pctx;
 static struct payload_ctx_stats pctx_stats;
@@ -771,7 +785,7 @@ static void process_cached(const struct payload_opts *o, struct jbuf *b,
 	uint64_t h = (ev->process.key ^ (uint64_t)ev->process.tid << 40) *
 		     0x9e3779b97f4a7c15ull;
 	struct pctx *s;
-	size_t at = b->len;
+	size_t at = b->len, n;
 
 	if (!ev->process.key || envp || x->dest_kind ||
 	    (!pctx && !(pctx = calloc(PCTX_SLOTS, sizeof(*pctx))))) {
@@ -783,25 +797,35 @@ static void process_cached(const struct payload_opts *o, struct jbuf *b,
 	if (s->key == ev->process.key && s->tid == ev->process.tid) {
 		jb_raw(b, s->json, s->len);
 		pctx_stats.hits++;
-		return;
+		goto out_hole;
 	}
 	pctx_stats.misses++;
 	process_ctx(o, b, "process", &ev->process, ev->ancestors,
 		    ev->nancestors, ev->ancestors_truncated, NULL, x);
-	if (b->err || b->len - at > PCTX_MAX)
+	n = b->len - at;
+	if (b->err || n > PCTX_MAX)
 		return;
-	if (s->cap < b->len - at) {
-		char *p = realloc(s->json, b->len - at);
+	s->key = 0;
+	if (s->cap < 3 * n) {
+		char *p = realloc(s->json, 3 * n);
 
 		if (!p)
 			return;
 		s->json = p;
-		s->cap = b->len - at;
+		s->cap = 3 * n;
 	}
-	memcpy(s->json, b->p + at, b->len - at);
-	s->len = b->len - at;
+	memcpy(s->json, b->p + at, n);
+	s->len = n;
+	s->esc_len = jb_json_escape(s->json + n, s->json, n);
 	s->key = ev->process.key;
 	s->tid = ev->process.tid;
+out_hole:
+	if (!b->err) {
+		hole.at = at;
+		hole.len = s->len;
+		hole.esc = s->json + s->len;
+		hole.esc_len = s->esc_len;
+	}
 }
 
 int payload_event_json(const struct payload_opts *o, const struct cws_event *ev,
@@ -814,6 +838,8 @@ int payload_event_json(const struct payload_opts *o, const struct cws_event *ev,
 	if (ev->evt.type == CWS_EVT_SETUID || ev->evt.type == CWS_EVT_SETGID ||
 	    ev->evt.type == CWS_EVT_CAPSET)
 		x.dest_kind = name;
+	hole.len = hole.esc_len = 0;
+	hole.at = 0;
 	jb_open(b, '{');
 	agent(b, r ? (r->group_id && *r->group_id ? r->group_id : r->id) : "",
 	      r);
@@ -860,7 +886,11 @@ static void wrap(const struct payload_opts *o, struct jbuf *out,
 		 const struct jbuf *tags)
 {
 	jb_puts(out, "{\"message\":");
-	jb_str_json(out, msg->p ? msg->p : "", msg->len);
+	if (hole.len && hole.at + hole.len <= msg->len)
+		jb_str_json_hole(out, msg->p, msg->len, hole.at, hole.len,
+				 hole.esc, hole.esc_len);
+	else
+		jb_str_json(out, msg->p ? msg->p : "", msg->len);
 	jb_puts(out, ",\"status\":\"info\",\"timestamp\":");
 	jb_u64(out, now_ms);
 	jb_puts(out, ",\"hostname\":");
@@ -1088,6 +1118,7 @@ int payload_record(const struct payload_opts *o, const struct cws_event *ev,
 	jb_reset(tags_);
 	tags = *tags_;
 	jb_reset(scratch);
+	hole.len = 0; /* set by payload_event_json for this message only */
 	switch (ev->type) {
 	case CWS_REC_EVENT: {
 		const struct cws_event_rule *r = ev->rule;

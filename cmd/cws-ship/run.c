@@ -567,6 +567,30 @@ static bool self_test(struct ship *s, const struct cws_event *ev)
 	return true;
 }
 
+/*
+ * The record's msgpack object, for what the decoder does not keep: only
+ * an event with an "envp" (schema 1) and control records need it, and
+ * unpacking every event again would cost a fifth of cws-ship's time.
+ */
+static const msgpack_object *record_object(struct ship *s,
+					   const struct cws_event *ev)
+{
+	const char *p, *end;
+
+	if (ev->type != CWS_REC_EVENT || !ev->raw || s->rd.obj_ready)
+		return cws_reader_object(&s->rd);
+	/* "envp" anywhere in the bytes: a 'v' is rare in a record. */
+	end = ev->raw + ev->raw_len;
+	for (p = ev->raw + 2; p + 1 < end; p++) {
+		p = memchr(p, 'v', (size_t)(end - 1 - p));
+		if (!p)
+			break;
+		if (p[-2] == 'e' && p[-1] == 'n' && p[1] == 'p')
+			return cws_reader_object(&s->rd);
+	}
+	return NULL;
+}
+
 static void handle(struct ship *s, const struct cws_event *ev)
 {
 	uint64_t now_ms = cws_event_now() / 1000000ull;
@@ -575,7 +599,7 @@ static void handle(struct ship *s, const struct cws_event *ev)
 	s->records++;
 	if (self_test(s, ev))
 		return;
-	n = payload_record(&s->o->po, ev, cws_reader_object(&s->rd), now_ms,
+	n = payload_record(&s->o->po, ev, record_object(s, ev), now_ms,
 			   &s->scratch, &s->msgs);
 	if (n < 0) {
 		s->encode_errors++;
@@ -603,13 +627,23 @@ static void handle(struct ship *s, const struct cws_event *ev)
 	add_messages(s, n);
 }
 
-/* True when the reader holds a whole record: no need to flush yet. */
-static bool record_buffered(const struct cws_reader *r)
+/*
+ * The reader is about to read(2), which may block: no whole record is
+ * left in its buffer. What was read goes out now: the lines (-o), or the
+ * open batch's new bytes to the journal. A failed write of the lines is
+ * returned (cws_reader_next hands it back; the loop reports it).
+ */
+static int on_wait(void *arg)
 {
-	size_t bad;
+	struct ship *s = arg;
 
-	return r->end > r->start &&
-	       cws_event_scan(r->buf + r->start, r->end - r->start, &bad) != 0;
+	if (!s->o->local) {
+		journal(s);
+		return 0;
+	}
+	if (!s->out_err)
+		s->out_err = flush_local(s);
+	return s->out_err;
 }
 
 static void periodic(struct ship *s)
@@ -665,27 +699,20 @@ static int loop(struct ship *s)
 				continue;
 			}
 		}
-		if (s->out_err || !record_buffered(&s->rd)) {
-			if (s->o->local) {
-				rc = s->out_err ? s->out_err : flush_local(s);
-				if (rc == -EPIPE) {
-					cws_info("standard output closed, "
-						 "stopping");
-					return CWS_EXIT_FAILURE;
-				}
-				if (rc) {
-					errno = -rc;
-					cws_error("cannot write the output");
-					return CWS_EXIT_FAILURE;
-				}
-			} else {
-				journal(s);
+		if (s->out_err) {
+			rc = s->out_err;
+			if (rc == -EPIPE) {
+				cws_info("standard output closed, stopping");
+				return CWS_EXIT_FAILURE;
 			}
+			errno = -rc;
+			cws_error("cannot write the output");
+			return CWS_EXIT_FAILURE;
 		}
 		n = cws_reader_next(&s->rd, s->ev, &err);
 		if (n == 0)
 			break;
-		if (n == -EINTR)
+		if (n == -EINTR || (n < 0 && s->out_err))
 			continue;
 		if (n == -EBADMSG) {
 			s->bad_records++;
@@ -814,6 +841,8 @@ int ship_run(struct ship_opts *o)
 		cws_errorx("out of memory");
 		goto out_free;
 	}
+	s->rd.on_wait = on_wait;
+	s->rd.on_wait_arg = s;
 	if (o->local) {
 		if (open_output(s))
 			goto out_release;

@@ -83,6 +83,18 @@ void jb_cstr(struct jbuf *b, const char *s); /* NULL: "" */
  * and '\\' need a backslash. The wrapper's "message".
  */
 void jb_str_json(struct jbuf *b, const char *s, size_t n);
+/*
+ * The same, when s[at..at + len) is already at hand escaped, as
+ * esc[0..esc_len) (what jb_json_escape wrote for it): only the rest of s
+ * is escaped here. A message reuses its process's escaped JSON this way.
+ */
+void jb_str_json_hole(struct jbuf *b, const char *s, size_t n, size_t at,
+		      size_t len, const char *esc, size_t esc_len);
+/*
+ * Writes s[0..n) escaped as jb_str_json does, without the quotes, to out
+ * (room for 2 n bytes); returns the length written.
+ */
+size_t jb_json_escape(char *out, const char *s, size_t n);
 void jb_u64(struct jbuf *b, uint64_t v);
 void jb_i64(struct jbuf *b, int64_t v);
 /*

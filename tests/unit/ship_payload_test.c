@@ -67,6 +67,110 @@ static void test_jbuf_str_json(void **state)
 	jb_release(&b);
 }
 
+/*
+ * A message whose process JSON is escaped once and reused (the hole)
+ * reads as the whole message escaped; jb_str agrees with the simple
+ * rule on long strings too (its 8-byte loop), control bytes and UTF-8
+ * included.
+ */
+static void test_jbuf_str_json_hole(void **state)
+{
+	static const char alphabet[] = "ab\"\\{}:, xyz/_-\n\x01\xc3\xa9\x7f";
+	struct jbuf a, b, c;
+	char in[200], esc[400];
+	unsigned seed = 7;
+	size_t n, i, at, len, el, round;
+
+	(void)state;
+	jb_init(&a, 8192);
+	jb_init(&b, 8192);
+	jb_init(&c, 8192);
+	for (round = 0; round < 5000; round++) {
+		n = rand_r(&seed) % sizeof(in);
+		for (i = 0; i < n; i++)
+			in[i] = alphabet[rand_r(&seed) % 12];
+		at = n ? rand_r(&seed) % (n + 1) : 0;
+		len = rand_r(&seed) % (n - at + 1);
+		el = jb_json_escape(esc, in + at, len);
+		jb_reset(&a);
+		jb_reset(&b);
+		jb_str_json(&a, in, n);
+		jb_str_json_hole(&b, in, n, at, len, esc, el);
+		assert_int_equal(a.len, b.len);
+		assert_memory_equal(a.p, b.p, a.len);
+		/* The whole alphabet: jb_str byte by byte against jb_str. */
+		for (i = 0; i < n; i++)
+			in[i] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+		jb_reset(&a);
+		jb_reset(&c);
+		jb_str(&a, in, n);
+		jb_raw(&c, "\"", 1);
+		for (i = 0; i < n; i++) {
+			struct jbuf one;
+
+			jb_init(&one, 64);
+			jb_str(&one, in + i, 1);
+			/* Bytes of a UTF-8 sequence are only valid together. */
+			if ((unsigned char)in[i] == 0xc3 && i + 1 < n &&
+			    (unsigned char)in[i + 1] == 0xa9) {
+				jb_raw(&c, in + i, 2);
+				i++;
+			} else {
+				jb_raw(&c, one.p + 1, one.len - 2);
+			}
+			jb_release(&one);
+		}
+		jb_raw(&c, "\"", 1);
+		assert_int_equal(a.len, c.len);
+		assert_memory_equal(a.p, c.p, a.len);
+	}
+	jb_release(&a);
+	jb_release(&b);
+	jb_release(&c);
+}
+
+/* The kept second of jb_time gives what strftime and %09u give. */
+static void test_jbuf_time(void **state)
+{
+	static const uint64_t ns[] = {
+		0,
+		1,
+		1700000000000000000ull,
+		1700000000000000001ull,
+		1700000000100000000ull,
+		1700000000123456789ull,
+		1700000001120000000ull,
+		1700000001999999999ull,
+		1699999999000000010ull,
+	};
+	struct jbuf b;
+	char want[80], frac[16];
+	struct tm tm;
+	time_t t;
+	size_t i, n, d;
+
+	(void)state;
+	jb_init(&b, 1024);
+	for (i = 0; i < CWS_ARRAY_SIZE(ns); i++) {
+		t = (time_t)(ns[i] / 1000000000ull);
+		gmtime_r(&t, &tm);
+		n = strftime(want, sizeof(want), "\"%Y-%m-%dT%H:%M:%S", &tm);
+		if (ns[i] % 1000000000ull) {
+			d = (size_t)snprintf(frac, sizeof(frac), ".%09u",
+					     (unsigned)(ns[i] % 1000000000ull));
+			while (frac[d - 1] == '0')
+				d--;
+			memcpy(want + n, frac, d);
+			n += d;
+		}
+		memcpy(want + n, "Z\"", 3);
+		jb_reset(&b);
+		jb_time(&b, ns[i]);
+		assert_string_equal(b.p, want);
+	}
+	jb_release(&b);
+}
+
 static void test_jbuf_cap(void **state)
 {
 	struct jbuf b;
@@ -315,6 +419,142 @@ static void test_match(void **state)
 	scrub_release(&sc);
 }
 
+/*
+ * A lean event (a process key): the second message of a key reuses its
+ * kept JSON, escaped and not, and both read exactly as the message built
+ * without the cache (key 0).
+ */
+static void test_cached_process(void **state)
+{
+	struct payload_opts o = { .hostname = "h1" };
+	struct cws_process anc[2];
+	struct cws_event ev;
+	struct cws_event_rule r;
+	struct scrubber sc;
+	struct jbuf scratch, out, ref;
+	uint64_t hits;
+	int k;
+
+	(void)state;
+	assert_int_equal(scrub_init(&sc, NULL, 0), 0);
+	o.scrub = &sc;
+	jb_init(&scratch, 1 << 20);
+	jb_init(&out, 1 << 20);
+	jb_init(&ref, 1 << 20);
+	match_event(&ev, &r);
+	memset(anc, 0, sizeof(anc));
+	anc[0].pid = 2;
+	anc[0].comm = "ba\"sh";
+	anc[0].argv.v = argv_;
+	anc[0].argv.n = 2;
+	anc[1].pid = 1;
+	anc[1].comm = "init";
+	ev.ancestors = anc;
+	ev.nancestors = 2;
+	ev.process.tid = 3;
+	assert_int_equal(payload_record(&o, &ev, NULL, 5, &scratch, &ref), 1);
+	ev.process.key = 77;
+	hits = payload_ctx_stats()->hits;
+	for (k = 0; k < 3; k++) {
+		jb_reset(&out);
+		assert_int_equal(
+			payload_record(&o, &ev, NULL, 5, &scratch, &out), 1);
+		assert_int_equal(out.len, ref.len);
+		assert_memory_equal(out.p, ref.p, ref.len);
+	}
+	assert_int_equal(payload_ctx_stats()->hits, hits + 2);
+	/* Another message of the key: only its own part differs. */
+	ev.obj.file.path = "/etc/\"y\"";
+	jb_reset(&ref);
+	ev.process.key = 0;
+	assert_int_equal(payload_record(&o, &ev, NULL, 5, &scratch, &ref), 1);
+	ev.process.key = 77;
+	jb_reset(&out);
+	assert_int_equal(payload_record(&o, &ev, NULL, 5, &scratch, &out), 1);
+	assert_int_equal(out.len, ref.len);
+	assert_memory_equal(out.p, ref.p, ref.len);
+	jb_release(&scratch);
+	jb_release(&out);
+	jb_release(&ref);
+	scrub_release(&sc);
+	payload_release();
+}
+
+/*
+ * A match record as cws-filter writes it, read by the reader (its fast
+ * path takes "rule" now) and decoded the reference way (msgpack-c's
+ * object, cws_event_decode): the same message either way.
+ */
+static void test_match_record_read(void **state)
+{
+	static char arena[1 << 20];
+	static const struct cws_rule_action acts[] = {
+		{ "kill", "SIGKILL", "process", 42, "performed", NULL },
+		{ "kill", NULL, NULL, 0, "error", "no such process" },
+	};
+	static const struct cws_kv tags2[] = { { "severity", "high" },
+					       { "technique", "T1059" } };
+	struct payload_opts o = { .hostname = "h1" };
+	struct cws_event ev, *got = malloc(sizeof(*got));
+	struct cws_event *ref = malloc(sizeof(*ref));
+	struct cws_event_rule r;
+	struct cws_event_err err;
+	struct cws_reader rd;
+	struct jbuf scratch, a, b;
+	msgpack_sbuffer evb, mb;
+	msgpack_packer pk;
+	msgpack_unpacked u;
+	size_t off = 0;
+
+	(void)state;
+	assert_non_null(got);
+	assert_non_null(ref);
+	match_event(&ev, &r);
+	r.group_id = "g";
+	r.policy_version = "3";
+	r.policy_source = "file";
+	r.tags = tags2;
+	r.ntags = 2;
+	r.actions = acts;
+	r.nactions = 2;
+	ev.evt.name = NULL; /* cws_event_pack names it from the type */
+	msgpack_sbuffer_init(&evb);
+	msgpack_packer_init(&pk, &evb, msgpack_sbuffer_write);
+	assert_int_equal(cws_event_pack(&pk, &ev), 0);
+	msgpack_sbuffer_init(&mb);
+	msgpack_packer_init(&pk, &mb, msgpack_sbuffer_write);
+	assert_int_equal(cws_event_pack_match(&pk, evb.data, evb.size, &r), 0);
+
+	assert_int_equal(cws_reader_init_mem(&rd, mb.data, mb.size), 0);
+	assert_int_equal(cws_reader_next(&rd, got, &err), 1);
+	assert_false(rd.obj_ready); /* the fast path decoded it */
+	assert_non_null(got->rule);
+	assert_int_equal(got->rule->nactions, 2);
+	msgpack_unpacked_init(&u);
+	assert_int_equal(msgpack_unpack_next(&u, mb.data, mb.size, &off),
+			 MSGPACK_UNPACK_SUCCESS);
+	assert_int_equal(
+		cws_event_decode(&u.data, ref, arena, sizeof(arena), &err), 0);
+	jb_init(&scratch, 1 << 20);
+	jb_init(&a, 1 << 20);
+	jb_init(&b, 1 << 20);
+	assert_int_equal(payload_record(&o, got, NULL, 9, &scratch, &a), 1);
+	assert_int_equal(payload_record(&o, ref, NULL, 9, &scratch, &b), 1);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.p, b.p, a.len);
+	assert_non_null(strstr(a.p, "\\\"rule_actions\\\":[{"));
+	assert_non_null(strstr(a.p, "technique:T1059"));
+	jb_release(&scratch);
+	jb_release(&a);
+	jb_release(&b);
+	msgpack_unpacked_destroy(&u);
+	cws_reader_release(&rd);
+	msgpack_sbuffer_destroy(&evb);
+	msgpack_sbuffer_destroy(&mb);
+	free(got);
+	free(ref);
+}
+
 static void test_outcomes(void **state)
 {
 	static const struct {
@@ -434,10 +674,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jbuf_strings),
 		cmocka_unit_test(test_jbuf_str_json),
+		cmocka_unit_test(test_jbuf_str_json_hole),
+		cmocka_unit_test(test_jbuf_time),
 		cmocka_unit_test(test_jbuf_cap),
 		cmocka_unit_test(test_jbuf_structure),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_cached_process),
+		cmocka_unit_test(test_match_record_read),
 		cmocka_unit_test(test_outcomes),
 		cmocka_unit_test(test_skipped),
 		cmocka_unit_test(test_custom),
