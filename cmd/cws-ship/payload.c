@@ -768,6 +768,12 @@ struct pctx_hole {
 };
 
 static struct pctx_hole hole;
+/*
+ * Set while payload_record builds a message that only goes into its
+ * wrapper: a kept process is then not even copied into the message, only
+ * its escaped form into the wrapper (the hole is empty).
+ */
+static bool hole_only;
 
 static struct pctx *pctx;
 static struct payload_ctx_stats pctx_stats;
@@ -795,8 +801,15 @@ static void process_cached(const struct payload_opts *o, struct jbuf *b,
 	}
 	s = &pctx[h >> 54 & (PCTX_SLOTS - 1)];
 	if (s->key == ev->process.key && s->tid == ev->process.tid) {
-		jb_raw(b, s->json, s->len);
 		pctx_stats.hits++;
+		if (hole_only) {
+			hole.at = b->len;
+			hole.len = 0;
+			hole.esc = s->json + s->len;
+			hole.esc_len = s->esc_len;
+			return;
+		}
+		jb_raw(b, s->json, s->len);
 		goto out_hole;
 	}
 	pctx_stats.misses++;
@@ -886,7 +899,7 @@ static void wrap(const struct payload_opts *o, struct jbuf *out,
 		 const struct jbuf *tags)
 {
 	jb_puts(out, "{\"message\":");
-	if (hole.len && hole.at + hole.len <= msg->len)
+	if (hole.esc_len && hole.at + hole.len <= msg->len)
 		jb_str_json_hole(out, msg->p, msg->len, hole.at, hole.len,
 				 hole.esc, hole.esc_len);
 	else
@@ -1118,14 +1131,17 @@ int payload_record(const struct payload_opts *o, const struct cws_event *ev,
 	jb_reset(tags_);
 	tags = *tags_;
 	jb_reset(scratch);
-	hole.len = 0; /* set by payload_event_json for this message only */
+	/* Set by payload_event_json for this message only. */
+	hole.len = hole.esc_len = 0;
 	switch (ev->type) {
 	case CWS_REC_EVENT: {
 		const struct cws_event_rule *r = ev->rule;
 
 		if (!r || !r->id)
 			break; /* not a match: nothing for the intake */
+		hole_only = true;
 		payload_event_json(o, ev, obj, scratch);
+		hole_only = false;
 		tag(&tags, "rule_id", r->id);
 		for (i = 0; i < r->ntags; i++)
 			tag(&tags, r->tags[i].key, r->tags[i].value);
