@@ -281,17 +281,35 @@ size_t jb_json_escape(char *out, const char *s, size_t n)
 
 void jb_str_json(struct jbuf *b, const char *s, size_t n)
 {
-	jb_str_json_hole(b, s, n, 0, 0, NULL, 0);
+	jb_str_json_holes(b, s, n, NULL, 0);
 }
 
 void jb_str_json_hole(struct jbuf *b, const char *s, size_t n, size_t at,
 		      size_t len, const char *esc, size_t esc_len)
 {
-	size_t worst;
+	const struct jb_hole h = { at, len, esc, esc_len };
+
+	jb_str_json_holes(b, s, n, &h, 1);
+}
+
+void jb_str_json_holes(struct jbuf *b, const char *s, size_t n,
+		       const struct jb_hole *h, size_t nh)
+{
+	size_t worst = 2, k, i = 0;
 	char *o;
 
-	if (__builtin_mul_overflow(n - len, 2, &worst) ||
-	    __builtin_add_overflow(worst, esc_len + 2, &worst) ||
+	for (k = 0; k < nh; k++) {
+		if (h[k].at < i || h[k].len > n - h[k].at ||
+		    __builtin_add_overflow(worst, h[k].esc_len, &worst) ||
+		    __builtin_add_overflow(worst, 2 * (h[k].at - i), &worst)) {
+			nh = 0; /* not as documented: escape it all */
+			worst = 2;
+			i = 0;
+			break;
+		}
+		i = h[k].at + h[k].len;
+	}
+	if (__builtin_add_overflow(worst, 2 * (n - i), &worst) ||
 	    !grow(b, worst)) {
 		if (b->err == -E2BIG) {
 			b->err = 0;
@@ -301,10 +319,13 @@ void jb_str_json_hole(struct jbuf *b, const char *s, size_t n, size_t at,
 	}
 	o = b->p + b->len;
 	*o++ = '"';
-	o = esc_json(o, s, at);
-	memcpy(o, esc, esc_len);
-	o += esc_len;
-	o = esc_json(o, s + at + len, n - at - len);
+	for (i = 0, k = 0; k < nh; k++) {
+		o = esc_json(o, s + i, h[k].at - i);
+		memcpy(o, h[k].esc, h[k].esc_len);
+		o += h[k].esc_len;
+		i = h[k].at + h[k].len;
+	}
+	o = esc_json(o, s + i, n - i);
 	*o++ = '"';
 	b->len = (size_t)(o - b->p);
 	b->p[b->len] = '\0';

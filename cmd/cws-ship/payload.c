@@ -760,14 +760,12 @@ struct pctx {
 	char *json; /* len bytes of JSON, then esc_len escaped */
 };
 
-/* Where the cached process sits in the last message built. */
-struct pctx_hole {
-	size_t at, len;
-	const char *esc;
-	size_t esc_len;
-};
-
-static struct pctx_hole hole;
+/*
+ * Where the kept parts sit in the last message built (its head, then its
+ * process), with their escaped forms for the wrapper.
+ */
+static struct jb_hole holes[2];
+static size_t nholes;
 /*
  * Set while payload_record builds a message that only goes into its
  * wrapper: a kept process is then not even copied into the message, only
@@ -803,10 +801,9 @@ static void process_cached(const struct payload_opts *o, struct jbuf *b,
 	if (s->key == ev->process.key && s->tid == ev->process.tid) {
 		pctx_stats.hits++;
 		if (hole_only) {
-			hole.at = b->len;
-			hole.len = 0;
-			hole.esc = s->json + s->len;
-			hole.esc_len = s->esc_len;
+			holes[nholes++] = (struct jb_hole){ b->len, 0,
+							    s->json + s->len,
+							    s->esc_len };
 			return;
 		}
 		jb_raw(b, s->json, s->len);
@@ -833,26 +830,17 @@ static void process_cached(const struct payload_opts *o, struct jbuf *b,
 	s->key = ev->process.key;
 	s->tid = ev->process.tid;
 out_hole:
-	if (!b->err) {
-		hole.at = at;
-		hole.len = s->len;
-		hole.esc = s->json + s->len;
-		hole.esc_len = s->esc_len;
-	}
+	if (!b->err)
+		holes[nholes++] = (struct jb_hole){ at, s->len,
+						    s->json + s->len,
+						    s->esc_len };
 }
 
-int payload_event_json(const struct payload_opts *o, const struct cws_event *ev,
-		       const msgpack_object *obj, struct jbuf *b)
+/* The head of a rule event's message: agent, title and evt. */
+static void head(struct jbuf *b, const struct cws_event *ev, const char *name)
 {
 	const struct cws_event_rule *r = ev->rule;
-	struct proc_extra x = { .obj = &ev->obj };
-	const char *name = ev->evt.name ? ev->evt.name : "";
 
-	if (ev->evt.type == CWS_EVT_SETUID || ev->evt.type == CWS_EVT_SETGID ||
-	    ev->evt.type == CWS_EVT_CAPSET)
-		x.dest_kind = name;
-	hole.len = hole.esc_len = 0;
-	hole.at = 0;
 	jb_open(b, '{');
 	agent(b, r ? (r->group_id && *r->group_id ? r->group_id : r->id) : "",
 	      r);
@@ -864,6 +852,128 @@ int payload_event_json(const struct payload_opts *o, const struct cws_event *ev,
 	jb_kstr(b, "category", names_category(name));
 	jb_kstr(b, "outcome", outcome(ev->evt.retval));
 	jb_close(b, '}');
+}
+
+/*
+ * What a rule and an event type make of a message, kept: its head (as
+ * JSON and escaped) and its ddtags (as a JSON string). A rule matches
+ * many events; building these is a third of a message's cost. Keyed by
+ * every string they are made of, copied one after the other; a rule with
+ * actions (per event) is not kept. A few slots, reused in turn.
+ */
+#define RCTX_SLOTS 8u
+#define RCTX_MAX 4096u
+
+struct rctx {
+	char *key, *json; /* key, then head JSON, escaped head, tags */
+	size_t klen, hlen, elen, tlen, cap;
+	bool tags; /* the tags were set */
+};
+
+static struct rctx rctx[RCTX_SLOTS];
+static unsigned rctx_next;
+static struct rctx *rcur; /* the slot of the message being built */
+static struct jbuf rkey;
+
+static void key_add(struct jbuf *k, const char *s)
+{
+	if (s)
+		jb_raw(k, s, strlen(s) + 1);
+	else
+		jb_raw(k, "\x01", 2); /* NULL apart from "" */
+}
+
+static void head_cached(struct jbuf *b, const struct cws_event *ev,
+			const char *name)
+{
+	const struct cws_event_rule *r = ev->rule;
+	struct rctx *c;
+	size_t at = b->len, n, size;
+	uint32_t i;
+	char *p;
+
+	rcur = NULL;
+	if (!r || r->nactions || at) {
+		head(b, ev, name);
+		return;
+	}
+	if (!rkey.max)
+		jb_init(&rkey, RCTX_MAX);
+	jb_reset(&rkey);
+	key_add(&rkey, r->id);
+	key_add(&rkey, r->group_id);
+	key_add(&rkey, r->version);
+	key_add(&rkey, r->description);
+	key_add(&rkey, r->policy_name);
+	key_add(&rkey, r->policy_version);
+	for (i = 0; i < r->ntags; i++) {
+		key_add(&rkey, r->tags[i].key);
+		key_add(&rkey, r->tags[i].value);
+	}
+	key_add(&rkey, "");
+	for (i = 0; i < r->product_tags.n; i++)
+		key_add(&rkey, r->product_tags.v[i]);
+	key_add(&rkey, "");
+	key_add(&rkey, name);
+	key_add(&rkey, outcome(ev->evt.retval));
+	key_add(&rkey, ev->container.id);
+	if (rkey.err) {
+		head(b, ev, name);
+		return;
+	}
+	for (i = 0; i < RCTX_SLOTS; i++) {
+		c = &rctx[i];
+		if (c->klen == rkey.len && !memcmp(c->key, rkey.p, rkey.len)) {
+			jb_raw(b, c->json, c->hlen);
+			if (!b->err)
+				holes[nholes++] = (struct jb_hole){
+					at, c->hlen, c->json + c->hlen, c->elen
+				};
+			rcur = c;
+			return;
+		}
+	}
+	head(b, ev, name);
+	n = b->len - at;
+	if (b->err || n > RCTX_MAX)
+		return;
+	c = &rctx[rctx_next++ % RCTX_SLOTS];
+	c->klen = 0;
+	/*
+	 * Room for the tags too: their text is the key's strings and a few
+	 * names, as a JSON string (6 bytes a byte at worst, see keep_tags).
+	 */
+	size = rkey.len + 3 * n + 6 * (rkey.len + 64) + 8;
+	if (c->cap < size) {
+		p = realloc(c->key, size);
+		if (!p)
+			return;
+		c->key = p;
+		c->cap = size;
+	}
+	memcpy(c->key, rkey.p, rkey.len);
+	c->json = c->key + rkey.len;
+	memcpy(c->json, b->p + at, n);
+	c->hlen = n;
+	c->elen = jb_json_escape(c->json + n, c->json, n);
+	c->tags = false;
+	c->klen = rkey.len;
+	holes[nholes++] =
+		(struct jb_hole){ at, c->hlen, c->json + c->hlen, c->elen };
+	rcur = c;
+}
+
+int payload_event_json(const struct payload_opts *o, const struct cws_event *ev,
+		       const msgpack_object *obj, struct jbuf *b)
+{
+	struct proc_extra x = { .obj = &ev->obj };
+	const char *name = ev->evt.name ? ev->evt.name : "";
+
+	if (ev->evt.type == CWS_EVT_SETUID || ev->evt.type == CWS_EVT_SETGID ||
+	    ev->evt.type == CWS_EVT_CAPSET)
+		x.dest_kind = name;
+	nholes = 0;
+	head_cached(b, ev, name);
 	jb_key(b, "date");
 	jb_time(b, ev->timestamp);
 	event_object(o, b, ev);
@@ -892,6 +1002,11 @@ void payload_release(void)
 			free(pctx[i].json);
 	free(pctx);
 	pctx = NULL;
+	for (i = 0; i < RCTX_SLOTS; i++)
+		free(rctx[i].key);
+	memset(rctx, 0, sizeof(rctx));
+	rcur = NULL;
+	jb_release(&rkey);
 }
 
 static void wrap(const struct payload_opts *o, struct jbuf *out,
@@ -899,9 +1014,8 @@ static void wrap(const struct payload_opts *o, struct jbuf *out,
 		 const struct jbuf *tags)
 {
 	jb_puts(out, "{\"message\":");
-	if (hole.esc_len && hole.at + hole.len <= msg->len)
-		jb_str_json_hole(out, msg->p, msg->len, hole.at, hole.len,
-				 hole.esc, hole.esc_len);
+	if (nholes)
+		jb_str_json_holes(out, msg->p, msg->len, holes, nholes);
 	else
 		jb_str_json(out, msg->p ? msg->p : "", msg->len);
 	jb_puts(out, ",\"status\":\"info\",\"timestamp\":");
@@ -911,7 +1025,10 @@ static void wrap(const struct payload_opts *o, struct jbuf *out,
 	jb_puts(out, ",\"service\":");
 	jb_cstr(out, service);
 	jb_puts(out, ",\"ddsource\":\"" SOURCE "\",\"ddtags\":");
-	jb_str(out, tags->p ? tags->p : "", tags->len);
+	if (tags)
+		jb_str(out, tags->p ? tags->p : "", tags->len);
+	else
+		jb_raw(out, rcur->json + rcur->hlen + rcur->elen, rcur->tlen);
 	jb_close(out, '}');
 }
 
@@ -1094,6 +1211,31 @@ static void rest_of(struct jbuf *b, const msgpack_object *obj)
 	}
 }
 
+/* The tags of the message being built, kept with its head. */
+static void keep_tags(const struct jbuf *tags)
+{
+	char *end;
+	struct jbuf t;
+
+	if (!rcur || tags->err)
+		return;
+	end = rcur->json + rcur->hlen + rcur->elen;
+	/*
+	 * Their JSON string: at most 6 bytes a byte, the quotes and a NUL,
+	 * so that jb_str never grows (moves) t, a part of the slot.
+	 */
+	if ((size_t)(end - rcur->key) + 6 * tags->len + 3 > rcur->cap)
+		return;
+	t = (struct jbuf){ .p = end,
+			   .cap = rcur->cap - (size_t)(end - rcur->key),
+			   .max = rcur->cap - (size_t)(end - rcur->key) - 1 };
+	jb_str(&t, tags->p ? tags->p : "", tags->len);
+	if (t.err)
+		return;
+	rcur->tlen = t.len;
+	rcur->tags = true;
+}
+
 /* Appends one message (msg, tagged) and its separator to out. */
 static int emit(const struct payload_opts *o, struct jbuf *out,
 		const struct jbuf *msg, uint64_t now_ms, const char *service,
@@ -1132,7 +1274,8 @@ int payload_record(const struct payload_opts *o, const struct cws_event *ev,
 	tags = *tags_;
 	jb_reset(scratch);
 	/* Set by payload_event_json for this message only. */
-	hole.len = hole.esc_len = 0;
+	nholes = 0;
+	rcur = NULL;
 	switch (ev->type) {
 	case CWS_REC_EVENT: {
 		const struct cws_event_rule *r = ev->rule;
@@ -1142,6 +1285,12 @@ int payload_record(const struct payload_opts *o, const struct cws_event *ev,
 		hole_only = true;
 		payload_event_json(o, ev, obj, scratch);
 		hole_only = false;
+		service = service_of(ev, obj, svc, sizeof(svc));
+		if (rcur && rcur->tags) {
+			rc = emit(o, out, scratch, now_ms, service, NULL);
+			n = 1;
+			break;
+		}
 		tag(&tags, "rule_id", r->id);
 		for (i = 0; i < r->ntags; i++)
 			tag(&tags, r->tags[i].key, r->tags[i].value);
@@ -1150,7 +1299,7 @@ int payload_record(const struct payload_opts *o, const struct cws_event *ev,
 		tag(&tags, "type", ev->evt.name ? ev->evt.name : "");
 		if (ev->container.id && *ev->container.id)
 			tag(&tags, "container_id", ev->container.id);
-		service = service_of(ev, obj, svc, sizeof(svc));
+		keep_tags(&tags);
 		rc = emit(o, out, scratch, now_ms, service, &tags);
 		n = 1;
 		break;

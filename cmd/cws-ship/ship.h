@@ -90,6 +90,14 @@ void jb_str_json(struct jbuf *b, const char *s, size_t n);
  */
 void jb_str_json_hole(struct jbuf *b, const char *s, size_t n, size_t at,
 		      size_t len, const char *esc, size_t esc_len);
+/* The same with nh holes, in order and apart (a bad list: no holes). */
+struct jb_hole {
+	size_t at, len;
+	const char *esc;
+	size_t esc_len;
+};
+void jb_str_json_holes(struct jbuf *b, const char *s, size_t n,
+		       const struct jb_hole *h, size_t nh);
 /*
  * Writes s[0..n) escaped as jb_str_json does, without the quotes, to out
  * (room for 2 n bytes); returns the length written.

@@ -481,6 +481,62 @@ static void test_cached_process(void **state)
 }
 
 /*
+ * What is kept per rule and event type (the head, the tags) and per
+ * process key: a run of events over two rules, outcomes, types,
+ * containers and keys gives each message exactly as a cold start does.
+ */
+static void test_kept_parts(void **state)
+{
+	static const struct cws_kv tags2[] = { { "a", "b\"c" } };
+	struct payload_opts o = { .hostname = "h1" };
+	struct cws_event ev;
+	struct cws_event_rule r[2];
+	struct jbuf scratch, out, refs[24];
+	unsigned i, round;
+
+	(void)state;
+	jb_init(&scratch, 1 << 20);
+	jb_init(&out, 1 << 20);
+	match_event(&ev, &r[0]);
+	r[1] = r[0];
+	r[1].id = "r2";
+	r[1].description = NULL;
+	r[1].tags = tags2;
+	r[1].group_id = "grp";
+	for (round = 0; round < 4; round++) {
+		for (i = 0; i < 24; i++) {
+			ev.rule = &r[i % 2];
+			ev.evt.retval = i % 3 ? 0 : -13;
+			ev.evt.type = i % 4 < 2 ? CWS_EVT_OPEN : CWS_EVT_UNLINK;
+			ev.evt.name = i % 4 < 2 ? "open" : "unlink";
+			ev.container.id = i % 5 ? NULL : "c1";
+			ev.process.key = i % 6;
+			ev.timestamp = 1700000000000000000ull + i;
+			if (!round) {
+				payload_release();
+				jb_init(&refs[i], 1 << 20);
+				assert_int_equal(payload_record(&o, &ev, NULL,
+								5, &scratch,
+								&refs[i]),
+						 1);
+				continue;
+			}
+			jb_reset(&out);
+			assert_int_equal(payload_record(&o, &ev, NULL, 5,
+							&scratch, &out),
+					 1);
+			assert_int_equal(out.len, refs[i].len);
+			assert_memory_equal(out.p, refs[i].p, out.len);
+		}
+	}
+	for (i = 0; i < 24; i++)
+		jb_release(&refs[i]);
+	jb_release(&scratch);
+	jb_release(&out);
+	payload_release();
+}
+
+/*
  * A match record as cws-filter writes it, read by the reader (its fast
  * path takes "rule" now) and decoded the reference way (msgpack-c's
  * object, cws_event_decode): the same message either way.
@@ -681,6 +737,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_cached_process),
+		cmocka_unit_test(test_kept_parts),
 		cmocka_unit_test(test_match_record_read),
 		cmocka_unit_test(test_outcomes),
 		cmocka_unit_test(test_skipped),
