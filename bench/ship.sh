@@ -1,19 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# cws-ship's throughput, bytes on the wire, CPU and memory (issue 5):
-# the same match records shipped uncompressed, with gzip and with zstd
-# to the loopback test intake, side by side in one run, then a long
-# outage with a small spool (bench/run.sh calls this; so does
-# `make bench`).
+# cws-ship's throughput, bytes on the wire, CPU and memory (issues 5
+# and 13): the same match records shipped uncompressed, with gzip and
+# with zstd to the loopback test intake, side by side in one run with
+# the compression limit, then a long outage with a small spool
+# (bench/run.sh calls this; so does `make bench`).
 #
-# 1. Records: N distinct events as JSON lines, every other one an exec
-#    and an open of a key file, each with a whole process (argv, envs,
-#    credentials, three ancestors), made binary by `cws-cat -r` and
-#    judged by the real cws-filter against a two-rule policy that
-#    matches all of them (its rate limiter off), so that cws-ship reads
-#    real match records. With CAPTURE=file, cws-filter's output
-#    recorded before (match records) is shipped instead.
+# 1. Records: a schema 2 stream (cws-event(5)) as JSON lines: PROCS
+#    leaf processes (argv with a token, credentials, under one of 97
+#    shells, under one of 13 sshd, under systemd), each a "process"
+#    record with its key written before its first event, and N events
+#    that name their process by key (as cws-probe writes them), every
+#    other one an exec and an open of a key file, made binary by
+#    `cws-cat -r` and judged by the real cws-filter against a two-rule
+#    policy that matches all of them (its rate limiter off), so that
+#    cws-ship reads real match records. With CAPTURE=file, cws-filter's
+#    output recorded before (match records) is shipped instead.
 # 2. Throughput: ROUNDS rounds, identity, gzip (level 6, the default)
 #    and zstd (level 1, the default) interleaved in each: `cat` on
 #    FEED_CPU pipes the records into cws-ship pinned to CPU, which sends
@@ -25,6 +28,11 @@
 #    round with the median CPU time is printed; max RSS is the largest
 #    of the rounds. Bytes per event are the request bodies as sent
 #    (the endpoint's sent_bytes over sent_messages).
+#    The compression limit, in each round on the same CPU: the same
+#    payload bytes (the messages of `cws-ship -o`, cut into the batches
+#    cws-ship makes) compressed by zlib and by zstd alone at the same
+#    levels (bench/ship_limit_bench.c, CPU time of those calls only),
+#    and cws-ship's events/s per core over the limit's.
 # 3. Outage: cws-ship (gzip) fed RATE events a second; after WARMUP
 #    seconds of a working intake, the intake stops (nothing listens on
 #    its port) for OUTAGE_SECONDS while the events keep coming, with a
@@ -34,9 +42,10 @@
 #    VmHWM of cws-ship are sampled every SAMPLE seconds; the spool's
 #    counters come from the status file.
 #
-# Environment: O (build directory, default build), N (200000), ROUNDS
-# (3), CPU (1), INTAKE_CPU (0), FEED_CPU (0), CAPTURE (match records
-# to ship instead), PART (all, throughput or outage), RATE (1000),
+# Environment: O (build directory, default build), N (200000), PROCS
+# (300), ROUNDS (3), CPU (1), INTAKE_CPU (0), FEED_CPU (0), SHIP (the
+# cws-ship to run, default $O/cws-ship), CAPTURE (match records to ship
+# instead), PART (all, throughput or outage), RATE (1000),
 # OUTAGE_SECONDS (600), WARMUP (30), SPOOL_MAX (16000000), SAMPLE (10),
 # RECOVER_MAX (600), KEEP=1 (keep the scratch directory).
 set -u
@@ -232,7 +241,7 @@ else
 		say "skipped: no match records: $(tail -n 2 "$tmp/filter.err" | tr '\n' ' ')"
 		exit 0
 	fi
-	say "records: $N events (exec and open, alternately) through cws-filter -p (2 rules)"
+	say "records: $N events (exec and open, alternately) of $PROCS processes, schema 2, through cws-filter -p (2 rules)"
 fi
 rec_bytes=$(stat -c %s "$recs")
 
@@ -352,24 +361,29 @@ throughput() {
 		-v z="$(median zstd | awk '{ print $1 }')" \
 		-v m="$(median gzip | awk '{ print $4 }')" -v gl="$gl" -v zl="$zl" \
 		-v lm="$lm" 'BEGIN {
-		printf "ours/limit: gzip %.2f (target 0.80: %s), zstd %.2f\n",
-			(m / g) / (lm / gl), ((m / g) / (lm / gl) >= 0.8 ? "met" : "missed"),
-			(m / z) / (lm / zl)
+		printf "ours/limit (events/s per core): gzip %.2f, zstd %.2f\n",
+			(m / g) / (lm / gl), (m / z) / (lm / zl)
 	}'
 	awk -v i="$icpu" -v g="$(median gzip | awk '{ print $1 }')" \
 		-v z="$(median zstd | awk '{ print $1 }')" 'BEGIN {
 		printf "CPU ratio gzip/identity %.2f, zstd/identity %.2f\n", g / i, z / i
 	}'
 	for name in identity gzip zstd; do
-		read -r cpu wall _ m _ <<<"$(median "$name")"
-		awk -v name="$name" -v m="$m" -v cpu="$cpu" -v wall="$wall" \
-			-v rss="$(maxrss "$name")" 'BEGIN {
-			r = m / cpu
-			printf "%s: 200000 events/s per core: %s (%.0f per core, %.0f wall); target 32 MB RSS: %s (%.1f MB)\n",
-				name, (r >= 200000 ? "met" : "missed"), r, m / wall,
+		awk -v name="$name" -v rss="$(maxrss "$name")" 'BEGIN {
+			printf "%s: target 32 MB RSS: %s (%.1f MB)\n", name,
 				(rss <= 32768 ? "met" : "missed"), rss / 1024
 		}'
 	done
+	# Issue 13: zstd 200 k events/s per core; gzip 80 % of the limit.
+	read -r cpu _ _ m _ <<<"$(median zstd)"
+	awk -v m="$m" -v cpu="$cpu" -v g="$(median gzip | awk '{ print $1 }')" \
+		-v gl="$gl" -v lm="$lm" 'BEGIN {
+		printf "zstd: target 200000 events/s per core: %s (%.0f)\n",
+			(m / cpu >= 200000 ? "met" : "missed"), m / cpu
+		r = (m / g) / (lm / gl)
+		printf "gzip: target 80 %% of the limit: %s (%.0f %%)\n",
+			(r >= 0.8 ? "met" : "missed"), r * 100
+	}'
 }
 
 # --- 3. the outage ------------------------------------------------------------
