@@ -29,6 +29,10 @@
 #                 script checks that the probe's status shows the policy
 #   pipeline-off  the same with enable_approvers and enable_discarders
 #                 false
+#   capture       cws-probe -c CFG with no policy and no -e: everything
+#                 captured, the whole stream written to a file (issue 13:
+#                 the lean stream's bytes per event; issue 12's 5.9 kB
+#                 was this stream in schema 1). Not in the default list.
 #
 # A watcher is started, waited for until its status files say running,
 # given SETTLE seconds (its start-up, the /proc scan, is not the build's
@@ -56,7 +60,16 @@
 #    (utime + stime from /proc/PID/stat, read after the start-up and again
 #    once idle after the build): cws-probe, cws-filter, cws-ship, and cws
 #    itself (the supervisor), with on / off ratios; and what got through
-#    (events the filter read, matches, messages the ship sent).
+#    (events the filter read, matches, messages the ship sent);
+#  - the peak RSS of each stage (VmHWM of /proc/PID/status, read once the
+#    stages are idle after the build, before they are stopped);
+#  - for capture: the stream's bytes per event, the share of the bytes in
+#    process records, the events (bench/evcount_bench -a -b, the whole
+#    stream from the probe's start to its stop, its start-up too), and
+#    beside it the same events in schema 1's inline encoding (`cws-cat
+#    capture | cws-cat -r`: every event carrying its whole context).
+#    CAPTURE_OUT=file keeps the last round's stream there (bench/filter.sh
+#    CAPTURE=file replays it).
 #
 # cws-probe watches the whole machine: whatever else runs during a build
 # (another session's tests) is in its counters and its CPU time too, and
@@ -68,7 +81,7 @@
 # build), ROUNDS (1), JOBS (2), WATCHERS (bare probe probe-off pipeline
 # pipeline-off; bare is always measured), REV (HEAD), BUILD_BASE
 # ($O/bench), SETTLE (2 s), IDLE_TICKS (3), POLICY (the default policy's
-# file), WARMUP (1; 0 to skip the warm-up build).
+# file), WARMUP (1; 0 to skip the warm-up build), CAPTURE_OUT (no file).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 root=$(pwd -P)
@@ -82,6 +95,7 @@ IDLE_TICKS=${IDLE_TICKS:-3}
 POLICY=${POLICY:-../shared/fixtures/datadog-policies/default-1.69.3.policy}
 WARMUP=${WARMUP:-1}
 REV=${REV:-HEAD}
+CAPTURE_OUT=${CAPTURE_OUT:-}
 FILE_TYPES="open unlink rename chmod chown mkdir rmdir link utimes setxattr removexattr chdir"
 KEY=0123456789abcdef0123456789abcdef
 
@@ -169,6 +183,11 @@ build() {
 		return 1
 	}
 	echo "$t"
+}
+
+# Peak resident set of process $1 in kB (VmHWM); empty if it is gone.
+hwm() {
+	sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null
 }
 
 status_id() { stat -c '%i %.9Y' "$1" 2>/dev/null; }
@@ -295,6 +314,7 @@ run_probe() {
 	fi
 	probe_counters "$run/cws-probe.json" >"$state/kf.after"
 	p1=$(ticks "$watch_pid")
+	put "$w" "$r" rss cws-probe "$(hwm "$watch_pid")"
 	stop_watcher || warn "$w: cws-probe exited with an error: $(tail -n 3 "$state/$w.err" | tr '\n' ' ')"
 	wait "$count_pid"
 	count_pid=
@@ -383,7 +403,10 @@ EOF
 		put "$w" "$r" note stage-died
 	fi
 	probe_counters "$run/cws-probe.json" >"$state/kf.after"
-	for s in "${!pids[@]}"; do c1[$s]=$(ticks "${pids[$s]}"); done
+	for s in "${!pids[@]}"; do
+		c1[$s]=$(ticks "${pids[$s]}")
+		put "$w" "$r" rss "$s" "$(hwm "${pids[$s]}")"
+	done
 	fresh_status "$run/cws-filter.json"
 	jq -r '"filter \(.events) \(.matches)"' "$run/cws-filter.json" >"$state/fs.after"
 	fresh_status "$run/cws-ship.json"
@@ -405,6 +428,50 @@ EOF
 	stop_watcher TERM || warn "$w: cws run exited with an error: $(tail -n 3 "$state/$w.err" | tr '\n' ' ')"
 }
 
+# cws-probe with no policy, everything captured, its stream to a file:
+# what the stream costs in bytes, and the same events in schema 1.
+run_capture() {
+	local w=capture run=$state/run-capture cap=$state/capture.mp t p0 p1
+	local v
+	rm -rf "$run" "$cap" && mkdir -p "$run" || return 1
+	printf 'run_path: %s\n' "$run" >"$state/$w.yaml"
+	"$PROBE" -q -c "$state/$w.yaml" >"$cap" 2>"$state/$w.err" &
+	watch_pid=$!
+	if ! wait_running "$run/cws-probe.json"; then
+		warn "$w: cws-probe did not start: $(tail -n 3 "$state/$w.err" | tr '\n' ' ')"
+		stop_watcher
+		return 1
+	fi
+	sleep "$SETTLE"
+	p0=$(ticks "$watch_pid")
+	t=$(build) || { stop_watcher; return 1; }
+	if ! wait_idle "$watch_pid"; then
+		stop_watcher
+		warn "$w: cws-probe died during the build (exit status $?): $(tail -n 3 "$state/$w.err" | tr '\n' ' ')"
+		return 1
+	fi
+	p1=$(ticks "$watch_pid")
+	put "$w" "$r" rss cws-probe "$(hwm "$watch_pid")"
+	stop_watcher || warn "$w: cws-probe exited with an error: $(tail -n 3 "$state/$w.err" | tr '\n' ' ')"
+	put "$w" "$r" build $t
+	put "$w" "$r" cpu probe "$(((p1 - p0) * 1000 / HZ))"
+	v=$("$EVCOUNT" -b "$cap" | tr '\n' ' ') || return 1
+	put "$w" "$r" stream lean $v
+	# The same events inline, as schema 1 wrote them.
+	"$O/cws-cat" -q "$cap" | "$O/cws-cat" -q -r >"$state/inline.mp" || {
+		warn "$w: cws-cat | cws-cat -r failed"
+		return 1
+	}
+	v=$("$EVCOUNT" -b "$state/inline.mp" | tr '\n' ' ') || return 1
+	put "$w" "$r" stream inline $v
+	rm -f "$state/inline.mp"
+	if [ -n "$CAPTURE_OUT" ]; then
+		mv "$cap" "$CAPTURE_OUT" || warn "$w: cannot keep the capture in $CAPTURE_OUT"
+	else
+		rm -f "$cap"
+	fi
+}
+
 slot() {
 	case $1 in
 	bare) run_bare bare ;;
@@ -412,7 +479,8 @@ slot() {
 	probe-off) run_probe probe-off -A -D ;;
 	pipeline) run_pipeline pipeline true ;;
 	pipeline-off) run_pipeline pipeline-off false ;;
-	*) warn "unknown watcher '$1' (bare probe probe-off pipeline pipeline-off)"; return 1 ;;
+	capture) run_capture ;;
+	*) warn "unknown watcher '$1' (bare probe probe-off pipeline pipeline-off capture)"; return 1 ;;
 	esac
 }
 
@@ -552,7 +620,9 @@ for w in "${watchers[@]}"; do
 	sum=0
 	for s in cws-probe cws-filter cws-ship cws; do
 		k=$s
-		[ "$w" = probe ] || [ "$w" = probe-off ] && [ "$s" = cws-probe ] && k=probe
+		case $w in probe | probe-off | capture)
+			[ "$s" = cws-probe ] && k=probe ;;
+		esac
 		v=$(values4 "$w" cpu "$k" 5 | med) || { line+=$(printf ' %10s' -); continue; }
 		sum=$((sum + v))
 		line+=$(awk -v v="$v" 'BEGIN { printf " %10.2f", v / 1000 }')
@@ -579,6 +649,58 @@ if grep -q ' through ' "$results"; then
 			"$(values4 "$w" through restarts 5 | med)"
 	done
 	say "sent: messages cws-ship delivered since it started (its start-up's too)"
+fi
+if grep -q ' rss ' "$results"; then
+	say ""
+	say "peak RSS of each stage during the build, MB (VmHWM, the largest of $ROUNDS)"
+	printf '%-13s %10s %10s %10s %10s\n' watcher cws-probe cws-filter cws-ship cws
+	for w in "${watchers[@]}"; do
+		grep -q "^$w [0-9]* rss " "$results" || continue
+		line=$(printf '%-13s' "$w")
+		for s in cws-probe cws-filter cws-ship cws; do
+			v=$(values4 "$w" rss "$s" 5 | sort -n | tail -n 1)
+			if [ -z "$v" ]; then
+				line+=$(printf ' %10s' -)
+			else
+				line+=$(awk -v v="$v" 'BEGIN { printf " %10.1f", v / 1024 }')
+			fi
+		done
+		say "$line"
+	done
+fi
+
+# The stream's bytes, from "capture R stream FORM evcount ... evcount_bytes
+# total=... ..." lines: field NAME of the line.
+sfield() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
+if grep -q '^capture [0-9]* stream ' "$results"; then
+	say ""
+	say "the whole stream, no policy (capture, median of $ROUNDS by bytes/event)"
+	printf '%-8s %12s %10s %12s %14s %10s\n' form bytes events "bytes/event" \
+		"process bytes" records
+	for f in lean inline; do
+		awk -v f="$f" '$1 == "capture" && $3 == "stream" && $4 == f' "$results" |
+			while read -r line; do
+				b=$(sfield total <<<"$line") e=$(sfield events <<<"$line")
+				echo "$((e ? b / e : 0)) $line"
+			done | sort -n | sed -n "$(((ROUNDS + 1) / 2))p" |
+			while read -r _ line; do
+				b=$(sfield total <<<"$line") e=$(sfield events <<<"$line")
+				pb=$(sfield process <<<"$line") np=$(sfield processes <<<"$line")
+				awk -v f="$f" -v b="$b" -v e="$e" -v pb="$pb" -v np="$np" 'BEGIN {
+					printf "%-8s %12d %10d %12.0f %9d %3.0f%% %10d\n",
+						f, b, e, e ? b / e : 0, pb, b ? 100 * pb / b : 0, np }'
+			done
+	done
+	say "process bytes: the schema 2 process records (records: how many), share"
+	say "of all bytes; inline: the same capture through cws-cat | cws-cat -r"
+	awk '$1 == "capture" && $3 == "stream" && $4 == "lean"' "$results" |
+		while read -r line; do
+			b=$(sfield total <<<"$line") e=$(sfield events <<<"$line")
+			echo "$((e ? b / e : 0))"
+		done | sort -n | sed -n "$(((ROUNDS + 1) / 2))p" |
+		awk '{ printf "target at most 400 bytes per event: %s (%d)\n",
+			($1 <= 400 ? "met" : "missed"), $1 }'
+	[ -n "$CAPTURE_OUT" ] && say "capture kept: $CAPTURE_OUT (the last round's)"
 fi
 grep -q ' note no-policy' "$results" &&
 	say "note: cws run did not give cws-probe the policy: its kernel filters were off"

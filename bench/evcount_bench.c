@@ -6,7 +6,7 @@
  * (the workload's own files, not the rest of the machine's), and how many
  * events the "lost" records say were dropped, in all and of that type.
  *
- *   evcount_bench [-ah] [-e type] [-m marker] [-p prefix] [file]
+ *   evcount_bench [-abh] [-e type] [-m marker] [-p prefix] [file]
  *
  * Reads the file, or standard input, through lib/event's reader (the same
  * decoding every cws tool does) and prints one line:
@@ -23,6 +23,15 @@
  * the stream holds (bench/build.sh: what the kernel filters passed):
  *
  *   evcount_types exec=120 open=3021 unlink=5
+ *
+ * With -b a third line says where the stream's bytes went (bench/build.sh:
+ * the lean stream's share of process records), by record as it was read:
+ *
+ *   evcount_bytes total=B event=BE process=BP other=BO processes=P
+ *
+ * total is every byte read, event the bytes of the event records, process
+ * those of the schema 2 process records (P of them), other the rest (hello,
+ * lost, heartbeats, bytes skipped as corrupt).
  *
  * Exit status: 0, 1 on a read error, 2 on a usage error.
  *
@@ -51,7 +60,7 @@
 #define PROG "evcount_bench"
 
 static const char usage_text[] =
-	"usage: " PROG " [-ah] [-e type] [-m marker] [-p prefix] [file]\n";
+	"usage: " PROG " [-abh] [-e type] [-m marker] [-p prefix] [file]\n";
 
 /* The file an event is about: exec's executable, else the object's file. */
 static const char *event_path(const struct cws_event *ev)
@@ -65,6 +74,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "all-types", no_argument, NULL, 'a' },
+		{ "bytes", no_argument, NULL, 'b' },
 		{ "event", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "marker", required_argument, NULL, 'm' },
@@ -75,6 +85,8 @@ int main(int argc, char **argv)
 	uint64_t lost_typed = 0, bad = 0, by_type[CWS_EVT__COUNT] = { 0 };
 	const char *type_name = "open", *prefix = NULL, *marker = NULL;
 	bool lost_by_type = true, marked = false, all_types = false;
+	bool bytes = false;
+	uint64_t event_bytes = 0, process_bytes = 0, processes = 0, total;
 	enum cws_event_type type;
 	struct cws_event_err err;
 	struct cws_reader r;
@@ -83,11 +95,14 @@ int main(int argc, char **argv)
 	int opt, fd = STDIN_FILENO, n, rc = 0;
 	uint32_t i;
 
-	while ((opt = getopt_long(argc, argv, "ae:hm:p:", longopts, NULL)) !=
+	while ((opt = getopt_long(argc, argv, "abe:hm:p:", longopts, NULL)) !=
 	       -1) {
 		switch (opt) {
 		case 'a':
 			all_types = true;
+			break;
+		case 'b':
+			bytes = true;
 			break;
 		case 'e':
 			type_name = optarg;
@@ -129,6 +144,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": error: out of memory\n");
 		return 1;
 	}
+	/* Process records are counted, not returned, unless asked for. */
+	r.want_process = bytes;
 	while ((n = cws_reader_next(&r, &ev, &err)) != 0) {
 		if (n == -EBADMSG) {
 			bad++;
@@ -140,7 +157,14 @@ int main(int argc, char **argv)
 			rc = 1;
 			break;
 		}
+		if (ev.type == CWS_REC_PROCESS) {
+			processes++;
+			process_bytes += ev.raw_len;
+			continue;
+		}
 		records++;
+		if (ev.type == CWS_REC_EVENT)
+			event_bytes += ev.raw_len;
 		if (ev.type == CWS_REC_LOST) {
 			uint64_t typed_here = 0;
 
@@ -178,6 +202,7 @@ int main(int argc, char **argv)
 				matched++;
 		}
 	}
+	total = r.base + r.end;
 	cws_reader_release(&r);
 	if (fd != STDIN_FILENO)
 		close(fd);
@@ -201,6 +226,12 @@ int main(int argc, char **argv)
 				       by_type[i]);
 		putchar('\n');
 	}
+	if (bytes)
+		printf("evcount_bytes total=%" PRIu64 " event=%" PRIu64
+		       " process=%" PRIu64 " other=%" PRIu64
+		       " processes=%" PRIu64 "\n",
+		       total, event_bytes, process_bytes,
+		       total - event_bytes - process_bytes, processes);
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, PROG ": error: cannot write: %s\n",
 			strerror(errno));

@@ -33,7 +33,13 @@
 #    inflate less than wall time (printed too: it also waits for cat).
 #    Events/s per core is records / CPU seconds, of the round with the
 #    median CPU time; max RSS is the largest of the rounds. Ratios are CPU
-#    time per record over decode's.
+#    time per record over decode's, and over pipe's (the same bytes read
+#    by cat: what moving them through the pipe costs a reader at all);
+#    the wall-time ratio to pipe is printed for the default policy too.
+#
+# The build's stream (issue 13): `WATCHERS=capture CAPTURE_OUT=FILE
+# bench/build.sh` records everything cws-probe sees during a clean build
+# of the project; CAPTURE=FILE here replays it.
 #
 # Environment: O (build directory, default build), ROUNDS (3), RECORDS
 # (2000000), CPU (1), FEED_CPU (0), CAPTURE (a stream to replay instead
@@ -242,23 +248,31 @@ median() {
 maxrss() {
 	sort -k3 -n "$tmp/$1" | tail -n 1 | awk '{ print $3 }'
 }
-printf '%-8s %9s %7s %7s %7s %14s %12s %9s %6s\n' reader records "user s" \
-	"sys s" "wall s" "events/s/core" "events/s" "max RSS" ratio
+printf '%-8s %9s %7s %7s %7s %14s %12s %9s %6s %6s\n' reader records "user s" \
+	"sys s" "wall s" "events/s/core" "events/s" "max RSS" ratio "/ cat"
 read -r dcpu _ _ dn _ <<<"$(median decode)"
+read -r pcpu pwall _ pn _ <<<"$(median pipe)"
 for name in pipe decode norule default cws-cat; do
 	read -r cpu wall _ n user sys <<<"$(median "$name")"
 	awk -v name="$name" -v n="$n" -v cpu="$cpu" -v wall="$wall" \
 		-v user="$user" -v sys="$sys" -v rss="$(maxrss "$name")" \
-		-v dcpu="$dcpu" -v dn="$dn" 'BEGIN {
+		-v dcpu="$dcpu" -v dn="$dn" -v pcpu="$pcpu" -v pn="$pn" 'BEGIN {
 		if (cpu <= 0)
 			cpu = 0.01
-		printf "%-8s %9d %7.2f %7.2f %7.2f %14.0f %12.0f %6.1f MB %6.2f\n",
+		if (pcpu <= 0)
+			pcpu = 0.01
+		printf "%-8s %9d %7.2f %7.2f %7.2f %14.0f %12.0f %6.1f MB %6.2f %6.2f\n",
 			name, n, user, sys, wall, n / cpu, n / wall, rss / 1024,
-			(cpu / n) / (dcpu / dn)
+			(cpu / n) / (dcpu / dn), (cpu / n) / (pcpu / pn)
 	}'
 done
 say "(events/s/core: records / (user + sys); events/s: records / wall;"
-say " ratio: CPU time per record over decode's; the median of $ROUNDS rounds)"
+say " ratio: CPU time per record over decode's; / cat: over pipe's, cat"
+say " reading the same bytes; the median of $ROUNDS rounds)"
+read -r fcpu fwall _ fn _ <<<"$(median default)"
+awk -v fw="$fwall" -v pw="$pwall" -v fc="$fcpu" -v pc="$pcpu" 'BEGIN {
+	printf "default against cat of the same stream: CPU %.2f times, wall %.2f times\n",
+		fc / (pc > 0 ? pc : 0.01), fw / (pw > 0 ? pw : 0.01) }'
 # What the default policy found, from the last run's status file.
 sed -n 's/^  "\(events\|matches\|written\|rate_limited\)": \([0-9]*\),*$/\1 \2/p' \
 	"$tmp/run/cws-filter.json" 2>/dev/null | paste -sd' ' |

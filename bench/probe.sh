@@ -57,7 +57,12 @@
 #    lost records attribute to open from a marker on; captured + lost must
 #    equal offered. An excess is reported (the lost records cannot say
 #    whose opens they lost: other processes' count too); a shortfall, an
-#    event gone uncounted, fails the script.
+#    event gone uncounted, fails the script. The probe's peak RSS (VmHWM)
+#    is read at the end of the flood.
+#    With FLOOD_PIPELINE=1 a second flood runs under the whole pipeline,
+#    cws-probe | cws-filter -p DIR (the default policy) | cws-ship -o
+#    /dev/null (the messages written, not sent), for the peak RSS of each
+#    stage and what cws-filter read (its status file).
 #
 # The audit subsystem, once enabled, gives every task created afterwards
 # an audit context, until reboot: each system call then takes the slow
@@ -73,7 +78,8 @@
 # default policy's file), N_OPEN, N_ENOENT, N_EXEC, N_CREATE,
 # N_RENAME (operations per loop), AUDIT_DIV (4: auditd's file loops run
 # that many times fewer), SETTLE (0.5 s), FLOOD_SECONDS (3),
-# FLOOD_PROCS (2), FLOOD=0 to skip the flood.
+# FLOOD_PROCS (2), FLOOD=0 to skip the flood, FLOOD_PIPELINE (0),
+# FLOOD_PROBE_ARGS (more options for cws-probe in the floods, e.g. -b 256M).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 O=${O:-build}
@@ -91,6 +97,8 @@ SETTLE=${SETTLE:-0.5}
 FLOOD=${FLOOD:-1}
 FLOOD_SECONDS=${FLOOD_SECONDS:-3}
 FLOOD_PROCS=${FLOOD_PROCS:-2}
+FLOOD_PIPELINE=${FLOOD_PIPELINE:-0}
+FLOOD_PROBE_ARGS=${FLOOD_PROBE_ARGS:-}
 AUDIT_DIV=${AUDIT_DIV:-4}
 CWS_EVENTS=open,exec,unlink,rename
 AUDIT_KEY=cws-bench
@@ -844,17 +852,23 @@ mark() {
 	return 1
 }
 
-start_tracer "$tmp/flood.mp" cws "$PROBE" "${cws_args[@]}" || exit 1
+say "cws-probe: $PROBE ${cws_args[*]} $FLOOD_PROBE_ARGS"
+# shellcheck disable=SC2086 # options, split on purpose
+start_tracer "$tmp/flood.mp" cws "$PROBE" "${cws_args[@]}" $FLOOD_PROBE_ARGS || exit 1
 probe_pid=$tracer_pid
 # Lost records after m2 are the flood's: see bench/evcount_bench.c.
 mark m1 && mark m2 || { stop_tracer; exit 1; }
 # Between the flood and the probe's stop nothing may open a file: the ring
 # may be full, and a lost record cannot say whose open it lost. So the
 # probe's CPU time is read from a descriptor opened before, by builtins.
-exec 7<"/proc/$probe_pid/stat"
+exec 7<"/proc/$probe_pid/stat" 8<"/proc/$probe_pid/status"
 line=$(flood "$tmp/flood") || { stop_tracer; exit 1; }
 read -r -a stat <&7
-exec 7<&-
+probe_hwm=
+while read -r k v _; do
+	[ "$k" = VmHWM: ] && probe_hwm=$v
+done <&8
+exec 7<&- 8<&-
 stop_tracer || exit 1
 ticks=$((stat[13] + stat[14])) # utime + stime, in clock ticks
 count=$("$EVCOUNT" -e open -p "$tmp/flood/" -m "$tmp/m2" "$tmp/flood.mp") ||
@@ -875,6 +889,9 @@ awk -v o="$offered" -v ns="$ns" -v c="$captured" -v l="$lost" \
 	printf "           stream %.0f MB, %.0f bytes/event; probe CPU %.2f s (%.0f %% of one CPU)\n",
 		sz / 1e6, c ? sz / c : 0, t / hz, 100 * t / hz / s
 }'
+say "           cws-probe peak RSS (VmHWM) $(awk -v k="${probe_hwm:-0}" 'BEGIN { printf "%.1f", k / 1024 }') MB"
+rm -f "$tmp/flood.mp"
+
 say "           other processes' open events in the stream: $others"
 [ "$(field lost_by_type "$count")" = yes ] ||
 	say "note: the lost records carry no per-type counts: lost is all types"
@@ -886,3 +903,51 @@ else
 	say "accounting: MISMATCH: captured + lost = offered - $((offered - captured - lost)): events vanished uncounted"
 	exit 1
 fi
+
+# --- the flood under the whole pipeline: each stage's peak RSS -------------
+
+[ "$FLOOD_PIPELINE" = 1 ] || exit 0
+say ""
+say "== flood under cws-probe | cws-filter -p DIR | cws-ship -o /dev/null"
+mkdir -p "$POLDIR" "$tmp/run-pipe" &&
+	cp "$POLICY" "$POLDIR/default.policy" || exit 1
+printf 'run_path: %s\nhostname: cws-bench\n' "$tmp/run-pipe" >"$tmp/pipe.yaml"
+hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null; }
+# shellcheck disable=SC2086
+"$PROBE" "${cws_args[@]}" $FLOOD_PROBE_ARGS -q -c "$tmp/pipe.yaml" 2>"$tmp/pipe-probe.err" |
+	"$O/cws-filter" -q -c "$tmp/pipe.yaml" -p "$POLDIR" 2>"$tmp/pipe-filter.err" |
+	"$O/cws-ship" -q -c "$tmp/pipe.yaml" -o /dev/null 2>"$tmp/pipe-ship.err" &
+pipe_last=$!
+pids=()
+# Each stage writes its status file once it runs; the probe's says
+# running once its programs are attached.
+for ((i = 0; i < 300; i++)); do
+	sleep 0.1
+	[ -s "$tmp/run-pipe/cws-filter.json" ] &&
+		[ -s "$tmp/run-pipe/cws-ship.json" ] &&
+		[ "$(jq -r .state "$tmp/run-pipe/cws-probe.json" 2>/dev/null)" = running ] &&
+		break
+done
+for s in cws-probe cws-filter cws-ship; do
+	pids+=("$(jq -r .pid "$tmp/run-pipe/$s.json" 2>/dev/null)")
+done
+if [ -z "${pids[0]}" ] || [ "${pids[0]}" = null ] || ! kill -0 "${pids[0]}"; then
+	warn "the pipeline did not start: $(cat "$tmp"/pipe-*.err | tail -n 3 | tr '\n' ' ')"
+	kill -INT "$pipe_last" 2>/dev/null
+	exit 1
+fi
+sleep "$SETTLE"
+line=$(flood "$tmp/flood-pipe") || exit 1
+rss=()
+for p in "${pids[@]}"; do rss+=("$(hwm "$p")"); done
+kill -INT "${pids[0]}" 2>/dev/null
+wait "$pipe_last"
+filter_events=$(jq -r .events "$tmp/run-pipe/cws-filter.json" 2>/dev/null)
+o=$(field ops "$line") ns=$(field ns "$line")
+awk -v o="$o" -v ns="$ns" -v f="${filter_events:-0}" -v a="${rss[0]:-0}" \
+	-v b="${rss[1]:-0}" -v c="${rss[2]:-0}" 'BEGIN {
+	printf "offered %.0f opens/s (%d in %.2f s); cws-filter read %d events in all\n",
+		o / (ns / 1e9), o, ns / 1e9, f
+	printf "peak RSS (VmHWM) at the end of the flood: cws-probe %.1f MB, cws-filter %.1f MB, cws-ship %.1f MB\n",
+		a / 1024, b / 1024, c / 1024
+}'
