@@ -29,7 +29,7 @@
  * handles), so a process that has already exited is still placed. User and
  * group names are read from /etc/passwd and /etc/group, not through NSS:
  * no lookup per event may block on a directory service, and the files are
- * re-read when they change (checked at most once per second).
+ * re-read when they change (checked at most once per second; namedb.c).
  */
 #include "compat.h"
 
@@ -54,7 +54,6 @@
 #define CG_SLOTS 1024 /* cgroup id -> container, power of two */
 #define CG_RETRY_MS 1000 /* before looking up an unresolved cgroup again */
 #define NAMES_CHECK_MS 1000 /* between two stats of /etc/passwd and group */
-#define NAMES_FILE_MAX (64u << 20)
 #define FILEID_KERNFS 0xfe /* the file handle type of a kernfs node */
 #define PF_KTHREAD 0x00200000 /* /proc/PID/stat flags: a kernel thread */
 
@@ -111,6 +110,12 @@ struct entry {
 	 */
 	uint64_t key, parent_key;
 	uint32_t names_gen;
+	/*
+	 * fork_time and exec_time since the epoch as the key's record has
+	 * them: the clock offset moves by nanoseconds between two syncs, and
+	 * a key's context must be the same bytes every time it is written.
+	 */
+	uint64_t fork_epoch, exec_epoch;
 	uint32_t uid, gid, euid, egid, fsuid, fsgid, auid;
 	struct image *img;
 	struct str *cwd;
@@ -123,23 +128,6 @@ struct cg_slot {
 	uint64_t id; /* 0: free */
 	long long retry_at; /* monotonic ms; 0 once resolved */
 	char container[CONTAINER_ID_LEN + 1];
-};
-
-/* One line of /etc/passwd or /etc/group: its id, its name's offset. */
-struct name {
-	uint32_t id;
-	uint32_t off;
-};
-
-/* id -> name, sorted by id, names in one buffer. */
-struct namedb {
-	const char *file;
-	struct name *v;
-	size_t n;
-	char *buf;
-	struct timespec mtime;
-	ino_t ino;
-	off_t size;
 };
 
 /*
@@ -173,7 +161,7 @@ struct cws_cache {
 	struct cg_slot *cg;
 	uint32_t cg_used;
 	int cg2_fd; /* the cgroup2 mount, -1 if none */
-	struct namedb users, groups;
+	struct cws_namedb users, groups;
 	long long names_checked; /* monotonic ms */
 	uint64_t tick_ns; /* one clock tick of /proc/PID/stat */
 	struct cws_cache_stats stats;
@@ -196,7 +184,7 @@ static long long now_ms(void)
 }
 
 /* Reads at most cap - 1 bytes of a small file, NUL terminated. */
-static ssize_t read_file(const char *path, char *buf, size_t cap)
+ssize_t cws_read_file(const char *path, char *buf, size_t cap)
 {
 	ssize_t n, total = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -568,7 +556,7 @@ static const char *cgroup_path(struct cws_cache *c, uint64_t id, uint32_t pid)
 		}
 	}
 	snprintf(link, sizeof(link), "/proc/%u/cgroup", pid);
-	if (read_file(link, c->buf, sizeof(c->buf)) <= 0)
+	if (cws_read_file(link, c->buf, sizeof(c->buf)) <= 0)
 		return NULL;
 	for (line = strtok_r(c->buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
@@ -624,128 +612,6 @@ static const char *cg_container(struct cws_cache *c, uint64_t id, uint32_t pid)
 	return s->container;
 }
 
-/* User and group names. */
-
-static void namedb_free(struct namedb *db)
-{
-	free(db->v);
-	free(db->buf);
-	db->v = NULL;
-	db->buf = NULL;
-	db->n = 0;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-	const struct name *x = a, *y = b;
-
-	if (x->id != y->id)
-		return x->id < y->id ? -1 : 1;
-	/* The first line for an id wins, as with getpwuid(3). */
-	return x->off < y->off ? -1 : x->off > y->off;
-}
-
-/* Loads "name:x:id:..." lines; on failure the old table stays. */
-static void namedb_load(struct namedb *db, const struct stat *st)
-{
-	struct name *v = NULL;
-	char *buf, *line, *next, *f[3];
-	size_t n = 0, cap = 0, i, j;
-	ssize_t len;
-
-	if (st->st_size < 0 || (size_t)st->st_size > NAMES_FILE_MAX)
-		return;
-	buf = malloc((size_t)st->st_size + 1);
-	if (!buf)
-		return;
-	len = read_file(db->file, buf, (size_t)st->st_size + 1);
-	if (len < 0) {
-		free(buf);
-		return;
-	}
-	for (line = buf; line < buf + len; line = next) {
-		char *end;
-		unsigned long id;
-
-		next = strchr(line, '\n');
-		next = next ? next + 1 : buf + len;
-		if (next > line && next[-1] == '\n')
-			next[-1] = '\0';
-		f[0] = line;
-		f[1] = strchr(line, ':');
-		f[2] = f[1] ? strchr(f[1] + 1, ':') : NULL;
-		if (!f[2] || f[1] == line)
-			continue;
-		*f[1] = '\0';
-		errno = 0;
-		id = strtoul(f[2] + 1, &end, 10);
-		if (errno || *end != ':' || end == f[2] + 1 || id > UINT32_MAX)
-			continue;
-		if (n == cap) {
-			struct name *nv;
-
-			cap = cap ? cap * 2 : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				free(buf);
-				return;
-			}
-			v = nv;
-		}
-		v[n].id = (uint32_t)id;
-		v[n].off = (uint32_t)(line - buf);
-		n++;
-	}
-	qsort(v, n, sizeof(*v), name_cmp);
-	for (i = j = 0; i < n; i++)
-		if (!j || v[j - 1].id != v[i].id)
-			v[j++] = v[i];
-	namedb_free(db);
-	db->v = v;
-	db->n = j;
-	db->buf = buf;
-	db->mtime = st->st_mtim;
-	db->ino = st->st_ino;
-	db->size = st->st_size;
-}
-
-/* Reloads the file if it changed; returns whether it did. */
-static bool namedb_check(struct namedb *db)
-{
-	struct stat st;
-
-	if (stat(db->file, &st)) {
-		if (!db->buf)
-			return false;
-		namedb_free(db);
-		return true;
-	}
-	if (db->buf && st.st_ino == db->ino && st.st_size == db->size &&
-	    st.st_mtim.tv_sec == db->mtime.tv_sec &&
-	    st.st_mtim.tv_nsec == db->mtime.tv_nsec)
-		return false;
-	namedb_load(db, &st);
-	return true;
-}
-
-static const char *namedb_find(const struct namedb *db, uint32_t id)
-{
-	size_t lo = 0, hi = db->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (db->v[mid].id == id)
-			return db->buf + db->v[mid].off;
-		if (db->v[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 /* Re-reads the name files if they changed; at most once per second. */
 static void names_refresh(struct cws_cache *c)
 {
@@ -754,7 +620,7 @@ static void names_refresh(struct cws_cache *c)
 	if (now - c->names_checked < NAMES_CHECK_MS)
 		return;
 	c->names_checked = now;
-	if (namedb_check(&c->users) | namedb_check(&c->groups)) {
+	if (cws_namedb_check(&c->users) | cws_namedb_check(&c->groups)) {
 		c->gen++;
 		c->names_gen++;
 	}
@@ -765,7 +631,7 @@ const char *cws_cache_user(struct cws_cache *c, uint32_t uid)
 	if (!c || uid == (uint32_t)-1)
 		return NULL;
 	names_refresh(c);
-	return namedb_find(&c->users, uid);
+	return cws_namedb_find(&c->users, uid);
 }
 
 const char *cws_cache_group(struct cws_cache *c, uint32_t gid)
@@ -773,7 +639,7 @@ const char *cws_cache_group(struct cws_cache *c, uint32_t gid)
 	if (!c || gid == (uint32_t)-1)
 		return NULL;
 	names_refresh(c);
-	return namedb_find(&c->groups, gid);
+	return cws_namedb_find(&c->groups, gid);
 }
 
 /* Reading a process from /proc. */
@@ -798,7 +664,7 @@ static void tty_from_nr(struct cws_cache *c, unsigned long nr, char *out,
 	}
 	snprintf(c->path2, sizeof(c->path2), "/sys/dev/char/%u:%u/uevent", maj,
 		 min);
-	if (read_file(c->path2, c->buf, sizeof(c->buf)) <= 0)
+	if (cws_read_file(c->path2, c->buf, sizeof(c->buf)) <= 0)
 		return;
 	name = strstr(c->buf, "DEVNAME=");
 	if (name)
@@ -813,7 +679,7 @@ static uint32_t proc_tgid(struct cws_cache *c, uint32_t tid)
 	const char *p;
 
 	snprintf(path, sizeof(path), "/proc/%u/status", tid);
-	if (read_file(path, c->buf, sizeof(c->buf)) <= 0)
+	if (cws_read_file(path, c->buf, sizeof(c->buf)) <= 0)
 		return 0;
 	p = strstr(c->buf, "\nTgid:");
 	return p ? (uint32_t)strtoul(p + 6, NULL, 10) : 0;
@@ -851,7 +717,7 @@ static struct image *proc_image(struct cws_cache *c, uint32_t pid)
 	bool truncated;
 
 	snprintf(link, sizeof(link), "/proc/%u/cmdline", pid);
-	alen = read_file(link, c->buf, sizeof(c->buf));
+	alen = cws_read_file(link, c->buf, sizeof(c->buf));
 	if (alen < 0)
 		alen = 0;
 	truncated = (size_t)alen > CWS_KEV_ARGS_MAX;
@@ -895,7 +761,7 @@ static void proc_cgroup(struct cws_cache *c, struct entry *e)
 	struct cg_slot *s;
 
 	snprintf(link, sizeof(link), "/proc/%u/cgroup", e->pid);
-	if (read_file(link, c->buf, sizeof(c->buf)) <= 0)
+	if (cws_read_file(link, c->buf, sizeof(c->buf)) <= 0)
 		return;
 	e->container[0] = '\0';
 	for (line = strtok_r(c->buf, "\n", &save); line;
@@ -942,7 +808,7 @@ static int proc_fill(struct cws_cache *c, struct entry *e, uint64_t want_start,
 	int i;
 
 	snprintf(path, sizeof(path), "/proc/%u/status", e->pid);
-	if (read_file(path, c->buf, sizeof(c->buf)) <= 0)
+	if (cws_read_file(path, c->buf, sizeof(c->buf)) <= 0)
 		return -ESRCH;
 	p = strstr(c->buf, "\nTgid:");
 	if (p && (*tgid = (uint32_t)strtoul(p + 6, NULL, 10)) != e->pid)
@@ -953,7 +819,7 @@ static int proc_fill(struct cws_cache *c, struct entry *e, uint64_t want_start,
 	e->cap_permitted = parse_caps(c->buf, "\nCapPrm:");
 
 	snprintf(path, sizeof(path), "/proc/%u/stat", e->pid);
-	n = read_file(path, c->buf, sizeof(c->buf));
+	n = cws_read_file(path, c->buf, sizeof(c->buf));
 	p = n > 0 ? strchr(c->buf, '(') : NULL;
 	q = n > 0 ? strrchr(c->buf, ')') : NULL;
 	if (!p || !q || q < p)
@@ -979,7 +845,7 @@ static int proc_fill(struct cws_cache *c, struct entry *e, uint64_t want_start,
 		return 0;
 
 	snprintf(path, sizeof(path), "/proc/%u/loginuid", e->pid);
-	if (read_file(path, c->buf, sizeof(c->buf)) > 0)
+	if (cws_read_file(path, c->buf, sizeof(c->buf)) > 0)
 		e->auid = (uint32_t)strtoul(c->buf, NULL, 10);
 	tty_from_nr(c, ttynr, e->tty, sizeof(e->tty));
 	e->img = proc_image(c, e->pid);
@@ -1142,8 +1008,10 @@ static void fill_process(struct cws_cache *c, struct cws_process *p,
 	p->tty_name = e->tty[0] ? e->tty : NULL;
 	p->container_id = e->container[0] ? e->container : NULL;
 	p->cwd = e->cwd ? e->cwd->s : NULL;
-	p->fork_time = epoch(boot_to_epoch, e->fork_time);
-	p->exec_time = epoch(boot_to_epoch, e->exec_time);
+	p->fork_time = e->key ? e->fork_epoch :
+				epoch(boot_to_epoch, e->fork_time);
+	p->exec_time = e->key ? e->exec_epoch :
+				epoch(boot_to_epoch, e->exec_time);
 	p->is_thread = e->flags & E_FORKED;
 	if (img) {
 		p->file.path = img->path;
@@ -1164,12 +1032,12 @@ static void fill_process(struct cws_cache *c, struct cws_process *p,
 	cr->auid = e->auid;
 	cr->cap_effective = e->cap_effective;
 	cr->cap_permitted = e->cap_permitted;
-	cr->user = namedb_find(&c->users, e->uid);
-	cr->group = namedb_find(&c->groups, e->gid);
-	cr->euser = namedb_find(&c->users, e->euid);
-	cr->egroup = namedb_find(&c->groups, e->egid);
-	cr->fsuser = namedb_find(&c->users, e->fsuid);
-	cr->fsgroup = namedb_find(&c->groups, e->fsgid);
+	cr->user = cws_namedb_find(&c->users, e->uid);
+	cr->group = cws_namedb_find(&c->groups, e->gid);
+	cr->euser = cws_namedb_find(&c->users, e->euid);
+	cr->egroup = cws_namedb_find(&c->groups, e->egid);
+	cr->fsuser = cws_namedb_find(&c->users, e->fsuid);
+	cr->fsgroup = cws_namedb_find(&c->groups, e->fsgid);
 }
 
 /* The parent of e; re-reads e's ppid once if the one we have is gone. */
@@ -1185,7 +1053,7 @@ static struct entry *parent_of(struct cws_cache *c, struct entry *e)
 		return p;
 	/* Its parent died: the kernel reparented it since we last looked. */
 	snprintf(path, sizeof(path), "/proc/%u/stat", e->pid);
-	if (read_file(path, c->buf, sizeof(c->buf)) <= 0 ||
+	if (cws_read_file(path, c->buf, sizeof(c->buf)) <= 0 ||
 	    !(q = strrchr(c->buf, ')')))
 		return NULL;
 	e->ppid = (uint32_t)strtoul(q + 3, NULL, 10);
@@ -1219,7 +1087,7 @@ static uint64_t key_base(void)
 }
 
 static void ensure_key(struct cws_cache *c, struct entry *e,
-		       uint64_t parent_key)
+		       uint64_t parent_key, int64_t boot_to_epoch)
 {
 	if (e->key && e->parent_key == parent_key &&
 	    e->names_gen == c->names_gen)
@@ -1227,6 +1095,8 @@ static void ensure_key(struct cws_cache *c, struct entry *e,
 	e->key = ++c->next_key;
 	e->parent_key = parent_key;
 	e->names_gen = c->names_gen;
+	e->fork_epoch = epoch(boot_to_epoch, e->fork_time);
+	e->exec_epoch = epoch(boot_to_epoch, e->exec_time);
 }
 
 /* Walks e's ancestors into c->chain (e first); returns how many. */
@@ -1280,9 +1150,12 @@ void cws_cache_fill(struct cws_cache *c, struct cws_event *ev,
 	}
 	n = walk_chain(c, e, &truncated);
 	for (i = n + 1; i-- > 0;)
-		ensure_key(c, c->chain[i], i < n ? c->chain[i + 1]->key : 0);
+		ensure_key(c, c->chain[i], i < n ? c->chain[i + 1]->key : 0,
+			   boot_to_epoch);
 	ev->process.key = e->key;
 	ev->process.parent_key = e->parent_key;
+	ev->process.fork_time = e->fork_epoch;
+	ev->process.exec_time = e->exec_epoch;
 	/* Walking the ancestors may have changed the generation. */
 	pk->gen = c->gen;
 	pk->pid = kp->pid;
@@ -1316,7 +1189,8 @@ size_t cws_cache_dump(struct cws_cache *c, msgpack_packer *pk,
 		n = walk_chain(c, e, &truncated);
 		for (k = n + 1; k-- > 0;)
 			ensure_key(c, c->chain[k],
-				   k < n ? c->chain[k + 1]->key : 0);
+				   k < n ? c->chain[k + 1]->key : 0,
+				   boot_to_epoch);
 		fill_process(c, &p, e, boot_to_epoch);
 		p.key = e->key;
 		p.parent_key = e->parent_key;
@@ -1539,8 +1413,8 @@ void cws_cache_free(struct cws_cache *c)
 		}
 	if (c->cg2_fd >= 0)
 		close(c->cg2_fd);
-	namedb_free(&c->users);
-	namedb_free(&c->groups);
+	cws_namedb_release(&c->users);
+	cws_namedb_release(&c->groups);
 	free(c->packed);
 	free(c->cg);
 	free(c->buckets);

@@ -218,6 +218,14 @@ void cws_fanout_write(void *arg, const char *data, size_t len)
 		struct sub *s = &f->s[i];
 		size_t at = 0;
 
+		/*
+		 * What waits goes first; a poll of a full ring writes many
+		 * batches before the loop comes round to cws_fanout_service.
+		 */
+		if (s->len && !push(f, s)) {
+			drop(f, i);
+			continue;
+		}
 		/* Straight to the socket when nothing waits. */
 		if (s->len == 0) {
 			ssize_t n;

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "event.h"
 #include "log.h"
@@ -401,6 +403,35 @@ void cws_emit_net_dns(struct cws_emit *e, const struct cws_kev_syscall *k,
  */
 /* The default of runtime_security_config.pid_cache_size. */
 #define CWS_CACHE_DEFAULT_SIZE 10000
+
+/*
+ * namedb.c: user or group names from one file (/etc/passwd, /etc/group),
+ * id -> name, sorted by id, names in one buffer.
+ */
+struct cws_name {
+	uint32_t id;
+	uint32_t off; /* of the name in buf */
+};
+
+struct cws_namedb {
+	const char *file;
+	struct cws_name *v;
+	size_t n;
+	char *buf;
+	struct timespec mtime;
+	ino_t ino;
+	off_t size;
+};
+
+/* Loads the file again if it changed (or went); returns whether it did. */
+bool cws_namedb_check(struct cws_namedb *db);
+/* The name of id, or NULL. */
+const char *cws_namedb_find(const struct cws_namedb *db, uint32_t id);
+/* Frees the table; db->file stays. */
+void cws_namedb_release(struct cws_namedb *db);
+
+/* Reads at most cap - 1 bytes of a small file, NUL terminated (cache.c). */
+ssize_t cws_read_file(const char *path, char *buf, size_t cap);
 
 struct cws_cache;
 
