@@ -875,14 +875,16 @@ int cws_probe_run(const struct cws_probe_opts *opts)
 	if (opts->socket) {
 		char why[256];
 
+		/* An extra for other agents: the pipeline goes on without. */
 		pr.fan = cws_fanout_new(opts->socket, why, sizeof(why));
 		if (!pr.fan) {
-			cws_errorx("cannot serve the stream on '%s': %s",
+			cws_errorx("cannot serve the stream on '%s': %s; "
+				   "going on without it",
 				   opts->socket, why);
-			goto out_free_rb;
+		} else {
+			pr.emit->w.tap = cws_fanout_write;
+			pr.emit->w.tap_arg = pr.fan;
 		}
-		pr.emit->w.tap = cws_fanout_write;
-		pr.emit->w.tap_arg = pr.fan;
 	}
 	if (drop_privileges(pr.tc.n > 0, pr.kf.pol != NULL)) {
 		cws_error("cannot drop capabilities");
