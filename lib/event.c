@@ -22,7 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 static const char *const event_type_names[CWS_EVT__COUNT] = {
 	[CWS_EVT_UNKNOWN] = "unknown",
 	[CWS_EVT_EXEC] = "exec",
@@ -962,7 +961,6 @@ int cws_event_pack_match(msgpack_packer *pk, const char *raw, size_t len,
 	return 0;
 }
 
-
 /* True when the encoded value p[0..len) is the string s. */
 static bool is_str(const char *p, size_t len, const char *s)
 {
@@ -998,7 +996,8 @@ int cws_event_pack_expanded(msgpack_packer *pk, const struct cws_event *ev)
 		if (pass)
 			msgpack_pack_map(pk, kept + cont);
 		for (i = 0, off = hl; i < n; i++) {
-			long kl = cws_event_scan(raw + off, len - off, &bad), vl;
+			long kl = cws_event_scan(raw + off, len - off, &bad),
+			     vl;
 
 			if (kl <= 0)
 				return -EINVAL;

@@ -418,7 +418,6 @@ void cws_event_clear(struct cws_event *ev);
  */
 int cws_event_pack(msgpack_packer *pk, const struct cws_event *ev);
 
-
 /*
  * Decodes one unpacked record into ev, copying strings into the arena
  * [arena, arena + cap). Returns 0, or -EINVAL with err->msg naming the key

@@ -164,8 +164,7 @@ struct cws_proctab *cws_proctab_new(uint32_t max, uint32_t max_exited);
 void cws_proctab_free(struct cws_proctab *t);
 int cws_proctab_add(struct cws_proctab *t, const struct cws_process *p);
 bool cws_proctab_expand(struct cws_proctab *t, struct cws_event *ev);
-void cws_proctab_stats(const struct cws_proctab *t,
-		       struct cws_proc_stats *out);
+void cws_proctab_stats(const struct cws_proctab *t, struct cws_proc_stats *out);
 uint64_t cws_proctab_bytes(const struct cws_proctab *t);
 
 struct cws_keyset *cws_keyset_new(uint32_t max, uint32_t max_exited);

@@ -176,12 +176,22 @@ void cws_proctab_free(struct cws_proctab *t)
 static size_t strs_size(const struct cws_process *p)
 {
 	const char *const s[] = {
-		p->comm,	     p->tty_name,    p->container_id,
-		p->cwd,		     p->file.path,   p->file.name,
-		p->file.path_resolution_error, p->file.filesystem,
-		p->file.user,	     p->file.group,  p->cred.user,
-		p->cred.group,	     p->cred.euser,  p->cred.egroup,
-		p->cred.fsuser,	     p->cred.fsgroup,
+		p->comm,
+		p->tty_name,
+		p->container_id,
+		p->cwd,
+		p->file.path,
+		p->file.name,
+		p->file.path_resolution_error,
+		p->file.filesystem,
+		p->file.user,
+		p->file.group,
+		p->cred.user,
+		p->cred.group,
+		p->cred.euser,
+		p->cred.egroup,
+		p->cred.fsuser,
+		p->cred.fsgroup,
 	};
 	size_t n = 0, i;
 

@@ -44,8 +44,8 @@ void cws_writer_release(struct cws_writer *w)
 static struct cws_keyset *keys(struct cws_writer *w)
 {
 	if (!w->keys)
-		w->keys = cws_keyset_new(CWS_KEYSET_MAX,
-					 CWS_PROC_EXITED_WRITER);
+		w->keys =
+			cws_keyset_new(CWS_KEYSET_MAX, CWS_PROC_EXITED_WRITER);
 	return w->keys;
 }
 

@@ -81,11 +81,15 @@ json_t *cws_status_proc(const struct cws_proc_stats *st, bool reader)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "entries", json_integer((json_int_t)st->entries));
+	json_object_set_new(o, "entries",
+			    json_integer((json_int_t)st->entries));
 	json_object_set_new(o, "max", json_integer((json_int_t)st->max));
-	json_object_set_new(o, "records", json_integer((json_int_t)st->records));
-	json_object_set_new(o, "evicted", json_integer((json_int_t)st->evicted));
-	json_object_set_new(o, "retired", json_integer((json_int_t)st->retired));
+	json_object_set_new(o, "records",
+			    json_integer((json_int_t)st->records));
+	json_object_set_new(o, "evicted",
+			    json_integer((json_int_t)st->evicted));
+	json_object_set_new(o, "retired",
+			    json_integer((json_int_t)st->retired));
 	if (reader)
 		json_object_set_new(o, "unknown",
 				    json_integer((json_int_t)st->unknown));

@@ -118,8 +118,7 @@ struct cws_fanout *cws_fanout_new(const char *path, char *err, size_t errlen)
 		free(f);
 		return NULL;
 	}
-	f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			0);
+	f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (f->lfd < 0 ||
 	    bind(f->lfd, (const struct sockaddr *)&sa, sizeof(sa)) ||
 	    chmod(path, 0600) || listen(f->lfd, FANOUT_MAX_SUBS)) {

@@ -16,7 +16,6 @@
 
 #define NAMES_FILE_MAX (64u << 20)
 
-
 void cws_namedb_release(struct cws_namedb *db)
 {
 	free(db->v);
@@ -136,4 +135,3 @@ const char *cws_namedb_find(const struct cws_namedb *db, uint32_t id)
 	}
 	return NULL;
 }
-

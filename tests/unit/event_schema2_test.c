@@ -212,8 +212,7 @@ static void test_cut_capture(void **state)
 	assert_int_equal(cws_writer_put(&s.w, &in), 0);
 	sink_collect(&s);
 
-	assert_int_equal(cws_reader_init_mem(&r, s.data + cut, s.len - cut),
-			 0);
+	assert_int_equal(cws_reader_init_mem(&r, s.data + cut, s.len - cut), 0);
 	while (cws_reader_next(&r, out, &err) == 1) {
 		assert_true(out->process_unknown);
 		assert_int_equal(out->process.key, 12);
