@@ -580,6 +580,7 @@ void cws_keyset_add(struct cws_keyset *s, uint64_t key)
 	else if (!(k = malloc(sizeof(*k))))
 		return; /* not remembered: written again next time */
 	k->key = key;
+	k->exited = false;
 	b = key_hash(key, s->mask);
 	k->hnext = s->buckets[b];
 	s->buckets[b] = k;

@@ -178,7 +178,7 @@ test_expect_success BPF,JQ 'the cws-probe(8) examples do what they say' '
 test_expect_success '-h prints the usage on stdout, -V the version' '
 	cws-probe -h >out &&
 	grep "^usage: cws-probe \[-ADhnqVv\] \[-b bytes\] \[-c file\] \[-e events\] \[-H seconds\]$" out &&
-		grep "^          \[-d entries\] \[-p dir\] \[-r rule\] \[-S dir\]$" out &&
+		grep "^          \[-d entries\] \[-p dir\] \[-r rule\] \[-S dir\] \[-u socket\]$" out &&
 	cws-probe -V >out && grep "^cws-probe [0-9]" out
 '
 
