@@ -100,6 +100,24 @@ static size_t gzip_one(int level, const char *in, size_t n, char *out,
 	return len;
 }
 
+/* A number in [lo, hi], or exit 2 saying so. */
+static int num(const char *s, int lo, int hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi) {
+		fprintf(stderr,
+			"ship_limit_bench: '%s' is not a number in "
+			"[%d, %d]\n",
+			s, lo, hi);
+		exit(2);
+	}
+	return (int)v;
+}
+
 int main(int argc, char **argv)
 {
 	int glevel = 6, zlevel = 1, rounds = 3, c, r;
@@ -115,10 +133,10 @@ int main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "g:z:m:b:r:")) != -1) {
 		switch (c) {
 		case 'g':
-			glevel = atoi(optarg);
+			glevel = num(optarg, 0, 9);
 			break;
 		case 'z':
-			zlevel = atoi(optarg);
+			zlevel = num(optarg, -7, 22);
 			break;
 		case 'm':
 			max_msgs = strtoul(optarg, NULL, 10);
@@ -127,7 +145,7 @@ int main(int argc, char **argv)
 			max_bytes = strtoul(optarg, NULL, 10);
 			break;
 		case 'r':
-			rounds = atoi(optarg);
+			rounds = num(optarg, 1, 1000);
 			break;
 		default:
 			fprintf(stderr, "usage: ship_limit_bench [-g level] "
