@@ -194,25 +194,21 @@ static int resync_end(struct cws_reader *r, struct cws_event_err *err)
  */
 static bool schema2(struct cws_reader *r, struct cws_event *ev)
 {
-	if (ev->type == CWS_REC_PROCESS) {
-		if (!r->procs)
-			r->procs = cws_proctab_new(CWS_PROCTAB_MAX,
-						   CWS_PROC_EXITED_READER);
+	bool keyed = ev->type == CWS_REC_EVENT && ev->process.key;
+
+	if (ev->type != CWS_REC_PROCESS && !keyed)
+		return false;
+	if (!r->procs)
+		r->procs = cws_proctab_new(CWS_PROCTAB_MAX,
+					   CWS_PROC_EXITED_READER);
+	if (!keyed) {
 		if (r->procs)
 			cws_proctab_add(r->procs, &ev->process);
 		return !r->want_process;
 	}
-	if (ev->type == CWS_REC_EVENT && ev->process.key) {
-		ev->process_ref = true;
-		ev->process_unknown = !cws_proctab_expand(r->procs, ev);
-		if (ev->process_unknown && !r->procs) {
-			/* Counted before the table exists: make it now. */
-			r->procs = cws_proctab_new(CWS_PROCTAB_MAX,
-						   CWS_PROC_EXITED_READER);
-			if (r->procs)
-				cws_proctab_expand(r->procs, ev);
-		}
-	}
+	ev->process_ref = true;
+	/* Without a table (no memory) every key is unknown. */
+	ev->process_unknown = !cws_proctab_expand(r->procs, ev);
 	return false;
 }
 

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,19 @@ void cws_log_init(const char *prog, enum cws_log_level level)
 const char *cws_log_prog(void)
 {
 	return log_prog;
+}
+
+void cws_log_second_signal(int sig)
+{
+	static const char msg[] = ": warning: second signal: exiting before "
+				  "the end of the input\n";
+	ssize_t n;
+
+	n = write(STDERR_FILENO, log_prog, strlen(log_prog));
+	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)n;
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 enum cws_log_level cws_log_set_level(enum cws_log_level level)

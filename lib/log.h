@@ -33,6 +33,15 @@ void cws_log_init(const char *prog, enum cws_log_level level);
 /* Returns the program name given to cws_log_init ("cws" before). */
 const char *cws_log_prog(void);
 
+/*
+ * For a stage that reads its input to the end after SIGINT or SIGTERM:
+ * the second such signal says so on stderr ("<prog>: warning: second
+ * signal: exiting before the end of the input") and raises the signal
+ * again with its default action. Async-signal-safe: call it from the
+ * handler when the first signal was already seen. Does not return.
+ */
+void cws_log_second_signal(int sig);
+
 /* Changes the maximum level printed; returns the previous one. */
 enum cws_log_level cws_log_set_level(enum cws_log_level level);
 

@@ -37,18 +37,9 @@ static volatile sig_atomic_t stopping;
  */
 static void on_stop(int sig)
 {
-	static const char msg[] = "cws-cat: warning: second signal: exiting "
-				  "before the end of the input\n";
-	ssize_t n;
-
-	if (!stopping) {
-		stopping = 1;
-		return;
-	}
-	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	(void)n;
-	signal(sig, SIG_DFL);
-	raise(sig);
+	if (stopping)
+		cws_log_second_signal(sig);
+	stopping = 1;
 }
 
 static void setup_signals(void)

@@ -47,19 +47,9 @@ static volatile sig_atomic_t usr2_signal = 1;
 
 static void on_stop(int sig)
 {
-	static const char msg[] = "cws-filter: warning: second signal: "
-				  "exiting before the end of the input\n";
-	ssize_t n;
-
-	if (!stop_signal) {
-		stop_signal = sig;
-		return;
-	}
-	/* The second: the signal again, with its default action. */
-	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	(void)n;
-	signal(sig, SIG_DFL);
-	raise(sig);
+	if (stop_signal)
+		cws_log_second_signal(sig);
+	stop_signal = sig;
 }
 
 static void on_hup(int sig)
