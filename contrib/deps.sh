@@ -10,7 +10,8 @@ pkgs="make gcc clang llvm libclang-rt-14-dev pkg-config bpftool
 libbpf-dev libelf-dev zlib1g-dev libyaml-dev libmsgpack-dev libjansson-dev
 libcmocka-dev libcap-ng-dev libpcre2-dev mandoc jq cppcheck clang-format valgrind procps
 libcurl4-openssl-dev libzstd-dev libmicrohttpd-dev libgnutls28-dev openssl curl
-libarchive-dev unzip util-linux iproute2"
+libarchive-dev unzip util-linux iproute2 libpcap-dev libssl-dev libfuzzy-dev
+python3-jsonschema"
 
 missing=
 for p in $pkgs; do
