@@ -57,6 +57,12 @@ static const char *const event_type_names[CWS_EVT__COUNT] = {
 	[CWS_EVT_CONNECT] = "connect",
 	[CWS_EVT_BIND] = "bind",
 	[CWS_EVT_ACCEPT] = "accept",
+	[CWS_EVT_SETSOCKOPT] = "setsockopt",
+	[CWS_EVT_PRCTL] = "prctl",
+	[CWS_EVT_CGROUP_WRITE] = "cgroup_write",
+	[CWS_EVT_SELINUX] = "selinux",
+	[CWS_EVT_IMDS] = "imds",
+	[CWS_EVT_PACKET] = "packet",
 };
 
 const char *const event_record_names[] = {

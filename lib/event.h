@@ -90,6 +90,12 @@ enum cws_event_type {
 	CWS_EVT_CONNECT,
 	CWS_EVT_BIND,
 	CWS_EVT_ACCEPT,
+	CWS_EVT_SETSOCKOPT,
+	CWS_EVT_PRCTL,
+	CWS_EVT_CGROUP_WRITE,
+	CWS_EVT_SELINUX,
+	CWS_EVT_IMDS,
+	CWS_EVT_PACKET,
 	CWS_EVT__COUNT
 };
 
@@ -114,6 +120,13 @@ struct cws_file {
 	uint32_t gid;
 	uint64_t change_time; /* ns since the epoch */
 	uint64_t modification_time; /* ns since the epoch */
+	/*
+	 * *.file.in_upper_layer: the inode is on an overlayfs upper layer.
+	 * Meaningful only where in_upper_layer_known (off overlayfs it is a
+	 * known false).
+	 */
+	bool in_upper_layer;
+	bool in_upper_layer_known;
 };
 
 /* Credentials: the process.* uid/gid family and their names. */
@@ -147,6 +160,19 @@ struct cws_process {
 	bool args_truncated;
 	bool is_thread;
 	struct cws_creds cred;
+	/*
+	 * X.envs: names, and NAME=value for the names of
+	 * runtime_security_config.envs_with_value; envs_truncated when the
+	 * list or an element was cut (Datadog's limits). envp: every
+	 * NAME=value.
+	 */
+	struct cws_strv envp;
+	bool envs_truncated;
+	/* X.cgroup.id (the cgroup's path), its directory's inode and mount */
+	const char *cgroup_id;
+	uint64_t cgroup_inode;
+	uint32_t cgroup_mount_id;
+	uint64_t container_created_at; /* ns since the epoch, 0 on the host */
 };
 
 /*
