@@ -7,17 +7,16 @@
  * as it is loaded and also kept as text, so that getters cannot fail and
  * status can print any key the same way.
  *
- * The file is read twice by libyaml: a first pass with the event parser
- * checks the syntax and the nesting depth before any tree is built, then
- * the document loader builds the tree that is walked. Aliases are followed
- * (they are pointers in libyaml's tree), so the walk counts the nodes it
- * visits: a document of nested aliases cannot make it run for ever.
+ * This file holds the table, the values and their parsing, the
+ * environment and the getters; config_yaml.c walks a file into the table
+ * through the YAML walker cws shares (ydoc.h).
  *
  * Precedence does not depend on the order of calls: a value only replaces
  * one from the same or a lower source (default < file < env < runtime).
  */
 #include "compat.h"
 #include "config.h"
+#include "config_priv.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -31,17 +30,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-
-#include <yaml.h>
-
-struct key {
-	const char *name;
-	enum cws_config_type type;
-	const char *def; /* default, written as an environment value */
-	unsigned flags;
-	/* Extra validation: returns NULL, or what was expected. */
-	const char *(*check)(const char *text);
-};
 
 #define STR CWS_CONFIG_STRING
 #define BOOL CWS_CONFIG_BOOL
@@ -95,7 +83,7 @@ static const char *check_log_level(const char *text);
  * not; man/cws.yaml.5 documents each line. Add a key here, and in the man
  * page, and nowhere else.
  */
-static const struct key keys[] = {
+const struct key cws_config_keys[] = {
 	KEY("api_key", STR, "", SECRET),
 	KEY("app_key", STR, "", SECRET),
 	KEY("site", STR, "datadoghq.com", 0),
@@ -184,24 +172,9 @@ static const struct key keys[] = {
 };
 /* clang-format on */
 
-#define NKEYS CWS_ARRAY_SIZE(keys)
+#define NKEYS CWS_ARRAY_SIZE(cws_config_keys)
 
-/* The YAML spelling Datadog now prefers for the CWS_CONFIG_F_EVMON keys. */
-static const char evmon_ns[] = "event_monitoring_config";
-static const char rsc_ns[] = "runtime_security_config";
-
-struct value {
-	enum cws_config_source source;
-	bool via_alias; /* set from event_monitoring_config.* in a file */
-	char *text; /* always set once loaded */
-	bool b;
-	long long i; /* INT; DURATION in nanoseconds */
-	double f;
-	char **list; /* NULL-terminated */
-	size_t nlist;
-	char *origin; /* file name or environment variable */
-	int line, col;
-};
+const size_t cws_config_nkeys = NKEYS;
 
 struct warning {
 	char *key;
@@ -215,15 +188,7 @@ struct cws_config {
 	size_t nwarnings;
 };
 
-/* A growing string with a hard cap (curl's dynbuf). */
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-#define BUF_MAX CWS_CONFIG_MAX_FILE
-
-static int buf_add(struct buf *b, const char *s, size_t n)
+int cws_config_buf_add(struct buf *b, const char *s, size_t n)
 {
 	size_t cap;
 	char *p;
@@ -246,13 +211,13 @@ static int buf_add(struct buf *b, const char *s, size_t n)
 	return 0;
 }
 
-static int buf_puts(struct buf *b, const char *s)
+int cws_config_buf_puts(struct buf *b, const char *s)
 {
-	return buf_add(b, s, strlen(s));
+	return cws_config_buf_add(b, s, strlen(s));
 }
 
 /* Hands the text over ("" when nothing was added); NULL when out of memory. */
-static char *buf_take(struct buf *b)
+char *cws_config_buf_take(struct buf *b)
 {
 	char *p = b->p ? b->p : strdup("");
 
@@ -261,18 +226,18 @@ static char *buf_take(struct buf *b)
 	return p;
 }
 
-static void buf_release(struct buf *b)
+void cws_config_buf_release(struct buf *b)
 {
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
 }
 
-static int fail(struct cws_config_err *err, const char *file, int line, int col,
-		int rc, const char *fmt, ...) CWS_PRINTF(6, 7);
+int cws_config_fail(struct cws_config_err *err, const char *file, int line,
+		    int col, int rc, const char *fmt, ...) CWS_PRINTF(6, 7);
 
-static int fail(struct cws_config_err *err, const char *file, int line, int col,
-		int rc, const char *fmt, ...)
+int cws_config_fail(struct cws_config_err *err, const char *file, int line,
+		    int col, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -288,7 +253,7 @@ static int fail(struct cws_config_err *err, const char *file, int line, int col,
 }
 
 /* Quotes a value for a message: 'text', cut and made printable. */
-static const char *quote(const char *s, char *out, size_t len)
+const char *cws_config_quote(const char *s, char *out, size_t len)
 {
 	size_t i, o = 0, max = 64;
 
@@ -304,15 +269,15 @@ static const char *quote(const char *s, char *out, size_t len)
 	return out;
 }
 
-static const struct key *find_def(const char *name, size_t *idx)
+const struct key *cws_config_find_def(const char *name, size_t *idx)
 {
 	size_t i;
 
 	for (i = 0; i < NKEYS; i++) {
-		if (!strcmp(keys[i].name, name)) {
+		if (!strcmp(cws_config_keys[i].name, name)) {
 			if (idx)
 				*idx = i;
-			return &keys[i];
+			return &cws_config_keys[i];
 		}
 	}
 	return NULL;
@@ -339,7 +304,7 @@ static unsigned key_flags(const struct key *k)
 	return flags;
 }
 
-static const char *expected(const struct key *k)
+const char *cws_config_expected(const struct key *k)
 {
 	switch (k->type) {
 	case CWS_CONFIG_STRING:
@@ -368,7 +333,7 @@ static const char *check_log_level(const char *text)
 	return cws_log_level_parse(text) < 0 ? what : NULL;
 }
 
-static void value_release(struct value *v)
+void cws_config_value_release(struct value *v)
 {
 	size_t i;
 
@@ -401,7 +366,7 @@ static bool trim(const char *s, char *out, size_t len)
 }
 
 /* Datadog (cast.ToBool) takes 1, t, true, 0, f, false; YAML 1.1 adds more. */
-static int parse_bool(const char *s, bool *b)
+int cws_config_parse_bool(const char *s, bool *b)
 {
 	static const char *const yes[] = { "true", "yes", "on", "t", "1", "y" };
 	static const char *const no[] = { "false", "no", "off", "f", "0", "n" };
@@ -574,7 +539,7 @@ static void format_duration(long long ns, char *out, size_t len)
 		snprintf(out, len, "%s%llu%ss", sign, secs, fs);
 }
 
-static int list_push(struct value *v, const char *s, size_t n)
+int cws_config_list_push(struct value *v, const char *s, size_t n)
 {
 	char **list, *dup;
 
@@ -593,7 +558,7 @@ static int list_push(struct value *v, const char *s, size_t n)
 }
 
 /* The elements joined by one space: the list's text for status. */
-static int list_text(struct value *v)
+int cws_config_list_text(struct value *v)
 {
 	struct buf b = { 0 };
 	size_t i;
@@ -606,15 +571,15 @@ static int list_text(struct value *v)
 	}
 	for (i = 0; i < v->nlist && !rc; i++) {
 		if (i)
-			rc = buf_add(&b, " ", 1);
+			rc = cws_config_buf_add(&b, " ", 1);
 		if (!rc)
-			rc = buf_puts(&b, v->list[i]);
+			rc = cws_config_buf_puts(&b, v->list[i]);
 	}
 	if (rc) {
-		buf_release(&b);
+		cws_config_buf_release(&b);
 		return rc;
 	}
-	v->text = buf_take(&b);
+	v->text = cws_config_buf_take(&b);
 	return v->text ? 0 : -ENOMEM;
 }
 
@@ -630,12 +595,12 @@ static int split_list(struct value *v, const char *s)
 			break;
 		for (n = 0; s[n] && !isspace((unsigned char)s[n]); n++)
 			;
-		rc = list_push(v, s, n);
+		rc = cws_config_list_push(v, s, n);
 		if (rc)
 			return rc;
 		s += n;
 	}
-	return list_text(v);
+	return cws_config_list_text(v);
 }
 
 /* Removes leading and trailing white space in place. */
@@ -661,13 +626,13 @@ static bool is_key_name(const char *name)
  * scalars) into v. Returns 0, -ENOMEM, or -EINVAL with *what set to what
  * was expected.
  */
-static int parse_text(const struct key *k, const char *s, struct value *v,
-		      const char **what)
+int cws_config_parse_text(const struct key *k, const char *s, struct value *v,
+			  const char **what)
 {
 	char t[64];
 	int rc = 0;
 
-	*what = expected(k);
+	*what = cws_config_expected(k);
 	switch (k->type) {
 	case CWS_CONFIG_STRING:
 	case CWS_CONFIG_ANY:
@@ -681,7 +646,7 @@ static int parse_text(const struct key *k, const char *s, struct value *v,
 			strip(v->text);
 		return 0;
 	case CWS_CONFIG_BOOL:
-		rc = parse_bool(s, &v->b);
+		rc = cws_config_parse_bool(s, &v->b);
 		snprintf(t, sizeof(t), "%s", v->b ? "true" : "false");
 		break;
 	case CWS_CONFIG_INT:
@@ -706,7 +671,7 @@ static int parse_text(const struct key *k, const char *s, struct value *v,
 }
 
 /* Stores nv in slot idx unless the slot holds a value of higher rank. */
-static void commit(struct cws_config *cfg, size_t idx, struct value *nv)
+void cws_config_commit(struct cws_config *cfg, size_t idx, struct value *nv)
 {
 	struct value *cur = &cfg->values[idx];
 
@@ -717,10 +682,10 @@ static void commit(struct cws_config *cfg, size_t idx, struct value *nv)
 	if (nv->source < cur->source || (nv->source == CWS_CONFIG_SRC_FILE &&
 					 cur->source == CWS_CONFIG_SRC_FILE &&
 					 nv->via_alias && !cur->via_alias)) {
-		value_release(nv);
+		cws_config_value_release(nv);
 		return;
 	}
-	value_release(cur);
+	cws_config_value_release(cur);
 	*cur = *nv;
 }
 
@@ -736,7 +701,9 @@ struct cws_config *cws_config_new(void)
 		return NULL;
 	for (i = 0; i < NKEYS; i++) {
 		/* A default that does not parse is a bug in the table. */
-		rc = parse_text(&keys[i], keys[i].def, &cfg->values[i], &what);
+		rc = cws_config_parse_text(&cws_config_keys[i],
+					   cws_config_keys[i].def,
+					   &cfg->values[i], &what);
 		if (rc)
 			goto out_free;
 		cfg->defs[i] = strdup(cfg->values[i].text);
@@ -760,7 +727,7 @@ void cws_config_free(struct cws_config *cfg)
 	if (!cfg)
 		return;
 	for (i = 0; i < NKEYS; i++) {
-		value_release(&cfg->values[i]);
+		cws_config_value_release(&cfg->values[i]);
 		free(cfg->defs[i]);
 	}
 	for (i = 0; i < cfg->nwarnings; i++) {
@@ -770,696 +737,28 @@ void cws_config_free(struct cws_config *cfg)
 	free(cfg);
 }
 
-/* --- YAML -------------------------------------------------------------- */
-
-struct loader {
-	struct cws_config *cfg;
-	yaml_document_t *doc;
-	const char *name;
-	struct cws_config_err *err;
-	char path[CWS_CONFIG_MAX_KEY + 1];
-	unsigned long budget; /* nodes left to visit */
-};
-
-static int mark_line(yaml_mark_t m)
+int cws_config_warn_unknown(struct cws_config *cfg, const char *key,
+			    const char *file, int line, int col)
 {
-	return m.line < INT_MAX ? (int)m.line + 1 : INT_MAX;
-}
-
-static int mark_col(yaml_mark_t m)
-{
-	return m.column < INT_MAX ? (int)m.column + 1 : INT_MAX;
-}
-
-static int node_fail(struct loader *ld, yaml_node_t *node, int rc,
-		     const char *fmt, ...) CWS_PRINTF(4, 5);
-
-static int node_fail(struct loader *ld, yaml_node_t *node, int rc,
-		     const char *fmt, ...)
-{
-	char msg[sizeof(ld->err->msg)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return fail(ld->err, ld->name, mark_line(node->start_mark),
-		    mark_col(node->start_mark), rc, "%s", msg);
-}
-
-/* Reports libyaml's own error, with a position in the input. */
-static int parser_fail(struct loader *ld, yaml_parser_t *p, const char *data,
-		       size_t len)
-{
-	int line = mark_line(p->problem_mark), col = mark_col(p->problem_mark);
-	size_t i;
-
-	if (p->error == YAML_MEMORY_ERROR)
-		return fail(ld->err, ld->name, 0, 0, -ENOMEM,
-			    "out of memory parsing '%s'", ld->name);
-	if (p->error == YAML_READER_ERROR) {
-		/* The reader knows a byte offset, not a mark. */
-		line = 1;
-		col = 1;
-		for (i = 0; i < p->problem_offset && i < len; i++) {
-			if (data[i] == '\n') {
-				line++;
-				col = 1;
-			} else if (((unsigned char)data[i] & 0xc0) != 0x80) {
-				col++;
-			}
-		}
-	}
-	if (p->context)
-		return fail(ld->err, ld->name, line, col, -EINVAL,
-			    "invalid YAML: %s (%s at line %d)",
-			    p->problem ? p->problem : "syntax error",
-			    p->context, mark_line(p->context_mark));
-	return fail(ld->err, ld->name, line, col, -EINVAL, "invalid YAML: %s",
-		    p->problem ? p->problem : "syntax error");
-}
-
-/*
- * First pass: syntax and depth, with the event parser, so that no tree is
- * built for a document nested deeper than CWS_CONFIG_MAX_DEPTH.
- */
-static int prescan(struct loader *ld, const char *data, size_t len)
-{
-	yaml_parser_t p;
-	yaml_event_t ev;
-	int depth = 0, rc = 0;
-	bool done = false;
-
-	if (!yaml_parser_initialize(&p))
-		return fail(ld->err, ld->name, 0, 0, -ENOMEM, "out of memory");
-	yaml_parser_set_input_string(&p, (const unsigned char *)data, len);
-	while (!done && !rc) {
-		if (!yaml_parser_parse(&p, &ev)) {
-			rc = parser_fail(ld, &p, data, len);
-			break;
-		}
-		switch (ev.type) {
-		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT:
-			if (++depth > CWS_CONFIG_MAX_DEPTH)
-				rc = fail(ld->err, ld->name,
-					  mark_line(ev.start_mark),
-					  mark_col(ev.start_mark), -EINVAL,
-					  "nested deeper than %d levels",
-					  CWS_CONFIG_MAX_DEPTH);
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			depth--;
-			break;
-		case YAML_DOCUMENT_END_EVENT: /* only the first one is read */
-		case YAML_STREAM_END_EVENT:
-			done = true;
-			break;
-		default:
-			break;
-		}
-		yaml_event_delete(&ev);
-	}
-	yaml_parser_delete(&p);
-	return rc;
-}
-
-static yaml_node_t *node_at(struct loader *ld, int index)
-{
-	return yaml_document_get_node(ld->doc, index);
-}
-
-static int visit(struct loader *ld, yaml_node_t *node, int depth)
-{
-	if (!node)
-		return fail(ld->err, ld->name, 0, 0, -EINVAL,
-			    "invalid YAML document");
-	if (depth > CWS_CONFIG_MAX_DEPTH)
-		return node_fail(ld, node, -EINVAL,
-				 "nested deeper than %d levels (alias loop?)",
-				 CWS_CONFIG_MAX_DEPTH);
-	if (!ld->budget--)
-		return node_fail(ld, node, -EINVAL,
-				 "more than %d nodes (alias expansion?)",
-				 CWS_CONFIG_MAX_NODES);
-	return 0;
-}
-
-static const char *scalar(yaml_node_t *node)
-{
-	return (const char *)node->data.scalar.value;
-}
-
-static bool is_plain(yaml_node_t *node)
-{
-	return node->type == YAML_SCALAR_NODE &&
-	       node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-}
-
-/* A plain ~, null or empty scalar: as if the key were not written. */
-static bool is_null(yaml_node_t *node)
-{
-	const char *s;
-
-	if (!is_plain(node))
-		return false;
-	s = scalar(node);
-	return !*s || !strcmp(s, "~") || !strcmp(s, "null") ||
-	       !strcmp(s, "Null") || !strcmp(s, "NULL");
-}
-
-static const char *got(yaml_node_t *node, char *buf, size_t len)
-{
-	if (node->type == YAML_MAPPING_NODE)
-		return "a map";
-	if (node->type == YAML_SEQUENCE_NODE)
-		return "a list";
-	return quote(scalar(node), buf, len);
-}
-
-static int json_string(struct buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	char esc[7];
-	size_t i;
-	int rc;
-
-	rc = buf_add(b, "\"", 1);
-	for (i = 0; i < n && !rc; i++) {
-		unsigned char c = s[i];
-
-		if (c == '"' || c == '\\') {
-			esc[0] = '\\';
-			esc[1] = c;
-			rc = buf_add(b, esc, 2);
-		} else if (c < 0x20) {
-			memcpy(esc, "\\u00", 4);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			rc = buf_add(b, esc, 6);
-		} else {
-			rc = buf_add(b, (const char *)&s[i], 1);
-		}
-	}
-	return rc ? rc : buf_add(b, "\"", 1);
-}
-
-/* JSON's number grammar, so that a plain YAML number stays a number. */
-static bool is_json_number(const char *s)
-{
-	if (*s == '-')
-		s++;
-	if (*s == '0')
-		s++;
-	else if (isdigit((unsigned char)*s))
-		s += strspn(s, "0123456789");
-	else
-		return false;
-	if (*s == '.') {
-		if (!isdigit((unsigned char)*++s))
-			return false;
-		s += strspn(s, "0123456789");
-	}
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (!isdigit((unsigned char)*s))
-			return false;
-		s += strspn(s, "0123456789");
-	}
-	return !*s;
-}
-
-/* Writes a YAML subtree as JSON, the form env values of "any" keys take. */
-static int json_node(struct loader *ld, yaml_node_t *node, struct buf *b,
-		     int depth)
-{
-	yaml_node_pair_t *pair;
-	yaml_node_item_t *item;
-	yaml_node_t *k;
-	bool v;
-	int rc;
-
-	rc = visit(ld, node, depth);
-	if (rc)
-		return rc;
-	switch (node->type) {
-	case YAML_SCALAR_NODE:
-		if (is_null(node))
-			return buf_puts(b, "null");
-		if (is_plain(node) && !parse_bool(scalar(node), &v) &&
-		    isalpha((unsigned char)*scalar(node)))
-			return buf_puts(b, v ? "true" : "false");
-		if (is_plain(node) && is_json_number(scalar(node)))
-			return buf_puts(b, scalar(node));
-		return json_string(b, scalar(node), node->data.scalar.length);
-	case YAML_SEQUENCE_NODE:
-		rc = buf_add(b, "[", 1);
-		for (item = node->data.sequence.items.start;
-		     !rc && item < node->data.sequence.items.top; item++) {
-			if (item != node->data.sequence.items.start)
-				rc = buf_add(b, ",", 1);
-			if (!rc)
-				rc = json_node(ld, node_at(ld, *item), b,
-					       depth + 1);
-		}
-		return rc ? rc : buf_add(b, "]", 1);
-	case YAML_MAPPING_NODE:
-		rc = buf_add(b, "{", 1);
-		for (pair = node->data.mapping.pairs.start;
-		     !rc && pair < node->data.mapping.pairs.top; pair++) {
-			if (pair != node->data.mapping.pairs.start)
-				rc = buf_add(b, ",", 1);
-			k = node_at(ld, pair->key);
-			if (!rc)
-				rc = visit(ld, k, depth + 1);
-			if (!rc && k->type != YAML_SCALAR_NODE)
-				return node_fail(ld, k, -EINVAL,
-						 "%s: map keys must be scalars",
-						 ld->path);
-			if (!rc)
-				rc = json_string(b, scalar(k),
-						 k->data.scalar.length);
-			if (!rc)
-				rc = buf_add(b, ":", 1);
-			if (!rc)
-				rc = json_node(ld, node_at(ld, pair->value), b,
-					       depth + 1);
-		}
-		return rc ? rc : buf_add(b, "}", 1);
-	case YAML_NO_NODE:
-		break;
-	}
-	return buf_puts(b, "null");
-}
-
-static bool has_nul(yaml_node_t *node)
-{
-	return strlen(scalar(node)) != node->data.scalar.length;
-}
-
-static int seq_to_list(struct loader *ld, yaml_node_t *seq, struct value *v,
-		       int depth)
-{
-	char what[80];
-	yaml_node_item_t *item;
-	yaml_node_t *n;
-	int rc;
-
-	for (item = seq->data.sequence.items.start;
-	     item < seq->data.sequence.items.top; item++) {
-		n = node_at(ld, *item);
-		rc = visit(ld, n, depth + 1);
-		if (rc)
-			return rc;
-		if (n->type != YAML_SCALAR_NODE)
-			return node_fail(
-				ld, n, -EINVAL,
-				"%s: expected a list of strings, got %s in the list",
-				ld->path, got(n, what, sizeof(what)));
-		if (has_nul(n))
-			return node_fail(ld, n, -EINVAL,
-					 "%s: value contains a NUL byte",
-					 ld->path);
-		if (is_null(n))
-			continue;
-		rc = list_push(v, scalar(n), n->data.scalar.length);
-		if (rc)
-			return rc;
-	}
-	return list_text(v);
-}
-
-/* Sets the key k from the YAML node, reporting a wrong type at the node. */
-static int set_from_node(struct loader *ld, size_t idx, yaml_node_t *node,
-			 bool via_alias, int depth)
-{
-	const struct key *k = &keys[idx];
-	struct value nv = { 0 };
-	struct buf b = { 0 };
-	const char *what = expected(k);
-	char gotbuf[80];
-	int rc = 0;
-
-	if (node->type == YAML_SCALAR_NODE && is_null(node))
-		return 0;
-	if (node->type == YAML_SCALAR_NODE && has_nul(node))
-		return node_fail(ld, node, -EINVAL,
-				 "%s: value contains a NUL byte", ld->path);
-	if (node->type == YAML_SCALAR_NODE) {
-		rc = parse_text(k, scalar(node), &nv, &what);
-	} else if (k->type == CWS_CONFIG_ANY) {
-		rc = json_node(ld, node, &b, depth);
-		if (!rc) {
-			nv.text = buf_take(&b);
-			rc = nv.text ? 0 : -ENOMEM;
-		}
-		buf_release(&b);
-		if (rc == -EFBIG)
-			rc = node_fail(ld, node, rc, "%s: value too large",
-				       ld->path);
-	} else if (k->type == CWS_CONFIG_LIST &&
-		   node->type == YAML_SEQUENCE_NODE) {
-		rc = seq_to_list(ld, node, &nv, depth);
-	} else {
-		rc = -EINVAL;
-	}
-	if (rc == -EINVAL && !ld->err->msg[0])
-		rc = node_fail(ld, node, rc, "%s: expected %s, got %s",
-			       ld->path, what,
-			       got(node, gotbuf, sizeof(gotbuf)));
-	if (rc == -ENOMEM && !ld->err->msg[0])
-		rc = node_fail(ld, node, rc, "%s: out of memory", ld->path);
-	if (rc) {
-		value_release(&nv);
-		return rc;
-	}
-	nv.source = CWS_CONFIG_SRC_FILE;
-	nv.via_alias = via_alias;
-	nv.line = mark_line(node->start_mark);
-	nv.col = mark_col(node->start_mark);
-	nv.origin = strdup(ld->name);
-	if (!nv.origin) {
-		value_release(&nv);
-		return node_fail(ld, node, -ENOMEM, "out of memory");
-	}
-	commit(ld->cfg, idx, &nv);
-	return 0;
-}
-
-/*
- * Finds the key for a flattened path, also under the event_monitoring_config
- * spelling for the keys that have it.
- */
-static bool lookup_path(const char *path, size_t *idx, bool *via_alias)
-{
-	char alt[CWS_CONFIG_MAX_KEY + 1];
-	size_t n = sizeof(evmon_ns) - 1;
-
-	*via_alias = false;
-	if (find_def(path, idx))
-		return true;
-	if (strncmp(path, evmon_ns, n) || path[n] != '.')
-		return false;
-	snprintf(alt, sizeof(alt), "%s%s", rsc_ns, path + n);
-	if (!find_def(alt, idx) || !(keys[*idx].flags & CWS_CONFIG_F_EVMON))
-		return false;
-	*via_alias = true;
-	return true;
-}
-
-/* True when some key lies under path, i.e. path should be a map. */
-static bool is_prefix(const char *path)
-{
-	size_t i, n = strlen(path), e = sizeof(evmon_ns) - 1;
-	bool alias = !strncmp(path, evmon_ns, e) &&
-		     (path[e] == '.' || !path[e]);
-
-	for (i = 0; i < NKEYS; i++) {
-		if (!strncmp(keys[i].name, path, n) && keys[i].name[n] == '.')
-			return true;
-		if (alias && (keys[i].flags & CWS_CONFIG_F_EVMON) &&
-		    !strncmp(keys[i].name, rsc_ns, e) &&
-		    !strncmp(keys[i].name + e, path + e, n - e) &&
-		    keys[i].name[n] == '.')
-			return true;
-	}
-	return false;
-}
-
-static int warn_unknown(struct loader *ld, yaml_node_t *key)
-{
-	struct cws_config *cfg = ld->cfg;
 	struct warning *w;
 	size_t i;
 
 	for (i = 0; i < cfg->nwarnings; i++)
-		if (!strcmp(cfg->warnings[i].key, ld->path))
+		if (!strcmp(cfg->warnings[i].key, key))
 			return 0;
 	if (cfg->nwarnings == CWS_CONFIG_MAX_WARNINGS)
 		return 0;
 	w = &cfg->warnings[cfg->nwarnings];
-	w->key = strdup(ld->path);
-	if (!w->key || asprintf(&w->text, "%s:%d:%d: unknown key '%s'",
-				ld->name, mark_line(key->start_mark),
-				mark_col(key->start_mark), ld->path) < 0) {
+	w->key = strdup(key);
+	if (!w->key || asprintf(&w->text, "%s:%d:%d: unknown key '%s'", file,
+				line, col, key) < 0) {
 		free(w->key);
 		w->key = NULL;
 		w->text = NULL;
-		return node_fail(ld, key, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	}
 	cfg->nwarnings++;
 	return 0;
-}
-
-static int walk_map(struct loader *ld, yaml_node_t *map, size_t plen,
-		    int depth);
-
-/* One "key: value" pair, the path already extended with key. */
-static int walk_pair(struct loader *ld, yaml_node_t *key, yaml_node_t *value,
-		     size_t plen, int depth)
-{
-	char gotbuf[80];
-	size_t idx;
-	bool alias;
-
-	if (lookup_path(ld->path, &idx, &alias))
-		return set_from_node(ld, idx, value, alias, depth);
-	if (is_prefix(ld->path)) {
-		if (value->type == YAML_MAPPING_NODE)
-			return walk_map(ld, value, plen, depth);
-		if (is_null(value))
-			return 0;
-		return node_fail(ld, value, -EINVAL,
-				 "%s: expected a map, got %s", ld->path,
-				 got(value, gotbuf, sizeof(gotbuf)));
-	}
-	if (value->type == YAML_MAPPING_NODE &&
-	    value->data.mapping.pairs.top > value->data.mapping.pairs.start)
-		return walk_map(ld, value, plen, depth);
-	return warn_unknown(ld, key);
-}
-
-static bool is_merge(yaml_node_t *key)
-{
-	return is_plain(key) && !strcmp(scalar(key), "<<");
-}
-
-/* YAML merge keys (<<: *base), as Go's yaml packages honour them. */
-static int walk_merge(struct loader *ld, yaml_node_t *value, size_t plen,
-		      int depth)
-{
-	yaml_node_item_t *item;
-	yaml_node_t *n;
-	int rc;
-
-	if (value->type == YAML_MAPPING_NODE)
-		return walk_map(ld, value, plen, depth);
-	if (value->type != YAML_SEQUENCE_NODE)
-		return node_fail(
-			ld, value, -EINVAL,
-			"merge key '<<' expects a map or a list of maps");
-	/* Earlier maps win: apply them last. */
-	for (item = value->data.sequence.items.top;
-	     item > value->data.sequence.items.start; item--) {
-		n = node_at(ld, item[-1]);
-		rc = visit(ld, n, depth + 1);
-		if (!rc && n->type != YAML_MAPPING_NODE)
-			rc = node_fail(
-				ld, n, -EINVAL,
-				"merge key '<<' expects a map or a list of maps");
-		if (!rc)
-			rc = walk_map(ld, n, plen, depth + 1);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-#define MAX_PAIRS 1024 /* keeps the duplicate check cheap */
-
-static int walk_map(struct loader *ld, yaml_node_t *map, size_t plen, int depth)
-{
-	yaml_node_pair_t *start = map->data.mapping.pairs.start;
-	yaml_node_pair_t *top = map->data.mapping.pairs.top, *pair, *prev;
-	yaml_node_t *key, *value, *pk;
-	char gotbuf[80];
-	size_t n, i, j;
-	int rc;
-
-	rc = visit(ld, map, depth);
-	if (rc)
-		return rc;
-	if (top - start > MAX_PAIRS)
-		return node_fail(ld, map, -EINVAL,
-				 "more than %d keys in one map", MAX_PAIRS);
-	/* Merged keys first, so that the map's own keys override them. */
-	for (pair = start; pair < top; pair++) {
-		key = node_at(ld, pair->key);
-		value = node_at(ld, pair->value);
-		if (!key || !value || !is_merge(key))
-			continue;
-		rc = visit(ld, value, depth + 1);
-		if (!rc)
-			rc = walk_merge(ld, value, plen, depth + 1);
-		if (rc)
-			return rc;
-		ld->path[plen] = '\0';
-	}
-	for (pair = start; pair < top; pair++) {
-		key = node_at(ld, pair->key);
-		value = node_at(ld, pair->value);
-		rc = visit(ld, key, depth + 1);
-		if (!rc)
-			rc = visit(ld, value, depth + 1);
-		if (rc)
-			return rc;
-		if (is_merge(key))
-			continue;
-		if (key->type != YAML_SCALAR_NODE)
-			return node_fail(ld, key, -EINVAL,
-					 "expected a key, got %s",
-					 got(key, gotbuf, sizeof(gotbuf)));
-		if (has_nul(key))
-			return node_fail(ld, key, -EINVAL,
-					 "key contains a NUL byte");
-		for (prev = start; prev < pair; prev++) {
-			pk = node_at(ld, prev->key);
-			if (pk->type == YAML_SCALAR_NODE &&
-			    pk->data.scalar.length == key->data.scalar.length &&
-			    !memcmp(scalar(pk), scalar(key),
-				    key->data.scalar.length))
-				return node_fail(
-					ld, key, -EINVAL,
-					"duplicate key '%s' (first at line %d)",
-					scalar(key), mark_line(pk->start_mark));
-		}
-		n = key->data.scalar.length;
-		if (plen + 1 + n > CWS_CONFIG_MAX_KEY)
-			return node_fail(ld, key, -EINVAL,
-					 "key longer than %d bytes",
-					 CWS_CONFIG_MAX_KEY);
-		i = plen;
-		if (plen)
-			ld->path[i++] = '.';
-		/* Datadog's keys are case-insensitive (viper lowers them). */
-		for (j = 0; j < n; j++)
-			ld->path[i++] = tolower((unsigned char)scalar(key)[j]);
-		ld->path[i] = '\0';
-		rc = walk_pair(ld, key, value, i, depth + 1);
-		ld->path[plen] = '\0';
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-int cws_config_load_buffer(struct cws_config *cfg, const char *name,
-			   const char *data, size_t len,
-			   struct cws_config_err *err)
-{
-	struct cws_config_err dummy;
-	struct loader ld = { .cfg = cfg, .name = name ? name : "<buffer>" };
-	yaml_document_t doc;
-	yaml_parser_t p;
-	yaml_node_t *root;
-	int rc;
-
-	if (!err)
-		err = &dummy;
-	memset(err, 0, sizeof(*err));
-	ld.err = err;
-	ld.budget = CWS_CONFIG_MAX_NODES;
-	if (len > CWS_CONFIG_MAX_FILE)
-		return fail(ld.err, ld.name, 0, 0, -EFBIG,
-			    "'%s' is larger than %d bytes", ld.name,
-			    CWS_CONFIG_MAX_FILE);
-	rc = prescan(&ld, data, len);
-	if (rc)
-		return rc;
-	if (!yaml_parser_initialize(&p))
-		return fail(ld.err, ld.name, 0, 0, -ENOMEM, "out of memory");
-	yaml_parser_set_input_string(&p, (const unsigned char *)data, len);
-	if (!yaml_parser_load(&p, &doc)) {
-		rc = parser_fail(&ld, &p, data, len);
-		goto out_parser;
-	}
-	ld.doc = &doc;
-	root = yaml_document_get_root_node(&doc);
-	if (!root || is_null(root))
-		rc = 0;
-	else if (root->type == YAML_MAPPING_NODE)
-		rc = walk_map(&ld, root, 0, 1);
-	else
-		rc = node_fail(&ld, root, -EINVAL,
-			       "expected a map of keys at the top level");
-	yaml_document_delete(&doc);
-out_parser:
-	yaml_parser_delete(&p);
-	return rc;
-}
-
-int cws_config_load_file(struct cws_config *cfg, const char *path,
-			 unsigned flags, struct cws_config_err *err)
-{
-	struct cws_config_err dummy;
-	size_t len = 0, cap = 0;
-	char *data = NULL, *p;
-	ssize_t n;
-	int fd, rc;
-
-	if (!err)
-		err = &dummy;
-	memset(err, 0, sizeof(*err));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		if (rc == -ENOENT && (flags & CWS_CONFIG_OPTIONAL))
-			return 0;
-		return fail(err, path, 0, 0, rc,
-			    "cannot open config file '%s': %s", path,
-			    strerror(-rc));
-	}
-	for (;;) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 8192;
-			if (cap > CWS_CONFIG_MAX_FILE + 1)
-				cap = CWS_CONFIG_MAX_FILE + 1;
-			p = realloc(data, cap);
-			if (!p) {
-				rc = fail(err, path, 0, 0, -ENOMEM,
-					  "out of memory reading '%s'", path);
-				goto out_free;
-			}
-			data = p;
-		}
-		n = read(fd, data + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			fail(err, path, 0, 0, rc,
-			     "cannot read config file '%s': %s", path,
-			     strerror(-rc));
-			goto out_free;
-		}
-		if (!n)
-			break;
-		len += n;
-		if (len > CWS_CONFIG_MAX_FILE) {
-			rc = fail(err, path, 0, 0, -EFBIG,
-				  "config file '%s' is larger than %d bytes",
-				  path, CWS_CONFIG_MAX_FILE);
-			goto out_free;
-		}
-	}
-	rc = cws_config_load_buffer(cfg, path, data ? data : "", len, err);
-out_free:
-	free(data);
-	close(fd);
-	return rc;
 }
 
 /* --- Environment and run time ------------------------------------------ */
@@ -1493,27 +792,28 @@ static int set_text(struct cws_config *cfg, size_t idx, const char *text,
 		    enum cws_config_source source, const char *env,
 		    const char *label, struct cws_config_err *err)
 {
-	const struct key *k = &keys[idx];
+	const struct key *k = &cws_config_keys[idx];
 	struct value nv = { 0 };
 	const char *what;
 	char q[80];
 	int rc;
 
-	rc = parse_text(k, text, &nv, &what);
+	rc = cws_config_parse_text(k, text, &nv, &what);
 	if (!rc && env) {
 		nv.origin = strdup(env);
 		rc = nv.origin ? 0 : -ENOMEM;
 	}
 	if (rc) {
-		value_release(&nv);
+		cws_config_value_release(&nv);
 		if (rc == -ENOMEM)
-			return fail(err, NULL, 0, 0, rc, "%s: out of memory",
-				    label);
-		return fail(err, NULL, 0, 0, rc, "%s: expected %s, got %s",
-			    label, what, quote(text, q, sizeof(q)));
+			return cws_config_fail(err, NULL, 0, 0, rc,
+					       "%s: out of memory", label);
+		return cws_config_fail(err, NULL, 0, 0, rc,
+				       "%s: expected %s, got %s", label, what,
+				       cws_config_quote(text, q, sizeof(q)));
 	}
 	nv.source = source;
-	commit(cfg, idx, &nv);
+	cws_config_commit(cfg, idx, &nv);
 	return 0;
 }
 
@@ -1529,13 +829,14 @@ int cws_config_load_env(struct cws_config *cfg, char *const *envp,
 		memset(err, 0, sizeof(*err));
 	for (i = 0; i < NKEYS; i++) {
 		text = NULL;
-		if (keys[i].flags & CWS_CONFIG_F_EVMON) {
-			env_name(&keys[i], true, name, sizeof(name));
+		if (cws_config_keys[i].flags & CWS_CONFIG_F_EVMON) {
+			env_name(&cws_config_keys[i], true, name, sizeof(name));
 			text = env_get(envp, name);
 		}
 		/* Like viper, an empty variable is an unset one. */
 		if (!text || !*text) {
-			env_name(&keys[i], false, name, sizeof(name));
+			env_name(&cws_config_keys[i], false, name,
+				 sizeof(name));
 			text = env_get(envp, name);
 		}
 		if (!text || !*text)
@@ -1556,9 +857,10 @@ int cws_config_set(struct cws_config *cfg, const char *key, const char *value,
 
 	if (err)
 		memset(err, 0, sizeof(*err));
-	if (!key || !find_def(key, &idx))
-		return fail(err, NULL, 0, 0, -ENOENT, "unknown key '%s'",
-			    key ? key : "(null)");
+	if (!key || !cws_config_find_def(key, &idx))
+		return cws_config_fail(err, NULL, 0, 0, -ENOENT,
+				       "unknown key '%s'",
+				       key ? key : "(null)");
 	return set_text(cfg, idx, value ? value : "", CWS_CONFIG_SRC_RUNTIME,
 			NULL, key, err);
 }
@@ -1590,14 +892,14 @@ static const struct value *slot(const struct cws_config *cfg, const char *key,
 {
 	size_t idx;
 
-	if (!cfg || !key || !find_def(key, &idx)) {
+	if (!cfg || !key || !cws_config_find_def(key, &idx)) {
 		cws_errorx("config: %s of unknown key '%s'", getter,
 			   key ? key : "(null)");
 		return NULL;
 	}
-	if (!(mask & (1u << keys[idx].type))) {
+	if (!(mask & (1u << cws_config_keys[idx].type))) {
 		cws_errorx("config: %s of key '%s', which is a %s", getter, key,
-			   cws_config_type_name(keys[idx].type));
+			   cws_config_type_name(cws_config_keys[idx].type));
 		return NULL;
 	}
 	return &cfg->values[idx];
@@ -1636,9 +938,9 @@ double cws_config_get_float(const struct cws_config *cfg, const char *key)
 	if (!v)
 		return 0;
 	idx = v - cfg->values;
-	if (keys[idx].type == CWS_CONFIG_INT)
+	if (cws_config_keys[idx].type == CWS_CONFIG_INT)
 		return (double)v->i;
-	if (keys[idx].type == CWS_CONFIG_DURATION)
+	if (cws_config_keys[idx].type == CWS_CONFIG_DURATION)
 		return (double)v->i / 1e9;
 	return v->f;
 }
@@ -1654,9 +956,9 @@ long long cws_config_get_duration_ns(const struct cws_config *cfg,
 	if (!v)
 		return 0;
 	idx = v - cfg->values;
-	if (keys[idx].type == CWS_CONFIG_DURATION)
+	if (cws_config_keys[idx].type == CWS_CONFIG_DURATION)
 		return v->i;
-	if (keys[idx].type == CWS_CONFIG_FLOAT)
+	if (cws_config_keys[idx].type == CWS_CONFIG_FLOAT)
 		return secs_to_ns(v->f, &ns) ? ns : 0;
 	return __builtin_mul_overflow(v->i, 1000000000LL, &ns) ? 0 : ns;
 }
@@ -1677,7 +979,7 @@ enum cws_config_source cws_config_source(const struct cws_config *cfg,
 {
 	size_t idx;
 
-	if (!cfg || !key || !find_def(key, &idx))
+	if (!cfg || !key || !cws_config_find_def(key, &idx))
 		return CWS_CONFIG_SRC_DEFAULT;
 	return cfg->values[idx].source;
 }
@@ -1718,9 +1020,9 @@ static void fill_item(const struct cws_config *cfg, size_t idx,
 	const struct value *v = &cfg->values[idx];
 
 	memset(it, 0, sizeof(*it));
-	it->key = keys[idx].name;
-	it->type = keys[idx].type;
-	it->flags = key_flags(&keys[idx]);
+	it->key = cws_config_keys[idx].name;
+	it->type = cws_config_keys[idx].type;
+	it->flags = key_flags(&cws_config_keys[idx]);
 	it->source = v->source;
 	it->value = v->text;
 	it->def = cfg->defs[idx];
@@ -1738,7 +1040,7 @@ int cws_config_lookup(const struct cws_config *cfg, const char *key,
 {
 	size_t idx;
 
-	if (!cfg || !key || !find_def(key, &idx))
+	if (!cfg || !key || !cws_config_find_def(key, &idx))
 		return -ENOENT;
 	fill_item(cfg, idx, item);
 	return 0;
