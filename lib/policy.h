@@ -52,9 +52,9 @@
 
 /*
  * The agent version rules' agent_version constraints are checked against:
- * cws implements what Datadog's agent 7.60 understands.
+ * cws implements what Datadog's agent 7.73 understands.
  */
-#define CWS_POLICY_AGENT "7.60.0"
+#define CWS_POLICY_AGENT "7.73.0"
 
 /* The status of a rule, as Datadog names them in ruleset_loaded. */
 enum cws_policy_status {

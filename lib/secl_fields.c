@@ -384,11 +384,12 @@ static int resolve_event(const char *s, size_t n, struct fref *f)
 	tl = (size_t)(dot - s);
 	memcpy(tname, s, tl);
 	tname[tl] = '\0';
+	/* A type the stream names but cws does not capture yet is unsupported. */
+	if (secl_field_unsupported_type(s, n, NULL, 0))
+		return FR_UNSUPPORTED;
 	type = cws_event_type_from_name(tname);
 	if (type == CWS_EVT_UNKNOWN || type == CWS_EVT_FORK)
-		return secl_field_unsupported_type(s, n, NULL, 0) ?
-			       FR_UNSUPPORTED :
-			       FR_NOT_FOUND;
+		return FR_NOT_FOUND;
 	f->evtype = (uint8_t)type;
 	r = dot + 1;
 	rn = n - tl - 1;
