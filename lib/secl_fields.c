@@ -296,7 +296,6 @@ static const char *const unsupported_types[] = {
 	"setsockopt",
 	"prctl",
 	"cgroup_write",
-	"fim",
 	"sysctl",
 	"ondemand",
 	"network_flow_monitor",
@@ -613,9 +612,13 @@ static void find_direct(struct fref *f)
 			f->off = base + directs[i].off;
 			f->width = directs[i].width;
 			f->sign = directs[i].sign;
-			return;
+			break;
 		}
 	}
+	/* chown's new owner: -1 (unchanged) reads -1, as in Datadog. */
+	if (f->file == FF_DEST && f->evtype == CWS_EVT_CHOWN &&
+	    (f->leaf == L_F_UID || f->leaf == L_F_GID))
+		f->sign = true;
 }
 
 static int resolve(const char *name, size_t n, struct fref *f);
@@ -1007,10 +1010,10 @@ static void leaf_get(struct ectx *x, const struct fref *f, uint32_t idx,
 		out->i = fl->mode & 07777;
 		return;
 	case L_F_UID:
-		out->i = fl->uid;
+		out->i = f->sign ? (int64_t)(int32_t)fl->uid : (int64_t)fl->uid;
 		return;
 	case L_F_GID:
-		out->i = fl->gid;
+		out->i = f->sign ? (int64_t)(int32_t)fl->gid : (int64_t)fl->gid;
 		return;
 	case L_F_USER:
 		out->s = sv_of(fl->user);

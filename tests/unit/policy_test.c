@@ -1217,7 +1217,6 @@ static void test_datadog_fixtures(void **state)
 		"selinux_disable_enforcement",
 		"webapp_imds_V1_request",
 		"execution_context_cgroup_write",
-		"pam_modification",
 		"prctl_masquerading",
 		"socks5_proxy_connection",
 		"socks5_proxy_connection_domain",
@@ -1241,8 +1240,100 @@ static void test_datadog_fixtures(void **state)
 	 * <7.70`), 39 for other hosts (37 Windows, 2 dirty_pipe for 5.x
 	 * kernels): 255 eligible.
 	 */
-	check_fixture(fdir, "default-1.69.3.policy", 245, 64, 10, 25, 39,
+	check_fixture(fdir, "default-1.69.3.policy", 246, 64, 9, 25, 39,
 		      fail_169);
+}
+
+/* fim.write.file.*: one SECL rule per file event that writes. */
+static void test_fim(void **state)
+{
+	const uint64_t fim_types =
+		1ull << CWS_EVT_OPEN | 1ull << CWS_EVT_CHMOD |
+		1ull << CWS_EVT_CHOWN | 1ull << CWS_EVT_LINK |
+		1ull << CWS_EVT_RENAME | 1ull << CWS_EVT_UNLINK |
+		1ull << CWS_EVT_UTIMES;
+	const struct cws_policy_rule *r;
+	struct cws_policy *p;
+	struct cws_event ev;
+
+	(void)state;
+	p = load_text("macros:\n"
+		      "  - id: fim_macro\n"
+		      "    expression: fim.write.file.name == \"x\"\n"
+		      "rules:\n"
+		      "  - id: watch\n"
+		      "    group_id: grp\n"
+		      "    expression: fim.write.file.path == \"/etc/x\"\n"
+		      "  - id: no_group\n"
+		      "    expression: fim.write.file.name == \"y\"\n"
+		      "  - id: half\n"
+		      "    expression: fim.write.file.destination.mode == 0\n"
+		      "  - id: by_macro\n"
+		      "    expression: fim_macro\n");
+	assert_status(p, "watch", CWS_POLICY_LOADED);
+	r = rule(p, "watch");
+	assert_string_equal(cws_secl_rule_id(r->secl),
+			    "__fim_expanded_open_grp_watch");
+	assert_ptr_equal(cws_policy_rule_of(r->secl), r);
+	assert_string_equal(cws_secl_rule_id(rule(p, "no_group")->secl),
+			    "__fim_expanded_open__no_group");
+	assert_int_equal(cws_secl_ruleset_event_types(p->rs) & fim_types,
+			 fim_types);
+	/* The copies load together or not at all. */
+	assert_status(p, "half", CWS_POLICY_ERROR);
+	assert_message(p, "half", "in the `chown` rule expanded from");
+	assert_true(p->macros[0].status == CWS_POLICY_ERROR);
+	assert_string_equal(p->macros[0].message,
+			    "`fim.write.file.*` fields are not allowed in "
+			    "macros");
+	assert_int_not_equal(rule(p, "by_macro")->status, CWS_POLICY_LOADED);
+
+	/* open: only for writing. */
+	open_event(&ev, "/etc/x", 10, 1);
+	assert_string_equal(eval(p, &ev), "");
+	ev.obj.flags = 01; /* O_WRONLY */
+	assert_string_equal(eval(p, &ev), "__fim_expanded_open_grp_watch");
+	ev.obj.flags = 0100; /* O_CREAT: creation mode 0, yet `half` is out */
+	assert_string_equal(eval(p, &ev), "__fim_expanded_open_grp_watch");
+	/* rename: the old name and the new one are two rules. */
+	open_event(&ev, "/tmp/x", 10, 2);
+	ev.evt.type = CWS_EVT_RENAME;
+	ev.evt.name = "rename";
+	ev.obj.dest.path = "/etc/x";
+	ev.obj.dest.name = "x";
+	assert_string_equal(eval(p, &ev),
+			    "__fim_expanded_rename_destination_grp_watch");
+	ev.obj.file.path = "/etc/x";
+	assert_string_equal(eval(p, &ev),
+			    "__fim_expanded_rename_grp_watch "
+			    "__fim_expanded_rename_destination_grp_watch");
+	/* chown: the owner must really change; -1 is "unchanged". */
+	open_event(&ev, "/etc/x", 10, 3);
+	ev.evt.type = CWS_EVT_CHOWN;
+	ev.evt.name = "chown";
+	ev.obj.file.uid = 0;
+	ev.obj.file.gid = 0;
+	ev.obj.dest.uid = UINT32_MAX;
+	ev.obj.dest.gid = UINT32_MAX;
+	assert_string_equal(eval(p, &ev), "");
+	ev.obj.dest.uid = 0;
+	assert_string_equal(eval(p, &ev), "");
+	ev.obj.dest.gid = 1000;
+	assert_string_equal(eval(p, &ev), "__fim_expanded_chown_grp_watch");
+	/* chmod compares with the whole old mode, type bits included. */
+	open_event(&ev, "/etc/x", 10, 4);
+	ev.evt.type = CWS_EVT_CHMOD;
+	ev.evt.name = "chmod";
+	ev.obj.file.mode = 0100644;
+	ev.obj.dest.mode = 0644;
+	assert_string_equal(eval(p, &ev), "__fim_expanded_chmod_grp_watch");
+	ev.obj.file.mode = 0644;
+	assert_string_equal(eval(p, &ev), "");
+	/* Other file events are not writes. */
+	ev.evt.type = CWS_EVT_MKDIR;
+	ev.evt.name = "mkdir";
+	assert_string_equal(eval(p, &ev), "");
+	cws_policy_free(p);
 }
 
 int main(void)
@@ -1268,6 +1359,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test(test_match_record),
 		cmocka_unit_test(test_datadog_fixtures),
+		cmocka_unit_test(test_fim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
