@@ -2926,6 +2926,14 @@ int cws_policy_run_sets(struct cws_policy *p, const struct cws_policy_rule *r,
 			}
 			memset(&key, 0, sizeof(key));
 			if (k.kind == CWS_SECL_INT) {
+				/*
+				 * A pid, as Datadog looks the process up by
+				 * it: none (0, or not a pid) sets nothing.
+				 */
+				if (k.i <= 0 || k.i > INT32_MAX) {
+					first = first ? first : -ENOENT;
+					continue;
+				}
 				key.pid = (uint32_t)k.i;
 			} else {
 				size_t n = k.s.n < CWS_EVENT_MAX_STR ?

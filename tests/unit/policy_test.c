@@ -1336,6 +1336,120 @@ static void test_fim(void **state)
 	cws_policy_free(p);
 }
 
+/*
+ * scope: cgroup is keyed by the cgroup path of the event's process, so
+ * host processes share one per cgroup; a process without a cgroup sets
+ * nothing and reads the variable as unset, as Datadog does.
+ */
+static void test_cgroup_scope(void **state)
+{
+	struct cws_policy *p;
+	struct cws_event ev;
+
+	(void)state;
+	p = load_text("rules:\n"
+		      "  - id: mark\n"
+		      "    expression: open.file.path == \"/mark\"\n"
+		      "    actions:\n"
+		      "      - set:\n"
+		      "          name: marked\n"
+		      "          value: true\n"
+		      "          scope: cgroup\n"
+		      "      - set:\n"
+		      "          name: seen\n"
+		      "          field: open.file.path\n"
+		      "          append: true\n"
+		      "          scope: cgroup\n"
+		      "  - id: in_marked\n"
+		      "    expression: open.file.path == \"/x\" && "
+		      "${cgroup.marked}\n"
+		      "  - id: not_seen\n"
+		      "    expression: open.file.path == \"/y\" && "
+		      "\"/mark\" not in ${cgroup.seen}\n");
+	assert_status(p, "mark", CWS_POLICY_LOADED);
+	assert_status(p, "in_marked", CWS_POLICY_LOADED);
+	/* A process in a service's cgroup. */
+	open_event(&ev, "/mark", 10, 1);
+	ev.process.cgroup_id = "/system.slice/a.service";
+	ev.container.id = "c1";
+	assert_string_equal(eval(p, &ev), "mark");
+	/* Another process of the cgroup sees the values, on the host too. */
+	open_event(&ev, "/x", 11, 2);
+	ev.process.cgroup_id = "/system.slice/a.service";
+	assert_string_equal(eval(p, &ev), "in_marked");
+	ev.obj.file.path = "/y";
+	assert_string_equal(eval(p, &ev), "");
+	/* Another cgroup, even in the same container, does not. */
+	open_event(&ev, "/x", 10, 3);
+	ev.process.cgroup_id = "/system.slice/b.service";
+	ev.container.id = "c1";
+	assert_string_equal(eval(p, &ev), "");
+	ev.obj.file.path = "/y";
+	assert_string_equal(eval(p, &ev), "not_seen");
+	/* No cgroup: the set fails, the read is unset, container or not. */
+	open_event(&ev, "/mark", 12, 4);
+	ev.container.id = "c1";
+	assert_string_equal(eval(p, &ev), "mark");
+	assert_int_equal(cws_policy_run_sets(p, rule(p, "mark"), &ev), -ENOENT);
+	ev.obj.file.path = "/x";
+	assert_string_equal(eval(p, &ev), "");
+	ev.obj.file.path = "/y";
+	assert_string_equal(eval(p, &ev), "not_seen");
+	ev.process.cgroup_id = "";
+	assert_string_equal(eval(p, &ev), "not_seen");
+	cws_policy_free(p);
+}
+
+/*
+ * scope_field with an integer field stores the value on the process
+ * with that pid (Datadog looks it up by pid); the filter and the value
+ * come from the event.
+ */
+static void test_scope_field_pid(void **state)
+{
+	struct cws_policy *p;
+	struct cws_event ev;
+
+	(void)state;
+	p = load_text("rules:\n"
+		      "  - id: signalled\n"
+		      "    expression: signal.type == SIGUSR1\n"
+		      "    actions:\n"
+		      "      - set:\n"
+		      "          name: sender\n"
+		      "          field: process.comm\n"
+		      "          scope: process\n"
+		      "          scope_field: signal.pid\n"
+		      "  - id: target_opens\n"
+		      "    expression: open.file.path == \"/x\" && "
+		      "${process.sender} == \"kill\"\n");
+	assert_status(p, "signalled", CWS_POLICY_LOADED);
+	assert_null(rule(p, "signalled")->message);
+	open_event(&ev, "/", 100, 1);
+	ev.evt.type = CWS_EVT_SIGNAL;
+	ev.evt.name = "signal";
+	ev.process.comm = "kill";
+	ev.obj.request = 10; /* SIGUSR1 */
+	ev.obj.pid = 200;
+	assert_string_equal(eval(p, &ev), "signalled");
+	/* The target has the value; the sender does not. */
+	open_event(&ev, "/x", 200, 2);
+	assert_string_equal(eval(p, &ev), "target_opens");
+	open_event(&ev, "/x", 100, 3);
+	assert_string_equal(eval(p, &ev), "");
+	/* No process (pid 0): nothing is set. */
+	open_event(&ev, "/", 100, 4);
+	ev.evt.type = CWS_EVT_SIGNAL;
+	ev.evt.name = "signal";
+	ev.obj.request = 10;
+	ev.obj.pid = 0;
+	assert_int_equal(cws_policy_run_sets(p, rule(p, "signalled"), &ev),
+			 -ENOENT);
+	open_event(&ev, "/x", 0, 5);
+	assert_string_equal(eval(p, &ev), "");
+	cws_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1360,6 +1474,8 @@ int main(void)
 		cmocka_unit_test(test_match_record),
 		cmocka_unit_test(test_datadog_fixtures),
 		cmocka_unit_test(test_fim),
+		cmocka_unit_test(test_cgroup_scope),
+		cmocka_unit_test(test_scope_field_pid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
