@@ -52,9 +52,9 @@
 
 /*
  * The agent version rules' agent_version constraints are checked against:
- * cws implements what Datadog's agent 7.60 understands.
+ * cws implements what Datadog's agent 7.73 understands.
  */
-#define CWS_POLICY_AGENT "7.60.0"
+#define CWS_POLICY_AGENT "7.73.0"
 
 /* The status of a rule, as Datadog names them in ruleset_loaded. */
 enum cws_policy_status {
@@ -388,5 +388,21 @@ uint64_t cws_policy_digest(const struct cws_policy *p);
  * has none and why. cws-filter -n -v and the flare show it.
  */
 void cws_policy_print_kernel_filters(const struct cws_policy *p, FILE *out);
+
+/* lib/policy_fim.c: the `fim.write.file.*` umbrella. */
+
+/* True when expr names a `fim.write.file.` field. */
+bool cws_policy_fim_uses(const char *expr);
+
+/*
+ * Adds rule r (its expression uses fim.write.file.) to rs as one SECL
+ * rule per file event type that changes a file, each with Datadog's
+ * guard and id, all with r as their data. Returns the first, or NULL
+ * with errno and err set (the copy that failed is named in err->msg);
+ * then none of the copies is left in rs.
+ */
+struct cws_secl_rule *cws_policy_fim_add(struct cws_secl_ruleset *rs,
+					 struct cws_policy_rule *r,
+					 struct cws_secl_err *err);
 
 #endif

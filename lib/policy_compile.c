@@ -179,6 +179,13 @@ static void add_macros(struct cws_policy *p)
 		if (m->status != CWS_POLICY_LOADED || m->merged)
 			continue;
 		memset(&err, 0, sizeof(err));
+		if (cws_policy_fim_uses(m->expression)) {
+			/* Only rules are expanded (lib/policy_fim.c). */
+			m->status = CWS_POLICY_ERROR;
+			m->message = "`fim.write.file.*` fields are not "
+				     "allowed in macros";
+			continue;
+		}
 		if (m->expression)
 			rc = cws_secl_macro_add(p->rs, m->id, m->expression,
 						&err);
@@ -555,16 +562,23 @@ static void compile_rule(struct cws_policy *p, struct cws_policy_rule *r)
 	char warn[1024] = "";
 	const char *unbacked;
 	size_t j;
+	bool fim;
 
 	memset(&err, 0, sizeof(err));
-	r->secl = cws_secl_rule_add(p->rs, r->id, r->expression, r, &err);
+	fim = cws_policy_fim_uses(r->expression);
+	if (fim)
+		r->secl = cws_policy_fim_add(p->rs, r, &err);
+	else
+		r->secl =
+			cws_secl_rule_add(p->rs, r->id, r->expression, r, &err);
 	if (!r->secl) {
 		if (err.kind == CWS_SECL_ERR_NOMEM)
 			pv->nomem = true;
 		r->status = secl_status(&err);
-		r->message = secl_message(pv, &err, r->expression);
-		if (err.kind == CWS_SECL_ERR_SYNTAX ||
-		    err.kind == CWS_SECL_ERR_COMPILE)
+		/* A copy's positions are not in the rule's own text. */
+		r->message = secl_message(pv, &err, fim ? NULL : r->expression);
+		if (!fim && (err.kind == CWS_SECL_ERR_SYNTAX ||
+			     err.kind == CWS_SECL_ERR_COMPILE))
 			r->err_pos = err.pos;
 		return;
 	}
@@ -690,6 +704,14 @@ int cws_policy_run_sets(struct cws_policy *p, const struct cws_policy_rule *r,
 			}
 			memset(&key, 0, sizeof(key));
 			if (k.kind == CWS_SECL_INT) {
+				/*
+				 * A pid, as Datadog looks the process up by
+				 * it: none (0, or not a pid) sets nothing.
+				 */
+				if (k.i <= 0 || k.i > INT32_MAX) {
+					first = first ? first : -ENOENT;
+					continue;
+				}
 				key.pid = (uint32_t)k.i;
 			} else {
 				size_t n = k.s.n < CWS_EVENT_MAX_STR ?

@@ -516,6 +516,26 @@ out_rollback:
 	return NULL;
 }
 
+void cws_secl_rule_drop(struct cws_secl_ruleset *rs, struct cws_secl_rule *r)
+{
+	struct bucket *b;
+	size_t i, tail;
+
+	if (!rs || !r || r->type >= CWS_EVT__COUNT)
+		return;
+	b = &rs->by_type[r->type];
+	for (i = 0; i < b->n && b->rules[i] != r; i++)
+		;
+	if (i == b->n)
+		return;
+	/* Later rules keep their order: they are evaluated in it. */
+	tail = b->n - i - 1;
+	memmove(&b->rules[i], &b->rules[i + 1], tail * sizeof(*b->rules));
+	memmove(&b->guards[i], &b->guards[i + 1], tail * sizeof(*b->guards));
+	b->n--;
+	rs->nrules--;
+}
+
 const char *cws_secl_rule_id(const struct cws_secl_rule *r)
 {
 	return r->id;

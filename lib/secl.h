@@ -255,6 +255,14 @@ struct cws_secl_rule *cws_secl_rule_add(struct cws_secl_ruleset *rs,
 					const char *id, const char *expr,
 					void *data, struct cws_secl_err *err);
 
+/*
+ * Takes rule r out of rs: it is no longer evaluated, nor seen by the
+ * kernel filters (its memory stays with rs until cws_secl_ruleset_free).
+ * The policy loader uses it to undo the part of a rule it adds as
+ * several SECL rules when one of them fails. Accepts NULL.
+ */
+void cws_secl_rule_drop(struct cws_secl_ruleset *rs, struct cws_secl_rule *r);
+
 const char *cws_secl_rule_id(const struct cws_secl_rule *r);
 const char *cws_secl_rule_expr(const struct cws_secl_rule *r);
 void *cws_secl_rule_data(const struct cws_secl_rule *r);

@@ -11,12 +11,18 @@
  *
  * Globs are what patterns become on *.file.path and *.file.name: the
  * pattern is cut at '/', each component is matched as a pattern against
- * one path component (so `*` never crosses '/'), `**` is allowed only as
- * the last component and matches one or more components, and a leading
- * `*` component stands for exactly one directory level (`*\/bin/\*`
- * matches /usr/bin/cat). The walk below follows Datadog's Glob.matches
- * step by step, since its edge cases are the behaviour to reproduce
- * (`/tmp/\**` does not match /tmp, `*` does not match /a).
+ * one path component (so `*` never crosses '/'), and a leading `*`
+ * component stands for exactly one directory level (`*\/bin/\*` matches
+ * /usr/bin/cat). A `**` component may appear once, anywhere (agent 7.71
+ * and later; a second one is refused as Datadog refuses it); inside a
+ * component with other characters it is a `*`. The glob is then cut at
+ * the `**`: the components up to and including it must match the start
+ * of the path, the `**` and those after it the end, each walk on its own
+ * (so `**` stands for zero or more whole directories, and the two walks
+ * may overlap on a short path, as they do in Datadog's). The walks below
+ * follow Datadog's Glob step by step, since its edge cases are the
+ * behaviour to reproduce (`/tmp/\**` does not match /tmp, `*` does not
+ * match /a, an empty value matches nothing).
  *
  * Regexes (`r"..."`) go to PCRE2 (JIT when available), unanchored like
  * Go's MatchString; `$` matches only at the very end as in RE2, and a
@@ -160,50 +166,108 @@ static bool elem_match(const struct gelem *e, const char *s, uint32_t n,
 	return secl_pattern_match(&e->pat, s, n, ci);
 }
 
-static bool glob_match(const struct smatch *m, const char *s, uint32_t n)
+/* The pattern of a component is exactly "*". */
+static bool elem_is_star(const struct gelem *e)
 {
-	const struct gelem *elp = NULL;
+	return e->text.n == 1 && e->text.p[0] == '*';
+}
+
+/*
+ * Components [0, np) against the start of the path (Datadog's
+ * matchesPrefix): np is every component without `**`, or up to and
+ * including it.
+ */
+static bool glob_prefix(const struct smatch *m, const char *s, uint32_t n,
+			uint32_t np)
+{
+	const struct gelem *elp;
 	uint32_t start = 0, end, i = 0;
 
+	/* A leading "*" component stands for one level: "/x" is "x". */
+	if (elem_is_star(&m->el[0])) {
+		s++;
+		n--;
+	}
+	for (end = 0; end < n; end++) {
+		if (s[end] != '/')
+			continue;
+		elp = &m->el[i];
+		if (!elp->dstar &&
+		    !elem_match(elp, s + start, end - start, m->ci))
+			return false;
+		start = end + 1;
+		i++;
+		if (i == np)
+			return elp->dstar;
+	}
+	elp = &m->el[i];
+	if (elp->dstar || (start == n && elem_is_star(elp)))
+		return true;
+	return i + 1 == np && elem_match(elp, s + start, n - start, m->ci);
+}
+
+/*
+ * Components [pos, nel) (the `**` and what follows it) against the end
+ * of the path, walking back (Datadog's matchesSuffix).
+ */
+static bool glob_suffix(const struct smatch *m, const char *s, uint32_t n,
+			uint32_t pos)
+{
+	uint32_t end = n, i = m->nel - 1 - pos, start;
+
+	if (i == 0)
+		return true; /* the glob ends with its `**` */
+	for (start = n; start-- > 0;) {
+		const struct gelem *e = &m->el[pos + i];
+
+		if (s[start] != '/')
+			continue;
+		if (!e->dstar &&
+		    !elem_match(e, s + start + 1, end - start - 1, m->ci))
+			return false;
+		end = start;
+		if (--i == 0)
+			return true; /* reached the `**` */
+	}
+	/* Fewer components than the glob has after its `**`. */
+	return false;
+}
+
+static bool glob_match(const struct smatch *m, const char *s, uint32_t n)
+{
+	if (n == 0)
+		return false;
 	if (m->glob_scalar)
 		return n == m->src.n && (m->ci ? eq_ci(s, m->src.p, n) :
 						 !memcmp(s, m->src.p, n));
-	if (m->nel == 0 || n == 0)
+	if (m->nel == 0)
 		return false;
 	if (m->head.n &&
 	    (n < m->head.n || (m->ci ? !eq_ci(s, m->head.p, m->head.n) :
 				       memcmp(s, m->head.p, m->head.n))))
 		return false;
-	/* A leading "*" component stands for one level: "/x" is "x". */
-	if (m->el[0].text.n == 1 && m->el[0].text.p[0] == '*') {
-		s++;
-		n--;
-	}
-	for (end = 0; end < n; end++) {
-		if (s[end] == '/') {
-			elp = &m->el[i];
-			if (!elem_match(elp, s + start, end - start, m->ci) &&
-			    !elp->dstar)
-				return false;
-			start = end + 1;
-			i++;
-		}
-		if (i + 1 > m->nel)
-			return elp && elp->dstar;
-		if (end + 1 >= n) {
-			uint32_t len = end + 1 - start;
+	if (m->dpos == m->nel)
+		return glob_prefix(m, s, n, m->nel);
+	return glob_prefix(m, s, n, m->dpos + 1) &&
+	       glob_suffix(m, s, n, m->dpos);
+}
 
-			elp = &m->el[i];
-			if (len == 0)
-				return false;
-			if (elem_match(elp, s + start, len, m->ci) &&
-			    i + 1 == m->nel)
-				return true;
-			if (!elp->dstar)
-				return false;
-		}
-	}
-	return false;
+/*
+ * A `**` component: Datadog first replaces `**` by `*` in a component
+ * that is not exactly `**` (non-overlapping, left to right), and a
+ * component that is `**` after that counts. Only all-star components of
+ * two to four stars end up as `**`; any other character survives.
+ */
+static bool is_dstar(const struct sv *t)
+{
+	uint32_t i;
+
+	if (t->n < 2 || t->n > 4)
+		return false;
+	for (i = 0; i < t->n; i++)
+		if (t->p[i] != '*')
+			return false;
+	return true;
 }
 
 static void free_regex(void *p)
@@ -280,6 +344,7 @@ int secl_smatch_compile(struct arena *a, struct smatch *m, void *mctx,
 		m->el = arena_zalloc(a, m->nel * sizeof(*m->el));
 		if (!m->el)
 			goto nomem;
+		m->dpos = m->nel;
 		for (i = 0, k = 0, start = 0; i <= n; i++) {
 			struct gelem *e;
 
@@ -288,15 +353,15 @@ int secl_smatch_compile(struct arena *a, struct smatch *m, void *mctx,
 			e = &m->el[k];
 			e->text.p = s + start;
 			e->text.n = i - start;
-			e->dstar = e->text.n == 2 &&
-				   !memcmp(e->text.p, "**", 2);
-			if ((e->dstar && k + 1 != m->nel) ||
-			    (!e->dstar &&
-			     memmem(e->text.p, e->text.n, "**", 2)))
+			e->dstar = is_dstar(&e->text);
+			if (e->dstar && m->dpos != m->nel)
 				return secl_errf(
 					err, -EINVAL, CWS_SECL_ERR_COMPILE, pos,
-					"invalid glob `%.*s%s`: `**` is allowed only at the end of patterns",
+					"invalid glob `%.*s%s`: `**` is allowed only once in a pattern",
 					CLIP(n, s));
+			if (e->dstar)
+				m->dpos = k;
+			/* Runs of stars are one star to the pattern. */
 			if (pattern_compile(a, &e->pat, e->text.p, e->text.n) <
 			    0)
 				goto nomem;

@@ -451,6 +451,7 @@ struct smatch {
 	bool glob_scalar; /* no star: exact comparison */
 	struct gelem *el;
 	struct sv head; /* SM_GLOB: literal text before the first star */
+	uint32_t dpos; /* SM_GLOB: index of the `**` element, or nel */
 	void *re; /* SM_REGEX: pcre2_code */
 	void *md; /* pcre2_match_data */
 	void *mctx; /* pcre2_match_context */

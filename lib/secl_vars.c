@@ -5,10 +5,10 @@
  *
  * A declaration fixes a variable's name, scope and kind before any rule
  * reads it (rules are type-checked against it). Values live in instances:
- * one per variable for the global scope, one per (variable, pid) or
- * (variable, container id) for the others, in a hash table hashed on the
- * scope key alone so that all the values of one process sit in one chain
- * and dropping them at exit is cheap. Each value carries its own expiry
+ * one per variable for the global scope, one per (variable, pid),
+ * (variable, container id) or (variable, cgroup path) for the others, in
+ * a hash table hashed on the scope key alone so that all the values of
+ * one process sit in one chain and dropping them at exit is cheap. Each value carries its own expiry
  * (TTL, measured in event time), arrays keep at most `size` values and
  * drop the oldest, and the number of scoped instances is capped: when the
  * cap is reached, expired instances are purged, and if none is, the set
@@ -248,10 +248,21 @@ static uint64_t key_hash(uint8_t scope, uint32_t pid, const char *id)
 	return secl_hash(id, (uint32_t)strlen(id), false);
 }
 
-static const char *scope_id(const struct cws_event *ev)
+/*
+ * The key of a container or cgroup scope: the container id, or the
+ * cgroup path of the event's process (host processes have one too).
+ * NULL when there is none: Datadog then fails the set and reads the
+ * variable as unset.
+ */
+static const char *scope_id(const struct cws_event *ev, uint8_t scope)
 {
-	const char *id = ev->container.id;
+	const char *id;
 
+	if (scope == CWS_SECL_SCOPE_CGROUP) {
+		id = ev->process.cgroup_id;
+		return id && *id ? id : NULL;
+	}
+	id = ev->container.id;
 	if (!id || !*id)
 		id = ev->process.container_id;
 	return id && *id ? id : NULL;
@@ -312,7 +323,7 @@ const struct vinst *secl_var_instance(struct cws_secl_ruleset *rs, int var,
 		}
 		return NULL;
 	default:
-		id = scope_id(ev);
+		id = scope_id(ev, d->scope);
 		return id ? inst_find(&rs->vars, var, d->scope, 0, id) : NULL;
 	}
 }
@@ -554,7 +565,7 @@ int cws_secl_var_set(struct cws_secl_ruleset *rs, int var,
 		in = inst_get(rs, var, d, pid, NULL, now, &ret);
 		break;
 	default:
-		id = key && key->id ? key->id : scope_id(ev);
+		id = key && key->id ? key->id : scope_id(ev, d->scope);
 		if (!id || !*id)
 			return -ENOENT;
 		in = inst_get(rs, var, d, 0, id, now, &ret);

@@ -45,7 +45,7 @@ struct cws_config;
 #define SHIP_TICK_MS 250 /* the main loop's timer */
 #define SHIP_STATUS_MS 5000 /* status file rewrite */
 #define SHIP_MAX_ENDPOINTS 16 /* main + additional */
-#define SHIP_AGENT_VERSION "7.60.0" /* the agent cws stands in for */
+#define SHIP_AGENT_VERSION "7.73.0" /* the agent cws stands in for */
 /*
  * Matches of cws-filter's built-in self-test rules (policy source
  * "self-test") are not sent, as Datadog's silent self-test rules are

@@ -83,7 +83,7 @@ rules:
   - id: typo
     expression: open.file.pth == "/etc/hosts"
   - id: newer
-    agent_version: ">= 7.71"
+    agent_version: ">= 7.74"
     expression: open.file.path == "/x"
 EOF
 cat >pol/custom.policy <<\EOF
@@ -142,7 +142,7 @@ test_expect_success '-n prints the policy status and exits 0' '
 test_expect_success '-n -v lists every rule that is not plainly loaded' '
 	cws-filter -n -v -p pol >sum 2>/dev/null &&
 	grep "^    windows_only: agent_filter_error: not applicable to this host: \`os == \"windows\"\`$" sum &&
-	grep "^    newer: agent_version_error: agent version 7.60.0 does not satisfy \`>= 7.71\`$" sum &&
+	grep "^    newer: agent_version_error: agent version 7.73.0 does not satisfy \`>= 7.74\`$" sum &&
 	grep "^    typo: error: field" sum &&
 	grep "^    cat_exec: loaded: action 1 (hash) skipped" sum &&
 	! grep "^    secret_read" sum

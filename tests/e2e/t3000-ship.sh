@@ -71,7 +71,7 @@ test_expect_success 'a match becomes Datadog'\''s rule event' '
 	jq -c ".message | fromjson" mysql.w >mysql.json &&
 	jq -e ".agent == {rule_id: \"mysql_exec\", rule_version: \"2.0.0\",
 		policy_name: \"p.policy\", policy_version: \"1.2.3\",
-		version: \"7.60.0\", os: \"linux\", arch: .agent.arch, origin: \"ebpf\"}" mysql.json &&
+		version: \"7.73.0\", os: \"linux\", arch: .agent.arch, origin: \"ebpf\"}" mysql.json &&
 	jq -e ".title == \"MySQL client started\" and
 		.evt == {name: \"exec\", category: \"Process Activity\", outcome: \"Success\"} and
 		.date == \"2023-11-14T22:13:20.123456789Z\" and
@@ -197,8 +197,8 @@ test_expect_success 'the request carries Datadog'\''s headers' '
 	grep "^Content-Type: application/json$" in1/req-1.head &&
 	grep "^Content-Encoding: gzip$" in1/req-1.head &&
 	grep "^DD-EVP-ORIGIN: cloud-workload-security$" in1/req-1.head &&
-	grep "^DD-EVP-ORIGIN-VERSION: 7.60.0$" in1/req-1.head &&
-	grep "^User-Agent: datadog-agent/7.60.0 (cws-ship " in1/req-1.head &&
+	grep "^DD-EVP-ORIGIN-VERSION: 7.73.0$" in1/req-1.head &&
+	grep "^User-Agent: datadog-agent/7.73.0 (cws-ship " in1/req-1.head &&
 	grep "^DD-CWS-Batch-ID: [0-9a-f]\{16\}-[0-9]*$" in1/req-1.head &&
 	grep "^dd-current-timestamp: [0-9]*$" in1/req-1.head
 '

@@ -557,6 +557,48 @@ static void test_discard_dir_star_x(void **state)
 	}
 }
 
+/*
+ * `**` in the middle of a glob: the basename still faces the glob's last
+ * component (an approver when it has no star), and a directory is kept
+ * whenever a file directly in it could match.
+ */
+static void test_dstar(void **state)
+{
+	static const char *const kept[] = {
+		"/var/run/secrets",	"/var/run/secrets/a",
+		"/var/run/secrets/a/b", "/etc/pam.d",
+		"/etc/pam.d/x",		"/usr/lib",
+		"/usr/x/y/lib",
+	};
+	static const char *const gone[] = { "/var/run", "/var", "/etc", "/srv",
+					    "/usr/x/y" };
+	struct cws_secl_ruleset *rs;
+	size_t i;
+
+	(void)state;
+	expect_names("open.file.path =~ \"/var/run/secrets/**/token\"",
+		     CWS_SECL_APPROVE_NAME, "token", NULL);
+	expect_names("open.file.path in [~\"**/a.conf\", \"/b\"]",
+		     CWS_SECL_APPROVE_NAME, "a.conf", "b");
+	expect_none("open.file.path =~ \"/etc/pam.d/**\"", "a pattern", NULL);
+	expect_none("open.file.path =~ \"/usr/**/lib/*.so\"", "a pattern",
+		    NULL);
+	rs = RULES("open.file.path =~ \"/var/run/secrets/**/token\"",
+		   "open.file.path in [~\"/etc/pam.d/**\", "
+		   "~\"/usr/**/lib/*.so\"]");
+	for (i = 0; i < CWS_ARRAY_SIZE(kept); i++)
+		if (discards_dir(rs, kept[i]))
+			fail_msg("dir %s discarded", kept[i]);
+	for (i = 0; i < CWS_ARRAY_SIZE(gone); i++)
+		if (!discards_dir(rs, gone[i]))
+			fail_msg("dir %s kept", gone[i]);
+	assert_true(discards_file(rs, "/var/run/secrets/a/tokens"));
+	assert_false(discards_file(rs, "/var/run/secrets/a/token"));
+	assert_true(matches(rs, "/var/run/secrets/token") > 0);
+	assert_true(matches(rs, "/usr/lib/x.so") > 0);
+	cws_secl_ruleset_free(rs);
+}
+
 /* ------------------------------------------------------------------ */
 /* Soundness: a discarded file or directory matches no rule. */
 
@@ -573,6 +615,8 @@ static const char *const prop_rules[] = {
 	"(open.file.path == \"/srv/data/db\" || open.file.name =~ \"*.pem\") "
 	"&& open.flags & (O_WRONLY|O_RDWR) > 0",
 	"open.file.path.length > 24 && process.uid == 0",
+	"open.file.path =~ \"/var/run/secrets/**/token\"",
+	"open.file.path in [~\"/etc/pam.d/**\", ~\"/usr/**/lib/*.so\"]",
 };
 
 static const char *const prop_paths[] = {
@@ -606,6 +650,16 @@ static const char *const prop_paths[] = {
 	"/var/log/a-rather-long-name.log",
 	"/x",
 	"/var/log/x",
+	"/var/run/secrets/token",
+	"/var/run/secrets/a/b/token",
+	"/var/run/secrets/a/tokens",
+	"/var/run/token",
+	"/etc/pam.d/sshd",
+	"/etc/pam.d/x/y",
+	"/etc/pam.d",
+	"/usr/lib/a.so",
+	"/usr/x/y/lib/a.so",
+	"/usr/x/lib/a.sox",
 };
 
 static void dirname_of(const char *path, char *dir, size_t cap)
@@ -682,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_discard_dir),
 		cmocka_unit_test(test_discard_dir_star_x),
 		cmocka_unit_test(test_soundness),
+		cmocka_unit_test(test_dstar),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

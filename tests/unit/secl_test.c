@@ -477,16 +477,83 @@ static void test_glob_cases(void **state)
 	assert_true(on_exec("exec.file.name =~ \"*as*\""));
 	assert_false(on_exec("exec.file.name =~ \"*d*\""));
 	assert_true(on_exec("exec.file.name in [~\"b*\"]"));
-	/* `**` only as the last component. */
-	expect_err("exec.file.path =~ \"/etc/**/x.conf\"",
-		   "`**` is allowed only at the end of patterns",
-		   CWS_SECL_ERR_COMPILE);
-	expect_err("exec.file.path =~ \"/etc/**.conf\"", "invalid glob", 0);
-	expect_err("exec.file.path in [~\"**/conf.d\"]", "invalid glob", 0);
 	expect_ok("exec.file.path =~ \"/etc/conf.d/**\"");
 	/* Globs are case-sensitive. */
 	assert_false(
 		exec_path_is("/USR/bin/x", "exec.file.path =~ \"/usr/**\""));
+}
+
+/* `**` anywhere in a glob (agent 7.71 and later; reference 7.73 §9). */
+static void test_glob_dstar(void **state)
+{
+	static const struct {
+		const char *glob, *path;
+		bool want;
+	} t[] = {
+		/* Zero or more whole directories in the middle. */
+		{ "/a/**/b", "/a/b", true },
+		{ "/a/**/b", "/a/x/b", true },
+		{ "/a/**/b", "/a/x/y/b", true },
+		{ "/a/**/b", "/a/x/y/c", false },
+		{ "/a/**/b", "/a", false },
+		{ "/a/**/b", "/ab", false },
+		{ "/a/**/b", "/c/x/b", false },
+		{ "/a/**/b", "/a/xb", false },
+		{ "/a/**/b/*.conf", "/a/b/x.conf", true },
+		{ "/a/**/b/*.conf", "/a/1/2/b/x.conf", true },
+		{ "/a/**/b/*.conf", "/a/1/2/b/x.txt", false },
+		{ "/a/**/b/*.conf", "/a/1/2/c/x.conf", false },
+		/* Datadog's two walks may overlap on a short path. */
+		{ "/a/b/**/b/c", "/a/b/c", true },
+		/* A trailing `**` still needs one element. */
+		{ "/tmp/**", "/tmp", false },
+		{ "/tmp/**", "/tmp/x", true },
+		{ "/tmp/**", "/tmp/x/y", true },
+		/* A leading `**`. */
+		{ "**/token", "/run/secrets/token", true },
+		{ "**/token", "/run/secrets/tokens", false },
+		/* Inside a component with other characters: a `*`. */
+		{ "/a/**.conf", "/a/x.conf", true },
+		{ "/a/**.conf", "/a/b/x.conf", false },
+		{ "/a/x**y/b", "/a/x12y/b", true },
+		{ "/a/x**y/b", "/a/x1/2y/b", false },
+		/* The 1.69.3 pattern (CREDENTIAL_PATHS_K8S). */
+		{ "/var/run/secrets/kubernetes.io/serviceaccount/**/token",
+		  "/var/run/secrets/kubernetes.io/serviceaccount/token", true },
+		{ "/var/run/secrets/kubernetes.io/serviceaccount/**/token",
+		  "/var/run/secrets/kubernetes.io/serviceaccount/..2026/token",
+		  true },
+		{ "/var/run/secrets/kubernetes.io/serviceaccount/**/token",
+		  "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt",
+		  false },
+		/* An empty value never matches. */
+		{ "/a/**/b", "", false },
+		{ "**/b", "", false },
+	};
+	char expr[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < CWS_ARRAY_SIZE(t); i++) {
+		snprintf(expr, sizeof(expr), "exec.file.path =~ \"%s\"",
+			 t[i].glob);
+		if (exec_path_is(t[i].path, expr) != t[i].want)
+			fail_msg("%s should %smatch '%s'", t[i].glob,
+				 t[i].want ? "" : "not ", t[i].path);
+	}
+	/* In an array of values. */
+	assert_true(exec_path_is("/a/x/b",
+				 "exec.file.path in [~\"/a/**/b\", \"/z\"]"));
+	/* Once per pattern, as Datadog says it. */
+	expect_err("exec.file.path =~ \"/a/**/b/**\"",
+		   "`**` is allowed only once in a pattern",
+		   CWS_SECL_ERR_COMPILE);
+	expect_err("exec.file.path in [~\"/x\", ~\"**/a/**\"]", "invalid glob",
+		   0);
+	/* A second `**` inside a component is a `*`, not a second one. */
+	expect_ok("exec.file.path =~ \"/a/**/b**c\"");
+	/* Patterns (not globs) still refuse it. */
+	expect_err("exec.comm =~ \"a**\"", "invalid pattern", 0);
 }
 
 static void test_pattern_cases(void **state)
@@ -1128,7 +1195,7 @@ static void test_error_strings(void **state)
 		   "available for `[dns]`",
 		   CWS_SECL_ERR_EVENT_TYPE);
 	expect_err("exec.comm =~ \"a**\"", "invalid pattern", 0);
-	expect_err("exec.file.path =~ \"/a/**/b\"", "invalid glob", 0);
+	expect_err("exec.file.path =~ \"/a/**/b/**\"", "invalid glob", 0);
 	expect_err("exec.comm =~ r\"[\"", "invalid regexp", 0);
 	expect_err("exec.file.path =~ r\"x\"", "regexp not supported on path",
 		   0);
@@ -1968,6 +2035,7 @@ int main(void)
 		cmocka_unit_test(test_constants),
 		cmocka_unit_test(test_fixture_hard_rules),
 		cmocka_unit_test(test_fixture_policies),
+		cmocka_unit_test(test_glob_dstar),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
