@@ -173,6 +173,12 @@ struct cws_process {
 	uint64_t cgroup_inode;
 	uint32_t cgroup_mount_id;
 	uint64_t container_created_at; /* ns since the epoch, 0 on the host */
+	/*
+	 * X.envs as the probe computed it from envp with its
+	 * envs_with_value (names, or NAME=value), each element cut as
+	 * Datadog cuts it.
+	 */
+	struct cws_strv envs;
 };
 
 /*

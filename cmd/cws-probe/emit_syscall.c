@@ -231,6 +231,8 @@ static void conv_file(struct cws_emit *e, const struct cws_kev_file *kf,
 		s->fstype[i][sizeof(kf->fstype)] = '\0';
 		if (s->fstype[i][0])
 			f->filesystem = s->fstype[i];
+		f->in_upper_layer = kf->flags & CWS_KEV_FILE_UPPER;
+		f->in_upper_layer_known = true;
 	}
 
 	if (kf->flags & CWS_KEV_FILE_OWN) {
