@@ -179,8 +179,8 @@ int BPF_PROG(core__sched_process_exec, struct task_struct *p, pid_t old_pid,
 	if (len > CWS_KEV_ENVS_MAX)
 		ev->flags |= CWS_KEV_EXEC_ENVS_TRUNCATED;
 	len = CLAMP(len, CWS_KEV_ENVS_MAX);
-	off = CLAMP(off, CWS_KEV_PATH_MAX + CWS_KEV_FILENAME_MAX +
-				 CWS_KEV_ARGS_MAX);
+	off = CLAMP(off,
+		    CWS_KEV_PATH_MAX + CWS_KEV_FILENAME_MAX + CWS_KEV_ARGS_MAX);
 	if (len &&
 	    bpf_probe_read_user(ev->data + off, len, (const void *)arg_start)) {
 		len = 0;

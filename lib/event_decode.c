@@ -535,9 +535,9 @@ static void decode_process(struct dctx *d, const msgpack_object *o,
 						d, &v->via.map.ptr[j].val, pb);
 				else if (key_is(&v->via.map.ptr[j].key,
 						"created_at"))
-					p->container_created_at = du64(
-						d, &v->via.map.ptr[j].val, pb,
-						UINT64_MAX);
+					p->container_created_at =
+						du64(d, &v->via.map.ptr[j].val,
+						     pb, UINT64_MAX);
 		} else if (FIELD("cgroup")) {
 			decode_cgroup(d, v, p, pb);
 		} else if (FIELD("envs"))

@@ -270,8 +270,7 @@ static void deep_copy(struct cws_process *dst, const struct cws_process *src,
 	dst->argv.v = src->argv.n ? argv : NULL;
 	dst->cgroup_id = dup_in(&at, src->cgroup_id);
 	at = copy_strv(&dst->envs, &src->envs, argv + src->argv.n, at);
-	copy_strv(&dst->envp, &src->envp, argv + src->argv.n + src->envs.n,
-		  at);
+	copy_strv(&dst->envp, &src->envp, argv + src->argv.n + src->envs.n, at);
 }
 
 /* Twice the buckets, the keys rehashed; stays as is without memory. */

@@ -936,12 +936,12 @@ static struct image *proc_image(struct cws_cache *c, uint32_t pid)
 			img->mode = stx.stx_mode;
 			img->uid = stx.stx_uid;
 			img->gid = stx.stx_gid;
-			img->mtime = (uint64_t)stx.stx_mtime.tv_sec *
-					     1000000000ull +
-				     stx.stx_mtime.tv_nsec;
-			img->ctime = (uint64_t)stx.stx_ctime.tv_sec *
-					     1000000000ull +
-				     stx.stx_ctime.tv_nsec;
+			img->mtime =
+				(uint64_t)stx.stx_mtime.tv_sec * 1000000000ull +
+				stx.stx_mtime.tv_nsec;
+			img->ctime =
+				(uint64_t)stx.stx_ctime.tv_sec * 1000000000ull +
+				stx.stx_ctime.tv_nsec;
 		}
 		if (!statfs(link, &sfs) && sfs.f_type != OVERLAYFS_MAGIC)
 			img->upper_known = true;

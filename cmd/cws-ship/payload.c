@@ -332,7 +332,8 @@ static void strv_member(struct jbuf *b, const char *key,
 	jb_open(b, '[');
 	for (i = 0; i < v->n; i++) {
 		jb_sep(b);
-		jb_str(b, v->v[i] ? v->v[i] : "", v->v[i] ? strlen(v->v[i]) : 0);
+		jb_str(b, v->v[i] ? v->v[i] : "",
+		       v->v[i] ? strlen(v->v[i]) : 0);
 	}
 	jb_close(b, ']');
 }
