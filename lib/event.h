@@ -229,6 +229,7 @@ struct cws_evobj {
 	const char *source; /* mount source.path */
 	uint32_t pipe_entry_flag, pipe_exit_flag; /* splice */
 	struct cws_process target; /* ptrace.tracee, signal.target */
+	const char *syscall_path; /* chdir.syscall.path: the raw argument */
 
 	/*
 	 * Network objects: dns, connect, bind, accept. connect, bind and

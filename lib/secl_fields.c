@@ -183,7 +183,7 @@ static const struct evdef ev_leaves[] = {
 	{ E(LINK), "syscall.path", VK_STR, L_ZERO, UNB },
 	{ E(LINK), "syscall.destination.path", VK_STR, L_ZERO, UNB },
 	{ E(UTIMES), "syscall.path", VK_STR, L_ZERO, UNB },
-	{ E(CHDIR), "syscall.path", VK_STR, L_ZERO, UNB },
+	{ E(CHDIR), "syscall.path", VK_STR, L_O_SYSCALL_PATH, 0 },
 	{ E(SETXATTR), "file.destination.name", VK_STR, L_O_XNAME, 0 },
 	{ E(SETXATTR), "file.destination.namespace", VK_STR, L_O_XNS, 0 },
 	{ E(REMOVEXATTR), "file.destination.name", VK_STR, L_O_XNAME, 0 },
@@ -568,6 +568,7 @@ static const struct direct directs[] = {
 	DE(L_N_ADDR_FAMILY, obj.addr.family, false),
 	DE(L_N_ADDR_HOST, obj.addr.hostname, false),
 	DE(L_N_PROTO, obj.protocol, false),
+	DE(L_O_SYSCALL_PATH, obj.syscall_path, false),
 };
 
 /* Where f's object sits in struct cws_event, or -1 if it moves. */
@@ -1236,6 +1237,9 @@ static void leaf_get(struct ectx *x, const struct fref *f, uint32_t idx,
 		return;
 	case L_N_PROTO:
 		out->i = o->protocol;
+		return;
+	case L_O_SYSCALL_PATH:
+		out->s = sv_of(o->syscall_path);
 		return;
 	}
 }

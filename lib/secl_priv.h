@@ -337,6 +337,7 @@ enum leaf {
 	L_N_ADDR_HOST,
 	L_N_ADDR_PUBLIC,
 	L_N_PROTO,
+	L_O_SYSCALL_PATH,
 };
 
 /* A resolved field reference. */

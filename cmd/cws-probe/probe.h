@@ -351,6 +351,8 @@ void cws_emit_file_mprotect(struct cws_emit *e, const struct cws_kev_syscall *k,
 void cws_emit_file_memfd_create(struct cws_emit *e,
 				const struct cws_kev_syscall *k,
 				struct cws_event *ev);
+void cws_emit_file_chdir(struct cws_emit *e, const struct cws_kev_syscall *k,
+			 struct cws_event *ev);
 
 /*
  * Rebuilds the process cache with room for size processes

@@ -126,4 +126,22 @@ test_expect_success BPF,JQ 'in_upper_layer on overlayfs: upper true, lower false
 	" ovl.json
 '
 
+test_expect_success BPF,JQ 'chdir.syscall.path is the argument as given' '
+	mkdir -p t1900-dir &&
+	start_probe chdir.mp -e chdir &&
+	test_when_finished "kill $probe 2>/dev/null" &&
+	python3 -c "import os; os.chdir(\"./t1900-dir/../t1900-dir\")" &&
+	test_wait_until 5 "cws-cat chdir.mp | grep -q t1900-dir/../" &&
+	stop_probe &&
+	cws-cat chdir.mp >chdir.json &&
+	jq -s -e --arg path "$here/t1900-dir" "
+		map(select(.type == \"event\" and .evt.name == \"chdir\" and
+			   .chdir.syscall.path == \"./t1900-dir/../t1900-dir\")) |
+		length == 1 and all(.chdir.file.path == \$path)
+	" chdir.json &&
+	cws-filter -e "chdir.syscall.path =~ \"./t1900-dir/*\" && chdir.file.name == \"t1900-dir\"" \
+		<chdir.mp | cws-cat | grep -c "\"type\":\"event\"" >n &&
+	echo 1 >want && test_cmp want n
+'
+
 test_done
