@@ -20,6 +20,7 @@
 #include "kfilter.bpf.h"
 #include "process.bpf.h"
 #include "sched.bpf.h"
+#include "syscall.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -78,6 +79,27 @@ static __always_inline __u32 exec_path(struct cws_kev_exec *ev,
 	return len;
 }
 
+/*
+ * The executable's inode facts at exec time, as Datadog's exec hook reads
+ * them: a rule such as `process.file.modification_time < 30s` asks about
+ * the file that ran, not what it became later.
+ */
+static __always_inline void exec_stat(struct cws_kev_exec *ev,
+				      struct inode *inode)
+{
+	if (!inode)
+		return;
+	ev->mode = BPF_CORE_READ(inode, i_mode);
+	ev->uid = BPF_CORE_READ(inode, i_uid.val);
+	ev->gid = BPF_CORE_READ(inode, i_gid.val);
+	inode = bpf_core_cast(inode, struct inode);
+	ev->ctime = inode_ctime(inode);
+	ev->mtime = inode_mtime(inode);
+	ev->flags |= CWS_KEV_EXEC_STAT | CWS_KEV_EXEC_UPPER_KNOWN;
+	if (inode_in_upper_layer(inode))
+		ev->flags |= CWS_KEV_EXEC_UPPER;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(core__sched_process_exec, struct task_struct *p, pid_t old_pid,
 	     struct linux_binprm *bprm)
@@ -109,6 +131,7 @@ int BPF_PROG(core__sched_process_exec, struct task_struct *p, pid_t old_pid,
 	 */
 	file = BPF_CORE_READ(bprm, file);
 	ev->inode = BPF_CORE_READ(file, f_inode, i_ino);
+	exec_stat(ev, BPF_CORE_READ(file, f_inode));
 	mnt = real_mount(BPF_CORE_READ(file, f_path.mnt));
 	ev->mount_id = BPF_CORE_READ(mnt, mnt_id);
 	len = exec_path(ev, p, file);
@@ -144,6 +167,26 @@ int BPF_PROG(core__sched_process_exec, struct task_struct *p, pid_t old_pid,
 		ev->flags |= CWS_KEV_EXEC_ARGS_TRUNCATED;
 	}
 	ev->args_len = len;
+	off += len;
+
+	/*
+	 * envp, like argv: on the new stack right after it. Bounded as argv
+	 * is; what is past the cap is cut and said so (envs_truncated).
+	 */
+	arg_start = BPF_CORE_READ(mm, env_start);
+	arg_end = BPF_CORE_READ(mm, env_end);
+	len = arg_end > arg_start ? arg_end - arg_start : 0;
+	if (len > CWS_KEV_ENVS_MAX)
+		ev->flags |= CWS_KEV_EXEC_ENVS_TRUNCATED;
+	len = CLAMP(len, CWS_KEV_ENVS_MAX);
+	off = CLAMP(off,
+		    CWS_KEV_PATH_MAX + CWS_KEV_FILENAME_MAX + CWS_KEV_ARGS_MAX);
+	if (len &&
+	    bpf_probe_read_user(ev->data + off, len, (const void *)arg_start)) {
+		len = 0;
+		ev->flags |= CWS_KEV_EXEC_ENVS_TRUNCATED;
+	}
+	ev->envs_len = len;
 
 	/*
 	 * The size is read back from the record's own __u16 fields, which the

@@ -25,12 +25,13 @@
 #endif
 
 /* Bumped on any change of a record's layout. */
-#define CWS_KEV_VERSION 3
+#define CWS_KEV_VERSION 4
 
 #define CWS_KEV_COMM_LEN 16 /* TASK_COMM_LEN */
 #define CWS_KEV_PATH_MAX 4096 /* bytes of a resolved path, PATH_MAX */
 #define CWS_KEV_FILENAME_MAX 4096 /* bytes of bprm->filename, NUL included */
 #define CWS_KEV_ARGS_MAX 4096 /* bytes of argv, all strings together */
+#define CWS_KEV_ENVS_MAX 4096 /* bytes of envp, all strings together */
 #define CWS_KEV_NAME_MAX 255 /* bytes of one path component, NAME_MAX */
 #define CWS_KEV_TTY_LEN 32 /* bytes of a tty name kept, NUL included */
 
@@ -62,6 +63,10 @@ enum cws_kev_path_error {
 /* Flags of an exec record. */
 #define CWS_KEV_EXEC_ARGS_TRUNCATED (1u << 0) /* argv longer than the cap */
 #define CWS_KEV_EXEC_FILENAME_TRUNCATED (1u << 1)
+#define CWS_KEV_EXEC_STAT (1u << 2) /* mode..mtime read from the inode */
+#define CWS_KEV_EXEC_UPPER (1u << 3) /* on an overlayfs upper layer */
+#define CWS_KEV_EXEC_UPPER_KNOWN (1u << 4) /* CWS_KEV_EXEC_UPPER is known */
+#define CWS_KEV_EXEC_ENVS_TRUNCATED (1u << 5) /* envp longer than the cap */
 
 /*
  * The event types, numbered as lib/event.h's enum cws_event_type (the
@@ -164,7 +169,9 @@ struct cws_kev_process {
  * A successful execve: the task after the exec. data[] holds path_len
  * bytes of the executable's absolute path, then filename_len bytes of
  * bprm->filename (the name as passed to execve), then args_len bytes of
- * argv.
+ * argv, then envs_len bytes of envp (NUL separated, as argv). The inode
+ * facts (mode to mtime) are the executable's at exec time, valid with
+ * CWS_KEV_EXEC_STAT.
  */
 struct cws_kev_exec {
 	struct cws_kev_header hdr;
@@ -176,13 +183,21 @@ struct cws_kev_exec {
 	__u16 path_error; /* enum cws_kev_path_error */
 	__u16 filename_len;
 	__u16 args_len;
-	char data[CWS_KEV_PATH_MAX + CWS_KEV_FILENAME_MAX + CWS_KEV_ARGS_MAX];
+	__u64 ctime; /* inode change time, ns since the epoch */
+	__u64 mtime; /* modification time, ns since the epoch */
+	__u32 mode; /* i_mode */
+	__u32 uid; /* i_uid */
+	__u32 gid; /* i_gid */
+	__u16 envs_len;
+	__u16 _pad;
+	char data[CWS_KEV_PATH_MAX + CWS_KEV_FILENAME_MAX + CWS_KEV_ARGS_MAX +
+		  CWS_KEV_ENVS_MAX];
 };
 
 /* Bytes of an exec record as written to the ring buffer. */
 #define CWS_KEV_EXEC_SIZE(ev)                                             \
 	(__builtin_offsetof(struct cws_kev_exec, data) + (ev)->path_len + \
-	 (ev)->filename_len + (ev)->args_len)
+	 (ev)->filename_len + (ev)->args_len + (ev)->envs_len)
 
 /*
  * A new process (not a thread): the child of fork, vfork or clone without
@@ -245,6 +260,7 @@ struct cws_kev_exit {
 #define CWS_KEV_FILE_STR_TRUNCATED (1u << 7) /* string cut at the cap */
 #define CWS_KEV_FILE_STR_FAULT (1u << 8) /* string unreadable at exit */
 #define CWS_KEV_FILE_NULL (1u << 9) /* the string pointer was NULL */
+#define CWS_KEV_FILE_UPPER (1u << 10) /* STAT: on an overlayfs upper layer */
 
 /* Flags of a syscall record. */
 #define CWS_KEV_SYS_STR (1u << 0) /* the extra string is there */

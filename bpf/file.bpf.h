@@ -46,7 +46,8 @@
  *            attribute's name. args[0] setxattr flags (XATTR_*), args[1]
  *            value size, args[2] AT_* flags (*xattrat).
  *   chdir    file[0]: the new cwd (own path and stat) when the call
- *            succeeded, else the path (chdir) or the fd (fchdir).
+ *            succeeded, else the path (chdir) or the fd (fchdir); str:
+ *            chdir's path argument as given.
  *   splice   file[0]: fd_in's file, file[1]: fd_out's file.
  *            args[0] flags (SPLICE_F_*), args[1] len, args[2] pipe entry
  *            flag: the PIPE_BUF_FLAG_* of the buffer of fd_out's pipe
@@ -779,6 +780,8 @@ int chdir__sys_exit_chdir(struct sys_exit_args *ctx)
 				BPF_CORE_READ(task, fs, pwd.mnt));
 	else
 		sys_file_at(rec, 0, AT_FDCWD, (const char *)sys_arg(rec, 0));
+	/* chdir.syscall.path: the argument as given (user space cuts it). */
+	sys_str(rec, (const char *)sys_arg(rec, 0), SYS_STR_USER);
 	sys_submit(rec);
 	return 0;
 }

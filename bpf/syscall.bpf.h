@@ -394,6 +394,38 @@ static __always_inline __u64 inode_mtime(struct inode *inode)
 }
 
 /*
+ * Whether an inode is on an overlayfs upper (writable) layer: an overlay
+ * inode whose upper dentry is set, which a file created or copied up in
+ * the container has and a file only in an image layer has not. The
+ * overlay inode embeds the VFS inode (container_of); struct ovl_inode is
+ * in vmlinux or in the overlay module's BTF, which libbpf also searches.
+ * Where it is in neither the CO-RE test is a constant false, and a file
+ * on overlayfs is then reported as not upper.
+ */
+#define CWS_OVERLAYFS_SUPER_MAGIC 0x794c7630
+
+struct ovl_inode___cws {
+	struct inode vfs_inode;
+	struct dentry *__upperdentry;
+} __attribute__((preserve_access_index));
+
+static __always_inline int inode_in_upper_layer(struct inode *inode)
+{
+	struct ovl_inode___cws *ovl;
+	struct dentry *upper = NULL;
+	unsigned long off;
+
+	if (BPF_CORE_READ(inode, i_sb, s_magic) != CWS_OVERLAYFS_SUPER_MAGIC)
+		return 0;
+	if (!bpf_core_field_exists(struct ovl_inode___cws, __upperdentry))
+		return 0;
+	off = bpf_core_field_offset(struct ovl_inode___cws, vfs_inode);
+	ovl = (void *)((char *)inode - off);
+	bpf_probe_read_kernel(&upper, sizeof(upper), &ovl->__upperdentry);
+	return upper != NULL;
+}
+
+/*
  * The stat fields of an inode; sets CWS_KEV_FILE_STAT. Plain loads (see
  * core.bpf.h): inode may be a plain value, it is cast first.
  */
@@ -411,6 +443,8 @@ static __always_inline void sys_stat(struct cws_kev_file *f,
 	f->mtime = inode_mtime(inode);
 	bpf_probe_read_kernel_str(f->fstype, sizeof(f->fstype),
 				  inode->i_sb->s_type->name);
+	if (inode_in_upper_layer(inode))
+		f->flags |= CWS_KEV_FILE_UPPER;
 	f->flags |= CWS_KEV_FILE_STAT;
 }
 

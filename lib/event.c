@@ -185,12 +185,18 @@ static unsigned nonnull(const char *const *v, unsigned n)
 	return c;
 }
 
+/*
+ * A file whose mode is 0 has no inode facts (a real inode always has a
+ * type in S_IFMT): mode, uid, gid and the times are then left out, not
+ * written as zeroes.
+ */
 static unsigned file_nfields(const struct cws_file *f)
 {
 	const char *s[] = { f->path,	   f->name, f->path_resolution_error,
 			    f->filesystem, f->user, f->group };
 
-	return nonnull(s, CWS_ARRAY_SIZE(s)) + 7;
+	return nonnull(s, CWS_ARRAY_SIZE(s)) + 2 + (f->mode ? 5 : 0) +
+	       f->in_upper_layer_known;
 }
 
 /* Packs the key-value pairs of a file, without the map header. */
@@ -204,11 +210,15 @@ static void pack_file_fields(msgpack_packer *pk, const struct cws_file *f)
 	pk_str(pk, "group", f->group);
 	pk_u64(pk, "inode", f->inode);
 	pk_u64(pk, "mount_id", f->mount_id);
-	pk_u64(pk, "mode", f->mode);
-	pk_u64(pk, "uid", f->uid);
-	pk_u64(pk, "gid", f->gid);
-	pk_u64(pk, "change_time", f->change_time);
-	pk_u64(pk, "modification_time", f->modification_time);
+	if (f->mode) {
+		pk_u64(pk, "mode", f->mode);
+		pk_u64(pk, "uid", f->uid);
+		pk_u64(pk, "gid", f->gid);
+		pk_u64(pk, "change_time", f->change_time);
+		pk_u64(pk, "modification_time", f->modification_time);
+	}
+	if (f->in_upper_layer_known)
+		pk_bool(pk, "in_upper_layer", f->in_upper_layer);
 }
 
 static void pack_file(msgpack_packer *pk, const char *k,
@@ -241,6 +251,45 @@ static void pack_argv(msgpack_packer *pk, const struct cws_strv *argv,
 	pk_bool(pk, "args_truncated", truncated);
 }
 
+/* Packs an array of strings under k, capped as argv is. */
+static void pack_env(msgpack_packer *pk, const char *k,
+		     const struct cws_strv *v)
+{
+	uint32_t i, n = v->n < CWS_EVENT_MAX_ARGS ? v->n : CWS_EVENT_MAX_ARGS;
+
+	pk_key(pk, k);
+	msgpack_pack_array(pk, n);
+	for (i = 0; i < n; i++)
+		pk_strval(pk, v->v[i] ? v->v[i] : "");
+}
+
+/* Keys of a process's environment and cgroup (issue 14), when known. */
+static unsigned env_cgroup_nfields(const struct cws_process *p)
+{
+	return (p->envs.n > 0) + (p->envp.n > 0) + p->envs_truncated +
+	       (p->cgroup_id || p->cgroup_inode);
+}
+
+static void pack_env_cgroup(msgpack_packer *pk, const struct cws_process *p)
+{
+	if (p->envs.n)
+		pack_env(pk, "envs", &p->envs);
+	if (p->envp.n)
+		pack_env(pk, "envp", &p->envp);
+	if (p->envs_truncated)
+		pk_bool(pk, "envs_truncated", true);
+	if (p->cgroup_id || p->cgroup_inode) {
+		pk_key(pk, "cgroup");
+		msgpack_pack_map(pk, (p->cgroup_id != NULL) +
+					     2 * (p->cgroup_inode != 0));
+		pk_str(pk, "id", p->cgroup_id);
+		if (p->cgroup_inode) {
+			pk_u64(pk, "inode", p->cgroup_inode);
+			pk_u64(pk, "mount_id", p->cgroup_mount_id);
+		}
+	}
+}
+
 /*
  * Packs one process map with its ancestors (anc may be NULL: an ancestor
  * has none). lean leaves the ancestors' argv out, for oversized records.
@@ -261,6 +310,7 @@ static void pack_process_map(msgpack_packer *pk, const struct cws_process *p,
 
 	if (p->container_id)
 		n++;
+	n += env_cgroup_nfields(p);
 	if (anc)
 		n += 2;
 	if (self_lean)
@@ -282,8 +332,10 @@ static void pack_process_map(msgpack_packer *pk, const struct cws_process *p,
 	pk_str(pk, "cwd", p->cwd);
 	if (p->container_id) {
 		pk_key(pk, "container");
-		msgpack_pack_map(pk, 1);
+		msgpack_pack_map(pk, 1 + (p->container_created_at != 0));
 		pk_str(pk, "id", p->container_id);
+		if (p->container_created_at)
+			pk_u64(pk, "created_at", p->container_created_at);
 	}
 	pk_u64(pk, "created_at", p->fork_time);
 	pk_u64(pk, "exec_time", p->exec_time);
@@ -308,6 +360,7 @@ static void pack_process_map(msgpack_packer *pk, const struct cws_process *p,
 	pk_str(pk, "fsgroup", c->fsgroup);
 	pk_u64(pk, "cap_effective", c->cap_effective);
 	pk_u64(pk, "cap_permitted", c->cap_permitted);
+	pack_env_cgroup(pk, p);
 	if (anc) {
 		if (nanc > CWS_EVENT_MAX_ANCESTORS) {
 			nanc = CWS_EVENT_MAX_ANCESTORS;

@@ -173,6 +173,12 @@ struct cws_process {
 	uint64_t cgroup_inode;
 	uint32_t cgroup_mount_id;
 	uint64_t container_created_at; /* ns since the epoch, 0 on the host */
+	/*
+	 * X.envs as the probe computed it from envp with its
+	 * envs_with_value (names, or NAME=value), each element cut as
+	 * Datadog cuts it.
+	 */
+	struct cws_strv envs;
 };
 
 /*
@@ -223,6 +229,7 @@ struct cws_evobj {
 	const char *source; /* mount source.path */
 	uint32_t pipe_entry_flag, pipe_exit_flag; /* splice */
 	struct cws_process target; /* ptrace.tracee, signal.target */
+	const char *syscall_path; /* chdir.syscall.path: the raw argument */
 
 	/*
 	 * Network objects: dns, connect, bind, accept. connect, bind and

@@ -395,7 +395,10 @@ static bool decode_file_key(struct dctx *d, const msgpack_object *k,
 		f->change_time = du64(d, v, pb, UINT64_MAX);
 	else if (FIELD("modification_time"))
 		f->modification_time = du64(d, v, pb, UINT64_MAX);
-	else
+	else if (FIELD("in_upper_layer")) {
+		f->in_upper_layer = dbool(d, v, pb);
+		f->in_upper_layer_known = true;
+	} else
 		return false;
 	return true;
 }
@@ -441,6 +444,27 @@ static void decode_argv(struct dctx *d, const msgpack_object *o,
 static void decode_process(struct dctx *d, const msgpack_object *o,
 			   struct cws_process *p, struct cws_event *ev,
 			   const struct kp *prefix);
+
+/* A process's "cgroup": {id, inode, mount_id}. */
+static void decode_cgroup(struct dctx *d, const msgpack_object *v,
+			  struct cws_process *p, const struct kp *pb)
+{
+	const msgpack_object *k, *x;
+	uint32_t j;
+
+	if (!dmap(d, v, pb))
+		return;
+	for (j = 0; j < v->via.map.size && !d->rc; j++) {
+		k = &v->via.map.ptr[j].key;
+		x = &v->via.map.ptr[j].val;
+		if (key_is(k, "id"))
+			p->cgroup_id = dstr(d, x, pb);
+		else if (key_is(k, "inode"))
+			p->cgroup_inode = du64(d, x, pb, UINT64_MAX);
+		else if (key_is(k, "mount_id"))
+			p->cgroup_mount_id = du64(d, x, pb, U32);
+	}
+}
 
 static void decode_ancestors(struct dctx *d, const msgpack_object *o,
 			     struct cws_event *ev, const struct kp *path)
@@ -509,7 +533,20 @@ static void decode_process(struct dctx *d, const msgpack_object *o,
 				if (key_is(&v->via.map.ptr[j].key, "id"))
 					p->container_id = dstr(
 						d, &v->via.map.ptr[j].val, pb);
-		} else if (FIELD("created_at"))
+				else if (key_is(&v->via.map.ptr[j].key,
+						"created_at"))
+					p->container_created_at =
+						du64(d, &v->via.map.ptr[j].val,
+						     pb, UINT64_MAX);
+		} else if (FIELD("cgroup")) {
+			decode_cgroup(d, v, p, pb);
+		} else if (FIELD("envs"))
+			decode_argv(d, v, &p->envs, &p->envs_truncated, pb);
+		else if (FIELD("envp"))
+			decode_argv(d, v, &p->envp, &p->envs_truncated, pb);
+		else if (FIELD("envs_truncated"))
+			p->envs_truncated |= dbool(d, v, pb);
+		else if (FIELD("created_at"))
 			p->fork_time = du64(d, v, pb, UINT64_MAX);
 		else if (FIELD("exec_time"))
 			p->exec_time = du64(d, v, pb, UINT64_MAX);

@@ -351,9 +351,12 @@ enum fkind {
 	FK_PID, /* FK_U32, and required */
 	FK_FILE,
 	FK_ARGV,
-	FK_CONTAINER, /* container.id */
 	FK_ANCESTORS, /* the event's process only */
 	FK_ANCESTORS_TRUNCATED,
+	FK_UPPER, /* file.in_upper_layer: the value, and known */
+	FK_PCONTAINER, /* a process's container: id, created_at */
+	FK_CGROUP, /* a process's cgroup: id, inode, mount_id */
+	FK_STRV, /* envs, envp */
 };
 
 struct fkey {
@@ -384,6 +387,7 @@ static const struct fkey file_keys[] = {
 	FFKEY("gid", FK_U32, gid),
 	FFKEY("change_time", FK_U64, change_time),
 	FFKEY("modification_time", FK_U64, modification_time),
+	FFKEY("in_upper_layer", FK_UPPER, in_upper_layer),
 };
 
 static const struct fkey process_keys[] = {
@@ -395,7 +399,7 @@ static const struct fkey process_keys[] = {
 	PKEY("comm", FK_STR, comm),
 	PKEY("tty_name", FK_STR, tty_name),
 	PKEY("cwd", FK_STR, cwd),
-	PKEY("container", FK_CONTAINER, container_id),
+	PKEY("container", FK_PCONTAINER, container_id),
 	PKEY("created_at", FK_U64, fork_time),
 	PKEY("exec_time", FK_U64, exec_time),
 	PKEY("file", FK_FILE, file),
@@ -417,6 +421,10 @@ static const struct fkey process_keys[] = {
 	PKEY("fsgroup", FK_STR, cred.fsgroup),
 	PKEY("cap_effective", FK_U64, cred.cap_effective),
 	PKEY("cap_permitted", FK_U64, cred.cap_permitted),
+	PKEY("envs", FK_STRV, envs),
+	PKEY("envp", FK_STRV, envp),
+	PKEY("envs_truncated", FK_BOOL_OR, envs_truncated),
+	PKEY("cgroup", FK_CGROUP, cgroup_id),
 	{ "ancestors", 9, FK_ANCESTORS, 0 },
 	{ "ancestors_truncated", 19, FK_ANCESTORS_TRUNCATED, 0 },
 };
@@ -464,6 +472,9 @@ static bool f_scalar(struct fdec *f, const struct fkey *e, void *base)
 			return false;
 		*(bool *)at |= b;
 		return true;
+	case FK_UPPER:
+		((struct cws_file *)base)->in_upper_layer_known = true;
+		return f_bool(f, at);
 	}
 	return f_fail(f, FAST_BAIL);
 }
@@ -549,6 +560,59 @@ static bool f_container(struct fdec *f, const char **id, unsigned d)
 	return true;
 }
 
+/* A process's {"id", "created_at"} container map at depth d. */
+static bool f_pcontainer(struct fdec *f, struct cws_process *p, unsigned d)
+{
+	const char *k;
+	uint32_t n, i, kl;
+	bool ok;
+
+	if (!f_map(f, &n))
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!f_key(f, &k, &kl))
+			return false;
+		if (KEY_IS(k, kl, "id"))
+			ok = f_dstr(f, &p->container_id);
+		else if (KEY_IS(k, kl, "created_at"))
+			ok = f_u64(f, &p->container_created_at, UINT64_MAX);
+		else
+			ok = f_skip(f, d);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* A process's {"id", "inode", "mount_id"} cgroup map at depth d. */
+static bool f_cgroup(struct fdec *f, struct cws_process *p, unsigned d)
+{
+	const char *k;
+	uint32_t n, i, kl;
+	uint64_t v;
+	bool ok;
+
+	if (!f_map(f, &n))
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!f_key(f, &k, &kl))
+			return false;
+		if (KEY_IS(k, kl, "id")) {
+			ok = f_dstr(f, &p->cgroup_id);
+		} else if (KEY_IS(k, kl, "inode")) {
+			ok = f_u64(f, &p->cgroup_inode, UINT64_MAX);
+		} else if (KEY_IS(k, kl, "mount_id")) {
+			ok = f_u64(f, &v, UINT32_MAX);
+			p->cgroup_mount_id = (uint32_t)v;
+		} else {
+			ok = f_skip(f, d);
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 static bool f_process(struct fdec *f, struct cws_process *p,
 		      struct cws_event *ev, unsigned d);
 
@@ -606,8 +670,13 @@ static bool f_process(struct fdec *f, struct cws_process *p,
 			ok = f_file(f, &p->file, d + 1);
 		} else if (e->kind == FK_ARGV) {
 			ok = f_argv(f, &p->argv, &p->args_truncated, d + 1);
-		} else if (e->kind == FK_CONTAINER) {
-			ok = f_container(f, &p->container_id, d + 1);
+		} else if (e->kind == FK_PCONTAINER) {
+			ok = f_pcontainer(f, p, d + 1);
+		} else if (e->kind == FK_CGROUP) {
+			ok = f_cgroup(f, p, d + 1);
+		} else if (e->kind == FK_STRV) {
+			ok = f_argv(f, (struct cws_strv *)((char *)p + e->off),
+				    &p->envs_truncated, d + 1);
 		} else if (e->kind == FK_ANCESTORS) {
 			ok = ev ? f_ancestors(f, ev, d + 1) : f_skip(f, d);
 		} else if (e->kind == FK_ANCESTORS_TRUNCATED) {

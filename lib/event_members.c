@@ -131,6 +131,7 @@ const struct omember event_omembers[] = {
 	{ { "source", "path" }, OK_STR, OFF(source), T(MOUNT) },
 	{ { "pipe_entry_flag" }, OK_U32, OFF(pipe_entry_flag), T(SPLICE) },
 	{ { "pipe_exit_flag" }, OK_U32, OFF(pipe_exit_flag), T(SPLICE) },
+	{ { "syscall", "path" }, OK_STR, OFF(syscall_path), T(CHDIR) },
 };
 
 _Static_assert(CWS_ARRAY_SIZE(event_omembers) == EVENT_NMEMBERS,

@@ -192,6 +192,7 @@ static size_t strs_size(const struct cws_process *p)
 		p->cred.egroup,
 		p->cred.fsuser,
 		p->cred.fsgroup,
+		p->cgroup_id,
 	};
 	size_t n = 0, i;
 
@@ -200,6 +201,10 @@ static size_t strs_size(const struct cws_process *p)
 			n += strlen(s[i]) + 1;
 	for (i = 0; i < p->argv.n; i++)
 		n += strlen(p->argv.v[i] ? p->argv.v[i] : "") + 1;
+	for (i = 0; i < p->envs.n; i++)
+		n += strlen(p->envs.v[i] ? p->envs.v[i] : "") + 1;
+	for (i = 0; i < p->envp.n; i++)
+		n += strlen(p->envp.v[i] ? p->envp.v[i] : "") + 1;
 	return n;
 }
 
@@ -217,12 +222,29 @@ static const char *dup_in(char **at, const char *s)
 	return d;
 }
 
+/* Pointer slots of p's string arrays (argv, envs, envp). */
+static size_t vecs_count(const struct cws_process *p)
+{
+	return (size_t)p->argv.n + p->envs.n + p->envp.n;
+}
+
+static char *copy_strv(struct cws_strv *dst, const struct cws_strv *src,
+		       const char **slots, char *at)
+{
+	uint32_t i;
+
+	for (i = 0; i < src->n; i++)
+		slots[i] = dup_in(&at, src->v[i] ? src->v[i] : "");
+	dst->v = src->n ? slots : NULL;
+	return at;
+}
+
 /* Copies src into dst with every string (and argv) in mem. */
 static void deep_copy(struct cws_process *dst, const struct cws_process *src,
 		      char *mem)
 {
 	const char **argv = (const char **)mem;
-	char *at = mem + src->argv.n * sizeof(*argv);
+	char *at = mem + vecs_count(src) * sizeof(*argv);
 	uint32_t i;
 
 	*dst = *src;
@@ -246,6 +268,9 @@ static void deep_copy(struct cws_process *dst, const struct cws_process *src,
 	for (i = 0; i < src->argv.n; i++)
 		argv[i] = dup_in(&at, src->argv.v[i] ? src->argv.v[i] : "");
 	dst->argv.v = src->argv.n ? argv : NULL;
+	dst->cgroup_id = dup_in(&at, src->cgroup_id);
+	at = copy_strv(&dst->envs, &src->envs, argv + src->argv.n, at);
+	copy_strv(&dst->envp, &src->envp, argv + src->argv.n + src->envs.n, at);
 }
 
 /* Twice the buckets, the keys rehashed; stays as is without memory. */
@@ -300,7 +325,7 @@ int cws_proctab_add(struct cws_proctab *t, const struct cws_process *p)
 		make_room(t);
 	else if (t->st.entries > t->mask)
 		grow(t);
-	sz = sizeof(*e) + p->argv.n * sizeof(char *) + strs_size(p);
+	sz = sizeof(*e) + vecs_count(p) * sizeof(char *) + strs_size(p);
 	e = malloc(sz);
 	if (!e)
 		return -ENOMEM;

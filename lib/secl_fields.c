@@ -59,9 +59,9 @@ static const struct leafdef proc_leaves[] = {
 	{ "args_flags", VK_STR, L_P_FLAGS, MULTI | FL_DERIVED },
 	{ "args_options", VK_STR, L_P_OPTIONS, MULTI | FL_DERIVED },
 	{ "args_truncated", VK_BOOL, L_P_ARGS_TRUNC, 0 },
-	{ "envs", VK_STR, L_ZERO, MULTI | UNB },
-	{ "envp", VK_STR, L_ZERO, MULTI | UNB },
-	{ "envs_truncated", VK_BOOL, L_ZERO, UNB },
+	{ "envs", VK_STR, L_P_ENVS, MULTI },
+	{ "envp", VK_STR, L_P_ENVP, MULTI },
+	{ "envs_truncated", VK_BOOL, L_P_ENVS_TRUNC, 0 },
 	{ "uid", VK_INT, L_P_UID, 0 },
 	{ "gid", VK_INT, L_P_GID, 0 },
 	{ "euid", VK_INT, L_P_EUID, 0 },
@@ -78,18 +78,18 @@ static const struct leafdef proc_leaves[] = {
 	{ "cap_effective", VK_INT, L_P_CAPE, 0 },
 	{ "cap_permitted", VK_INT, L_P_CAPP, 0 },
 	{ "container.id", VK_STR, L_P_CONTAINER, 0 },
-	{ "container.created_at", VK_INT, L_ZERO, UNB },
+	{ "container.created_at", VK_INT, L_P_CONT_CREATED, 0 },
 	{ "container.tags", VK_STR, L_ZERO, MULTI | UNB },
-	{ "cgroup.id", VK_STR, L_ZERO, UNB },
+	{ "cgroup.id", VK_STR, L_P_CGROUP_ID, 0 },
 	{ "cgroup.manager", VK_STR, L_ZERO, UNB },
-	{ "cgroup.file.inode", VK_INT, L_ZERO, UNB },
-	{ "cgroup.file.mount_id", VK_INT, L_ZERO, UNB },
+	{ "cgroup.file.inode", VK_INT, L_P_CGROUP_INODE, 0 },
+	{ "cgroup.file.mount_id", VK_INT, L_P_CGROUP_MOUNT, 0 },
 	{ "is_thread", VK_BOOL, L_P_IS_THREAD, 0 },
 	{ "is_kworker", VK_BOOL, L_ZERO, UNB },
 	{ "is_exec", VK_BOOL, L_P_IS_EXEC, FL_DERIVED },
-	{ "user_session.k8s_username", VK_STR, L_ZERO, UNB },
-	{ "user_session.k8s_uid", VK_STR, L_ZERO, UNB },
-	{ "user_session.k8s_groups", VK_STR, L_ZERO, MULTI | UNB },
+	{ "user_session.k8s_username", VK_STR, L_P_K8S, 0 },
+	{ "user_session.k8s_uid", VK_STR, L_P_K8S, 0 },
+	{ "user_session.k8s_groups", VK_STR, L_P_K8S, MULTI },
 };
 
 /* Members of a file: X.file.Y, process.file.Y, ... */
@@ -110,7 +110,7 @@ static const struct leafdef file_leaves[] = {
 	{ "change_time", VK_INT, L_F_CTIME, 0 },
 	{ "modification_time", VK_INT, L_F_MTIME, 0 },
 	{ "filesystem", VK_STR, L_F_FS, 0 },
-	{ "in_upper_layer", VK_BOOL, L_ZERO, UNB },
+	{ "in_upper_layer", VK_BOOL, L_F_UPPER, 0 },
 	{ "hashes", VK_STR, L_ZERO, MULTI | UNB },
 	{ "package.name", VK_STR, L_ZERO, UNB },
 	{ "package.version", VK_STR, L_ZERO, UNB },
@@ -122,13 +122,13 @@ static const struct leafdef file_leaves[] = {
 /* Fields that fit any event type. */
 static const struct leafdef common_leaves[] = {
 	{ "container.id", VK_STR, L_E_CONTAINER, 0 },
-	{ "container.created_at", VK_INT, L_ZERO, UNB },
+	{ "container.created_at", VK_INT, L_P_CONT_CREATED, 0 },
 	{ "container.runtime", VK_STR, L_ZERO, UNB },
 	{ "container.tags", VK_STR, L_ZERO, MULTI | UNB },
-	{ "cgroup.id", VK_STR, L_ZERO, UNB },
+	{ "cgroup.id", VK_STR, L_P_CGROUP_ID, 0 },
 	{ "cgroup.manager", VK_STR, L_ZERO, UNB },
-	{ "cgroup.file.inode", VK_INT, L_ZERO, UNB },
-	{ "cgroup.file.mount_id", VK_INT, L_ZERO, UNB },
+	{ "cgroup.file.inode", VK_INT, L_P_CGROUP_INODE, 0 },
+	{ "cgroup.file.mount_id", VK_INT, L_P_CGROUP_MOUNT, 0 },
 	{ "event.async", VK_BOOL, L_ZERO, UNB },
 	{ "event.hostname", VK_STR, L_ZERO, UNB },
 	{ "event.origin", VK_STR, L_E_ORIGIN, 0 },
@@ -183,7 +183,7 @@ static const struct evdef ev_leaves[] = {
 	{ E(LINK), "syscall.path", VK_STR, L_ZERO, UNB },
 	{ E(LINK), "syscall.destination.path", VK_STR, L_ZERO, UNB },
 	{ E(UTIMES), "syscall.path", VK_STR, L_ZERO, UNB },
-	{ E(CHDIR), "syscall.path", VK_STR, L_ZERO, UNB },
+	{ E(CHDIR), "syscall.path", VK_STR, L_O_SYSCALL_PATH, 0 },
 	{ E(SETXATTR), "file.destination.name", VK_STR, L_O_XNAME, 0 },
 	{ E(SETXATTR), "file.destination.namespace", VK_STR, L_O_XNS, 0 },
 	{ E(REMOVEXATTR), "file.destination.name", VK_STR, L_O_XNAME, 0 },
@@ -568,6 +568,7 @@ static const struct direct directs[] = {
 	DE(L_N_ADDR_FAMILY, obj.addr.family, false),
 	DE(L_N_ADDR_HOST, obj.addr.hostname, false),
 	DE(L_N_PROTO, obj.protocol, false),
+	DE(L_O_SYSCALL_PATH, obj.syscall_path, false),
 };
 
 /* Where f's object sits in struct cws_event, or -1 if it moves. */
@@ -746,6 +747,7 @@ static const struct cws_process *proc_at(const struct ectx *x,
 	switch (f->root) {
 	case R_SELF:
 	case R_EXEC:
+	case R_EVENT: /* container.*, cgroup.*: the event's process */
 		return &ev->process;
 	case R_PARENT:
 		return ev->ancestors && ev->nancestors ? &ev->ancestors[0] :
@@ -975,6 +977,23 @@ static void leaf_get(struct ectx *x, const struct fref *f, uint32_t idx,
 	case L_P_IS_EXEC:
 		out->b = p->exec_time != 0;
 		return;
+	case L_P_ENVS_TRUNC:
+		out->b = p->envs_truncated;
+		return;
+	case L_P_CGROUP_ID:
+		out->s = sv_of(p->cgroup_id);
+		return;
+	case L_P_CGROUP_INODE:
+		out->i = (int64_t)p->cgroup_inode;
+		return;
+	case L_P_CGROUP_MOUNT:
+		out->i = p->cgroup_mount_id;
+		return;
+	case L_P_CONT_CREATED:
+		out->i = (int64_t)p->container_created_at;
+		return;
+	case L_P_K8S:
+		return; /* "": cws sees no kubectl exec session */
 	case L_F_PATH:
 		out->s = sv_of(fl->path);
 		return;
@@ -1029,6 +1048,9 @@ static void leaf_get(struct ectx *x, const struct fref *f, uint32_t idx,
 		return;
 	case L_F_FS:
 		out->s = sv_of(fl->filesystem);
+		return;
+	case L_F_UPPER:
+		out->b = fl->in_upper_layer_known && fl->in_upper_layer;
 		return;
 	case L_E_CONTAINER:
 		out->s = sv_of(ev->container.id ? ev->container.id :
@@ -1220,6 +1242,9 @@ static void leaf_get(struct ectx *x, const struct fref *f, uint32_t idx,
 	case L_N_PROTO:
 		out->i = o->protocol;
 		return;
+	case L_O_SYSCALL_PATH:
+		out->s = sv_of(o->syscall_path);
+		return;
 	}
 }
 
@@ -1371,6 +1396,20 @@ static bool leaf_visit(struct ectx *x, const struct fref *f, uint32_t idx,
 		p = proc_at(x, f, idx);
 		av = argv_of(x, f, p);
 		return av->v ? visit_options(x, v, av) : false;
+	case L_P_ENVS:
+	case L_P_ENVP: {
+		const struct cws_strv *ev_ = NULL;
+
+		p = proc_at(x, f, idx);
+		ev_ = f->leaf == L_P_ENVS ? &p->envs : &p->envp;
+		for (i = 0; i < ev_->n && ev_->v; i++) {
+			struct sv s = sv_of(ev_->v[i]);
+
+			if (emit(x, v, s.p, s.n))
+				return true;
+		}
+		return false;
+	}
 	case L_O_ARGV: {
 		/* load_module.argv: the module arguments split at spaces */
 		struct sv s = sv_of(x->ev->obj.args);

@@ -244,6 +244,14 @@ enum leaf {
 	L_P_CONTAINER,
 	L_P_IS_THREAD,
 	L_P_IS_EXEC,
+	L_P_ENVS,
+	L_P_ENVP,
+	L_P_ENVS_TRUNC,
+	L_P_CGROUP_ID,
+	L_P_CGROUP_INODE,
+	L_P_CGROUP_MOUNT,
+	L_P_CONT_CREATED,
+	L_P_K8S, /* user_session.k8s_*: no session without the webhook */
 	L_P__END,
 	/* file leaves: struct cws_file */
 	L_F_PATH,
@@ -262,6 +270,7 @@ enum leaf {
 	L_F_CTIME,
 	L_F_MTIME,
 	L_F_FS,
+	L_F_UPPER,
 	L_F__END,
 	/* event leaves: struct cws_event and its object */
 	L_E_CONTAINER,
@@ -328,6 +337,7 @@ enum leaf {
 	L_N_ADDR_HOST,
 	L_N_ADDR_PUBLIC,
 	L_N_PROTO,
+	L_O_SYSCALL_PATH,
 };
 
 /* A resolved field reference. */

@@ -42,6 +42,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,10 +57,13 @@
 #define NAMES_CHECK_MS 1000 /* between two stats of /etc/passwd and group */
 #define FILEID_KERNFS 0xfe /* the file handle type of a kernfs node */
 #define PF_KTHREAD 0x00200000 /* /proc/PID/stat flags: a kernel thread */
+#define OVERLAYFS_MAGIC 0x794c7630 /* statfs f_type of overlayfs */
+/* Datadog's cut of one env string: 255 bytes, then "..." (MaxArgEnvSize). */
+#define ENV_ELEM_MAX 255
 
-/* Blob size classes: 64 bytes to 16 KiB (an image at its largest). */
+/* Blob size classes: 64 bytes to 32 KiB (an image at its largest). */
 #define POOL_SHIFT 6
-#define POOL_CLASSES 9
+#define POOL_CLASSES 10
 
 /* What a reference counted blob starts with. */
 struct blob {
@@ -75,7 +79,8 @@ struct str {
 
 /*
  * An executable image: what exec sets and fork shares. argv[] points into
- * the strings stored right after it, in the same blob.
+ * the strings stored right after it, in the same blob; envp and envs are
+ * more slots of argv[], after argv's own.
  */
 struct image {
 	struct blob b;
@@ -83,6 +88,13 @@ struct image {
 	bool args_truncated;
 	uint64_t inode;
 	uint32_t mount_id;
+	/* The executable's inode at exec time; mode 0 when unknown. */
+	uint32_t mode, uid, gid;
+	uint64_t ctime, mtime;
+	bool upper, upper_known; /* on an overlayfs upper layer */
+	bool envs_truncated;
+	uint32_t envc;
+	const char **envp, **envs;
 	const char *path; /* NULL when it could not be resolved */
 	const char *name;
 	const char *path_error; /* why path is NULL, or NULL */
@@ -102,6 +114,9 @@ struct entry {
 	uint64_t fork_time; /* ns since boot */
 	uint64_t exec_time; /* ns since boot, 0 when unknown */
 	uint64_t cgroup_id;
+	struct str *cgpath; /* the cgroup's path, NULL until resolved */
+	/* exec time (ns since boot) of the container's first process */
+	uint64_t cont_start, cont_epoch;
 	uint64_t cap_effective, cap_permitted;
 	/*
 	 * The stream key of the context (0: a new one is due), the parent's
@@ -127,6 +142,12 @@ struct entry {
 struct cg_slot {
 	uint64_t id; /* 0: free */
 	long long retry_at; /* monotonic ms; 0 once resolved */
+	struct str *path; /* the cgroup's path once resolved */
+	/*
+	 * container.created_at as Datadog has it: the exec time (ns since
+	 * boot) of the first process seen in the cgroup.
+	 */
+	uint64_t first_exec;
 	char container[CONTAINER_ID_LEN + 1];
 };
 
@@ -161,6 +182,10 @@ struct cws_cache {
 	struct cg_slot *cg;
 	uint32_t cg_used;
 	int cg2_fd; /* the cgroup2 mount, -1 if none */
+	char cg2_dir[CWS_KEV_PATH_MAX + 1]; /* its mount point */
+	uint32_t cg2_mnt_id; /* its mount id, cgroup.file.mount_id */
+	/* runtime_security_config.envs_with_value (not owned), or NULL */
+	const char *const *envs_value;
 	struct cws_namedb users, groups;
 	long long names_checked; /* monotonic ms */
 	uint64_t tick_ns; /* one clock tick of /proc/PID/stat */
@@ -171,6 +196,7 @@ struct cws_cache {
 	uint32_t names_gen; /* bumped when the name files change */
 	/* Scratch for /proc reads: not on the stack, they are large. */
 	char buf[CWS_KEV_ARGS_MAX + 2];
+	char env[CWS_KEV_ENVS_MAX + 2];
 	char path[CWS_KEV_PATH_MAX + 1];
 	char path2[CWS_KEV_PATH_MAX + 1];
 };
@@ -270,18 +296,76 @@ static struct str *str_new(struct cws_cache *c, const char *s, size_t n)
 	return st;
 }
 
+/* Whether the env string e (NAME=value) keeps its value in envs. */
+static bool env_keeps_value(const struct cws_cache *c, const char *e,
+			    size_t len)
+{
+	const char *eq = memchr(e, '=', len);
+	size_t n = eq ? (size_t)(eq - e) : len, i;
+
+	for (i = 0; c->envs_value && c->envs_value[i]; i++)
+		if (strlen(c->envs_value[i]) == n &&
+		    !memcmp(c->envs_value[i], e, n))
+			return true;
+	return false;
+}
+
+/* Copies n bytes of s to *at, cut as Datadog cuts an env string. */
+static const char *env_put(char **at, const char *s, size_t n, bool *cut)
+{
+	char *d = *at;
+
+	if (n > ENV_ELEM_MAX) {
+		memcpy(d, s, ENV_ELEM_MAX);
+		memcpy(d + ENV_ELEM_MAX, "...", 3);
+		n = ENV_ELEM_MAX + 3;
+		*cut = true;
+	} else {
+		memcpy(d, s, n);
+	}
+	d[n] = '\0';
+	*at = d + n + 1;
+	return d;
+}
+
+/*
+ * Fills the image's envp (every NAME=value) and envs (names, NAME=value
+ * for envs_with_value) from env, NUL separated as the kernel has it, into
+ * the slots and bytes at *at.
+ */
+static void image_envs(struct cws_cache *c, struct image *img, const char *env,
+		       size_t elen, char *at)
+{
+	const char *eq;
+	size_t off = 0, len, n;
+	uint32_t i;
+
+	for (i = 0; i < img->envc && off < elen; i++) {
+		len = strnlen(env + off, elen - off);
+		img->envp[i] =
+			env_put(&at, env + off, len, &img->envs_truncated);
+		n = len;
+		if (!env_keeps_value(c, env + off, len) &&
+		    (eq = memchr(env + off, '=', len)))
+			n = (size_t)(eq - (env + off));
+		img->envs[i] = env_put(&at, env + off, n, &img->envs_truncated);
+		off += len + 1;
+	}
+}
+
 /*
  * Builds an image. args holds argv as the kernel has it: strings separated
- * by NULs, the last one possibly cut (no NUL). perr non-NULL means path
- * holds only the components the kernel resolved, of which the last (the
- * file's own name) is kept as the name.
+ * by NULs, the last one possibly cut (no NUL); env holds envp the same way.
+ * perr non-NULL means path holds only the components the kernel resolved,
+ * of which the last (the file's own name) is kept as the name.
  */
 static struct image *image_new(struct cws_cache *c, const char *path,
 			       size_t plen, const char *perr, const char *args,
-			       size_t alen, bool truncated)
+			       size_t alen, bool truncated, const char *env,
+			       size_t elen, bool env_truncated)
 {
 	struct image *img;
-	uint32_t argc = 0, i;
+	uint32_t argc = 0, envc = 0, i;
 	size_t off = 0, size;
 	const char *slash;
 	char *s;
@@ -293,11 +377,21 @@ static struct image *image_new(struct cws_cache *c, const char *path,
 	if (off < alen)
 		truncated = true;
 	alen = off < alen ? off : alen;
-	size = sizeof(*img) + argc * sizeof(char *) + plen + 1 + alen + 1;
+	off = 0;
+	while (off < elen && envc < CWS_EVENT_MAX_ARGS) {
+		envc++;
+		off += strnlen(env + off, elen - off) + 1;
+	}
+	if (off < elen)
+		env_truncated = true;
+	elen = off < elen ? off : elen;
+	/* Each env string twice (envp, envs), each maybe with "...". */
+	size = sizeof(*img) + (argc + 2 * envc) * sizeof(char *) + plen + 1 +
+	       alen + 1 + 2 * (elen + envc * 4);
 	img = blob_get(c, size);
 	if (!img)
 		return NULL;
-	s = (char *)&img->argv[argc];
+	s = (char *)&img->argv[argc + 2 * envc];
 	memcpy(s, path, plen);
 	s[plen] = '\0';
 	slash = strrchr(s, '/');
@@ -322,6 +416,14 @@ static struct image *image_new(struct cws_cache *c, const char *path,
 	img->args_truncated = truncated;
 	img->inode = 0;
 	img->mount_id = 0;
+	img->mode = img->uid = img->gid = 0;
+	img->ctime = img->mtime = 0;
+	img->upper = img->upper_known = false;
+	img->envs_truncated = env_truncated;
+	img->envc = envc;
+	img->envp = &img->argv[argc];
+	img->envs = &img->argv[argc + envc];
+	image_envs(c, img, env, elen, s + alen + 1);
 	return img;
 }
 
@@ -408,6 +510,7 @@ static void release(struct cws_cache *c, struct entry *e)
 	lru_unlink(c, e);
 	blob_put(c, e->img);
 	blob_put(c, e->cwd);
+	blob_put(c, e->cgpath);
 	memset(e, 0, sizeof(*e));
 	e->hnext = c->free_head;
 	c->free_head = i;
@@ -507,6 +610,20 @@ static int open_cgroup2(void)
 	return fd;
 }
 
+/* The cgroup2 mount's point and mount id (cgroup.file.mount_id). */
+static void cg2_facts(struct cws_cache *c)
+{
+	struct statx stx;
+	char link[64];
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", c->cg2_fd);
+	if (read_link(link, c->cg2_dir, sizeof(c->cg2_dir)) < 0)
+		c->cg2_dir[0] = '\0';
+	if (!statx(c->cg2_fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) &&
+	    (stx.stx_mask & STATX_MNT_ID))
+		c->cg2_mnt_id = (uint32_t)stx.stx_mnt_id;
+}
+
 /* The cgroup id of a path under the cgroup2 mount; 0 if unknown. */
 static uint64_t cgroup_id_of(struct cws_cache *c, const char *path)
 {
@@ -579,6 +696,8 @@ static struct cg_slot *cg_slot(struct cws_cache *c, uint64_t id)
 		return &c->cg[i];
 	/* Cgroups come and go; rather than age them, start over when full. */
 	if (c->cg_used >= CG_SLOTS * 3 / 4) {
+		for (n = 0; n < CG_SLOTS; n++)
+			blob_put(c, c->cg[n].path);
 		memset(c->cg, 0, CG_SLOTS * sizeof(*c->cg));
 		c->cg_used = 0;
 		return cg_slot(c, id);
@@ -587,6 +706,61 @@ static struct cg_slot *cg_slot(struct cws_cache *c, uint64_t id)
 	c->cg[i].retry_at = 1;
 	c->cg_used++;
 	return &c->cg[i];
+}
+
+/*
+ * The path of a cgroup as cgroup.id has it: relative to the cgroup2
+ * root ("/system.slice/cron.service"), as /proc/PID/cgroup gives it,
+ * where a file handle gives it under the mount point.
+ */
+static void cg_set_path(struct cws_cache *c, struct cg_slot *s,
+			const char *path)
+{
+	size_t n = strlen(c->cg2_dir);
+
+	if (s->path)
+		return;
+	if (n > 1 && !strncmp(path, c->cg2_dir, n) &&
+	    (path[n] == '/' || !path[n]))
+		path += n;
+	if (!*path)
+		path = "/";
+	s->path = str_new(c, path, strlen(path));
+}
+
+/* Gives e its cgroup's path and container start, as its slot has them. */
+static void cg_attach(struct cws_cache *c, struct entry *e)
+{
+	struct cg_slot *s;
+
+	if (!e->cgroup_id)
+		return;
+	s = cg_slot(c, e->cgroup_id);
+	if (s->path != e->cgpath) {
+		blob_put(c, e->cgpath);
+		e->cgpath = blob_ref(s->path);
+		e->key = 0;
+	}
+	if (s->first_exec != e->cont_start) {
+		e->cont_start = s->first_exec;
+		e->key = 0;
+	}
+}
+
+/*
+ * An exec at ts (ns since boot) in e's cgroup: the first one seen there
+ * dates the container (container.created_at).
+ */
+static void cg_first_exec(struct cws_cache *c, struct entry *e, uint64_t ts)
+{
+	struct cg_slot *s;
+
+	if (!e->cgroup_id)
+		return;
+	s = cg_slot(c, e->cgroup_id);
+	if (!s->first_exec)
+		s->first_exec = ts;
+	cg_attach(c, e);
 }
 
 /* The container of cgroup id ("" for none), resolved once per cgroup. */
@@ -604,6 +778,7 @@ static const char *cg_container(struct cws_cache *c, uint64_t id, uint32_t pid)
 		if (path) {
 			cws_cache_container_id(path, s->container,
 					       sizeof(s->container));
+			cg_set_path(c, s, path);
 			s->retry_at = 0;
 		} else {
 			s->retry_at = now + CG_RETRY_MS;
@@ -711,10 +886,11 @@ static struct image *proc_image(struct cws_cache *c, uint32_t pid)
 {
 	struct image *img;
 	struct statx stx;
+	struct statfs sfs;
 	char link[64];
-	ssize_t plen, alen;
+	ssize_t plen, alen, elen;
 	const char *perr = NULL;
-	bool truncated;
+	bool truncated, etrunc;
 
 	snprintf(link, sizeof(link), "/proc/%u/cmdline", pid);
 	alen = cws_read_file(link, c->buf, sizeof(c->buf));
@@ -723,6 +899,13 @@ static struct image *proc_image(struct cws_cache *c, uint32_t pid)
 	truncated = (size_t)alen > CWS_KEV_ARGS_MAX;
 	if (truncated)
 		alen = CWS_KEV_ARGS_MAX;
+	snprintf(link, sizeof(link), "/proc/%u/environ", pid);
+	elen = cws_read_file(link, c->env, sizeof(c->env));
+	if (elen < 0)
+		elen = 0;
+	etrunc = (size_t)elen > CWS_KEV_ENVS_MAX;
+	if (etrunc)
+		elen = CWS_KEV_ENVS_MAX;
 	snprintf(link, sizeof(link), "/proc/%u/exe", pid);
 	plen = read_link(link, c->path, sizeof(c->path));
 	if (plen < 0) {
@@ -731,12 +914,37 @@ static struct image *proc_image(struct cws_cache *c, uint32_t pid)
 		plen = 0;
 	}
 	img = image_new(c, c->path, (size_t)plen, perr, c->buf, (size_t)alen,
-			truncated);
+			truncated, c->env, (size_t)elen, etrunc);
+	/*
+	 * The executable's inode now, which for a process older than the
+	 * probe is the closest to its state at exec. Whether it is on an
+	 * overlayfs upper layer is not visible from here: known (false)
+	 * only off overlayfs.
+	 */
 	if (img && plen &&
-	    !statx(AT_FDCWD, link, 0, STATX_INO | STATX_MNT_ID, &stx)) {
+	    !statx(AT_FDCWD, link, 0,
+		   STATX_INO | STATX_MNT_ID | STATX_MODE | STATX_UID |
+			   STATX_GID | STATX_MTIME | STATX_CTIME,
+		   &stx)) {
 		img->inode = stx.stx_ino;
 		if (stx.stx_mask & STATX_MNT_ID)
 			img->mount_id = (uint32_t)stx.stx_mnt_id;
+		if ((stx.stx_mask & (STATX_MODE | STATX_UID | STATX_GID |
+				     STATX_MTIME | STATX_CTIME)) ==
+		    (STATX_MODE | STATX_UID | STATX_GID | STATX_MTIME |
+		     STATX_CTIME)) {
+			img->mode = stx.stx_mode;
+			img->uid = stx.stx_uid;
+			img->gid = stx.stx_gid;
+			img->mtime =
+				(uint64_t)stx.stx_mtime.tv_sec * 1000000000ull +
+				stx.stx_mtime.tv_nsec;
+			img->ctime =
+				(uint64_t)stx.stx_ctime.tv_sec * 1000000000ull +
+				stx.stx_ctime.tv_nsec;
+		}
+		if (!statfs(link, &sfs) && sfs.f_type != OVERLAYFS_MAGIC)
+			img->upper_known = true;
 	}
 	return img;
 }
@@ -758,6 +966,7 @@ static void proc_cwd(struct cws_cache *c, struct entry *e)
 static void proc_cgroup(struct cws_cache *c, struct entry *e)
 {
 	char link[64], *line, *save = NULL, v1[CONTAINER_ID_LEN + 1] = "";
+	char cgpath[CWS_KEV_PATH_MAX + 1] = "";
 	struct cg_slot *s;
 
 	snprintf(link, sizeof(link), "/proc/%u/cgroup", e->pid);
@@ -773,6 +982,7 @@ static void proc_cgroup(struct cws_cache *c, struct entry *e)
 			continue;
 		if (!strncmp(line, "0::", 3)) {
 			e->cgroup_id = cgroup_id_of(c, path + 1);
+			snprintf(cgpath, sizeof(cgpath), "%s", path + 1);
 			cws_cache_container_id(path + 1, e->container,
 					       sizeof(e->container));
 		} else if (!v1[0]) {
@@ -783,6 +993,13 @@ static void proc_cgroup(struct cws_cache *c, struct entry *e)
 		s = cg_slot(c, e->cgroup_id);
 		memcpy(s->container, e->container, sizeof(s->container));
 		s->retry_at = 0;
+		if (cgpath[0])
+			cg_set_path(c, s, cgpath);
+		/* Seeded: the oldest process of the cgroup dates it. */
+		if (e->exec_time &&
+		    (!s->first_exec || e->exec_time < s->first_exec))
+			s->first_exec = e->exec_time;
+		cg_attach(c, e);
 	}
 	/*
 	 * A runtime that only uses the v1 hierarchies leaves the unified
@@ -867,6 +1084,7 @@ static struct entry *from_proc(struct cws_cache *c, uint32_t pid,
 	if (err) {
 		blob_put(c, e->img);
 		blob_put(c, e->cwd);
+		blob_put(c, e->cgpath);
 		memset(e, 0, sizeof(*e));
 		e->hnext = c->free_head;
 		c->free_head = idx_of(c, e);
@@ -899,6 +1117,8 @@ static void inherit(struct entry *e, const struct entry *parent)
 	e->cwd = blob_ref(parent->cwd);
 	e->exec_time = parent->exec_time;
 	e->cgroup_id = parent->cgroup_id;
+	e->cgpath = blob_ref(parent->cgpath);
+	e->cont_start = parent->cont_start;
 	memcpy(e->container, parent->container, sizeof(e->container));
 	memcpy(e->comm, parent->comm, sizeof(e->comm));
 	memcpy(e->tty, parent->tty, sizeof(e->tty));
@@ -944,6 +1164,13 @@ static void apply(struct cws_cache *c, struct entry *e,
 		if (id[0] || !e->container[0])
 			snprintf(e->container, sizeof(e->container), "%s", id);
 		e->key = 0;
+		cg_attach(c, e);
+	} else if (e->cgroup_id && !e->cgpath) {
+		/* Resolved since (cg_container retries). */
+		cg_container(c, e->cgroup_id, kp->pid);
+		cg_attach(c, e);
+		if (!e->key)
+			c->gen++;
 	}
 }
 
@@ -1019,10 +1246,32 @@ static void fill_process(struct cws_cache *c, struct cws_process *p,
 		p->file.path_resolution_error = img->path_error;
 		p->file.inode = img->inode;
 		p->file.mount_id = img->mount_id;
+		p->file.mode = img->mode;
+		p->file.uid = img->uid;
+		p->file.gid = img->gid;
+		p->file.change_time = img->ctime;
+		p->file.modification_time = img->mtime;
+		p->file.in_upper_layer = img->upper;
+		p->file.in_upper_layer_known = img->upper_known;
 		p->argv.v = (const char **)img->argv;
 		p->argv.n = img->argc;
 		p->args_truncated = img->args_truncated;
+		p->envp.v = img->envp;
+		p->envp.n = img->envc;
+		p->envs.v = img->envs;
+		p->envs.n = img->envc;
+		p->envs_truncated = img->envs_truncated;
 	}
+	if (e->cgroup_id) {
+		p->cgroup_id = e->cgpath ? e->cgpath->s : NULL;
+		/* A kernfs node's inode number is its id (64-bit ino_t). */
+		p->cgroup_inode = e->cgroup_id;
+		p->cgroup_mount_id = c->cg2_mnt_id;
+	}
+	if (e->container[0] && e->cont_start)
+		p->container_created_at =
+			e->key ? e->cont_epoch :
+				 epoch(boot_to_epoch, e->cont_start);
 	cr->uid = e->uid;
 	cr->gid = e->gid;
 	cr->euid = e->euid;
@@ -1097,6 +1346,7 @@ static void ensure_key(struct cws_cache *c, struct entry *e,
 	e->names_gen = c->names_gen;
 	e->fork_epoch = epoch(boot_to_epoch, e->fork_time);
 	e->exec_epoch = epoch(boot_to_epoch, e->exec_time);
+	e->cont_epoch = epoch(boot_to_epoch, e->cont_start);
 }
 
 /* Walks e's ancestors into c->chain (e first); returns how many. */
@@ -1248,11 +1498,23 @@ void cws_cache_exec(struct cws_cache *c, const struct cws_kev_exec *k,
 
 	img = image_new(c, k->data, k->path_len, path_error,
 			k->data + k->path_len + k->filename_len, k->args_len,
-			k->flags & CWS_KEV_EXEC_ARGS_TRUNCATED);
+			k->flags & CWS_KEV_EXEC_ARGS_TRUNCATED,
+			k->data + k->path_len + k->filename_len + k->args_len,
+			k->envs_len, k->flags & CWS_KEV_EXEC_ENVS_TRUNCATED);
 	if (img) {
 		img->inode = k->inode;
 		img->mount_id = k->mount_id;
+		if (k->flags & CWS_KEV_EXEC_STAT) {
+			img->mode = k->mode;
+			img->uid = k->uid;
+			img->gid = k->gid;
+			img->ctime = k->ctime;
+			img->mtime = k->mtime;
+		}
+		img->upper_known = k->flags & CWS_KEV_EXEC_UPPER_KNOWN;
+		img->upper = k->flags & CWS_KEV_EXEC_UPPER;
 	}
+	cg_first_exec(c, e, k->hdr.timestamp);
 	blob_put(c, e->img);
 	e->img = img;
 	e->exec_time = k->hdr.timestamp;
@@ -1387,6 +1649,8 @@ struct cws_cache *cws_cache_new(size_t size)
 	c->cg2_fd = open_cgroup2();
 	if (c->cg2_fd < 0)
 		cws_debug("no cgroup2 mount: container ids from /proc only");
+	else
+		cg2_facts(c);
 	c->users.file = "/etc/passwd";
 	c->groups.file = "/etc/group";
 	c->names_checked = -NAMES_CHECK_MS;
@@ -1404,6 +1668,9 @@ void cws_cache_free(struct cws_cache *c)
 		for (i = 0; i < c->size; i++)
 			if (c->e[i].pid)
 				release(c, &c->e[i]);
+	if (c->cg)
+		for (i = 0; i < CG_SLOTS; i++)
+			blob_put(c, c->cg[i].path);
 	for (i = 0; i < POOL_CLASSES; i++)
 		while (c->pool[i]) {
 			void *next = *(void **)c->pool[i];
@@ -1420,6 +1687,11 @@ void cws_cache_free(struct cws_cache *c)
 	free(c->buckets);
 	free(c->e);
 	free(c);
+}
+
+void cws_cache_set_envs(struct cws_cache *c, const char *const *with_value)
+{
+	c->envs_value = with_value;
 }
 
 const struct cws_cache_stats *cws_cache_stats(const struct cws_cache *c)

@@ -37,7 +37,9 @@ _Static_assert(offsetof(struct cws_kev_process, tty_name) == 88, "kev tty");
 _Static_assert(offsetof(struct cws_kev_exec, proc) == 16, "kev exec proc");
 _Static_assert(offsetof(struct cws_kev_exec, inode) == 136, "kev exec inode");
 _Static_assert(offsetof(struct cws_kev_exec, path_len) == 152, "kev path_len");
-_Static_assert(offsetof(struct cws_kev_exec, data) == 160, "kev exec data");
+_Static_assert(offsetof(struct cws_kev_exec, ctime) == 160, "kev exec ctime");
+_Static_assert(offsetof(struct cws_kev_exec, envs_len) == 188, "kev envs_len");
+_Static_assert(offsetof(struct cws_kev_exec, data) == 192, "kev exec data");
 _Static_assert(sizeof(struct cws_kev_exec) % 8 == 0, "kev exec padding");
 _Static_assert(sizeof(struct cws_kev_fork) == 144, "kev fork size");
 _Static_assert(offsetof(struct cws_kev_fork, parent_pid) == 136, "kev fork");
@@ -139,6 +141,7 @@ int cws_emit_set_cache_size(struct cws_emit *e, size_t size)
 	cws_cache_free(e->cache);
 	e->cache = c;
 	e->evicted = 0;
+	cws_cache_set_envs(c, e->envs_with_value);
 	if (cws_cache_seed(c))
 		cws_warn(
 			"cannot read /proc: processes started before the probe have no context");
@@ -358,7 +361,7 @@ static int emit_exec(struct cws_emit *e, const struct cws_kev_exec *k,
 
 	if (size < offsetof(struct cws_kev_exec, data) ||
 	    size < CWS_KEV_EXEC_SIZE(k) || k->path_len > CWS_KEV_PATH_MAX ||
-	    k->args_len > CWS_KEV_ARGS_MAX) {
+	    k->args_len > CWS_KEV_ARGS_MAX || k->envs_len > CWS_KEV_ENVS_MAX) {
 		bad_record(e, "lengths do not match the record size",
 			   k->hdr.type, size);
 		return 0;

@@ -8,6 +8,7 @@
  */
 #include "compat.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -156,4 +157,21 @@ void cws_emit_file_memfd_create(struct cws_emit *e,
 {
 	ev->obj.name = e->sys.extra;
 	ev->obj.flags = k->args[0];
+}
+
+/*
+ * chdir.syscall.path: the argument as the caller gave it, unresolved, cut
+ * at 128 bytes as Datadog's hook reads it (runc_leaky_fd matches
+ * /proc/self/fd/ paths there).
+ */
+void cws_emit_file_chdir(struct cws_emit *e, const struct cws_kev_syscall *k,
+			 struct cws_event *ev)
+{
+	struct cws_emit_sys *s = &e->sys;
+
+	(void)k;
+	if (!s->extra)
+		return;
+	snprintf(s->word, sizeof(s->word), "%.128s", s->extra);
+	ev->obj.syscall_path = s->word;
 }

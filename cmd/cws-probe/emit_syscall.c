@@ -111,6 +111,7 @@ static const cws_emit_sys_fn sys_fns[CWS_EVT__COUNT] = {
 	[CWS_EVT_BIND] = cws_emit_net_addr,
 	[CWS_EVT_ACCEPT] = cws_emit_net_addr,
 	[CWS_EVT_DNS] = cws_emit_net_dns,
+	[CWS_EVT_CHDIR] = cws_emit_file_chdir,
 };
 
 /* Appends "/" and comp[0..n) to dst[0..*len); false when it does not fit. */
@@ -231,6 +232,8 @@ static void conv_file(struct cws_emit *e, const struct cws_kev_file *kf,
 		s->fstype[i][sizeof(kf->fstype)] = '\0';
 		if (s->fstype[i][0])
 			f->filesystem = s->fstype[i];
+		f->in_upper_layer = kf->flags & CWS_KEV_FILE_UPPER;
+		f->in_upper_layer_known = true;
 	}
 
 	if (kf->flags & CWS_KEV_FILE_OWN) {

@@ -218,6 +218,8 @@ int main(int argc, char **argv)
 	if (!opts.ring_size)
 		opts.ring_size = CWS_PROBE_RING_DEFAULT;
 	opts.hostname = cws_config_get_string(cfg, "hostname");
+	opts.envs_with_value =
+		cws_config_get_list(cfg, RSC "envs_with_value", NULL);
 	opts.run_path = cws_config_get_string(cfg, "run_path");
 	if (cws_config_get_int(cfg, CACHE_KEY) > 0)
 		opts.cache_size = (size_t)cws_config_get_int(cfg, CACHE_KEY);

@@ -840,8 +840,12 @@ int cws_probe_run(const struct cws_probe_opts *opts)
 	}
 	cws_emit_init(pr.emit, STDOUT_FILENO, opts->hostname);
 	pr.started = cws_event_now();
-	if (opts->cache_size &&
-	    cws_emit_set_cache_size(pr.emit, opts->cache_size)) {
+	/* The cache is made again for its size and for what envs keep. */
+	pr.emit->envs_with_value = opts->envs_with_value;
+	if ((opts->cache_size || opts->envs_with_value) &&
+	    cws_emit_set_cache_size(pr.emit, opts->cache_size ?
+						     opts->cache_size :
+						     CWS_CACHE_DEFAULT_SIZE)) {
 		cws_error("cannot size the process cache");
 		goto out_release_emit;
 	}

@@ -56,6 +56,8 @@ struct cws_probe_opts {
 	uint32_t discarders_max; /* entries of the discarder map; 0: default */
 	bool no_network; /* network.enabled false: no network type at all */
 	const char *socket; /* -u: the stream served there too (fanout.c) */
+	/* runtime_security_config.envs_with_value, NULL terminated */
+	const char *const *envs_with_value;
 };
 
 /*
@@ -223,6 +225,7 @@ struct cws_emit {
 	struct cws_realdir *realdir; /* made on first use (realdir.c) */
 	struct cws_kfilter *kf; /* the kernel filters, or NULL */
 	uint64_t kernel_filter; /* hello and heartbeat: the policy digest */
+	const char *const *envs_with_value; /* for each new cache */
 };
 
 /*
@@ -348,6 +351,8 @@ void cws_emit_file_mprotect(struct cws_emit *e, const struct cws_kev_syscall *k,
 void cws_emit_file_memfd_create(struct cws_emit *e,
 				const struct cws_kev_syscall *k,
 				struct cws_event *ev);
+void cws_emit_file_chdir(struct cws_emit *e, const struct cws_kev_syscall *k,
+			 struct cws_event *ev);
 
 /*
  * Rebuilds the process cache with room for size processes
@@ -466,6 +471,13 @@ struct cws_cache *cws_cache_new(size_t size);
 
 /* Frees the cache and everything it holds. Accepts NULL. */
 void cws_cache_free(struct cws_cache *c);
+
+/*
+ * The env names whose values X.envs keeps (envs_with_value, NULL
+ * terminated; not copied, must outlive the cache); others keep only their
+ * names. Set before cws_cache_seed. NULL: names only.
+ */
+void cws_cache_set_envs(struct cws_cache *c, const char *const *with_value);
 
 /*
  * Reads every process in /proc into the cache (kernel threads excepted),

@@ -132,13 +132,18 @@ static void file_members(struct jbuf *b, const struct cws_file *f)
 	jb_kstr(b, "name", f->name);
 	jb_kstr(b, "path_resolution_error", f->path_resolution_error);
 	jb_ku64(b, "inode", f->inode);
+	/* mode 0: the probe had no inode facts; none is sent as a zero. */
 	jb_ku64(b, "mode", f->mode);
 	jb_ku64(b, "mount_id", f->mount_id);
 	jb_kstr(b, "filesystem", f->filesystem);
-	jb_key(b, "uid");
-	jb_u64(b, f->uid);
-	jb_key(b, "gid");
-	jb_u64(b, f->gid);
+	if (f->mode) {
+		jb_key(b, "uid");
+		jb_u64(b, f->uid);
+		jb_key(b, "gid");
+		jb_u64(b, f->gid);
+	}
+	if (f->in_upper_layer_known)
+		jb_kbool(b, "in_upper_layer", f->in_upper_layer);
 	jb_kstr(b, "user", f->user);
 	jb_kstr(b, "group", f->group);
 	if (f->modification_time) {
@@ -317,6 +322,22 @@ static void envs(const struct payload_opts *o, struct jbuf *b,
 	jb_close(b, ']');
 }
 
+/* "key": [s, ...]: the probe's envs, already cut and filtered. */
+static void strv_member(struct jbuf *b, const char *key,
+			const struct cws_strv *v)
+{
+	uint32_t i;
+
+	jb_key(b, key);
+	jb_open(b, '[');
+	for (i = 0; i < v->n; i++) {
+		jb_sep(b);
+		jb_str(b, v->v[i] ? v->v[i] : "",
+		       v->v[i] ? strlen(v->v[i]) : 0);
+	}
+	jb_close(b, ']');
+}
+
 /* args: argv[1..], scrubbed; a scrubbed line is split on spaces. */
 static void args(const struct payload_opts *o, struct jbuf *b,
 		 const struct cws_strv *argv)
@@ -446,11 +467,20 @@ static void process_members(const struct payload_opts *o, struct jbuf *b,
 		jb_key(b, "container");
 		jb_open(b, '{');
 		jb_kstr(b, "id", p->container_id);
+		if (p->container_created_at) {
+			jb_key(b, "created_at");
+			jb_time(b, p->container_created_at);
+		}
 		jb_close(b, '}');
 	}
 	args(o, b, &p->argv);
 	jb_kbool(b, "args_truncated", p->args_truncated);
-	envs(o, b, envp);
+	if (p->envs.n)
+		strv_member(b, "envs", &p->envs);
+	else
+		envs(o, b, envp);
+	if (p->envs_truncated)
+		jb_kbool(b, "envs_truncated", true);
 	jb_kbool(b, "is_thread", p->is_thread);
 }
 
