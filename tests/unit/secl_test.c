@@ -1485,11 +1485,13 @@ static void test_event_fields(void **state)
 		struct cws_secl_err err;
 		const struct cws_secl_rule *r;
 
-		r = cws_secl_rule_add(rs, "u", "exec.envs in [\"X\"]", NULL,
-				      &err);
+		r = cws_secl_rule_add(
+			rs, "u",
+			"exec.comm == \"x\" && container.tags in [\"X\"]", NULL,
+			&err);
 		assert_non_null(r);
 		assert_string_equal(cws_secl_rule_unbacked_field(r),
-				    "exec.envs");
+				    "container.tags");
 		r = cws_secl_rule_add(rs, "b", "exec.comm == \"x\"", NULL,
 				      &err);
 		assert_null(cws_secl_rule_unbacked_field(r));
