@@ -400,7 +400,9 @@ static int resolve_event(const char *s, size_t n, struct fref *f)
 	memcpy(tname, s, tl);
 	tname[tl] = '\0';
 	type = cws_event_type_from_name(tname);
-	if (type == CWS_EVT_UNKNOWN || type == CWS_EVT_FORK)
+	/* A type lib/event names but whose fields are not here yet. */
+	if (type == CWS_EVT_UNKNOWN || type == CWS_EVT_FORK ||
+	    secl_field_unsupported_type(s, n, NULL, 0))
 		return secl_field_unsupported_type(s, n, NULL, 0) ?
 			       FR_UNSUPPORTED :
 			       FR_NOT_FOUND;

@@ -35,22 +35,27 @@
 
 int cws_sysev_parse_pid(const char *text, size_t n, uint32_t *pid)
 {
-	char buf[CWS_KEV_WRITE_MAX];
-	unsigned long v;
+	char buf[CWS_KEV_WRITE_MAX], *p;
+	long v;
 	char *end;
 
 	if (!n || n >= sizeof(buf))
 		return -EINVAL;
 	memcpy(buf, text, n);
 	buf[n] = '\0';
-	/* The kernel's kstrtoint on the stripped text: digits, one "\n". */
-	if (!isdigit((unsigned char)buf[0]))
+	/*
+	 * As cgroup_procs_write reads it: kstrtoint(strstrip(buf), 0), so
+	 * white space around, and a 0x or 0 prefix for hex or octal.
+	 */
+	for (p = buf; isspace((unsigned char)*p); p++)
+		;
+	if (!isdigit((unsigned char)*p))
 		return -EINVAL;
 	errno = 0;
-	v = strtoul(buf, &end, 10);
-	if (errno || v > INT32_MAX)
+	v = strtol(p, &end, 0);
+	if (errno || v < 0 || v > INT32_MAX)
 		return -EINVAL;
-	while (*end && isspace((unsigned char)*end))
+	while (isspace((unsigned char)*end))
 		end++;
 	if (*end)
 		return -EINVAL;

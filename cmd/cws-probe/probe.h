@@ -418,7 +418,8 @@ void cws_emit_sysev_selinux(struct cws_emit *e, const struct cws_kev_syscall *k,
 			    struct cws_event *ev);
 /*
  * The pid written to cgroup.procs or tasks, text[0..n) as the kernel
- * reads it (decimal, trailing white space): 0 and *pid set, or -EINVAL.
+ * reads it (an integer of base 0 between white space): 0 and *pid set,
+ * or -EINVAL.
  */
 int cws_sysev_parse_pid(const char *text, size_t n, uint32_t *pid);
 /* A selinuxfs boolean as written: 1 (nonzero), 0, or -EINVAL. */
