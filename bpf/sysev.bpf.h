@@ -52,7 +52,6 @@
 #define SYSEV_CGROUP2_SUPER_MAGIC 0x63677270ull
 #define SYSEV_SELINUX_MAGIC 0xf97cff8cull
 
-
 /*
  * The extra string as n raw bytes of user memory at src (a filter, a
  * write's buffer: not NUL terminated, may hold NULs). Same contract as
@@ -109,7 +108,8 @@ int setsockopt__sys_exit_setsockopt(struct sys_exit_args *ctx)
 		sk = BPF_CORE_READ(sock, sk);
 		rec->args[2] = BPF_CORE_READ(sock, type);
 		if (sk) {
-			rec->args[3] = BPF_CORE_READ(sk, __sk_common.skc_family);
+			rec->args[3] =
+				BPF_CORE_READ(sk, __sk_common.skc_family);
 			rec->args[4] = BPF_CORE_READ(sk, sk_protocol);
 		}
 	}
@@ -232,7 +232,8 @@ static __always_inline int sysev_cgroup_write(void *ctx, int vec)
 	rec->args[0] = count;
 	sys_file_dentry(rec, 0, BPF_CORE_READ(dentry, d_parent),
 			BPF_CORE_READ(file, f_path.mnt));
-	sys_bytes(rec, buf, count < CWS_KEV_WRITE_MAX ? count : CWS_KEV_WRITE_MAX - 1);
+	sys_bytes(rec, buf,
+		  count < CWS_KEV_WRITE_MAX ? count : CWS_KEV_WRITE_MAX - 1);
 	sys_submit(rec);
 	return 0;
 }
@@ -275,7 +276,8 @@ static __always_inline int sysev_selinux_write(void *ctx, int vec)
 		buf = sysev_iov(buf, &count);
 	rec->args[0] = count;
 	sys_file_fd(rec, 0, (__s32)sys_arg(rec, 0));
-	sys_bytes(rec, buf, count < CWS_KEV_WRITE_MAX ? count : CWS_KEV_WRITE_MAX - 1);
+	sys_bytes(rec, buf,
+		  count < CWS_KEV_WRITE_MAX ? count : CWS_KEV_WRITE_MAX - 1);
 	sys_submit(rec);
 	return 0;
 }

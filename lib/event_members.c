@@ -19,8 +19,9 @@
 #define FILE_TYPES                                                          \
 	(T(OPEN) | T(UNLINK) | T(RENAME) | T(CHMOD) | T(CHOWN) | T(MKDIR) | \
 	 T(RMDIR) | T(LINK) | T(UTIMES) | T(SETXATTR) | T(REMOVEXATTR) |    \
-	 T(MMAP) | T(SPLICE) | T(CHDIR) | T(LOAD_MODULE) | T(CGROUP_WRITE) | \
-	 T(SELINUX))
+	 T(MMAP) | T(SPLICE) | T(CHDIR) | T(LOAD_MODULE))
+/* cgroup_write.file (the cgroup directory), selinux.file. */
+#define SYSEV_FILE_TYPES (T(CGROUP_WRITE) | T(SELINUX))
 
 /*
  * Most members are always known and leave 'has' out: a line here stays
@@ -29,7 +30,7 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 const struct omember event_omembers[] = {
-	{ { "file" }, OK_FILE, OFF(file), FILE_TYPES },
+	{ { "file" }, OK_FILE, OFF(file), FILE_TYPES | SYSEV_FILE_TYPES },
 	{ { "file", "destination" }, OK_FILE, OFF(dest), T(RENAME) | T(LINK) },
 	{ { "file", "destination", "mode" },
 	  OK_U32,

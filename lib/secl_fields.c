@@ -283,8 +283,9 @@ static const struct evdef ev_leaves[] = {
 #define FILE_TYPES                                                          \
 	(T(OPEN) | T(UNLINK) | T(RENAME) | T(CHMOD) | T(CHOWN) | T(MKDIR) | \
 	 T(RMDIR) | T(LINK) | T(UTIMES) | T(SETXATTR) | T(REMOVEXATTR) |    \
-	 T(MMAP) | T(SPLICE) | T(CHDIR) | T(LOAD_MODULE) | T(CGROUP_WRITE) | \
-	 T(SELINUX))
+	 T(MMAP) | T(SPLICE) | T(CHDIR) | T(LOAD_MODULE))
+/* cgroup_write.file (the cgroup directory), selinux.file. */
+#define SYSEV_FILE_TYPES (T(CGROUP_WRITE) | T(SELINUX))
 
 /* X.file.destination.<leaf>: which file leaves each type carries. */
 struct destdef {
@@ -452,7 +453,7 @@ static int resolve_event(const char *s, size_t n, struct fref *f)
 			return FR_FOUND;
 		}
 	}
-	if (!(FILE_TYPES & (1ull << type)))
+	if (!((FILE_TYPES | SYSEV_FILE_TYPES) & (1ull << type)))
 		return FR_NOT_FOUND;
 	if (starts(r, rn, "file.destination.")) {
 		const char *q = r + 17;

@@ -82,8 +82,7 @@ int cws_sysev_parse_bool(const char *text, size_t n)
 }
 
 /* The K constants of a filter: those it loads, computes and compares. */
-static uint32_t immediates(const struct bpf_insn *ins, uint32_t n,
-			   int64_t *out)
+static uint32_t immediates(const struct bpf_insn *ins, uint32_t n, int64_t *out)
 {
 	uint32_t i, j, m = 0;
 
@@ -160,8 +159,7 @@ void cws_emit_sysev_setsockopt(struct cws_emit *e,
 	o->socket_type = (uint32_t)k->args[2];
 	o->socket_family = (uint32_t)k->args[3];
 	o->socket_protocol = (uint32_t)k->args[4];
-	if (!(f & CWS_KEV_FILTER_READ) || !e->sys.extra ||
-	    k->str_len % 8 != 0)
+	if (!(f & CWS_KEV_FILTER_READ) || !e->sys.extra || k->str_len % 8 != 0)
 		return;
 	o->has_filter = true;
 	o->filter_len = (uint32_t)(f & 0xffff);
@@ -221,7 +219,8 @@ void cws_emit_sysev_selinux(struct cws_emit *e, const struct cws_kev_syscall *k,
 	/* A boolean's file is in selinuxfs's booleans/ directory. */
 	if (f->path) {
 		n = strlen(f->path) - strlen(f->name);
-		boolean = n >= 10 && !strncmp(f->path + n - 10, "/booleans/", 10);
+		boolean = n >= 10 &&
+			  !strncmp(f->path + n - 10, "/booleans/", 10);
 	}
 	if (boolean) {
 		o->bool_name = f->name;

@@ -91,7 +91,8 @@ static int attach_filter(int argc, char **argv)
 	if (argc > 3) {
 		out = fopen(argv[3], "wb");
 		if (!out || fwrite(f, sizeof(*f), n, out) != n || fclose(out)) {
-			fprintf(stderr, "cws-trigger-sysev: cannot write '%s'\n",
+			fprintf(stderr,
+				"cws-trigger-sysev: cannot write '%s'\n",
 				argv[3]);
 			return 1;
 		}
@@ -111,7 +112,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "bpfdoor") && argc == 3) {
 		fd = open(argv[2], O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
 		if (fd < 0) {
-			fprintf(stderr, "cws-trigger-sysev: cannot create '%s': %s\n",
+			fprintf(stderr,
+				"cws-trigger-sysev: cannot create '%s': %s\n",
 				argv[2], strerror(errno));
 			return 1;
 		}

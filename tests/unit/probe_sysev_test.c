@@ -36,8 +36,7 @@ static void test_parse_pid(void **state)
 	assert_int_equal(cws_sysev_parse_pid("abc", 3, &pid), -EINVAL);
 	assert_int_equal(cws_sysev_parse_pid("-1", 2, &pid), -EINVAL);
 	assert_int_equal(cws_sysev_parse_pid("12 34", 5, &pid), -EINVAL);
-	assert_int_equal(cws_sysev_parse_pid("99999999999", 11, &pid),
-			 -EINVAL);
+	assert_int_equal(cws_sysev_parse_pid("99999999999", 11, &pid), -EINVAL);
 	/* Only the first CWS_KEV_WRITE_MAX - 1 bytes are ever sent. */
 	assert_int_equal(cws_sysev_parse_pid("1", CWS_KEV_WRITE_MAX, &pid),
 			 -EINVAL);
@@ -94,8 +93,7 @@ static void test_selinux(void **state)
 	assert_string_equal(ev->obj.selinux.enforce_status, "disabled");
 	ev = selinux("/sys/fs/selinux/disable", "0");
 	assert_null(ev->obj.selinux.enforce_status);
-	ev = selinux("/sys/fs/selinux/booleans/httpd_can_network_connect",
-		     "1");
+	ev = selinux("/sys/fs/selinux/booleans/httpd_can_network_connect", "1");
 	assert_string_equal(ev->obj.selinux.bool_name,
 			    "httpd_can_network_connect");
 	assert_string_equal(ev->obj.selinux.bool_state, "on");
@@ -146,10 +144,11 @@ static void test_filter(void **state)
 
 	(void)state;
 	assert_int_equal(cws_sysev_filter(ipv4, 4, &out), 0);
-	assert_string_equal(out.text, "(000) ldh      [12]\n"
-				      "(001) jeq      #0x800           jt 2\tjf 3\n"
-				      "(002) ret      #262144\n"
-				      "(003) ret      #0");
+	assert_string_equal(out.text,
+			    "(000) ldh      [12]\n"
+			    "(001) jeq      #0x800           jt 2\tjf 3\n"
+			    "(002) ret      #262144\n"
+			    "(003) ret      #0");
 	/* sha256sum of the 32 raw bytes, as a little-endian host has them */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	assert_string_equal(out.hash, "595fbeb764d7f29e00c4c242b6f38c18"
