@@ -400,6 +400,21 @@ enum cws_kev_kf_stat {
 	CWS_KEV_KF__COUNT
 };
 
+/*
+ * System events (bpf/sysev.bpf.h): what they keep. An attached filter:
+ * at most CWS_KEV_FILTER_MAX instructions (Datadog's MAX_BPF_FILTER_SIZE
+ * is 511 of 8 bytes); args[5] has CWS_KEV_FILTER_READ when it was read,
+ * CWS_KEV_FILTER_CUT when it was longer, and the count as passed in its
+ * low 16 bits. A PR_SET_NAME name: CWS_KEV_PRCTL_NAME_MAX bytes, NUL
+ * included (Datadog's 255). A cgroup or selinuxfs write: the first
+ * CWS_KEV_WRITE_MAX - 1 bytes.
+ */
+#define CWS_KEV_FILTER_MAX 511
+#define CWS_KEV_FILTER_READ (1ull << 63)
+#define CWS_KEV_FILTER_CUT (1ull << 62)
+#define CWS_KEV_PRCTL_NAME_MAX 256
+#define CWS_KEV_WRITE_MAX 32
+
 #define CWS_KEV_KF_INDEX(stat, event) ((stat)*CWS_KEV_EVT__COUNT + (event))
 #define CWS_KEV_KF_SLOTS (CWS_KEV_KF__COUNT * CWS_KEV_EVT__COUNT)
 

@@ -385,6 +385,8 @@ static const uint8_t ip_none[16];
 
 static bool om_present(const struct cws_evobj *o, const struct omember *m)
 {
+	if (m->has && !*(const bool *)((const char *)o + m->has))
+		return false;
 	if (m->kind == OK_IP)
 		return memcmp(ofield(o, m), ip_none, 16) != 0;
 	return m->kind != OK_STR || *(const char *const *)ofield(o, m);
@@ -438,6 +440,15 @@ static void pack_leaf(msgpack_packer *pk, const struct cws_evobj *o,
 	case OK_PROC:
 		pack_process_map(pk, v, NULL, 0, false, false, false);
 		break;
+	case OK_I64V: {
+		const struct cws_i64v *a = v;
+		uint32_t i;
+
+		msgpack_pack_array(pk, a->n);
+		for (i = 0; i < a->n; i++)
+			msgpack_pack_int64(pk, a->v[i]);
+		break;
+	}
 	case OK_FILE:
 		break; /* spread by plan_pack */
 	}
@@ -545,6 +556,24 @@ static const struct plan *plan_of(enum cws_event_type t)
 	return p;
 }
 
+static unsigned plan_count(const struct plan *p, const struct pnode *node,
+			   const struct cws_evobj *o);
+
+/*
+ * Whether a nested map is written: always when it holds a file, else
+ * when one of its entries is (selinux.bool of an enforce event is not).
+ */
+static bool map_present(const struct plan *p, const struct pnode *node,
+			const struct cws_evobj *o)
+{
+	unsigned k;
+
+	for (k = node->first; k < node->first + node->count; k++)
+		if (p->n[k].kind == PN_FILE)
+			return true;
+	return plan_count(p, node, o) > 0;
+}
+
 /* Entries of a map node for this object. */
 static unsigned plan_count(const struct plan *p, const struct pnode *node,
 			   const struct cws_evobj *o)
@@ -556,8 +585,10 @@ static unsigned plan_count(const struct plan *p, const struct pnode *node,
 
 		if (c->kind == PN_FILE)
 			n += file_nfields(ofield(o, c->m));
+		else if (c->kind == PN_MAP)
+			n += map_present(p, c, o);
 		else
-			n += c->kind == PN_MAP || om_present(o, c->m);
+			n += om_present(o, c->m);
 	}
 	return n;
 }
@@ -582,6 +613,8 @@ static void plan_pack(msgpack_packer *pk, const struct plan *p,
 			pack_leaf(pk, o, c->m);
 			break;
 		default:
+			if (!map_present(p, c, o))
+				break;
 			pk_key(pk, c->key);
 			plan_pack(pk, p, c, o);
 			break;

@@ -42,6 +42,7 @@
 #define CWS_EVENT_MAX_ANCESTORS 64 /* ancestors kept per event */
 #define CWS_EVENT_MAX_LOST_CAUSES 16
 #define CWS_EVENT_MAX_DEPTH 16 /* nesting of maps and arrays */
+#define CWS_EVENT_MAX_FILTER 511 /* setsockopt filter instructions kept */
 
 enum cws_record_type {
 	CWS_REC_UNKNOWN = 0, /* a type this version does not know: passed on */
@@ -102,6 +103,12 @@ enum cws_event_type {
 /* A list of strings (argv). */
 struct cws_strv {
 	const char **v;
+	uint32_t n;
+};
+
+/* A list of integers (setsockopt.used_immediates). */
+struct cws_i64v {
+	const int64_t *v;
 	uint32_t n;
 };
 
@@ -253,6 +260,51 @@ struct cws_evobj {
 		uint32_t size; /* network.size */
 		const char *ifname; /* network.device.ifname */
 	} net;
+
+	/*
+	 * setsockopt.*: the call's level and optname, the socket's type,
+	 * family and protocol; with SO_ATTACH_FILTER (has_filter) the classic
+	 * BPF program the caller passed: its length in instructions, whether
+	 * it was cut at CWS_EVENT_MAX_FILTER, its disassembly (one numbered
+	 * line per instruction), the sha256 of its raw bytes, and the K
+	 * constants its instructions use.
+	 */
+	struct {
+		int32_t level;
+		int32_t optname;
+		uint32_t socket_type, socket_family, socket_protocol;
+		bool has_filter;
+		bool is_filter_truncated;
+		uint32_t filter_len;
+		const char *filter_instructions;
+		const char *filter_hash;
+		struct cws_i64v used_immediates;
+	} sockopt;
+	/* prctl.*: new_name only for PR_SET_NAME (has_name). */
+	struct {
+		int32_t option;
+		bool has_name;
+		bool is_name_truncated;
+		const char *new_name;
+	} prctl;
+	/*
+	 * cgroup_write.pid: the migrated pid (the file is obj.file); known
+	 * when the written text was a pid.
+	 */
+	uint32_t cgroup_pid;
+	bool cgroup_pid_known;
+	/*
+	 * selinux.*: one of enforce.status ("enforcing", "permissive",
+	 * "disabled"), bool.name with bool.state ("on", "off", "error"), or
+	 * bool_commit.state (has_commit). The selinuxfs file is obj.file.
+	 */
+	struct {
+		const char *enforce_status;
+		const char *bool_name;
+		const char *bool_state;
+		bool has_commit;
+		bool commit_state;
+	} selinux;
 };
 
 /* A count of events lost before user space, for one cause. */

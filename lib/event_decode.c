@@ -635,6 +635,30 @@ static void decode_evt(struct dctx *d, const msgpack_object *o,
 static void decode_exec(struct dctx *d, const msgpack_object *o,
 			struct cws_event *ev, const struct kp *prefix);
 
+/* An array of integers, at most CWS_EVENT_MAX_FILTER of them kept. */
+static void decode_i64v(struct dctx *d, const msgpack_object *o,
+			struct cws_i64v *a, const struct kp *path)
+{
+	int64_t *v;
+	uint32_t i, n;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY) {
+		derr(d, "%s: expected an array of integers", KP(path));
+		return;
+	}
+	n = o->via.array.size;
+	if (n > CWS_EVENT_MAX_FILTER)
+		n = CWS_EVENT_MAX_FILTER;
+	v = dalloc(d, (n ? n : 1) * sizeof(*v), sizeof(*v));
+	if (!v)
+		return;
+	for (i = 0; i < n && !d->rc; i++)
+		v[i] = di64(d, &o->via.array.ptr[i], path, INT64_MIN,
+			    INT64_MAX);
+	a->v = v;
+	a->n = n;
+}
+
 /* Decodes one leaf of the object table into o. */
 static void decode_leaf(struct dctx *d, const msgpack_object *v,
 			struct cws_evobj *o, const struct omember *m,
@@ -642,7 +666,12 @@ static void decode_leaf(struct dctx *d, const msgpack_object *v,
 {
 	void *f = (char *)o + m->off;
 
+	if (m->has)
+		*(bool *)((char *)o + m->has) = true;
 	switch (m->kind) {
+	case OK_I64V:
+		decode_i64v(d, v, f, at);
+		break;
 	case OK_U16:
 		*(uint16_t *)f = (uint16_t)du64(d, v, at, UINT16_MAX);
 		break;

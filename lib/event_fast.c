@@ -840,7 +840,12 @@ static bool f_leaf(struct fdec *f, struct cws_evobj *o, const struct omember *m,
 	uint64_t v;
 	int64_t i;
 
+	if (m->has)
+		*(bool *)((char *)o + m->has) = true;
 	switch (m->kind) {
+	case OK_I64V:
+		/* Rare: the general decoder reads arrays of integers. */
+		return f_fail(f, FAST_BAIL);
 	case OK_U16:
 		if (!f_u64(f, &v, UINT16_MAX))
 			return false;

@@ -55,6 +55,7 @@ enum okind {
 	OK_PROC, /* a struct cws_process, packed as a process map */
 	OK_U16,
 	OK_IP, /* the ip[16] of a struct cws_netaddr, as text; v4-mapped */
+	OK_I64V, /* a struct cws_i64v, packed as an array of integers */
 };
 
 struct omember {
@@ -62,9 +63,14 @@ struct omember {
 	enum okind kind;
 	size_t off;
 	uint64_t types;
+	/*
+	 * Optional: the offset of a bool in struct cws_evobj that says the
+	 * member is known (written only then, set when read); 0: always.
+	 */
+	size_t has;
 };
 
-#define EVENT_NMEMBERS 67 /* entries of event_omembers[], checked there */
+#define EVENT_NMEMBERS 85 /* entries of event_omembers[], checked there */
 
 extern const struct omember event_omembers[];
 

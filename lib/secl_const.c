@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -1394,6 +1395,64 @@ static const struct sconst consts[] = {
 	{ "ETH_P_XDSA", 0x00F8 },
 	{ "ETH_P_MAP", 0x00F9 },
 	{ "ETH_P_MCTP", 0x00FA },
+	/* setsockopt levels (setsockopt.level) and the options of SOL_SOCKET */
+	C(SOL_SOCKET),
+	{ "IPPROTO_IP", 0 },
+	{ "IPPROTO_TCP", 6 },
+	{ "IPPROTO_UDP", 17 },
+	{ "IPPROTO_IPV6", 41 },
+	{ "IPPROTO_ICMPV6", 58 },
+	C(SO_DEBUG),
+	C(SO_REUSEADDR),
+	C(SO_TYPE),
+	C(SO_ERROR),
+	C(SO_DONTROUTE),
+	C(SO_BROADCAST),
+	C(SO_SNDBUF),
+	C(SO_RCVBUF),
+	C(SO_KEEPALIVE),
+	C(SO_OOBINLINE),
+	C(SO_PRIORITY),
+	C(SO_LINGER),
+	C(SO_REUSEPORT),
+	C(SO_RCVLOWAT),
+	C(SO_SNDLOWAT),
+	C(SO_BINDTODEVICE),
+	C(SO_ATTACH_FILTER),
+	C(SO_DETACH_FILTER),
+	C(SO_LOCK_FILTER),
+	C(SO_MARK),
+	C(SO_ATTACH_BPF),
+	C(SO_ATTACH_REUSEPORT_CBPF),
+	C(SO_ATTACH_REUSEPORT_EBPF),
+	/* socket types (setsockopt.socket_type) */
+	C(SOCK_STREAM),
+	C(SOCK_DGRAM),
+	C(SOCK_RAW),
+	C(SOCK_RDM),
+	C(SOCK_SEQPACKET),
+	C(SOCK_DCCP),
+	C(SOCK_PACKET),
+	/* prctl options (prctl.option) */
+	C(PR_SET_PDEATHSIG),
+	C(PR_GET_PDEATHSIG),
+	C(PR_GET_DUMPABLE),
+	C(PR_SET_DUMPABLE),
+	C(PR_GET_KEEPCAPS),
+	C(PR_SET_KEEPCAPS),
+	C(PR_SET_NAME),
+	C(PR_GET_NAME),
+	C(PR_GET_SECCOMP),
+	C(PR_SET_SECCOMP),
+	C(PR_CAPBSET_READ),
+	C(PR_CAPBSET_DROP),
+	C(PR_SET_MM),
+	C(PR_SET_PTRACER),
+	C(PR_SET_CHILD_SUBREAPER),
+	C(PR_GET_CHILD_SUBREAPER),
+	C(PR_SET_NO_NEW_PRIVS),
+	C(PR_GET_NO_NEW_PRIVS),
+	C(PR_CAP_AMBIENT),
 };
 
 int secl_const_lookup(const char *name, size_t n, int64_t *v)

@@ -258,6 +258,24 @@ static const struct evdef ev_leaves[] = {
 	{ E(ACCEPT), "addr.family", VK_INT, L_N_ADDR_FAMILY, 0 },
 	{ E(ACCEPT), "addr.hostname", VK_STR, L_N_ADDR_HOST, FL_CI },
 	{ E(ACCEPT), "addr.is_public", VK_BOOL, L_N_ADDR_PUBLIC, FL_DERIVED },
+	{ E(SETSOCKOPT), "level", VK_INT, L_S_LEVEL, 0 },
+	{ E(SETSOCKOPT), "optname", VK_INT, L_S_OPTNAME, 0 },
+	{ E(SETSOCKOPT), "socket_type", VK_INT, L_S_SOTYPE, 0 },
+	{ E(SETSOCKOPT), "socket_family", VK_INT, L_S_SOFAMILY, 0 },
+	{ E(SETSOCKOPT), "socket_protocol", VK_INT, L_S_SOPROTO, 0 },
+	{ E(SETSOCKOPT), "filter_len", VK_INT, L_S_FILTER_LEN, 0 },
+	{ E(SETSOCKOPT), "is_filter_truncated", VK_BOOL, L_S_FILTER_TRUNC, 0 },
+	{ E(SETSOCKOPT), "filter_instructions", VK_STR, L_S_FILTER_TEXT, 0 },
+	{ E(SETSOCKOPT), "filter_hash", VK_STR, L_S_FILTER_HASH, 0 },
+	{ E(SETSOCKOPT), "used_immediates", VK_INT, L_S_FILTER_IMM, MULTI },
+	{ E(PRCTL), "option", VK_INT, L_S_PRCTL_OPTION, 0 },
+	{ E(PRCTL), "new_name", VK_STR, L_S_PRCTL_NAME, 0 },
+	{ E(PRCTL), "is_name_truncated", VK_BOOL, L_S_PRCTL_TRUNC, 0 },
+	{ E(CGROUP_WRITE), "pid", VK_INT, L_S_CGROUP_PID, 0 },
+	{ E(SELINUX), "enforce.status", VK_STR, L_S_SELINUX_STATUS, 0 },
+	{ E(SELINUX), "bool.name", VK_STR, L_S_SELINUX_BOOL, 0 },
+	{ E(SELINUX), "bool.state", VK_STR, L_S_SELINUX_STATE, 0 },
+	{ E(SELINUX), "bool_commit.state", VK_BOOL, L_S_SELINUX_COMMIT, 0 },
 };
 
 #define T(x) (1ull << CWS_EVT_##x)
@@ -266,6 +284,8 @@ static const struct evdef ev_leaves[] = {
 	(T(OPEN) | T(UNLINK) | T(RENAME) | T(CHMOD) | T(CHOWN) | T(MKDIR) | \
 	 T(RMDIR) | T(LINK) | T(UTIMES) | T(SETXATTR) | T(REMOVEXATTR) |    \
 	 T(MMAP) | T(SPLICE) | T(CHDIR) | T(LOAD_MODULE))
+/* cgroup_write.file (the cgroup directory), selinux.file. */
+#define SYSEV_FILE_TYPES (T(CGROUP_WRITE) | T(SELINUX))
 
 /* X.file.destination.<leaf>: which file leaves each type carries. */
 struct destdef {
@@ -290,12 +310,8 @@ static const struct destdef dest_leaves[] = {
  */
 static const char *const unsupported_types[] = {
 	"imds",
-	"selinux",
 	"packet",
 	"raw_packet",
-	"setsockopt",
-	"prctl",
-	"cgroup_write",
 	"sysctl",
 	"ondemand",
 	"network_flow_monitor",
@@ -435,7 +451,7 @@ static int resolve_event(const char *s, size_t n, struct fref *f)
 			return FR_FOUND;
 		}
 	}
-	if (!(FILE_TYPES & (1ull << type)))
+	if (!((FILE_TYPES | SYSEV_FILE_TYPES) & (1ull << type)))
 		return FR_NOT_FOUND;
 	if (starts(r, rn, "file.destination.")) {
 		const char *q = r + 17;
@@ -569,6 +585,23 @@ static const struct direct directs[] = {
 	DE(L_N_ADDR_HOST, obj.addr.hostname, false),
 	DE(L_N_PROTO, obj.protocol, false),
 	DE(L_O_SYSCALL_PATH, obj.syscall_path, false),
+	DE(L_S_LEVEL, obj.sockopt.level, true),
+	DE(L_S_OPTNAME, obj.sockopt.optname, true),
+	DE(L_S_SOTYPE, obj.sockopt.socket_type, false),
+	DE(L_S_SOFAMILY, obj.sockopt.socket_family, false),
+	DE(L_S_SOPROTO, obj.sockopt.socket_protocol, false),
+	DE(L_S_FILTER_LEN, obj.sockopt.filter_len, false),
+	DE(L_S_FILTER_TRUNC, obj.sockopt.is_filter_truncated, false),
+	DE(L_S_FILTER_TEXT, obj.sockopt.filter_instructions, false),
+	DE(L_S_FILTER_HASH, obj.sockopt.filter_hash, false),
+	DE(L_S_PRCTL_OPTION, obj.prctl.option, true),
+	DE(L_S_PRCTL_NAME, obj.prctl.new_name, false),
+	DE(L_S_PRCTL_TRUNC, obj.prctl.is_name_truncated, false),
+	DE(L_S_CGROUP_PID, obj.cgroup_pid, false),
+	DE(L_S_SELINUX_STATUS, obj.selinux.enforce_status, false),
+	DE(L_S_SELINUX_BOOL, obj.selinux.bool_name, false),
+	DE(L_S_SELINUX_STATE, obj.selinux.bool_state, false),
+	DE(L_S_SELINUX_COMMIT, obj.selinux.commit_state, false),
 };
 
 /* Where f's object sits in struct cws_event, or -1 if it moves. */
@@ -1245,6 +1278,57 @@ static void leaf_get(struct ectx *x, const struct fref *f, uint32_t idx,
 	case L_O_SYSCALL_PATH:
 		out->s = sv_of(o->syscall_path);
 		return;
+	case L_S_LEVEL:
+		out->i = o->sockopt.level;
+		return;
+	case L_S_OPTNAME:
+		out->i = o->sockopt.optname;
+		return;
+	case L_S_SOTYPE:
+		out->i = o->sockopt.socket_type;
+		return;
+	case L_S_SOFAMILY:
+		out->i = o->sockopt.socket_family;
+		return;
+	case L_S_SOPROTO:
+		out->i = o->sockopt.socket_protocol;
+		return;
+	case L_S_FILTER_LEN:
+		out->i = o->sockopt.filter_len;
+		return;
+	case L_S_FILTER_TRUNC:
+		out->b = o->sockopt.is_filter_truncated;
+		return;
+	case L_S_FILTER_TEXT:
+		out->s = sv_of(o->sockopt.filter_instructions);
+		return;
+	case L_S_FILTER_HASH:
+		out->s = sv_of(o->sockopt.filter_hash);
+		return;
+	case L_S_PRCTL_OPTION:
+		out->i = o->prctl.option;
+		return;
+	case L_S_PRCTL_NAME:
+		out->s = sv_of(o->prctl.new_name);
+		return;
+	case L_S_PRCTL_TRUNC:
+		out->b = o->prctl.is_name_truncated;
+		return;
+	case L_S_CGROUP_PID:
+		out->i = o->cgroup_pid;
+		return;
+	case L_S_SELINUX_STATUS:
+		out->s = sv_of(o->selinux.enforce_status);
+		return;
+	case L_S_SELINUX_BOOL:
+		out->s = sv_of(o->selinux.bool_name);
+		return;
+	case L_S_SELINUX_STATE:
+		out->s = sv_of(o->selinux.bool_state);
+		return;
+	case L_S_SELINUX_COMMIT:
+		out->b = o->selinux.commit_state;
+		return;
 	}
 }
 
@@ -1422,6 +1506,18 @@ static bool leaf_visit(struct ectx *x, const struct fref *f, uint32_t idx,
 			while (k < s.n && s.p[k] != ' ')
 				k++;
 			if (k > start && emit(x, v, s.p + start, k - start))
+				return true;
+		}
+		return false;
+	}
+	case L_S_FILTER_IMM: {
+		/* setsockopt.used_immediates: the filter's K constants */
+		const struct cws_i64v *a = &x->ev->obj.sockopt.used_immediates;
+
+		for (i = 0; i < a->n && a->v; i++) {
+			val.kind = VK_INT;
+			val.i = a->v[i];
+			if (v->fn(x, v, &val))
 				return true;
 		}
 		return false;

@@ -78,6 +78,10 @@ SAME_EVT(DNS);
 SAME_EVT(CONNECT);
 SAME_EVT(BIND);
 SAME_EVT(ACCEPT);
+SAME_EVT(SETSOCKOPT);
+SAME_EVT(PRCTL);
+SAME_EVT(CGROUP_WRITE);
+SAME_EVT(SELINUX);
 SAME_EVT(_COUNT);
 
 /*
@@ -112,6 +116,10 @@ static const cws_emit_sys_fn sys_fns[CWS_EVT__COUNT] = {
 	[CWS_EVT_ACCEPT] = cws_emit_net_addr,
 	[CWS_EVT_DNS] = cws_emit_net_dns,
 	[CWS_EVT_CHDIR] = cws_emit_file_chdir,
+	[CWS_EVT_SETSOCKOPT] = cws_emit_sysev_setsockopt,
+	[CWS_EVT_PRCTL] = cws_emit_sysev_prctl,
+	[CWS_EVT_CGROUP_WRITE] = cws_emit_sysev_cgroup_write,
+	[CWS_EVT_SELINUX] = cws_emit_sysev_selinux,
 };
 
 /* Appends "/" and comp[0..n) to dst[0..*len); false when it does not fit. */

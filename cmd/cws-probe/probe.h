@@ -203,6 +203,17 @@ struct cws_emit_sys {
 };
 
 /*
+ * What an attached filter becomes (emit_sysev.c): the disassembly, one
+ * line per instruction, the sha256 in hex, the distinct K constants.
+ */
+struct cws_emit_sysev {
+	char text[16384];
+	char hash[65];
+	int64_t imm[CWS_KEV_FILTER_MAX];
+	uint32_t nimm;
+};
+
+/*
  * The stream side. Everything an event needs is preallocated here, so
  * converting a kernel record allocates nothing; only the writer's buffer
  * grows, up to the largest batch between two flushes.
@@ -226,6 +237,7 @@ struct cws_emit {
 	struct cws_kfilter *kf; /* the kernel filters, or NULL */
 	uint64_t kernel_filter; /* hello and heartbeat: the policy digest */
 	const char *const *envs_with_value; /* for each new cache */
+	struct cws_emit_sysev sysev;
 };
 
 /*
@@ -397,6 +409,33 @@ void cws_emit_net_addr(struct cws_emit *e, const struct cws_kev_syscall *k,
 		       struct cws_event *ev);
 void cws_emit_net_dns(struct cws_emit *e, const struct cws_kev_syscall *k,
 		      struct cws_event *ev);
+
+/* emit_sysev.c: setsockopt, prctl, cgroup_write, selinux (sysev.bpf.h). */
+void cws_emit_sysev_setsockopt(struct cws_emit *e,
+			       const struct cws_kev_syscall *k,
+			       struct cws_event *ev);
+void cws_emit_sysev_prctl(struct cws_emit *e, const struct cws_kev_syscall *k,
+			  struct cws_event *ev);
+void cws_emit_sysev_cgroup_write(struct cws_emit *e,
+				 const struct cws_kev_syscall *k,
+				 struct cws_event *ev);
+void cws_emit_sysev_selinux(struct cws_emit *e, const struct cws_kev_syscall *k,
+			    struct cws_event *ev);
+/*
+ * The pid written to cgroup.procs or tasks, text[0..n) as the kernel
+ * reads it (an integer of base 0 between white space): 0 and *pid set,
+ * or -EINVAL.
+ */
+int cws_sysev_parse_pid(const char *text, size_t n, uint32_t *pid);
+/* A selinuxfs boolean as written: 1 (nonzero), 0, or -EINVAL. */
+int cws_sysev_parse_bool(const char *text, size_t n);
+/* selinux.bool.state of a parsed value: "on", "off" or "error". */
+const char *cws_sysev_selinux_state(int v);
+/*
+ * Disassembles, hashes and scans n raw classic BPF instructions (at most
+ * CWS_KEV_FILTER_MAX) into out. Returns 0, -EINVAL or -EIO (libcrypto).
+ */
+int cws_sysev_filter(const void *raw, uint32_t n, struct cws_emit_sysev *out);
 
 /*
  * The process cache (cache.c): every process the probe knows, with what

@@ -556,6 +556,78 @@ static void agent(struct jbuf *b, const char *rule_id,
 	jb_raw(b, AGENT_TAIL, sizeof(AGENT_TAIL) - 1);
 }
 
+/* A boolean written whatever its value (jb_kbool leaves false out). */
+static void bool_member(struct jbuf *b, const char *key, bool v)
+{
+	jb_key(b, key);
+	jb_puts(b, v ? "true" : "false");
+}
+
+/*
+ * setsockopt: the SECL names, as Datadog's serializer writes them; the
+ * filter's members only for SO_ATTACH_FILTER.
+ */
+static void sockopt_obj(struct jbuf *b, const struct cws_evobj *x)
+{
+	uint32_t i;
+
+	jb_key(b, "setsockopt");
+	jb_open(b, '{');
+	jb_key(b, "level");
+	jb_i64(b, x->sockopt.level);
+	jb_key(b, "optname");
+	jb_i64(b, x->sockopt.optname);
+	u32_member(b, "socket_type", x->sockopt.socket_type);
+	u32_member(b, "socket_family", x->sockopt.socket_family);
+	u32_member(b, "socket_protocol", x->sockopt.socket_protocol);
+	if (x->sockopt.has_filter) {
+		u32_member(b, "filter_len", x->sockopt.filter_len);
+		bool_member(b, "is_filter_truncated",
+			    x->sockopt.is_filter_truncated);
+		jb_kstr(b, "filter_instructions",
+			x->sockopt.filter_instructions);
+		jb_kstr(b, "filter_hash", x->sockopt.filter_hash);
+		jb_key(b, "used_immediates");
+		jb_open(b, '[');
+		for (i = 0; i < x->sockopt.used_immediates.n; i++) {
+			jb_sep(b);
+			jb_i64(b, x->sockopt.used_immediates.v[i]);
+		}
+		jb_close(b, ']');
+	}
+	jb_close(b, '}');
+}
+
+/*
+ * selinux: the selinuxfs file, then one of Datadog's three shapes
+ * (selinux.schema.json): enforce.status, bool.name with bool.state, or
+ * bool_commit.state.
+ */
+static void selinux_obj(struct jbuf *b, const struct cws_evobj *x)
+{
+	file_obj(b, "file", &x->file);
+	jb_key(b, "selinux");
+	jb_open(b, '{');
+	if (x->selinux.bool_name) {
+		jb_key(b, "bool");
+		jb_open(b, '{');
+		jb_kstr(b, "name", x->selinux.bool_name);
+		jb_kstr(b, "state", x->selinux.bool_state);
+		jb_close(b, '}');
+	} else if (x->selinux.enforce_status) {
+		jb_key(b, "enforce");
+		jb_open(b, '{');
+		jb_kstr(b, "status", x->selinux.enforce_status);
+		jb_close(b, '}');
+	} else if (x->selinux.has_commit) {
+		jb_key(b, "bool_commit");
+		jb_open(b, '{');
+		bool_member(b, "state", x->selinux.commit_state);
+		jb_close(b, '}');
+	}
+	jb_close(b, '}');
+}
+
 static const char *outcome(int64_t retval)
 {
 	if (retval == -13 || retval == -1) /* EACCES, EPERM */
@@ -759,6 +831,32 @@ static void event_object(const struct payload_opts *o, struct jbuf *b,
 		u32_member(b, "pipe_entry_flag", x->pipe_entry_flag);
 		u32_member(b, "pipe_exit_flag", x->pipe_exit_flag);
 		jb_close(b, '}');
+		break;
+	case CWS_EVT_SETSOCKOPT:
+		sockopt_obj(b, x);
+		break;
+	case CWS_EVT_PRCTL:
+		jb_key(b, "prctl");
+		jb_open(b, '{');
+		jb_key(b, "option");
+		jb_i64(b, x->prctl.option);
+		if (x->prctl.has_name) {
+			jb_kstr(b, "new_name", x->prctl.new_name);
+			bool_member(b, "is_name_truncated",
+				    x->prctl.is_name_truncated);
+		}
+		jb_close(b, '}');
+		break;
+	case CWS_EVT_CGROUP_WRITE:
+		jb_key(b, "cgroup_write");
+		jb_open(b, '{');
+		file_obj(b, "file", &x->file);
+		if (x->cgroup_pid_known)
+			u32_member(b, "pid", x->cgroup_pid);
+		jb_close(b, '}');
+		break;
+	case CWS_EVT_SELINUX:
+		selinux_obj(b, x);
 		break;
 	default:
 		/* Types Datadog has no object for (fork), or not in 7.60. */

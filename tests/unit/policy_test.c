@@ -1114,7 +1114,7 @@ static void test_match_record(void **state)
 /*
  * Datadog's default policies. The counts were computed once with this
  * loader and each failure checked by hand: only event types cws does
- * not capture (imds, selinux, setsockopt) fail; everything gated to a
+ * not capture (imds) fail; everything gated to a
  * newer agent or to Windows is filtered. Kernel-gated rules (dirty_pipe)
  * depend on the host, hence the fixed host above (Linux 6.8).
  */
@@ -1207,17 +1207,13 @@ static void check_fixture(const char *fdir, const char *name, size_t loaded,
 static void test_datadog_fixtures(void **state)
 {
 	static const char *const fail_132[] = {
-		"modified_file_requesting_imds_creds",
-		"selinux_disable_enforcement", "webapp_imds_V1_request", NULL
+		"modified_file_requesting_imds_creds", "webapp_imds_V1_request",
+		NULL
 	};
 	/* Event types cws does not capture yet (issue 14). */
 	static const char *const fail_169[] = {
-		"bpfdoor_bpf_filter_creation",
 		"modified_file_requesting_imds_creds",
-		"selinux_disable_enforcement",
 		"webapp_imds_V1_request",
-		"execution_context_cgroup_write",
-		"prctl_masquerading",
 		"socks5_proxy_connection",
 		"socks5_proxy_connection_domain",
 		"socks5_proxy_connection_ipv6",
@@ -1232,7 +1228,7 @@ static void test_datadog_fixtures(void **state)
 		skip();
 	}
 	/* 1.32.0: 210 rules, 173 Linux and 37 Windows. */
-	check_fixture(fdir, "default-1.32.0.policy", 170, 37, 3, 0, 37,
+	check_fixture(fdir, "default-1.32.0.policy", 171, 37, 2, 0, 37,
 		      fail_132);
 	/*
 	 * 1.69.3: 319 rules, 282 for Linux. At 7.73, 25 are for older
@@ -1240,7 +1236,7 @@ static void test_datadog_fixtures(void **state)
 	 * <7.70`), 39 for other hosts (37 Windows, 2 dirty_pipe for 5.x
 	 * kernels): 255 eligible.
 	 */
-	check_fixture(fdir, "default-1.69.3.policy", 246, 64, 9, 25, 39,
+	check_fixture(fdir, "default-1.69.3.policy", 250, 64, 5, 25, 39,
 		      fail_169);
 }
 
