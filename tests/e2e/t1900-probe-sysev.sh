@@ -186,7 +186,17 @@ test_expect_success BPF,JQ,PYSCHEMA 'the 1.69.3 rules on these types load' '
 	python3 policy.py $policy pol/default.policy &&
 	cws-filter -n -p pol >load.out 2>load.err &&
 	! grep -E "(bpfdoor_bpf_filter_creation|prctl_masquerading|execution_context_cgroup_write|selinux_disable_enforcement).*(error|not found)" load.err &&
-	grep "total: .* loaded" load.out
+	grep "total: .* loaded" load.out &&
+	cws-filter -p pol </dev/null | cws-cat >rs.json &&
+	jq -r "select(.type == \"ruleset_loaded\") | .policies[].rules[] |
+		select(.id | IN(\"bpfdoor_bpf_filter_creation\",
+			\"prctl_masquerading\", \"execution_context_cgroup_write\",
+			\"selinux_disable_enforcement\")) | \"\(.id) \(.status)\"" \
+		rs.json | sort >rs.status &&
+	printf "%s loaded\n" bpfdoor_bpf_filter_creation \
+		execution_context_cgroup_write prctl_masquerading \
+		selinux_disable_enforcement >rs.expect &&
+	test_cmp rs.expect rs.status
 '
 
 test_expect_success BPF,JQ,PYSCHEMA 'the 1.69.3 rules fire on the real calls' '

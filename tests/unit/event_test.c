@@ -1062,6 +1062,120 @@ static void test_type_names(void **state)
 	assert_string_equal(cws_record_type_name(CWS_REC_SELFTEST), "selftest");
 }
 
+/* The value at o[k1][k2] of a record's map, or NULL. */
+static const msgpack_object *mp_get(const msgpack_object *o, const char *k1,
+				    const char *k2)
+{
+	const char *keys[2] = { k1, k2 };
+	unsigned d;
+	uint32_t i;
+
+	for (d = 0; d < 2 && o; d++) {
+		const msgpack_object *next = NULL;
+
+		if (o->type != MSGPACK_OBJECT_MAP)
+			return NULL;
+		for (i = 0; i < o->via.map.size; i++) {
+			const msgpack_object_kv *kv = &o->via.map.ptr[i];
+
+			if (kv->key.type == MSGPACK_OBJECT_STR &&
+			    kv->key.via.str.size == strlen(keys[d]) &&
+			    !memcmp(kv->key.via.str.ptr, keys[d],
+				    kv->key.via.str.size))
+				next = &kv->val;
+		}
+		o = next;
+	}
+	return o;
+}
+
+/*
+ * The system events' members: optional ones (the filter of setsockopt,
+ * a prctl name, a cgroup pid) are absent unless known, an array of
+ * integers reads back, and selinux writes only the shape it has.
+ */
+static void test_sysev_round_trip(void **state)
+{
+	static const int64_t imm[] = { 2048, -1, 0 };
+	struct cws_event *ev = calloc(1, sizeof(*ev));
+	struct cws_event *out = calloc(1, sizeof(*out));
+	msgpack_sbuffer packed;
+	struct cws_reader r;
+	struct stream s;
+
+	(void)state;
+	base_event(ev, CWS_EVT_SETSOCKOPT);
+	ev->obj.sockopt.level = 1;
+	ev->obj.sockopt.optname = 26;
+	ev->obj.sockopt.socket_type = 3;
+	ev->obj.sockopt.filter_len = 4;
+	round_trip(ev, out, &r, &s);
+	/* Without has_filter: no filter_len, no is_filter_truncated. */
+	assert_int_equal(out->obj.sockopt.optname, 26);
+	assert_false(out->obj.sockopt.has_filter);
+	assert_int_equal(out->obj.sockopt.filter_len, 0);
+	assert_null(mp_get(cws_reader_object(&r), "setsockopt", "filter_len"));
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+
+	ev->obj.sockopt.has_filter = true;
+	ev->obj.sockopt.is_filter_truncated = true;
+	ev->obj.sockopt.filter_instructions = "(000) ret      #0";
+	ev->obj.sockopt.filter_hash = "ab";
+	ev->obj.sockopt.used_immediates.v = imm;
+	ev->obj.sockopt.used_immediates.n = 3;
+	round_trip(ev, out, &r, &s);
+	assert_true(out->obj.sockopt.has_filter);
+	assert_int_equal(out->obj.sockopt.filter_len, 4);
+	assert_true(out->obj.sockopt.is_filter_truncated);
+	assert_string_equal(out->obj.sockopt.filter_hash, "ab");
+	assert_int_equal(out->obj.sockopt.used_immediates.n, 3);
+	assert_int_equal(out->obj.sockopt.used_immediates.v[1], -1);
+	assert_int_equal(assert_same_as_reference(out, &packed), s.sb.size);
+	assert_memory_equal(packed.data, s.sb.data, s.sb.size);
+	msgpack_sbuffer_destroy(&packed);
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+
+	base_event(ev, CWS_EVT_PRCTL);
+	ev->obj.prctl.option = 38;
+	round_trip(ev, out, &r, &s);
+	assert_int_equal(out->obj.prctl.option, 38);
+	assert_null(
+		mp_get(cws_reader_object(&r), "prctl", "is_name_truncated"));
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+
+	base_event(ev, CWS_EVT_CGROUP_WRITE);
+	ev->obj.file.path = "/sys/fs/cgroup/a";
+	round_trip(ev, out, &r, &s);
+	assert_false(out->obj.cgroup_pid_known);
+	assert_null(mp_get(cws_reader_object(&r), "cgroup_write", "pid"));
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+	ev->obj.cgroup_pid_known = true;
+	ev->obj.cgroup_pid = 77;
+	round_trip(ev, out, &r, &s);
+	assert_true(out->obj.cgroup_pid_known);
+	assert_int_equal(out->obj.cgroup_pid, 77);
+	assert_string_equal(out->obj.file.path, "/sys/fs/cgroup/a");
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+
+	base_event(ev, CWS_EVT_SELINUX);
+	ev->obj.file.path = "/sys/fs/selinux/enforce";
+	ev->obj.selinux.enforce_status = "permissive";
+	round_trip(ev, out, &r, &s);
+	assert_string_equal(out->obj.selinux.enforce_status, "permissive");
+	/* No empty "bool" or "bool_commit" map beside "enforce". */
+	assert_null(mp_get(cws_reader_object(&r), "selinux", "bool"));
+	assert_null(mp_get(cws_reader_object(&r), "selinux", "bool_commit"));
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+	free(ev);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1081,6 +1195,7 @@ int main(void)
 		cmocka_unit_test(test_process_cache_too_large),
 		cmocka_unit_test(test_fast_path_unknown_keys),
 		cmocka_unit_test(test_on_wait),
+		cmocka_unit_test(test_sysev_round_trip),
 	};
 
 	return cmocka_run_group_tests_name("event", tests, NULL, NULL);
