@@ -162,12 +162,13 @@ test_expect_success BPF,IPROUTE,JQ 'new interfaces, ingress, connect and accept 
 '
 
 # Its connect rules ask for agent 7.61 or later; cws answers as agent
-# 7.73, so they load as shipped and fire.
+# 7.73, so they load as shipped and fire, and ip_check_domain (`< 7.71`)
+# gives way to its _v2 twin.
 test_expect_success BPF,IPROUTE,JQ,FIXTURES 'the Datadog default policy: its DNS and connect rules fire' '
 	mkdir -p dd && cp $fixtures/default-1.69.3.policy dd/default.policy &&
 	cws-filter -p dd <net.mp 2>/dev/null | cws-cat |
 		jq -r "select(.rule) | .rule.id" | sort -u >fired &&
-	grep -x ip_check_domain fired &&
+	grep -x ip_check_domain_v2 fired &&
 	grep -x irc_connection fired
 '
 

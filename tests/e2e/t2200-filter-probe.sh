@@ -94,4 +94,39 @@ test_expect_success BPF,JQ 'man page: the one-liner, as typed, stops on Ctrl-C' 
 	jq -s -e "any(.rule.id == \"cli_1\" and .open.file.path == \"/etc/shadow\")" shadow.json
 '
 
+# Runs a command until a match of fim_watch on an event of type $1 shows
+# up (see until_match).
+until_fim() {
+	local type=$1 i
+	shift
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		sh -c "$*" >/dev/null
+		test_wait_until 2 "jq -s -e 'any(.rule.id == \"fim_watch\" and .evt.name == \"$type\")' live.json" &&
+			return 0
+	done
+	return 1
+}
+
+test_expect_success BPF,JQ 'fim.write.file: real writes fire under the rule id, reads and same-owner chowns do not' '
+	mkdir -p fimpol fim && cat >fimpol/default.policy <<-EOF &&
+	rules:
+	  - id: fim_watch
+	    expression: fim.write.file.path =~ "$here/fim/**"
+	EOF
+	echo x >fim/a &&
+	start_pipeline open,rename,chown -p fimpol &&
+	test_when_finished "kill $probe $filter $cat 2>/dev/null" &&
+	for i in 1 2 3; do
+		cat fim/a >/dev/null && chown "$(id -u):$(id -g)" fim/a || return 1
+	done &&
+	until_fim open "echo y >fim/a" &&
+	until_fim rename "echo z >b && mv b fim/c" &&
+	until_fim chown "chown 1234 fim/a" &&
+	stop_pipeline &&
+	jq -s -e "map(select(.rule)) | all(.rule.id == \"fim_watch\") and
+		all(.process.comm != \"cat\") and
+		all(.evt.name != \"chown\" or .chown.file.destination.uid == 1234) and
+		any(.evt.name == \"rename\" and .rename.file.destination.path == \"$here/fim/c\")" live.json
+'
+
 test_done
