@@ -708,7 +708,7 @@ static void test_set_actions(void **state)
 		"      - set: {name: marked, value: str, scope: process}\n"
 		"      - kill: {signal: SIGNOPE}\n"
 		"      - kill: {signal: SIGKILL, scope: container}\n"
-		"      - hash: {}\n"
+		"      - hash: {field: exec.file}\n"
 		"      - coredump: {process: true}\n"
 		"      - filter: open.file.nope == 1\n"
 		"        set: {name: z, value: 1}\n"
@@ -748,7 +748,8 @@ static void test_set_actions(void **state)
 		       "action 8 (kill) skipped: kill scope `container` is not "
 		       "supported by cws");
 	assert_message(p, "bad_actions",
-		       "action 9 (hash) skipped: not supported by cws");
+		       "action 9 (hash) skipped: `field`: `exec.file` is not "
+		       "a file of open events");
 	assert_message(p, "bad_actions", "action 10 (coredump) skipped");
 	assert_message(p, "bad_actions", "action 11 (set) skipped: filter: ");
 	assert_message(p, "bad_actions", "action 12 (?) skipped: empty action");
@@ -1010,7 +1011,7 @@ static void test_ruleset_record(void **state)
 	assert_int_equal(pol->rules[0].actions.n, 2);
 	assert_string_equal(pol->rules[0].actions.v[0], "hash");
 	assert_string_equal(pol->rules[0].modified_by.v[0], "custom.policy");
-	assert_non_null(strstr(pol->rules[0].message, "(hash) skipped"));
+	assert_null(pol->rules[0].message); /* hash runs, set too */
 	assert_string_equal(pol->rules[1].status, "agent_filter_error");
 	assert_int_equal(out.ruleset.policies[1].nrules, 0);
 	assert_non_null(out.ruleset.policies[2].error);
@@ -1039,8 +1040,12 @@ static void test_match_record(void **state)
 	static const struct cws_kv tags[] = { { "ruleset", "td" } };
 	static const char *ptags[] = { "tactic:TA0006" };
 	static const struct cws_rule_action acts[] = {
-		{ "kill", "SIGKILL", "process", 42, "error",
-		  "No such process" },
+		{ .type = "kill",
+		  .signal = "SIGKILL",
+		  .scope = "process",
+		  .pid = 42,
+		  .status = "error",
+		  .message = "No such process" },
 	};
 	struct cws_event_rule rule = {
 		.id = "r1",

@@ -545,8 +545,14 @@ static void test_match_record_read(void **state)
 {
 	static char arena[1 << 20];
 	static const struct cws_rule_action acts[] = {
-		{ "kill", "SIGKILL", "process", 42, "performed", NULL },
-		{ "kill", NULL, NULL, 0, "error", "no such process" },
+		{ .type = "kill",
+		  .signal = "SIGKILL",
+		  .scope = "process",
+		  .pid = 42,
+		  .status = "performed" },
+		{ .type = "kill",
+		  .status = "error",
+		  .message = "no such process" },
 	};
 	static const struct cws_kv tags2[] = { { "severity", "high" },
 					       { "technique", "T1059" } };
