@@ -1236,6 +1236,67 @@ static void test_datadog_fixtures(void **state)
 		      fail_169);
 }
 
+/* The hash action: Datadog's validation, and what it carries. */
+static void test_hash_actions(void **state)
+{
+	struct cws_policy *p;
+	const struct cws_policy_rule *r;
+
+	(void)state;
+	p = load_text("rules:\n"
+		      "  - id: on_open\n"
+		      "    expression: open.file.path == \"/x\"\n"
+		      "    actions:\n"
+		      "      - hash: {}\n"
+		      "      - hash:\n"
+		      "          max_file_size: 1024\n"
+		      "  - id: on_exec\n"
+		      "    expression: exec.file.name == \"x\"\n"
+		      "    actions:\n"
+		      "      - hash:\n"
+		      "  - id: on_chmod\n"
+		      "    expression: chmod.file.path == \"/x\"\n"
+		      "    actions:\n"
+		      "      - hash: {}\n"
+		      "      - hash: {field: process.file}\n"
+		      "      - hash: {field: chmod.file}\n"
+		      "      - hash: {field: open.file}\n"
+		      "      - hash: {field: process.nope}\n"
+		      "      - hash: {max_file_size: 0}\n"
+		      "      - hash: {max_file_size: big}\n"
+		      "      - hash: [x]\n");
+	r = rule(p, "on_open");
+	assert_true(r->has_hash);
+	assert_null(r->message);
+	assert_int_equal(r->actions[0].type, CWS_POLICY_ACT_HASH);
+	assert_null(r->actions[0].field);
+	assert_int_equal(r->actions[0].max_file_size, 0);
+	assert_int_equal(r->actions[1].max_file_size, 1024);
+	assert_true(rule(p, "on_exec")->has_hash);
+	assert_true(p->has_hash);
+	r = rule(p, "on_chmod");
+	assert_int_equal(r->status, CWS_POLICY_LOADED);
+	assert_true(r->has_hash); /* process.file and chmod.file */
+	assert_string_equal(r->actions[1].field, "process.file");
+	assert_true(r->actions[1].usable && r->actions[2].usable);
+	assert_message(p, "on_chmod",
+		       "action 1 (hash) skipped: a hash action without "
+		       "`field` is only for open and exec rules, not chmod");
+	assert_message(p, "on_chmod",
+		       "action 4 (hash) skipped: `field`: `open.file` is not a "
+		       "file of chmod events");
+	assert_message(p, "on_chmod",
+		       "action 5 (hash) skipped: `field`: `process.nope`");
+	assert_message(p, "on_chmod",
+		       "action 6 (hash) skipped: `max_file_size`: expected a "
+		       "positive int");
+	assert_message(p, "on_chmod",
+		       "action 7 (hash) skipped: `max_file_size`");
+	assert_message(p, "on_chmod",
+		       "action 8 (hash) skipped: expected a map");
+	cws_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1259,6 +1320,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test(test_match_record),
 		cmocka_unit_test(test_datadog_fixtures),
+		cmocka_unit_test(test_hash_actions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
