@@ -69,6 +69,8 @@ test_expect_success JQ 'a held match comes out when its process exits, with the 
 	["small","FileTooBig","process_exit"]
 	EOF
 	test_cmp expect got &&
+	jq -e ".hash | .held == 0 and .held_total == 2 and .released == 2 and
+		.hashed == 1 and .states.Done == 1 and .states.FileTooBig == 1" run/cws-filter.json &&
 	shipped out.mp | jq -r "select(.agent.rule_id == \"hashed\") | .file.hashes[]" >hashes &&
 	grep -x "$(sha256 target)" hashes &&
 	grep -q "^sha1:" hashes && grep -q "^ssdeep:" hashes &&

@@ -197,7 +197,7 @@ static void test_cache(void **state)
 	struct hasher *h;
 	struct hash_req q;
 	struct hash_result r, first;
-	char name[8];
+	char name[16];
 	int i;
 
 	(void)state;
