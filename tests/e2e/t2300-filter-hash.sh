@@ -194,7 +194,7 @@ yaml.safe_dump({\"version\": p[\"version\"], \"rules\": r}, open(sys.argv[2], \"
 	{ cws-filter -p dpol <p.fifo >live.mp 2>filter.err & filter=$!; } &&
 	test_wait_until 30 "cws-cat live.mp | grep -q ruleset_loaded" &&
 	for i in 1 2 3 4 5; do
-		./t2300-miner -c "sleep 1" t2300-miner --donate-level=1 &&
+		./t2300-miner -c "sleep 3" t2300-miner --donate-level=1 &&
 		test_wait_until 2 "cws-cat live.mp | grep -q cryptominer_args" && break
 	done &&
 	kill -INT $probe && wait $probe && wait $filter &&
