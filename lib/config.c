@@ -160,6 +160,14 @@ const struct key cws_config_keys[] = {
 	LOGS_KEYS(RSC "endpoints."),
 	/* cws-ship: a CA bundle for private intakes (Go reads SSL_CERT_FILE). */
 	KEY(RSC "endpoints.ca_file", STR, "", CWS),
+	/* The hash action (cws-filter): Datadog's hash resolver. */
+	KEY(RSC "hash_resolver.enabled", BOOL, "true", 0),
+	KEY(RSC "hash_resolver.event_types", LIST, "exec open", 0),
+	KEY(RSC "hash_resolver.max_file_size", INT, "10485760", 0),
+	KEY(RSC "hash_resolver.max_hash_rate", INT, "500", 0),
+	KEY(RSC "hash_resolver.max_hash_burst", INT, "1000", 0),
+	KEY(RSC "hash_resolver.hash_algorithms", LIST, "sha1 sha256 ssdeep", 0),
+	KEY(RSC "hash_resolver.cache_size", INT, "500", 0),
 
 	LOGS_KEYS("logs_config."),
 	KEY("logs_config.dd_port", INT, "10516", 0),

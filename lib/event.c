@@ -760,15 +760,22 @@ static void pack_strv(msgpack_packer *pk, const char *key,
 static void pack_rule_action(msgpack_packer *pk,
 			     const struct cws_rule_action *a)
 {
-	const char *s[] = { a->signal, a->scope, a->message };
+	const char *s[] = { a->signal, a->scope, a->message,
+			    a->path,   a->state, a->trigger };
 
-	msgpack_pack_map(pk, 3 + nonnull(s, CWS_ARRAY_SIZE(s)));
+	msgpack_pack_map(pk,
+			 3 + nonnull(s, CWS_ARRAY_SIZE(s)) + (a->hashes.n > 0));
 	pk_str(pk, "type", a->type ? a->type : "");
 	pk_str(pk, "signal", a->signal);
 	pk_str(pk, "scope", a->scope);
 	pk_u64(pk, "pid", a->pid);
 	pk_str(pk, "status", a->status ? a->status : "");
 	pk_str(pk, "message", a->message);
+	pk_str(pk, "path", a->path);
+	pk_str(pk, "state", a->state);
+	pk_str(pk, "trigger", a->trigger);
+	if (a->hashes.n)
+		pack_strv(pk, "hashes", &a->hashes);
 }
 
 static void pack_rule(msgpack_packer *pk, const struct cws_event_rule *r)

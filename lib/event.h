@@ -134,6 +134,13 @@ struct cws_file {
 	 */
 	bool in_upper_layer;
 	bool in_upper_layer_known;
+	/*
+	 * The file's hashes ("sha256:<hex>", ...) and Datadog's hash_state
+	 * ("Done", "FileTooBig", ...): set only by a hash action (cws-ship
+	 * copies them from the match's rule.actions[]), NULL/empty otherwise.
+	 */
+	struct cws_strv hashes;
+	const char *hash_state;
 };
 
 /* Credentials: the process.* uid/gid family and their names. */
@@ -334,6 +341,11 @@ struct cws_rule_action {
 	uint32_t pid; /* the process signalled */
 	const char *status; /* "performed", "refused" or "error" */
 	const char *message; /* why, unless performed; or NULL */
+	/* hash: the file, Datadog's state and trigger, and the hashes */
+	const char *path; /* the file hashed (as the event names it) */
+	const char *state; /* "Done", "FileNotFound", ... (HashState) */
+	const char *trigger; /* "process_exit", "timeout" or "exec" */
+	struct cws_strv hashes; /* "sha1:<hex>", ..., in configured order */
 };
 
 /* The "rule" map cws-filter adds to an event record that matched. */

@@ -877,6 +877,14 @@ static void decode_rule_action(struct dctx *d, const msgpack_object *o,
 			a->status = dstr(d, v, pb);
 		else if (FIELD("message"))
 			a->message = dstr(d, v, pb);
+		else if (FIELD("path"))
+			a->path = dstr(d, v, pb);
+		else if (FIELD("state"))
+			a->state = dstr(d, v, pb);
+		else if (FIELD("trigger"))
+			a->trigger = dstr(d, v, pb);
+		else if (FIELD("hashes"))
+			decode_strs(d, v, &a->hashes, pb);
 	}
 }
 

@@ -1058,6 +1058,14 @@ static bool f_rule_actions(struct fdec *f, struct cws_event_rule *r)
 				ok = f_dstr(f, &a[i].status);
 			} else if (KEY_IS(k, kl, "message")) {
 				ok = f_dstr(f, &a[i].message);
+			} else if (KEY_IS(k, kl, "path")) {
+				ok = f_dstr(f, &a[i].path);
+			} else if (KEY_IS(k, kl, "state")) {
+				ok = f_dstr(f, &a[i].state);
+			} else if (KEY_IS(k, kl, "trigger")) {
+				ok = f_dstr(f, &a[i].trigger);
+			} else if (KEY_IS(k, kl, "hashes")) {
+				ok = f_strv(f, &a[i].hashes);
 			} else {
 				ok = f_skip(f, 4);
 			}

@@ -83,7 +83,8 @@ const char *cws_policy_class_name(enum cws_policy_class c);
 enum cws_policy_action_type {
 	CWS_POLICY_ACT_SET = 1,
 	CWS_POLICY_ACT_KILL,
-	CWS_POLICY_ACT_OTHER, /* hash, coredump, log, ...: not run */
+	CWS_POLICY_ACT_OTHER, /* coredump, log, ...: not run */
+	CWS_POLICY_ACT_HASH, /* run by cws-filter (cws-filter(8)) */
 };
 
 /* Where a kill action sends its signal. */
@@ -129,6 +130,13 @@ struct cws_policy_action {
 	int signal; /* SIGKILL, ... */
 	const char *signal_name; /* "SIGKILL" */
 	enum cws_policy_kill_scope kill_scope;
+
+	/*
+	 * hash: field is the file (`process.file`, ...; NULL: the event's
+	 * own, open.file or exec.file), max_file_size its `max_file_size`
+	 * in bytes (0: the configuration's).
+	 */
+	uint64_t max_file_size;
 };
 
 struct cws_policy_file;
@@ -168,6 +176,7 @@ struct cws_policy_rule {
 	struct cws_policy_action *actions;
 	size_t nactions;
 	bool has_kill; /* a usable kill action */
+	bool has_hash; /* a usable hash action */
 	const char **modified_by; /* names of the files that changed it */
 	size_t nmodified_by;
 	bool merged;
@@ -251,6 +260,7 @@ struct cws_policy {
 	size_t loaded, filtered, failed;
 	size_t macros_failed;
 	bool has_kill; /* a loaded rule has a usable kill action */
+	bool has_hash; /* a loaded rule has a usable hash action */
 	struct cws_policy_priv *priv;
 };
 

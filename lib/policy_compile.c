@@ -472,6 +472,37 @@ static void declare_vars(struct cws_policy *p)
 	}
 }
 
+/*
+ * A hash action hashes a file of the event, as Datadog validates it:
+ * without `field`, the event's own file, so open and exec rules only;
+ * with one, a file field (it has a .path) of the rule's event type or
+ * of every event (process.file).
+ */
+static void check_hash(struct cws_policy *p, struct cws_policy_action *a,
+		       enum cws_event_type type)
+{
+	struct cws_policy_priv *pv = p->priv;
+	enum cws_event_type ft = CWS_EVT_UNKNOWN;
+	char path[256];
+
+	if (!a->field) {
+		if (type != CWS_EVT_OPEN && type != CWS_EVT_EXEC)
+			unusable(a, pprintf(pv,
+					    "a hash action without `field` is "
+					    "only for open and exec rules, not "
+					    "%s",
+					    cws_event_type_name(type)));
+		return;
+	}
+	if ((size_t)snprintf(path, sizeof(path), "%s.path", a->field) >=
+		    sizeof(path) ||
+	    cws_secl_field_kind(path, &ft) != CWS_SECL_STR ||
+	    (ft != CWS_EVT_UNKNOWN && ft != type))
+		unusable(a,
+			 pprintf(pv, "`field`: `%s` is not a file of %s events",
+				 a->field, cws_event_type_name(type)));
+}
+
 /* Compiles the expressions of one action of a compiled rule. */
 static void compile_action(struct cws_policy *p, struct cws_policy_rule *r,
 			   struct cws_policy_action *a)
@@ -500,6 +531,10 @@ static void compile_action(struct cws_policy *p, struct cws_policy_rule *r,
 		else if (a->kill_scope == CWS_POLICY_KILL_CONTAINER)
 			unusable(a, "kill scope `container` is not supported "
 				    "by cws");
+		return;
+	}
+	if (a->type == CWS_POLICY_ACT_HASH) {
+		check_hash(p, a, type);
 		return;
 	}
 	if (a->type != CWS_POLICY_ACT_SET)
@@ -592,6 +627,8 @@ static void compile_rule(struct cws_policy *p, struct cws_policy_rule *r)
 			     j + 1, a->name, a->why ? a->why : "invalid");
 		else if (a->type == CWS_POLICY_ACT_KILL)
 			r->has_kill = true;
+		else if (a->type == CWS_POLICY_ACT_HASH)
+			r->has_hash = true;
 	}
 	unbacked = cws_secl_rule_unbacked_field(r->secl);
 	if (unbacked)
@@ -608,6 +645,7 @@ static void count(struct cws_policy *p)
 
 	p->loaded = p->filtered = p->failed = p->macros_failed = 0;
 	p->has_kill = false;
+	p->has_hash = false;
 	for (i = 0; i < p->nfiles; i++)
 		p->files[i].loaded = p->files[i].filtered = p->files[i].failed =
 			0;
@@ -623,6 +661,7 @@ static void count(struct cws_policy *p)
 			p->loaded++;
 			f->loaded++;
 			p->has_kill |= r->has_kill;
+			p->has_hash |= r->has_hash;
 			break;
 		case CWS_POLICY_CLASS_FILTERED:
 			p->filtered++;

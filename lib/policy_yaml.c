@@ -422,6 +422,40 @@ static void parse_kill(struct yctx *y, struct cws_policy_action *a,
 		a->usable = false;
 }
 
+/*
+ * Parses the map of a `hash` action into a: `field` (a file field,
+ * checked against the rule's event type when it compiles) and
+ * `max_file_size` (bytes), both optional.
+ */
+static void parse_hash(struct yctx *y, struct cws_policy_action *a,
+		       yaml_node_t *m)
+{
+	const char *field = yscalar(ymap_get(y, m, "field"));
+	yaml_node_t *max = ymap_get(y, m, "max_file_size");
+	const char *s = yscalar(max);
+
+	a->type = CWS_POLICY_ACT_HASH;
+	a->usable = true;
+	if (ynull(m))
+		return; /* `hash:` alone, as `hash: {}` */
+	if (m->type != YAML_MAPPING_NODE) {
+		a->why = "expected a map";
+	} else if (ymap_get(y, m, "field") && !ynull(ymap_get(y, m, "field")) &&
+		   (!field || !*field)) {
+		a->why = "`field`: expected a string";
+	} else if (max && !ynull(max) &&
+		   (!s || !is_int_text(s) || *s == '-' || *s == '+' ||
+		    strtoull(s, NULL, 10) == 0)) {
+		a->why = "`max_file_size`: expected a positive int";
+	}
+	if (field && *field)
+		a->field = pstrdup(y->pv, field);
+	if (s && !a->why && !ynull(max))
+		a->max_file_size = strtoull(s, NULL, 10);
+	if (a->why)
+		a->usable = false;
+}
+
 static const char *const action_keys[] = {
 	"set", "kill", "hash", "coredump", "log", "network_filter",
 };
@@ -508,6 +542,14 @@ static void parse_actions(struct yctx *y, struct cws_policy_rule *r,
 			const char *fwhy = a->why;
 
 			parse_kill(y, a, body);
+			if (fwhy) {
+				a->why = fwhy;
+				a->usable = false;
+			}
+		} else if (!strcmp(a->name, "hash")) {
+			const char *fwhy = a->why;
+
+			parse_hash(y, a, body);
 			if (fwhy) {
 				a->why = fwhy;
 				a->usable = false;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "hash.h"
 #include "log.h"
 #include "policy.h"
 
@@ -28,6 +29,10 @@
 #define FILTER_HB_SLOW_MS 600000
 /* A kill action is refused for events older than this (a replay). */
 #define FILTER_KILL_MAX_AGE_NS (30ull * 1000000000ull)
+/* Hash actions: a match waits for its process's exit this long, at most. */
+#define FILTER_HASH_DELAY_MS 5000
+#define FILTER_HASH_MAX_HELD \
+	1024 /* matches waiting; past it, the oldest goes */
 
 struct cws_config;
 
@@ -41,6 +46,8 @@ struct filter_opts {
 	long long burst;
 	bool kill_enabled; /* runtime_security_config.enforcement.enabled */
 	const char *self_test_dir; /* --self-test: the self-test rules' dir */
+	bool hash_enabled; /* runtime_security_config.hash_resolver.enabled */
+	struct hash_opts hash; /* and the rest of hash_resolver */
 };
 
 /* The self-test matches kept for the status file (cws self-test). */
@@ -104,6 +111,20 @@ struct filter {
 	bool status_failed;
 	int werr; /* a write error: stop */
 	struct cws_ratelimit bad_rl, err_rl;
+
+	/* Hash actions (held.c): the hasher, the held matches. */
+	struct hasher *hasher; /* NULL when hash_resolver is off */
+	struct held **held; /* FILTER_HASH_MAX_HELD slots, oldest first */
+	size_t nheld;
+	uint64_t hash_held, hash_released, hash_early;
+	/* The match being handled: its hash actions not yet run. */
+	struct {
+		uint32_t idx; /* in acts */
+		struct hash_req req;
+	} pend[CWS_POLICY_MAX_ACTIONS];
+	unsigned npend;
+	struct hash_result hres[CWS_POLICY_MAX_ACTIONS];
+	const char *hptr[CWS_POLICY_MAX_ACTIONS][HASH_MAX_ALGOS];
 };
 
 /* load.c */
@@ -136,6 +157,34 @@ int filter_rules_init(struct filter *f, const struct cws_policy *old,
 
 /* Evaluates one event record: every matching rule runs and writes. */
 void filter_event(struct filter *f, const struct cws_event *ev);
+
+/* held.c */
+
+/*
+ * Appends to f->acts, from index n, an item per hash action of r that
+ * applies to ev; exec files are hashed at once, the others are left
+ * pending in f->pend. Returns the new count.
+ */
+uint32_t filter_hash_actions(struct filter *f, const struct cws_policy_rule *r,
+			     const struct cws_event *ev, uint32_t n);
+
+/*
+ * Holds the match (ev, er) until its hash actions can run: 0 when held.
+ * Otherwise (nothing pending, -ENOENT; or no memory) the pending
+ * actions are run now and the caller writes the match as usual.
+ */
+int filter_hold(struct filter *f, const struct cws_event *ev,
+		const struct cws_event_rule *er);
+
+/* Writes the matches held for pid, which exited. */
+void filter_held_exit(struct filter *f, uint32_t pid);
+
+/* Writes the held matches whose time is up or whose process is gone;
+ * all of them if all. */
+void filter_held_check(struct filter *f, bool all);
+
+/* Writes every held match, then frees the hasher and the queue. */
+void filter_held_release(struct filter *f);
 
 /* report.c */
 

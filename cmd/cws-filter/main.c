@@ -22,6 +22,52 @@ static const char usage[] =
 	"cws-filter [-hnqVv] [-c file] [-e expression] [-p dir] [--self-test dir]";
 
 #define RSC "runtime_security_config."
+#define HR RSC "hash_resolver."
+
+/* hash_resolver.*: exits with a configuration error on a bad value. */
+static void hash_options(const struct cws_config *cfg, struct filter_opts *o)
+{
+	const char *const *v;
+	long long n;
+	int a;
+
+	o->hash_enabled = cws_config_get_bool(cfg, HR "enabled");
+	for (v = cws_config_get_list(cfg, HR "hash_algorithms", NULL); v && *v;
+	     v++) {
+		a = hash_algo_from_name(*v);
+		if (a < 0)
+			cws_fatalx(CWS_EXIT_CONFIG,
+				   HR "hash_algorithms: unknown algorithm "
+				      "'%s' (expected sha1, sha256, md5 or "
+				      "ssdeep)",
+				   *v);
+		if (o->hash.nalgos < HASH_MAX_ALGOS)
+			o->hash.algos[o->hash.nalgos++] = (enum hash_algo)a;
+	}
+	for (v = cws_config_get_list(cfg, HR "event_types", NULL); v && *v;
+	     v++) {
+		enum cws_event_type t = cws_event_type_from_name(*v);
+
+		if (t == CWS_EVT_UNKNOWN || (unsigned)t >= 64)
+			cws_fatalx(CWS_EXIT_CONFIG,
+				   HR "event_types: unknown event type '%s'",
+				   *v);
+		o->hash.event_types |= 1ull << t;
+	}
+	n = cws_config_get_int(cfg, HR "max_file_size");
+	if (n < 0)
+		cws_fatalx(CWS_EXIT_CONFIG,
+			   HR "max_file_size: expected a size in bytes, "
+			      "got %lld",
+			   n);
+	o->hash.max_file_size = (uint64_t)n;
+	n = cws_config_get_int(cfg, HR "max_hash_rate");
+	o->hash.rate = n > 0 ? (uint64_t)n : 0;
+	n = cws_config_get_int(cfg, HR "max_hash_burst");
+	o->hash.burst = n > 0 ? (uint64_t)n : 0;
+	n = cws_config_get_int(cfg, HR "cache_size");
+	o->hash.cache_size = n > 0 ? (size_t)n : 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -81,6 +127,7 @@ int main(int argc, char **argv)
 	o.rate = cws_config_get_int(cfg, RSC "event_server.rate");
 	o.burst = cws_config_get_int(cfg, RSC "event_server.burst");
 	o.kill_enabled = cws_config_get_bool(cfg, RSC "enforcement.enabled");
+	hash_options(cfg, &o);
 	if (o.rate < 0 || o.burst < 0)
 		cws_fatalx(CWS_EXIT_CONFIG,
 			   "invalid " RSC "event_server.rate or burst: "

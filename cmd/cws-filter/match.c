@@ -5,6 +5,8 @@
  * rules of the same event see the values), then kill, then the per-rule
  * rate limiter, which only decides whether a record is written: state
  * and enforcement never depend on it. Silent rules stop before writing.
+ * Hash actions only serve the record, so they run last; a match whose
+ * file must be hashed later is held (held.c).
  *
  * Times are the events' own timestamps, not the wall clock, so that a
  * replayed capture is limited as it was live. The limiter is a GCRA
@@ -154,6 +156,8 @@ static int on_match(const struct cws_secl_rule *sr, const struct cws_event *ev,
 		f->rate_limited++;
 		return 0;
 	}
+	if (r->has_hash)
+		nacts = filter_hash_actions(f, r, ev, nacts);
 	memset(&er, 0, sizeof(er));
 	er.id = r->id;
 	er.version = r->version;
@@ -168,6 +172,10 @@ static int on_match(const struct cws_secl_rule *sr, const struct cws_event *ev,
 	er.product_tags.n = (uint32_t)r->nproduct_tags;
 	er.actions = f->acts;
 	er.nactions = nacts;
+	if (f->npend && !filter_hold(f, ev, &er)) {
+		st->written++; /* f->written when it is (held.c) */
+		return 0;
+	}
 	rc = cws_writer_put_match(&f->wr, ev, &er);
 	if (rc == -EINVAL || rc == -E2BIG) {
 		f->write_errors++;
@@ -209,4 +217,6 @@ void filter_event(struct filter *f, const struct cws_event *ev)
 		f->next_expire = ev->timestamp + 1000000000ull;
 	}
 	cws_secl_ruleset_eval(rs, ev, on_match, f);
+	if (f->nheld && ev->evt.type == CWS_EVT_EXIT)
+		filter_held_exit(f, ev->process.pid);
 }

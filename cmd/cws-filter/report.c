@@ -256,6 +256,25 @@ void filter_write_status(struct filter *f, const char *state)
 	SETI(doc, "kills", f->kills);
 	SETI(doc, "kill_errors", f->kill_errors);
 	SETI(doc, "write_errors", f->write_errors);
+	if (f->hasher) {
+		const struct hash_stats *hs = hasher_stats(f->hasher);
+		json_t *h = json_object(), *states = json_object();
+		int i;
+
+		SETI(h, "held", f->nheld);
+		SETI(h, "held_total", f->hash_held);
+		SETI(h, "released", f->hash_released);
+		SETI(h, "released_early", f->hash_early);
+		SETI(h, "hashed", hs->hashed);
+		SETI(h, "cache_hits", hs->cache_hits);
+		for (i = 0; i < HASH_NSTATES; i++)
+			if (hs->states[i])
+				SETI(states,
+				     hash_state_name((enum hash_state)i),
+				     hs->states[i]);
+		json_object_set_new(h, "states", states);
+		json_object_set_new(doc, "hash", h);
+	}
 	SETI(rl, "rate", f->opts->rate);
 	SETI(rl, "burst", f->opts->burst);
 	json_object_set_new(doc, "rate_limit", rl);

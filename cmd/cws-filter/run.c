@@ -144,15 +144,30 @@ static int setup_signals(void)
  * CAP_KILL when a loaded rule has a kill action (signalling other users'
  * processes needs it), then no_new_privs.
  */
-static int drop_privileges(const struct cws_policy *pol)
+static int drop_privileges(const struct cws_policy *pol, bool hash)
 {
 	static const int kill_cap[] = { CAP_KILL };
+	/*
+	 * Hash actions read other users' files as their processes see
+	 * them: /proc/<pid>/root needs ptrace access, the file read access.
+	 */
+	static const int hash_caps[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
+	int caps[3];
+	size_t n = 0;
 
 	if (getuid() && geteuid())
 		return cws_sandbox_no_new_privs();
-	if (pol->has_kill)
+	if (pol->has_kill) {
 		cws_info("keeping CAP_KILL for the kill actions");
-	return cws_sandbox_keep_caps(kill_cap, pol->has_kill ? 1 : 0);
+		caps[n++] = kill_cap[0];
+	}
+	if (hash) {
+		cws_debug("keeping CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH "
+			  "for the hash actions");
+		caps[n++] = hash_caps[0];
+		caps[n++] = hash_caps[1];
+	}
+	return cws_sandbox_keep_caps(caps, n);
 }
 
 /* Puts np in place of the running policies (np is taken). */
@@ -182,6 +197,9 @@ static void swap_in(struct filter *f, struct cws_policy *np)
 	if (np->has_kill)
 		cws_warnx("kill actions loaded by a reload work only if "
 			  "CAP_KILL was kept at start");
+	if (np->has_hash && !f->hasher)
+		cws_warnx("hash actions loaded by a reload are not run: "
+			  "none was loaded at start");
 	cws_info("policies reloaded: %zu loaded, %zu filtered, %zu failed",
 		 np->loaded, np->filtered, np->failed);
 	/* Before the first record, the stream's hello must come first. */
@@ -364,6 +382,8 @@ static int loop(struct filter *f)
 		if (tick_signal) {
 			tick_signal = 0;
 			periodic(f);
+			if (f->nheld)
+				filter_held_check(f, false);
 		}
 		if (f->werr)
 			break;
@@ -390,6 +410,8 @@ static int loop(struct filter *f)
 		}
 		handle(f, f->ev);
 	}
+	/* The input ended: what waits for a hash goes out now. */
+	filter_held_check(f, true);
 	if (f->pending_loaded)
 		filter_write_loaded(f);
 	if (!f->werr)
@@ -437,7 +459,16 @@ int filter_run(const struct filter_opts *o, struct cws_policy *pol)
 	cws_writer_init(&f->wr, STDOUT_FILENO);
 	f->rd.on_wait = flush_before_read;
 	f->rd.on_wait_arg = f;
-	err = drop_privileges(pol);
+	/* Hash actions need a hasher from the start: privileges go next. */
+	if (pol->has_hash && o->hash_enabled) {
+		f->hasher = hasher_new(&o->hash);
+		f->held = calloc(FILTER_HASH_MAX_HELD, sizeof(*f->held));
+		if (!f->hasher || !f->held) {
+			cws_errorx("out of memory");
+			goto out_release;
+		}
+	}
+	err = drop_privileges(pol, f->hasher != NULL);
 	if (err) {
 		cws_errorx("cannot drop privileges: %s", strerror(-err));
 		goto out_release;
@@ -455,6 +486,7 @@ int filter_run(const struct filter_opts *o, struct cws_policy *pol)
 	filter_write_status(f, "stopped");
 
 out_release:
+	filter_held_release(f);
 	cws_writer_release(&f->wr);
 	cws_reader_release(&f->rd);
 out_free:

@@ -154,6 +154,20 @@ static void file_members(struct jbuf *b, const struct cws_file *f)
 		jb_key(b, "change_time");
 		jb_time(b, f->change_time);
 	}
+	if (f->hash_state) {
+		uint32_t i;
+
+		if (f->hashes.n) {
+			jb_key(b, "hashes");
+			jb_open(b, '[');
+			for (i = 0; i < f->hashes.n; i++) {
+				jb_sep(b);
+				jb_cstr(b, f->hashes.v[i]);
+			}
+			jb_close(b, ']');
+		}
+		jb_kstr(b, "hash_state", f->hash_state);
+	}
 }
 
 static void file_obj(struct jbuf *b, const char *key, const struct cws_file *f)
@@ -539,6 +553,19 @@ static void agent(struct jbuf *b, const char *rule_id,
 
 				jb_sep(b);
 				jb_open(b, '{');
+				if (a->type && !strcmp(a->type, "hash")) {
+					/* HashActionReport's shape. */
+					jb_kstr(b, "type", a->type);
+					jb_key(b, "path");
+					jb_cstr(b, a->path ? a->path : "");
+					jb_key(b, "state");
+					jb_cstr(b, a->state ? a->state : "");
+					jb_key(b, "trigger");
+					jb_cstr(b,
+						a->trigger ? a->trigger : "");
+					jb_close(b, '}');
+					continue;
+				}
 				jb_kstr(b, "type", a->type);
 				jb_kstr(b, "signal", a->signal);
 				jb_kstr(b, "scope", a->scope);
@@ -1091,6 +1118,31 @@ static void head_cached(struct jbuf *b, const struct cws_event *ev,
 	rcur = c;
 }
 
+/*
+ * A hash action's result goes into the event's own "file" as Datadog's
+ * PatchEvent puts it (hashes, hash_state): ev, or a patched copy of it.
+ */
+static const struct cws_event *hash_patched(const struct cws_event *ev)
+{
+	static struct cws_event copy;
+	const struct cws_rule_action *a = NULL;
+	struct cws_file *f;
+	uint32_t i;
+
+	for (i = 0; ev->rule && i < ev->rule->nactions; i++)
+		if (ev->rule->actions[i].type &&
+		    !strcmp(ev->rule->actions[i].type, "hash") &&
+		    ev->rule->actions[i].state)
+			a = &ev->rule->actions[i];
+	if (!a)
+		return ev;
+	copy = *ev;
+	f = ev->evt.type == CWS_EVT_EXEC ? &copy.exec.file : &copy.obj.file;
+	f->hashes = a->hashes;
+	f->hash_state = a->state;
+	return &copy;
+}
+
 int payload_event_json(const struct payload_opts *o, const struct cws_event *ev,
 		       const msgpack_object *obj, struct jbuf *b)
 {
@@ -1104,7 +1156,7 @@ int payload_event_json(const struct payload_opts *o, const struct cws_event *ev,
 	head_cached(b, ev, name);
 	jb_key(b, "date");
 	jb_time(b, ev->timestamp);
-	event_object(o, b, ev);
+	event_object(o, b, hash_patched(ev));
 	process_cached(o, b, ev, mp_get(mp_get(obj, "process"), "envp"), &x);
 	if (ev->container.id && *ev->container.id) {
 		jb_key(b, "container");

@@ -93,14 +93,14 @@ rules:
     expression: exec.file.name == "cat"
     silent: false
     actions:
-      - hash: {}
+      - coredump: {process: true}
 EOF
 
 test_expect_success 'a bad rule is skipped with one line, the rest loads' '
 	cws-filter -p pol <in.mp >out.mp 2>err &&
 	cat >expect <<-\EOF &&
 	cws-filter: error: rule '\''typo'\'' in '\''default.policy'\'': field `open.file.pth` not found at 1:1
-	cws-filter: warning: rule '\''cat_exec'\'' in '\''custom.policy'\'': action 1 (hash) skipped: not supported by cws
+	cws-filter: warning: rule '\''cat_exec'\'' in '\''custom.policy'\'': action 1 (coredump) skipped: not supported by cws
 	EOF
 	test_cmp expect err &&
 	printf "secret_read\ncat_exec\n" >expect &&
@@ -122,8 +122,8 @@ test_expect_success JQ 'ruleset_loaded has every rule with Datadog status names'
 	EOF
 	test_cmp expect rl.json &&
 	cws-cat out.mp | jq -s -e "map(select(.type == \"ruleset_loaded\"))[0] | .producer == \"cws-filter\" and
-		(.policies[1].rules[0] | .actions == [\"hash\"] and
-		 (.message | test(\"hash\")))"
+		(.policies[1].rules[0] | .actions == [\"coredump\"] and
+		 (.message | test(\"coredump\")))"
 '
 
 test_expect_success '-n prints the policy status and exits 0' '
@@ -144,7 +144,7 @@ test_expect_success '-n -v lists every rule that is not plainly loaded' '
 	grep "^    windows_only: agent_filter_error: not applicable to this host: \`os == \"windows\"\`$" sum &&
 	grep "^    newer: agent_version_error: agent version 7.73.0 does not satisfy \`>= 7.74\`$" sum &&
 	grep "^    typo: error: field" sum &&
-	grep "^    cat_exec: loaded: action 1 (hash) skipped" sum &&
+	grep "^    cat_exec: loaded: action 1 (coredump) skipped" sum &&
 	! grep "^    secret_read" sum
 '
 

@@ -708,7 +708,7 @@ static void test_set_actions(void **state)
 		"      - set: {name: marked, value: str, scope: process}\n"
 		"      - kill: {signal: SIGNOPE}\n"
 		"      - kill: {signal: SIGKILL, scope: container}\n"
-		"      - hash: {}\n"
+		"      - hash: {field: exec.file}\n"
 		"      - coredump: {process: true}\n"
 		"      - filter: open.file.nope == 1\n"
 		"        set: {name: z, value: 1}\n"
@@ -748,7 +748,8 @@ static void test_set_actions(void **state)
 		       "action 8 (kill) skipped: kill scope `container` is not "
 		       "supported by cws");
 	assert_message(p, "bad_actions",
-		       "action 9 (hash) skipped: not supported by cws");
+		       "action 9 (hash) skipped: `field`: `exec.file` is not "
+		       "a file of open events");
 	assert_message(p, "bad_actions", "action 10 (coredump) skipped");
 	assert_message(p, "bad_actions", "action 11 (set) skipped: filter: ");
 	assert_message(p, "bad_actions", "action 12 (?) skipped: empty action");
@@ -1010,7 +1011,7 @@ static void test_ruleset_record(void **state)
 	assert_int_equal(pol->rules[0].actions.n, 2);
 	assert_string_equal(pol->rules[0].actions.v[0], "hash");
 	assert_string_equal(pol->rules[0].modified_by.v[0], "custom.policy");
-	assert_non_null(strstr(pol->rules[0].message, "(hash) skipped"));
+	assert_null(pol->rules[0].message); /* hash runs, set too */
 	assert_string_equal(pol->rules[1].status, "agent_filter_error");
 	assert_int_equal(out.ruleset.policies[1].nrules, 0);
 	assert_non_null(out.ruleset.policies[2].error);
@@ -1039,8 +1040,12 @@ static void test_match_record(void **state)
 	static const struct cws_kv tags[] = { { "ruleset", "td" } };
 	static const char *ptags[] = { "tactic:TA0006" };
 	static const struct cws_rule_action acts[] = {
-		{ "kill", "SIGKILL", "process", 42, "error",
-		  "No such process" },
+		{ .type = "kill",
+		  .signal = "SIGKILL",
+		  .scope = "process",
+		  .pid = 42,
+		  .status = "error",
+		  .message = "No such process" },
 	};
 	struct cws_event_rule rule = {
 		.id = "r1",
@@ -1446,6 +1451,67 @@ static void test_scope_field_pid(void **state)
 	cws_policy_free(p);
 }
 
+/* The hash action: Datadog's validation, and what it carries. */
+static void test_hash_actions(void **state)
+{
+	struct cws_policy *p;
+	const struct cws_policy_rule *r;
+
+	(void)state;
+	p = load_text("rules:\n"
+		      "  - id: on_open\n"
+		      "    expression: open.file.path == \"/x\"\n"
+		      "    actions:\n"
+		      "      - hash: {}\n"
+		      "      - hash:\n"
+		      "          max_file_size: 1024\n"
+		      "  - id: on_exec\n"
+		      "    expression: exec.file.name == \"x\"\n"
+		      "    actions:\n"
+		      "      - hash:\n"
+		      "  - id: on_chmod\n"
+		      "    expression: chmod.file.path == \"/x\"\n"
+		      "    actions:\n"
+		      "      - hash: {}\n"
+		      "      - hash: {field: process.file}\n"
+		      "      - hash: {field: chmod.file}\n"
+		      "      - hash: {field: open.file}\n"
+		      "      - hash: {field: process.nope}\n"
+		      "      - hash: {max_file_size: 0}\n"
+		      "      - hash: {max_file_size: big}\n"
+		      "      - hash: [x]\n");
+	r = rule(p, "on_open");
+	assert_true(r->has_hash);
+	assert_null(r->message);
+	assert_int_equal(r->actions[0].type, CWS_POLICY_ACT_HASH);
+	assert_null(r->actions[0].field);
+	assert_int_equal(r->actions[0].max_file_size, 0);
+	assert_int_equal(r->actions[1].max_file_size, 1024);
+	assert_true(rule(p, "on_exec")->has_hash);
+	assert_true(p->has_hash);
+	r = rule(p, "on_chmod");
+	assert_int_equal(r->status, CWS_POLICY_LOADED);
+	assert_true(r->has_hash); /* process.file and chmod.file */
+	assert_string_equal(r->actions[1].field, "process.file");
+	assert_true(r->actions[1].usable && r->actions[2].usable);
+	assert_message(p, "on_chmod",
+		       "action 1 (hash) skipped: a hash action without "
+		       "`field` is only for open and exec rules, not chmod");
+	assert_message(p, "on_chmod",
+		       "action 4 (hash) skipped: `field`: `open.file` is not a "
+		       "file of chmod events");
+	assert_message(p, "on_chmod",
+		       "action 5 (hash) skipped: `field`: `process.nope`");
+	assert_message(p, "on_chmod",
+		       "action 6 (hash) skipped: `max_file_size`: expected a "
+		       "positive int");
+	assert_message(p, "on_chmod",
+		       "action 7 (hash) skipped: `max_file_size`");
+	assert_message(p, "on_chmod",
+		       "action 8 (hash) skipped: expected a map");
+	cws_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1472,6 +1538,7 @@ int main(void)
 		cmocka_unit_test(test_fim),
 		cmocka_unit_test(test_cgroup_scope),
 		cmocka_unit_test(test_scope_field_pid),
+		cmocka_unit_test(test_hash_actions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

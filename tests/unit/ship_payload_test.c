@@ -544,9 +544,22 @@ static void test_kept_parts(void **state)
 static void test_match_record_read(void **state)
 {
 	static char arena[1 << 20];
+	static const char *hashes[] = { "sha1:ab", "sha256:cd" };
 	static const struct cws_rule_action acts[] = {
-		{ "kill", "SIGKILL", "process", 42, "performed", NULL },
-		{ "kill", NULL, NULL, 0, "error", "no such process" },
+		{ .type = "kill",
+		  .signal = "SIGKILL",
+		  .scope = "process",
+		  .pid = 42,
+		  .status = "performed" },
+		{ .type = "kill",
+		  .status = "error",
+		  .message = "no such process" },
+		{ .type = "hash",
+		  .status = "performed",
+		  .path = "/usr/bin/x",
+		  .state = "Done",
+		  .trigger = "process_exit",
+		  .hashes = { hashes, 2 } },
 	};
 	static const struct cws_kv tags2[] = { { "severity", "high" },
 					       { "technique", "T1059" } };
@@ -572,7 +585,7 @@ static void test_match_record_read(void **state)
 	r.tags = tags2;
 	r.ntags = 2;
 	r.actions = acts;
-	r.nactions = 2;
+	r.nactions = 3;
 	ev.evt.name = NULL; /* cws_event_pack names it from the type */
 	msgpack_sbuffer_init(&evb);
 	msgpack_packer_init(&pk, &evb, msgpack_sbuffer_write);
@@ -585,7 +598,8 @@ static void test_match_record_read(void **state)
 	assert_int_equal(cws_reader_next(&rd, got, &err), 1);
 	assert_false(rd.obj_ready); /* the fast path decoded it */
 	assert_non_null(got->rule);
-	assert_int_equal(got->rule->nactions, 2);
+	assert_int_equal(got->rule->nactions, 3);
+	assert_string_equal(got->rule->actions[2].hashes.v[1], "sha256:cd");
 	msgpack_unpacked_init(&u);
 	assert_int_equal(msgpack_unpack_next(&u, mb.data, mb.size, &off),
 			 MSGPACK_UNPACK_SUCCESS);
@@ -600,6 +614,14 @@ static void test_match_record_read(void **state)
 	assert_memory_equal(a.p, b.p, a.len);
 	assert_non_null(strstr(a.p, "\\\"rule_actions\\\":[{"));
 	assert_non_null(strstr(a.p, "technique:T1059"));
+	/* Datadog's HashActionReport, and the file patched (PatchEvent). */
+	assert_non_null(strstr(a.p,
+			       "{\\\"type\\\":\\\"hash\\\",\\\"path\\\":"
+			       "\\\"/usr/bin/x\\\",\\\"state\\\":\\\"Done\\\","
+			       "\\\"trigger\\\":\\\"process_exit\\\"}"));
+	assert_non_null(strstr(
+		a.p, "\\\"hashes\\\":[\\\"sha1:ab\\\",\\\"sha256:cd\\\"],"
+		     "\\\"hash_state\\\":\\\"Done\\\""));
 	jb_release(&scratch);
 	jb_release(&a);
 	jb_release(&b);
