@@ -272,27 +272,33 @@ static json_t *load(const char *path, bool *exists)
 }
 
 /* Docker's config.v2.json: Config.{Image,Labels,Env}, Image (the id). */
+static void docker_tags(struct ctag_slot *s, const json_t *j)
+{
+	const json_t *cfg = json_object_get(j, "Config");
+
+	add_image(s, json_string_value(json_object_get(cfg, "Image")), true);
+	add(s, "image_id", json_string_value(json_object_get(j, "Image")));
+	add_labels(s, json_object_get(cfg, "Labels"));
+	add_env(s, json_object_get(cfg, "Env"));
+}
+
 static bool from_docker(struct cws_ctags *t, struct ctag_slot *s, bool *exists)
 {
 	char path[512];
-	json_t *j, *cfg;
+	json_t *j;
 
 	snprintf(path, sizeof(path), "%s/var/lib/docker/containers/%s/%s",
 		 t->root, s->id, "config.v2.json");
 	j = load(path, exists);
 	if (!j)
 		return false;
-	cfg = json_object_get(j, "Config");
-	add_image(s, json_string_value(json_object_get(cfg, "Image")), true);
-	add(s, "image_id", json_string_value(json_object_get(j, "Image")));
-	add_labels(s, json_object_get(cfg, "Labels"));
-	add_env(s, json_object_get(cfg, "Env"));
+	docker_tags(s, j);
 	json_decref(j);
 	return true;
 }
 
 /* An OCI runtime bundle's config.json: annotations, process.env. */
-static bool from_oci(struct ctag_slot *s, const char *path, bool *exists)
+static void oci_tags(struct ctag_slot *s, const json_t *j)
 {
 	static const char *const image[] = { "io.kubernetes.cri.image-name",
 					     "io.kubernetes.cri-o.ImageName" };
@@ -304,13 +310,9 @@ static bool from_oci(struct ctag_slot *s, const char *path, bool *exists)
 		{ "io.kubernetes.cri.container-name",
 		  "io.kubernetes.container.name", "kube_container_name" },
 	};
-	json_t *j, *ann;
+	const json_t *ann = json_object_get(j, "annotations");
 	size_t i;
 
-	j = load(path, exists);
-	if (!j)
-		return false;
-	ann = json_object_get(j, "annotations");
 	for (i = 0; i < CWS_ARRAY_SIZE(image); i++)
 		add_image(s, json_string_value(json_object_get(ann, image[i])),
 			  false);
@@ -323,6 +325,15 @@ static bool from_oci(struct ctag_slot *s, const char *path, bool *exists)
 		add(s, kube[i][2], v);
 	}
 	add_env(s, json_object_get(json_object_get(j, "process"), "env"));
+}
+
+static bool from_oci(struct ctag_slot *s, const char *path, bool *exists)
+{
+	json_t *j = load(path, exists);
+
+	if (!j)
+		return false;
+	oci_tags(s, j);
 	json_decref(j);
 	return true;
 }
