@@ -332,10 +332,13 @@ static void pack_process_map(msgpack_packer *pk, const struct cws_process *p,
 	pk_str(pk, "cwd", p->cwd);
 	if (p->container_id) {
 		pk_key(pk, "container");
-		msgpack_pack_map(pk, 1 + (p->container_created_at != 0));
+		msgpack_pack_map(pk, 1 + (p->container_created_at != 0) +
+					     (p->container_tags.n > 0));
 		pk_str(pk, "id", p->container_id);
 		if (p->container_created_at)
 			pk_u64(pk, "created_at", p->container_created_at);
+		if (p->container_tags.n)
+			pack_env(pk, "tags", &p->container_tags);
 	}
 	pk_u64(pk, "created_at", p->fork_time);
 	pk_u64(pk, "exec_time", p->exec_time);

@@ -193,6 +193,11 @@ struct cws_process {
 	 * Datadog cuts it.
 	 */
 	struct cws_strv envs;
+	/*
+	 * container.tags: the container's "key:value" tags as the probe
+	 * read them from the container runtime's state (none on the host).
+	 */
+	struct cws_strv container_tags;
 };
 
 /*

@@ -525,6 +525,7 @@ static void decode_process(struct dctx *d, const msgpack_object *o,
 		else if (FIELD("cwd"))
 			p->cwd = dstr(d, v, pb);
 		else if (FIELD("container")) {
+			bool tags_truncated = false;
 			uint32_t j;
 
 			if (!dmap(d, v, pb))
@@ -538,6 +539,10 @@ static void decode_process(struct dctx *d, const msgpack_object *o,
 					p->container_created_at =
 						du64(d, &v->via.map.ptr[j].val,
 						     pb, UINT64_MAX);
+				else if (key_is(&v->via.map.ptr[j].key, "tags"))
+					decode_argv(d, &v->via.map.ptr[j].val,
+						    &p->container_tags,
+						    &tags_truncated, pb);
 		} else if (FIELD("cgroup")) {
 			decode_cgroup(d, v, p, pb);
 		} else if (FIELD("envs"))

@@ -560,12 +560,12 @@ static bool f_container(struct fdec *f, const char **id, unsigned d)
 	return true;
 }
 
-/* A process's {"id", "created_at"} container map at depth d. */
+/* A process's {"id", "created_at", "tags"} container map at depth d. */
 static bool f_pcontainer(struct fdec *f, struct cws_process *p, unsigned d)
 {
 	const char *k;
 	uint32_t n, i, kl;
-	bool ok;
+	bool ok, truncated = false;
 
 	if (!f_map(f, &n))
 		return false;
@@ -576,6 +576,8 @@ static bool f_pcontainer(struct fdec *f, struct cws_process *p, unsigned d)
 			ok = f_dstr(f, &p->container_id);
 		else if (KEY_IS(k, kl, "created_at"))
 			ok = f_u64(f, &p->container_created_at, UINT64_MAX);
+		else if (KEY_IS(k, kl, "tags"))
+			ok = f_argv(f, &p->container_tags, &truncated, d + 1);
 		else
 			ok = f_skip(f, d);
 		if (!ok)

@@ -205,6 +205,10 @@ static size_t strs_size(const struct cws_process *p)
 		n += strlen(p->envs.v[i] ? p->envs.v[i] : "") + 1;
 	for (i = 0; i < p->envp.n; i++)
 		n += strlen(p->envp.v[i] ? p->envp.v[i] : "") + 1;
+	for (i = 0; i < p->container_tags.n; i++)
+		n += strlen(p->container_tags.v[i] ? p->container_tags.v[i] :
+						     "") +
+		     1;
 	return n;
 }
 
@@ -222,10 +226,10 @@ static const char *dup_in(char **at, const char *s)
 	return d;
 }
 
-/* Pointer slots of p's string arrays (argv, envs, envp). */
+/* Pointer slots of p's string arrays (argv, envs, envp, container tags). */
 static size_t vecs_count(const struct cws_process *p)
 {
-	return (size_t)p->argv.n + p->envs.n + p->envp.n;
+	return (size_t)p->argv.n + p->envs.n + p->envp.n + p->container_tags.n;
 }
 
 static char *copy_strv(struct cws_strv *dst, const struct cws_strv *src,
@@ -270,7 +274,10 @@ static void deep_copy(struct cws_process *dst, const struct cws_process *src,
 	dst->argv.v = src->argv.n ? argv : NULL;
 	dst->cgroup_id = dup_in(&at, src->cgroup_id);
 	at = copy_strv(&dst->envs, &src->envs, argv + src->argv.n, at);
-	copy_strv(&dst->envp, &src->envp, argv + src->argv.n + src->envs.n, at);
+	at = copy_strv(&dst->envp, &src->envp, argv + src->argv.n + src->envs.n,
+		       at);
+	copy_strv(&dst->container_tags, &src->container_tags,
+		  argv + src->argv.n + src->envs.n + src->envp.n, at);
 }
 
 /* Twice the buckets, the keys rehashed; stays as is without memory. */

@@ -13,7 +13,7 @@
  * container.*, event.*, cgroup.*) fit any event.
  *
  * Fields Datadog has and cws does not capture (process.envs,
- * container.tags, *.file.in_upper_layer, *.syscall.*, ...) are
+ * *.file.in_upper_layer, *.syscall.*, ...) are
  * registered as "unbacked": rules using them compile, as the default
  * policies must, and the fields read as false, 0, "" or an empty array;
  * cws_secl_rule_unbacked_field tells the loader so it can warn.
@@ -79,7 +79,7 @@ static const struct leafdef proc_leaves[] = {
 	{ "cap_permitted", VK_INT, L_P_CAPP, 0 },
 	{ "container.id", VK_STR, L_P_CONTAINER, 0 },
 	{ "container.created_at", VK_INT, L_P_CONT_CREATED, 0 },
-	{ "container.tags", VK_STR, L_ZERO, MULTI | UNB },
+	{ "container.tags", VK_STR, L_P_CONT_TAGS, MULTI },
 	{ "cgroup.id", VK_STR, L_P_CGROUP_ID, 0 },
 	{ "cgroup.manager", VK_STR, L_ZERO, UNB },
 	{ "cgroup.file.inode", VK_INT, L_P_CGROUP_INODE, 0 },
@@ -124,7 +124,7 @@ static const struct leafdef common_leaves[] = {
 	{ "container.id", VK_STR, L_E_CONTAINER, 0 },
 	{ "container.created_at", VK_INT, L_P_CONT_CREATED, 0 },
 	{ "container.runtime", VK_STR, L_ZERO, UNB },
-	{ "container.tags", VK_STR, L_ZERO, MULTI | UNB },
+	{ "container.tags", VK_STR, L_P_CONT_TAGS, MULTI },
 	{ "cgroup.id", VK_STR, L_P_CGROUP_ID, 0 },
 	{ "cgroup.manager", VK_STR, L_ZERO, UNB },
 	{ "cgroup.file.inode", VK_INT, L_P_CGROUP_INODE, 0 },
@@ -1481,11 +1481,14 @@ static bool leaf_visit(struct ectx *x, const struct fref *f, uint32_t idx,
 		av = argv_of(x, f, p);
 		return av->v ? visit_options(x, v, av) : false;
 	case L_P_ENVS:
-	case L_P_ENVP: {
+	case L_P_ENVP:
+	case L_P_CONT_TAGS: {
 		const struct cws_strv *ev_ = NULL;
 
 		p = proc_at(x, f, idx);
-		ev_ = f->leaf == L_P_ENVS ? &p->envs : &p->envp;
+		ev_ = f->leaf == L_P_ENVS ? &p->envs :
+		      f->leaf == L_P_ENVP ? &p->envp :
+					    &p->container_tags;
 		for (i = 0; i < ev_->n && ev_->v; i++) {
 			struct sv s = sv_of(ev_->v[i]);
 

@@ -252,6 +252,7 @@ enum leaf {
 	L_P_CGROUP_MOUNT,
 	L_P_CONT_CREATED,
 	L_P_K8S, /* user_session.k8s_*: no session without the webhook */
+	L_P_CONT_TAGS, /* container.tags: the process's container's */
 	L_P__END,
 	/* file leaves: struct cws_file */
 	L_F_PATH,

@@ -190,6 +190,7 @@ struct cws_cache {
 	long long names_checked; /* monotonic ms */
 	uint64_t tick_ns; /* one clock tick of /proc/PID/stat */
 	struct cws_cache_stats stats;
+	struct cws_ctags *ctags; /* container.tags by container id */
 	struct cws_process anc[CWS_EVENT_MAX_ANCESTORS];
 	struct entry *chain[CWS_EVENT_MAX_ANCESTORS + 1];
 	uint64_t next_key; /* the last key given */
@@ -1268,6 +1269,8 @@ static void fill_process(struct cws_cache *c, struct cws_process *p,
 		p->cgroup_inode = e->cgroup_id;
 		p->cgroup_mount_id = c->cg2_mnt_id;
 	}
+	if (e->container[0])
+		p->container_tags = *cws_ctags_get(c->ctags, e->container);
 	if (e->container[0] && e->cont_start)
 		p->container_created_at =
 			e->key ? e->cont_epoch :
@@ -1387,6 +1390,7 @@ void cws_cache_fill(struct cws_cache *c, struct cws_event *ev,
 	uint32_t n = 0, i;
 
 	names_refresh(c);
+	cws_ctags_next(c->ctags);
 	e = get_kp(c, kp);
 	fill_process(c, &ev->process, e, boot_to_epoch);
 	ev->process.tid = kp->tid;
@@ -1441,6 +1445,7 @@ size_t cws_cache_dump(struct cws_cache *c, msgpack_packer *pk,
 			ensure_key(c, c->chain[k],
 				   k < n ? c->chain[k + 1]->key : 0,
 				   boot_to_epoch);
+		cws_ctags_next(c->ctags);
 		fill_process(c, &p, e, boot_to_epoch);
 		p.key = e->key;
 		p.parent_key = e->parent_key;
@@ -1637,7 +1642,8 @@ struct cws_cache *cws_cache_new(size_t size)
 	c->packed = calloc(PACKED_SLOTS, sizeof(*c->packed));
 	c->gen = 1;
 	c->next_key = key_base();
-	if (!c->e || !c->buckets || !c->cg || !c->packed) {
+	c->ctags = cws_ctags_new(NULL);
+	if (!c->e || !c->buckets || !c->cg || !c->packed || !c->ctags) {
 		cws_cache_free(c);
 		errno = ENOMEM;
 		return NULL;
@@ -1682,6 +1688,7 @@ void cws_cache_free(struct cws_cache *c)
 		close(c->cg2_fd);
 	cws_namedb_release(&c->users);
 	cws_namedb_release(&c->groups);
+	cws_ctags_free(c->ctags);
 	free(c->packed);
 	free(c->cg);
 	free(c->buckets);

@@ -623,4 +623,23 @@ int cws_mount_tracefs(void);
 /* Mounts the BPF file system at /sys/fs/bpf unless it is there (pinning). */
 int cws_mount_bpffs(void);
 
+/*
+ * ctags.c: container.tags from the container runtime's state on disk,
+ * read once per container id. root is prefixed to the runtimes' state
+ * directories; NULL takes CWS_PROBE_STATE_ROOT from the environment
+ * (for tests), else none. Returns NULL with errno set.
+ */
+struct cws_ctags;
+struct cws_ctags *cws_ctags_new(const char *root);
+/* Frees the cache and the tags it holds. Accepts NULL. */
+void cws_ctags_free(struct cws_ctags *t);
+/* Starts an event: the tags given since the last call may go. */
+void cws_ctags_next(struct cws_ctags *t);
+/*
+ * The tags of container id (empty for "" or an id no runtime describes,
+ * which is said once on stderr). Owned by t: valid until the call after
+ * the next cws_ctags_next.
+ */
+const struct cws_strv *cws_ctags_get(struct cws_ctags *t, const char *id);
+
 #endif

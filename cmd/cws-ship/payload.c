@@ -1072,6 +1072,8 @@ static void head_cached(struct jbuf *b, const struct cws_event *ev,
 	key_add(&rkey, name);
 	key_add(&rkey, outcome(ev->evt.retval));
 	key_add(&rkey, ev->container.id);
+	for (i = 0; i < ev->process.container_tags.n; i++)
+		key_add(&rkey, ev->process.container_tags.v[i]);
 	if (rkey.err) {
 		head(b, ev, name);
 		return;
@@ -1479,6 +1481,9 @@ int payload_record(const struct payload_opts *o, const struct cws_event *ev,
 		tag(&tags, "type", ev->evt.name ? ev->evt.name : "");
 		if (ev->container.id && *ev->container.id)
 			tag(&tags, "container_id", ev->container.id);
+		/* Datadog's event tags: the type, then the container's. */
+		for (i = 0; i < ev->process.container_tags.n; i++)
+			tag(&tags, ev->process.container_tags.v[i], NULL);
 		keep_tags(&tags);
 		rc = emit(o, out, scratch, now_ms, service, &tags);
 		n = 1;

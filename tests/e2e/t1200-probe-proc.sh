@@ -247,7 +247,10 @@ test_expect_success BPF,JQ 'capture: one probe sees every trigger' '
 	touch go && wait $pre &&
 	kill $probe && wait $probe &&
 	cws-cat cap.mp >cap.json &&
-	test_must_be_empty probe.err
+	# Its containers have no runtime state: said once each (t1250).
+	grep -v "^cws-probe: warning: no runtime state describes container" \
+		probe.err >other.err;
+	test_must_be_empty other.err
 '
 
 test_expect_success BPF,JQ 'setuid: the ids asked for, -1 unchanged, with names' '

@@ -60,6 +60,7 @@ static void sink_release(struct sink *s)
 
 static const char *argv_sh[] = { "sh", "-c", "make -j2" };
 static const char *argv_cc[] = { "cc", "-O2", "-c", "x.c" };
+static const char *tags_cc[] = { "short_image:gcc", "service:build" };
 
 /* init (key 10) -> sh (key 11) -> cc (key 12, or k); ancestors with keys. */
 static void fill(struct cws_event *ev, struct cws_process anc[2], uint64_t k,
@@ -78,6 +79,8 @@ static void fill(struct cws_event *ev, struct cws_process anc[2], uint64_t k,
 	ev->process.comm = "cc";
 	ev->process.cwd = "/src";
 	ev->process.container_id = "c0ffee";
+	ev->process.container_tags.v = tags_cc;
+	ev->process.container_tags.n = 2;
 	ev->process.fork_time = 5;
 	ev->process.exec_time = 6;
 	ev->process.file.path = "/usr/bin/cc";
@@ -177,6 +180,10 @@ static void test_written_once_read_whole(void **state)
 		assert_string_equal(out->ancestors[0].comm, "sh");
 		assert_int_equal(out->ancestors[0].key, 11);
 		assert_int_equal(out->process.tid, 301);
+		/* Carried by the process record, not by each event. */
+		assert_int_equal(out->process.container_tags.n, 2);
+		assert_string_equal(out->process.container_tags.v[1],
+				    "service:build");
 		events++;
 	}
 	assert_int_equal(procs, 3);

@@ -43,6 +43,7 @@ static void put_key(struct stream *s, const char *k)
 }
 
 static const char *argv0[] = { "/bin/sleep", "1.5", "--fancy arg" };
+static const char *ctags0[] = { "image_name:nginx", "service:web" };
 
 static void fill_exec(struct cws_event *ev, struct cws_process *anc)
 {
@@ -58,6 +59,8 @@ static void fill_exec(struct cws_event *ev, struct cws_process *anc)
 	ev->process.comm = "sleep";
 	ev->process.cwd = "/tmp";
 	ev->process.container_id = "abc123";
+	ev->process.container_tags.v = ctags0;
+	ev->process.container_tags.n = 2;
 	ev->process.fork_time = 17;
 	ev->process.exec_time = 18;
 	ev->process.file.path = "/usr/bin/sleep";
@@ -111,6 +114,9 @@ static void test_exec_round_trip(void **state)
 	assert_string_equal(out->process.comm, "sleep");
 	assert_string_equal(out->process.cwd, "/tmp");
 	assert_string_equal(out->process.container_id, "abc123");
+	assert_int_equal(out->process.container_tags.n, 2);
+	assert_string_equal(out->process.container_tags.v[1], "service:web");
+	assert_int_equal(out->ancestors[0].container_tags.n, 0);
 	assert_string_equal(out->process.file.path, "/usr/bin/sleep");
 	assert_true(out->process.file.inode == 1ull << 40);
 	assert_int_equal(out->process.file.mode, 0100755);

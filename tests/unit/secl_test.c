@@ -1478,8 +1478,27 @@ static void test_event_fields(void **state)
 	assert_true(eval_expr("process.envs != \"LD_PRELOAD\" && "
 			      "container.created_at == 0 && "
 			      "exec.file.in_upper_layer == false && "
-			      "container.tags not in [\"a\"]",
+			      "container.runtime == \"\"",
 			      &w.ev));
+	/* container.tags: the process's container's; none on the host. */
+	assert_true(
+		eval_expr("container.tags not in [\"service:web\"]", &w.ev));
+	{
+		static const char *tags[] = { "image_name:nginx",
+					      "service:web" };
+
+		w.ev.process.container_tags.v = tags;
+		w.ev.process.container_tags.n = 2;
+		assert_true(eval_expr("\"service:web\" in container.tags && "
+				      "process.container.tags == "
+				      "\"image_name:nginx\" && "
+				      "container.tags not in [\"service:db\"]",
+				      &w.ev));
+		assert_false(eval_expr("\"tags.datadoghq.com/service\" in "
+				       "container.tags",
+				       &w.ev));
+		w.ev.process.container_tags.n = 0;
+	}
 	{
 		struct cws_secl_ruleset *rs = cws_secl_ruleset_new();
 		struct cws_secl_err err;
@@ -1487,11 +1506,11 @@ static void test_event_fields(void **state)
 
 		r = cws_secl_rule_add(
 			rs, "u",
-			"exec.comm == \"x\" && container.tags in [\"X\"]", NULL,
-			&err);
+			"exec.comm == \"x\" && container.runtime == \"X\"",
+			NULL, &err);
 		assert_non_null(r);
 		assert_string_equal(cws_secl_rule_unbacked_field(r),
-				    "container.tags");
+				    "container.runtime");
 		r = cws_secl_rule_add(rs, "b", "exec.comm == \"x\"", NULL,
 				      &err);
 		assert_null(cws_secl_rule_unbacked_field(r));

@@ -485,6 +485,8 @@ static void test_cached_process(void **state)
  * process key: a run of events over two rules, outcomes, types,
  * containers and keys gives each message exactly as a cold start does.
  */
+static const char *ctags_[] = { "image_name:nginx", "service:web" };
+
 static void test_kept_parts(void **state)
 {
 	static const struct cws_kv tags2[] = { { "a", "b\"c" } };
@@ -510,6 +512,9 @@ static void test_kept_parts(void **state)
 			ev.evt.type = i % 4 < 2 ? CWS_EVT_OPEN : CWS_EVT_UNLINK;
 			ev.evt.name = i % 4 < 2 ? "open" : "unlink";
 			ev.container.id = i % 5 ? NULL : "c1";
+			/* Tags of the same container may differ: not kept. */
+			ev.process.container_tags.v = ctags_;
+			ev.process.container_tags.n = i % 5 ? 0 : 1 + i % 2;
 			ev.process.key = i % 6;
 			ev.timestamp = 1700000000000000000ull + i;
 			if (!round) {
@@ -674,6 +679,49 @@ static void test_skipped(void **state)
 	jb_release(&out);
 }
 
+/* Datadog's event tags: the type's, then the container's; not in JSON. */
+static void test_container_tags(void **state)
+{
+	struct payload_opts o = { .hostname = "h1" };
+	struct cws_event ev;
+	struct cws_event_rule r;
+	struct jbuf scratch, out;
+	json_t *arr, *m;
+
+	(void)state;
+	payload_release();
+	jb_init(&scratch, 1 << 20);
+	jb_init(&out, 1 << 20);
+	match_event(&ev, &r);
+	ev.container.id = "c1";
+	ev.process.container_id = "c1";
+	ev.process.container_tags.v = ctags_;
+	ev.process.container_tags.n = 2;
+	assert_int_equal(payload_record(&o, &ev, NULL, 5, &scratch, &out), 1);
+	arr = messages(&out);
+	assert_string_equal(S(json_array_get(arr, 0), "ddtags"),
+			    "rule_id:r1,severity:high,tactic:TA0001,type:open,"
+			    "container_id:c1,image_name:nginx,service:web");
+	m = inner(json_array_get(arr, 0));
+	assert_string_equal(S(json_object_get(m, "container"), "id"), "c1");
+	assert_null(json_object_get(json_object_get(m, "container"), "tags"));
+	json_decref(m);
+	json_decref(arr);
+	/* The rule's kept head and tags are not another container's. */
+	ev.process.container_tags.v = ctags_ + 1;
+	ev.process.container_tags.n = 1;
+	jb_reset(&out);
+	assert_int_equal(payload_record(&o, &ev, NULL, 5, &scratch, &out), 1);
+	arr = messages(&out);
+	assert_string_equal(S(json_array_get(arr, 0), "ddtags"),
+			    "rule_id:r1,severity:high,tactic:TA0001,type:open,"
+			    "container_id:c1,service:web");
+	json_decref(arr);
+	jb_release(&scratch);
+	jb_release(&out);
+	payload_release();
+}
+
 static void test_custom(void **state)
 {
 	struct payload_opts o = { .hostname = "h" };
@@ -764,6 +812,7 @@ int main(void)
 		cmocka_unit_test(test_outcomes),
 		cmocka_unit_test(test_skipped),
 		cmocka_unit_test(test_custom),
+		cmocka_unit_test(test_container_tags),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
