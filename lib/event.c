@@ -387,6 +387,11 @@ static bool om_present(const struct cws_evobj *o, const struct omember *m)
 {
 	if (m->kind == OK_IP)
 		return memcmp(ofield(o, m), ip_none, 16) != 0;
+	if (m->kind == OK_IDSET) {
+		const uint64_t *w = ofield(o, m);
+
+		return w[0] || w[1] || w[2];
+	}
 	return m->kind != OK_STR || *(const char *const *)ofield(o, m);
 }
 
@@ -438,6 +443,18 @@ static void pack_leaf(msgpack_packer *pk, const struct cws_evobj *o,
 	case OK_PROC:
 		pack_process_map(pk, v, NULL, 0, false, false, false);
 		break;
+	case OK_IDSET: {
+		const uint64_t *w = v;
+		unsigned i, n = 0;
+
+		for (i = 0; i < 192; i++)
+			n += (w[i / 64] >> (i % 64)) & 1;
+		msgpack_pack_array(pk, n);
+		for (i = 0; i < 192; i++)
+			if ((w[i / 64] >> (i % 64)) & 1)
+				msgpack_pack_uint32(pk, i);
+		break;
+	}
 	case OK_FILE:
 		break; /* spread by plan_pack */
 	}

@@ -132,6 +132,7 @@ const struct omember event_omembers[] = {
 	{ { "pipe_entry_flag" }, OK_U32, OFF(pipe_entry_flag), T(SPLICE) },
 	{ { "pipe_exit_flag" }, OK_U32, OFF(pipe_exit_flag), T(SPLICE) },
 	{ { "syscall", "path" }, OK_STR, OFF(syscall_path), T(CHDIR) },
+	{ { "prog", "helpers" }, OK_IDSET, OFF(prog_helpers), T(BPF) },
 };
 
 _Static_assert(CWS_ARRAY_SIZE(event_omembers) == EVENT_NMEMBERS,

@@ -55,6 +55,7 @@ enum okind {
 	OK_PROC, /* a struct cws_process, packed as a process map */
 	OK_U16,
 	OK_IP, /* the ip[16] of a struct cws_netaddr, as text; v4-mapped */
+	OK_IDSET, /* uint64_t[3], ids 0..191, packed as an array of ints */
 };
 
 struct omember {
@@ -64,7 +65,7 @@ struct omember {
 	uint64_t types;
 };
 
-#define EVENT_NMEMBERS 67 /* entries of event_omembers[], checked there */
+#define EVENT_NMEMBERS 68 /* entries of event_omembers[], checked there */
 
 extern const struct omember event_omembers[];
 

@@ -338,6 +338,7 @@ enum leaf {
 	L_N_ADDR_PUBLIC,
 	L_N_PROTO,
 	L_O_SYSCALL_PATH,
+	L_O_HELPERS,
 };
 
 /* A resolved field reference. */

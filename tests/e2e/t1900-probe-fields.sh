@@ -144,4 +144,40 @@ test_expect_success BPF,JQ 'chdir.syscall.path is the argument as given' '
 	echo 1 >want && test_cmp want n
 '
 
+# Loads a tracepoint program calling bpf_send_signal (helper 109):
+# r1 = 0; call 109; r0 = 0; exit.
+cat >load_prog.py <<\EOF
+import ctypes, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+insns = bytes([0xb7, 0x01, 0, 0, 0, 0, 0, 0, 0x85, 0, 0, 0, 109, 0, 0, 0,
+               0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0])
+ib = ctypes.create_string_buffer(insns, len(insns))
+lic = ctypes.create_string_buffer(b"GPL")
+attr = struct.pack("<IIQQIIQII16s", 5, 4, ctypes.addressof(ib),
+                   ctypes.addressof(lic), 0, 0, 0, 0, 0, b"t1900_sig")
+attr += bytes(144 - len(attr))
+ab = ctypes.create_string_buffer(attr, len(attr))
+sys.exit(0 if libc.syscall(321, 5, ab, len(attr)) >= 0 else 1)
+EOF
+
+test_expect_success BPF,JQ 'bpf.prog.helpers lists the helpers a loaded program calls' '
+	start_probe bpf.mp -e bpf &&
+	test_when_finished "kill $probe 2>/dev/null" &&
+	python3 load_prog.py &&
+	test_wait_until 5 "cws-cat bpf.mp | grep -q t1900_sig" &&
+	stop_probe &&
+	cws-cat bpf.mp >bpf.json &&
+	jq -s -e "
+		map(select(.type == \"event\" and .evt.name == \"bpf\" and
+			   .bpf.prog.name == \"t1900_sig\")) |
+		length == 1 and all(.bpf.prog.helpers == [109] and .evt.retval > 0)
+	" bpf.json &&
+	cws-filter -e "bpf.cmd == BPF_PROG_LOAD && (BPF_SEND_SIGNAL in bpf.prog.helpers || BPF_SEND_SIGNAL_THREAD in bpf.prog.helpers)" \
+		<bpf.mp | cws-cat | grep -c "t1900_sig" >n &&
+	echo 1 >want && test_cmp want n &&
+	cws-filter -e "bpf.cmd == BPF_PROG_LOAD && BPF_PROBE_WRITE_USER in bpf.prog.helpers" \
+		<bpf.mp | cws-cat | grep -c "t1900_sig" >n || true &&
+	echo 0 >want && test_cmp want n
+'
+
 test_done
