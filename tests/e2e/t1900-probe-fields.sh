@@ -144,6 +144,37 @@ test_expect_success BPF,JQ 'chdir.syscall.path is the argument as given' '
 	echo 1 >want && test_cmp want n
 '
 
+test_expect_success BPF,JQ 'container.created_at: the first exec seen in the container cgroup' '
+	cg2=$(awk "\$3 == \"cgroup2\" { print \$2; exit }" /proc/mounts) &&
+	test -n "$cg2" &&
+	id=$(printf "%064d" 1900) &&
+	mkdir -p "$cg2/t1900/$id" &&
+	test_when_finished "rmdir $cg2/t1900/$id $cg2/t1900" &&
+	start_probe cont.mp -e exec &&
+	test_when_finished "kill $probe 2>/dev/null" &&
+	sh -c "echo \$\$ >$cg2/t1900/$id/cgroup.procs && /bin/true t1900-first && sleep 0.2 && exec /bin/true t1900-second" &&
+	/bin/true t1900-host &&
+	test_wait_until 5 "cws-cat cont.mp | grep -q t1900-host" &&
+	stop_probe &&
+	cws-cat cont.mp >cont.json &&
+	jq -s -e --arg id "$id" "
+		map(select(.type == \"event\" and .evt.name == \"exec\" and
+			   (.process.argv[1] // \"\" | startswith(\"t1900-\")))) |
+		(map(select(.process.argv[1] == \"t1900-first\"))[0]) as \$first |
+		(map(select(.process.argv[1] == \"t1900-second\"))[0]) as \$second |
+		(map(select(.process.argv[1] == \"t1900-host\"))[0]) as \$host |
+		\$first.process.container.id == \$id and
+		\$first.process.container.created_at == \$first.evt.timestamp and
+		\$second.process.container.created_at == \$first.evt.timestamp and
+		\$second.evt.timestamp > \$first.evt.timestamp and
+		\$second.process.cgroup.id == \"/t1900/\" + \$id and
+		(\$host.process | has(\"container\") | not)
+	" cont.json &&
+	cws-filter -e "exec.argv in [\"t1900-second\"] && container.created_at > 100ms && container.created_at < 1m && process.container.id != \"\"" \
+		<cont.mp | cws-cat | grep -c "\"type\":\"event\"" >n &&
+	echo 1 >want && test_cmp want n
+'
+
 # Loads a tracepoint program calling bpf_send_signal (helper 109):
 # r1 = 0; call 109; r0 = 0; exit.
 cat >load_prog.py <<\EOF
