@@ -1165,8 +1165,12 @@ static void apply(struct cws_cache *c, struct entry *e,
 			snprintf(e->container, sizeof(e->container), "%s", id);
 		e->key = 0;
 		cg_attach(c, e);
-	} else if (e->cgroup_id && !e->cgpath) {
-		/* Resolved since (cg_container retries). */
+	} else if (e->cgroup_id &&
+		   (!e->cgpath || (e->container[0] && !e->cont_start))) {
+		/*
+		 * Resolved since (cg_container retries), or the container's
+		 * first exec came after this process's fork.
+		 */
 		cg_container(c, e->cgroup_id, kp->pid);
 		cg_attach(c, e);
 		if (!e->key)
