@@ -54,6 +54,31 @@ test_expect_success BPF,JQ 'an exec carries the file mode, owner and times of st
 	echo 1 >want && test_cmp want n
 '
 
+test_expect_success BPF,JQ 'a process older than the probe: inode facts from /proc/PID/exe' '
+	cp /bin/sleep t1900-sleep &&
+	chmod 750 t1900-sleep &&
+	{ ./t1900-sleep 30 & } &&
+	sl=$! &&
+	test_when_finished "kill $sl 2>/dev/null" &&
+	start_probe old.mp -e signal,exit &&
+	test_when_finished "kill $probe 2>/dev/null" &&
+	kill -TERM $sl &&
+	test_wait_until 5 "cws-cat old.mp | grep -q \"exit\".*t1900-sleep" &&
+	stop_probe &&
+	cws-cat old.mp >old.json &&
+	mode=$(printf %d 0x$(stat -c %f t1900-sleep)) &&
+	mtime=$(stat -c %.9Y t1900-sleep | tr -d .) &&
+	jq -s -e --argjson pid "$sl" --argjson mode "$mode" \
+		--argjson mtime "$mtime" "
+		map(select(.type == \"event\")) |
+		(map(select(.evt.name == \"signal\" and .signal.pid == \$pid))[0].signal.target.file) as \$t |
+		(map(select(.evt.name == \"exit\" and .process.pid == \$pid))[0].process.file) as \$e |
+		\$t.mode == \$mode and \$t.modification_time == \$mtime and
+		\$e.mode == \$mode and \$e.modification_time == \$mtime and
+		\$e.in_upper_layer == false
+	" old.json
+'
+
 test_expect_success BPF,JQ 'envs keep names, and values only for envs_with_value' '
 	long=$(printf "%0300d" 0) &&
 	start_probe env.mp -e exec &&
