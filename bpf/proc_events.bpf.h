@@ -332,6 +332,9 @@ static __always_inline void proc_helpers(struct cws_kev_syscall *rec,
 				attr + __builtin_offsetof(union bpf_attr,
 							  insns)))
 		return;
+	/* bpf_loop is 5.17's: before, no helpers rather than no program. */
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop))
+		return;
 	h.insns = (const struct bpf_insn *)insns;
 	if (h.cnt > PROC_INSN_MAX)
 		h.cnt = PROC_INSN_MAX;
