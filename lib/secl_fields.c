@@ -133,7 +133,7 @@ static const struct leafdef common_leaves[] = {
 	{ "event.hostname", VK_STR, L_ZERO, UNB },
 	{ "event.origin", VK_STR, L_E_ORIGIN, 0 },
 	{ "event.os", VK_STR, L_E_OS, 0 },
-	{ "event.service", VK_STR, L_E_SERVICE, FL_DERIVED },
+	{ "event.service", VK_STR, L_ZERO, UNB },
 	{ "event.source", VK_STR, L_E_SOURCE, 0 },
 	{ "event.timestamp", VK_INT, L_E_TIMESTAMP, 0 },
 	{ "process.ancestors.length", VK_INT, L_E_ANC_LEN, 0 },
@@ -851,41 +851,6 @@ static int64_t exit_cause(const char *c)
 	return 0;
 }
 
-/* The value of NAME in p's envp, or NULL. */
-static const char *env_value(const struct cws_process *p, const char *name)
-{
-	size_t n = strlen(name);
-	uint32_t i;
-
-	for (i = 0; i < p->envp.n && p->envp.v; i++)
-		if (p->envp.v[i] && !strncmp(p->envp.v[i], name, n) &&
-		    p->envp.v[i][n] == '=')
-			return p->envp.v[i] + n + 1;
-	return NULL;
-}
-
-/*
- * event.service as Datadog resolves it: DD_SERVICE from the environment
- * of the process, else of its nearest ancestor in the same container;
- * the host's service name otherwise, which cws does not have ("").
- */
-static const char *event_service(const struct cws_event *ev)
-{
-	const char *cid = ev->process.container_id, *s;
-	uint32_t i;
-
-	s = env_value(&ev->process, "DD_SERVICE");
-	for (i = 0; !s && ev->ancestors && i < ev->nancestors; i++) {
-		const char *acid = ev->ancestors[i].container_id;
-
-		if ((cid != NULL) != (acid != NULL) ||
-		    (cid && strcmp(cid, acid)))
-			break;
-		s = env_value(&ev->ancestors[i], "DD_SERVICE");
-	}
-	return s;
-}
-
 static void set_ip(struct val *out, const uint8_t a[16])
 {
 	out->kind = VK_IP;
@@ -1101,9 +1066,6 @@ static void leaf_get(struct ectx *x, const struct fref *f, uint32_t idx,
 		return;
 	case L_E_RETVAL:
 		out->i = ev->evt.retval;
-		return;
-	case L_E_SERVICE:
-		out->s = sv_of(event_service(ev));
 		return;
 	case L_E_ANC_LEN:
 		out->i = ev->ancestors ? ev->nancestors : 0;

@@ -339,7 +339,6 @@ enum leaf {
 	L_N_PROTO,
 	L_O_SYSCALL_PATH,
 	L_O_HELPERS,
-	L_E_SERVICE,
 };
 
 /* A resolved field reference. */
