@@ -114,7 +114,11 @@ struct entry {
 	uint64_t fork_time; /* ns since boot */
 	uint64_t exec_time; /* ns since boot, 0 when unknown */
 	uint64_t cgroup_id;
-	struct str *cgpath; /* the cgroup's path, NULL until resolved */
+	/*
+	 * The cgroup's path, NULL until resolved: a counted reference, as img
+	 * and cwd are (an entry copied takes blob_ref, release puts it).
+	 */
+	struct str *cgpath;
 	/* exec time (ns since boot) of the container's first process */
 	uint64_t cont_start, cont_epoch;
 	uint64_t cap_effective, cap_permitted;
