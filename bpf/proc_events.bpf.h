@@ -30,7 +30,9 @@
  *            group), args[1] signal, args[2] thread id (tkill, tgkill).
  *   bpf      args[0] cmd (BPF_*), args[1] map type (BPF_MAP_CREATE) or
  *            program type (BPF_PROG_LOAD), args[2] expected attach type
- *            (BPF_PROG_LOAD); str: the map or program name. Commands on
+ *            (BPF_PROG_LOAD), args[3..5] the helper ids the program
+ *            calls, a bitmask of ids 0 to 191 (BPF_PROG_LOAD); str: the
+ *            map or program name. Commands on
  *            map elements (lookup, update, delete, next key, batches)
  *            make no event.
  *   load_module
@@ -269,6 +271,80 @@ int signal__sys_exit_tgkill(struct sys_exit_args *ctx)
 	 (1u << 24) | (1u << 25) | (1u << 26) | (1u << 27))
 
 /*
+ * bpf.prog.helpers: the helper ids a program calls, from the caller's
+ * instructions (a call with src_reg 0 is a helper call; 1 and 2 are BPF
+ * to BPF calls and kfuncs), as a bitmask of ids below 192 in args[3..5].
+ * Datadog collects the same set from the verifier's check_helper_call;
+ * without kprobes, the instructions as loaded are what there is. The
+ * loop is bpf_loop, one instruction per call, so that the verifier sees
+ * one instruction whatever insn_cnt is (chunks of several made it walk
+ * every branch of each); it runs only for BPF_PROG_LOAD.
+ */
+#define PROC_INSN_MAX (1u << 20) /* BPF_COMPLEXITY_LIMIT_INSNS */
+#define PROC_BPF_CALL 0x85 /* BPF_JMP | BPF_CALL */
+#define PROC_HELPERS_MAX 192
+
+struct proc_helpers {
+	const struct bpf_insn *insns;
+	__u32 cnt;
+	__u64 mask[3];
+};
+
+static long proc_helpers_insn(__u64 index, void *arg)
+{
+	struct proc_helpers *h = arg;
+	struct bpf_insn insn;
+	__u32 id, w;
+
+	if (index >= h->cnt ||
+	    bpf_probe_read_user(&insn, sizeof(insn), h->insns + index))
+		return 1;
+	if (insn.code != PROC_BPF_CALL || insn.src_reg != 0)
+		return 0;
+	id = (__u32)insn.imm;
+	if (id >= PROC_HELPERS_MAX)
+		return 0;
+	/*
+	 * h is on the caller's stack, which the verifier lets no variable
+	 * offset reach: one constant index per word.
+	 */
+	w = id >> 6;
+	if (w == 0)
+		h->mask[0] |= 1ull << (id & 63);
+	else if (w == 1)
+		h->mask[1] |= 1ull << (id & 63);
+	else
+		h->mask[2] |= 1ull << (id & 63);
+	return 0;
+}
+
+static __always_inline void proc_helpers(struct cws_kev_syscall *rec,
+					 const char *attr, __u64 size)
+{
+	struct proc_helpers h = {};
+	__u64 insns = 0;
+
+	if (size < __builtin_offsetof(union bpf_attr, insns) + sizeof(insns) ||
+	    bpf_probe_read_user(&h.cnt, sizeof(h.cnt),
+				attr + __builtin_offsetof(union bpf_attr,
+							  insn_cnt)) ||
+	    bpf_probe_read_user(&insns, sizeof(insns),
+				attr + __builtin_offsetof(union bpf_attr,
+							  insns)))
+		return;
+	/* bpf_loop is 5.17's: before, no helpers rather than no program. */
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop))
+		return;
+	h.insns = (const struct bpf_insn *)insns;
+	if (h.cnt > PROC_INSN_MAX)
+		h.cnt = PROC_INSN_MAX;
+	bpf_loop(h.cnt, proc_helpers_insn, &h, 0);
+	rec->args[3] = h.mask[0];
+	rec->args[4] = h.mask[1];
+	rec->args[5] = h.mask[2];
+}
+
+/*
  * bpf(cmd, attr, size): the types and name from the caller's attr, which
  * is still there at exit. A field past size was not passed (older
  * callers): it stays 0, or no name.
@@ -315,6 +391,7 @@ int bpf__sys_exit_bpf(struct sys_exit_args *ctx)
 			    attr + __builtin_offsetof(union bpf_attr,
 						      expected_attach_type)))
 			rec->args[2] = v;
+		proc_helpers(rec, attr, size);
 		if (size >= __builtin_offsetof(union bpf_attr, prog_name) + 16)
 			sys_str(rec,
 				attr + __builtin_offsetof(union bpf_attr,

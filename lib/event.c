@@ -392,6 +392,11 @@ static bool om_present(const struct cws_evobj *o, const struct omember *m)
 		return false;
 	if (m->kind == OK_IP)
 		return memcmp(ofield(o, m), ip_none, 16) != 0;
+	if (m->kind == OK_IDSET) {
+		const uint64_t *w = ofield(o, m);
+
+		return w[0] || w[1] || w[2];
+	}
 	return m->kind != OK_STR || *(const char *const *)ofield(o, m);
 }
 
@@ -450,6 +455,18 @@ static void pack_leaf(msgpack_packer *pk, const struct cws_evobj *o,
 		msgpack_pack_array(pk, a->n);
 		for (i = 0; i < a->n; i++)
 			msgpack_pack_int64(pk, a->v[i]);
+		break;
+	}
+	case OK_IDSET: {
+		const uint64_t *w = v;
+		unsigned i, n = 0;
+
+		for (i = 0; i < 192; i++)
+			n += (w[i / 64] >> (i % 64)) & 1;
+		msgpack_pack_array(pk, n);
+		for (i = 0; i < 192; i++)
+			if ((w[i / 64] >> (i % 64)) & 1)
+				msgpack_pack_uint32(pk, i);
 		break;
 	}
 	case OK_FILE:

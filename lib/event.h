@@ -249,6 +249,8 @@ struct cws_evobj {
 	uint32_t pipe_entry_flag, pipe_exit_flag; /* splice */
 	struct cws_process target; /* ptrace.tracee, signal.target */
 	const char *syscall_path; /* chdir.syscall.path: the raw argument */
+	/* bpf.prog.helpers: bit n of word n / 64 set for helper id n < 192 */
+	uint64_t prog_helpers[3];
 
 	/*
 	 * Network objects: dns, connect, bind, accept. connect, bind and

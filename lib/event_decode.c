@@ -708,6 +708,23 @@ static void decode_leaf(struct dctx *d, const msgpack_object *v,
 	case OK_PROC:
 		decode_process(d, v, f, NULL, at);
 		break;
+	case OK_IDSET: {
+		uint64_t *w = f;
+		uint32_t i;
+		uint64_t id;
+
+		if (v->type != MSGPACK_OBJECT_ARRAY) {
+			derr(d, "%s: expected an array of integers", KP(at));
+			break;
+		}
+		for (i = 0; i < v->via.array.size && !d->rc; i++) {
+			id = du64(d, &v->via.array.ptr[i], at, UINT64_MAX);
+			/* Ids past 191 are not Datadog's either: not kept. */
+			if (id < 192)
+				w[id / 64] |= 1ull << (id % 64);
+		}
+		break;
+	}
 	case OK_FILE:
 		break;
 	}

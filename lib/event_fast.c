@@ -854,6 +854,7 @@ static bool f_leaf(struct fdec *f, struct cws_evobj *o, const struct omember *m,
 		*(uint16_t *)at = (uint16_t)v;
 		return true;
 	case OK_IP:
+	case OK_IDSET:
 		/* Rare: the general decoder parses it. */
 		return f_fail(f, FAST_BAIL);
 	case OK_U32:

@@ -194,6 +194,7 @@ const struct omember event_omembers[] = {
 	  OFF(selinux.commit_state),
 	  T(SELINUX),
 	  OFF(selinux.has_commit) },
+	{ { "prog", "helpers" }, OK_IDSET, OFF(prog_helpers), T(BPF) },
 };
 #pragma GCC diagnostic pop
 

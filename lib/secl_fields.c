@@ -214,7 +214,7 @@ static const struct evdef ev_leaves[] = {
 	{ E(BPF), "prog.type", VK_INT, L_O_PROG_TYPE, 0 },
 	{ E(BPF), "prog.attach_type", VK_INT, L_O_ATTACH, 0 },
 	{ E(BPF), "prog.tag", VK_STR, L_ZERO, UNB },
-	{ E(BPF), "prog.helpers", VK_INT, L_ZERO, MULTI | UNB },
+	{ E(BPF), "prog.helpers", VK_INT, L_O_HELPERS, MULTI },
 	{ E(LOAD_MODULE), "name", VK_STR, L_O_NAME, 0 },
 	{ E(LOAD_MODULE), "loaded_from_memory", VK_BOOL, L_O_FROM_MEM, 0 },
 	{ E(LOAD_MODULE), "args", VK_STR, L_O_ARGS, 0 },
@@ -1480,6 +1480,19 @@ static bool leaf_visit(struct ectx *x, const struct fref *f, uint32_t idx,
 		p = proc_at(x, f, idx);
 		av = argv_of(x, f, p);
 		return av->v ? visit_options(x, v, av) : false;
+	case L_O_HELPERS: {
+		const uint64_t *w = x->ev->obj.prog_helpers;
+
+		val.kind = VK_INT;
+		for (i = 0; i < 192; i++) {
+			if (!((w[i / 64] >> (i % 64)) & 1))
+				continue;
+			val.i = i;
+			if (v->fn(x, v, &val))
+				return true;
+		}
+		return false;
+	}
 	case L_P_ENVS:
 	case L_P_ENVP:
 	case L_P_CONT_TAGS: {

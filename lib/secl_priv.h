@@ -357,6 +357,7 @@ enum leaf {
 	L_S_SELINUX_BOOL,
 	L_S_SELINUX_STATE,
 	L_S_SELINUX_COMMIT,
+	L_O_HELPERS,
 };
 
 /* A resolved field reference. */

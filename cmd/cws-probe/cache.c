@@ -114,7 +114,11 @@ struct entry {
 	uint64_t fork_time; /* ns since boot */
 	uint64_t exec_time; /* ns since boot, 0 when unknown */
 	uint64_t cgroup_id;
-	struct str *cgpath; /* the cgroup's path, NULL until resolved */
+	/*
+	 * The cgroup's path, NULL until resolved: a counted reference, as img
+	 * and cwd are (an entry copied takes blob_ref, release puts it).
+	 */
+	struct str *cgpath;
 	/* exec time (ns since boot) of the container's first process */
 	uint64_t cont_start, cont_epoch;
 	uint64_t cap_effective, cap_permitted;
@@ -1166,8 +1170,12 @@ static void apply(struct cws_cache *c, struct entry *e,
 			snprintf(e->container, sizeof(e->container), "%s", id);
 		e->key = 0;
 		cg_attach(c, e);
-	} else if (e->cgroup_id && !e->cgpath) {
-		/* Resolved since (cg_container retries). */
+	} else if (e->cgroup_id &&
+		   (!e->cgpath || (e->container[0] && !e->cont_start))) {
+		/*
+		 * Resolved since (cg_container retries), or the container's
+		 * first exec came after this process's fork.
+		 */
 		cg_container(c, e->cgroup_id, kp->pid);
 		cg_attach(c, e);
 		if (!e->key)

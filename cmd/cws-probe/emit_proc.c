@@ -173,6 +173,9 @@ void cws_emit_proc_bpf(struct cws_emit *e, const struct cws_kev_syscall *k,
 		o->prog_type = (uint32_t)k->args[1];
 		o->attach_type = (uint32_t)k->args[2];
 		o->prog_name = name;
+		o->prog_helpers[0] = k->args[3];
+		o->prog_helpers[1] = k->args[4];
+		o->prog_helpers[2] = k->args[5];
 	}
 }
 

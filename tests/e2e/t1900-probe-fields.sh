@@ -54,6 +54,31 @@ test_expect_success BPF,JQ 'an exec carries the file mode, owner and times of st
 	echo 1 >want && test_cmp want n
 '
 
+test_expect_success BPF,JQ 'a process older than the probe: inode facts from /proc/PID/exe' '
+	cp /bin/sleep t1900-sleep &&
+	chmod 750 t1900-sleep &&
+	{ ./t1900-sleep 30 & } &&
+	sl=$! &&
+	test_when_finished "kill $sl 2>/dev/null" &&
+	start_probe old.mp -e signal,exit &&
+	test_when_finished "kill $probe 2>/dev/null" &&
+	kill -TERM $sl &&
+	test_wait_until 5 "cws-cat old.mp | grep -q \"exit\".*t1900-sleep" &&
+	stop_probe &&
+	cws-cat old.mp >old.json &&
+	mode=$(printf %d 0x$(stat -c %f t1900-sleep)) &&
+	mtime=$(stat -c %.9Y t1900-sleep | tr -d .) &&
+	jq -s -e --argjson pid "$sl" --argjson mode "$mode" \
+		--argjson mtime "$mtime" "
+		map(select(.type == \"event\")) |
+		(map(select(.evt.name == \"signal\" and .signal.pid == \$pid))[0].signal.target.file) as \$t |
+		(map(select(.evt.name == \"exit\" and .process.pid == \$pid))[0].process.file) as \$e |
+		\$t.mode == \$mode and \$t.modification_time == \$mtime and
+		\$e.mode == \$mode and \$e.modification_time == \$mtime and
+		\$e.in_upper_layer == false
+	" old.json
+'
+
 test_expect_success BPF,JQ 'envs keep names, and values only for envs_with_value' '
 	long=$(printf "%0300d" 0) &&
 	start_probe env.mp -e exec &&
@@ -142,6 +167,73 @@ test_expect_success BPF,JQ 'chdir.syscall.path is the argument as given' '
 	cws-filter -e "chdir.syscall.path =~ \"./t1900-dir/*\" && chdir.file.name == \"t1900-dir\"" \
 		<chdir.mp | cws-cat | grep -c "\"type\":\"event\"" >n &&
 	echo 1 >want && test_cmp want n
+'
+
+test_expect_success BPF,JQ 'container.created_at: the first exec seen in the container cgroup' '
+	cg2=$(awk "\$3 == \"cgroup2\" { print \$2; exit }" /proc/mounts) &&
+	test -n "$cg2" &&
+	id=$(printf "%064d" 1900) &&
+	mkdir -p "$cg2/t1900/$id" &&
+	test_when_finished "rmdir $cg2/t1900/$id $cg2/t1900" &&
+	start_probe cont.mp -e exec &&
+	test_when_finished "kill $probe 2>/dev/null" &&
+	sh -c "echo \$\$ >$cg2/t1900/$id/cgroup.procs && /bin/true t1900-first && sleep 0.2 && exec /bin/true t1900-second" &&
+	/bin/true t1900-host &&
+	test_wait_until 5 "cws-cat cont.mp | grep -q t1900-host" &&
+	stop_probe &&
+	cws-cat cont.mp >cont.json &&
+	jq -s -e --arg id "$id" "
+		map(select(.type == \"event\" and .evt.name == \"exec\" and
+			   (.process.argv[1] // \"\" | startswith(\"t1900-\")))) |
+		(map(select(.process.argv[1] == \"t1900-first\"))[0]) as \$first |
+		(map(select(.process.argv[1] == \"t1900-second\"))[0]) as \$second |
+		(map(select(.process.argv[1] == \"t1900-host\"))[0]) as \$host |
+		\$first.process.container.id == \$id and
+		\$first.process.container.created_at == \$first.evt.timestamp and
+		\$second.process.container.created_at == \$first.evt.timestamp and
+		\$second.evt.timestamp > \$first.evt.timestamp and
+		\$second.process.cgroup.id == \"/t1900/\" + \$id and
+		(\$host.process | has(\"container\") | not)
+	" cont.json &&
+	cws-filter -e "exec.argv in [\"t1900-second\"] && container.created_at > 100ms && container.created_at < 1m && process.container.id != \"\"" \
+		<cont.mp | cws-cat | grep -c "\"type\":\"event\"" >n &&
+	echo 1 >want && test_cmp want n
+'
+
+# Loads a tracepoint program calling bpf_send_signal (helper 109):
+# r1 = 0; call 109; r0 = 0; exit.
+cat >load_prog.py <<\EOF
+import ctypes, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+insns = bytes([0xb7, 0x01, 0, 0, 0, 0, 0, 0, 0x85, 0, 0, 0, 109, 0, 0, 0,
+               0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0])
+ib = ctypes.create_string_buffer(insns, len(insns))
+lic = ctypes.create_string_buffer(b"GPL")
+attr = struct.pack("<IIQQIIQII16s", 5, 4, ctypes.addressof(ib),
+                   ctypes.addressof(lic), 0, 0, 0, 0, 0, b"t1900_sig")
+attr += bytes(144 - len(attr))
+ab = ctypes.create_string_buffer(attr, len(attr))
+sys.exit(0 if libc.syscall(321, 5, ab, len(attr)) >= 0 else 1)
+EOF
+
+test_expect_success BPF,JQ 'bpf.prog.helpers lists the helpers a loaded program calls' '
+	start_probe bpf.mp -e bpf &&
+	test_when_finished "kill $probe 2>/dev/null" &&
+	python3 load_prog.py &&
+	test_wait_until 5 "cws-cat bpf.mp | grep -q t1900_sig" &&
+	stop_probe &&
+	cws-cat bpf.mp >bpf.json &&
+	jq -s -e "
+		map(select(.type == \"event\" and .evt.name == \"bpf\" and
+			   .bpf.prog.name == \"t1900_sig\")) |
+		length == 1 and all(.bpf.prog.helpers == [109] and .evt.retval > 0)
+	" bpf.json &&
+	cws-filter -e "bpf.cmd == BPF_PROG_LOAD && (BPF_SEND_SIGNAL in bpf.prog.helpers || BPF_SEND_SIGNAL_THREAD in bpf.prog.helpers)" \
+		<bpf.mp | cws-cat | grep -c "t1900_sig" >n &&
+	echo 1 >want && test_cmp want n &&
+	cws-filter -e "bpf.cmd == BPF_PROG_LOAD && BPF_PROBE_WRITE_USER in bpf.prog.helpers" \
+		<bpf.mp | cws-cat | grep -c "t1900_sig" >n || true &&
+	echo 0 >want && test_cmp want n
 '
 
 test_done

@@ -418,6 +418,105 @@ static void test_hostile_records(void **state)
 	free(out);
 }
 
+static const char *envs_cc[] = { "HOME", "PATH=/usr/bin" };
+static const char *envp_cc[] = { "HOME=/root", "PATH=/usr/bin" };
+
+/*
+ * Issue 14's members: the executable's inode facts and in_upper_layer,
+ * envs, envp, the cgroup and container.created_at go through a process
+ * record and come back from the reader's table; chdir.syscall.path and
+ * bpf.prog.helpers through the event's object; a file without inode
+ * facts (mode 0) has no mode, owner or times in the bytes, not zeroes.
+ */
+static void test_issue14_members(void **state)
+{
+	struct cws_event in, *out = malloc(sizeof(*out));
+	struct cws_process anc[2];
+	struct cws_event_err err;
+	struct cws_reader r;
+	struct sink s;
+	int events = 0;
+
+	(void)state;
+	sink_init(&s);
+	fill(&in, anc, 12, 300, CWS_EVT_EXEC);
+	in.process.file.mode = 0104755;
+	in.process.file.uid = 3;
+	in.process.file.gid = 4;
+	in.process.file.change_time = 1600000000000000001ull;
+	in.process.file.modification_time = 1600000000000000002ull;
+	in.process.file.in_upper_layer = true;
+	in.process.file.in_upper_layer_known = true;
+	in.process.envs.v = envs_cc;
+	in.process.envs.n = 2;
+	in.process.envp.v = envp_cc;
+	in.process.envp.n = 2;
+	in.process.envs_truncated = true;
+	in.process.cgroup_id = "/docker/c0ffee";
+	in.process.cgroup_inode = 4242;
+	in.process.cgroup_mount_id = 41;
+	in.process.container_created_at = 1700000000000000123ull;
+	assert_int_equal(cws_writer_put(&s.w, &in), 0);
+	fill(&in, anc, 12, 300, CWS_EVT_CHDIR);
+	in.obj.file.path = "/sys/fs/cgroup";
+	in.obj.file.name = "cgroup";
+	in.obj.syscall_path = "/proc/self/fd/7";
+	assert_int_equal(cws_writer_put(&s.w, &in), 0);
+	fill(&in, anc, 12, 300, CWS_EVT_BPF);
+	in.obj.request = 5;
+	in.obj.prog_helpers[0] = 1ull << 36;
+	in.obj.prog_helpers[1] = 1ull << (109 - 64);
+	in.obj.prog_helpers[2] = 1ull << (191 - 128);
+	assert_int_equal(cws_writer_put(&s.w, &in), 0);
+	sink_collect(&s);
+	assert_non_null(memmem(s.data, s.len, "modification_time", 17));
+
+	assert_int_equal(cws_reader_init_mem(&r, s.data, s.len), 0);
+	while (cws_reader_next(&r, out, &err) == 1) {
+		const struct cws_process *p = &out->process;
+
+		assert_int_equal(out->type, CWS_REC_EVENT);
+		assert_int_equal(p->file.mode, 0104755);
+		assert_int_equal(p->file.uid, 3);
+		assert_int_equal(p->file.gid, 4);
+		assert_true(p->file.change_time == 1600000000000000001ull);
+		assert_true(p->file.modification_time ==
+			    1600000000000000002ull);
+		assert_true(p->file.in_upper_layer_known);
+		assert_true(p->file.in_upper_layer);
+		assert_int_equal(p->envs.n, 2);
+		assert_string_equal(p->envs.v[1], "PATH=/usr/bin");
+		assert_int_equal(p->envp.n, 2);
+		assert_string_equal(p->envp.v[0], "HOME=/root");
+		assert_true(p->envs_truncated);
+		assert_string_equal(p->cgroup_id, "/docker/c0ffee");
+		assert_int_equal(p->cgroup_inode, 4242);
+		assert_int_equal(p->cgroup_mount_id, 41);
+		assert_true(p->container_created_at == 1700000000000000123ull);
+		assert_false(out->obj.file.in_upper_layer_known);
+		if (out->evt.type == CWS_EVT_CHDIR) {
+			assert_string_equal(out->obj.syscall_path,
+					    "/proc/self/fd/7");
+			/* Its file has no inode facts: no keys for them. */
+			assert_null(memmem(out->raw, out->raw_len, "mode", 4));
+			assert_null(memmem(out->raw, out->raw_len,
+					   "modification_time", 17));
+		}
+		if (out->evt.type == CWS_EVT_BPF) {
+			assert_true(out->obj.prog_helpers[0] == 1ull << 36);
+			assert_true(out->obj.prog_helpers[1] ==
+				    1ull << (109 - 64));
+			assert_true(out->obj.prog_helpers[2] ==
+				    1ull << (191 - 128));
+		}
+		events++;
+	}
+	assert_int_equal(events, 3);
+	cws_reader_release(&r);
+	sink_release(&s);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_more_live_keys_than_tables),
 		cmocka_unit_test(test_matches_self_contained),
 		cmocka_unit_test(test_hostile_records),
+		cmocka_unit_test(test_issue14_members),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1474,7 +1474,37 @@ static void test_event_fields(void **state)
 	assert_true(eval_expr("process.cap_effective & CAP_SYS_ADMIN > 0 && "
 			      "process.user == \"alice\" && exec.is_exec",
 			      &w.ev));
-	/* Unbacked fields read as zero values. */
+	/* Issue 14's fields read what the event carries. */
+	{
+		static const char *envs[] = { "HOME", "LD_PRELOAD=/tmp/x.so" };
+		static const char *envp[] = { "HOME=/root",
+					      "LD_PRELOAD=/tmp/x.so" };
+		struct cws_event e14 = w.ev;
+
+		e14.process.envs.v = envs;
+		e14.process.envs.n = 2;
+		e14.process.envp.v = envp;
+		e14.process.envp.n = 2;
+		e14.process.cgroup_id = "/system.slice/x.service";
+		e14.process.cgroup_inode = 99;
+		e14.process.container_created_at = 5;
+		e14.process.file.in_upper_layer = true;
+		e14.process.file.in_upper_layer_known = true;
+		assert_true(eval_expr(
+			"exec.envs in [~\"LD_PRELOAD=*/tmp/*\"] && "
+			"process.envs in [\"HOME\"] && "
+			"process.envp in [\"HOME=/root\"] && "
+			"process.envs not in [\"HOME=/root\"] && "
+			"cgroup.id == \"/system.slice/x.service\" && "
+			"process.cgroup.id == cgroup.id && "
+			"cgroup.file.inode == 99 && container.created_at == 5 && "
+			"process.file.in_upper_layer && "
+			"exec.user_session.k8s_username == \"\"",
+			&e14));
+		e14.process.file.in_upper_layer_known = false;
+		assert_false(eval_expr("process.file.in_upper_layer", &e14));
+	}
+	/* Fields the event does not carry read as zero values. */
 	assert_true(eval_expr("process.envs != \"LD_PRELOAD\" && "
 			      "container.created_at == 0 && "
 			      "exec.file.in_upper_layer == false && "
@@ -1511,6 +1541,9 @@ static void test_event_fields(void **state)
 		assert_non_null(r);
 		assert_string_equal(cws_secl_rule_unbacked_field(r),
 				    "container.runtime");
+		r = cws_secl_rule_add(rs, "e", "exec.envs in [\"X\"]", NULL,
+				      &err);
+		assert_null(cws_secl_rule_unbacked_field(r));
 		r = cws_secl_rule_add(rs, "b", "exec.comm == \"x\"", NULL,
 				      &err);
 		assert_null(cws_secl_rule_unbacked_field(r));

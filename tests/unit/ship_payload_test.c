@@ -420,6 +420,63 @@ static void test_match(void **state)
 }
 
 /*
+ * Issue 14: the probe's envs (already filtered) and envs_truncated, the
+ * executable's in_upper_layer and the container's created_at are sent;
+ * a file without inode facts (mode 0) has no uid, gid or times, not
+ * zeroes.
+ */
+static void test_issue14_fields(void **state)
+{
+	static const char *envs[] = { "HOME", "LD_PRELOAD=/tmp/x.so" };
+	struct payload_opts o = { .hostname = "h1" };
+	struct cws_event ev;
+	struct cws_event_rule r;
+	struct jbuf scratch, out;
+	json_t *arr, *m, *p, *f;
+
+	(void)state;
+	jb_init(&scratch, 1 << 20);
+	jb_init(&out, 1 << 20);
+	match_event(&ev, &r);
+	ev.process.envs.v = envs;
+	ev.process.envs.n = 2;
+	ev.process.envs_truncated = true;
+	ev.process.container_id = "c0ffee";
+	ev.process.container_created_at = 1700000000000000001ull;
+	ev.process.file.path = "/usr/bin/curl";
+	ev.process.file.name = "curl";
+	ev.process.file.mode = 0100755;
+	ev.process.file.in_upper_layer = true;
+	ev.process.file.in_upper_layer_known = true;
+	ev.obj.file.mode = 0;
+	ev.obj.file.uid = 0;
+	assert_int_equal(payload_record(&o, &ev, NULL, 1, &scratch, &out), 1);
+	arr = messages(&out);
+	m = inner(json_array_get(arr, 0));
+	p = json_object_get(m, "process");
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(p, "envs"), 1)),
+			    "LD_PRELOAD=/tmp/x.so");
+	assert_true(json_is_true(json_object_get(p, "envs_truncated")));
+	assert_string_equal(S(json_object_get(p, "container"), "created_at"),
+			    "2023-11-14T22:13:20.000000001Z");
+	f = json_object_get(p, "executable");
+	assert_int_equal(json_integer_value(json_object_get(f, "mode")),
+			 0100755);
+	assert_true(json_is_true(json_object_get(f, "in_upper_layer")));
+	f = json_object_get(m, "file");
+	assert_non_null(f);
+	assert_null(json_object_get(f, "mode"));
+	assert_null(json_object_get(f, "uid"));
+	assert_null(json_object_get(f, "modification_time"));
+	assert_null(json_object_get(f, "in_upper_layer"));
+	json_decref(m);
+	json_decref(arr);
+	jb_release(&scratch);
+	jb_release(&out);
+}
+
+/*
  * A lean event (a process key): the second message of a key reuses its
  * kept JSON, escaped and not, and both read exactly as the message built
  * without the cache (key 0).
@@ -806,6 +863,7 @@ int main(void)
 		cmocka_unit_test(test_jbuf_structure),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_issue14_fields),
 		cmocka_unit_test(test_cached_process),
 		cmocka_unit_test(test_kept_parts),
 		cmocka_unit_test(test_match_record_read),
