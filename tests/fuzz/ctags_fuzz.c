@@ -22,8 +22,7 @@ static void check(struct ctag_slot *s)
 	if (s->tags.n > CTAGS_MAX)
 		abort();
 	for (i = 0; i < s->tags.n; i++) {
-		if (!s->v[i] || !*s->v[i] ||
-		    strlen(s->v[i]) >= CTAGS_TAG_MAX)
+		if (!s->v[i] || !*s->v[i] || strlen(s->v[i]) >= CTAGS_TAG_MAX)
 			abort();
 		for (k = 0; k < i; k++)
 			if (!strcmp(s->v[i], s->v[k]))
