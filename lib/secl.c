@@ -246,6 +246,17 @@ struct cws_secl_ruleset *cws_secl_ruleset_new(void)
 	return rs;
 }
 
+int cws_secl_ruleset_set_host_service(struct cws_secl_ruleset *rs,
+				      const char *service)
+{
+	if (!service || !*service) {
+		rs->host_service = NULL;
+		return 0;
+	}
+	rs->host_service = arena_strndup(&rs->arena, service, strlen(service));
+	return rs->host_service ? 0 : -ENOMEM;
+}
+
 void cws_secl_ruleset_free(struct cws_secl_ruleset *rs)
 {
 	size_t t;

@@ -183,6 +183,15 @@ struct cws_secl_ruleset *cws_secl_ruleset_new(void);
 void cws_secl_ruleset_free(struct cws_secl_ruleset *rs);
 
 /*
+ * The host's service name, which event.service reads when no DD_SERVICE
+ * is in the process's environment or its ancestors' (Datadog's
+ * HostServiceName: the `service:` tag of the configuration). NULL or ""
+ * for none. Returns -ENOMEM on failure.
+ */
+int cws_secl_ruleset_set_host_service(struct cws_secl_ruleset *rs,
+				      const char *service);
+
+/*
  * Macros. cws_secl_macro_add parses expr as Datadog does (an expression,
  * an array literal or a single operand) and checks its fields and types
  * on its own; rules then use it by id, as an operand (`m && x`) or as an

@@ -133,7 +133,7 @@ static const struct leafdef common_leaves[] = {
 	{ "event.hostname", VK_STR, L_ZERO, UNB },
 	{ "event.origin", VK_STR, L_E_ORIGIN, 0 },
 	{ "event.os", VK_STR, L_E_OS, 0 },
-	{ "event.service", VK_STR, L_ZERO, UNB },
+	{ "event.service", VK_STR, L_E_SERVICE, FL_DERIVED },
 	{ "event.source", VK_STR, L_E_SOURCE, 0 },
 	{ "event.timestamp", VK_INT, L_E_TIMESTAMP, 0 },
 	{ "process.ancestors.length", VK_INT, L_E_ANC_LEN, 0 },
@@ -894,6 +894,60 @@ static void set_ip(struct val *out, const uint8_t a[16])
 	secl_cidr_from_bytes(&out->ip, a, 128);
 }
 
+/* The value of NAME=value in a process's envp, or NULL. */
+static const char *env_value(const struct cws_process *p, const char *name)
+{
+	size_t n = strlen(name);
+	uint32_t i;
+
+	for (i = 0; i < p->envp.n; i++) {
+		const char *e = p->envp.v[i];
+
+		if (e && !strncmp(e, name, n) && e[n] == '=' && e[n + 1])
+			return e + n + 1;
+	}
+	return NULL;
+}
+
+/*
+ * event.service as Datadog's getProcessService gives it: DD_SERVICE of
+ * the process, then of each ancestor (only those in the same container,
+ * when the process is in one); of several values, the longest when each
+ * is a prefix of the next longer one, else the nearest; without any, the
+ * host's service (the `service:` tag of the configuration).
+ */
+static struct sv event_service(struct ectx *x)
+{
+	const struct cws_event *ev = x->ev;
+	const char *vals[CWS_EVENT_MAX_ANCESTORS + 1];
+	const char *best, *longest;
+	uint32_t i, n = 0;
+	bool in_ct = ev->process.container_id && *ev->process.container_id;
+
+	if ((best = env_value(&ev->process, "DD_SERVICE")))
+		vals[n++] = best;
+	for (i = 0; ev->ancestors && i < ev->nancestors; i++) {
+		const struct cws_process *a = &ev->ancestors[i];
+		const char *v;
+
+		if (in_ct && !(a->container_id && *a->container_id))
+			break;
+		if ((v = env_value(a, "DD_SERVICE")))
+			vals[n++] = v;
+	}
+	if (!n)
+		return sv_of(x->rs ? x->rs->host_service : NULL);
+	longest = vals[0];
+	for (i = 1; i < n; i++)
+		if (strlen(vals[i]) > strlen(longest))
+			longest = vals[i];
+	/* A prefix chain: every value is a prefix of the longest. */
+	for (i = 0; i < n; i++)
+		if (strncmp(longest, vals[i], strlen(vals[i])))
+			return sv_of(vals[0]);
+	return sv_of(longest);
+}
+
 static void leaf_get(struct ectx *x, const struct fref *f, uint32_t idx,
 		     struct val *out)
 {
@@ -1106,6 +1160,9 @@ static void leaf_get(struct ectx *x, const struct fref *f, uint32_t idx,
 		return;
 	case L_E_ANC_LEN:
 		out->i = ev->ancestors ? ev->nancestors : 0;
+		return;
+	case L_E_SERVICE:
+		out->s = event_service(x);
 		return;
 	case L_O_FLAGS:
 		out->i = (int64_t)o->flags;

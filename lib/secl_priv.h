@@ -281,6 +281,7 @@ enum leaf {
 	L_E_SOURCE,
 	L_E_RETVAL,
 	L_E_ANC_LEN,
+	L_E_SERVICE,
 	L_O_FLAGS,
 	L_O_PROT,
 	L_O_VMPROT,
@@ -821,6 +822,7 @@ struct cws_secl_ruleset {
 	struct ectx x;
 	void *jit_stack; /* pcre2_jit_stack shared by every regex */
 	void *mctx; /* pcre2_match_context: limits and the JIT stack */
+	const char *host_service; /* event.service off any DD_SERVICE */
 };
 
 /* Compiles an AST (rule, macro check or value expression). */

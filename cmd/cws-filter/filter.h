@@ -42,6 +42,7 @@ struct filter_opts {
 	size_t nexprs;
 	bool check; /* -n */
 	const char *run_path;
+	const char *host_service; /* `service:` of the tags key; or NULL */
 	long long rate; /* matches per second per rule; 0: no limit */
 	long long burst;
 	bool kill_enabled; /* runtime_security_config.enforcement.enabled */

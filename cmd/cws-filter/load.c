@@ -78,6 +78,11 @@ int filter_load(const struct filter_opts *o, struct cws_policy **out,
 		cws_errorx("%s", why);
 		return err;
 	}
+	if ((*out)->rs &&
+	    cws_secl_ruleset_set_host_service((*out)->rs, o->host_service)) {
+		cws_errorx("out of memory");
+		return -ENOMEM;
+	}
 	for (i = 0; i < (*out)->nfiles; i++)
 		files += !strcmp((*out)->files[i].source, "file");
 	if (o->policy_dir && !files && !o->nexprs && !quiet)

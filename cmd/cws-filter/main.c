@@ -82,6 +82,7 @@ int main(int argc, char **argv)
 	struct filter_opts o = { 0 };
 	struct cws_policy *pol = NULL;
 	struct cws_config *cfg;
+	const char *const *tag;
 	struct cws_cli cli;
 	const char **exprs;
 	const char *dir = NULL;
@@ -124,6 +125,9 @@ int main(int argc, char **argv)
 			     NULL :
 			     cws_config_get_string(cfg, RSC "policies.dir");
 	o.run_path = cws_config_get_string(cfg, "run_path");
+	for (tag = cws_config_get_list(cfg, "tags", NULL); tag && *tag; tag++)
+		if (!strncmp(*tag, "service:", 8) && !o.host_service)
+			o.host_service = *tag + 8;
 	o.rate = cws_config_get_int(cfg, RSC "event_server.rate");
 	o.burst = cws_config_get_int(cfg, RSC "event_server.burst");
 	o.kill_enabled = cws_config_get_bool(cfg, RSC "enforcement.enabled");

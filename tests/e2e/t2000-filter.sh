@@ -539,4 +539,19 @@ test_expect_success JQ '--self-test: the three self-test rules, marked, listed i
 	grep "cannot go in a rule" err
 '
 
+test_expect_success JQ 'event.service: DD_SERVICE of the process, else the service: tag of the configuration' '
+	{
+		echo "{\"type\":\"event\",\"evt\":{\"name\":\"exec\",\"timestamp\":1},\"process\":{\"pid\":7,\"file\":{\"name\":\"true\"},\"envp\":[\"DD_SERVICE=web\"]}}" &&
+		echo "{\"type\":\"event\",\"evt\":{\"name\":\"exec\",\"timestamp\":2},\"process\":{\"pid\":8,\"file\":{\"name\":\"true\"}}}"
+	} | cws-cat -r >svc.mp &&
+	DD_TAGS="env:prod service:hostsvc" cws-filter -e "exec.file.name == \"true\" && event.service in [\"web\", \"hostsvc\"]" <svc.mp |
+		cws-cat | jq -c "select(.rule) | .evt.timestamp" >out &&
+	printf "1\n2\n" >expect &&
+	test_cmp expect out &&
+	cws-filter -e "exec.file.name == \"true\" && event.service == \"\"" <svc.mp |
+		cws-cat | jq -c "select(.rule) | .evt.timestamp" >out &&
+	echo 2 >expect &&
+	test_cmp expect out
+'
+
 test_done
