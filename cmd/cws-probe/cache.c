@@ -8,7 +8,7 @@
  * probe have full context too, then kept in step by the kernel's records:
  * fork copies the parent's entry (the child shares its image and cwd),
  * exec replaces the image, chdir the cwd (the core__ cwd records), exit
- * frees the entry once the exit event is written. /proc is not read again
+ * frees the entry once the exit event is written (see below for lineage). /proc is not read again
  * for a known process: by the time a record is read the process may have
  * moved on. A pid the cache does not know (a record lost, an entry
  * evicted) is filled lazily: from /proc while the process lives, else
@@ -22,8 +22,10 @@
  * ancestor. So after fork and exec the parent is the pre-exec copy (the
  * same pid, the parent's file), and `nohup cmd` has nohup for cmd's
  * parent. An exec identical to the image it replaces (an "exec bomb")
- * makes no new entry. Links check the slot's serial: an ancestor evicted
- * or gone leaves the kernel's ppid to name the parent, as before.
+ * makes no new entry. An entry that a live one links to stays after its
+ * process exited (out of the hash), as Datadog keeps an exited parent.
+ * Links check the slot's serial: an ancestor evicted leaves the kernel's
+ * ppid to name the parent, as before.
  *
  * Memory is bounded and allocated up front: a pool of pid_cache_size
  * entries with a hash table and an LRU list; when the pool is full the
@@ -101,7 +103,11 @@ struct image {
 
 #define E_FORKED (1u << 0) /* forked and not exec'd since: is_thread */
 #define E_COARSE (1u << 1) /* fork_time from /proc: clock tick precision */
-#define E_IMAGE (1u << 2) /* an image exec replaced: out of the hash */
+/*
+ * Out of the hash: an image exec replaced, or the last image of a process
+ * that exited, kept while an entry links to it (kids).
+ */
+#define E_IMAGE (1u << 2)
 
 /* One process. Indices into the pool are stored + 1, so 0 means none. */
 struct entry {
@@ -113,6 +119,7 @@ struct entry {
 	uint32_t serial; /* which life of this slot: links check it */
 	/* The entry this one came from (fork, exec), or 0: the ppid's. */
 	uint32_t anc, anc_serial;
+	uint32_t kids; /* entries whose anc this one is */
 	uint64_t fork_time; /* ns since boot */
 	uint64_t exec_time; /* ns since boot, 0 when unknown */
 	uint64_t cgroup_id;
@@ -412,7 +419,8 @@ static void insert(struct cws_cache *c, struct entry *e)
 	c->stats.entries = ++c->used;
 }
 
-static void release(struct cws_cache *c, struct entry *e)
+/* Takes e out of the hash (if in it); it stays in the pool as E_IMAGE. */
+static void unhash(struct cws_cache *c, struct entry *e)
 {
 	uint32_t *p = &c->buckets[bucket(c, e->pid)], i = idx_of(c, e);
 
@@ -420,42 +428,9 @@ static void release(struct cws_cache *c, struct entry *e)
 		p = &ent(c, *p)->hnext;
 	if (*p)
 		*p = e->hnext;
-	lru_unlink(c, e);
-	blob_put(c, e->img);
-	blob_put(c, e->cwd);
-	memset(e, 0, sizeof(*e));
-	e->hnext = c->free_head;
-	c->free_head = i;
+	e->hnext = 0;
+	e->flags |= E_IMAGE;
 	c->gen++;
-	c->stats.entries = --c->used;
-}
-
-/*
- * A blank entry, not yet in the table. When the pool is full the least
- * recently used entry goes; entries touched while building the current
- * event are at the other end of the list, so they never do.
- */
-static struct entry *entry_new(struct cws_cache *c, uint32_t pid)
-{
-	struct entry *e = ent(c, c->free_head);
-
-	if (!e) {
-		e = ent(c, c->lru_tail);
-		release(c, e);
-		c->stats.evicted++;
-	}
-	c->free_head = e->hnext;
-	memset(e, 0, sizeof(*e));
-	e->pid = pid;
-	e->auid = (uint32_t)-1;
-	e->serial = ++c->next_serial ? c->next_serial : ++c->next_serial;
-	return e;
-}
-
-static void link_to(struct cws_cache *c, struct entry *e, struct entry *anc)
-{
-	e->anc = anc ? idx_of(c, anc) : 0;
-	e->anc_serial = anc ? anc->serial : 0;
 }
 
 /* The entry e came from, if it is still the one it was. */
@@ -467,19 +442,75 @@ static struct entry *anc_of(struct cws_cache *c, const struct entry *e)
 }
 
 /*
- * Releases e and the images its process had before (same pid, replaced
- * by exec): the process is gone, or a new one has its pid.
+ * Frees e; then its ancestor too if that is out of the hash and e was the
+ * last entry linked to it, and so on up.
  */
-static void drop(struct cws_cache *c, struct entry *e)
+static void release(struct cws_cache *c, struct entry *e)
 {
-	uint32_t pid = e->pid;
 	struct entry *a;
+	uint32_t i;
 
 	while (e) {
 		a = anc_of(c, e);
-		release(c, e);
-		e = a && a->pid == pid && (a->flags & E_IMAGE) ? a : NULL;
+		if (a && a->kids)
+			a->kids--;
+		unhash(c, e);
+		lru_unlink(c, e);
+		blob_put(c, e->img);
+		blob_put(c, e->cwd);
+		i = idx_of(c, e);
+		memset(e, 0, sizeof(*e));
+		e->hnext = c->free_head;
+		c->free_head = i;
+		c->stats.entries = --c->used;
+		e = a && !a->kids && (a->flags & E_IMAGE) ? a : NULL;
 	}
+}
+
+/*
+ * A blank entry, not yet in the table. When the pool is full the least
+ * recently used entry goes; entries touched while building the current
+ * event are at the other end of the list, so they never do.
+ */
+static struct entry *entry_new(struct cws_cache *c, uint32_t pid)
+{
+	struct entry *e;
+
+	if (!c->free_head) {
+		release(c, ent(c, c->lru_tail));
+		c->stats.evicted++;
+	}
+	/* Taken after the release: it may have freed more than one. */
+	e = ent(c, c->free_head);
+	c->free_head = e->hnext;
+	memset(e, 0, sizeof(*e));
+	e->pid = pid;
+	e->auid = (uint32_t)-1;
+	e->serial = ++c->next_serial ? c->next_serial : ++c->next_serial;
+	return e;
+}
+
+/* Links a new entry e to the one it came from. */
+static void link_to(struct cws_cache *c, struct entry *e, struct entry *anc)
+{
+	e->anc = anc ? idx_of(c, anc) : 0;
+	e->anc_serial = anc ? anc->serial : 0;
+	if (anc)
+		anc->kids++;
+}
+
+/*
+ * The process of e is gone, or a new one has its pid: e leaves the hash.
+ * It stays while a child links to it (Datadog keeps an exited parent as
+ * its children's ancestor), else goes with the images it replaced that
+ * nothing else links to.
+ */
+static void drop(struct cws_cache *c, struct entry *e)
+{
+	if (e->kids)
+		unhash(c, e);
+	else
+		release(c, e);
 }
 
 /* Container ids from cgroup paths. */
@@ -1345,7 +1376,7 @@ static struct entry *exec_entry(struct cws_cache *c,
 				const struct image *img, bool *bomb)
 {
 	struct entry *prev = lookup(c, kp->pid), *e;
-	uint32_t b, *p;
+	uint32_t b;
 
 	if (prev && stale(c, prev, kp)) {
 		drop(c, prev);
@@ -1362,17 +1393,13 @@ static struct entry *exec_entry(struct cws_cache *c,
 	*e = *prev;
 	e->serial = b;
 	e->hnext = e->prev = e->next = 0;
+	e->kids = 0;
 	/* Every blob an entry holds: the copy holds its own references. */
 	blob_ref(e->img);
 	blob_ref(e->cwd);
 	e->key = 0;
 	link_to(c, e, prev);
-	for (p = &c->buckets[bucket(c, prev->pid)]; *p != idx_of(c, prev);
-	     p = &ent(c, *p)->hnext)
-		;
-	*p = prev->hnext;
-	prev->hnext = 0;
-	prev->flags |= E_IMAGE;
+	unhash(c, prev);
 	insert(c, e);
 	apply(c, e, kp);
 	return e;

@@ -40,9 +40,15 @@ echo $$ >bomb.pid
 if ! [ -e bombed ]; then : >bombed; exec sh bomb.sh; fi
 exec cat l.txt
 EOF
+# The shell exits before its child execs cat.
+cat >orphan.sh <<'EOF'
+echo $$ >orphan.pid
+(sleep 0.5; exec cat l.txt) &
+exit 0
+EOF
 cats() {
 	cws-cat cap.mp | jq -s -e '[.[] | select(.evt.name? == "exec" and
-		.process.argv == ["cat", "l.txt"])] | length >= 3' >/dev/null
+		.process.argv == ["cat", "l.txt"])] | length >= 4' >/dev/null
 }
 
 # [file.path] of each exec event of pid $pid and of each ancestor of the
@@ -62,6 +68,7 @@ test_expect_success BPF,JQ 'capture: nohup, env and exec chains' '
 	sh nohup.sh &&
 	sh chain.sh >/dev/null &&
 	sh bomb.sh >/dev/null &&
+	sh orphan.sh >/dev/null &&
 	test_wait_until 10 cats &&
 	kill $probe && wait $probe &&
 	cws-cat cap.mp >cap.json &&
@@ -125,6 +132,19 @@ test_expect_success BPF,JQ 'an identical exec (exec bomb) makes no new image' '
 		(last | .process.ancestors | map(select(.pid == \$pid)) |
 		 length == 2 and .[0].argv == [\"sh\", \"bomb.sh\"] and
 		 .[0].is_thread == false and .[1].is_thread == true)
+	" cap.json
+'
+
+test_expect_success BPF,JQ 'an exited parent stays its children'"'"'s ancestor' '
+	jq -s -e --argjson sh $(cat orphan.pid) "
+		[.[] | select(.type == \"event\" and .evt.name == \"exec\" and
+			.process.argv == [\"cat\", \"l.txt\"] and
+			.process.ancestors[1].pid == \$sh)] |
+		length == 1 and all(.process.ppid != \$sh and
+			.process.ancestors[0].pid == .process.pid and
+			.process.ancestors[0].is_thread and
+			.process.ancestors[1].argv == [\"sh\", \"orphan.sh\"] and
+			.process.ancestors[-1].pid == 1)
 	" cap.json
 '
 
