@@ -8,7 +8,7 @@
  * probe have full context too, then kept in step by the kernel's records:
  * fork copies the parent's entry (the child shares its image and cwd),
  * exec replaces the image, chdir the cwd (the core__ cwd records), exit
- * frees the entry once the exit event is written (see below for lineage). /proc is not read again
+ * frees the entry once the exit event is written. /proc is not read again
  * for a known process: by the time a record is read the process may have
  * moved on. A pid the cache does not know (a record lost, an entry
  * evicted) is filled lazily: from /proc while the process lives, else
