@@ -28,9 +28,12 @@
  *   rmdir    file[0]: dirfd + path. args[0] AT_REMOVEDIR.
  *   rename   file[0]: old dirfd + path, file[1]: new dirfd + path.
  *            args[0] renameat2 flags (RENAME_*).
- *   chmod    file[0]: the fd (fchmod; its stat is the inode after the
- *            call), or dirfd + path. args[0] mode (& 07777), args[1]
- *            fchmodat2 flags.
+ *   chmod    file[0]: the fd (fchmod), or dirfd + path; its stat is the
+ *            inode's before the call (mode with the S_IF* bits, ctime),
+ *            found by chmod__sys_enter_* (see chmod_lookup; none when
+ *            it was not found). args[0] mode (& 07777), args[1]
+ *            fchmodat2 flags. Only calls that succeeded or were refused
+ *            (-EACCES, -EPERM) are events.
  *   chown    file[0]: the fd (fchown), or dirfd + path. args[0] uid,
  *            args[1] gid (as 32-bit values: 0xffffffff leaves it),
  *            args[2] AT_* flags (lchown: AT_SYMLINK_NOFOLLOW).
@@ -91,6 +94,12 @@
 #define S_IFMT 00170000
 #define S_IFIFO 0010000
 #define MODE_BITS 07777 /* S_IALLUGO: what chmod and creation keep */
+#ifndef EPERM
+#define EPERM 1
+#endif
+#ifndef EACCES
+#define EACCES 13
+#endif
 
 /* Which syscall of a family a shared body serves (constant once inlined). */
 enum file_call {
@@ -411,12 +420,296 @@ int rename__sys_exit_renameat2(struct sys_exit_args *ctx)
 	return do_rename(ctx, CALL_AT2);
 }
 
+/*
+ * chmod's file as it was before the call. The exit tracepoint comes after
+ * the kernel changed the mode and the ctime, so each chmod call has a
+ * sys_enter program that finds the inode and keeps its stat for the exit
+ * (Datadog reads it at security_inode_setattr, which this kernel does not
+ * let us hook). fchmod has the inode from its fd. The path calls cannot
+ * ask the kernel for a lookup: chmod_lookup walks the dentry cache from
+ * the base directory, one component at a time, through each directory's
+ * cached children. It gives up, and the file's stat stays unknown, where
+ * the kernel's own lookup would do more than the cache shows: a component
+ * not cached, a mount point, a symlink to follow, ".." out of a mount,
+ * more than CHMOD_WALK_STEPS children to look at.
+ */
+#define CHMOD_WALK_STEPS 8192
+#define CHMOD_PATH_MASK (CWS_KEV_PATH_MAX - 1)
+
+struct chmod_before {
+	__s64 nr; /* syscall number, -1 once taken */
+	struct cws_kev_file f; /* the stat fields only */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct chmod_before);
+} chmod_before SEC(".maps");
+
+struct chmod_buf {
+	/* NAME_MAX more: a component is copied from any offset below. */
+	char path[CWS_KEV_PATH_MAX + CWS_KEV_NAME_MAX + 1];
+	char name[CWS_KEV_NAME_MAX + 1]; /* a child's name */
+	char comp[CWS_KEV_NAME_MAX + 1]; /* the component looked up */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct chmod_buf);
+} chmod_buf SEC(".maps");
+
+enum chmod_phase {
+	CHMOD_SLASHES, /* skipping '/' before a component */
+	CHMOD_COMPONENT, /* reading a component, a byte per step */
+	CHMOD_CHILDREN, /* comparing cur's children with it, one per step */
+};
+
+/*
+ * The state of the walk, for bpf_loop's steps. A step does one thing
+ * (a byte of the path, a child compared) with no loop of its own but a
+ * short one over words: loops within a step would multiply the states
+ * the verifier has to see.
+ */
+struct chmod_walk {
+	struct chmod_buf *b;
+	struct dentry *cur;
+	struct dentry *mnt_root;
+	struct hlist_node *child; /* the next child to compare */
+	__u32 len; /* of the path */
+	__u32 pos; /* in the path */
+	__u32 start, clen; /* the component */
+	int phase; /* enum chmod_phase */
+	int link; /* cur is a symlink */
+	int follow; /* a final symlink would be followed */
+	int result; /* 0 going on, 1 found (cur), -1 given up */
+};
+
+/* Whether child d's name is the component (clen bytes in b->comp). */
+static __always_inline int chmod_name_is(struct chmod_walk *w, struct dentry *d)
+{
+	__u32 k, n = w->clen, left;
+	__u64 x;
+
+	if (d->d_name.len != n || !n || n > CWS_KEV_NAME_MAX)
+		return 0;
+	/* The verifier wants the mask that clang drops after the test. */
+	barrier_var(n);
+	if (bpf_probe_read_kernel(w->b->name, n & CWS_KEV_NAME_MAX,
+				  d->d_name.name))
+		return 0;
+	for (k = 0; k < (CWS_KEV_NAME_MAX + 1) / 8; k++) {
+		if (k * 8 >= n)
+			break;
+		x = *(__u64 *)&w->b->name[k * 8] ^ *(__u64 *)&w->b->comp[k * 8];
+		left = n - k * 8;
+		if (left < 8)
+			x &= (1ull << (left * 8)) - 1;
+		if (x)
+			return 0;
+	}
+	return 1;
+}
+
+static long chmod_walk_step(__u64 i, void *ctx)
+{
+	struct chmod_walk *w = ctx;
+	struct dentry *d;
+	unsigned int type;
+	char c = 0;
+
+	if (w->phase == CHMOD_CHILDREN) {
+		if (!w->child)
+			goto give_up; /* not in the cache */
+		d = bpf_core_cast(container_of(w->child, struct dentry, d_sib),
+				  struct dentry);
+		w->child = bpf_core_cast(w->child, struct hlist_node)->next;
+		if (!chmod_name_is(w, d))
+			return 0;
+		if (!d->d_inode || (d->d_flags & DCACHE_MOUNTED))
+			goto give_up;
+		type = d->d_flags & DCACHE_ENTRY_TYPE;
+		w->link = type == DCACHE_SYMLINK_TYPE;
+		w->cur = d;
+		w->phase = CHMOD_SLASHES;
+		return 0;
+	}
+	if (w->pos < w->len)
+		c = w->b->path[w->pos & CHMOD_PATH_MASK];
+	if (w->phase == CHMOD_SLASHES) {
+		if (!c) {
+			/* The end: cur is the file, unless a link to follow. */
+			if (w->link && w->follow)
+				goto give_up;
+			w->result = 1;
+			return 1;
+		}
+		if (c != '/') {
+			if (w->link)
+				goto give_up; /* a directory symlink */
+			w->start = w->pos;
+			w->phase = CHMOD_COMPONENT;
+		}
+		w->pos++;
+		return 0;
+	}
+	/* CHMOD_COMPONENT */
+	if (c && c != '/') {
+		if (++w->pos - w->start > CWS_KEV_NAME_MAX)
+			goto give_up;
+		return 0;
+	}
+	w->clen = w->pos - w->start;
+	w->phase = CHMOD_SLASHES;
+	if (w->clen == 1 && w->b->path[w->start & CHMOD_PATH_MASK] == '.')
+		return 0;
+	if (w->clen == 2 && w->b->path[w->start & CHMOD_PATH_MASK] == '.' &&
+	    w->b->path[(w->start + 1) & CHMOD_PATH_MASK] == '.') {
+		if (w->cur == w->mnt_root || w->cur == w->cur->d_parent)
+			goto give_up; /* out of the mount */
+		w->cur = w->cur->d_parent;
+		return 0;
+	}
+	if (bpf_probe_read_kernel(w->b->comp, w->clen & CWS_KEV_NAME_MAX,
+				  &w->b->path[w->start & CHMOD_PATH_MASK]))
+		goto give_up;
+	w->child = w->cur->d_children.first;
+	w->phase = CHMOD_CHILDREN;
+	return 0;
+give_up:
+	w->result = -1;
+	return 1;
+}
+
+/*
+ * The inode that path (relative to dirfd) names, from the dentry cache,
+ * or NULL; *mnt is set to its mount. See above for when it gives up.
+ */
+static __always_inline struct inode *
+chmod_lookup(long dirfd, const char *path, int follow, struct vfsmount **mnt)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct chmod_walk w = {};
+	struct file *file;
+	__u32 zero = 0;
+	long n;
+
+	w.b = bpf_map_lookup_elem(&chmod_buf, &zero);
+	if (!w.b || !path)
+		return NULL;
+	n = bpf_probe_read_user_str(w.b->path, CWS_KEV_PATH_MAX, path);
+	if (n <= 1 || n >= CWS_KEV_PATH_MAX)
+		return NULL;
+	w.len = (__u32)n - 1;
+	w.follow = follow;
+	if (w.b->path[0] == '/') {
+		w.cur = task->fs->root.dentry;
+		*mnt = task->fs->root.mnt;
+	} else if (dirfd == AT_FDCWD) {
+		w.cur = task->fs->pwd.dentry;
+		*mnt = task->fs->pwd.mnt;
+	} else {
+		file = sys_fd_file(dirfd);
+		if (!file)
+			return NULL;
+		file = bpf_core_cast(file, struct file);
+		w.cur = file->f_path.dentry;
+		*mnt = file->f_path.mnt;
+	}
+	w.mnt_root = bpf_core_cast(*mnt, struct vfsmount)->mnt_root;
+	bpf_loop(CHMOD_WALK_STEPS, chmod_walk_step, &w, 0);
+	if (w.result != 1 || !w.cur)
+		return NULL;
+	return bpf_core_cast(w.cur, struct dentry)->d_inode;
+}
+
+/* On a chmod call's entry: keeps the stat of the file it names. */
+static __always_inline int chmod_enter(struct sys_enter_args *ctx,
+				       enum file_call call)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vfsmount *mnt = NULL;
+	struct inode *inode = NULL;
+	struct chmod_before *e;
+	struct file *file;
+
+	if (cfg_self_tgid && bpf_get_current_pid_tgid() >> 32 == cfg_self_tgid)
+		return 0;
+	e = bpf_task_storage_get(&chmod_before, task, 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!e)
+		return 0;
+	e->nr = -1;
+	switch (call) {
+	case CALL_PATH:
+		inode = chmod_lookup(AT_FDCWD, (const char *)ctx->args[0], 1,
+				     &mnt);
+		break;
+	case CALL_FD:
+		file = sys_fd_file((long)ctx->args[0]);
+		if (file) {
+			file = bpf_core_cast(file, struct file);
+			inode = file->f_inode;
+			mnt = file->f_path.mnt;
+		}
+		break;
+	default:
+		inode = chmod_lookup(
+			(int)ctx->args[0], (const char *)ctx->args[1],
+			!(call == CALL_AT2 &&
+			  ((__u32)ctx->args[3] & AT_SYMLINK_NOFOLLOW)),
+			&mnt);
+		break;
+	}
+	if (!inode || !mnt)
+		return 0;
+	__builtin_memset(&e->f, 0, sizeof(e->f));
+	sys_stat(&e->f, inode);
+	e->f.mount_id = real_mount(mnt)->mnt_id;
+	e->nr = ctx->nr;
+	return 0;
+}
+
+/* On its exit: file[0]'s stat becomes the one kept on entry, if any. */
+static __always_inline void chmod_exit(struct cws_kev_syscall *rec, long nr)
+{
+	struct cws_kev_file *f = &rec->file[0];
+	struct chmod_before *e;
+
+	e = bpf_task_storage_get(&chmod_before, bpf_get_current_task_btf(), 0,
+				 0);
+	if (!e || e->nr != nr) {
+		/* fchmod's exit stat is the new mode and ctime: not those. */
+		f->mode = 0;
+		f->ctime = 0;
+		return;
+	}
+	e->nr = -1;
+	f->inode = e->f.inode;
+	f->mode = e->f.mode;
+	f->uid = e->f.uid;
+	f->gid = e->f.gid;
+	f->ctime = e->f.ctime;
+	f->mtime = e->f.mtime;
+	__builtin_memcpy(f->fstype, e->f.fstype, sizeof(f->fstype));
+	if (!f->mount_id)
+		f->mount_id = e->f.mount_id;
+	f->flags |= CWS_KEV_FILE_STAT;
+}
+
 /* chmod, fchmod, fchmodat, fchmodat2. */
 static __always_inline int do_chmod(struct sys_exit_args *ctx,
 				    enum file_call call)
 {
-	struct cws_kev_syscall *rec = sys_begin(ctx, CWS_KEV_EVT_CHMOD);
+	struct cws_kev_syscall *rec;
 
+	/* As Datadog: a call that failed is an event only when refused. */
+	if (ctx->ret < 0 && ctx->ret != -EACCES && ctx->ret != -EPERM)
+		return 0;
+	rec = sys_begin(ctx, CWS_KEV_EVT_CHMOD);
 	if (!rec)
 		return 0;
 	switch (call) {
@@ -436,8 +729,33 @@ static __always_inline int do_chmod(struct sys_exit_args *ctx,
 				  (const char *)sys_arg(rec, 1), rec->args[1]);
 		break;
 	}
+	chmod_exit(rec, ctx->nr);
 	sys_submit(rec);
 	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_chmod")
+int chmod__sys_enter_chmod(struct sys_enter_args *ctx)
+{
+	return chmod_enter(ctx, CALL_PATH);
+}
+
+SEC("tracepoint/syscalls/sys_enter_fchmod")
+int chmod__sys_enter_fchmod(struct sys_enter_args *ctx)
+{
+	return chmod_enter(ctx, CALL_FD);
+}
+
+SEC("tracepoint/syscalls/sys_enter_fchmodat")
+int chmod__sys_enter_fchmodat(struct sys_enter_args *ctx)
+{
+	return chmod_enter(ctx, CALL_AT);
+}
+
+SEC("tracepoint/syscalls/sys_enter_fchmodat2")
+int chmod__sys_enter_fchmodat2(struct sys_enter_args *ctx)
+{
+	return chmod_enter(ctx, CALL_AT2);
 }
 
 SEC("tracepoint/syscalls/sys_exit_chmod")

@@ -371,8 +371,13 @@ static __always_inline __u64 inode_ctime(struct inode *inode)
 {
 	struct inode___pre611 *old = (void *)inode;
 
+	/*
+	 * Multigrain timestamps (6.13) keep a flag in the top bit of the
+	 * nanoseconds (I_CTIME_QUERIED): not part of the time.
+	 */
 	if (bpf_core_field_exists(inode->i_ctime_sec))
-		return NSEC(inode->i_ctime_sec, inode->i_ctime_nsec);
+		return NSEC(inode->i_ctime_sec,
+			    inode->i_ctime_nsec & ~(1u << 31));
 	if (bpf_core_field_exists(old->__i_ctime))
 		return NSEC(old->__i_ctime.tv_sec, old->__i_ctime.tv_nsec);
 	if (bpf_core_field_exists(old->i_ctime))

@@ -15,6 +15,18 @@
  * from its parent's entry, as if just forked. Every record refreshes what
  * the kernel sends each time (ppid, credentials, comm, tty, cgroup).
  *
+ * Lineage is Datadog's: an entry is an image, not a process. Fork makes
+ * the child an entry whose ancestor is the forking process's entry as it
+ * is then; exec keeps the image it replaces as an entry of its own (out
+ * of the hash, the same pid, frozen) and makes it the new image's
+ * ancestor. So after fork and exec the parent is the pre-exec copy (the
+ * same pid, the parent's file), and `nohup cmd` has nohup for cmd's
+ * parent. An exec identical to the image it replaces (an "exec bomb")
+ * makes no new entry. An entry that a live one links to stays after its
+ * process exited (out of the hash), as Datadog keeps an exited parent.
+ * Links check the slot's serial: an ancestor evicted leaves the kernel's
+ * ppid to name the parent, as before.
+ *
  * Memory is bounded and allocated up front: a pool of pid_cache_size
  * entries with a hash table and an LRU list; when the pool is full the
  * least recently used entry is evicted and counted (the "cache_evicted"
@@ -103,6 +115,11 @@ struct image {
 
 #define E_FORKED (1u << 0) /* forked and not exec'd since: is_thread */
 #define E_COARSE (1u << 1) /* fork_time from /proc: clock tick precision */
+/*
+ * Out of the hash: an image exec replaced, or the last image of a process
+ * that exited, kept while an entry links to it (kids).
+ */
+#define E_IMAGE (1u << 2)
 
 /* One process. Indices into the pool are stored + 1, so 0 means none. */
 struct entry {
@@ -111,6 +128,10 @@ struct entry {
 	uint32_t hnext; /* hash chain, or the free list */
 	uint32_t prev, next; /* LRU list, most recent first */
 	uint32_t flags; /* E_* */
+	uint32_t serial; /* which life of this slot: links check it */
+	/* The entry this one came from (fork, exec), or 0: the ppid's. */
+	uint32_t anc, anc_serial;
+	uint32_t kids; /* entries whose anc this one is */
 	uint64_t fork_time; /* ns since boot */
 	uint64_t exec_time; /* ns since boot, 0 when unknown */
 	uint64_t cgroup_id;
@@ -198,6 +219,7 @@ struct cws_cache {
 	struct cws_process anc[CWS_EVENT_MAX_ANCESTORS];
 	struct entry *chain[CWS_EVENT_MAX_ANCESTORS + 1];
 	uint64_t next_key; /* the last key given */
+	uint32_t next_serial; /* the last entry serial given */
 	uint32_t names_gen; /* bumped when the name files change */
 	/* Scratch for /proc reads: not on the stack, they are large. */
 	char buf[CWS_KEV_ARGS_MAX + 2];
@@ -504,7 +526,8 @@ static void insert(struct cws_cache *c, struct entry *e)
 	c->stats.entries = ++c->used;
 }
 
-static void release(struct cws_cache *c, struct entry *e)
+/* Takes e out of the hash (if in it); it stays in the pool as E_IMAGE. */
+static void unhash(struct cws_cache *c, struct entry *e)
 {
 	uint32_t *p = &c->buckets[bucket(c, e->pid)], i = idx_of(c, e);
 
@@ -512,15 +535,44 @@ static void release(struct cws_cache *c, struct entry *e)
 		p = &ent(c, *p)->hnext;
 	if (*p)
 		*p = e->hnext;
-	lru_unlink(c, e);
-	blob_put(c, e->img);
-	blob_put(c, e->cwd);
-	blob_put(c, e->cgpath);
-	memset(e, 0, sizeof(*e));
-	e->hnext = c->free_head;
-	c->free_head = i;
+	e->hnext = 0;
+	e->flags |= E_IMAGE;
 	c->gen++;
-	c->stats.entries = --c->used;
+}
+
+/* The entry e came from, if it is still the one it was. */
+static struct entry *anc_of(struct cws_cache *c, const struct entry *e)
+{
+	struct entry *a = ent(c, e->anc);
+
+	return a && a->pid && a->serial == e->anc_serial ? a : NULL;
+}
+
+/*
+ * Frees e; then its ancestor too if that is out of the hash and e was the
+ * last entry linked to it, and so on up.
+ */
+static void release(struct cws_cache *c, struct entry *e)
+{
+	struct entry *a;
+	uint32_t i;
+
+	while (e) {
+		a = anc_of(c, e);
+		if (a && a->kids)
+			a->kids--;
+		unhash(c, e);
+		lru_unlink(c, e);
+		blob_put(c, e->img);
+		blob_put(c, e->cwd);
+		blob_put(c, e->cgpath);
+		i = idx_of(c, e);
+		memset(e, 0, sizeof(*e));
+		e->hnext = c->free_head;
+		c->free_head = i;
+		c->stats.entries = --c->used;
+		e = a && !a->kids && (a->flags & E_IMAGE) ? a : NULL;
+	}
 }
 
 /*
@@ -530,18 +582,43 @@ static void release(struct cws_cache *c, struct entry *e)
  */
 static struct entry *entry_new(struct cws_cache *c, uint32_t pid)
 {
-	struct entry *e = ent(c, c->free_head);
+	struct entry *e;
 
-	if (!e) {
-		e = ent(c, c->lru_tail);
-		release(c, e);
+	if (!c->free_head) {
+		release(c, ent(c, c->lru_tail));
 		c->stats.evicted++;
 	}
+	/* Taken after the release: it may have freed more than one. */
+	e = ent(c, c->free_head);
 	c->free_head = e->hnext;
 	memset(e, 0, sizeof(*e));
 	e->pid = pid;
 	e->auid = (uint32_t)-1;
+	e->serial = ++c->next_serial ? c->next_serial : ++c->next_serial;
 	return e;
+}
+
+/* Links a new entry e to the one it came from. */
+static void link_to(struct cws_cache *c, struct entry *e, struct entry *anc)
+{
+	e->anc = anc ? idx_of(c, anc) : 0;
+	e->anc_serial = anc ? anc->serial : 0;
+	if (anc)
+		anc->kids++;
+}
+
+/*
+ * The process of e is gone, or a new one has its pid: e leaves the hash.
+ * It stays while a child links to it (Datadog keeps an exited parent as
+ * its children's ancestor), else goes with the images it replaced that
+ * nothing else links to.
+ */
+static void drop(struct cws_cache *c, struct entry *e)
+{
+	if (e->kids)
+		unhash(c, e);
+	else
+		release(c, e);
 }
 
 /* Container ids from cgroup paths. */
@@ -1206,7 +1283,7 @@ static struct entry *get_kp(struct cws_cache *c,
 	struct entry *e = lookup(c, kp->pid), *parent;
 
 	if (e && stale(c, e, kp)) {
-		release(c, e);
+		drop(c, e);
 		c->stats.stale++;
 		e = NULL;
 	}
@@ -1217,6 +1294,7 @@ static struct entry *get_kp(struct cws_cache *c,
 		e = entry_new(c, kp->pid);
 		if (parent)
 			inherit(e, parent);
+		link_to(c, e, parent);
 		insert(c, e);
 		c->stats.from_parent++;
 	}
@@ -1300,17 +1378,28 @@ static void fill_process(struct cws_cache *c, struct cws_process *p,
 	cr->fsgroup = cws_namedb_find(&c->groups, e->fsgid);
 }
 
-/* The parent of e; re-reads e's ppid once if the one we have is gone. */
+/*
+ * The parent of e: the entry it came from while that is there, else its
+ * ppid's; re-reads e's ppid once if the one we have is gone.
+ */
 static struct entry *parent_of(struct cws_cache *c, struct entry *e)
 {
-	struct entry *p;
+	struct entry *p = anc_of(c, e);
 	char path[64], *q;
 
+	if (p) {
+		touch(c, p);
+		return p;
+	}
+	e->anc = 0;
 	if (!e->ppid || e->ppid == e->pid)
 		return NULL;
 	p = get_pid(c, e->ppid);
 	if (p)
 		return p;
+	/* A replaced image keeps the ppid it had. */
+	if (e->flags & E_IMAGE)
+		return NULL;
 	/* Its parent died: the kernel reparented it since we last looked. */
 	snprintf(path, sizeof(path), "/proc/%u/stat", e->pid);
 	if (cws_read_file(path, c->buf, sizeof(c->buf)) <= 0 ||
@@ -1493,21 +1582,104 @@ void cws_cache_fork(struct cws_cache *c, const struct cws_kev_fork *k)
 
 	/* A leftover of the pid's previous life, or seeded since the fork. */
 	if (e)
-		release(c, e);
+		drop(c, e);
 	parent = get_pid(c, k->parent_pid);
 	e = entry_new(c, k->proc.pid);
 	if (parent)
 		inherit(e, parent);
+	link_to(c, e, parent);
 	e->flags = E_FORKED;
 	insert(c, e);
 	apply(c, e, &k->proc);
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Whether two images are one file run with the same arguments. */
+static bool same_image(const struct image *a, const struct image *b)
+{
+	uint32_t i;
+
+	if (!a || !b || a->inode != b->inode || a->mount_id != b->mount_id ||
+	    a->argc != b->argc || a->args_truncated != b->args_truncated ||
+	    !same_str(a->path, b->path) || !same_str(a->name, b->name))
+		return false;
+	for (i = 0; i < a->argc; i++)
+		if (strcmp(a->argv[i], b->argv[i]))
+			return false;
+	if (a->envc != b->envc || a->envs_truncated != b->envs_truncated)
+		return false;
+	for (i = 0; i < a->envc; i++)
+		if (!same_str(a->envp[i], b->envp[i]))
+			return false;
+	return true;
+}
+
+/*
+ * An exec that changes nothing Datadog compares (file, arguments,
+ * environment, credentials) makes no new entry: only the exec time moves.
+ */
+static bool exec_bomb(const struct entry *e, const struct cws_kev_process *kp,
+		      const struct image *img)
+{
+	return same_image(e->img, img) && e->uid == kp->uid &&
+	       e->gid == kp->gid && e->euid == kp->euid &&
+	       e->egid == kp->egid && e->fsuid == kp->fsuid &&
+	       e->fsgid == kp->fsgid && e->cap_effective == kp->cap_effective &&
+	       e->cap_permitted == kp->cap_permitted;
+}
+
+/*
+ * The entry an exec's new image goes to. The one it replaces leaves the
+ * hash with its context as it was (credentials, comm and key before the
+ * exec) and becomes the new entry's ancestor; the new entry starts as its
+ * copy, then takes what the exec record says. An unknown pid has no
+ * image to keep: /proc already shows the new one.
+ */
+static struct entry *exec_entry(struct cws_cache *c,
+				const struct cws_kev_process *kp,
+				const struct image *img, bool *bomb)
+{
+	struct entry *prev = lookup(c, kp->pid), *e;
+	uint32_t b;
+
+	if (prev && stale(c, prev, kp)) {
+		drop(c, prev);
+		c->stats.stale++;
+		prev = NULL;
+	}
+	*bomb = prev && exec_bomb(prev, kp, img);
+	if (!prev || *bomb)
+		return get_kp(c, kp);
+	/* At the head of the LRU list, so that entry_new cannot evict it. */
+	touch(c, prev);
+	e = entry_new(c, kp->pid);
+	b = e->serial;
+	*e = *prev;
+	e->serial = b;
+	e->hnext = e->prev = e->next = 0;
+	e->kids = 0;
+	/* Every blob an entry holds: the copy holds its own references. */
+	blob_ref(e->img);
+	blob_ref(e->cwd);
+	blob_ref(e->cgpath);
+	e->key = 0;
+	link_to(c, e, prev);
+	unhash(c, prev);
+	insert(c, e);
+	apply(c, e, kp);
+	return e;
+}
+
 void cws_cache_exec(struct cws_cache *c, const struct cws_kev_exec *k,
 		    const char *path_error)
 {
-	struct entry *e = get_kp(c, &k->proc);
 	struct image *img;
+	struct entry *e;
+	bool bomb;
 
 	img = image_new(c, k->data, k->path_len, path_error,
 			k->data + k->path_len + k->filename_len, k->args_len,
@@ -1526,6 +1698,15 @@ void cws_cache_exec(struct cws_cache *c, const struct cws_kev_exec *k,
 		}
 		img->upper_known = k->flags & CWS_KEV_EXEC_UPPER_KNOWN;
 		img->upper = k->flags & CWS_KEV_EXEC_UPPER;
+	}
+	e = exec_entry(c, &k->proc, img, &bomb);
+	if (bomb) {
+		/* The entry stays what it was (is_exec included) but its time. */
+		blob_put(c, img);
+		e->exec_time = k->hdr.timestamp;
+		e->key = 0;
+		c->gen++;
+		return;
 	}
 	cg_first_exec(c, e, k->hdr.timestamp);
 	blob_put(c, e->img);
@@ -1557,7 +1738,7 @@ void cws_cache_exit(struct cws_cache *c, uint32_t pid)
 	struct entry *e = lookup(c, pid);
 
 	if (e)
-		release(c, e);
+		drop(c, e);
 }
 
 static int pid_cmp(const void *a, const void *b)

@@ -351,7 +351,7 @@ void cws_emit_event_begin(struct cws_emit *e, const struct cws_kev_header *h,
 /*
  * The cache takes the new image first, so that the event's process (and
  * every later event of this process and its children) is the new program;
- * its ancestors start at the parent, as Datadog's do.
+ * its ancestors start at the image it replaced, as Datadog's do.
  */
 static int emit_exec(struct cws_emit *e, const struct cws_kev_exec *k,
 		     size_t size)

@@ -548,7 +548,9 @@ bool cws_cache_fill_target(struct cws_cache *c, struct cws_process *p,
 void cws_cache_fork(struct cws_cache *c, const struct cws_kev_fork *k);
 
 /*
- * An exec record (validated by the caller): a new image for the process;
+ * An exec record (validated by the caller): a new image for the process,
+ * whose parent is the image it replaces (kept, with its key, for as long
+ * as the process lives), unless the two are identical (an exec bomb);
  * path_error is why the path is missing (NULL when k->path_error is 0).
  */
 void cws_cache_exec(struct cws_cache *c, const struct cws_kev_exec *k,

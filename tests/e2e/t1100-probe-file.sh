@@ -13,6 +13,8 @@ command -v cws-trigger >/dev/null ||
 
 # The kernel resolves physical paths: no symlinks in what we compare with.
 here=$(pwd -P)
+fixtures=$SHARED_FIXTURES/datadog-policies
+[ -r $fixtures/default-1.69.3.policy ] && test_set_prereq FIXTURES
 
 # Only the file events: other tests and benchmarks may be running.
 file_events=open,unlink,rmdir,rename,chmod,chown,mkdir,link,utimes
@@ -95,10 +97,19 @@ test_expect_success BPF,JQ 'setup: record file system calls' '
 	trig rename_symdir rename dlink/m5 dlink/m6 &&
 	trig unlink_abs_symdir unlink "$here/dlink/nope" &&
 
+	stat -c %.9Z f1 | tr -d . >f1.ctime &&
 	trig chmod chmod f1 0600 &&
 	trig fchmod fchmod f1 0604 &&
 	trig fchmodat fchmodat d1 f2 0640 &&
 	trig fchmodat2 fchmodat2 cwd f1 0644 0 &&
+	trig chmod_same fchmod f1 0644 &&
+	trig chmod_enoent chmod nope 0644 &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		cws-trigger chmod f1 0777 >chmod_eperm.out &&
+	touch x1 x2 && chmod 644 x1 x2 &&
+	sh -c "echo \$\$ 0 >chmod_x.out; exec chmod +x x1" &&
+	sh -c "echo \$\$ 0 >chmod_x_again.out; exec chmod +x x1" &&
+	sh -c "echo \$\$ 0 >chmod_r.out; exec chmod +r x2" &&
 	trig chown chown f1 1234 5678 &&
 	trig fchown fchown f1 -1 4321 &&
 	trig lchown lchown dlink 0 0 &&
@@ -281,21 +292,91 @@ test_expect_success BPF,JQ 'rename: the old file and the new one' '
 	"
 '
 
+# As Datadog has them: file.mode is the mode before the call, with its
+# S_IF* bits, destination.mode the mode asked for (& 07777).
 test_expect_success BPF,JQ 'chmod, fchmod, fchmodat, fchmodat2' '
 	has_event chmod "
 		.evt.name == \"chmod\" and .evt.retval == 0 and
-		.chmod.file.path == \"$here/f1\" and
+		.chmod.file.path == \"$here/f1\" and .chmod.file.inode == \$ino and
+		.chmod.file.mode == 33188 and
 		.chmod.file.destination.mode == 384
-	" &&
+	" f1 &&
 	has_event fchmod "
 		.chmod.file.path == \"$here/f1\" and .chmod.file.inode == \$ino and
-		.chmod.file.destination.mode == 388 and .chmod.file.mode == 33156
+		.chmod.file.destination.mode == 388 and .chmod.file.mode == 33152
 	" f1 &&
 	has_event fchmodat "
-		.chmod.file.path == \"$here/d1/f2\" and
+		.chmod.file.path == \"$here/d1/f2\" and .chmod.file.inode == \$ino and
+		.chmod.file.mode == 33188 and
 		.chmod.file.destination.mode == 416
+	" d1/f2 &&
+	has_event fchmodat2 "
+		.chmod.file.path == \"$here/f1\" and .evt.retval == 0 and
+		.chmod.file.mode == 33156 and .chmod.file.destination.mode == 420
+	"
+'
+
+test_expect_success BPF,JQ 'chmod: change_time is the ctime before the call' '
+	has_event chmod ".evt.name == \"chmod\" and
+		(.chmod.file.change_time - $(cat f1.ctime) | fabs) < 1000
 	" &&
-	has_event fchmodat2 ".chmod.file.path == \"$here/f1\" and .evt.retval == 0"
+	read -r pid ret <chmod.out &&
+	jq -s -e --argjson pid $pid "
+		map(select(.evt.name? == \"chmod\" and .process.pid == \$pid)) |
+		first | .evt.timestamp" events.json >chmod.ts &&
+	has_event fchmod ".evt.name == \"chmod\" and
+		.chmod.file.change_time > $(cat f1.ctime) + 1000 and
+		.chmod.file.change_time <= $(cat chmod.ts)
+	"
+'
+
+test_expect_success BPF,JQ 'chmod: a call that changes nothing is an event' '
+	has_event chmod_same "
+		.evt.name == \"chmod\" and .evt.retval == 0 and
+		.chmod.file.mode == 33188 and .chmod.file.destination.mode == 420
+	"
+'
+
+test_expect_success BPF,JQ 'chmod: refused calls are events, other failures not' '
+	has_event chmod_eperm "
+		.evt.name == \"chmod\" and .evt.retval == -1 and
+		.chmod.file.path == \"$here/f1\" and
+		.chmod.file.mode == 33188 and .chmod.file.destination.mode == 511
+	" &&
+	read -r pid ret <chmod_enoent.out &&
+	test $ret = -2 &&
+	jq -s -e --argjson pid $pid "
+		map(select(.evt.name? == \"chmod\" and .process.pid == \$pid)) |
+		length == 0" events.json
+'
+
+# executable_bit_added of Datadog 1.69.3 without its two clauses this test
+# cannot meet (an overlayfs upper layer, a container): chmod +x fires,
+# again on a file already executable (its old mode has S_IFREG, so it is
+# never the mode asked for: Datadog has no "mode changed" check), chmod +r
+# does not.
+test_expect_success BPF,JQ,FIXTURES 'executable_bit_added: chmod +x fires, chmod +r not' '
+	mkdir -p xpol &&
+	sed "/id: executable_bit_added/,/product_tags/{
+		/in_upper_layer &&/d
+		/container.id != \"\" &&/d
+	}" $fixtures/default-1.69.3.policy >xpol/default.policy &&
+	sed -n "/id: executable_bit_added/,/product_tags/p" xpol/default.policy >rule &&
+	grep -q "destination.mode != chmod.file.mode" rule &&
+	! grep -q "in_upper_layer\|container" rule &&
+	cws-filter -p xpol <events.mp 2>filter.err | cws-cat >x.json &&
+	for f in chmod_x chmod_x_again chmod_r
+	do
+		read -r pid ret <$f.out &&
+		jq -s "map(select(.rule.id? == \"executable_bit_added\" and
+			.process.pid == $pid)) | length" x.json >$f.n || return 1
+	done &&
+	test $(cat chmod_x.n) = 1 && test $(cat chmod_x_again.n) = 1 &&
+	test $(cat chmod_r.n) = 0 &&
+	has_event chmod_x ".evt.name == \"chmod\" and
+		.chmod.file.path == \"$here/x1\" and .chmod.file.mode == 33188 and
+		.chmod.file.destination.mode == 493
+	"
 '
 
 test_expect_success BPF,JQ 'chown, fchown, lchown, fchownat (AT_EMPTY_PATH too): the new owner' '

@@ -136,11 +136,20 @@ any(.[]; .type == "event" and .evt.name == "exit" and
 	.process.file.path == $exe and .process.ancestors[0].pid == $pid)
 EOF
 # Every event of the triggers: pid, parent, ancestors up to pid 1, names.
+# As in Datadog, the parent of an exec'd image is the image it replaced:
+# the images of its pid come first (the last one the copy of the shell it
+# was forked as), then the shell (not for the process older than the
+# probe: its images before its exec were never seen).
 cat >context.jq <<'EOF'
 [.[] | select(.type == "event" and .process.ppid == $shell and
-	.process.file.path == $exe and .process.pid != $drop)] |
+	.process.file.path == $exe and .process.pid != $drop and
+	.process.pid != $pre)] |
 length >= 10 and all(
-	.process.ancestors[0].pid == $shell and
+	.process.pid as $p |
+	.process.ancestors[0].pid == $p and
+	(.process.ancestors | map(select(.pid == $p)) | last |
+	 .ppid == $shell and .is_thread and .file.path == $shellexe) and
+	(.process.ancestors | map(select(.pid != $p)) | first | .pid) == $shell and
 	.process.ancestors[-1].pid == 1 and
 	.process.ancestors_truncated == false and
 	.process.comm == "cws-trigger-pro" and
@@ -160,15 +169,23 @@ any(.[]; .type == "event" and .evt.name == "setuid" and
 	.process.ancestors[-1].pid == 1 and
 	(.process.ancestors | all(.file.name != null or .pid == 1)))
 EOF
+# Each pid appears twice: its image, then the copy of its parent's that
+# it was forked as (Datadog's ancestors list every image of each pid).
 cat >chain.jq <<'EOF'
 any(.[]; .type == "event" and .evt.name == "setuid" and
 	.process.pid == $pid and
 	(.process.ancestors | map(.pid)) as $a |
-	$a[0] == $c2 and $a[1] == $c1 and $a[2] == $shell and $a[-1] == 1 and
+	$a[0:6] == [$pid, $c2, $c2, $c1, $c1, $shell] and $a[-1] == 1 and
+	(.process.ancestors[0:5] | map(.is_thread)) ==
+		[true, false, true, false, true] and
 	.process.ancestors[0].argv[0] == "sh" and
-	.process.ancestors[1].argv == ["sh", "chain.sh"] and
+	.process.ancestors[1].argv[0] == "sh" and
+	.process.ancestors[2].argv == ["sh", "chain.sh"] and
+	.process.ancestors[3].argv == ["sh", "chain.sh"] and
 	([range(0; ($a | length) - 1) as $i |
-	  .process.ancestors[$i].ppid == $a[$i + 1]] | all))
+	  if $a[$i] == $a[$i + 1] then
+		.process.ancestors[$i].ppid == .process.ancestors[$i + 1].ppid
+	  else .process.ancestors[$i].ppid == $a[$i + 1] end] | all))
 EOF
 # The shell moves itself, then execs the trigger: in the container from
 # that exec on, not before.
@@ -334,7 +351,9 @@ test_expect_success BPF,JQ 'exit: code and cause, for an exit and a signal' '
 
 test_expect_success BPF,JQ 'every event has its process, ancestors and user names' '
 	jq -s -e --argjson shell $$ --arg exe "$trigger" --arg cwd "$here" \
-		--argjson drop $(field drop.out 1) -f context.jq cap.json
+		--arg shellexe "$(readlink -f /proc/$$/exe)" \
+		--argjson drop $(field drop.out 1) \
+		--argjson pre $(field pre.out 1) -f context.jq cap.json
 '
 
 test_expect_success BPF,JQ 'a process older than the probe has its image and ancestors' '

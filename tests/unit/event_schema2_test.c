@@ -517,6 +517,135 @@ static void test_issue14_members(void **state)
 	free(out);
 }
 
+/*
+ * Datadog's lineage as cws-probe writes it: each image a key. sh (key 11)
+ * forks pid 300 (its copy, key 20), which execs nohup (21), env (22) and
+ * cat (23): each image's parent is the one it replaced, same pid. Pid 301,
+ * forked by the copy before the execs, outlives 300 and changes key.
+ */
+static const char *argv_nohup[] = { "nohup", "env", "cat", "f" };
+static const char *argv_env[] = { "env", "cat", "f" };
+static const char *argv_cat[] = { "cat", "f" };
+
+static void image(struct cws_process *p, uint64_t key, uint64_t parent,
+		  uint32_t pid, uint32_t ppid, const char **argv, uint32_t argc)
+{
+	memset(p, 0, sizeof(*p));
+	p->key = key;
+	p->parent_key = parent;
+	p->pid = p->tid = pid;
+	p->ppid = ppid;
+	p->comm = argv[0];
+	p->file.name = argv[0];
+	p->argv.v = argv;
+	p->argv.n = argc;
+	p->is_thread = argv == argv_sh; /* the fork copies */
+}
+
+/* Writes an event of type t by process key i of the chain. */
+static void put_chain(struct sink *s, const struct cws_process *chain,
+		      const uint64_t *up, uint32_t n, uint32_t i,
+		      enum cws_event_type t)
+{
+	struct cws_process anc[6];
+	struct cws_event ev;
+	uint32_t k, j;
+
+	cws_event_clear(&ev);
+	ev.type = CWS_REC_EVENT;
+	ev.evt.type = t;
+	ev.timestamp = 1700000000000000000ull + i;
+	ev.process = chain[i];
+	ev.process.tid = chain[i].pid;
+	/* Its ancestors: follow parent keys through the chain's index. */
+	for (k = 0, j = (uint32_t)up[i]; j < n && k < 6; j = (uint32_t)up[j])
+		anc[k++] = chain[j];
+	ev.ancestors = anc;
+	ev.nancestors = k;
+	assert_int_equal(cws_writer_put(&s->w, &ev), 0);
+}
+
+static void test_exec_chain_lineage(void **state)
+{
+	struct cws_event *out = malloc(sizeof(*out));
+	struct cws_process chain[8];
+	/* Index of each one's parent in chain[], 8 for none. */
+	static const uint64_t up[8] = { 8, 0, 1, 2, 3, 4, 2, 2 };
+	static const uint32_t cat_anc[5] = { 300, 300, 300, 200, 1 };
+	static const char *const cat_names[5] = { "env", "nohup", "sh", "sh",
+						  "init" };
+	struct cws_proc_stats st;
+	struct cws_event_err err;
+	struct cws_reader r;
+	struct sink s;
+	uint32_t i;
+	int cat_events = 0, late = 0;
+
+	(void)state;
+	image(&chain[0], 10, 0, 1, 0, argv_sh, 1);
+	chain[0].comm = "init";
+	chain[0].is_thread = false;
+	image(&chain[1], 11, 10, 200, 1, argv_sh, 3);
+	chain[1].is_thread = false;
+	image(&chain[2], 20, 11, 300, 200, argv_sh, 3);
+	image(&chain[3], 21, 20, 300, 200, argv_nohup, 4);
+	image(&chain[4], 22, 21, 300, 200, argv_env, 3);
+	image(&chain[5], 23, 22, 300, 200, argv_cat, 2);
+	image(&chain[6], 30, 20, 301, 300, argv_sh, 3);
+	image(&chain[7], 31, 20, 301, 300, argv_sh, 3);
+	chain[7].cred.uid = 65534; /* a setuid: a new key, the same parent */
+
+	sink_init(&s);
+	put_chain(&s, chain, up, 8, 2, CWS_EVT_FORK);
+	put_chain(&s, chain, up, 8, 6, CWS_EVT_FORK);
+	for (i = 3; i <= 5; i++)
+		put_chain(&s, chain, up, 8, i, CWS_EVT_EXEC);
+	put_chain(&s, chain, up, 8, 5, CWS_EVT_OPEN);
+	put_chain(&s, chain, up, 8, 5, CWS_EVT_EXIT);
+	/* After 300 exited: 20, its copy of sh, is still 301's parent. */
+	assert_true(cws_writer_knows(&s.w, 20));
+	put_chain(&s, chain, up, 8, 7, CWS_EVT_SETUID);
+	sink_collect(&s);
+
+	assert_int_equal(cws_reader_init_mem(&r, s.data, s.len), 0);
+	while (cws_reader_next(&r, out, &err) == 1) {
+		assert_false(out->process_unknown);
+		if (out->process.key == 23) {
+			assert_int_equal(out->nancestors, 5);
+			for (i = 0; i < 5; i++) {
+				assert_int_equal(out->ancestors[i].pid,
+						 cat_anc[i]);
+				assert_string_equal(out->ancestors[i].comm,
+						    cat_names[i]);
+			}
+			/* The kernel's ppid, on every image of the pid. */
+			assert_int_equal(out->process.ppid, 200);
+			assert_int_equal(out->ancestors[0].ppid, 200);
+			assert_int_equal(out->ancestors[2].ppid, 200);
+			assert_false(out->ancestors[0].is_thread);
+			assert_true(out->ancestors[2].is_thread);
+			assert_int_equal(out->ancestors[2].argv.n, 3);
+			cat_events++;
+		}
+		if (out->process.key == 31) {
+			assert_int_equal(out->nancestors, 3);
+			assert_int_equal(out->ancestors[0].key, 20);
+			assert_int_equal(out->ancestors[0].pid, 300);
+			assert_string_equal(out->ancestors[0].comm, "sh");
+			assert_int_equal(out->ancestors[1].key, 11);
+			late++;
+		}
+	}
+	assert_int_equal(cat_events, 3);
+	assert_int_equal(late, 1);
+	assert_int_equal(r.errors, 0);
+	cws_reader_proc_stats(&r, &st);
+	assert_int_equal(st.unknown, 0);
+	cws_reader_release(&r);
+	sink_release(&s);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -527,6 +656,7 @@ int main(void)
 		cmocka_unit_test(test_matches_self_contained),
 		cmocka_unit_test(test_hostile_records),
 		cmocka_unit_test(test_issue14_members),
+		cmocka_unit_test(test_exec_chain_lineage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
