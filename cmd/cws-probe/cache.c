@@ -1610,17 +1610,13 @@ static bool same_image(const struct image *a, const struct image *b)
 	for (i = 0; i < a->argc; i++)
 		if (strcmp(a->argv[i], b->argv[i]))
 			return false;
-	if (a->envc != b->envc || a->envs_truncated != b->envs_truncated)
-		return false;
-	for (i = 0; i < a->envc; i++)
-		if (!same_str(a->envp[i], b->envp[i]))
-			return false;
 	return true;
 }
 
 /*
  * An exec that changes nothing Datadog compares (file, arguments,
- * environment, credentials) makes no new entry: only the exec time moves.
+ * credentials; not the environment yet) makes no new entry: only the
+ * exec time moves.
  */
 static bool exec_bomb(const struct entry *e, const struct cws_kev_process *kp,
 		      const struct image *img)
