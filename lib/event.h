@@ -223,6 +223,8 @@ struct cws_evobj {
 	const char *source; /* mount source.path */
 	uint32_t pipe_entry_flag, pipe_exit_flag; /* splice */
 	struct cws_process target; /* ptrace.tracee, signal.target */
+	/* mount: the new mount and the one it sits on; 0 unknown. */
+	uint32_t mount_id, parent_mount_id;
 
 	/*
 	 * Network objects: dns, connect, bind, accept. connect, bind and
@@ -238,6 +240,7 @@ struct cws_evobj {
 		uint16_t qclass; /* dns.question.class: CLASS_INET, ... */
 		uint16_t count; /* dns.question.count */
 		uint16_t size; /* dns.question.length */
+		bool is_query; /* dns.is_query */
 	} dns;
 	struct {
 		struct cws_netaddr source, destination; /* network.source.* */
@@ -245,6 +248,8 @@ struct cws_evobj {
 		uint16_t l4_protocol; /* network.l4_protocol: IPPROTO_* */
 		uint32_t size; /* network.size */
 		const char *ifname; /* network.device.ifname */
+		uint32_t netns; /* network.device.netns: its inode; 0 unknown */
+		uint32_t ifindex; /* network.device.ifindex; 0 unknown */
 	} net;
 };
 
@@ -275,6 +280,12 @@ struct cws_rule_action {
 	uint32_t pid; /* the process signalled */
 	const char *status; /* "performed", "refused" or "error" */
 	const char *message; /* why, unless performed; or NULL */
+	/*
+	 * Epoch ns, 0 when not known: the action began (created_at), the
+	 * event happened (detected_at), the signal went (killed_at), the
+	 * process was seen gone (exited_at).
+	 */
+	uint64_t created_at, detected_at, killed_at, exited_at;
 };
 
 /* The "rule" map cws-filter adds to an event record that matched. */
@@ -414,6 +425,8 @@ struct cws_event {
 		uint32_t npolicies;
 		const struct cws_lost_cause *rate_limited;
 		uint32_t nrate_limited;
+		/* ruleset_loaded: the paths and names file rules watch. */
+		struct cws_strv monitored_files;
 	} ruleset;
 };
 

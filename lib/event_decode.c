@@ -617,6 +617,7 @@ static void decode_leaf(struct dctx *d, const msgpack_object *v,
 		break;
 	}
 	case OK_U32:
+	case OK_ID32:
 		*(uint32_t *)f = du64(d, v, at, U32);
 		break;
 	case OK_U64:
@@ -811,6 +812,14 @@ static void decode_rule_action(struct dctx *d, const msgpack_object *o,
 			a->status = dstr(d, v, pb);
 		else if (FIELD("message"))
 			a->message = dstr(d, v, pb);
+		else if (FIELD("created_at"))
+			a->created_at = du64(d, v, pb, UINT64_MAX);
+		else if (FIELD("detected_at"))
+			a->detected_at = du64(d, v, pb, UINT64_MAX);
+		else if (FIELD("killed_at"))
+			a->killed_at = du64(d, v, pb, UINT64_MAX);
+		else if (FIELD("exited_at"))
+			a->exited_at = du64(d, v, pb, UINT64_MAX);
 	}
 }
 

@@ -131,6 +131,14 @@ const struct omember event_omembers[] = {
 	{ { "source", "path" }, OK_STR, OFF(source), T(MOUNT) },
 	{ { "pipe_entry_flag" }, OK_U32, OFF(pipe_entry_flag), T(SPLICE) },
 	{ { "pipe_exit_flag" }, OK_U32, OFF(pipe_exit_flag), T(SPLICE) },
+	{ { "mount_id" }, OK_ID32, OFF(mount_id), T(MOUNT) },
+	{ { "parent_mount_id" }, OK_ID32, OFF(parent_mount_id), T(MOUNT) },
+	{ { "network", "device", "netns" }, OK_ID32, OFF(net.netns), T(DNS) },
+	{ { "network", "device", "ifindex" },
+	  OK_ID32,
+	  OFF(net.ifindex),
+	  T(DNS) },
+	{ { "is_query" }, OK_BOOL, OFF(dns.is_query), T(DNS) },
 };
 
 _Static_assert(CWS_ARRAY_SIZE(event_omembers) == EVENT_NMEMBERS,

@@ -55,6 +55,7 @@ enum okind {
 	OK_PROC, /* a struct cws_process, packed as a process map */
 	OK_U16,
 	OK_IP, /* the ip[16] of a struct cws_netaddr, as text; v4-mapped */
+	OK_ID32, /* a uint32_t id for which 0 means unknown: then absent */
 };
 
 struct omember {
@@ -64,7 +65,7 @@ struct omember {
 	uint64_t types;
 };
 
-#define EVENT_NMEMBERS 66 /* entries of event_omembers[], checked there */
+#define EVENT_NMEMBERS 71 /* entries of event_omembers[], checked there */
 
 extern const struct omember event_omembers[];
 

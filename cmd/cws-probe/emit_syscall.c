@@ -111,6 +111,7 @@ static const cws_emit_sys_fn sys_fns[CWS_EVT__COUNT] = {
 	[CWS_EVT_BIND] = cws_emit_net_addr,
 	[CWS_EVT_ACCEPT] = cws_emit_net_addr,
 	[CWS_EVT_DNS] = cws_emit_net_dns,
+	[CWS_EVT_RENAME] = cws_emit_file_rename,
 };
 
 /* Appends "/" and comp[0..n) to dst[0..*len); false when it does not fit. */

@@ -165,6 +165,17 @@ static void u32_member(struct jbuf *b, const char *key, uint32_t v)
 	jb_u64(b, v);
 }
 
+/* {"path": "..."}, as Datadog nests mount paths; nothing for NULL. */
+static void path_obj(struct jbuf *b, const char *key, const char *path)
+{
+	if (!path)
+		return;
+	jb_key(b, key);
+	jb_open(b, '{');
+	jb_kstr(b, "path", path);
+	jb_close(b, '}');
+}
+
 /* An address from the stream's 16 bytes (IPv4 v4-mapped) as text. */
 static void ip_member(struct jbuf *b, const char *key, const uint8_t a[16])
 {
@@ -238,6 +249,8 @@ static void dns_obj(struct jbuf *b, const struct cws_evobj *x)
 	jb_key(b, "dns");
 	jb_open(b, '{');
 	u32_member(b, "id", x->dns.id);
+	jb_key(b, "is_query");
+	jb_puts(b, x->dns.is_query ? "true" : "false");
 	jb_key(b, "question");
 	jb_open(b, '{');
 	jb_kstr(b, "class", x->dns.qclass == 1 ? "CLASS_INET" : "CLASS_OTHER");
@@ -251,6 +264,10 @@ static void dns_obj(struct jbuf *b, const struct cws_evobj *x)
 	jb_open(b, '{');
 	jb_key(b, "device");
 	jb_open(b, '{');
+	if (x->net.netns)
+		u32_member(b, "netns", x->net.netns);
+	if (x->net.ifindex)
+		u32_member(b, "ifindex", x->net.ifindex);
 	jb_kstr(b, "ifname", x->net.ifname);
 	jb_close(b, '}');
 	jb_kstr(b, "l3_protocol",
@@ -485,6 +502,88 @@ static void process_ctx(const struct payload_opts *o, struct jbuf *b,
 	jb_close(b, '}');
 }
 
+/* A time member, left out when unknown (0). */
+static void time_member(struct jbuf *b, const char *key, uint64_t ns)
+{
+	if (!ns)
+		return;
+	jb_key(b, key);
+	jb_time(b, ns);
+}
+
+/*
+ * A duration as Go's time.Duration.String writes it, which is what
+ * Datadog's ttr is: "850ns", "1.5µs", "2.001ms", "1.2s", "1m2.5s".
+ */
+void payload_go_duration(char *buf, size_t len, uint64_t ns)
+{
+	static const struct {
+		uint64_t unit;
+		const char *name;
+		int digits;
+	} small[] = { { 1000ull, "\u00b5s", 3 }, { 1000000ull, "ms", 6 } };
+	uint64_t s = ns / 1000000000ull, frac;
+	char f[16] = "";
+	int i, d;
+
+	if (ns < 1000) {
+		snprintf(buf, len, "%lluns", (unsigned long long)ns);
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		if (ns >= small[i].unit * 1000)
+			continue;
+		frac = ns % small[i].unit;
+		d = small[i].digits;
+		if (frac) {
+			snprintf(f, sizeof(f), ".%0*llu", d,
+				 (unsigned long long)frac);
+			for (d = (int)strlen(f); f[d - 1] == '0'; d--)
+				f[d - 1] = '\0';
+		}
+		snprintf(buf, len, "%llu%s%s",
+			 (unsigned long long)(ns / small[i].unit), f,
+			 small[i].name);
+		return;
+	}
+	frac = ns % 1000000000ull;
+	if (frac) {
+		snprintf(f, sizeof(f), ".%09llu", (unsigned long long)frac);
+		for (d = (int)strlen(f); f[d - 1] == '0'; d--)
+			f[d - 1] = '\0';
+	}
+	if (s >= 3600)
+		snprintf(buf, len, "%lluh%llum%llu%ss",
+			 (unsigned long long)(s / 3600),
+			 (unsigned long long)(s / 60 % 60),
+			 (unsigned long long)(s % 60), f);
+	else if (s >= 60)
+		snprintf(buf, len, "%llum%llu%ss", (unsigned long long)(s / 60),
+			 (unsigned long long)(s % 60), f);
+	else
+		snprintf(buf, len, "%llu%ss", (unsigned long long)s, f);
+}
+
+/*
+ * Datadog's kill report: when the action began, the event happened, the
+ * signal went and the process was gone, and the time to react (ttr,
+ * from the first to the last).
+ */
+static void kill_times(struct jbuf *b, const struct cws_rule_action *a)
+{
+	char ttr[64];
+
+	time_member(b, "created_at", a->created_at);
+	time_member(b, "detected_at", a->detected_at);
+	time_member(b, "killed_at", a->killed_at);
+	time_member(b, "exited_at", a->exited_at);
+	if (a->exited_at && a->created_at && a->exited_at >= a->created_at) {
+		payload_go_duration(ttr, sizeof(ttr),
+				    a->exited_at - a->created_at);
+		jb_kstr(b, "ttr", ttr);
+	}
+}
+
 #define AGENT_TAIL                         \
 	",\"version\":\"" CWS_POLICY_AGENT \
 	"\",\"os\":\"linux\",\"arch\":\"" ARCH "\",\"origin\":\"ebpf\"}"
@@ -515,6 +614,7 @@ static void agent(struct jbuf *b, const char *rule_id,
 				jb_ku64(b, "pid", a->pid);
 				jb_kstr(b, "status", a->status);
 				jb_kstr(b, "message", a->message);
+				kill_times(b, a);
 				jb_close(b, '}');
 			}
 			jb_close(b, ']');
@@ -680,6 +780,7 @@ static void event_object(const struct payload_opts *o, struct jbuf *b,
 			jb_key(b, "map");
 			jb_open(b, '{');
 			jb_kstr(b, "name", x->name);
+			jb_kstr(b, "map_type", names_bpf_map_type(x->map_type));
 			jb_close(b, '}');
 		}
 		if (x->prog_name) {
@@ -709,8 +810,12 @@ static void event_object(const struct payload_opts *o, struct jbuf *b,
 		jb_key(b, "mount");
 		jb_open(b, '{');
 		jb_kstr(b, "fs_type", x->fs_type);
-		jb_kstr(b, "mountpoint.path", x->mountpoint);
-		jb_kstr(b, "source.path", x->source);
+		path_obj(b, "mp", x->mountpoint);
+		path_obj(b, "source", x->source);
+		if (x->mount_id) {
+			u32_member(b, "mount_id", x->mount_id);
+			u32_member(b, "parent_mount_id", x->parent_mount_id);
+		}
 		jb_close(b, '}');
 		break;
 	case CWS_EVT_CONNECT:
@@ -726,8 +831,10 @@ static void event_object(const struct payload_opts *o, struct jbuf *b,
 			file_obj(b, "file", &x->file);
 		jb_key(b, "splice");
 		jb_open(b, '{');
-		u32_member(b, "pipe_entry_flag", x->pipe_entry_flag);
-		u32_member(b, "pipe_exit_flag", x->pipe_exit_flag);
+		jb_key(b, "pipe_entry_flag");
+		names_pipe_buf_flags(b, x->pipe_entry_flag);
+		jb_key(b, "pipe_exit_flag");
+		names_pipe_buf_flags(b, x->pipe_exit_flag);
 		jb_close(b, '}');
 		break;
 	default:
@@ -1109,21 +1216,6 @@ static void kv_map(struct jbuf *b, const char *key, const struct cws_kv *kv,
 	jb_close(b, '}');
 }
 
-static void strv(struct jbuf *b, const char *key, const struct cws_strv *v)
-{
-	uint32_t i;
-
-	if (!v->n)
-		return;
-	jb_key(b, key);
-	jb_open(b, '[');
-	for (i = 0; i < v->n; i++) {
-		jb_sep(b);
-		jb_cstr(b, v->v[i]);
-	}
-	jb_close(b, ']');
-}
-
 /*
  * Internal policies (the self-test one) stay out of ruleset_loaded and
  * heartbeats, as Datadog leaves them out unless told otherwise.
@@ -1133,12 +1225,83 @@ static bool internal(const struct cws_ruleset_policy *p)
 	return p->source && !strcmp(p->source, SHIP_SELF_TEST_SOURCE);
 }
 
-static void ruleset_loaded(struct jbuf *b, const struct cws_event *ev,
-			   uint64_t ts)
+/*
+ * A policy's status as Datadog's NewPoliciesState makes it from its
+ * rules': loaded, partially_loaded (some rules rejected), fully_rejected
+ * (none loaded, some rejected), partially_filtered and fully_filtered
+ * (rules left out by their filters or agent version), error (the file).
+ */
+static const char *policy_status(const struct cws_ruleset_policy *p)
 {
+	uint32_t i, loaded = 0, filtered = 0, rejected = 0;
+
+	if (p->error)
+		return "error";
+	for (i = 0; i < p->nrules; i++) {
+		const char *s = p->rules[i].status ? p->rules[i].status : "";
+
+		if (!strcmp(s, "loaded"))
+			loaded++;
+		else if (!strcmp(s, "filtered") ||
+			 !strcmp(s, "agent_version_error"))
+			filtered++;
+		else
+			rejected++;
+	}
+	if (!loaded)
+		return rejected ? "fully_rejected" :
+		       filtered ? "fully_filtered" :
+				  "loaded";
+	return rejected ? "partially_loaded" :
+	       filtered ? "partially_filtered" :
+			  "loaded";
+}
+
+/*
+ * A rule's actions as Datadog lists them: one object per action, keyed
+ * by its type. The record names the types only.
+ */
+static void rule_actions(struct jbuf *b, const struct cws_strv *v)
+{
+	uint32_t i;
+
+	if (!v->n)
+		return;
+	jb_key(b, "actions");
+	jb_open(b, '[');
+	for (i = 0; i < v->n; i++) {
+		const char *t = v->v[i] ? v->v[i] : "";
+
+		jb_sep(b);
+		jb_open(b, '{');
+		jb_key(b, t);
+		jb_puts(b, strcmp(t, "hash") ? "{}" : "{\"enabled\":true}");
+		jb_close(b, '}');
+	}
+	jb_close(b, ']');
+}
+
+static void ruleset_loaded(struct jbuf *b, const struct cws_event *ev,
+			   const msgpack_object *obj, uint64_t ts)
+{
+	const msgpack_object *mf = mp_get(obj, "monitored_files");
 	uint32_t i, j, k;
 
 	custom_head(b, "ruleset_loaded", "New ruleset loaded", ts);
+	/* Always there, as Datadog's schema wants it: [] for none. */
+	jb_key(b, "monitored_files");
+	jb_open(b, '[');
+	for (i = 0;
+	     mf && mf->type == MSGPACK_OBJECT_ARRAY && i < mf->via.array.size;
+	     i++) {
+		const msgpack_object *s = &mf->via.array.ptr[i];
+
+		if (s->type != MSGPACK_OBJECT_STR)
+			continue;
+		jb_sep(b);
+		jb_str(b, s->via.str.ptr, s->via.str.size);
+	}
+	jb_close(b, ']');
 	jb_key(b, "policies");
 	jb_open(b, '[');
 	for (i = 0; i < ev->ruleset.npolicies; i++) {
@@ -1149,10 +1312,8 @@ static void ruleset_loaded(struct jbuf *b, const struct cws_event *ev,
 		jb_sep(b);
 		jb_open(b, '{');
 		policy_head(b, p);
-		if (p->error) {
-			jb_kstr(b, "status", "error");
-			jb_kstr(b, "message", p->error);
-		}
+		jb_kstr(b, "status", policy_status(p));
+		jb_kstr(b, "message", p->error);
 		jb_key(b, "rules");
 		jb_open(b, '[');
 		for (j = 0; j < p->nrules; j++) {
@@ -1166,7 +1327,7 @@ static void ruleset_loaded(struct jbuf *b, const struct cws_event *ev,
 			jb_kstr(b, "status", r->status);
 			jb_kstr(b, "message", r->message);
 			kv_map(b, "tags", r->tags, r->ntags);
-			strv(b, "actions", &r->actions);
+			rule_actions(b, &r->actions);
 			if (r->modified_by.n) {
 				jb_key(b, "modified_by");
 				jb_open(b, '[');
@@ -1305,7 +1466,7 @@ int payload_record(const struct payload_opts *o, const struct cws_event *ev,
 		break;
 	}
 	case CWS_REC_RULESET_LOADED:
-		ruleset_loaded(scratch, ev, ts);
+		ruleset_loaded(scratch, ev, obj, ts);
 		tag(&tags, "rule_id", "ruleset_loaded");
 		tag(&tags, "type", "ruleset_loaded");
 		rc = emit(o, out, scratch, now_ms, service, &tags);

@@ -1039,8 +1039,8 @@ static void test_match_record(void **state)
 	static const struct cws_kv tags[] = { { "ruleset", "td" } };
 	static const char *ptags[] = { "tactic:TA0006" };
 	static const struct cws_rule_action acts[] = {
-		{ "kill", "SIGKILL", "process", 42, "error",
-		  "No such process" },
+		{ "kill", "SIGKILL", "process", 42, "error", "No such process",
+		  1700000000000000002, 1700000000000000001, 0, 0 },
 	};
 	struct cws_event_rule rule = {
 		.id = "r1",
@@ -1093,6 +1093,10 @@ static void test_match_record(void **state)
 	assert_string_equal(out.rule->actions[0].status, "error");
 	assert_int_equal(out.rule->actions[0].pid, 42);
 	assert_string_equal(out.rule->actions[0].message, "No such process");
+	assert_true(out.rule->actions[0].created_at == 1700000000000000002ull);
+	assert_true(out.rule->actions[0].detected_at == 1700000000000000001ull);
+	assert_true(out.rule->actions[0].killed_at == 0);
+	assert_true(out.rule->actions[0].exited_at == 0);
 
 	/* Matching a match again replaces its rule, keeps one key. */
 	rule.id = "r2";
