@@ -254,6 +254,25 @@ int payload_event_json(const struct payload_opts *o, const struct cws_event *ev,
 /* ns as Go's time.Duration.String writes it ("1.5ms"): Datadog's ttr. */
 void payload_go_duration(char *buf, size_t len, uint64_t ns);
 
+/* The "agent" member of a custom event (no rule behind it). */
+void payload_agent(struct jbuf *b, const char *rule_id);
+
+/* --- custom.c ----------------------------------------------------------- */
+
+/* A custom event's head: "{", agent, title, date, service. */
+void payload_custom_head(struct jbuf *b, const char *rule_id, const char *title,
+			 uint64_t ts);
+/* A policy's name, version and source, without the braces. */
+void payload_policy_head(struct jbuf *b, const struct cws_ruleset_policy *p);
+/* Whether p is internal (the self-test policy), left out of both events. */
+bool payload_internal_policy(const struct cws_ruleset_policy *p);
+/*
+ * The whole ruleset_loaded body of ev; mf is the record's
+ * monitored_files array, or NULL.
+ */
+void payload_ruleset_loaded(struct jbuf *b, const struct cws_event *ev,
+			    const msgpack_object *mf, uint64_t ts);
+
 /* --- endpoint.c --------------------------------------------------------- */
 
 struct endpoint {

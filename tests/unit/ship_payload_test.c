@@ -19,6 +19,7 @@
 #include "../../cmd/cws-ship/jbuf.c"
 #include "../../cmd/cws-ship/names.c"
 #include "../../cmd/cws-ship/payload.c"
+#include "../../cmd/cws-ship/custom.c"
 #include "../../cmd/cws-ship/scrub.c"
 
 static void test_jbuf_strings(void **state)
