@@ -397,6 +397,8 @@ static bool om_present(const struct cws_evobj *o, const struct omember *m)
 
 		return w[0] || w[1] || w[2];
 	}
+	if (m->kind == OK_ID32)
+		return *(const uint32_t *)ofield(o, m) != 0;
 	return m->kind != OK_STR || *(const char *const *)ofield(o, m);
 }
 
@@ -425,6 +427,7 @@ static void pack_leaf(msgpack_packer *pk, const struct cws_evobj *o,
 		pk_ip(pk, v);
 		break;
 	case OK_U32:
+	case OK_ID32:
 		msgpack_pack_uint32(pk, *(const uint32_t *)v);
 		break;
 	case OK_U64:
@@ -782,9 +785,16 @@ static void pack_rule_action(msgpack_packer *pk,
 {
 	const char *s[] = { a->signal, a->scope, a->message,
 			    a->path,   a->state, a->trigger };
+	const char *tk[] = { "created_at", "detected_at", "killed_at",
+			     "exited_at" };
+	uint64_t tv[] = { a->created_at, a->detected_at, a->killed_at,
+			  a->exited_at };
+	uint32_t i, nt = 0;
 
-	msgpack_pack_map(pk,
-			 3 + nonnull(s, CWS_ARRAY_SIZE(s)) + (a->hashes.n > 0));
+	for (i = 0; i < CWS_ARRAY_SIZE(tv); i++)
+		nt += tv[i] != 0;
+	msgpack_pack_map(pk, 3 + nonnull(s, CWS_ARRAY_SIZE(s)) +
+				     (a->hashes.n > 0) + nt);
 	pk_str(pk, "type", a->type ? a->type : "");
 	pk_str(pk, "signal", a->signal);
 	pk_str(pk, "scope", a->scope);
@@ -796,6 +806,9 @@ static void pack_rule_action(msgpack_packer *pk,
 	pk_str(pk, "trigger", a->trigger);
 	if (a->hashes.n)
 		pack_strv(pk, "hashes", &a->hashes);
+	for (i = 0; i < CWS_ARRAY_SIZE(tv); i++)
+		if (tv[i])
+			pk_u64(pk, tk[i], tv[i]);
 }
 
 static void pack_rule(msgpack_packer *pk, const struct cws_event_rule *r)
@@ -878,8 +891,10 @@ void event_pack_ruleset_loaded(msgpack_packer *pk, const struct cws_event *ev,
 			       bool lean)
 {
 	bool full = ev->ruleset.producer || ev->ruleset.npolicies;
+	const struct cws_strv *mf = &ev->ruleset.monitored_files;
+	uint32_t i;
 
-	msgpack_pack_map(pk, 2 + 2 * full);
+	msgpack_pack_map(pk, 2 + 2 * full + (full && mf->n));
 	pk_str(pk, "type", "ruleset_loaded");
 	pk_u64(pk, "timestamp", ev->timestamp);
 	if (!full)
@@ -888,6 +903,12 @@ void event_pack_ruleset_loaded(msgpack_packer *pk, const struct cws_event *ev,
 	       ev->ruleset.producer ? ev->ruleset.producer : "unknown");
 	pack_policies(pk, ev->ruleset.policies, ev->ruleset.npolicies, true,
 		      lean);
+	if (!mf->n)
+		return;
+	pk_key(pk, "monitored_files");
+	msgpack_pack_array(pk, mf->n);
+	for (i = 0; i < mf->n; i++)
+		pk_strval(pk, mf->v[i] ? mf->v[i] : "");
 }
 
 /* The keys a filter's heartbeat adds: policies and rate_limited. */

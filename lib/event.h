@@ -251,6 +251,8 @@ struct cws_evobj {
 	const char *syscall_path; /* chdir.syscall.path: the raw argument */
 	/* bpf.prog.helpers: bit n of word n / 64 set for helper id n < 192 */
 	uint64_t prog_helpers[3];
+	/* mount: the new mount and the one it sits on; 0 unknown. */
+	uint32_t mount_id, parent_mount_id;
 
 	/*
 	 * Network objects: dns, connect, bind, accept. connect, bind and
@@ -266,6 +268,7 @@ struct cws_evobj {
 		uint16_t qclass; /* dns.question.class: CLASS_INET, ... */
 		uint16_t count; /* dns.question.count */
 		uint16_t size; /* dns.question.length */
+		bool is_query; /* dns.is_query */
 	} dns;
 	struct {
 		struct cws_netaddr source, destination; /* network.source.* */
@@ -273,6 +276,8 @@ struct cws_evobj {
 		uint16_t l4_protocol; /* network.l4_protocol: IPPROTO_* */
 		uint32_t size; /* network.size */
 		const char *ifname; /* network.device.ifname */
+		uint32_t netns; /* network.device.netns: its inode; 0 unknown */
+		uint32_t ifindex; /* network.device.ifindex; 0 unknown */
 	} net;
 
 	/*
@@ -353,6 +358,12 @@ struct cws_rule_action {
 	const char *state; /* "Done", "FileNotFound", ... (HashState) */
 	const char *trigger; /* "process_exit", "timeout" or "exec" */
 	struct cws_strv hashes; /* "sha1:<hex>", ..., in configured order */
+	/*
+	 * Epoch ns, 0 when not known: the action began (created_at), the
+	 * event happened (detected_at), the signal went (killed_at), the
+	 * process was seen gone (exited_at).
+	 */
+	uint64_t created_at, detected_at, killed_at, exited_at;
 };
 
 /* The "rule" map cws-filter adds to an event record that matched. */
@@ -492,6 +503,8 @@ struct cws_event {
 		uint32_t npolicies;
 		const struct cws_lost_cause *rate_limited;
 		uint32_t nrate_limited;
+		/* ruleset_loaded: the paths and names file rules watch. */
+		struct cws_strv monitored_files;
 	} ruleset;
 };
 

@@ -688,6 +688,7 @@ static void decode_leaf(struct dctx *d, const msgpack_object *v,
 		break;
 	}
 	case OK_U32:
+	case OK_ID32:
 		*(uint32_t *)f = du64(d, v, at, U32);
 		break;
 	case OK_U64:
@@ -907,6 +908,14 @@ static void decode_rule_action(struct dctx *d, const msgpack_object *o,
 			a->trigger = dstr(d, v, pb);
 		else if (FIELD("hashes"))
 			decode_strs(d, v, &a->hashes, pb);
+		else if (FIELD("created_at"))
+			a->created_at = du64(d, v, pb, UINT64_MAX);
+		else if (FIELD("detected_at"))
+			a->detected_at = du64(d, v, pb, UINT64_MAX);
+		else if (FIELD("killed_at"))
+			a->killed_at = du64(d, v, pb, UINT64_MAX);
+		else if (FIELD("exited_at"))
+			a->exited_at = du64(d, v, pb, UINT64_MAX);
 	}
 }
 

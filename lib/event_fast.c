@@ -858,6 +858,7 @@ static bool f_leaf(struct fdec *f, struct cws_evobj *o, const struct omember *m,
 		/* Rare: the general decoder parses it. */
 		return f_fail(f, FAST_BAIL);
 	case OK_U32:
+	case OK_ID32:
 		if (!f_u64(f, &v, UINT32_MAX))
 			return false;
 		*(uint32_t *)at = (uint32_t)v;
@@ -1069,6 +1070,14 @@ static bool f_rule_actions(struct fdec *f, struct cws_event_rule *r)
 				ok = f_dstr(f, &a[i].trigger);
 			} else if (KEY_IS(k, kl, "hashes")) {
 				ok = f_strv(f, &a[i].hashes);
+			} else if (KEY_IS(k, kl, "created_at")) {
+				ok = f_u64(f, &a[i].created_at, UINT64_MAX);
+			} else if (KEY_IS(k, kl, "detected_at")) {
+				ok = f_u64(f, &a[i].detected_at, UINT64_MAX);
+			} else if (KEY_IS(k, kl, "killed_at")) {
+				ok = f_u64(f, &a[i].killed_at, UINT64_MAX);
+			} else if (KEY_IS(k, kl, "exited_at")) {
+				ok = f_u64(f, &a[i].exited_at, UINT64_MAX);
 			} else {
 				ok = f_skip(f, 4);
 			}

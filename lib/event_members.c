@@ -195,6 +195,14 @@ const struct omember event_omembers[] = {
 	  T(SELINUX),
 	  OFF(selinux.has_commit) },
 	{ { "prog", "helpers" }, OK_IDSET, OFF(prog_helpers), T(BPF) },
+	{ { "mount_id" }, OK_ID32, OFF(mount_id), T(MOUNT) },
+	{ { "parent_mount_id" }, OK_ID32, OFF(parent_mount_id), T(MOUNT) },
+	{ { "network", "device", "netns" }, OK_ID32, OFF(net.netns), T(DNS) },
+	{ { "network", "device", "ifindex" },
+	  OK_ID32,
+	  OFF(net.ifindex),
+	  T(DNS) },
+	{ { "is_query" }, OK_BOOL, OFF(dns.is_query), T(DNS) },
 };
 #pragma GCC diagnostic pop
 

@@ -57,6 +57,7 @@ enum okind {
 	OK_IP, /* the ip[16] of a struct cws_netaddr, as text; v4-mapped */
 	OK_I64V, /* a struct cws_i64v, packed as an array of integers */
 	OK_IDSET, /* uint64_t[3], ids 0..191, packed as an array of ints */
+	OK_ID32, /* a uint32_t id for which 0 means unknown: then absent */
 };
 
 struct omember {
@@ -71,7 +72,7 @@ struct omember {
 	size_t has;
 };
 
-#define EVENT_NMEMBERS 86 /* entries of event_omembers[], checked there */
+#define EVENT_NMEMBERS 91 /* entries of event_omembers[], checked there */
 
 extern const struct omember event_omembers[];
 

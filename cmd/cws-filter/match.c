@@ -16,10 +16,12 @@
 #include "compat.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "filter.h"
@@ -73,6 +75,53 @@ static bool rate_allows(const struct filter *f, struct rule_state *st,
 	return true;
 }
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+/*
+ * How long a SIGKILL'd process is waited for, to say when it was gone
+ * (Datadog's exited_at and ttr): a killed process is gone within a
+ * millisecond or so, later on a loaded machine; one that is not gone by
+ * then is reported without them.
+ */
+#define KILL_EXIT_WAIT_MS 500
+
+/*
+ * Signals pid through a pidfd when the kernel has them, so that the
+ * signal cannot reach a process that took the pid over, and says in
+ * o->killed_at and o->exited_at when it went and when the process was
+ * gone. Returns 0 or -1 with errno set, as kill(2).
+ */
+static int kill_timed(uint32_t pid, int sig, struct cws_rule_action *o)
+{
+	int fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	struct pollfd p;
+	int rc;
+
+	if (fd < 0 && errno == ESRCH)
+		return -1;
+	rc = fd >= 0 ? (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) :
+		       kill((pid_t)pid, sig);
+	if (!rc)
+		o->killed_at = cws_event_now();
+	if (!rc && fd >= 0 && sig == SIGKILL) {
+		p = (struct pollfd){ .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, KILL_EXIT_WAIT_MS) == 1)
+			o->exited_at = cws_event_now();
+	}
+	if (fd >= 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	}
+	return rc;
+}
+
 /*
  * Kill actions, from user space: the event's process gets the signal.
  * Never pid 0 or 1, never cws-filter itself, and never for an event too
@@ -99,13 +148,15 @@ static uint32_t run_kills(struct filter *f, const struct cws_policy_rule *r,
 		o->signal = a->signal_name;
 		o->scope = "process";
 		o->pid = pid;
+		o->created_at = cws_event_now();
+		o->detected_at = ev->timestamp;
 		if (pid <= 1 || pid == (uint32_t)getpid()) {
 			o->status = "refused";
 			o->message = "refusing to signal this process";
 		} else if (ev->timestamp + FILTER_KILL_MAX_AGE_NS < now) {
 			o->status = "refused";
 			o->message = "event too old: not live";
-		} else if (kill((pid_t)pid, a->signal)) {
+		} else if (kill_timed(pid, a->signal, o)) {
 			o->status = "error";
 			o->message = strerror(errno);
 			st->kill_errors++;

@@ -9,6 +9,7 @@
 #include "compat.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -63,9 +64,111 @@ void filter_write_heartbeat(struct filter *f)
 	put(f, ev);
 }
 
+/*
+ * Datadog's monitored_files: the values the loaded rules compare the
+ * file path or name of a file event with, where a match makes the rule
+ * likelier to fire (==, in, =~ outside a `not`), each once. Held in
+ * one list of copies the caller frees.
+ */
+#define MONITORED_MAX 1024
+
+struct monitored {
+	const char **v;
+	uint32_t n;
+};
+
+static bool fim_file_field(const char *name)
+{
+	static const char *const types[] = {
+		"open",	       "chmod",	 "chown",  "mkdir",	  "rmdir",
+		"rename",      "unlink", "utimes", "link",	  "setxattr",
+		"removexattr", "splice", "chdir",  "load_module",
+	};
+	const char *dot = name ? strchr(name, '.') : NULL;
+	size_t i, n;
+
+	if (!dot || (strcmp(dot, ".file.path") && strcmp(dot, ".file.name")))
+		return false;
+	n = (size_t)(dot - name);
+	for (i = 0; i < CWS_ARRAY_SIZE(types); i++)
+		if (strlen(types[i]) == n && !memcmp(types[i], name, n))
+			return true;
+	return false;
+}
+
+static void monitored_add(struct monitored *m, const struct cws_secl_str *s)
+{
+	uint32_t i;
+	char *c;
+
+	if (!s->n || m->n >= MONITORED_MAX)
+		return;
+	for (i = 0; i < m->n; i++)
+		if (strlen(m->v[i]) == s->n && !memcmp(m->v[i], s->p, s->n))
+			return;
+	c = strndup(s->p, s->n);
+	if (c)
+		m->v[m->n++] = c;
+}
+
+static void monitored_walk(struct monitored *m, const struct cws_secl_node *n,
+			   bool neg)
+{
+	enum cws_secl_op op = cws_secl_node_op(n);
+	const struct cws_secl_node *v;
+	struct cws_secl_literal lit;
+	size_t i;
+
+	if (op == CWS_SECL_OP_NOT)
+		neg = !neg;
+	if (op == CWS_SECL_OP_AND || op == CWS_SECL_OP_OR ||
+	    op == CWS_SECL_OP_NOT) {
+		for (i = 0; i < cws_secl_node_nchildren(n); i++)
+			monitored_walk(m, cws_secl_node_child(n, i), neg);
+		return;
+	}
+	if (neg ||
+	    (op != CWS_SECL_OP_EQ && op != CWS_SECL_OP_IN &&
+	     op != CWS_SECL_OP_MATCH) ||
+	    cws_secl_node_nchildren(n) != 2 ||
+	    !fim_file_field(cws_secl_node_field(cws_secl_node_child(n, 0))))
+		return;
+	v = cws_secl_node_child(n, 1);
+	for (i = 0; i < cws_secl_node_nvalues(v); i++)
+		if (!cws_secl_node_value(v, i, &lit) &&
+		    lit.kind == CWS_SECL_STR &&
+		    lit.match != CWS_SECL_MATCH_REGEX)
+			monitored_add(m, &lit.v.s);
+}
+
+static void monitored_files(const struct cws_policy *pol, struct monitored *m)
+{
+	size_t i;
+
+	m->n = 0;
+	m->v = calloc(MONITORED_MAX, sizeof(*m->v));
+	if (!m->v)
+		return;
+	for (i = 0; i < pol->nrules; i++)
+		if (pol->rules[i].secl)
+			monitored_walk(m,
+				       cws_secl_rule_root(pol->rules[i].secl),
+				       false);
+}
+
+static void monitored_free(struct monitored *m)
+{
+	uint32_t i;
+
+	for (i = 0; m->v && i < m->n; i++)
+		free((char *)m->v[i]);
+	free(m->v);
+}
+
 void filter_write_loaded(struct filter *f)
 {
 	struct cws_event *ev = f->cev;
+	struct monitored m;
 
 	f->pending_loaded = false;
 	if (cws_policy_ruleset_event(f->pol, ev)) {
@@ -74,7 +177,10 @@ void filter_write_loaded(struct filter *f)
 	}
 	ev->timestamp = cws_event_now();
 	ev->ruleset.producer = "cws-filter";
+	monitored_files(f->pol, &m);
+	ev->ruleset.monitored_files = (struct cws_strv){ m.v, m.n };
 	put(f, ev);
+	monitored_free(&m);
 	/* Datadog beats at once, then 5 times a minute, then slower. */
 	filter_write_heartbeat(f);
 	f->hb_fast_left = FILTER_HB_FAST_COUNT;

@@ -8,7 +8,9 @@
  */
 #include "compat.h"
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -61,9 +63,92 @@ void cws_emit_file_mkdir(struct cws_emit *e, const struct cws_kev_syscall *k,
  * not to the caller's cwd: once the link's own path is known, a relative
  * target is joined with its directory (lexically, like every string).
  */
+/* The type of mount mnt_id in /proc/PID/mountinfo ("ext4"), or NULL. */
+static const char *mount_fstype(uint32_t pid, uint64_t mnt_id, char *buf,
+				size_t len)
+{
+	char path[64], line[4096], *sep, *t;
+	const char *found = NULL;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%u/mountinfo", pid);
+	fp = fopen(path, "re");
+	if (!fp)
+		return NULL;
+	while (!found && fgets(line, sizeof(line), fp)) {
+		if (strtoull(line, NULL, 10) != mnt_id)
+			continue;
+		/* "... - fstype source options": the first word after " - ". */
+		sep = strstr(line, " - ");
+		if (!sep)
+			break;
+		t = sep + 3;
+		t[strcspn(t, " \n")] = '\0';
+		if (*t && strlen(t) < len) {
+			memcpy(buf, t, strlen(t) + 1);
+			found = buf;
+		}
+	}
+	fclose(fp);
+	return found;
+}
+
+/*
+ * The new name of a rename or link: the kernel gave a directory and a
+ * string, no inode. It exists once the call succeeded, so it is looked
+ * up where the caller sees it (/proc/PID/root, its mount namespace; its
+ * parent's when the caller has exited already, as a one-call process
+ * has) when the record arrives. Nothing is filled when neither is there,
+ * or the name has gone since (renamed or removed again).
+ */
+static void stat_dest(struct cws_emit *e, struct cws_event *ev)
+{
+	struct cws_file *f = &ev->obj.dest;
+	char path[CWS_EVENT_MAX_STR + 64];
+	uint32_t pids[2] = { ev->process.pid, ev->process.ppid }, pid = 0;
+	struct statx st;
+	int i, n;
+
+	if (ev->evt.retval || !f->path || f->inode)
+		return;
+	for (i = 0; i < 2 && !pid; i++) {
+		if (!pids[i])
+			continue;
+		n = snprintf(path, sizeof(path), "/proc/%u/root%s", pids[i],
+			     f->path);
+		if (n > 0 && (size_t)n < sizeof(path) &&
+		    !statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW,
+			   STATX_BASIC_STATS | STATX_MNT_ID, &st) &&
+		    (st.stx_mask & STATX_INO) && (st.stx_mask & STATX_MNT_ID))
+			pid = pids[i];
+	}
+	if (!pid)
+		return;
+	f->inode = st.stx_ino;
+	f->mode = st.stx_mode;
+	f->uid = st.stx_uid;
+	f->gid = st.stx_gid;
+	f->mount_id = (uint32_t)st.stx_mnt_id;
+	f->modification_time = (uint64_t)st.stx_mtime.tv_sec * 1000000000ull +
+			       st.stx_mtime.tv_nsec;
+	f->change_time = (uint64_t)st.stx_ctime.tv_sec * 1000000000ull +
+			 st.stx_ctime.tv_nsec;
+	f->filesystem = mount_fstype(pid, st.stx_mnt_id, e->sys.fstype[1],
+				     sizeof(e->sys.fstype[1]));
+}
+
+void cws_emit_file_rename(struct cws_emit *e, const struct cws_kev_syscall *k,
+			  struct cws_event *ev)
+{
+	(void)k;
+	stat_dest(e, ev);
+}
+
 void cws_emit_file_link(struct cws_emit *e, const struct cws_kev_syscall *k,
 			struct cws_event *ev)
 {
+	stat_dest(e, ev);
+
 	struct cws_emit_sys *s = &e->sys;
 	struct cws_file *f = &ev->obj.file;
 	const char *link = ev->obj.dest.path;

@@ -9,6 +9,7 @@
 #include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "probe.h"
 
@@ -46,6 +47,25 @@ static void netaddr(struct cws_netaddr *a, uint16_t family, const uint64_t *w,
 	}
 }
 
+/*
+ * The inode of the probe's network namespace, Datadog's device netns:
+ * the classifier sits on the interfaces of that namespace only (tc.c).
+ * 0 when it cannot be read.
+ */
+static uint32_t own_netns(void)
+{
+	static uint32_t ino;
+	static bool done;
+	struct stat st;
+
+	if (!done) {
+		done = true;
+		if (!stat("/proc/self/ns/net", &st))
+			ino = (uint32_t)st.st_ino;
+	}
+	return ino;
+}
+
 /* A DNS query seen by the classifier (bpf/dns.bpf.h has the layout). */
 void cws_emit_net_dns(struct cws_emit *e, const struct cws_kev_syscall *k,
 		      struct cws_event *ev)
@@ -71,4 +91,7 @@ void cws_emit_net_dns(struct cws_emit *e, const struct cws_kev_syscall *k,
 	o->net.size = (uint32_t)k->retval;
 	if (ifindex && if_indextoname(ifindex, e->sys.word))
 		o->net.ifname = e->sys.word;
+	o->net.ifindex = ifindex;
+	o->net.netns = own_netns();
+	o->dns.is_query = true; /* the classifier passes queries only */
 }

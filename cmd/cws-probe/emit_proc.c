@@ -18,6 +18,8 @@
  */
 #include "compat.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "probe.h"
@@ -219,6 +221,64 @@ void cws_emit_proc_module(struct cws_emit *e, const struct cws_kev_syscall *k,
 				      o->file.name);
 }
 
+/* Undoes mountinfo's octal escapes (\040 for a space) in place. */
+static void unescape_octal(char *s)
+{
+	char *d = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*d++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
+				      (s[3] - '0'));
+			s += 3;
+		} else {
+			*d++ = *s;
+		}
+	}
+	*d = '\0';
+}
+
+/*
+ * The mount a successful mount(2) made, and its parent: the last entry
+ * of the caller's /proc/PID/mountinfo on the mount point (the one on top;
+ * its paths are relative to the caller's root, as ours are), or of its
+ * parent's when the caller has exited already. Left 0 when neither is
+ * there or the entry is not (unmounted since).
+ */
+static bool mount_ids(struct cws_evobj *o, uint32_t pid)
+{
+	char path[64], line[4096], *save, *f[5];
+	unsigned long id, parent;
+	FILE *fp;
+	int i;
+
+	if (!pid || !o->mountpoint)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%u/mountinfo", pid);
+	fp = fopen(path, "re");
+	if (!fp)
+		return false;
+	while (fgets(line, sizeof(line), fp)) {
+		f[0] = strtok_r(line, " ", &save);
+		for (i = 1; i < 5 && f[i - 1]; i++)
+			f[i] = strtok_r(NULL, " ", &save);
+		if (i < 5 || !f[4])
+			continue;
+		unescape_octal(f[4]);
+		if (strcmp(f[4], o->mountpoint))
+			continue;
+		id = strtoul(f[0], NULL, 10);
+		parent = strtoul(f[1], NULL, 10);
+		if (id && id <= UINT32_MAX && parent <= UINT32_MAX) {
+			o->mount_id = (uint32_t)id;
+			o->parent_mount_id = (uint32_t)parent;
+		}
+	}
+	fclose(fp);
+	return true;
+}
+
 void cws_emit_proc_mount(struct cws_emit *e, const struct cws_kev_syscall *k,
 			 struct cws_event *ev)
 {
@@ -226,6 +286,8 @@ void cws_emit_proc_mount(struct cws_emit *e, const struct cws_kev_syscall *k,
 
 	o->flags = k->args[0];
 	o->mountpoint = o->file.path;
+	if (ev->evt.retval == 0 && !mount_ids(o, ev->process.pid))
+		mount_ids(o, ev->process.ppid);
 	if (k->args[1]) {
 		/* move_mount: the source is a file the kernel had. */
 		o->source = o->dest.path;

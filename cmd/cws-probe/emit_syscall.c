@@ -120,6 +120,7 @@ static const cws_emit_sys_fn sys_fns[CWS_EVT__COUNT] = {
 	[CWS_EVT_PRCTL] = cws_emit_sysev_prctl,
 	[CWS_EVT_CGROUP_WRITE] = cws_emit_sysev_cgroup_write,
 	[CWS_EVT_SELINUX] = cws_emit_sysev_selinux,
+	[CWS_EVT_RENAME] = cws_emit_file_rename,
 };
 
 /* Appends "/" and comp[0..n) to dst[0..*len); false when it does not fit. */

@@ -352,6 +352,9 @@ void cws_emit_file_mkdir(struct cws_emit *e, const struct cws_kev_syscall *k,
 			 struct cws_event *ev);
 void cws_emit_file_link(struct cws_emit *e, const struct cws_kev_syscall *k,
 			struct cws_event *ev);
+/* rename: the new name's inode facts (and link's), read after the call. */
+void cws_emit_file_rename(struct cws_emit *e, const struct cws_kev_syscall *k,
+			  struct cws_event *ev);
 void cws_emit_file_xattr(struct cws_emit *e, const struct cws_kev_syscall *k,
 			 struct cws_event *ev);
 void cws_emit_file_splice(struct cws_emit *e, const struct cws_kev_syscall *k,

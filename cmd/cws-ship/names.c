@@ -9,6 +9,7 @@
 #include "compat.h"
 #include "ship.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct bit {
@@ -269,4 +270,97 @@ const char *names_category(const char *evt)
 		if (!strcmp(evt, network[i]))
 			return "Network Activity";
 	return "File Activity";
+}
+
+/*
+ * Datadog's bitmaskToString: the names of the bits set, then what no name
+ * covers as a decimal number, sorted as strings and joined with " | ";
+ * "" for 0.
+ */
+static void bits_sorted(struct jbuf *b, const struct bit *t, size_t n,
+			uint64_t v)
+{
+	char tmp[512], rest[24];
+	size_t i, o = 0, k;
+	uint64_t named = 0;
+
+	for (i = 0; i < n; i++)
+		if (v & t[i].v)
+			named |= t[i].v;
+	tmp[0] = '\0';
+	/* A number sorts before every name (digits before letters). */
+	if (v & ~named) {
+		snprintf(rest, sizeof(rest), "%llu",
+			 (unsigned long long)(v & ~named));
+		o = strlen(rest);
+		memcpy(tmp, rest, o + 1);
+	}
+	for (i = 0; i < n; i++) {
+		if (!(v & t[i].v))
+			continue;
+		k = strlen(t[i].name);
+		if (o + k + 4 >= sizeof(tmp))
+			break;
+		if (o) {
+			memcpy(tmp + o, " | ", 3);
+			o += 3;
+		}
+		memcpy(tmp + o, t[i].name, k);
+		o += k;
+		tmp[o] = '\0';
+	}
+	jb_cstr(b, tmp);
+}
+
+/* Sorted by name, as bits_sorted needs them. */
+static const struct bit pipe_buf_flags[] = {
+	{ 0x02, "PIPE_BUF_FLAG_ATOMIC" }, { 0x10, "PIPE_BUF_FLAG_CAN_MERGE" },
+	{ 0x04, "PIPE_BUF_FLAG_GIFT" },	  { 0x40, "PIPE_BUF_FLAG_LOSS" },
+	{ 0x01, "PIPE_BUF_FLAG_LRU" },	  { 0x08, "PIPE_BUF_FLAG_PACKET" },
+	{ 0x20, "PIPE_BUF_FLAG_WHOLE" },
+};
+
+void names_pipe_buf_flags(struct jbuf *b, uint64_t v)
+{
+	bits_sorted(b, pipe_buf_flags, CWS_ARRAY_SIZE(pipe_buf_flags), v);
+}
+
+static const char *const bpf_map_types[] = {
+	"BPF_MAP_TYPE_UNSPEC",
+	"BPF_MAP_TYPE_HASH",
+	"BPF_MAP_TYPE_ARRAY",
+	"BPF_MAP_TYPE_PROG_ARRAY",
+	"BPF_MAP_TYPE_PERF_EVENT_ARRAY",
+	"BPF_MAP_TYPE_PERCPU_HASH",
+	"BPF_MAP_TYPE_PERCPU_ARRAY",
+	"BPF_MAP_TYPE_STACK_TRACE",
+	"BPF_MAP_TYPE_CGROUP_ARRAY",
+	"BPF_MAP_TYPE_LRU_HASH",
+	"BPF_MAP_TYPE_LRU_PERCPU_HASH",
+	"BPF_MAP_TYPE_LPM_TRIE",
+	"BPF_MAP_TYPE_ARRAY_OF_MAPS",
+	"BPF_MAP_TYPE_HASH_OF_MAPS",
+	"BPF_MAP_TYPE_DEVMAP",
+	"BPF_MAP_TYPE_SOCKMAP",
+	"BPF_MAP_TYPE_CPUMAP",
+	"BPF_MAP_TYPE_XSKMAP",
+	"BPF_MAP_TYPE_SOCKHASH",
+	"BPF_MAP_TYPE_CGROUP_STORAGE",
+	"BPF_MAP_TYPE_REUSEPORT_SOCKARRAY",
+	"BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE",
+	"BPF_MAP_TYPE_QUEUE",
+	"BPF_MAP_TYPE_STACK",
+	"BPF_MAP_TYPE_SK_STORAGE",
+	"BPF_MAP_TYPE_DEVMAP_HASH",
+	"BPF_MAP_TYPE_STRUCT_OPS",
+	"BPF_MAP_TYPE_RINGBUF",
+	"BPF_MAP_TYPE_INODE_STORAGE",
+	"BPF_MAP_TYPE_TASK_STORAGE",
+	"BPF_MAP_TYPE_BLOOM_FILTER",
+	"BPF_MAP_TYPE_USER_RINGBUF",
+};
+
+const char *names_bpf_map_type(uint32_t t)
+{
+	return t < CWS_ARRAY_SIZE(bpf_map_types) ? bpf_map_types[t] : NULL;
 }

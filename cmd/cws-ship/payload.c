@@ -184,6 +184,17 @@ static void u32_member(struct jbuf *b, const char *key, uint32_t v)
 	jb_u64(b, v);
 }
 
+/* {"path": "..."}, as Datadog nests mount paths; nothing for NULL. */
+static void path_obj(struct jbuf *b, const char *key, const char *path)
+{
+	if (!path)
+		return;
+	jb_key(b, key);
+	jb_open(b, '{');
+	jb_kstr(b, "path", path);
+	jb_close(b, '}');
+}
+
 /* An address from the stream's 16 bytes (IPv4 v4-mapped) as text. */
 static void ip_member(struct jbuf *b, const char *key, const uint8_t a[16])
 {
@@ -257,6 +268,8 @@ static void dns_obj(struct jbuf *b, const struct cws_evobj *x)
 	jb_key(b, "dns");
 	jb_open(b, '{');
 	u32_member(b, "id", x->dns.id);
+	jb_key(b, "is_query");
+	jb_puts(b, x->dns.is_query ? "true" : "false");
 	jb_key(b, "question");
 	jb_open(b, '{');
 	jb_kstr(b, "class", x->dns.qclass == 1 ? "CLASS_INET" : "CLASS_OTHER");
@@ -270,6 +283,10 @@ static void dns_obj(struct jbuf *b, const struct cws_evobj *x)
 	jb_open(b, '{');
 	jb_key(b, "device");
 	jb_open(b, '{');
+	if (x->net.netns)
+		u32_member(b, "netns", x->net.netns);
+	if (x->net.ifindex)
+		u32_member(b, "ifindex", x->net.ifindex);
 	jb_kstr(b, "ifname", x->net.ifname);
 	jb_close(b, '}');
 	jb_kstr(b, "l3_protocol",
@@ -529,6 +546,88 @@ static void process_ctx(const struct payload_opts *o, struct jbuf *b,
 	jb_close(b, '}');
 }
 
+/* A time member, left out when unknown (0). */
+static void time_member(struct jbuf *b, const char *key, uint64_t ns)
+{
+	if (!ns)
+		return;
+	jb_key(b, key);
+	jb_time(b, ns);
+}
+
+/*
+ * A duration as Go's time.Duration.String writes it, which is what
+ * Datadog's ttr is: "850ns", "1.5µs", "2.001ms", "1.2s", "1m2.5s".
+ */
+void payload_go_duration(char *buf, size_t len, uint64_t ns)
+{
+	static const struct {
+		uint64_t unit;
+		const char *name;
+		int digits;
+	} small[] = { { 1000ull, "\u00b5s", 3 }, { 1000000ull, "ms", 6 } };
+	uint64_t s = ns / 1000000000ull, frac;
+	char f[16] = "";
+	int i, d;
+
+	if (ns < 1000) {
+		snprintf(buf, len, "%lluns", (unsigned long long)ns);
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		if (ns >= small[i].unit * 1000)
+			continue;
+		frac = ns % small[i].unit;
+		d = small[i].digits;
+		if (frac) {
+			snprintf(f, sizeof(f), ".%0*llu", d,
+				 (unsigned long long)frac);
+			for (d = (int)strlen(f); f[d - 1] == '0'; d--)
+				f[d - 1] = '\0';
+		}
+		snprintf(buf, len, "%llu%s%s",
+			 (unsigned long long)(ns / small[i].unit), f,
+			 small[i].name);
+		return;
+	}
+	frac = ns % 1000000000ull;
+	if (frac) {
+		snprintf(f, sizeof(f), ".%09llu", (unsigned long long)frac);
+		for (d = (int)strlen(f); f[d - 1] == '0'; d--)
+			f[d - 1] = '\0';
+	}
+	if (s >= 3600)
+		snprintf(buf, len, "%lluh%llum%llu%ss",
+			 (unsigned long long)(s / 3600),
+			 (unsigned long long)(s / 60 % 60),
+			 (unsigned long long)(s % 60), f);
+	else if (s >= 60)
+		snprintf(buf, len, "%llum%llu%ss", (unsigned long long)(s / 60),
+			 (unsigned long long)(s % 60), f);
+	else
+		snprintf(buf, len, "%llu%ss", (unsigned long long)s, f);
+}
+
+/*
+ * Datadog's kill report: when the action began, the event happened, the
+ * signal went and the process was gone, and the time to react (ttr,
+ * from the first to the last).
+ */
+static void kill_times(struct jbuf *b, const struct cws_rule_action *a)
+{
+	char ttr[64];
+
+	time_member(b, "created_at", a->created_at);
+	time_member(b, "detected_at", a->detected_at);
+	time_member(b, "killed_at", a->killed_at);
+	time_member(b, "exited_at", a->exited_at);
+	if (a->exited_at && a->created_at && a->exited_at >= a->created_at) {
+		payload_go_duration(ttr, sizeof(ttr),
+				    a->exited_at - a->created_at);
+		jb_kstr(b, "ttr", ttr);
+	}
+}
+
 #define AGENT_TAIL                         \
 	",\"version\":\"" CWS_POLICY_AGENT \
 	"\",\"os\":\"linux\",\"arch\":\"" ARCH "\",\"origin\":\"ebpf\"}"
@@ -572,6 +671,7 @@ static void agent(struct jbuf *b, const char *rule_id,
 				jb_ku64(b, "pid", a->pid);
 				jb_kstr(b, "status", a->status);
 				jb_kstr(b, "message", a->message);
+				kill_times(b, a);
 				jb_close(b, '}');
 			}
 			jb_close(b, ']');
@@ -653,6 +753,11 @@ static void selinux_obj(struct jbuf *b, const struct cws_evobj *x)
 		jb_close(b, '}');
 	}
 	jb_close(b, '}');
+}
+
+void payload_agent(struct jbuf *b, const char *rule_id)
+{
+	agent(b, rule_id, NULL);
 }
 
 static const char *outcome(int64_t retval)
@@ -809,6 +914,7 @@ static void event_object(const struct payload_opts *o, struct jbuf *b,
 			jb_key(b, "map");
 			jb_open(b, '{');
 			jb_kstr(b, "name", x->name);
+			jb_kstr(b, "map_type", names_bpf_map_type(x->map_type));
 			jb_close(b, '}');
 		}
 		if (x->prog_name) {
@@ -838,8 +944,12 @@ static void event_object(const struct payload_opts *o, struct jbuf *b,
 		jb_key(b, "mount");
 		jb_open(b, '{');
 		jb_kstr(b, "fs_type", x->fs_type);
-		jb_kstr(b, "mountpoint.path", x->mountpoint);
-		jb_kstr(b, "source.path", x->source);
+		path_obj(b, "mp", x->mountpoint);
+		path_obj(b, "source", x->source);
+		if (x->mount_id) {
+			u32_member(b, "mount_id", x->mount_id);
+			u32_member(b, "parent_mount_id", x->parent_mount_id);
+		}
 		jb_close(b, '}');
 		break;
 	case CWS_EVT_CONNECT:
@@ -855,8 +965,10 @@ static void event_object(const struct payload_opts *o, struct jbuf *b,
 			file_obj(b, "file", &x->file);
 		jb_key(b, "splice");
 		jb_open(b, '{');
-		u32_member(b, "pipe_entry_flag", x->pipe_entry_flag);
-		u32_member(b, "pipe_exit_flag", x->pipe_exit_flag);
+		jb_key(b, "pipe_entry_flag");
+		names_pipe_buf_flags(b, x->pipe_entry_flag);
+		jb_key(b, "pipe_exit_flag");
+		names_pipe_buf_flags(b, x->pipe_exit_flag);
 		jb_close(b, '}');
 		break;
 	case CWS_EVT_SETSOCKOPT:
@@ -1253,122 +1365,6 @@ static const char *service_of(const struct cws_event *ev,
 	return "";
 }
 
-/* A custom event's head: agent, title, date, service. */
-static void custom_head(struct jbuf *b, const char *rule_id, const char *title,
-			uint64_t ts)
-{
-	jb_open(b, '{');
-	agent(b, rule_id, NULL);
-	jb_key(b, "title");
-	jb_cstr(b, title);
-	jb_key(b, "date");
-	jb_time(b, ts);
-	jb_kstr(b, "service", SOURCE);
-}
-
-static void policy_head(struct jbuf *b, const struct cws_ruleset_policy *p)
-{
-	jb_kstr(b, "name", p->name);
-	jb_kstr(b, "version", p->version);
-	jb_kstr(b, "source", p->source);
-}
-
-static void kv_map(struct jbuf *b, const char *key, const struct cws_kv *kv,
-		   uint32_t n)
-{
-	uint32_t i;
-
-	if (!n)
-		return;
-	jb_key(b, key);
-	jb_open(b, '{');
-	for (i = 0; i < n; i++) {
-		jb_sep(b);
-		jb_cstr(b, kv[i].key);
-		jb_raw(b, ":", 1);
-		jb_cstr(b, kv[i].value);
-	}
-	jb_close(b, '}');
-}
-
-static void strv(struct jbuf *b, const char *key, const struct cws_strv *v)
-{
-	uint32_t i;
-
-	if (!v->n)
-		return;
-	jb_key(b, key);
-	jb_open(b, '[');
-	for (i = 0; i < v->n; i++) {
-		jb_sep(b);
-		jb_cstr(b, v->v[i]);
-	}
-	jb_close(b, ']');
-}
-
-/*
- * Internal policies (the self-test one) stay out of ruleset_loaded and
- * heartbeats, as Datadog leaves them out unless told otherwise.
- */
-static bool internal(const struct cws_ruleset_policy *p)
-{
-	return p->source && !strcmp(p->source, SHIP_SELF_TEST_SOURCE);
-}
-
-static void ruleset_loaded(struct jbuf *b, const struct cws_event *ev,
-			   uint64_t ts)
-{
-	uint32_t i, j, k;
-
-	custom_head(b, "ruleset_loaded", "New ruleset loaded", ts);
-	jb_key(b, "policies");
-	jb_open(b, '[');
-	for (i = 0; i < ev->ruleset.npolicies; i++) {
-		const struct cws_ruleset_policy *p = &ev->ruleset.policies[i];
-
-		if (internal(p))
-			continue;
-		jb_sep(b);
-		jb_open(b, '{');
-		policy_head(b, p);
-		if (p->error) {
-			jb_kstr(b, "status", "error");
-			jb_kstr(b, "message", p->error);
-		}
-		jb_key(b, "rules");
-		jb_open(b, '[');
-		for (j = 0; j < p->nrules; j++) {
-			const struct cws_ruleset_rule *r = &p->rules[j];
-
-			jb_sep(b);
-			jb_open(b, '{');
-			jb_kstr(b, "id", r->id);
-			jb_kstr(b, "version", r->version);
-			jb_kstr(b, "expression", r->expression);
-			jb_kstr(b, "status", r->status);
-			jb_kstr(b, "message", r->message);
-			kv_map(b, "tags", r->tags, r->ntags);
-			strv(b, "actions", &r->actions);
-			if (r->modified_by.n) {
-				jb_key(b, "modified_by");
-				jb_open(b, '[');
-				for (k = 0; k < r->modified_by.n; k++) {
-					jb_sep(b);
-					jb_open(b, '{');
-					jb_kstr(b, "name", r->modified_by.v[k]);
-					jb_close(b, '}');
-				}
-				jb_close(b, ']');
-			}
-			jb_close(b, '}');
-		}
-		jb_close(b, ']');
-		jb_close(b, '}');
-	}
-	jb_close(b, ']');
-	jb_close(b, '}');
-}
-
 /* Every key of the record but the stream's own, as JSON members. */
 static void rest_of(struct jbuf *b, const msgpack_object *obj)
 {
@@ -1490,7 +1486,8 @@ int payload_record(const struct payload_opts *o, const struct cws_event *ev,
 		break;
 	}
 	case CWS_REC_RULESET_LOADED:
-		ruleset_loaded(scratch, ev, ts);
+		payload_ruleset_loaded(scratch, ev,
+				       mp_get(obj, "monitored_files"), ts);
 		tag(&tags, "rule_id", "ruleset_loaded");
 		tag(&tags, "type", "ruleset_loaded");
 		rc = emit(o, out, scratch, now_ms, service, &tags);
@@ -1501,13 +1498,14 @@ int payload_record(const struct payload_opts *o, const struct cws_event *ev,
 		tag(&tags, "rule_id", "heartbeat");
 		tag(&tags, "type", "heartbeat");
 		for (i = 0; !rc && i < ev->ruleset.npolicies; i++) {
-			if (internal(&ev->ruleset.policies[i]))
+			if (payload_internal_policy(&ev->ruleset.policies[i]))
 				continue;
 			jb_reset(scratch);
-			custom_head(scratch, "heartbeat", "Heartbeat", ts);
+			payload_custom_head(scratch, "heartbeat", "Heartbeat",
+					    ts);
 			jb_key(scratch, "policy");
 			jb_open(scratch, '{');
-			policy_head(scratch, &ev->ruleset.policies[i]);
+			payload_policy_head(scratch, &ev->ruleset.policies[i]);
 			jb_close(scratch, '}');
 			jb_close(scratch, '}');
 			rc = emit(o, out, scratch, now_ms, service, &tags);
@@ -1515,7 +1513,8 @@ int payload_record(const struct payload_opts *o, const struct cws_event *ev,
 		}
 		break;
 	case CWS_REC_SELFTEST:
-		custom_head(scratch, "self_test", "Self tests result", ts);
+		payload_custom_head(scratch, "self_test", "Self tests result",
+				    ts);
 		rest_of(scratch, obj);
 		jb_close(scratch, '}');
 		tag(&tags, "rule_id", "self_test");
@@ -1526,7 +1525,8 @@ int payload_record(const struct payload_opts *o, const struct cws_event *ev,
 	case CWS_REC_LOST:
 		if (!ev->lost.total)
 			break;
-		custom_head(scratch, "lost_events_read", "Lost events", ts);
+		payload_custom_head(scratch, "lost_events_read", "Lost events",
+				    ts);
 		jb_kstr(scratch, "map", "events");
 		jb_key(scratch, "lost");
 		jb_u64(scratch, ev->lost.total);

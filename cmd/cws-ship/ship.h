@@ -172,6 +172,10 @@ const char *names_ptrace(int64_t req);
 const char *names_bpf_cmd(int64_t cmd);
 /* Datadog's evt.category of an event type ("File Activity"). */
 const char *names_category(const char *evt_name);
+/* Splice's PIPE_BUF_FLAG_* as Datadog writes them: "A | B", "" for 0. */
+void names_pipe_buf_flags(struct jbuf *b, uint64_t v);
+/* BPF_MAP_TYPE_*, or NULL for a type it does not know. */
+const char *names_bpf_map_type(uint32_t t);
 
 /* --- scrub.c ------------------------------------------------------------ */
 
@@ -246,6 +250,28 @@ const struct payload_ctx_stats *payload_ctx_stats(void);
 /* Only the inner event JSON of a match record (tests, -o raw). */
 int payload_event_json(const struct payload_opts *o, const struct cws_event *ev,
 		       const msgpack_object *obj, struct jbuf *out);
+
+/* ns as Go's time.Duration.String writes it ("1.5ms"): Datadog's ttr. */
+void payload_go_duration(char *buf, size_t len, uint64_t ns);
+
+/* The "agent" member of a custom event (no rule behind it). */
+void payload_agent(struct jbuf *b, const char *rule_id);
+
+/* --- custom.c ----------------------------------------------------------- */
+
+/* A custom event's head: "{", agent, title, date, service. */
+void payload_custom_head(struct jbuf *b, const char *rule_id, const char *title,
+			 uint64_t ts);
+/* A policy's name, version and source, without the braces. */
+void payload_policy_head(struct jbuf *b, const struct cws_ruleset_policy *p);
+/* Whether p is internal (the self-test policy), left out of both events. */
+bool payload_internal_policy(const struct cws_ruleset_policy *p);
+/*
+ * The whole ruleset_loaded body of ev; mf is the record's
+ * monitored_files array, or NULL.
+ */
+void payload_ruleset_loaded(struct jbuf *b, const struct cws_event *ev,
+			    const msgpack_object *mf, uint64_t ts);
 
 /* --- endpoint.c --------------------------------------------------------- */
 

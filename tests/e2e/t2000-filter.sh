@@ -341,9 +341,14 @@ test_expect_success JQ 'the kill action kills the process of the event and says 
 	exec_ev $(date +%s%N) $victim /bin/sleep | cws-cat -r >k.mp &&
 	cws-filter -p kill <k.mp >out.mp &&
 	{ wait $victim; rc=$?; } ; test $rc = 137 &&
-	cws-cat out.mp | jq -c "select(.rule) | .rule.actions" >acts &&
+	cws-cat out.mp | jq -c "select(.rule) | .rule.actions |
+		map(del(.created_at, .detected_at, .killed_at, .exited_at))" >acts &&
 	echo "[{\"type\":\"kill\",\"signal\":\"SIGKILL\",\"scope\":\"process\",\"pid\":$victim,\"status\":\"performed\"}]" >expect &&
 	test_cmp expect acts &&
+	# When: the event, the action, the signal, the process gone, in order.
+	cws-cat out.mp | jq -e "select(.rule) | .rule.actions[0] |
+		.detected_at <= .created_at and .created_at <= .killed_at and
+		.killed_at <= .exited_at" &&
 	jq -e ".kills == 1 and .kill_errors == 0" run/cws-filter.json
 '
 

@@ -1045,7 +1045,9 @@ static void test_match_record(void **state)
 		  .scope = "process",
 		  .pid = 42,
 		  .status = "error",
-		  .message = "No such process" },
+		  .message = "No such process",
+		  .created_at = 1700000000000000002,
+		  .detected_at = 1700000000000000001 },
 	};
 	struct cws_event_rule rule = {
 		.id = "r1",
@@ -1098,6 +1100,10 @@ static void test_match_record(void **state)
 	assert_string_equal(out.rule->actions[0].status, "error");
 	assert_int_equal(out.rule->actions[0].pid, 42);
 	assert_string_equal(out.rule->actions[0].message, "No such process");
+	assert_true(out.rule->actions[0].created_at == 1700000000000000002ull);
+	assert_true(out.rule->actions[0].detected_at == 1700000000000000001ull);
+	assert_true(out.rule->actions[0].killed_at == 0);
+	assert_true(out.rule->actions[0].exited_at == 0);
 
 	/* Matching a match again replaces its rule, keeps one key. */
 	rule.id = "r2";

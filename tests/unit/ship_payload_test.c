@@ -19,6 +19,7 @@
 #include "../../cmd/cws-ship/jbuf.c"
 #include "../../cmd/cws-ship/names.c"
 #include "../../cmd/cws-ship/payload.c"
+#include "../../cmd/cws-ship/custom.c"
 #include "../../cmd/cws-ship/scrub.c"
 
 static void test_jbuf_strings(void **state)
@@ -247,6 +248,17 @@ static void test_names(void **state)
 	assert_string_equal(names_category("ptrace"), "Kernel Activity");
 	assert_string_equal(names_category("dns"), "Network Activity");
 	assert_string_equal(names_category("setuid"), "File Activity");
+	jb_reset(&b);
+	names_pipe_buf_flags(&b, 0x10);
+	jb_raw(&b, " ", 1);
+	names_pipe_buf_flags(&b, 0x11 | 0x100);
+	jb_raw(&b, " ", 1);
+	names_pipe_buf_flags(&b, 0);
+	assert_string_equal(b.p, "\"PIPE_BUF_FLAG_CAN_MERGE\" "
+				 "\"256 | PIPE_BUF_FLAG_CAN_MERGE | "
+				 "PIPE_BUF_FLAG_LRU\" \"\"");
+	assert_string_equal(names_bpf_map_type(2), "BPF_MAP_TYPE_ARRAY");
+	assert_null(names_bpf_map_type(999));
 	jb_release(&b);
 }
 
@@ -612,7 +624,11 @@ static void test_match_record_read(void **state)
 		  .signal = "SIGKILL",
 		  .scope = "process",
 		  .pid = 42,
-		  .status = "performed" },
+		  .status = "performed",
+		  .created_at = 1700000000000000000,
+		  .detected_at = 1699999999999000000,
+		  .killed_at = 1700000000000100000,
+		  .exited_at = 1700000000001600000 },
 		{ .type = "kill",
 		  .status = "error",
 		  .message = "no such process" },
@@ -782,10 +798,13 @@ static void test_container_tags(void **state)
 static void test_custom(void **state)
 {
 	struct payload_opts o = { .hostname = "h" };
-	struct cws_ruleset_rule rules[1] = { { .id = "r1",
-					       .status = "loaded",
-					       .expression = "open.file.path "
-							     "== \"/x\"" } };
+	static const char *kill_[] = { "kill" };
+	struct cws_ruleset_rule rules[1] = {
+		{ .id = "r1",
+		  .status = "loaded",
+		  .expression = "open.file.path == \"/x\"",
+		  .actions = { kill_, 1 } }
+	};
 	struct cws_ruleset_policy pols[2] = {
 		{ .name = "a",
 		  .version = "1",
@@ -828,6 +847,26 @@ static void test_custom(void **state)
 	assert_string_equal(S(json_array_get(json_object_get(m, "policies"), 1),
 			      "status"),
 			    "error");
+	assert_string_equal(S(json_array_get(json_object_get(m, "policies"), 0),
+			      "status"),
+			    "loaded");
+	assert_int_equal(json_array_size(json_object_get(m, "monitored_files")),
+			 0);
+	assert_true(json_is_array(json_object_get(m, "monitored_files")));
+	assert_non_null(json_object_get(
+		json_array_get(
+			json_object_get(
+				json_array_get(
+					json_object_get(
+						json_array_get(
+							json_object_get(
+								m, "policies"),
+							0),
+						"rules"),
+					0),
+				"actions"),
+			0),
+		"kill"));
 	assert_string_equal(
 		S(json_array_get(
 			  json_object_get(
@@ -852,6 +891,131 @@ static void test_custom(void **state)
 	jb_release(&out);
 }
 
+/* Go's time.Duration.String, which Datadog's kill report uses for ttr. */
+static void test_go_duration(void **state)
+{
+	static const struct {
+		uint64_t ns;
+		const char *s;
+	} cases[] = {
+		{ 0, "0ns" },
+		{ 999, "999ns" },
+		{ 1500, "1.5\u00b5s" },
+		{ 194543, "194.543\u00b5s" },
+		{ 2001000, "2.001ms" },
+		{ 1000000000, "1s" },
+		{ 1200000000, "1.2s" },
+		{ 62500000000ull, "1m2.5s" },
+		{ 3600000000000ull, "1h0m0s" },
+	};
+	char buf[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		payload_go_duration(buf, sizeof(buf), cases[i].ns);
+		assert_string_equal(buf, cases[i].s);
+	}
+}
+
+/* The objects Datadog's schemas check: mount, splice, dns, bpf, kill. */
+static void test_event_objects(void **state)
+{
+	static const struct cws_rule_action acts[] = {
+		{ .type = "kill",
+		  .signal = "SIGKILL",
+		  .scope = "process",
+		  .pid = 42,
+		  .status = "performed",
+		  .created_at = 1700000000000000000,
+		  .detected_at = 1699999999999000000,
+		  .killed_at = 1700000000000100000,
+		  .exited_at = 1700000000001600000 },
+	};
+	struct payload_opts o = { .hostname = "h1" };
+	struct cws_event ev;
+	struct cws_event_rule r;
+	struct jbuf b;
+	json_t *m, *x;
+
+	(void)state;
+	jb_init(&b, 1 << 20);
+	match_event(&ev, &r);
+	r.actions = acts;
+	r.nactions = 1;
+	ev.evt.name = "mount";
+	ev.evt.type = CWS_EVT_MOUNT;
+	ev.obj.fs_type = "tmpfs";
+	ev.obj.mountpoint = "/mnt";
+	ev.obj.source = "tmpfs";
+	ev.obj.mount_id = 77;
+	ev.obj.parent_mount_id = 1;
+	assert_int_equal(payload_event_json(&o, &ev, NULL, &b), 0);
+	m = json_loads(b.p, 0, NULL);
+	assert_non_null(m);
+	x = json_object_get(m, "mount");
+	assert_string_equal(S(json_object_get(x, "mp"), "path"), "/mnt");
+	assert_string_equal(S(json_object_get(x, "source"), "path"), "tmpfs");
+	assert_null(json_object_get(x, "mountpoint.path"));
+	assert_int_equal(json_integer_value(json_object_get(x, "mount_id")),
+			 77);
+	assert_int_equal(
+		json_integer_value(json_object_get(x, "parent_mount_id")), 1);
+	x = json_array_get(json_object_get(json_object_get(m, "agent"),
+					   "rule_actions"),
+			   0);
+	assert_string_equal(S(x, "created_at"), "2023-11-14T22:13:20Z");
+	assert_string_equal(S(x, "detected_at"), "2023-11-14T22:13:19.999Z");
+	assert_string_equal(S(x, "exited_at"), "2023-11-14T22:13:20.0016Z");
+	assert_string_equal(S(x, "ttr"), "1.6ms");
+	json_decref(m);
+
+	/* Unknown mount ids are left out, not 0. */
+	ev.obj.mount_id = ev.obj.parent_mount_id = 0;
+	r.nactions = 0;
+	jb_reset(&b);
+	assert_int_equal(payload_event_json(&o, &ev, NULL, &b), 0);
+	assert_null(strstr(b.p, "mount_id"));
+
+	cws_event_clear(&ev);
+	match_event(&ev, &r);
+	ev.evt.name = "splice";
+	ev.evt.type = CWS_EVT_SPLICE;
+	ev.obj.pipe_entry_flag = 0x10;
+	jb_reset(&b);
+	assert_int_equal(payload_event_json(&o, &ev, NULL, &b), 0);
+	assert_non_null(strstr(b.p, "\"splice\":{\"pipe_entry_flag\":"
+				    "\"PIPE_BUF_FLAG_CAN_MERGE\","
+				    "\"pipe_exit_flag\":\"\"}"));
+
+	cws_event_clear(&ev);
+	match_event(&ev, &r);
+	ev.evt.name = "dns";
+	ev.evt.type = CWS_EVT_DNS;
+	ev.obj.dns.is_query = true;
+	ev.obj.net.ifname = "eth0";
+	ev.obj.net.ifindex = 2;
+	ev.obj.net.netns = 4026531840u;
+	jb_reset(&b);
+	assert_int_equal(payload_event_json(&o, &ev, NULL, &b), 0);
+	assert_non_null(strstr(b.p, "\"is_query\":true"));
+	assert_non_null(strstr(b.p, "\"device\":{\"netns\":4026531840,"
+				    "\"ifindex\":2,\"ifname\":\"eth0\"}"));
+
+	cws_event_clear(&ev);
+	match_event(&ev, &r);
+	ev.evt.name = "bpf";
+	ev.evt.type = CWS_EVT_BPF;
+	ev.obj.request = 0; /* BPF_MAP_CREATE */
+	ev.obj.name = "m";
+	ev.obj.map_type = 2;
+	jb_reset(&b);
+	assert_int_equal(payload_event_json(&o, &ev, NULL, &b), 0);
+	assert_non_null(strstr(b.p, "\"map\":{\"name\":\"m\","
+				    "\"map_type\":\"BPF_MAP_TYPE_ARRAY\"}"));
+	jb_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -871,6 +1035,8 @@ int main(void)
 		cmocka_unit_test(test_skipped),
 		cmocka_unit_test(test_custom),
 		cmocka_unit_test(test_container_tags),
+		cmocka_unit_test(test_go_duration),
+		cmocka_unit_test(test_event_objects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
