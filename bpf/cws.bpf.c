@@ -157,4 +157,4 @@ int BPF_PROG(core__sched_process_exec, struct task_struct *p, pid_t old_pid,
 #include "file.bpf.h"
 #include "proc_events.bpf.h"
 #include "net.bpf.h"
-#include "dns.bpf.h"
+#include "netev.bpf.h"

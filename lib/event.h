@@ -245,8 +245,44 @@ struct cws_evobj {
 		uint16_t l4_protocol; /* network.l4_protocol: IPPROTO_* */
 		uint32_t size; /* network.size */
 		const char *ifname; /* network.device.ifname */
+		/* network.network_direction: 1 ingress, 2 egress; 0 unknown */
+		uint16_t direction;
 	} net;
+	/*
+	 * imds: an HTTP request to, or response from, the cloud metadata
+	 * address (runtime_security_config.imds_ipv4), parsed by cws-probe.
+	 * Strings are NULL when the message did not carry them; the aws_*
+	 * credentials come from an AWS JSON response body.
+	 */
+	struct {
+		const char *type; /* imds.type: "request", "response" */
+		const char *cloud_provider; /* aws, gcp, azure, ibm, oracle */
+		const char *url; /* the request target */
+		const char *method; /* GET, PUT, ... */
+		const char *host;
+		const char *user_agent;
+		const char *server;
+		bool aws_is_imds_v2;
+		const char *aws_code; /* imds.aws.security_credentials.* */
+		const char *aws_type;
+		const char *aws_access_key_id;
+		const char *aws_last_updated;
+		const char *aws_expiration;
+	} imds;
+	/*
+	 * packet: a packet one of the loaded rules' packet.filter matched in
+	 * the kernel. data is its first bytes from the Ethernet header on
+	 * (at most CWS_EVENT_PACKET_SNAPLEN), in hex, so that cws-filter can
+	 * run the filters again; the network context is in net.
+	 */
+	struct {
+		const char *data;
+		uint16_t tls_version; /* packet.tls.version: 0x0303, 0 if not TLS */
+	} packet;
 };
+
+/* Bytes of a packet event's capture (Datadog's snaplen). */
+#define CWS_EVENT_PACKET_SNAPLEN 256
 
 /* A count of events lost before user space, for one cause. */
 struct cws_lost_cause {

@@ -1394,6 +1394,9 @@ static const struct sconst consts[] = {
 	{ "ETH_P_XDSA", 0x00F8 },
 	{ "ETH_P_MAP", 0x00F9 },
 	{ "ETH_P_MCTP", 0x00FA },
+	/* network_direction (Datadog's NetworkDirection) */
+	{ "INGRESS", 1 },
+	{ "EGRESS", 2 },
 };
 
 int secl_const_lookup(const char *name, size_t n, int64_t *v)

@@ -328,6 +328,23 @@ enum leaf {
 	L_N_ADDR_HOST,
 	L_N_ADDR_PUBLIC,
 	L_N_PROTO,
+	L_N_SRC_PUBLIC,
+	L_N_DST_PUBLIC,
+	L_N_DIR,
+	L_I_TYPE,
+	L_I_PROVIDER,
+	L_I_URL,
+	L_I_HOST,
+	L_I_UA,
+	L_I_SERVER,
+	L_I_V2,
+	L_I_CODE,
+	L_I_CTYPE,
+	L_I_KEY,
+	L_I_UPDATED,
+	L_I_EXPIRATION,
+	L_PK_FILTER,
+	L_PK_TLS,
 };
 
 /* A resolved field reference. */
@@ -415,6 +432,7 @@ enum sm_type {
 	SM_PATTERN,
 	SM_GLOB,
 	SM_REGEX,
+	SM_PCAP, /* packet.filter: re is a struct bpf_program */
 };
 
 struct pseg {
@@ -790,7 +808,20 @@ struct cws_secl_ruleset {
 	struct ectx x;
 	void *jit_stack; /* pcre2_jit_stack shared by every regex */
 	void *mctx; /* pcre2_match_context: limits and the JIT stack */
+	struct secl_pcap *pcap; /* packet.filter programs (secl_packet.c) */
 };
+
+/*
+ * packet.filter (secl_packet.c). secl_pcap_compile compiles m->src with
+ * libpcap into m->re and remembers it in rs; 0, or -EINVAL with Datadog's
+ * message in err. secl_pcap_run: whether the program accepts the packet
+ * written in hex in hex[0..n). secl_pcap_release frees what rs remembers.
+ */
+int secl_pcap_compile(struct cws_secl_ruleset *rs, struct smatch *m,
+		      const char *field, struct cws_secl_err *err,
+		      uint32_t pos);
+bool secl_pcap_run(const struct smatch *m, const char *hex, uint32_t n);
+void secl_pcap_release(struct cws_secl_ruleset *rs);
 
 /* Compiles an AST (rule, macro check or value expression). */
 struct compile_opts {

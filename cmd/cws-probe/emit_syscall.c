@@ -78,6 +78,8 @@ SAME_EVT(DNS);
 SAME_EVT(CONNECT);
 SAME_EVT(BIND);
 SAME_EVT(ACCEPT);
+SAME_EVT(IMDS);
+SAME_EVT(PACKET);
 SAME_EVT(_COUNT);
 
 /*
@@ -111,6 +113,8 @@ static const cws_emit_sys_fn sys_fns[CWS_EVT__COUNT] = {
 	[CWS_EVT_BIND] = cws_emit_net_addr,
 	[CWS_EVT_ACCEPT] = cws_emit_net_addr,
 	[CWS_EVT_DNS] = cws_emit_net_dns,
+	[CWS_EVT_IMDS] = cws_emit_net_imds,
+	[CWS_EVT_PACKET] = cws_emit_net_packet,
 };
 
 /* Appends "/" and comp[0..n) to dst[0..*len); false when it does not fit. */
