@@ -216,6 +216,30 @@ test_expect_success BPF,IPROUTE 'a bad imds_ipv4 is a configuration error' '
 	grep "runtime_security_config.imds_ipv4: expected an IPv4 address, got .169.254.x." bad.err
 '
 
+test_expect_success BPF,IPROUTE,CLIENTS,JQ 'cws-ship renders imds and packet as Datadog does' '
+	mkdir -p shiprun &&
+	cws-filter -e "imds.aws.security_credentials.access_key_id != \"\"" \
+		-e "imds.url == \"/latest/meta-data/iam/security-credentials/role-c\"" \
+		-e "packet.filter == \"tcp[((tcp[12] & 0xf0) >> 2):4] = 0x05010003\"" <net.mp 2>/dev/null |
+		DD_RUN_PATH=$here/shiprun DD_SPOOL_DIR=$here/shiprun/spool cws-ship 2>/dev/null |
+		jq -r .message >msgs.json &&
+	jq -s -e "any(.[]; .evt.name == \"imds\" and .evt.category == \"Network Activity\" and
+		.imds == {type: \"request\", cloud_provider: \"aws\",
+			url: \"/latest/meta-data/iam/security-credentials/role-c\",
+			host: \"$imds\", user_agent: .imds.user_agent,
+			aws: {is_imds_v2: true}} and
+		.network.destination == {ip: \"$imds\", port: 80} and
+		.network.l4_protocol == \"IPPROTO_TCP\")" msgs.json &&
+	jq -s -e "any(.[]; .evt.name == \"imds\" and .imds.type == \"response\" and
+		.imds.server == \"EC2ws\" and
+		.imds.aws.security_credentials.access_key_id == \"ASIATESTKEYID\" and
+		.network.source == {ip: \"$imds\", port: 80})" msgs.json &&
+	jq -s -e "[.[] | select(.evt.name == \"packet\")] | length == 1 and
+		all(.[]; .network.destination == {ip: \"10.83.0.2\", port: 1080} and
+		    .network.l3_protocol == \"ETH_P_IP\" and .packet == {tls: {}} and
+		    (.packet | has(\"data\") | not))" msgs.json
+'
+
 test_expect_success IPROUTE 'cleanup: the namespaces go' '
 	cleanup; ! ip netns list | grep -q "^$cns"
 '
