@@ -149,6 +149,8 @@ $(O)/bpf/%.skel.h: $(O)/bpf/%.bpf.o
 $(cws-probe_OBJS): $(BPF_SKELS)
 
 # Tests.
+# probe_cbpf_test runs the classifier: it includes the skeleton.
+$(O)/tests/unit/probe_cbpf_test: $(O)/bpf/cws.skel.h
 $(O)/tests/unit/%_test: tests/unit/%_test.c $(LIBCWS)
 	$(call msg,TEST,$@)
 	@mkdir -p $(dir $@)
