@@ -613,7 +613,6 @@ static const struct direct directs[] = {
 	DE(L_I_KEY, obj.imds.aws_access_key_id, false),
 	DE(L_I_UPDATED, obj.imds.aws_last_updated, false),
 	DE(L_I_EXPIRATION, obj.imds.aws_expiration, false),
-	DE(L_PK_FILTER, obj.packet.data, false),
 	DE(L_PK_TLS, obj.packet.tls_version, false),
 };
 
@@ -1271,6 +1270,23 @@ static void leaf_get(struct ectx *x, const struct fref *f, uint32_t idx,
 		out->b = o->net.destination.family &&
 			 secl_ip_is_public(o->net.destination.ip);
 		return;
+	case L_PK_FILTER: {
+		/* "<wire length>:<hex bytes>", what secl_pcap_run reads. */
+		struct sv d = sv_of(o->packet.data);
+		char *b;
+		int n;
+
+		if (!d.n)
+			return;
+		b = secl_scratch(x, d.n + 16);
+		if (!b)
+			return;
+		n = snprintf(b, 16, "%u:", o->net.size);
+		memcpy(b + n, d.p, d.n);
+		out->s.p = b;
+		out->s.n = (uint32_t)n + d.n;
+		return;
+	}
 	}
 }
 

@@ -5,8 +5,9 @@
  * compiled when the rule loads, with libpcap for Ethernet frames and a
  * snaplen of 256 bytes, as Datadog's agent compiles it, and a packet
  * event matches when the classic BPF program accepts the bytes the probe
- * captured (packet.data, hex). Any other use of the field is the error
- * Datadog gives.
+ * captured (packet.data, hex) with the packet's length (network.size) as
+ * its wire length. The field's value is "<length>:<hex>" for that. Any
+ * other use of the field is the error Datadog gives.
  *
  * The ruleset also keeps each distinct expression with its program, so
  * that cws-probe, which loads the same policies, can hand the programs
@@ -121,13 +122,25 @@ int secl_pcap_compile(struct cws_secl_ruleset *rs, struct smatch *m,
 	return 0;
 }
 
-bool secl_pcap_run(const struct smatch *m, const char *hex, uint32_t n)
+bool secl_pcap_run(const struct smatch *m, const char *s, uint32_t n)
 {
 	unsigned char pkt[CWS_EVENT_PACKET_SNAPLEN];
+	const char *hex = memchr(s, ':', n);
+	uint32_t i, len, wire = 0;
 	struct pcap_pkthdr h;
-	uint32_t i, len = n / 2;
 
-	if (!m->re || !n || n % 2 || len > sizeof(pkt))
+	if (!m->re || !hex)
+		return false;
+	/* The wire length first (what `len` reads), then the bytes. */
+	for (i = 0; s + i < hex; i++) {
+		if (s[i] < '0' || s[i] > '9' || wire > UINT32_MAX / 10 - 9)
+			return false;
+		wire = wire * 10 + (uint32_t)(s[i] - '0');
+	}
+	n -= (uint32_t)(hex + 1 - s);
+	hex++;
+	len = n / 2;
+	if (!n || n % 2 || len > sizeof(pkt))
 		return false;
 	for (i = 0; i < len; i++) {
 		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
@@ -138,9 +151,7 @@ bool secl_pcap_run(const struct smatch *m, const char *hex, uint32_t n)
 	}
 	memset(&h, 0, sizeof(h));
 	h.caplen = len;
-	/* The wire length is not in the capture: programs that read it
-	 * (`len`, `greater`) see the captured length. */
-	h.len = len;
+	h.len = wire > len ? wire : len;
 	return pcap_offline_filter(m->re, &h, pkt) != 0;
 }
 

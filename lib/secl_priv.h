@@ -815,12 +815,13 @@ struct cws_secl_ruleset {
  * packet.filter (secl_packet.c). secl_pcap_compile compiles m->src with
  * libpcap into m->re and remembers it in rs; 0, or -EINVAL with Datadog's
  * message in err. secl_pcap_run: whether the program accepts the packet
- * written in hex in hex[0..n). secl_pcap_release frees what rs remembers.
+ * in s[0..n), "<wire length>:<hex bytes>" (packet.filter's value).
+ * secl_pcap_release frees what rs remembers.
  */
 int secl_pcap_compile(struct cws_secl_ruleset *rs, struct smatch *m,
 		      const char *field, struct cws_secl_err *err,
 		      uint32_t pos);
-bool secl_pcap_run(const struct smatch *m, const char *hex, uint32_t n);
+bool secl_pcap_run(const struct smatch *m, const char *s, uint32_t n);
 void secl_pcap_release(struct cws_secl_ruleset *rs);
 
 /* Compiles an AST (rule, macro check or value expression). */

@@ -2012,6 +2012,11 @@ static void test_imds_packet(void **state)
 			      "network.source.ip == 8.8.8.8",
 			      &w.ev));
 	assert_false(eval_expr("packet.filter == \"udp\"", &w.ev));
+	/* len is the packet's length, not the capture's. */
+	w.ev.obj.net.size = 1500;
+	assert_true(eval_expr("packet.filter == \"len > 1000\"", &w.ev));
+	w.ev.obj.net.size = 0;
+	assert_false(eval_expr("packet.filter == \"len > 1000\"", &w.ev));
 	/* No capture, or a broken one: no match. */
 	w.ev.obj.packet.data = "050";
 	assert_false(eval_expr("packet.filter == \"len >= 0\"", &w.ev));
