@@ -66,7 +66,7 @@ s.serve_forever()
 EOF
 cat >socks.py <<'EOF'
 # serve HOST PORT N: a SOCKS5 server for N connections;
-# connect HOST PORT ipv4|domain|ipv6: one CONNECT of that address type.
+# connect HOST PORT ipv4|domain|ipv6 [N]: N CONNECTs (1) of that type.
 import socket, struct, sys
 if sys.argv[1] == "serve":
     s = socket.socket()
@@ -82,15 +82,16 @@ if sys.argv[1] == "serve":
         c.sendall(b"\x05\x00\x00\x01" + bytes(6))
         c.close()
 else:
-    s = socket.create_connection((sys.argv[2], int(sys.argv[3])))
-    s.sendall(b"\x05\x01\x00")
-    s.recv(2)
-    addr = {"ipv4": b"\x01" + bytes([10, 0, 0, 3]),
-            "domain": b"\x03\x0bexample.com",
-            "ipv6": b"\x04" + bytes(16)}[sys.argv[4]]
-    s.sendall(b"\x05\x01\x00" + addr + struct.pack(">H", 80))
-    s.recv(10)
-    s.close()
+    for _ in range(int(sys.argv[5]) if len(sys.argv) > 5 else 1):
+        s = socket.create_connection((sys.argv[2], int(sys.argv[3])))
+        s.sendall(b"\x05\x01\x00")
+        s.recv(2)
+        addr = {"ipv4": b"\x01" + bytes([10, 0, 0, 3]),
+                "domain": b"\x03\x0bexample.com",
+                "ipv6": b"\x04" + bytes(16)}[sys.argv[4]]
+        s.sendall(b"\x05\x01\x00" + addr + struct.pack(">H", 80))
+        s.recv(10)
+        s.close()
 EOF
 
 test_expect_success BPF,IPROUTE,CLIENTS 'setup: two namespaces, a veth pair, the metadata address in one' '
@@ -101,7 +102,7 @@ test_expect_success BPF,IPROUTE,CLIENTS 'setup: two namespaces, a veth pair, the
 	ip -n $sns addr add $imds/32 dev $vs && ip -n $sns link set $vs up &&
 	ip -n $cns route add $imds/32 dev $vc &&
 	{ ip netns exec $sns python3 imds.py $imds 80 >srv1.out & srv1=$!; } &&
-	{ ip netns exec $sns python3 socks.py serve 10.83.0.2 1080 4 >srv2.out & srv2=$!; } &&
+	{ ip netns exec $sns python3 socks.py serve 10.83.0.2 1080 20 >srv2.out & srv2=$!; } &&
 	test_wait_until 10 "grep -q ready srv1.out && grep -q ready srv2.out" &&
 	inc curl -s -m 5 http://$imds/latest/meta-data/ami-id >ami.out &&
 	grep -x ami-id ami.out
@@ -208,6 +209,24 @@ test_expect_success BPF,IPROUTE,CLIENTS,JQ 'at exit no classifier is left; anoth
 	inc python3 socks.py connect 10.83.0.2 1080 ipv4 &&
 	stop $probe &&
 	cws-cat off.mp | jq -s -e "map(select(.evt.name? == \"imds\" or .evt.name? == \"packet\")) | length == 0"
+'
+
+test_expect_success BPF,IPROUTE,CLIENTS,JQ 'SIGHUP loads the new filters; the limiter caps packet events' '
+	mkdir -p rl &&
+	echo "rules: [{id: dom, expression: \"packet.filter == \\\"tcp[((tcp[12] & 0xf0) >> 2):4] = 0x05010003\\\"\"}]" >rl/t.policy &&
+	{ DD_RUNTIME_SECURITY_CONFIG_NETWORK_RAW_PACKET_LIMITER_RATE=1 \
+		nsenter --net=/run/netns/$cns cws-probe -H 0 -p rl >rl.mp 2>rl.err & probe=$!; } &&
+	test_when_finished "kill $probe 2>/dev/null" &&
+	test_wait_until 30 "hello rl.mp" &&
+	inc python3 socks.py connect 10.83.0.2 1080 ipv4 &&
+	sed -i s/0x05010003/0x05010001/ rl/t.policy &&
+	kill -HUP $probe &&
+	test_wait_until 10 "grep -q \"policies reloaded\" rl.err" &&
+	inc python3 socks.py connect 10.83.0.2 1080 ipv4 6 &&
+	stop $probe &&
+	cws-cat rl.mp | jq -s -e "[.[] | select(.evt.name? == \"packet\")] |
+		length >= 1 and length <= 2 and
+		all(.[]; .packet.data | test(\"050100010a000003\"))"
 '
 
 test_expect_success BPF,IPROUTE 'a bad imds_ipv4 is a configuration error' '
