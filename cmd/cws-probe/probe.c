@@ -464,10 +464,16 @@ static int reload(struct probe *pr, const struct cws_probe_opts *opts)
 	if (err)
 		cws_warnx("SIGHUP: a new event type could not be attached; "
 			  "its rules see nothing until cws-probe restarts");
-	if ((cws_kfilter_hooked_with(&pr->kf, np) & (1ull << CWS_EVT_DNS)) &&
-	    !pr->tc.n)
-		cws_warnx("SIGHUP: dns rules need the DNS classifier, which is "
-			  "attached at start only: restart cws-probe");
+	if ((cws_kfilter_hooked_with(&pr->kf, np) & NETEV_TYPES) && !pr->tc.n)
+		cws_warnx("SIGHUP: dns, imds and packet rules need the "
+			  "classifiers, which are attached at start only: "
+			  "restart cws-probe");
+	else if ((cws_kfilter_hooked_with(&pr->kf, np) &
+		  (1ull << CWS_EVT_IMDS | 1ull << CWS_EVT_PACKET)) &&
+		 !pr->tc.ingress)
+		cws_warnx("SIGHUP: imds and packet rules see only packets "
+			  "going out until cws-probe restarts (no classifier "
+			  "on the ingress hooks)");
 	pr->emit->events_mask |= cws_secl_ruleset_event_types(np->rs);
 	n = ring_buffer__consume(pr->rb);
 	if (n < 0)
