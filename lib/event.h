@@ -247,6 +247,8 @@ struct cws_evobj {
 		const char *ifname; /* network.device.ifname */
 		/* network.network_direction: 1 ingress, 2 egress; 0 unknown */
 		uint16_t direction;
+		uint32_t ifindex; /* network.device.ifindex */
+		uint32_t netns; /* network.device.netns: its inode number */
 	} net;
 	/*
 	 * imds: an HTTP request to, or response from, the cloud metadata

@@ -173,6 +173,11 @@ const struct omember event_omembers[] = {
 	  T(IMDS) },
 	{ { "data" }, OK_STR, OFF(packet.data), T(PACKET) },
 	{ { "tls", "version" }, OK_U16, OFF(packet.tls_version), T(PACKET) },
+	{ { "network", "device", "ifindex" },
+	  OK_U32,
+	  OFF(net.ifindex),
+	  NET_TYPES },
+	{ { "network", "device", "netns" }, OK_U32, OFF(net.netns), NET_TYPES },
 };
 
 _Static_assert(CWS_ARRAY_SIZE(event_omembers) == EVENT_NMEMBERS,

@@ -64,7 +64,7 @@ struct omember {
 	uint64_t types;
 };
 
-#define EVENT_NMEMBERS 82 /* entries of event_omembers[], checked there */
+#define EVENT_NMEMBERS 84 /* entries of event_omembers[], checked there */
 
 extern const struct omember event_omembers[];
 

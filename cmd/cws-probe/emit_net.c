@@ -10,6 +10,7 @@
 #include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "probe.h"
 
@@ -47,6 +48,24 @@ static void netaddr(struct cws_netaddr *a, uint16_t family, const uint64_t *w,
 	}
 }
 
+/*
+ * The network namespace of the classifiers' devices: the probe's own
+ * (tc.c attaches in it only), as its inode number; 0 if unreadable.
+ */
+static uint32_t probe_netns(void)
+{
+	static uint32_t ino;
+	static bool done;
+	struct stat st;
+
+	if (!done) {
+		done = true;
+		if (!stat("/proc/self/ns/net", &st))
+			ino = (uint32_t)st.st_ino;
+	}
+	return ino;
+}
+
 /* A DNS query seen by the classifier (bpf/dns.bpf.h has the layout). */
 void cws_emit_net_dns(struct cws_emit *e, const struct cws_kev_syscall *k,
 		      struct cws_event *ev)
@@ -70,6 +89,8 @@ void cws_emit_net_dns(struct cws_emit *e, const struct cws_kev_syscall *k,
 	o->net.l3_protocol = l3;
 	o->net.l4_protocol = 17; /* IPPROTO_UDP: the classifier's filter */
 	o->net.size = (uint32_t)k->retval;
+	o->net.ifindex = ifindex;
+	o->net.netns = probe_netns();
 	o->net.direction = k->flags & CWS_KEV_SYS_NET_INGRESS ?
 				   CWS_KEV_DIR_INGRESS :
 				   CWS_KEV_DIR_EGRESS;
@@ -84,6 +105,8 @@ static void net_common(struct cws_emit *e, const struct cws_kev_syscall *k,
 	unsigned ifindex = (unsigned)((uint64_t)k->retval >> 32);
 
 	o->net.size = (uint32_t)k->retval;
+	o->net.ifindex = ifindex;
+	o->net.netns = probe_netns();
 	o->net.direction = (uint16_t)k->args[0];
 	if (ifindex && if_indextoname(ifindex, e->sys.word))
 		o->net.ifname = e->sys.word;

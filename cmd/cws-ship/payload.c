@@ -259,6 +259,10 @@ static void net_obj(struct jbuf *b, const struct cws_evobj *x)
 	jb_open(b, '{');
 	jb_key(b, "device");
 	jb_open(b, '{');
+	if (x->net.netns)
+		u32_member(b, "netns", x->net.netns);
+	if (x->net.ifindex)
+		u32_member(b, "ifindex", x->net.ifindex);
 	jb_kstr(b, "ifname", x->net.ifname);
 	jb_close(b, '}');
 	jb_kstr(b, "l3_protocol",

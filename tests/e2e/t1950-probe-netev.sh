@@ -259,6 +259,31 @@ test_expect_success BPF,IPROUTE,CLIENTS,JQ 'cws-ship renders imds and packet as 
 		    (.packet | has(\"data\") | not))" msgs.json
 '
 
+schemas=$CWS_SRC/../shared/fixtures/datadog-schemas
+[ -r $schemas/imds.schema.json ] && python3 -c "import jsonschema" 2>/dev/null &&
+	test_set_prereq SCHEMAS
+# The imds and network parts of the messages (the process context is
+# another part of issue 14's work) against Datadog's schemas.
+test_expect_success BPF,IPROUTE,CLIENTS,JQ,SCHEMAS 'the imds and network objects validate against Datadog'"'"'s schemas' '
+	python3 - $schemas msgs.json <<-EOF
+	import json, sys, jsonschema
+	d = sys.argv[1]
+	imds = json.load(open(d + "/imds.schema.json"))["allOf"][-1]
+	net = json.load(open(d + "/network.schema.json"))
+	n = 0
+	for line in open(sys.argv[2]):
+	    m = json.loads(line)
+	    if m.get("evt", {}).get("name") not in ("imds", "packet"):
+	        continue
+	    part = {k: m[k] for k in ("imds", "network") if k in m}
+	    jsonschema.validate(part, net)
+	    if m["evt"]["name"] == "imds":
+	        jsonschema.validate(part, imds)
+	    n += 1
+	assert n >= 3, n
+	EOF
+'
+
 test_expect_success IPROUTE 'cleanup: the namespaces go' '
 	cleanup; ! ip netns list | grep -q "^$cns"
 '
