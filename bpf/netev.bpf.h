@@ -17,8 +17,8 @@
  *    packets a second (Datadog's raw_packet limiter).
  *
  * The cBPF interpreter: the captured bytes are copied into the per-CPU
- * scratch record first, and bpf_loop runs one instruction per iteration
- * on them, with A, X and M[16] in a stack struct, as libpcap's
+ * scratch record first, and one bpf_loop runs one instruction per
+ * iteration on them, filter after filter, with A, X and M[16] in a stack struct, as libpcap's
  * bpf_filter() does with a snaplen of 256: a load past the captured bytes
  * rejects the packet, len is the packet's length. cBPF jumps only
  * forward, so a program of n instructions ends within n iterations.
@@ -106,6 +106,8 @@ struct {
 /* The interpreter's state, on the classifier's stack. */
 struct cbpf_state {
 	__u32 idx; /* filter */
+	__u32 nfilters;
+	__u32 matched; /* a filter accepted the packet */
 	__u32 pc;
 	__u32 a, x;
 	__u32 mem[16];
@@ -142,9 +144,9 @@ static __always_inline __u32 cbpf_size(__u16 code)
 					   1;
 }
 
-static long cbpf_step(__u32 i, void *ctx)
+/* Runs one instruction; 1 when the program ended (verdict set). */
+static __always_inline long cbpf_insn(struct cbpf_state *st)
 {
-	struct cbpf_state *st = ctx;
 	const struct cws_kev_cbpf_prog *p;
 	const struct cws_kev_cbpf_insn *in;
 	struct dns_scratch *s;
@@ -289,25 +291,48 @@ reject:
 	return 1;
 }
 
+/*
+ * One bpf_loop iteration: an instruction of the current filter; when it
+ * rejects, the next filter starts with fresh registers. A single
+ * bpf_loop call site for every filter keeps the verifier's work to one
+ * pass over the interpreter (one call per filter took it seconds).
+ */
+static long cbpf_run(__u32 i, void *ctx)
+{
+	struct cbpf_state *st = ctx;
+	__u32 m;
+
+	if (st->idx >= st->nfilters)
+		return 1;
+	if (!cbpf_insn(st))
+		return 0;
+	if (st->verdict > 0) {
+		st->matched = 1;
+		return 1;
+	}
+	st->idx++;
+	st->pc = 0;
+	st->a = st->x = 0;
+	for (m = 0; m < 16; m++)
+		st->mem[m] = 0;
+	st->verdict = -1;
+	return 0;
+}
+
 /* Whether one of the filters accepts the capture in the scratch. */
 static __always_inline bool netev_filter(__u32 caplen, __u32 wirelen)
 {
-	__u32 n = netev_nfilters, i;
+	struct cbpf_state st = {};
+	__u32 n = netev_nfilters;
 
-	for (i = 0; i < CWS_KEV_CBPF_FILTERS; i++) {
-		struct cbpf_state st = {};
-
-		if (i >= n)
-			break;
-		st.idx = i;
-		st.caplen = caplen;
-		st.wirelen = wirelen;
-		st.verdict = -1;
-		bpf_loop(CWS_KEV_CBPF_INSNS, cbpf_step, &st, 0);
-		if (st.verdict > 0)
-			return true;
-	}
-	return false;
+	st.nfilters = n > CWS_KEV_CBPF_FILTERS ? CWS_KEV_CBPF_FILTERS : n;
+	st.caplen = caplen;
+	st.wirelen = wirelen;
+	st.verdict = -1;
+	/* Each filter ends within its length, plus the step that moves on. */
+	bpf_loop(CWS_KEV_CBPF_FILTERS * (CWS_KEV_CBPF_INSNS + 1), cbpf_run, &st,
+		 0);
+	return st.matched;
 }
 
 /* One more packet event this second, unless the limit is reached. */

@@ -274,6 +274,68 @@ static void test_interpreter_vs_libpcap(void **state)
 		}
 		pcap_freecode(&bp);
 	}
+	/*
+	 * Several filters at once, as the rules' are loaded: a packet is an
+	 * event when any accepts it (the later ones run after the earlier
+	 * ones rejected, with fresh registers).
+	 */
+	for (f = 0; f < CWS_KEV_CBPF_FILTERS && f < CWS_ARRAY_SIZE(filters);
+	     f++) {
+		struct pcap_prog bp;
+		__u32 slot = (__u32)f;
+
+		assert_int_equal(pcap_compile(pc, &bp, filters[f], 1,
+					      PCAP_NETMASK_UNKNOWN),
+				 0);
+		memset(&prog, 0, sizeof(prog));
+		prog.len = bp.bf_len;
+		memcpy(prog.insns, bp.bf_insns,
+		       bp.bf_len * sizeof(prog.insns[0]));
+		assert_int_equal(bpf_map_update_elem(fd, &slot, &prog, BPF_ANY),
+				 0);
+		pcap_freecode(&bp);
+	}
+	for (i = 0; i < npkts; i++) {
+		struct pcap_hdr h = { .caplen = (uint32_t)(pkts[i].len < 256 ?
+								   pkts[i].len :
+								   256),
+				      .len = (uint32_t)pkts[i].len };
+		DECLARE_LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkts[i].b,
+				    .data_size_in = (__u32)pkts[i].len,
+				    .repeat = 1);
+		bool want = false;
+		size_t n = 0;
+
+		/* The first two filters, then all of them. */
+		for (n = 2; n <= f; n = n == 2 ? f : f + 1) {
+			size_t j;
+
+			want = false;
+			skel->bss->netev_nfilters = (__u32)n;
+			for (j = 0; j < n; j++) {
+				struct pcap_prog bp;
+
+				assert_int_equal(
+					pcap_compile(pc, &bp, filters[j], 1,
+						     PCAP_NETMASK_UNKNOWN),
+					0);
+				want = want ||
+				       pcap_offline_filter(&bp, &h, pkts[i].b);
+				pcap_freecode(&bp);
+			}
+			memset(&seen, 0, sizeof(seen));
+			seen.want = &pkts[i];
+			assert_int_equal(bpf_prog_test_run_opts(pfd, &t), 0);
+			ring_buffer__consume(rb);
+			if (seen.n != (want ? 1u : 0u))
+				fail_msg(
+					"%zu filters on %s: libpcap %s, the classifier %s",
+					n, pkts[i].name,
+					want ? "accepts" : "rejects",
+					seen.n ? "accepts" : "rejects");
+			agree++;
+		}
+	}
 	print_message("# %u verdicts agree, %u accepts\n", agree, accepted);
 	/* Both verdicts were exercised. */
 	assert_true(accepted > 10 && accepted < agree - 10);
