@@ -61,14 +61,14 @@ libs = $(shell $(PKG_CONFIG) --libs $(1))
 LIBS_cws-probe := $(call libs,libbpf yaml-0.1 msgpack jansson libcap-ng libpcre2-8 libpcap libcrypto) -lelf -lz -lm
 LIBS_cws-cat := $(call libs,yaml-0.1 msgpack jansson) -lm
 LIBS_cws := $(call libs,yaml-0.1 jansson msgpack libmicrohttpd gnutls libcurl) -lpthread -lm
-LIBS_cws-filter := $(call libs,yaml-0.1 msgpack jansson libcap-ng libpcre2-8 libcrypto) -lfuzzy -lm
+LIBS_cws-filter := $(call libs,yaml-0.1 msgpack jansson libcap-ng libpcre2-8 libpcap libcrypto) -lfuzzy -lm
 LIBS_cws-ship := $(call libs,yaml-0.1 msgpack jansson libcap-ng libcurl zlib libzstd) -lpthread -lm
-LIBS_cws-flare := $(call libs,libbpf yaml-0.1 msgpack jansson libpcre2-8 libarchive libcurl zlib) -lelf -lm
+LIBS_cws-flare := $(call libs,libbpf yaml-0.1 msgpack jansson libpcre2-8 libpcap libarchive libcurl zlib) -lelf -lm
 $(O)/tests/helpers/cws-test-intake: TEST_LIBS += $(call libs,libmicrohttpd libzstd) -lpthread
 $(O)/bench/ship_limit_bench: TEST_LIBS += $(call libs,libzstd)
 $(O)/tests/unit/probe_sysev_test: TEST_LIBS += $(call libs,libpcap libcrypto)
 $(O)/tests/unit/filter_hash_test: TEST_LIBS += $(call libs,libcrypto) -lfuzzy
-TEST_LIBS := $(call libs,cmocka libbpf yaml-0.1 msgpack jansson libcap-ng libpcre2-8) -lelf -lz -lm
+TEST_LIBS := $(call libs,cmocka libbpf yaml-0.1 msgpack jansson libcap-ng libpcre2-8 libpcap) -lelf -lz -lm
 
 ifeq ($(V),1)
 Q :=
@@ -151,6 +151,8 @@ $(O)/bpf/%.skel.h: $(O)/bpf/%.bpf.o
 $(cws-probe_OBJS): $(BPF_SKELS)
 
 # Tests.
+# probe_cbpf_test runs the classifier: it includes the skeleton.
+$(O)/tests/unit/probe_cbpf_test: $(O)/bpf/cws.skel.h
 $(O)/tests/unit/%_test: tests/unit/%_test.c $(LIBCWS)
 	$(call msg,TEST,$@)
 	@mkdir -p $(dir $@)

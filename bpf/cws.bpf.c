@@ -202,3 +202,4 @@ int BPF_PROG(core__sched_process_exec, struct task_struct *p, pid_t old_pid,
 #include "net.bpf.h"
 #include "dns.bpf.h"
 #include "sysev.bpf.h"
+#include "netev.bpf.h"

@@ -418,4 +418,40 @@ enum cws_kev_kf_stat {
 #define CWS_KEV_KF_INDEX(stat, event) ((stat)*CWS_KEV_EVT__COUNT + (event))
 #define CWS_KEV_KF_SLOTS (CWS_KEV_KF__COUNT * CWS_KEV_EVT__COUNT)
 
+/*
+ * The classifier's packet filters (bpf/netev.bpf.h): classic BPF programs
+ * as libpcap compiles packet.filter, one per map entry, which cws-probe
+ * writes (cmd/cws-probe/netev.c). An instruction is struct bpf_insn's
+ * layout.
+ */
+#define CWS_KEV_CBPF_FILTERS 16 /* filters the kernel runs, max */
+#define CWS_KEV_CBPF_INSNS 256 /* instructions per filter, max */
+#define CWS_KEV_PACKET_SNAPLEN 256 /* bytes of a packet event */
+#define CWS_KEV_IMDS_MAX 2048 /* payload bytes of an imds event */
+
+struct cws_kev_cbpf_insn {
+	__u16 code;
+	__u8 jt;
+	__u8 jf;
+	__u32 k;
+};
+
+struct cws_kev_cbpf_prog {
+	__u32 len; /* instructions used */
+	__u32 pad;
+	struct cws_kev_cbpf_insn insns[CWS_KEV_CBPF_INSNS];
+};
+
+/* netev_flags: what the classifiers do (bpf/netev.bpf.h). */
+#define CWS_KEV_NETEV_DNS (1u << 0) /* dns queries on egress */
+#define CWS_KEV_NETEV_DNS_INGRESS (1u << 1) /* and on ingress */
+#define CWS_KEV_NETEV_IMDS (1u << 2) /* imds events */
+#define CWS_KEV_NETEV_PACKET (1u << 3) /* packet events */
+
+/* Directions, as network_direction gives them (Datadog's values). */
+#define CWS_KEV_DIR_INGRESS 1
+#define CWS_KEV_DIR_EGRESS 2
+/* A dns record's flags: seen on an ingress hook (else egress). */
+#define CWS_KEV_SYS_NET_INGRESS (1u << 15)
+
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * DNS queries, seen by a TC classifier on the egress hook of the host's
- * interfaces (cmd/cws-probe/tc.c attaches it), as Datadog's agent sees
- * them. The classifier always returns TC_ACT_UNSPEC: it looks, the other
+ * interfaces (cmd/cws-probe/tc.c attaches it, bpf/netev.bpf.h holds the
+ * programs), as Datadog's agent sees them. The classifier always returns TC_ACT_UNSPEC: it looks, the other
  * classifiers decide.
  *
  * A packet carries no process. The sender is found through its socket:
@@ -33,11 +33,18 @@
 #define DNS_ETH_P_IP 0x0800
 #define DNS_ETH_P_IPV6 0x86DD
 #define DNS_IPPROTO_UDP 17
+#define DNS_IPPROTO_TCP 6
 #define DNS_PORT 53
 #define DNS_NAME_WIRE 256 /* bytes of a question name on the wire, max */
 #define TC_ACT_UNSPEC (-1)
 
-/* Sender of each UDP socket, by the socket's address. */
+/*
+ * What the classifiers do (CWS_KEV_NETEV_*), set by cws-probe at start
+ * and on a reload (cmd/cws-probe/netev.c); DNS alone by default.
+ */
+volatile __u32 netev_flags = CWS_KEV_NETEV_DNS;
+
+/* Sender of each UDP (and, with netev_flags, TCP) socket, by address. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -70,7 +77,11 @@ static __always_inline int dns_own(long fd)
 	if (cfg_self_tgid && bpf_get_current_pid_tgid() >> 32 == cfg_self_tgid)
 		return 0;
 	sk = net_fd_sock(fd);
-	if (!sk || sk->sk_protocol != DNS_IPPROTO_UDP)
+	/* TCP senders too when imds or packet events are on (netev.bpf.h). */
+	if (!sk ||
+	    (sk->sk_protocol != DNS_IPPROTO_UDP &&
+	     !(sk->sk_protocol == DNS_IPPROTO_TCP &&
+	       (netev_flags & (CWS_KEV_NETEV_IMDS | CWS_KEV_NETEV_PACKET)))))
 		return 0;
 	fill_process(&p, task);
 	key = (__u64)sk;
@@ -136,8 +147,8 @@ static __always_inline long dns_name(struct dns_scratch *s, __u32 n)
 	return -1;
 }
 
-SEC("tc")
-int dns__tc_egress(struct __sk_buff *skb)
+/* The DNS part of the classifiers (netev.bpf.h has the programs). */
+static __always_inline int dns_tc(struct __sk_buff *skb, __u32 dir)
 {
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
 	struct cws_kev_process *owner;
@@ -203,6 +214,8 @@ int dns__tc_egress(struct __sk_buff *skb)
 	n = skb->len > off ? skb->len - off : 0;
 	n = CLAMP(n, DNS_NAME_WIRE);
 	rec->flags = CWS_KEV_SYS_STR;
+	if (dir == CWS_KEV_DIR_INGRESS)
+		rec->flags |= CWS_KEV_SYS_NET_INGRESS;
 	name = -1;
 	if (n >= 2) {
 		/* [1, 256] in the register the call gets, for the verifier. */

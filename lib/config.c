@@ -146,6 +146,10 @@ const struct key cws_config_keys[] = {
 	KEY(RSC "network.lazy_interface_prefixes", LIST, "", EVMON),
 	KEY(RSC "network.classifier_priority", INT, "10", EVMON),
 	KEY(RSC "network.classifier_handle", INT, "0", EVMON),
+	KEY(RSC "imds_ipv4", STR, "169.254.169.254", EVMON),
+	/* Datadog's newer default: the default policy's socks5 rules. */
+	KEY(RSC "network.raw_packet.enabled", BOOL, "true", EVMON),
+	KEY(RSC "network.raw_packet.limiter_rate", INT, "10", EVMON),
 	KEY(RSC "enable_kernel_filters", BOOL, "true", EVMON),
 	KEY(RSC "enable_approvers", BOOL, "true", EVMON),
 	KEY(RSC "enable_discarders", BOOL, "true", EVMON),

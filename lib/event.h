@@ -278,6 +278,8 @@ struct cws_evobj {
 		const char *ifname; /* network.device.ifname */
 		uint32_t netns; /* network.device.netns: its inode; 0 unknown */
 		uint32_t ifindex; /* network.device.ifindex; 0 unknown */
+		/* network.network_direction: 1 ingress, 2 egress; 0 unknown */
+		uint16_t direction;
 	} net;
 
 	/*
@@ -324,7 +326,41 @@ struct cws_evobj {
 		bool has_commit;
 		bool commit_state;
 	} selinux;
+	/*
+	 * imds: an HTTP request to, or response from, the cloud metadata
+	 * address (runtime_security_config.imds_ipv4), parsed by cws-probe.
+	 * Strings are NULL when the message did not carry them; the aws_*
+	 * credentials come from an AWS JSON response body.
+	 */
+	struct {
+		const char *type; /* imds.type: "request", "response" */
+		const char *cloud_provider; /* aws, gcp, azure, ibm, oracle */
+		const char *url; /* the request target */
+		const char *method; /* GET, PUT, ... */
+		const char *host;
+		const char *user_agent;
+		const char *server;
+		bool aws_is_imds_v2;
+		const char *aws_code; /* imds.aws.security_credentials.* */
+		const char *aws_type;
+		const char *aws_access_key_id;
+		const char *aws_last_updated;
+		const char *aws_expiration;
+	} imds;
+	/*
+	 * packet: a packet one of the loaded rules' packet.filter matched in
+	 * the kernel. data is its first bytes from the Ethernet header on
+	 * (at most CWS_EVENT_PACKET_SNAPLEN), in hex, so that cws-filter can
+	 * run the filters again; the network context is in net.
+	 */
+	struct {
+		const char *data;
+		uint16_t tls_version; /* packet.tls.version: 0x0303, 0 if not TLS */
+	} packet;
 };
+
+/* Bytes of a packet event's capture (Datadog's snaplen). */
+#define CWS_EVENT_PACKET_SNAPLEN 256
 
 /* A count of events lost before user space, for one cause. */
 struct cws_lost_cause {

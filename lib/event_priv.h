@@ -72,7 +72,7 @@ struct omember {
 	size_t has;
 };
 
-#define EVENT_NMEMBERS 91 /* entries of event_omembers[], checked there */
+#define EVENT_NMEMBERS 107 /* entries of event_omembers[], checked there */
 
 extern const struct omember event_omembers[];
 

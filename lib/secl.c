@@ -269,6 +269,7 @@ void cws_secl_ruleset_free(struct cws_secl_ruleset *rs)
 		free(rs->by_type[t].guards);
 	}
 	secl_vars_release(&rs->vars);
+	secl_pcap_release(rs);
 	free(rs->x.scratch);
 	pcre2_match_context_free(rs->mctx);
 	pcre2_jit_stack_free(rs->jit_stack);

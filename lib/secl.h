@@ -561,4 +561,25 @@ bool cws_secl_ruleset_discards(struct cws_secl_ruleset *rs,
 			       const struct cws_event *ev,
 			       enum cws_secl_discard how, const char *dir);
 
+/* One classic BPF instruction, as libpcap's struct bpf_insn lays it out. */
+struct cws_secl_cbpf {
+	uint16_t code;
+	uint8_t jt;
+	uint8_t jf;
+	uint32_t k;
+};
+
+/*
+ * Calls fn once per distinct packet.filter expression of the rules added
+ * to rs (a rule that failed to load afterwards may still be listed),
+ * with its classic BPF program as libpcap compiled it (Ethernet, snaplen
+ * 256). Stops at, and returns, the first nonzero value fn returns; 0
+ * otherwise.
+ */
+int cws_secl_ruleset_packet_filters(const struct cws_secl_ruleset *rs,
+				    int (*fn)(void *arg, const char *expr,
+					      const struct cws_secl_cbpf *insns,
+					      unsigned n),
+				    void *arg);
+
 #endif

@@ -51,7 +51,12 @@ struct cstate {
 	unsigned macro_depth;
 	uint32_t macro_pos; /* errors inside a macro point at its use */
 	const struct cws_secl_node *lhs; /* left side of the `in` compiled */
+	/* packet.filter: references, and those in an `== "<filter>"` */
+	uint32_t pf_refs, pf_ok, pf_pos;
 };
+
+#define PF_ONLY_STATIC \
+	"field `packet.filter` only supports matching a single static value"
 
 static uint32_t P(const struct cstate *s, uint32_t pos)
 {
@@ -362,6 +367,8 @@ static struct cws_secl_node *compile_field(struct cstate *s,
 			return nomem(s);
 	}
 	note_field(s, fp);
+	if (f.leaf == L_PK_FILTER && !s->pf_refs++)
+		s->pf_pos = a->pos;
 	n = mk(s, CWS_SECL_OP_FIELD, f.kind, a->pos, 0);
 	if (!n)
 		return NULL;
@@ -733,6 +740,49 @@ static struct cws_secl_node *finish_cmp(struct cstate *s,
 	return fold(s, n);
 }
 
+/*
+ * packet.filter == "<pcap filter>", either way round: the string is
+ * compiled with libpcap (secl_packet.c) and tested on the packet's bytes.
+ */
+static struct cws_secl_node *compile_packet_filter(struct cstate *s,
+						   const struct ast *a,
+						   struct cws_secl_node *l,
+						   struct cws_secl_node *r)
+{
+	struct cws_secl_node *n, *t;
+	struct smatch *sm;
+
+	if (!field_of(l)) {
+		t = l;
+		l = r;
+		r = t;
+	}
+	if (a->op != CWS_SECL_OP_EQ || !is_const(r) || r->kind != VK_STR ||
+	    r->cmp != CWS_SECL_MATCH_EXACT || field_of(r))
+		return TYPE_ERR(s, a->pos, PF_ONLY_STATIC);
+	sm = arena_zalloc(s->a, sizeof(*sm));
+	if (!sm)
+		return nomem(s);
+	sm->type = SM_PCAP;
+	sm->src = r->v.s;
+	if (secl_pcap_compile(s->rs, sm, field_of(l)->name, s->err,
+			      P(s, r->pos)) < 0)
+		return NULL;
+	r->sm = sm;
+	r->cmp = CWS_SECL_MATCH_PATTERN;
+	n = mk(s, CWS_SECL_OP_EQ, VK_BOOL, a->pos, 2);
+	if (!n)
+		return NULL;
+	n->c[0] = l;
+	n->c[1] = r;
+	n->mop = M_SMATCH;
+	n->cmp = CWS_SECL_OP_EQ;
+	s->pf_ok++;
+	n->weight = cmp_weight(l, r) + 100;
+	secl_node_bind(n);
+	return n;
+}
+
 static struct cws_secl_node *compile_cmp(struct cstate *s, const struct ast *a)
 {
 	struct cws_secl_node *l, *r, *n, *t;
@@ -750,6 +800,9 @@ static struct cws_secl_node *compile_cmp(struct cstate *s, const struct ast *a)
 		return TYPE_ERR(
 			s, r->op == CWS_SECL_OP_ARRAY ? a->r->pos : a->l->pos,
 			"%s expected", kname(l->kind));
+	if ((field_of(l) && field_of(l)->leaf == L_PK_FILTER) ||
+	    (field_of(r) && field_of(r)->leaf == L_PK_FILTER))
+		return compile_packet_filter(s, a, l, r);
 	if (op == CWS_SECL_OP_MATCH || op == CWS_SECL_OP_NMATCH) {
 		if (r->kind != l->kind)
 			return TYPE_ERR(s, a->r->pos, "%s expected",
@@ -1152,6 +1205,8 @@ struct cws_secl_node *secl_compile(struct cws_secl_ruleset *rs, const char *src,
 	root = compile(&s, ast);
 	if (!root)
 		return NULL;
+	if (s.pf_refs != s.pf_ok)
+		return TYPE_ERR(&s, s.pf_pos, PF_ONLY_STATIC);
 	if (o->rule && (root->kind != VK_BOOL || is_multi(root) ||
 			root->op == CWS_SECL_OP_ARRAY))
 		return TYPE_ERR(&s, ast->pos, "bool expected");

@@ -1453,6 +1453,9 @@ static const struct sconst consts[] = {
 	C(PR_SET_NO_NEW_PRIVS),
 	C(PR_GET_NO_NEW_PRIVS),
 	C(PR_CAP_AMBIENT),
+	/* network_direction (Datadog's NetworkDirection) */
+	{ "INGRESS", 1 },
+	{ "EGRESS", 2 },
 };
 
 int secl_const_lookup(const char *name, size_t n, int64_t *v)

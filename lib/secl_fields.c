@@ -117,7 +117,8 @@ static const struct leafdef file_leaves[] = {
 	{ "package.source_version", VK_STR, L_ZERO, UNB },
 };
 
-#define NET_TYPES (1ull << CWS_EVT_DNS)
+#define NET_TYPES \
+	(1ull << CWS_EVT_DNS | 1ull << CWS_EVT_IMDS | 1ull << CWS_EVT_PACKET)
 
 /* Fields that fit any event type. */
 static const struct leafdef common_leaves[] = {
@@ -137,7 +138,7 @@ static const struct leafdef common_leaves[] = {
 	{ "event.source", VK_STR, L_E_SOURCE, 0 },
 	{ "event.timestamp", VK_INT, L_E_TIMESTAMP, 0 },
 	{ "process.ancestors.length", VK_INT, L_E_ANC_LEN, 0 },
-	/* network.*: the network context of dns events */
+	/* network.*: the network context of dns, imds and packet events */
 	{ "network.source.ip", VK_IP, L_N_SRC_IP, 0 },
 	{ "network.source.port", VK_INT, L_N_SRC_PORT, 0 },
 	{ "network.destination.ip", VK_IP, L_N_DST_IP, 0 },
@@ -146,6 +147,10 @@ static const struct leafdef common_leaves[] = {
 	{ "network.l4_protocol", VK_INT, L_N_L4, 0 },
 	{ "network.size", VK_INT, L_N_SIZE, 0 },
 	{ "network.device.ifname", VK_STR, L_N_IFNAME, 0 },
+	{ "network.source.is_public", VK_BOOL, L_N_SRC_PUBLIC, FL_DERIVED },
+	{ "network.destination.is_public", VK_BOOL, L_N_DST_PUBLIC,
+	  FL_DERIVED },
+	{ "network.network_direction", VK_INT, L_N_DIR, 0 },
 };
 
 /* Event-specific members: <type>.<name>. */
@@ -276,6 +281,36 @@ static const struct evdef ev_leaves[] = {
 	{ E(SELINUX), "bool.name", VK_STR, L_S_SELINUX_BOOL, 0 },
 	{ E(SELINUX), "bool.state", VK_STR, L_S_SELINUX_STATE, 0 },
 	{ E(SELINUX), "bool_commit.state", VK_BOOL, L_S_SELINUX_COMMIT, 0 },
+	{ E(IMDS), "type", VK_STR, L_I_TYPE, 0 },
+	{ E(IMDS), "cloud_provider", VK_STR, L_I_PROVIDER, 0 },
+	{ E(IMDS), "url", VK_STR, L_I_URL, 0 },
+	{ E(IMDS), "host", VK_STR, L_I_HOST, 0 },
+	{ E(IMDS), "user_agent", VK_STR, L_I_UA, 0 },
+	{ E(IMDS), "server", VK_STR, L_I_SERVER, 0 },
+	{ E(IMDS), "aws.is_imds_v2", VK_BOOL, L_I_V2, 0 },
+	{ E(IMDS), "aws.security_credentials.code", VK_STR, L_I_CODE, 0 },
+	{ E(IMDS), "aws.security_credentials.type", VK_STR, L_I_CTYPE, 0 },
+	{ E(IMDS), "aws.security_credentials.access_key_id", VK_STR, L_I_KEY,
+	  0 },
+	{ E(IMDS), "aws.security_credentials.last_updated", VK_STR, L_I_UPDATED,
+	  0 },
+	{ E(IMDS), "aws.security_credentials.expiration", VK_STR,
+	  L_I_EXPIRATION, 0 },
+	/* packet.filter: only `== "<pcap filter>"` (secl_packet.c) */
+	{ E(PACKET), "filter", VK_STR, L_PK_FILTER, 0 },
+	{ E(PACKET), "source.ip", VK_IP, L_N_SRC_IP, 0 },
+	{ E(PACKET), "source.port", VK_INT, L_N_SRC_PORT, 0 },
+	{ E(PACKET), "source.is_public", VK_BOOL, L_N_SRC_PUBLIC, FL_DERIVED },
+	{ E(PACKET), "destination.ip", VK_IP, L_N_DST_IP, 0 },
+	{ E(PACKET), "destination.port", VK_INT, L_N_DST_PORT, 0 },
+	{ E(PACKET), "destination.is_public", VK_BOOL, L_N_DST_PUBLIC,
+	  FL_DERIVED },
+	{ E(PACKET), "l3_protocol", VK_INT, L_N_L3, 0 },
+	{ E(PACKET), "l4_protocol", VK_INT, L_N_L4, 0 },
+	{ E(PACKET), "size", VK_INT, L_N_SIZE, 0 },
+	{ E(PACKET), "device.ifname", VK_STR, L_N_IFNAME, 0 },
+	{ E(PACKET), "network_direction", VK_INT, L_N_DIR, 0 },
+	{ E(PACKET), "tls.version", VK_INT, L_PK_TLS, 0 },
 };
 
 #define T(x) (1ull << CWS_EVT_##x)
@@ -309,9 +344,6 @@ static const struct destdef dest_leaves[] = {
  * not as a broken rule.
  */
 static const char *const unsupported_types[] = {
-	"imds",
-	"packet",
-	"raw_packet",
 	"sysctl",
 	"ondemand",
 	"network_flow_monitor",
@@ -602,6 +634,20 @@ static const struct direct directs[] = {
 	DE(L_S_SELINUX_BOOL, obj.selinux.bool_name, false),
 	DE(L_S_SELINUX_STATE, obj.selinux.bool_state, false),
 	DE(L_S_SELINUX_COMMIT, obj.selinux.commit_state, false),
+	DE(L_N_DIR, obj.net.direction, false),
+	DE(L_I_TYPE, obj.imds.type, false),
+	DE(L_I_PROVIDER, obj.imds.cloud_provider, false),
+	DE(L_I_URL, obj.imds.url, false),
+	DE(L_I_HOST, obj.imds.host, false),
+	DE(L_I_UA, obj.imds.user_agent, false),
+	DE(L_I_SERVER, obj.imds.server, false),
+	DE(L_I_V2, obj.imds.aws_is_imds_v2, false),
+	DE(L_I_CODE, obj.imds.aws_code, false),
+	DE(L_I_CTYPE, obj.imds.aws_type, false),
+	DE(L_I_KEY, obj.imds.aws_access_key_id, false),
+	DE(L_I_UPDATED, obj.imds.aws_last_updated, false),
+	DE(L_I_EXPIRATION, obj.imds.aws_expiration, false),
+	DE(L_PK_TLS, obj.packet.tls_version, false),
 };
 
 /* Where f's object sits in struct cws_event, or -1 if it moves. */
@@ -1386,6 +1432,31 @@ static void leaf_get(struct ectx *x, const struct fref *f, uint32_t idx,
 	case L_S_SELINUX_COMMIT:
 		out->b = o->selinux.commit_state;
 		return;
+	case L_N_SRC_PUBLIC:
+		out->b = o->net.source.family &&
+			 secl_ip_is_public(o->net.source.ip);
+		return;
+	case L_N_DST_PUBLIC:
+		out->b = o->net.destination.family &&
+			 secl_ip_is_public(o->net.destination.ip);
+		return;
+	case L_PK_FILTER: {
+		/* "<wire length>:<hex bytes>", what secl_pcap_run reads. */
+		struct sv d = sv_of(o->packet.data);
+		char *b;
+		int n;
+
+		if (!d.n)
+			return;
+		b = secl_scratch(x, d.n + 16);
+		if (!b)
+			return;
+		n = snprintf(b, 16, "%u:", o->net.size);
+		memcpy(b + n, d.p, d.n);
+		out->s.p = b;
+		out->s.n = (uint32_t)n + d.n;
+		return;
+	}
 	}
 }
 

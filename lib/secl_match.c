@@ -398,6 +398,8 @@ bool secl_smatch_run(const struct smatch *m, const char *s, uint32_t n)
 				 m->md, m->mctx);
 		/* Errors (match limit hit) count as no match. */
 		return rc >= 0;
+	case SM_PCAP:
+		return secl_pcap_run(m, s, n);
 	}
 	return false;
 }

@@ -359,6 +359,23 @@ enum leaf {
 	L_S_SELINUX_STATE,
 	L_S_SELINUX_COMMIT,
 	L_O_HELPERS,
+	L_N_SRC_PUBLIC,
+	L_N_DST_PUBLIC,
+	L_N_DIR,
+	L_I_TYPE,
+	L_I_PROVIDER,
+	L_I_URL,
+	L_I_HOST,
+	L_I_UA,
+	L_I_SERVER,
+	L_I_V2,
+	L_I_CODE,
+	L_I_CTYPE,
+	L_I_KEY,
+	L_I_UPDATED,
+	L_I_EXPIRATION,
+	L_PK_FILTER,
+	L_PK_TLS,
 };
 
 /* A resolved field reference. */
@@ -446,6 +463,7 @@ enum sm_type {
 	SM_PATTERN,
 	SM_GLOB,
 	SM_REGEX,
+	SM_PCAP, /* packet.filter: re is a struct bpf_program */
 };
 
 struct pseg {
@@ -823,7 +841,21 @@ struct cws_secl_ruleset {
 	void *jit_stack; /* pcre2_jit_stack shared by every regex */
 	void *mctx; /* pcre2_match_context: limits and the JIT stack */
 	const char *host_service; /* event.service off any DD_SERVICE */
+	struct secl_pcap *pcap; /* packet.filter programs (secl_packet.c) */
 };
+
+/*
+ * packet.filter (secl_packet.c). secl_pcap_compile compiles m->src with
+ * libpcap into m->re and remembers it in rs; 0, or -EINVAL with Datadog's
+ * message in err. secl_pcap_run: whether the program accepts the packet
+ * in s[0..n), "<wire length>:<hex bytes>" (packet.filter's value).
+ * secl_pcap_release frees what rs remembers.
+ */
+int secl_pcap_compile(struct cws_secl_ruleset *rs, struct smatch *m,
+		      const char *field, struct cws_secl_err *err,
+		      uint32_t pos);
+bool secl_pcap_run(const struct smatch *m, const char *s, uint32_t n);
+void secl_pcap_release(struct cws_secl_ruleset *rs);
 
 /* Compiles an AST (rule, macro check or value expression). */
 struct compile_opts {

@@ -82,6 +82,8 @@ SAME_EVT(SETSOCKOPT);
 SAME_EVT(PRCTL);
 SAME_EVT(CGROUP_WRITE);
 SAME_EVT(SELINUX);
+SAME_EVT(IMDS);
+SAME_EVT(PACKET);
 SAME_EVT(_COUNT);
 
 /*
@@ -121,6 +123,8 @@ static const cws_emit_sys_fn sys_fns[CWS_EVT__COUNT] = {
 	[CWS_EVT_CGROUP_WRITE] = cws_emit_sysev_cgroup_write,
 	[CWS_EVT_SELINUX] = cws_emit_sysev_selinux,
 	[CWS_EVT_RENAME] = cws_emit_file_rename,
+	[CWS_EVT_IMDS] = cws_emit_net_imds,
+	[CWS_EVT_PACKET] = cws_emit_net_packet,
 };
 
 /* Appends "/" and comp[0..n) to dst[0..*len); false when it does not fit. */

@@ -6,6 +6,7 @@
  */
 #include "compat.h"
 
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,7 @@ static const char usage[] =
 #define EVENTS_KEY "runtime_security_config.probe.events"
 #define CACHE_KEY "runtime_security_config.pid_cache_size"
 #define NETWORK_KEY "runtime_security_config.network.enabled"
+#define IMDS_KEY "runtime_security_config.imds_ipv4"
 #define RSC "runtime_security_config."
 #define MAX_RULES 1024
 
@@ -114,7 +116,8 @@ int main(int argc, char **argv)
 					       CWS_PROBE_HEARTBEAT_DEFAULT };
 	struct cws_config *cfg;
 	struct cws_cli cli;
-	const char *errstr, *const *list;
+	const char *errstr, *const *list, *imds;
+	long long rate;
 	char bad[64];
 	int opt, rc;
 
@@ -241,10 +244,27 @@ int main(int argc, char **argv)
 		cfg, "runtime_security_config.network.classifier_handle");
 	opts.tc_ingress = cws_config_get_bool(
 		cfg, "runtime_security_config.network.ingress.enabled");
+	imds = cws_config_get_string(cfg, IMDS_KEY);
+	if (imds && *imds && inet_pton(AF_INET, imds, &opts.imds_ip) != 1)
+		cws_fatalx(CWS_EXIT_CONFIG,
+			   "%s: expected an IPv4 address, got '%s'", IMDS_KEY,
+			   imds);
+	opts.raw_packet = cws_config_get_bool(
+		cfg, "runtime_security_config.network.raw_packet.enabled");
+	rate = cws_config_get_int(
+		cfg, "runtime_security_config.network.raw_packet.limiter_rate");
+	if (rate < 0 || rate > UINT32_MAX)
+		cws_fatalx(
+			CWS_EXIT_CONFIG,
+			"%s: expected a rate from 0 to %u, got %lld",
+			"runtime_security_config.network.raw_packet.limiter_rate",
+			UINT32_MAX, (long long)rate);
+	opts.raw_packet_rate = (uint32_t)rate;
 	/* network.enabled: false attaches nothing network-related. */
 	if (!cws_config_get_bool(cfg, NETWORK_KEY)) {
 		uint64_t net = 1ull << CWS_EVT_CONNECT | 1ull << CWS_EVT_BIND |
-			       1ull << CWS_EVT_ACCEPT | 1ull << CWS_EVT_DNS;
+			       1ull << CWS_EVT_ACCEPT | 1ull << CWS_EVT_DNS |
+			       1ull << CWS_EVT_IMDS | 1ull << CWS_EVT_PACKET;
 
 		if (opts.events & net)
 			cws_info("%s is false: no network event", NETWORK_KEY);

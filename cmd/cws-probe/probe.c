@@ -420,6 +420,18 @@ static void write_status(struct probe *pr, const struct cws_probe_opts *opts,
 	}
 }
 
+/* Event types of the classifiers. */
+#define NETEV_TYPES \
+	(1ull << CWS_EVT_DNS | 1ull << CWS_EVT_IMDS | 1ull << CWS_EVT_PACKET)
+
+/* The event types the classifiers look for: rules' or -e's. */
+static uint64_t net_types(const struct probe *pr,
+			  const struct cws_probe_opts *opts)
+{
+	return (pr->kf.pol ? cws_kfilter_hooked(&pr->kf) : opts->events) &
+	       NETEV_TYPES;
+}
+
 /*
  * SIGHUP: the policies again, and the kernel filters for them, in an
  * order that drops nothing a new rule would match (kfilter.c): the
@@ -452,10 +464,16 @@ static int reload(struct probe *pr, const struct cws_probe_opts *opts)
 	if (err)
 		cws_warnx("SIGHUP: a new event type could not be attached; "
 			  "its rules see nothing until cws-probe restarts");
-	if ((cws_kfilter_hooked_with(&pr->kf, np) & (1ull << CWS_EVT_DNS)) &&
-	    !pr->tc.n)
-		cws_warnx("SIGHUP: dns rules need the DNS classifier, which is "
-			  "attached at start only: restart cws-probe");
+	if ((cws_kfilter_hooked_with(&pr->kf, np) & NETEV_TYPES) && !pr->tc.n)
+		cws_warnx("SIGHUP: dns, imds and packet rules need the "
+			  "classifiers, which are attached at start only: "
+			  "restart cws-probe");
+	else if ((cws_kfilter_hooked_with(&pr->kf, np) &
+		  (1ull << CWS_EVT_IMDS | 1ull << CWS_EVT_PACKET)) &&
+		 !pr->tc.ingress)
+		cws_warnx("SIGHUP: imds and packet rules see only packets "
+			  "going out until cws-probe restarts (no classifier "
+			  "on the ingress hooks)");
 	pr->emit->events_mask |= cws_secl_ruleset_event_types(np->rs);
 	n = ring_buffer__consume(pr->rb);
 	if (n < 0)
@@ -473,6 +491,10 @@ static int reload(struct probe *pr, const struct cws_probe_opts *opts)
 	pr->emit->events_mask = cws_kfilter_wanted(&pr->kf);
 	pr->attached = cws_kfilter_hooked(&pr->kf) &
 		       cws_kfilter_wanted(&pr->kf);
+	/* New packet filters, and imds or packet on or off. */
+	if (pr->tc.n)
+		cws_netev_apply(pr->skel, opts, net_types(pr, opts),
+				pr->kf.pol);
 	cws_info("policies reloaded: %zu rules; kernel filters for %016llx",
 		 pr->kf.pol->loaded, (unsigned long long)pr->kf.digest);
 	write_status(pr, opts, "running");
@@ -863,11 +885,17 @@ int cws_probe_run(const struct cws_probe_opts *opts)
 		goto out_release_emit;
 	}
 	if (bpf_program__autoload(pr.skel->progs.dns__tc_egress) &&
-	    (!pr.kf.pol ||
-	     (cws_kfilter_hooked(&pr.kf) & (1ull << CWS_EVT_DNS)))) {
-		int err = cws_tc_attach(
+	    (net_types(&pr, opts) & NETEV_TYPES)) {
+		uint64_t types = net_types(&pr, opts);
+		int err;
+
+		cws_netev_apply(pr.skel, opts, types, pr.kf.pol);
+		err = cws_tc_attach(
 			&pr.tc, bpf_program__fd(pr.skel->progs.dns__tc_egress),
-			opts->tc_priority, opts->tc_handle, opts->tc_ingress);
+			bpf_program__fd(pr.skel->progs.dns__tc_ingress),
+			opts->tc_priority, opts->tc_handle,
+			opts->tc_ingress || (types & (1ull << CWS_EVT_IMDS |
+						      1ull << CWS_EVT_PACKET)));
 
 		if (err)
 			cws_warnx("network: cannot list the interfaces: %s",

@@ -43,6 +43,9 @@ struct cws_probe_opts {
 	uint32_t tc_priority; /* network.classifier_priority */
 	uint32_t tc_handle; /* network.classifier_handle; 0: the kernel's */
 	bool tc_ingress; /* network.ingress.enabled */
+	uint32_t imds_ip; /* imds_ipv4, network byte order; 0: none */
+	bool raw_packet; /* network.raw_packet.enabled */
+	uint32_t raw_packet_rate; /* network.raw_packet.limiter_rate */
 	bool events_given; /* -e given: those types are written whole */
 	bool config_events; /* probe.events set: types added, filtered */
 	/* The policies the kernel filters follow (kfilter.c); none: all. */
@@ -132,11 +135,12 @@ uint64_t cws_kfilter_hash(const char *s, size_t n, unsigned kind);
 struct bpf_object_skeleton;
 int cws_probe_attach(struct bpf_object_skeleton *s, uint64_t types);
 
-/* tc.c: the DNS classifier on the interfaces' hooks. */
+/* tc.c: the classifiers (dns, imds, packet) on the interfaces' hooks. */
 #define CWS_TC_MAX 256
 
 struct cws_tc {
 	int prog_fd;
+	int ingress_fd; /* the ingress hooks' program */
 	uint32_t priority, handle; /* as configured */
 	bool ingress; /* network.ingress.enabled: ingress hooks too */
 	int nl; /* rtnetlink socket for new interfaces, or -1 */
@@ -149,13 +153,28 @@ struct cws_tc {
 	} att[CWS_TC_MAX];
 };
 
-/* Attaches prog_fd to every non-loopback interface; 0 or -errno. */
-int cws_tc_attach(struct cws_tc *t, int prog_fd, uint32_t priority,
-		  uint32_t handle, bool ingress);
+/*
+ * Attaches prog_fd (egress) and ingress_fd (ingress, when ingress) to
+ * every non-loopback interface; 0 or -errno.
+ */
+int cws_tc_attach(struct cws_tc *t, int prog_fd, int ingress_fd,
+		  uint32_t priority, uint32_t handle, bool ingress);
 /* Attaches to interfaces that came up since; never blocks. */
 void cws_tc_poll(struct cws_tc *t);
 /* Removes exactly the filters cws_tc_attach and cws_tc_poll added. */
 void cws_tc_detach(struct cws_tc *t);
+
+/*
+ * netev.c: tells the classifiers (bpf/netev.bpf.h) what to do for the
+ * event types in types: dns, imds (at opts->imds_ip), packet (with the
+ * packet.filter programs of pol's rules, if pol). Called at start and
+ * after a reload; returns the number of packet filters in the kernel.
+ */
+struct cws_bpf;
+struct cws_policy;
+unsigned cws_netev_apply(struct cws_bpf *skel,
+			 const struct cws_probe_opts *opts, uint64_t types,
+			 const struct cws_policy *pol);
 
 /* The event types attached by default: all but fork. */
 uint64_t cws_probe_default_events(void);
@@ -412,6 +431,19 @@ void cws_emit_net_addr(struct cws_emit *e, const struct cws_kev_syscall *k,
 		       struct cws_event *ev);
 void cws_emit_net_dns(struct cws_emit *e, const struct cws_kev_syscall *k,
 		      struct cws_event *ev);
+/* imds and packet (bpf/netev.bpf.h). */
+void cws_emit_net_imds(struct cws_emit *e, const struct cws_kev_syscall *k,
+		       struct cws_event *ev);
+void cws_emit_net_packet(struct cws_emit *e, const struct cws_kev_syscall *k,
+			 struct cws_event *ev);
+
+/*
+ * imds.c: parses the HTTP message p[0..n) of an imds event into x->imds,
+ * its strings copied into buf[0..cap) (those that do not fit are left
+ * out). 0, or -EINVAL when p does not start an HTTP request or response.
+ */
+int cws_imds_parse(const char *p, size_t n, struct cws_evobj *x, char *buf,
+		   size_t cap);
 
 /* emit_sysev.c: setsockopt, prctl, cgroup_write, selinux (sysev.bpf.h). */
 void cws_emit_sysev_setsockopt(struct cws_emit *e,

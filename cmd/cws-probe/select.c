@@ -56,12 +56,16 @@ int cws_probe_parse_events(const char *list, uint64_t *mask, char *bad,
 /*
  * Event types whose programs produce other types too: unlinkat(2) with
  * AT_REMOVEDIR is an rmdir event, so asking for rmdir loads the unlink
- * programs (and the emitter drops what was not asked for).
+ * programs (and the emitter drops what was not asked for); imds and
+ * packet events come from the dns classifiers.
  */
 static uint64_t programs_for(uint64_t events)
 {
 	if (events & (1ull << CWS_EVT_RMDIR))
 		events |= 1ull << CWS_EVT_UNLINK;
+	/* The classifiers (dns__tc_*) find imds and packet events too. */
+	if (events & (1ull << CWS_EVT_IMDS | 1ull << CWS_EVT_PACKET))
+		events |= 1ull << CWS_EVT_DNS;
 	return events;
 }
 

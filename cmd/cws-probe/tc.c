@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The DNS classifier (bpf/dns.bpf.h) on the clsact egress hook of every
- * non-loopback interface of the probe's network namespace, with libbpf's
+ * The classifiers (bpf/netev.bpf.h: dns, imds, packet) on the clsact
+ * egress hook of every non-loopback interface of the probe's network
+ * namespace, with libbpf's
  * bpf_tc_* calls, at the priority and handle of
  * runtime_security_config.network.classifier_priority and
  * classifier_handle (Datadog's keys and defaults: 10, and 0 for a handle
  * the kernel picks), and on the ingress hooks too when
- * runtime_security_config.network.ingress.enabled. Interfaces that come
+ * runtime_security_config.network.ingress.enabled or when imds or packet
+ * events are wanted (both directions). Interfaces that come
  * up later are found through rtnetlink (cws_tc_poll, from the probe's
  * loop). A clsact qdisc is made where there is none. The
  * classifier returns TC_ACT_UNSPEC, so the other filters on the hook
@@ -47,7 +49,8 @@ static bool is_ours(uint32_t id)
 		return false;
 	memset(&info, 0, sizeof(info));
 	ours = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
-	       !strcmp(info.name, "dns__tc_egress");
+	       (!strcmp(info.name, "dns__tc_egress") ||
+		!strcmp(info.name, "dns__tc_ingress"));
 	close(fd);
 	return ours;
 }
@@ -94,7 +97,9 @@ static bool attach_one(struct cws_tc *t, int ifindex, const char *ifname,
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 			    .attach_point = point);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = t->prog_fd,
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts,
+			    .prog_fd = point == BPF_TC_INGRESS ? t->ingress_fd :
+								 t->prog_fd,
 			    .priority = t->priority, .handle = t->handle);
 	const char *dir = point == BPF_TC_INGRESS ? "ingress" : "egress";
 	int err;
@@ -162,13 +167,14 @@ static int open_netlink(void)
 	return fd;
 }
 
-int cws_tc_attach(struct cws_tc *t, int prog_fd, uint32_t priority,
-		  uint32_t handle, bool ingress)
+int cws_tc_attach(struct cws_tc *t, int prog_fd, int ingress_fd,
+		  uint32_t priority, uint32_t handle, bool ingress)
 {
 	struct if_nameindex *ifs, *i;
 
 	memset(t, 0, sizeof(*t));
 	t->prog_fd = prog_fd;
+	t->ingress_fd = ingress_fd;
 	t->priority = priority;
 	t->handle = handle;
 	t->ingress = ingress;

@@ -260,6 +260,8 @@ static const char *qtype_name(uint16_t t, char *buf, size_t len)
 	return buf;
 }
 
+static void net_obj(struct jbuf *b, const struct cws_evobj *x);
+
 /* dns and its network context, as Datadog's serializers write them. */
 static void dns_obj(struct jbuf *b, const struct cws_evobj *x)
 {
@@ -279,6 +281,12 @@ static void dns_obj(struct jbuf *b, const struct cws_evobj *x)
 	u32_member(b, "count", x->dns.count);
 	jb_close(b, '}');
 	jb_close(b, '}');
+	net_obj(b, x);
+}
+
+/* The network context of dns, imds and packet events. */
+static void net_obj(struct jbuf *b, const struct cws_evobj *x)
+{
 	jb_key(b, "network");
 	jb_open(b, '{');
 	jb_key(b, "device");
@@ -303,6 +311,55 @@ static void dns_obj(struct jbuf *b, const struct cws_evobj *x)
 	u32_member(b, "port", x->net.destination.port);
 	jb_close(b, '}');
 	u32_member(b, "size", x->net.size);
+	jb_close(b, '}');
+}
+
+/*
+ * imds, as Datadog's IMDSEventSerializer writes it: aws only for AWS,
+ * security_credentials only when a response carried them.
+ */
+static void imds_obj(struct jbuf *b, const struct cws_evobj *x)
+{
+	jb_key(b, "imds");
+	jb_open(b, '{');
+	jb_kstr(b, "type", x->imds.type);
+	jb_kstr(b, "cloud_provider", x->imds.cloud_provider);
+	jb_kstr(b, "url", x->imds.url);
+	jb_kstr(b, "host", x->imds.host);
+	jb_kstr(b, "user_agent", x->imds.user_agent);
+	jb_kstr(b, "server", x->imds.server);
+	if (x->imds.cloud_provider && !strcmp(x->imds.cloud_provider, "aws")) {
+		jb_key(b, "aws");
+		jb_open(b, '{');
+		jb_key(b, "is_imds_v2");
+		jb_puts(b, x->imds.aws_is_imds_v2 ? "true" : "false");
+		if (x->imds.aws_code) {
+			jb_key(b, "security_credentials");
+			jb_open(b, '{');
+			jb_kstr(b, "code", x->imds.aws_code);
+			jb_kstr(b, "type", x->imds.aws_type);
+			jb_kstr(b, "access_key_id", x->imds.aws_access_key_id);
+			jb_kstr(b, "last_updated", x->imds.aws_last_updated);
+			jb_kstr(b, "expiration", x->imds.aws_expiration);
+			jb_close(b, '}');
+		}
+		jb_close(b, '}');
+	}
+	jb_close(b, '}');
+	net_obj(b, x);
+}
+
+/* packet: its network context, and the TLS version when there is one. */
+static void packet_obj(struct jbuf *b, const struct cws_evobj *x)
+{
+	net_obj(b, x);
+	jb_key(b, "packet");
+	jb_open(b, '{');
+	jb_key(b, "tls");
+	jb_open(b, '{');
+	if (x->packet.tls_version)
+		u32_member(b, "version", x->packet.tls_version);
+	jb_close(b, '}');
 	jb_close(b, '}');
 }
 
@@ -959,6 +1016,12 @@ static void event_object(const struct payload_opts *o, struct jbuf *b,
 		break;
 	case CWS_EVT_DNS:
 		dns_obj(b, x);
+		break;
+	case CWS_EVT_IMDS:
+		imds_obj(b, x);
+		break;
+	case CWS_EVT_PACKET:
+		packet_obj(b, x);
 		break;
 	case CWS_EVT_SPLICE:
 		if (x->file.path || x->file.name)

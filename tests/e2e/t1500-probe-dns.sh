@@ -112,7 +112,7 @@ test_expect_success BPF,IPROUTE,JQ 'new interfaces, ingress, connect and accept 
 		cws-probe -H 0 -e dns,connect,accept >net.mp 2>net.err & probe=$!; } &&
 	test_when_finished "kill $probe 2>/dev/null; ip link del $vh2 2>/dev/null" &&
 	test_wait_until 20 "hello net.mp" &&
-	tc filter show dev $vh ingress | grep "dns__tc_egress" &&
+	tc filter show dev $vh ingress | grep "dns__tc_ingress" &&
 
 	# An interface that comes up after the start gets the classifier.
 	ip link add $vh2 type veth peer name $vn2 netns $ns &&
@@ -141,7 +141,7 @@ test_expect_success BPF,IPROUTE,JQ 'new interfaces, ingress, connect and accept 
 	test_wait_until 10 "cws-cat net.mp | grep -q icanhazip" &&
 	kill -INT $probe && wait $probe &&
 	! tc filter show dev $vh2 egress | grep dns__tc_egress &&
-	! tc filter show dev $vh ingress | grep dns__tc_egress &&
+	! tc filter show dev $vh ingress | grep dns__tc_ingress &&
 	cws-cat net.mp >net.json &&
 	read -r pid id <late.out &&
 	jq -s -e --argjson pid $pid --arg ifname $vh2 "any(.[]; .evt.name? == \"dns\" and

@@ -632,6 +632,45 @@ static void test_objects_round_trip(void **state)
 	assert_int_equal(cws_reader_object(&r)->via.map.size, 3);
 	cws_reader_release(&r);
 	msgpack_sbuffer_destroy(&s.sb);
+
+	/* imds: the message and its network context. */
+	base_event(ev, CWS_EVT_IMDS);
+	ev->obj.imds.type = "response";
+	ev->obj.imds.cloud_provider = "aws";
+	ev->obj.imds.server = "EC2ws";
+	ev->obj.imds.aws_is_imds_v2 = true;
+	ev->obj.imds.aws_access_key_id = "ASIA";
+	ev->obj.net.source.family = 2;
+	ev->obj.net.source.ip[10] = ev->obj.net.source.ip[11] = 0xff;
+	ev->obj.net.source.ip[12] = 169;
+	ev->obj.net.source.port = 80;
+	ev->obj.net.direction = 1;
+	ev->obj.net.ifname = "eth0";
+	round_trip(ev, out, &r, &s);
+	assert_string_equal(out->obj.imds.type, "response");
+	assert_string_equal(out->obj.imds.server, "EC2ws");
+	assert_null(out->obj.imds.url);
+	assert_true(out->obj.imds.aws_is_imds_v2);
+	assert_string_equal(out->obj.imds.aws_access_key_id, "ASIA");
+	assert_null(out->obj.imds.aws_code);
+	assert_int_equal(out->obj.net.source.ip[12], 169);
+	assert_int_equal(out->obj.net.source.port, 80);
+	assert_int_equal(out->obj.net.direction, 1);
+	assert_string_equal(out->obj.net.ifname, "eth0");
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+
+	/* packet: the captured bytes and the TLS version. */
+	base_event(ev, CWS_EVT_PACKET);
+	ev->obj.packet.data = "0a0b";
+	ev->obj.packet.tls_version = 0x0303;
+	ev->obj.imds.type = "ignored"; /* not a packet member */
+	round_trip(ev, out, &r, &s);
+	assert_string_equal(out->obj.packet.data, "0a0b");
+	assert_int_equal(out->obj.packet.tls_version, 0x0303);
+	assert_null(out->obj.imds.type);
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
 	free(ev);
 	free(out);
 }
@@ -769,6 +808,13 @@ static void test_fast_path_every_member(void **state)
 		ev->obj.pipe_entry_flag = 4;
 		ev->obj.pipe_exit_flag = 8;
 		ev->obj.target = anc[0];
+		ev->obj.net.direction = 2;
+		ev->obj.imds.type = "request";
+		ev->obj.imds.url = "/latest/";
+		ev->obj.imds.aws_is_imds_v2 = true;
+		ev->obj.imds.aws_expiration = "x";
+		ev->obj.packet.data = "00ff";
+		ev->obj.packet.tls_version = 0x0301;
 		ev->exec.args_truncated = true;
 		stream_init(&s);
 		stream_put(&s, ev);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1183,7 +1184,7 @@ static void test_error_strings(void **state)
 	expect_err("exec.nope == 1", "field `exec.nope` not found",
 		   CWS_SECL_ERR_COMPILE);
 	expect_err("nope == 1", "field `nope` not found", CWS_SECL_ERR_COMPILE);
-	expect_err("imds.url == \"x\"", "field `imds.url` not found",
+	expect_err("sysctl.name == \"x\"", "field `sysctl.name` not found",
 		   CWS_SECL_ERR_UNSUPPORTED);
 	expect_err("exec.comm == \"x\" && open.flags == 1",
 		   "expression with multiple event types is not supported",
@@ -1192,7 +1193,7 @@ static void test_error_strings(void **state)
 		   CWS_SECL_ERR_EVENT_TYPE);
 	expect_err("network.size > 0 && open.flags == 1",
 		   "field `network.size` not available for event type `open`, "
-		   "available for `[dns]`",
+		   "available for `[dns, imds, packet]`",
 		   CWS_SECL_ERR_EVENT_TYPE);
 	expect_err("exec.comm =~ \"a**\"", "invalid pattern", 0);
 	expect_err("exec.file.path =~ \"/a/**/b/**\"", "invalid glob", 0);
@@ -2058,6 +2059,114 @@ static void test_fixture_policies(void **state)
 	assert_true(ok >= 260);
 }
 
+/*
+ * A SOCKS5 CONNECT (05 01 00 01) from 10.0.0.1:40000 to 10.0.0.2:1080 in
+ * an Ethernet frame, as the probe's packet.data carries it (hex).
+ */
+static const char socks5_hex[] = "020000000002"
+				 "020000000001"
+				 "0800" /* ethernet */
+				 "45000030"
+				 "00004000"
+				 "40060000"
+				 "0a000001"
+				 "0a000002" /* ipv4 */
+				 "9c400438"
+				 "00000001"
+				 "00000001"
+				 "50180200"
+				 "00000000" /* tcp */
+				 "05010001"
+				 "0a000003"
+				 "0050"; /* socks5 connect */
+
+static void test_imds_packet(void **state)
+{
+	struct world w;
+
+	(void)state;
+	base(&w, CWS_EVT_IMDS);
+	w.ev.obj.imds.type = "request";
+	w.ev.obj.imds.cloud_provider = "aws";
+	w.ev.obj.imds.url = "/latest/meta-data/iam/security-credentials/role";
+	w.ev.obj.imds.aws_is_imds_v2 = false;
+	w.ev.obj.net.destination.family = AF_INET;
+	w.ev.obj.net.destination.ip[10] = w.ev.obj.net.destination.ip[11] =
+		0xff;
+	w.ev.obj.net.destination.ip[12] = 169;
+	w.ev.obj.net.destination.ip[13] = 254;
+	w.ev.obj.net.destination.ip[14] = 169;
+	w.ev.obj.net.destination.ip[15] = 254;
+	w.ev.obj.net.direction = 2;
+	/* imds.url is no path: the pattern's star crosses slashes. */
+	assert_true(eval_expr(
+		"imds.url =~ \"/*/meta-data/iam/security-credentials/*\"",
+		&w.ev));
+	assert_true(eval_expr(
+		"imds.aws.is_imds_v2 == false && "
+		"imds.url =~ \"*/*/meta-data/iam/security-credentials/*\"",
+		&w.ev));
+	assert_true(eval_expr("imds.type == \"request\" && "
+			      "imds.cloud_provider == \"aws\" && "
+			      "network.destination.ip == 169.254.169.254 && "
+			      "network.destination.is_public == false && "
+			      "network.network_direction == EGRESS",
+			      &w.ev));
+	assert_false(eval_expr("imds.server == \"EC2ws\"", &w.ev));
+
+	base(&w, CWS_EVT_PACKET);
+	w.ev.obj.packet.data = socks5_hex;
+	w.ev.obj.net.source.family = AF_INET;
+	w.ev.obj.net.source.ip[10] = w.ev.obj.net.source.ip[11] = 0xff;
+	w.ev.obj.net.source.ip[12] = 8;
+	w.ev.obj.net.source.ip[13] = 8;
+	w.ev.obj.net.source.ip[14] = 8;
+	w.ev.obj.net.source.ip[15] = 8;
+	w.ev.obj.net.destination.port = 1080;
+	assert_true(eval_expr(
+		"packet.filter == \"tcp[((tcp[12] & 0xf0) >> 2):4] = 0x05010001\"",
+		&w.ev));
+	assert_false(eval_expr(
+		"packet.filter == \"tcp[((tcp[12] & 0xf0) >> 2):4] = 0x05010003\"",
+		&w.ev));
+	assert_true(eval_expr("\"tcp dst port 1080\" == packet.filter && "
+			      "packet.destination.port == 1080 && "
+			      "packet.source.is_public && "
+			      "network.source.ip == 8.8.8.8",
+			      &w.ev));
+	assert_false(eval_expr("packet.filter == \"udp\"", &w.ev));
+	/* len is the packet's length, not the capture's. */
+	w.ev.obj.net.size = 1500;
+	assert_true(eval_expr("packet.filter == \"len > 1000\"", &w.ev));
+	w.ev.obj.net.size = 0;
+	assert_false(eval_expr("packet.filter == \"len > 1000\"", &w.ev));
+	/* No capture, or a broken one: no match. */
+	w.ev.obj.packet.data = "050";
+	assert_false(eval_expr("packet.filter == \"len >= 0\"", &w.ev));
+	w.ev.obj.packet.data = NULL;
+	assert_false(eval_expr("packet.filter == \"len >= 0\"", &w.ev));
+
+	expect_err(
+		"packet.filter != \"tcp\"",
+		"field `packet.filter` only supports matching a single static value",
+		CWS_SECL_ERR_COMPILE);
+	expect_err(
+		"packet.filter =~ \"tcp*\"",
+		"field `packet.filter` only supports matching a single static value",
+		CWS_SECL_ERR_COMPILE);
+	expect_err(
+		"packet.filter in [\"tcp\", \"udp\"]",
+		"field `packet.filter` only supports matching a single static value",
+		CWS_SECL_ERR_COMPILE);
+	expect_err(
+		"packet.filter == \"tcp[[\"",
+		"failed to compile packet filter `tcp[[` on field `packet.filter`",
+		CWS_SECL_ERR_COMPILE);
+	expect_err("network.size > 0 && exec.comm == \"x\"",
+		   "not available for event type `exec`",
+		   CWS_SECL_ERR_EVENT_TYPE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2092,6 +2201,7 @@ int main(void)
 		cmocka_unit_test(test_fixture_hard_rules),
 		cmocka_unit_test(test_fixture_policies),
 		cmocka_unit_test(test_glob_dstar),
+		cmocka_unit_test(test_imds_packet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
