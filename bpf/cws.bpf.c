@@ -95,6 +95,8 @@ static __always_inline void exec_stat(struct cws_kev_exec *ev,
 	inode = bpf_core_cast(inode, struct inode);
 	ev->ctime = inode_ctime(inode);
 	ev->mtime = inode_mtime(inode);
+	bpf_probe_read_kernel_str(ev->fstype, sizeof(ev->fstype),
+				  inode->i_sb->s_type->name);
 	ev->flags |= CWS_KEV_EXEC_STAT | CWS_KEV_EXEC_UPPER_KNOWN;
 	if (inode_in_upper_layer(inode))
 		ev->flags |= CWS_KEV_EXEC_UPPER;

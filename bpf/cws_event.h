@@ -25,7 +25,7 @@
 #endif
 
 /* Bumped on any change of a record's layout. */
-#define CWS_KEV_VERSION 4
+#define CWS_KEV_VERSION 5
 
 #define CWS_KEV_COMM_LEN 16 /* TASK_COMM_LEN */
 #define CWS_KEV_PATH_MAX 4096 /* bytes of a resolved path, PATH_MAX */
@@ -190,6 +190,7 @@ struct cws_kev_exec {
 	__u32 gid; /* i_gid */
 	__u16 envs_len;
 	__u16 _pad;
+	char fstype[16]; /* s_type->name, NUL padded (CWS_KEV_FSTYPE_LEN) */
 	char data[CWS_KEV_PATH_MAX + CWS_KEV_FILENAME_MAX + CWS_KEV_ARGS_MAX +
 		  CWS_KEV_ENVS_MAX];
 };

@@ -39,7 +39,9 @@ _Static_assert(offsetof(struct cws_kev_exec, inode) == 136, "kev exec inode");
 _Static_assert(offsetof(struct cws_kev_exec, path_len) == 152, "kev path_len");
 _Static_assert(offsetof(struct cws_kev_exec, ctime) == 160, "kev exec ctime");
 _Static_assert(offsetof(struct cws_kev_exec, envs_len) == 188, "kev envs_len");
-_Static_assert(offsetof(struct cws_kev_exec, data) == 192, "kev exec data");
+_Static_assert(offsetof(struct cws_kev_exec, data) == 208, "kev exec data");
+_Static_assert(sizeof(((struct cws_kev_exec *)0)->fstype) == CWS_KEV_FSTYPE_LEN,
+	       "kev exec fstype");
 _Static_assert(sizeof(struct cws_kev_exec) % 8 == 0, "kev exec padding");
 _Static_assert(sizeof(struct cws_kev_fork) == 144, "kev fork size");
 _Static_assert(offsetof(struct cws_kev_fork, parent_pid) == 136, "kev fork");
