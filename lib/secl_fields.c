@@ -344,12 +344,8 @@ static const struct destdef dest_leaves[] = {
  * not as a broken rule.
  */
 static const char *const unsupported_types[] = {
-	"sysctl",
-	"ondemand",
-	"network_flow_monitor",
-	"login_uid_write",
-	"capabilities",
-	"unshare_mntns",
+	"sysctl",	   "ondemand",	   "network_flow_monitor",
+	"login_uid_write", "capabilities", "unshare_mntns",
 	"fork_bomb",
 };
 
