@@ -711,7 +711,7 @@ struct ectx {
 void *secl_scratch(struct ectx *x, size_t n);
 void secl_ectx_begin(struct ectx *x, const struct cws_event *ev);
 
-/* Field access. */
+/* Field access (secl_access.c). */
 void secl_field_get(struct ectx *x, const struct fref *f, struct val *out);
 bool secl_field_visit(struct ectx *x, const struct fref *f,
 		      const struct visit *v);

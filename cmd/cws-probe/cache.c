@@ -42,6 +42,11 @@
  * group names are read from /etc/passwd and /etc/group, not through NSS:
  * no lookup per event may block on a directory service, and the files are
  * re-read when they change (checked at most once per second; namedb.c).
+ *
+ * This file holds the pool, the hash and LRU, blobs and images, lineage
+ * and the filling of events; cache_cgroup.c the cgroups and containers,
+ * cache_proc.c the reading of /proc and the seed; cache_priv.h what they
+ * share.
  */
 #include "compat.h"
 
@@ -59,176 +64,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "probe.h"
+#include "cache_priv.h"
 
-#define CACHE_MIN_SIZE 128 /* more than one event's process + ancestors */
-#define CACHE_MAX_SIZE (1u << 22)
-#define CONTAINER_ID_LEN 64
-#define CG_SLOTS 1024 /* cgroup id -> container, power of two */
-#define CG_RETRY_MS 1000 /* before looking up an unresolved cgroup again */
-#define NAMES_CHECK_MS 1000 /* between two stats of /etc/passwd and group */
-#define FILEID_KERNFS 0xfe /* the file handle type of a kernfs node */
-#define PF_KTHREAD 0x00200000 /* /proc/PID/stat flags: a kernel thread */
-#define OVERLAYFS_MAGIC 0x794c7630 /* statfs f_type of overlayfs */
-/* Datadog's cut of one env string: 255 bytes, then "..." (MaxArgEnvSize). */
-#define ENV_ELEM_MAX 255
-
-/* Blob size classes: 64 bytes to 32 KiB (an image at its largest). */
-#define POOL_SHIFT 6
-#define POOL_CLASSES 10
-
-/* What a reference counted blob starts with. */
-struct blob {
-	uint32_t ref;
-	uint32_t cls; /* size class: 1 << (cls + POOL_SHIFT) bytes */
-};
-
-/* A string shared between entries (the cwd). */
-struct str {
-	struct blob b;
-	char s[];
-};
-
-/*
- * An executable image: what exec sets and fork shares. argv[] points into
- * the strings stored right after it, in the same blob; envp and envs are
- * more slots of argv[], after argv's own.
- */
-struct image {
-	struct blob b;
-	uint32_t argc;
-	bool args_truncated;
-	uint64_t inode;
-	uint32_t mount_id;
-	/* The executable's inode at exec time; mode 0 when unknown. */
-	uint32_t mode, uid, gid;
-	uint64_t ctime, mtime;
-	bool upper, upper_known; /* on an overlayfs upper layer */
-	bool envs_truncated;
-	uint32_t envc;
-	const char **envp, **envs;
-	const char *path; /* NULL when it could not be resolved */
-	const char *name;
-	const char *path_error; /* why path is NULL, or NULL */
-	const char *argv[];
-};
-
-#define E_FORKED (1u << 0) /* forked and not exec'd since: is_thread */
-#define E_COARSE (1u << 1) /* fork_time from /proc: clock tick precision */
-/*
- * Out of the hash: an image exec replaced, or the last image of a process
- * that exited, kept while an entry links to it (kids).
- */
-#define E_IMAGE (1u << 2)
-
-/* One process. Indices into the pool are stored + 1, so 0 means none. */
-struct entry {
-	uint32_t pid;
-	uint32_t ppid;
-	uint32_t hnext; /* hash chain, or the free list */
-	uint32_t prev, next; /* LRU list, most recent first */
-	uint32_t flags; /* E_* */
-	uint32_t serial; /* which life of this slot: links check it */
-	/* The entry this one came from (fork, exec), or 0: the ppid's. */
-	uint32_t anc, anc_serial;
-	uint32_t kids; /* entries whose anc this one is */
-	uint64_t fork_time; /* ns since boot */
-	uint64_t exec_time; /* ns since boot, 0 when unknown */
-	uint64_t cgroup_id;
-	/*
-	 * The cgroup's path, NULL until resolved: a counted reference, as img
-	 * and cwd are (an entry copied takes blob_ref, release puts it).
-	 */
-	struct str *cgpath;
-	/* exec time (ns since boot) of the container's first process */
-	uint64_t cont_start, cont_epoch;
-	uint64_t cap_effective, cap_permitted;
-	/*
-	 * The stream key of the context (0: a new one is due), the parent's
-	 * key it was made under and the name files' generation: a change to
-	 * any of them gives the process a new key (cws_cache_fill).
-	 */
-	uint64_t key, parent_key;
-	uint32_t names_gen;
-	/*
-	 * fork_time and exec_time since the epoch as the key's record has
-	 * them: the clock offset moves by nanoseconds between two syncs, and
-	 * a key's context must be the same bytes every time it is written.
-	 */
-	uint64_t fork_epoch, exec_epoch;
-	uint32_t uid, gid, euid, egid, fsuid, fsgid, auid;
-	struct image *img;
-	struct str *cwd;
-	char comm[CWS_KEV_COMM_LEN + 1];
-	char tty[CWS_KEV_TTY_LEN];
-	char container[CONTAINER_ID_LEN + 1];
-};
-
-struct cg_slot {
-	uint64_t id; /* 0: free */
-	long long retry_at; /* monotonic ms; 0 once resolved */
-	struct str *path; /* the cgroup's path once resolved */
-	/*
-	 * container.created_at as Datadog has it: the exec time (ns since
-	 * boot) of the first process seen in the cgroup.
-	 */
-	uint64_t first_exec;
-	char container[CONTAINER_ID_LEN + 1];
-};
-
-/*
- * A thread's key, kept while no entry changed (see cws_cache_fill): the
- * walk up its ancestors is then not needed to know the key is current.
- */
-struct packed {
-	uint32_t pid, tid;
-	uint64_t gen; /* cws_cache.gen it was checked at; 0: empty */
-	uint64_t key;
-};
-
-#define PACKED_SLOTS 256 /* threads whose key stays checked */
-
-struct cws_cache {
-	struct entry *e;
-	/*
-	 * Bumped by every change to any entry, and by the user and group
-	 * names changing: an encoded context built at an older generation
-	 * may be out of date.
-	 */
-	uint64_t gen;
-	struct packed *packed;
-	uint32_t size;
-	uint32_t *buckets; /* heads of hash chains */
-	uint32_t mask;
-	uint32_t free_head;
-	uint32_t lru_head, lru_tail;
-	uint32_t used;
-	void *pool[POOL_CLASSES]; /* free blobs per size class */
-	struct cg_slot *cg;
-	uint32_t cg_used;
-	int cg2_fd; /* the cgroup2 mount, -1 if none */
-	char cg2_dir[CWS_KEV_PATH_MAX + 1]; /* its mount point */
-	uint32_t cg2_mnt_id; /* its mount id, cgroup.file.mount_id */
-	/* runtime_security_config.envs_with_value (not owned), or NULL */
-	const char *const *envs_value;
-	struct cws_namedb users, groups;
-	long long names_checked; /* monotonic ms */
-	uint64_t tick_ns; /* one clock tick of /proc/PID/stat */
-	struct cws_cache_stats stats;
-	struct cws_ctags *ctags; /* container.tags by container id */
-	struct cws_process anc[CWS_EVENT_MAX_ANCESTORS];
-	struct entry *chain[CWS_EVENT_MAX_ANCESTORS + 1];
-	uint64_t next_key; /* the last key given */
-	uint32_t next_serial; /* the last entry serial given */
-	uint32_t names_gen; /* bumped when the name files change */
-	/* Scratch for /proc reads: not on the stack, they are large. */
-	char buf[CWS_KEV_ARGS_MAX + 2];
-	char env[CWS_KEV_ENVS_MAX + 2];
-	char path[CWS_KEV_PATH_MAX + 1];
-	char path2[CWS_KEV_PATH_MAX + 1];
-};
-
-static long long now_ms(void)
+long long cache_now_ms(void)
 {
 	struct timespec ts;
 
@@ -262,7 +100,7 @@ ssize_t cws_read_file(const char *path, char *buf, size_t cap)
 	return total;
 }
 
-static ssize_t read_link(const char *path, char *buf, size_t cap)
+ssize_t cache_read_link(const char *path, char *buf, size_t cap)
 {
 	ssize_t n = readlink(path, buf, cap - 1);
 
@@ -292,7 +130,7 @@ static void *blob_get(struct cws_cache *c, size_t n)
 	return b;
 }
 
-static void blob_put(struct cws_cache *c, void *p)
+void cache_blob_put(struct cws_cache *c, void *p)
 {
 	struct blob *b = p;
 	uint32_t cls;
@@ -305,14 +143,14 @@ static void blob_put(struct cws_cache *c, void *p)
 	c->pool[cls] = b;
 }
 
-static void *blob_ref(void *p)
+void *cache_blob_ref(void *p)
 {
 	if (p)
 		((struct blob *)p)->ref++;
 	return p;
 }
 
-static struct str *str_new(struct cws_cache *c, const char *s, size_t n)
+struct str *cache_str_new(struct cws_cache *c, const char *s, size_t n)
 {
 	struct str *st = blob_get(c, sizeof(*st) + n + 1);
 
@@ -386,10 +224,10 @@ static void image_envs(struct cws_cache *c, struct image *img, const char *env,
  * perr non-NULL means path holds only the components the kernel resolved,
  * of which the last (the file's own name) is kept as the name.
  */
-static struct image *image_new(struct cws_cache *c, const char *path,
-			       size_t plen, const char *perr, const char *args,
-			       size_t alen, bool truncated, const char *env,
-			       size_t elen, bool env_truncated)
+struct image *cache_image_new(struct cws_cache *c, const char *path,
+			      size_t plen, const char *perr, const char *args,
+			      size_t alen, bool truncated, const char *env,
+			      size_t elen, bool env_truncated)
 {
 	struct image *img;
 	uint32_t argc = 0, envc = 0, i;
@@ -461,7 +299,7 @@ static struct entry *ent(struct cws_cache *c, uint32_t idx)
 	return idx ? &c->e[idx - 1] : NULL;
 }
 
-static uint32_t idx_of(struct cws_cache *c, struct entry *e)
+uint32_t cache_idx_of(struct cws_cache *c, struct entry *e)
 {
 	return (uint32_t)(e - c->e) + 1;
 }
@@ -471,7 +309,7 @@ static uint32_t bucket(struct cws_cache *c, uint32_t pid)
 	return (pid * 2654435761u) & c->mask;
 }
 
-static struct entry *lookup(struct cws_cache *c, uint32_t pid)
+struct entry *cache_lookup(struct cws_cache *c, uint32_t pid)
 {
 	struct entry *e;
 
@@ -496,7 +334,7 @@ static void lru_unlink(struct cws_cache *c, struct entry *e)
 
 static void lru_push(struct cws_cache *c, struct entry *e)
 {
-	uint32_t i = idx_of(c, e);
+	uint32_t i = cache_idx_of(c, e);
 
 	e->prev = 0;
 	e->next = c->lru_head;
@@ -509,18 +347,18 @@ static void lru_push(struct cws_cache *c, struct entry *e)
 
 static void touch(struct cws_cache *c, struct entry *e)
 {
-	if (c->lru_head == idx_of(c, e))
+	if (c->lru_head == cache_idx_of(c, e))
 		return;
 	lru_unlink(c, e);
 	lru_push(c, e);
 }
 
-static void insert(struct cws_cache *c, struct entry *e)
+void cache_insert(struct cws_cache *c, struct entry *e)
 {
 	uint32_t b = bucket(c, e->pid);
 
 	e->hnext = c->buckets[b];
-	c->buckets[b] = idx_of(c, e);
+	c->buckets[b] = cache_idx_of(c, e);
 	lru_push(c, e);
 	c->gen++;
 	c->stats.entries = ++c->used;
@@ -529,7 +367,7 @@ static void insert(struct cws_cache *c, struct entry *e)
 /* Takes e out of the hash (if in it); it stays in the pool as E_IMAGE. */
 static void unhash(struct cws_cache *c, struct entry *e)
 {
-	uint32_t *p = &c->buckets[bucket(c, e->pid)], i = idx_of(c, e);
+	uint32_t *p = &c->buckets[bucket(c, e->pid)], i = cache_idx_of(c, e);
 
 	while (*p && *p != i)
 		p = &ent(c, *p)->hnext;
@@ -552,7 +390,7 @@ static struct entry *anc_of(struct cws_cache *c, const struct entry *e)
  * Frees e; then its ancestor too if that is out of the hash and e was the
  * last entry linked to it, and so on up.
  */
-static void release(struct cws_cache *c, struct entry *e)
+void cache_release(struct cws_cache *c, struct entry *e)
 {
 	struct entry *a;
 	uint32_t i;
@@ -563,10 +401,10 @@ static void release(struct cws_cache *c, struct entry *e)
 			a->kids--;
 		unhash(c, e);
 		lru_unlink(c, e);
-		blob_put(c, e->img);
-		blob_put(c, e->cwd);
-		blob_put(c, e->cgpath);
-		i = idx_of(c, e);
+		cache_blob_put(c, e->img);
+		cache_blob_put(c, e->cwd);
+		cache_blob_put(c, e->cgpath);
+		i = cache_idx_of(c, e);
 		memset(e, 0, sizeof(*e));
 		e->hnext = c->free_head;
 		c->free_head = i;
@@ -580,12 +418,12 @@ static void release(struct cws_cache *c, struct entry *e)
  * recently used entry goes; entries touched while building the current
  * event are at the other end of the list, so they never do.
  */
-static struct entry *entry_new(struct cws_cache *c, uint32_t pid)
+struct entry *cache_entry_new(struct cws_cache *c, uint32_t pid)
 {
 	struct entry *e;
 
 	if (!c->free_head) {
-		release(c, ent(c, c->lru_tail));
+		cache_release(c, ent(c, c->lru_tail));
 		c->stats.evicted++;
 	}
 	/* Taken after the release: it may have freed more than one. */
@@ -601,7 +439,7 @@ static struct entry *entry_new(struct cws_cache *c, uint32_t pid)
 /* Links a new entry e to the one it came from. */
 static void link_to(struct cws_cache *c, struct entry *e, struct entry *anc)
 {
-	e->anc = anc ? idx_of(c, anc) : 0;
+	e->anc = anc ? cache_idx_of(c, anc) : 0;
 	e->anc_serial = anc ? anc->serial : 0;
 	if (anc)
 		anc->kids++;
@@ -618,261 +456,13 @@ static void drop(struct cws_cache *c, struct entry *e)
 	if (e->kids)
 		unhash(c, e);
 	else
-		release(c, e);
-}
-
-/* Container ids from cgroup paths. */
-
-static bool is_hex(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]) ||
-		    isupper((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-/*
- * Finds a container id in a cgroup path, nearest component first: a
- * component that is 64 hex digits (docker's /docker/<id>, kubepods'
- * /kubepods/.../<id>), or <runtime>-<64 hex>.scope (systemd drivers:
- * docker-, cri-containerd-, crio-, libpod-). Nearest first, so a nested
- * container is named by the innermost id and podman's
- * libpod-<id>.scope/container is still found.
- */
-bool cws_cache_container_id(const char *path, char *out, size_t len)
-{
-	const char *end = path + strlen(path), *start, *id;
-	size_t n;
-
-	while (end > path) {
-		start = end;
-		while (start > path && start[-1] != '/')
-			start--;
-		n = (size_t)(end - start);
-		if (n > 6 && !memcmp(end - 6, ".scope", 6))
-			n -= 6;
-		id = start + n;
-		while (id > start && id[-1] != '-')
-			id--;
-		if ((size_t)(start + n - id) == CONTAINER_ID_LEN &&
-		    is_hex(id, CONTAINER_ID_LEN) && len > CONTAINER_ID_LEN) {
-			memcpy(out, id, CONTAINER_ID_LEN);
-			out[CONTAINER_ID_LEN] = '\0';
-			return true;
-		}
-		end = start > path ? start - 1 : path;
-	}
-	if (len)
-		out[0] = '\0';
-	return false;
-}
-
-/* The cgroup2 mount, for open_by_handle_at and name_to_handle_at. */
-static int open_cgroup2(void)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096], dir[4096], type[64];
-	int fd = -1;
-
-	if (!f)
-		return -1;
-	while (fd < 0 && fgets(line, sizeof(line), f)) {
-		const char *sep = strstr(line, " - ");
-
-		if (!sep || sscanf(sep, " - %63s", type) != 1 ||
-		    strcmp(type, "cgroup2") ||
-		    sscanf(line, "%*s %*s %*s %*s %4095s", dir) != 1)
-			continue;
-		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	}
-	fclose(f);
-	return fd;
-}
-
-/* The cgroup2 mount's point and mount id (cgroup.file.mount_id). */
-static void cg2_facts(struct cws_cache *c)
-{
-	struct statx stx;
-	char link[64];
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", c->cg2_fd);
-	if (read_link(link, c->cg2_dir, sizeof(c->cg2_dir)) < 0)
-		c->cg2_dir[0] = '\0';
-	if (!statx(c->cg2_fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) &&
-	    (stx.stx_mask & STATX_MNT_ID))
-		c->cg2_mnt_id = (uint32_t)stx.stx_mnt_id;
-}
-
-/* The cgroup id of a path under the cgroup2 mount; 0 if unknown. */
-static uint64_t cgroup_id_of(struct cws_cache *c, const char *path)
-{
-	struct {
-		struct file_handle fh;
-		uint64_t id;
-	} h;
-	int mnt;
-
-	if (c->cg2_fd < 0)
-		return 0;
-	while (*path == '/')
-		path++;
-	h.fh.handle_bytes = sizeof(h.id);
-	if (name_to_handle_at(c->cg2_fd, *path ? path : ".", &h.fh, &mnt, 0) ||
-	    h.fh.handle_bytes != sizeof(h.id))
-		return 0;
-	return h.id;
-}
-
-/*
- * The path of cgroup id, into c->path2: from its file handle, else from
- * /proc/PID/cgroup when pid is still in that cgroup. NULL if neither.
- */
-static const char *cgroup_path(struct cws_cache *c, uint64_t id, uint32_t pid)
-{
-	struct {
-		struct file_handle fh;
-		uint64_t id;
-	} h;
-	char link[64], *line, *save = NULL;
-	ssize_t n;
-	int fd;
-
-	if (c->cg2_fd >= 0) {
-		h.fh.handle_bytes = sizeof(h.id);
-		h.fh.handle_type = FILEID_KERNFS;
-		h.id = id;
-		fd = open_by_handle_at(c->cg2_fd, &h.fh,
-				       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0) {
-			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-			n = read_link(link, c->path2, sizeof(c->path2));
-			close(fd);
-			if (n > 0)
-				return c->path2;
-		}
-	}
-	snprintf(link, sizeof(link), "/proc/%u/cgroup", pid);
-	if (cws_read_file(link, c->buf, sizeof(c->buf)) <= 0)
-		return NULL;
-	for (line = strtok_r(c->buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, "0::", 3) &&
-		    cgroup_id_of(c, line + 3) == id) {
-			snprintf(c->path2, sizeof(c->path2), "%s", line + 3);
-			return c->path2;
-		}
-	return NULL;
-}
-
-static struct cg_slot *cg_slot(struct cws_cache *c, uint64_t id)
-{
-	uint32_t i = (uint32_t)(id * 2654435761u) & (CG_SLOTS - 1), n;
-
-	for (n = 0; n < CG_SLOTS; n++, i = (i + 1) & (CG_SLOTS - 1))
-		if (c->cg[i].id == id || !c->cg[i].id)
-			break;
-	if (c->cg[i].id == id)
-		return &c->cg[i];
-	/* Cgroups come and go; rather than age them, start over when full. */
-	if (c->cg_used >= CG_SLOTS * 3 / 4) {
-		for (n = 0; n < CG_SLOTS; n++)
-			blob_put(c, c->cg[n].path);
-		memset(c->cg, 0, CG_SLOTS * sizeof(*c->cg));
-		c->cg_used = 0;
-		return cg_slot(c, id);
-	}
-	c->cg[i].id = id;
-	c->cg[i].retry_at = 1;
-	c->cg_used++;
-	return &c->cg[i];
-}
-
-/*
- * The path of a cgroup as cgroup.id has it: relative to the cgroup2
- * root ("/system.slice/cron.service"), as /proc/PID/cgroup gives it,
- * where a file handle gives it under the mount point.
- */
-static void cg_set_path(struct cws_cache *c, struct cg_slot *s,
-			const char *path)
-{
-	size_t n = strlen(c->cg2_dir);
-
-	if (s->path)
-		return;
-	if (n > 1 && !strncmp(path, c->cg2_dir, n) &&
-	    (path[n] == '/' || !path[n]))
-		path += n;
-	if (!*path)
-		path = "/";
-	s->path = str_new(c, path, strlen(path));
-}
-
-/* Gives e its cgroup's path and container start, as its slot has them. */
-static void cg_attach(struct cws_cache *c, struct entry *e)
-{
-	struct cg_slot *s;
-
-	if (!e->cgroup_id)
-		return;
-	s = cg_slot(c, e->cgroup_id);
-	if (s->path != e->cgpath) {
-		blob_put(c, e->cgpath);
-		e->cgpath = blob_ref(s->path);
-		e->key = 0;
-	}
-	if (s->first_exec != e->cont_start) {
-		e->cont_start = s->first_exec;
-		e->key = 0;
-	}
-}
-
-/*
- * An exec at ts (ns since boot) in e's cgroup: the first one seen there
- * dates the container (container.created_at).
- */
-static void cg_first_exec(struct cws_cache *c, struct entry *e, uint64_t ts)
-{
-	struct cg_slot *s;
-
-	if (!e->cgroup_id)
-		return;
-	s = cg_slot(c, e->cgroup_id);
-	if (!s->first_exec)
-		s->first_exec = ts;
-	cg_attach(c, e);
-}
-
-/* The container of cgroup id ("" for none), resolved once per cgroup. */
-static const char *cg_container(struct cws_cache *c, uint64_t id, uint32_t pid)
-{
-	struct cg_slot *s;
-	const char *path;
-	long long now;
-
-	if (!id)
-		return "";
-	s = cg_slot(c, id);
-	if (s->retry_at && (now = now_ms()) >= s->retry_at) {
-		path = cgroup_path(c, id, pid);
-		if (path) {
-			cws_cache_container_id(path, s->container,
-					       sizeof(s->container));
-			cg_set_path(c, s, path);
-			s->retry_at = 0;
-		} else {
-			s->retry_at = now + CG_RETRY_MS;
-		}
-	}
-	return s->container;
+		cache_release(c, e);
 }
 
 /* Re-reads the name files if they changed; at most once per second. */
 static void names_refresh(struct cws_cache *c)
 {
-	long long now = now_ms();
+	long long now = cache_now_ms();
 
 	if (now - c->names_checked < NAMES_CHECK_MS)
 		return;
@@ -899,284 +489,6 @@ const char *cws_cache_group(struct cws_cache *c, uint32_t gid)
 	return cws_namedb_find(&c->groups, gid);
 }
 
-/* Reading a process from /proc. */
-
-/*
- * The name the kernel gives a tty (what tty->name holds, as the BPF side
- * reads it) from /proc/PID/stat's tty_nr: unix98 ptys are "pts<N>"; other
- * drivers register their devices in sysfs, whose uevent names them.
- */
-static void tty_from_nr(struct cws_cache *c, unsigned long nr, char *out,
-			size_t len)
-{
-	unsigned maj = major(nr), min = minor(nr);
-	const char *name;
-
-	out[0] = '\0';
-	if (!nr)
-		return;
-	if (maj >= 136 && maj <= 143) {
-		snprintf(out, len, "pts%u", (maj - 136) * 256 + min);
-		return;
-	}
-	snprintf(c->path2, sizeof(c->path2), "/sys/dev/char/%u:%u/uevent", maj,
-		 min);
-	if (cws_read_file(c->path2, c->buf, sizeof(c->buf)) <= 0)
-		return;
-	name = strstr(c->buf, "DEVNAME=");
-	if (name)
-		snprintf(out, len, "%.*s", (int)strcspn(name + 8, "\n"),
-			 name + 8);
-}
-
-/* The thread group of a task id, from /proc/TID/status; 0 if gone. */
-static uint32_t proc_tgid(struct cws_cache *c, uint32_t tid)
-{
-	char path[64];
-	const char *p;
-
-	snprintf(path, sizeof(path), "/proc/%u/status", tid);
-	if (cws_read_file(path, c->buf, sizeof(c->buf)) <= 0)
-		return 0;
-	p = strstr(c->buf, "\nTgid:");
-	return p ? (uint32_t)strtoul(p + 6, NULL, 10) : 0;
-}
-
-static void parse_ids(const char *status, const char *key, uint32_t *a,
-		      uint32_t *b, uint32_t *fs)
-{
-	const char *p = strstr(status, key);
-	unsigned long v[4];
-
-	if (p && sscanf(p + strlen(key), "%lu %lu %lu %lu", &v[0], &v[1], &v[2],
-			&v[3]) == 4) {
-		*a = (uint32_t)v[0];
-		*b = (uint32_t)v[1];
-		*fs = (uint32_t)v[3];
-	}
-}
-
-static uint64_t parse_caps(const char *status, const char *key)
-{
-	const char *p = strstr(status, key);
-
-	return p ? strtoull(p + strlen(key), NULL, 16) : 0;
-}
-
-/* Reads the executable and argv of pid into a new image. */
-static struct image *proc_image(struct cws_cache *c, uint32_t pid)
-{
-	struct image *img;
-	struct statx stx;
-	struct statfs sfs;
-	char link[64];
-	ssize_t plen, alen, elen;
-	const char *perr = NULL;
-	bool truncated, etrunc;
-
-	snprintf(link, sizeof(link), "/proc/%u/cmdline", pid);
-	alen = cws_read_file(link, c->buf, sizeof(c->buf));
-	if (alen < 0)
-		alen = 0;
-	truncated = (size_t)alen > CWS_KEV_ARGS_MAX;
-	if (truncated)
-		alen = CWS_KEV_ARGS_MAX;
-	snprintf(link, sizeof(link), "/proc/%u/environ", pid);
-	elen = cws_read_file(link, c->env, sizeof(c->env));
-	if (elen < 0)
-		elen = 0;
-	etrunc = (size_t)elen > CWS_KEV_ENVS_MAX;
-	if (etrunc)
-		elen = CWS_KEV_ENVS_MAX;
-	snprintf(link, sizeof(link), "/proc/%u/exe", pid);
-	plen = read_link(link, c->path, sizeof(c->path));
-	if (plen < 0) {
-		/* Kernel threads have no executable: no path and no error. */
-		perr = plen == -ENOENT ? NULL : "not readable from /proc";
-		plen = 0;
-	}
-	img = image_new(c, c->path, (size_t)plen, perr, c->buf, (size_t)alen,
-			truncated, c->env, (size_t)elen, etrunc);
-	/*
-	 * The executable's inode now, which for a process older than the
-	 * probe is the closest to its state at exec. Whether it is on an
-	 * overlayfs upper layer is not visible from here: known (false)
-	 * only off overlayfs.
-	 */
-	if (img && plen &&
-	    !statx(AT_FDCWD, link, 0,
-		   STATX_INO | STATX_MNT_ID | STATX_MODE | STATX_UID |
-			   STATX_GID | STATX_MTIME | STATX_CTIME,
-		   &stx)) {
-		img->inode = stx.stx_ino;
-		if (stx.stx_mask & STATX_MNT_ID)
-			img->mount_id = (uint32_t)stx.stx_mnt_id;
-		if ((stx.stx_mask & (STATX_MODE | STATX_UID | STATX_GID |
-				     STATX_MTIME | STATX_CTIME)) ==
-		    (STATX_MODE | STATX_UID | STATX_GID | STATX_MTIME |
-		     STATX_CTIME)) {
-			img->mode = stx.stx_mode;
-			img->uid = stx.stx_uid;
-			img->gid = stx.stx_gid;
-			img->mtime =
-				(uint64_t)stx.stx_mtime.tv_sec * 1000000000ull +
-				stx.stx_mtime.tv_nsec;
-			img->ctime =
-				(uint64_t)stx.stx_ctime.tv_sec * 1000000000ull +
-				stx.stx_ctime.tv_nsec;
-		}
-		if (!statfs(link, &sfs) && sfs.f_type != OVERLAYFS_MAGIC)
-			img->upper_known = true;
-	}
-	return img;
-}
-
-static void proc_cwd(struct cws_cache *c, struct entry *e)
-{
-	char link[64];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/proc/%u/cwd", e->pid);
-	n = read_link(link, c->path, sizeof(c->path));
-	if (n < 0 || (e->cwd && !strcmp(e->cwd->s, c->path)))
-		return;
-	blob_put(c, e->cwd);
-	e->cwd = str_new(c, c->path, (size_t)n);
-}
-
-/* The cgroup and container of pid from /proc/PID/cgroup. */
-static void proc_cgroup(struct cws_cache *c, struct entry *e)
-{
-	char link[64], *line, *save = NULL, v1[CONTAINER_ID_LEN + 1] = "";
-	char cgpath[CWS_KEV_PATH_MAX + 1] = "";
-	struct cg_slot *s;
-
-	snprintf(link, sizeof(link), "/proc/%u/cgroup", e->pid);
-	if (cws_read_file(link, c->buf, sizeof(c->buf)) <= 0)
-		return;
-	e->container[0] = '\0';
-	for (line = strtok_r(c->buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		const char *path = strchr(line, ':');
-
-		path = path ? strchr(path + 1, ':') : NULL;
-		if (!path)
-			continue;
-		if (!strncmp(line, "0::", 3)) {
-			e->cgroup_id = cgroup_id_of(c, path + 1);
-			snprintf(cgpath, sizeof(cgpath), "%s", path + 1);
-			cws_cache_container_id(path + 1, e->container,
-					       sizeof(e->container));
-		} else if (!v1[0]) {
-			cws_cache_container_id(path + 1, v1, sizeof(v1));
-		}
-	}
-	if (e->cgroup_id) {
-		s = cg_slot(c, e->cgroup_id);
-		memcpy(s->container, e->container, sizeof(s->container));
-		s->retry_at = 0;
-		if (cgpath[0])
-			cg_set_path(c, s, cgpath);
-		/* Seeded: the oldest process of the cgroup dates it. */
-		if (e->exec_time &&
-		    (!s->first_exec || e->exec_time < s->first_exec))
-			s->first_exec = e->exec_time;
-		cg_attach(c, e);
-	}
-	/*
-	 * A runtime that only uses the v1 hierarchies leaves the unified
-	 * cgroup alone: the v1 path is all there is.
-	 */
-	if (!e->container[0])
-		memcpy(e->container, v1, sizeof(v1));
-}
-
-/*
- * Fills e (pid set, blank otherwise) from /proc. Returns 0, -ESRCH when
- * pid is gone, or -ECHILD with *tgid set when pid is a thread of another
- * process. want_start, when not 0, is the start time (ns since boot) the
- * process must have: another process with a reused pid is -ESRCH.
- */
-static int proc_fill(struct cws_cache *c, struct entry *e, uint64_t want_start,
-		     uint32_t *tgid)
-{
-	unsigned long long v[20];
-	unsigned long ttynr;
-	char path[64], *p, *q;
-	ssize_t n;
-	int i;
-
-	snprintf(path, sizeof(path), "/proc/%u/status", e->pid);
-	if (cws_read_file(path, c->buf, sizeof(c->buf)) <= 0)
-		return -ESRCH;
-	p = strstr(c->buf, "\nTgid:");
-	if (p && (*tgid = (uint32_t)strtoul(p + 6, NULL, 10)) != e->pid)
-		return -ECHILD;
-	parse_ids(c->buf, "\nUid:", &e->uid, &e->euid, &e->fsuid);
-	parse_ids(c->buf, "\nGid:", &e->gid, &e->egid, &e->fsgid);
-	e->cap_effective = parse_caps(c->buf, "\nCapEff:");
-	e->cap_permitted = parse_caps(c->buf, "\nCapPrm:");
-
-	snprintf(path, sizeof(path), "/proc/%u/stat", e->pid);
-	n = cws_read_file(path, c->buf, sizeof(c->buf));
-	p = n > 0 ? strchr(c->buf, '(') : NULL;
-	q = n > 0 ? strrchr(c->buf, ')') : NULL;
-	if (!p || !q || q < p)
-		return -ESRCH;
-	snprintf(e->comm, sizeof(e->comm), "%.*s", (int)(q - p - 1), p + 1);
-	/* Fields 4 (ppid) to 22 (starttime), after the state letter. */
-	p = q + 3;
-	for (i = 0; i < 19; i++) {
-		v[i] = strtoull(p, &q, 10);
-		if (q == p)
-			return -ESRCH;
-		p = q;
-	}
-	e->ppid = (uint32_t)v[0];
-	ttynr = (unsigned long)v[3];
-	e->fork_time = v[18] * c->tick_ns;
-	e->flags |= E_COARSE;
-	if (want_start && (want_start < e->fork_time ||
-			   want_start - e->fork_time >= 2 * c->tick_ns))
-		return -ESRCH;
-	/* Kernel threads: none of the rest exists. */
-	if (v[5] & PF_KTHREAD)
-		return 0;
-
-	snprintf(path, sizeof(path), "/proc/%u/loginuid", e->pid);
-	if (cws_read_file(path, c->buf, sizeof(c->buf)) > 0)
-		e->auid = (uint32_t)strtoul(c->buf, NULL, 10);
-	tty_from_nr(c, ttynr, e->tty, sizeof(e->tty));
-	e->img = proc_image(c, e->pid);
-	/* When it ran its image is unknown; its start is the best guess. */
-	e->exec_time = e->fork_time;
-	proc_cwd(c, e);
-	proc_cgroup(c, e);
-	return 0;
-}
-
-/* An entry for pid from /proc, in the table; NULL if pid is gone. */
-static struct entry *from_proc(struct cws_cache *c, uint32_t pid,
-			       uint64_t want_start)
-{
-	struct entry *e = entry_new(c, pid);
-	uint32_t tgid = pid;
-	int err = proc_fill(c, e, want_start, &tgid);
-
-	if (err) {
-		blob_put(c, e->img);
-		blob_put(c, e->cwd);
-		blob_put(c, e->cgpath);
-		memset(e, 0, sizeof(*e));
-		e->hnext = c->free_head;
-		c->free_head = idx_of(c, e);
-		return NULL;
-	}
-	insert(c, e);
-	c->stats.from_proc++;
-	return e;
-}
-
 /* A process the probe is told about (not a thread): lookup, else /proc. */
 static struct entry *get_pid(struct cws_cache *c, uint32_t pid)
 {
@@ -1184,9 +496,9 @@ static struct entry *get_pid(struct cws_cache *c, uint32_t pid)
 
 	if (!pid)
 		return NULL;
-	e = lookup(c, pid);
+	e = cache_lookup(c, pid);
 	if (!e)
-		e = from_proc(c, pid, 0);
+		e = cache_from_proc(c, pid, 0);
 	if (e)
 		touch(c, e);
 	return e;
@@ -1195,11 +507,11 @@ static struct entry *get_pid(struct cws_cache *c, uint32_t pid)
 /* Copies what a forked child shares with its parent. */
 static void inherit(struct entry *e, const struct entry *parent)
 {
-	e->img = blob_ref(parent->img);
-	e->cwd = blob_ref(parent->cwd);
+	e->img = cache_blob_ref(parent->img);
+	e->cwd = cache_blob_ref(parent->cwd);
 	e->exec_time = parent->exec_time;
 	e->cgroup_id = parent->cgroup_id;
-	e->cgpath = blob_ref(parent->cgpath);
+	e->cgpath = cache_blob_ref(parent->cgpath);
 	e->cont_start = parent->cont_start;
 	memcpy(e->container, parent->container, sizeof(e->container));
 	memcpy(e->comm, parent->comm, sizeof(e->comm));
@@ -1239,22 +551,22 @@ static void apply(struct cws_cache *c, struct entry *e,
 	memcpy(e->tty, kp->tty_name, sizeof(e->tty));
 	e->tty[sizeof(e->tty) - 1] = '\0';
 	if (kp->cgroup_id != e->cgroup_id) {
-		const char *id = cg_container(c, kp->cgroup_id, kp->pid);
+		const char *id = cache_cg_container(c, kp->cgroup_id, kp->pid);
 
 		e->cgroup_id = kp->cgroup_id;
 		/* An id from the v1 hierarchies stays unless v2 names one. */
 		if (id[0] || !e->container[0])
 			snprintf(e->container, sizeof(e->container), "%s", id);
 		e->key = 0;
-		cg_attach(c, e);
+		cache_cg_attach(c, e);
 	} else if (e->cgroup_id &&
 		   (!e->cgpath || (e->container[0] && !e->cont_start))) {
 		/*
 		 * Resolved since (cg_container retries), or the container's
 		 * first exec came after this process's fork.
 		 */
-		cg_container(c, e->cgroup_id, kp->pid);
-		cg_attach(c, e);
+		cache_cg_container(c, e->cgroup_id, kp->pid);
+		cache_cg_attach(c, e);
 		if (!e->key)
 			c->gen++;
 	}
@@ -1280,7 +592,7 @@ static bool stale(const struct cws_cache *c, const struct entry *e,
 static struct entry *get_kp(struct cws_cache *c,
 			    const struct cws_kev_process *kp)
 {
-	struct entry *e = lookup(c, kp->pid), *parent;
+	struct entry *e = cache_lookup(c, kp->pid), *parent;
 
 	if (e && stale(c, e, kp)) {
 		drop(c, e);
@@ -1288,14 +600,14 @@ static struct entry *get_kp(struct cws_cache *c,
 		e = NULL;
 	}
 	if (!e)
-		e = from_proc(c, kp->pid, kp->fork_time);
+		e = cache_from_proc(c, kp->pid, kp->fork_time);
 	if (!e) {
 		parent = get_pid(c, kp->ppid);
-		e = entry_new(c, kp->pid);
+		e = cache_entry_new(c, kp->pid);
 		if (parent)
 			inherit(e, parent);
 		link_to(c, e, parent);
-		insert(c, e);
+		cache_insert(c, e);
 		c->stats.from_parent++;
 	}
 	touch(c, e);
@@ -1431,7 +743,7 @@ static uint64_t key_base(void)
 	uint32_t r = 0;
 
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
-		r = (uint32_t)getpid() ^ (uint32_t)now_ms();
+		r = (uint32_t)getpid() ^ (uint32_t)cache_now_ms();
 	return (uint64_t)(r & 0xfffff) << 32;
 }
 
@@ -1562,10 +874,10 @@ bool cws_cache_fill_target(struct cws_cache *c, struct cws_process *p,
 	p->pid = p->tid = pid;
 	if (!pid || pid > (uint32_t)INT32_MAX)
 		return false;
-	e = lookup(c, pid);
+	e = cache_lookup(c, pid);
 	if (!e) {
 		/* A thread id: its process is what the cache knows. */
-		tgid = proc_tgid(c, pid);
+		tgid = cache_proc_tgid(c, pid);
 		e = get_pid(c, tgid ? tgid : pid);
 	}
 	if (!e)
@@ -1578,18 +890,18 @@ bool cws_cache_fill_target(struct cws_cache *c, struct cws_process *p,
 
 void cws_cache_fork(struct cws_cache *c, const struct cws_kev_fork *k)
 {
-	struct entry *e = lookup(c, k->proc.pid), *parent;
+	struct entry *e = cache_lookup(c, k->proc.pid), *parent;
 
 	/* A leftover of the pid's previous life, or seeded since the fork. */
 	if (e)
 		drop(c, e);
 	parent = get_pid(c, k->parent_pid);
-	e = entry_new(c, k->proc.pid);
+	e = cache_entry_new(c, k->proc.pid);
 	if (parent)
 		inherit(e, parent);
 	link_to(c, e, parent);
 	e->flags = E_FORKED;
-	insert(c, e);
+	cache_insert(c, e);
 	apply(c, e, &k->proc);
 }
 
@@ -1639,7 +951,7 @@ static struct entry *exec_entry(struct cws_cache *c,
 				const struct cws_kev_process *kp,
 				const struct image *img, bool *bomb)
 {
-	struct entry *prev = lookup(c, kp->pid), *e;
+	struct entry *prev = cache_lookup(c, kp->pid), *e;
 	uint32_t b;
 
 	if (prev && stale(c, prev, kp)) {
@@ -1652,20 +964,20 @@ static struct entry *exec_entry(struct cws_cache *c,
 		return get_kp(c, kp);
 	/* At the head of the LRU list, so that entry_new cannot evict it. */
 	touch(c, prev);
-	e = entry_new(c, kp->pid);
+	e = cache_entry_new(c, kp->pid);
 	b = e->serial;
 	*e = *prev;
 	e->serial = b;
 	e->hnext = e->prev = e->next = 0;
 	e->kids = 0;
 	/* Every blob an entry holds: the copy holds its own references. */
-	blob_ref(e->img);
-	blob_ref(e->cwd);
-	blob_ref(e->cgpath);
+	cache_blob_ref(e->img);
+	cache_blob_ref(e->cwd);
+	cache_blob_ref(e->cgpath);
 	e->key = 0;
 	link_to(c, e, prev);
 	unhash(c, prev);
-	insert(c, e);
+	cache_insert(c, e);
 	apply(c, e, kp);
 	return e;
 }
@@ -1677,11 +989,12 @@ void cws_cache_exec(struct cws_cache *c, const struct cws_kev_exec *k,
 	struct entry *e;
 	bool bomb;
 
-	img = image_new(c, k->data, k->path_len, path_error,
-			k->data + k->path_len + k->filename_len, k->args_len,
-			k->flags & CWS_KEV_EXEC_ARGS_TRUNCATED,
-			k->data + k->path_len + k->filename_len + k->args_len,
-			k->envs_len, k->flags & CWS_KEV_EXEC_ENVS_TRUNCATED);
+	img = cache_image_new(
+		c, k->data, k->path_len, path_error,
+		k->data + k->path_len + k->filename_len, k->args_len,
+		k->flags & CWS_KEV_EXEC_ARGS_TRUNCATED,
+		k->data + k->path_len + k->filename_len + k->args_len,
+		k->envs_len, k->flags & CWS_KEV_EXEC_ENVS_TRUNCATED);
 	if (img) {
 		img->inode = k->inode;
 		img->mount_id = k->mount_id;
@@ -1698,14 +1011,14 @@ void cws_cache_exec(struct cws_cache *c, const struct cws_kev_exec *k,
 	e = exec_entry(c, &k->proc, img, &bomb);
 	if (bomb) {
 		/* The entry stays what it was (is_exec included) but its time. */
-		blob_put(c, img);
+		cache_blob_put(c, img);
 		e->exec_time = k->hdr.timestamp;
 		e->key = 0;
 		c->gen++;
 		return;
 	}
-	cg_first_exec(c, e, k->hdr.timestamp);
-	blob_put(c, e->img);
+	cache_cg_first_exec(c, e, k->hdr.timestamp);
+	cache_blob_put(c, e->img);
 	e->img = img;
 	e->exec_time = k->hdr.timestamp;
 	e->flags &= ~E_FORKED;
@@ -1715,15 +1028,15 @@ void cws_cache_exec(struct cws_cache *c, const struct cws_kev_exec *k,
 
 void cws_cache_chdir(struct cws_cache *c, uint32_t pid, const char *path)
 {
-	struct entry *e = lookup(c, pid);
+	struct entry *e = cache_lookup(c, pid);
 	struct str *cwd;
 
 	if (!e || (e->cwd && !strcmp(e->cwd->s, path)))
 		return;
-	cwd = str_new(c, path, strlen(path));
+	cwd = cache_str_new(c, path, strlen(path));
 	if (!cwd)
 		return;
-	blob_put(c, e->cwd);
+	cache_blob_put(c, e->cwd);
 	e->cwd = cwd;
 	e->key = 0;
 	c->gen++;
@@ -1731,75 +1044,10 @@ void cws_cache_chdir(struct cws_cache *c, uint32_t pid, const char *path)
 
 void cws_cache_exit(struct cws_cache *c, uint32_t pid)
 {
-	struct entry *e = lookup(c, pid);
+	struct entry *e = cache_lookup(c, pid);
 
 	if (e)
 		drop(c, e);
-}
-
-static int pid_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-int cws_cache_seed(struct cws_cache *c)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	uint32_t *pids = NULL, n = 0, cap = 0, i, skipped = 0;
-
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		char *end;
-		unsigned long pid = strtoul(de->d_name, &end, 10);
-
-		if (*end || !pid || pid > INT32_MAX)
-			continue;
-		if (n == cap) {
-			uint32_t *np;
-
-			cap = cap ? cap * 2 : 1024;
-			np = realloc(pids, cap * sizeof(*pids));
-			if (!np) {
-				free(pids);
-				closedir(d);
-				return -ENOMEM;
-			}
-			pids = np;
-		}
-		pids[n++] = (uint32_t)pid;
-	}
-	closedir(d);
-	/* Parents before children, mostly: pids grow with time. */
-	qsort(pids, n, sizeof(*pids), pid_cmp);
-	for (i = 0; i < n; i++) {
-		struct entry *e;
-
-		if (lookup(c, pids[i]))
-			continue;
-		if (!c->free_head) {
-			skipped = n - i;
-			break;
-		}
-		e = from_proc(c, pids[i], 0);
-		/* Kernel threads never cause events: do not keep them. */
-		if (e && !e->img)
-			release(c, e);
-		else if (e)
-			c->stats.seeded++;
-	}
-	c->stats.from_proc = 0;
-	free(pids);
-	if (skipped)
-		cws_warnx(
-			"process cache full at start: %u processes not cached (pid_cache_size is %u)",
-			skipped, c->size);
-	cws_debug("process cache seeded with %llu processes",
-		  (unsigned long long)c->stats.seeded);
-	return 0;
 }
 
 struct cws_cache *cws_cache_new(size_t size)
@@ -1837,11 +1085,11 @@ struct cws_cache *cws_cache_new(size_t size)
 		c->e[i].hnext = i + 2 <= c->size ? i + 2 : 0;
 	c->free_head = 1;
 	c->tick_ns = 1000000000ull / (uint64_t)(tck > 0 ? tck : 100);
-	c->cg2_fd = open_cgroup2();
+	c->cg2_fd = cache_open_cgroup2();
 	if (c->cg2_fd < 0)
 		cws_debug("no cgroup2 mount: container ids from /proc only");
 	else
-		cg2_facts(c);
+		cache_cg2_facts(c);
 	c->users.file = "/etc/passwd";
 	c->groups.file = "/etc/group";
 	c->names_checked = -NAMES_CHECK_MS;
@@ -1858,10 +1106,10 @@ void cws_cache_free(struct cws_cache *c)
 	if (c->e)
 		for (i = 0; i < c->size; i++)
 			if (c->e[i].pid)
-				release(c, &c->e[i]);
+				cache_release(c, &c->e[i]);
 	if (c->cg)
 		for (i = 0; i < CG_SLOTS; i++)
-			blob_put(c, c->cg[i].path);
+			cache_blob_put(c, c->cg[i].path);
 	for (i = 0; i < POOL_CLASSES; i++)
 		while (c->pool[i]) {
 			void *next = *(void **)c->pool[i];

@@ -4,16 +4,17 @@
  * Datadog's serializers write for a rule event (pkg/security/serializers:
  * the "agent" and "title" of the backend event, then evt, date, file,
  * process with parent and ancestors, container and the event's own
- * object); ruleset_loaded, heartbeat, selftest and lost records become
- * Datadog's custom events. Each is then wrapped as the logs pipeline's
- * HTTP encoder does: {"message": "<the JSON as a string>", "status",
- * "timestamp", "hostname", "service", "ddsource", "ddtags"}.
+ * object, which payload_objects.c writes); ruleset_loaded, heartbeat,
+ * selftest and lost records become Datadog's custom events. Each is then
+ * wrapped as the logs pipeline's HTTP encoder does: {"message": "<the
+ * JSON as a string>", "status", "timestamp", "hostname", "service",
+ * "ddsource", "ddtags"}.
  *
  * Keys the decoder does not keep (process.envp, the body of a selftest
  * record) are read from the record's msgpack object.
  */
 #include "compat.h"
-#include "ship.h"
+#include "payload_priv.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -125,246 +126,8 @@ static bool mp_streq(const msgpack_object *o, const char *s, size_t n)
 
 /* --- pieces of an event ------------------------------------------------- */
 
-/* FileSerializer's members, without the braces. */
-static void file_members(struct jbuf *b, const struct cws_file *f)
-{
-	jb_kstr(b, "path", f->path);
-	jb_kstr(b, "name", f->name);
-	jb_kstr(b, "path_resolution_error", f->path_resolution_error);
-	jb_ku64(b, "inode", f->inode);
-	/* mode 0: the probe had no inode facts; none is sent as a zero. */
-	jb_ku64(b, "mode", f->mode);
-	jb_ku64(b, "mount_id", f->mount_id);
-	jb_kstr(b, "filesystem", f->filesystem);
-	if (f->mode) {
-		jb_key(b, "uid");
-		jb_u64(b, f->uid);
-		jb_key(b, "gid");
-		jb_u64(b, f->gid);
-	}
-	if (f->in_upper_layer_known)
-		jb_kbool(b, "in_upper_layer", f->in_upper_layer);
-	jb_kstr(b, "user", f->user);
-	jb_kstr(b, "group", f->group);
-	if (f->modification_time) {
-		jb_key(b, "modification_time");
-		jb_time(b, f->modification_time);
-	}
-	if (f->change_time) {
-		jb_key(b, "change_time");
-		jb_time(b, f->change_time);
-	}
-	if (f->hash_state) {
-		uint32_t i;
-
-		if (f->hashes.n) {
-			jb_key(b, "hashes");
-			jb_open(b, '[');
-			for (i = 0; i < f->hashes.n; i++) {
-				jb_sep(b);
-				jb_cstr(b, f->hashes.v[i]);
-			}
-			jb_close(b, ']');
-		}
-		jb_kstr(b, "hash_state", f->hash_state);
-	}
-}
-
-static void file_obj(struct jbuf *b, const char *key, const struct cws_file *f)
-{
-	jb_key(b, key);
-	jb_open(b, '{');
-	file_members(b, f);
-	jb_close(b, '}');
-}
-
-static void u32_member(struct jbuf *b, const char *key, uint32_t v)
-{
-	jb_key(b, key);
-	jb_u64(b, v);
-}
-
-/* {"path": "..."}, as Datadog nests mount paths; nothing for NULL. */
-static void path_obj(struct jbuf *b, const char *key, const char *path)
-{
-	if (!path)
-		return;
-	jb_key(b, key);
-	jb_open(b, '{');
-	jb_kstr(b, "path", path);
-	jb_close(b, '}');
-}
-
-/* An address from the stream's 16 bytes (IPv4 v4-mapped) as text. */
-static void ip_member(struct jbuf *b, const char *key, const uint8_t a[16])
-{
-	static const uint8_t v4map[12] = { 0, 0, 0, 0, 0,    0,
-					   0, 0, 0, 0, 0xff, 0xff };
-	char text[INET6_ADDRSTRLEN];
-
-	if (!memcmp(a, v4map, 12))
-		inet_ntop(AF_INET, a + 12, text, sizeof(text));
-	else
-		inet_ntop(AF_INET6, a, text, sizeof(text));
-	jb_kstr(b, key, text);
-}
-
-static const char *family_name(uint16_t f)
-{
-	return f == AF_INET  ? "AF_INET" :
-	       f == AF_INET6 ? "AF_INET6" :
-	       f == AF_UNIX  ? "AF_UNIX" :
-			       "AF_UNSPEC";
-}
-
-static const char *l4_name(uint16_t p)
-{
-	return p == 6  ? "IPPROTO_TCP" :
-	       p == 17 ? "IPPROTO_UDP" :
-	       p == 0  ? "IPPROTO_IP" :
-			 "IPPROTO_RAW";
-}
-
-/* connect, bind, accept: {"addr": {family, ip, port}, "protocol"}. */
-static void addr_obj(struct jbuf *b, const char *key, const struct cws_evobj *x)
-{
-	jb_key(b, key);
-	jb_open(b, '{');
-	jb_key(b, "addr");
-	jb_open(b, '{');
-	jb_kstr(b, "family", family_name(x->addr.family));
-	if (x->addr.family == AF_INET || x->addr.family == AF_INET6) {
-		ip_member(b, "ip", x->addr.ip);
-		u32_member(b, "port", x->addr.port);
-	}
-	jb_close(b, '}');
-	jb_kstr(b, "protocol", l4_name(x->protocol));
-	jb_close(b, '}');
-}
-
-static const char *qtype_name(uint16_t t, char *buf, size_t len)
-{
-	static const struct {
-		uint16_t t;
-		const char *name;
-	} types[] = { { 1, "A" },      { 2, "NS" },    { 5, "CNAME" },
-		      { 6, "SOA" },    { 12, "PTR" },  { 15, "MX" },
-		      { 16, "TXT" },   { 28, "AAAA" }, { 33, "SRV" },
-		      { 65, "HTTPS" }, { 255, "ANY" } };
-	size_t i;
-
-	for (i = 0; i < CWS_ARRAY_SIZE(types); i++)
-		if (types[i].t == t)
-			return types[i].name;
-	snprintf(buf, len, "TYPE%u", t);
-	return buf;
-}
-
-static void net_obj(struct jbuf *b, const struct cws_evobj *x);
-
-/* dns and its network context, as Datadog's serializers write them. */
-static void dns_obj(struct jbuf *b, const struct cws_evobj *x)
-{
-	char tbuf[16];
-
-	jb_key(b, "dns");
-	jb_open(b, '{');
-	u32_member(b, "id", x->dns.id);
-	jb_key(b, "is_query");
-	jb_puts(b, x->dns.is_query ? "true" : "false");
-	jb_key(b, "question");
-	jb_open(b, '{');
-	jb_kstr(b, "class", x->dns.qclass == 1 ? "CLASS_INET" : "CLASS_OTHER");
-	jb_kstr(b, "type", qtype_name(x->dns.type, tbuf, sizeof(tbuf)));
-	jb_kstr(b, "name", x->dns.name);
-	u32_member(b, "size", x->dns.size);
-	u32_member(b, "count", x->dns.count);
-	jb_close(b, '}');
-	jb_close(b, '}');
-	net_obj(b, x);
-}
-
-/* The network context of dns, imds and packet events. */
-static void net_obj(struct jbuf *b, const struct cws_evobj *x)
-{
-	jb_key(b, "network");
-	jb_open(b, '{');
-	jb_key(b, "device");
-	jb_open(b, '{');
-	if (x->net.netns)
-		u32_member(b, "netns", x->net.netns);
-	if (x->net.ifindex)
-		u32_member(b, "ifindex", x->net.ifindex);
-	jb_kstr(b, "ifname", x->net.ifname);
-	jb_close(b, '}');
-	jb_kstr(b, "l3_protocol",
-		x->net.l3_protocol == 0x86DD ? "ETH_P_IPV6" : "ETH_P_IP");
-	jb_kstr(b, "l4_protocol", l4_name(x->net.l4_protocol));
-	jb_key(b, "source");
-	jb_open(b, '{');
-	ip_member(b, "ip", x->net.source.ip);
-	u32_member(b, "port", x->net.source.port);
-	jb_close(b, '}');
-	jb_key(b, "destination");
-	jb_open(b, '{');
-	ip_member(b, "ip", x->net.destination.ip);
-	u32_member(b, "port", x->net.destination.port);
-	jb_close(b, '}');
-	u32_member(b, "size", x->net.size);
-	jb_close(b, '}');
-}
-
-/*
- * imds, as Datadog's IMDSEventSerializer writes it: aws only for AWS,
- * security_credentials only when a response carried them.
- */
-static void imds_obj(struct jbuf *b, const struct cws_evobj *x)
-{
-	jb_key(b, "imds");
-	jb_open(b, '{');
-	jb_kstr(b, "type", x->imds.type);
-	jb_kstr(b, "cloud_provider", x->imds.cloud_provider);
-	jb_kstr(b, "url", x->imds.url);
-	jb_kstr(b, "host", x->imds.host);
-	jb_kstr(b, "user_agent", x->imds.user_agent);
-	jb_kstr(b, "server", x->imds.server);
-	if (x->imds.cloud_provider && !strcmp(x->imds.cloud_provider, "aws")) {
-		jb_key(b, "aws");
-		jb_open(b, '{');
-		jb_key(b, "is_imds_v2");
-		jb_puts(b, x->imds.aws_is_imds_v2 ? "true" : "false");
-		if (x->imds.aws_code) {
-			jb_key(b, "security_credentials");
-			jb_open(b, '{');
-			jb_kstr(b, "code", x->imds.aws_code);
-			jb_kstr(b, "type", x->imds.aws_type);
-			jb_kstr(b, "access_key_id", x->imds.aws_access_key_id);
-			jb_kstr(b, "last_updated", x->imds.aws_last_updated);
-			jb_kstr(b, "expiration", x->imds.aws_expiration);
-			jb_close(b, '}');
-		}
-		jb_close(b, '}');
-	}
-	jb_close(b, '}');
-	net_obj(b, x);
-}
-
-/* packet: its network context, and the TLS version when there is one. */
-static void packet_obj(struct jbuf *b, const struct cws_evobj *x)
-{
-	net_obj(b, x);
-	jb_key(b, "packet");
-	jb_open(b, '{');
-	jb_key(b, "tls");
-	jb_open(b, '{');
-	if (x->packet.tls_version)
-		u32_member(b, "version", x->packet.tls_version);
-	jb_close(b, '}');
-	jb_close(b, '}');
-}
-
 /* -1 ("unchanged") stays -1, as Datadog's int fields show it. */
-static void id_member(struct jbuf *b, const char *key, uint32_t v)
+void payload_id_member(struct jbuf *b, const char *key, uint32_t v)
 {
 	jb_key(b, key);
 	jb_i64(b, (int32_t)v);
@@ -478,19 +241,19 @@ static void credentials(struct jbuf *b, const struct cws_creds *c,
 {
 	jb_key(b, "credentials");
 	jb_open(b, '{');
-	u32_member(b, "uid", c->uid);
+	payload_u32_member(b, "uid", c->uid);
 	jb_kstr(b, "user", c->user);
-	u32_member(b, "gid", c->gid);
+	payload_u32_member(b, "gid", c->gid);
 	jb_kstr(b, "group", c->group);
-	u32_member(b, "euid", c->euid);
+	payload_u32_member(b, "euid", c->euid);
 	jb_kstr(b, "euser", c->euser);
-	u32_member(b, "egid", c->egid);
+	payload_u32_member(b, "egid", c->egid);
 	jb_kstr(b, "egroup", c->egroup);
-	u32_member(b, "fsuid", c->fsuid);
+	payload_u32_member(b, "fsuid", c->fsuid);
 	jb_kstr(b, "fsuser", c->fsuser);
-	u32_member(b, "fsgid", c->fsgid);
+	payload_u32_member(b, "fsgid", c->fsgid);
 	jb_kstr(b, "fsgroup", c->fsgroup);
-	id_member(b, "auid", c->auid);
+	payload_id_member(b, "auid", c->auid);
 	jb_key(b, "cap_effective");
 	names_caps(b, c->cap_effective);
 	jb_key(b, "cap_permitted");
@@ -501,18 +264,18 @@ static void credentials(struct jbuf *b, const struct cws_creds *c,
 		jb_key(b, "destination");
 		jb_open(b, '{');
 		if (!strcmp(x->dest_kind, "setuid")) {
-			id_member(b, "uid", d->uid);
+			payload_id_member(b, "uid", d->uid);
 			jb_kstr(b, "user", d->user);
-			id_member(b, "euid", d->euid);
+			payload_id_member(b, "euid", d->euid);
 			jb_kstr(b, "euser", d->euser);
-			id_member(b, "fsuid", d->fsuid);
+			payload_id_member(b, "fsuid", d->fsuid);
 			jb_kstr(b, "fsuser", d->fsuser);
 		} else if (!strcmp(x->dest_kind, "setgid")) {
-			id_member(b, "gid", d->gid);
+			payload_id_member(b, "gid", d->gid);
 			jb_kstr(b, "group", d->group);
-			id_member(b, "egid", d->egid);
+			payload_id_member(b, "egid", d->egid);
 			jb_kstr(b, "egroup", d->egroup);
-			id_member(b, "fsgid", d->fsgid);
+			payload_id_member(b, "fsgid", d->fsgid);
 			jb_kstr(b, "fsgroup", d->fsgroup);
 		} else {
 			jb_key(b, "cap_effective");
@@ -532,10 +295,10 @@ static void process_members(const struct payload_opts *o, struct jbuf *b,
 			    const struct proc_extra *x)
 {
 	jb_ku64(b, "pid", p->pid);
-	u32_member(b, "ppid", p->ppid);
+	payload_u32_member(b, "ppid", p->ppid);
 	jb_ku64(b, "tid", p->tid);
-	u32_member(b, "uid", p->cred.uid);
-	u32_member(b, "gid", p->cred.gid);
+	payload_u32_member(b, "uid", p->cred.uid);
+	payload_u32_member(b, "gid", p->cred.gid);
 	jb_kstr(b, "user", p->cred.user);
 	jb_kstr(b, "group", p->cred.group);
 	jb_kstr(b, "comm", p->comm);
@@ -550,7 +313,7 @@ static void process_members(const struct payload_opts *o, struct jbuf *b,
 	}
 	credentials(b, &p->cred, x);
 	if (p->file.path || p->file.name || p->file.path_resolution_error)
-		file_obj(b, "executable", &p->file);
+		payload_file_obj(b, "executable", &p->file);
 	if (p->container_id && *p->container_id) {
 		jb_key(b, "container");
 		jb_open(b, '{');
@@ -573,11 +336,11 @@ static void process_members(const struct payload_opts *o, struct jbuf *b,
 }
 
 /* ProcessContextSerializer: the process, its parent and ancestors. */
-static void process_ctx(const struct payload_opts *o, struct jbuf *b,
-			const char *key, const struct cws_process *p,
-			const struct cws_process *anc, uint32_t nanc,
-			bool truncated, const msgpack_object *envp,
-			const struct proc_extra *x)
+void payload_process_ctx(const struct payload_opts *o, struct jbuf *b,
+			 const char *key, const struct cws_process *p,
+			 const struct cws_process *anc, uint32_t nanc,
+			 bool truncated, const msgpack_object *envp,
+			 const struct proc_extra *x)
 {
 	uint32_t i;
 
@@ -740,78 +503,6 @@ static void agent(struct jbuf *b, const char *rule_id,
 	jb_raw(b, AGENT_TAIL, sizeof(AGENT_TAIL) - 1);
 }
 
-/* A boolean written whatever its value (jb_kbool leaves false out). */
-static void bool_member(struct jbuf *b, const char *key, bool v)
-{
-	jb_key(b, key);
-	jb_puts(b, v ? "true" : "false");
-}
-
-/*
- * setsockopt: the SECL names, as Datadog's serializer writes them; the
- * filter's members only for SO_ATTACH_FILTER.
- */
-static void sockopt_obj(struct jbuf *b, const struct cws_evobj *x)
-{
-	uint32_t i;
-
-	jb_key(b, "setsockopt");
-	jb_open(b, '{');
-	jb_key(b, "level");
-	jb_i64(b, x->sockopt.level);
-	jb_key(b, "optname");
-	jb_i64(b, x->sockopt.optname);
-	u32_member(b, "socket_type", x->sockopt.socket_type);
-	u32_member(b, "socket_family", x->sockopt.socket_family);
-	u32_member(b, "socket_protocol", x->sockopt.socket_protocol);
-	if (x->sockopt.has_filter) {
-		u32_member(b, "filter_len", x->sockopt.filter_len);
-		bool_member(b, "is_filter_truncated",
-			    x->sockopt.is_filter_truncated);
-		jb_kstr(b, "filter_instructions",
-			x->sockopt.filter_instructions);
-		jb_kstr(b, "filter_hash", x->sockopt.filter_hash);
-		jb_key(b, "used_immediates");
-		jb_open(b, '[');
-		for (i = 0; i < x->sockopt.used_immediates.n; i++) {
-			jb_sep(b);
-			jb_i64(b, x->sockopt.used_immediates.v[i]);
-		}
-		jb_close(b, ']');
-	}
-	jb_close(b, '}');
-}
-
-/*
- * selinux: the selinuxfs file, then one of Datadog's three shapes
- * (selinux.schema.json): enforce.status, bool.name with bool.state, or
- * bool_commit.state.
- */
-static void selinux_obj(struct jbuf *b, const struct cws_evobj *x)
-{
-	file_obj(b, "file", &x->file);
-	jb_key(b, "selinux");
-	jb_open(b, '{');
-	if (x->selinux.bool_name) {
-		jb_key(b, "bool");
-		jb_open(b, '{');
-		jb_kstr(b, "name", x->selinux.bool_name);
-		jb_kstr(b, "state", x->selinux.bool_state);
-		jb_close(b, '}');
-	} else if (x->selinux.enforce_status) {
-		jb_key(b, "enforce");
-		jb_open(b, '{');
-		jb_kstr(b, "status", x->selinux.enforce_status);
-		jb_close(b, '}');
-	} else if (x->selinux.has_commit) {
-		jb_key(b, "bool_commit");
-		jb_open(b, '{');
-		bool_member(b, "state", x->selinux.commit_state);
-		jb_close(b, '}');
-	}
-	jb_close(b, '}');
-}
-
 void payload_agent(struct jbuf *b, const char *rule_id)
 {
 	agent(b, rule_id, NULL);
@@ -822,250 +513,6 @@ static const char *outcome(int64_t retval)
 	if (retval == -13 || retval == -1) /* EACCES, EPERM */
 		return "Refused";
 	return retval < 0 ? "Error" : "Success";
-}
-
-#define O_CREAT_BIT 0100
-#define AT_REMOVEDIR_BIT 0x200
-
-/* The event type's own members: "file" and friends. */
-static void event_object(const struct payload_opts *o, struct jbuf *b,
-			 const struct cws_event *ev)
-{
-	const struct cws_evobj *x = &ev->obj;
-	const char *name = ev->evt.name ? ev->evt.name : "";
-
-	switch (ev->evt.type) {
-	case CWS_EVT_EXEC:
-		if (ev->exec.file.path || ev->exec.file.name)
-			file_obj(b, "file", &ev->exec.file);
-		break;
-	case CWS_EVT_OPEN:
-		jb_key(b, "file");
-		jb_open(b, '{');
-		file_members(b, &x->file);
-		jb_key(b, "flags");
-		names_open_flags(b, x->flags);
-		if (x->flags & O_CREAT_BIT) {
-			jb_key(b, "destination");
-			jb_open(b, '{');
-			jb_key(b, "mode");
-			jb_u64(b, x->dest.mode);
-			jb_close(b, '}');
-		}
-		jb_close(b, '}');
-		break;
-	case CWS_EVT_UNLINK:
-		jb_key(b, "file");
-		jb_open(b, '{');
-		file_members(b, &x->file);
-		if (x->flags & AT_REMOVEDIR_BIT) {
-			jb_key(b, "flags");
-			jb_puts(b, "[\"AT_REMOVEDIR\"]");
-		}
-		jb_close(b, '}');
-		break;
-	case CWS_EVT_RENAME:
-	case CWS_EVT_LINK:
-		jb_key(b, "file");
-		jb_open(b, '{');
-		file_members(b, &x->file);
-		file_obj(b, "destination", &x->dest);
-		jb_close(b, '}');
-		break;
-	case CWS_EVT_CHMOD:
-	case CWS_EVT_MKDIR:
-		jb_key(b, "file");
-		jb_open(b, '{');
-		file_members(b, &x->file);
-		jb_key(b, "destination");
-		jb_open(b, '{');
-		jb_key(b, "mode");
-		jb_u64(b, x->dest.mode);
-		jb_close(b, '}');
-		jb_close(b, '}');
-		break;
-	case CWS_EVT_CHOWN:
-		jb_key(b, "file");
-		jb_open(b, '{');
-		file_members(b, &x->file);
-		jb_key(b, "destination");
-		jb_open(b, '{');
-		id_member(b, "uid", x->dest.uid);
-		id_member(b, "gid", x->dest.gid);
-		jb_kstr(b, "user", x->dest.user);
-		jb_kstr(b, "group", x->dest.group);
-		jb_close(b, '}');
-		jb_close(b, '}');
-		break;
-	case CWS_EVT_SETXATTR:
-	case CWS_EVT_REMOVEXATTR:
-		jb_key(b, "file");
-		jb_open(b, '{');
-		file_members(b, &x->file);
-		jb_kstr(b, "attribute_name", x->xattr_name);
-		jb_kstr(b, "attribute_namespace", x->xattr_namespace);
-		jb_close(b, '}');
-		break;
-	case CWS_EVT_RMDIR:
-	case CWS_EVT_UTIMES:
-	case CWS_EVT_CHDIR:
-		file_obj(b, "file", &x->file);
-		break;
-	case CWS_EVT_EXIT:
-		jb_key(b, "exit");
-		jb_open(b, '{');
-		jb_kstr(b, "cause", x->cause);
-		jb_key(b, "code");
-		jb_i64(b, x->code);
-		jb_close(b, '}');
-		break;
-	case CWS_EVT_PTRACE:
-		jb_key(b, "ptrace");
-		jb_open(b, '{');
-		jb_key(b, "request");
-		jb_cstr(b, names_ptrace(x->request));
-		jb_kstr(b, "address", "0x0");
-		process_ctx(o, b, "tracee", &x->target, NULL, 0, false, NULL,
-			    NULL);
-		jb_close(b, '}');
-		break;
-	case CWS_EVT_SIGNAL:
-		jb_key(b, "signal");
-		jb_open(b, '{');
-		jb_key(b, "type");
-		jb_cstr(b, names_signal(x->request));
-		u32_member(b, "pid", x->pid);
-		process_ctx(o, b, "target", &x->target, NULL, 0, false, NULL,
-			    NULL);
-		jb_close(b, '}');
-		break;
-	case CWS_EVT_MMAP:
-		if (x->file.path || x->file.name)
-			file_obj(b, "file", &x->file);
-		jb_key(b, "mmap");
-		jb_open(b, '{');
-		jb_kstr(b, "address", "0x0");
-		jb_puts(b, ",\"offset\":0,\"length\":0");
-		jb_key(b, "protection");
-		names_prot(b, x->protection);
-		jb_key(b, "flags");
-		names_mmap_flags(b, x->flags);
-		jb_close(b, '}');
-		break;
-	case CWS_EVT_MPROTECT:
-		jb_key(b, "mprotect");
-		jb_open(b, '{');
-		jb_puts(b, "\"vm_start\":\"0x0\",\"vm_end\":\"0x0\"");
-		jb_key(b, "vm_protection");
-		names_prot(b, x->vm_protection);
-		jb_key(b, "req_protection");
-		names_prot(b, x->protection);
-		jb_close(b, '}');
-		break;
-	case CWS_EVT_BPF:
-		jb_key(b, "bpf");
-		jb_open(b, '{');
-		jb_key(b, "cmd");
-		jb_cstr(b, names_bpf_cmd(x->request));
-		if (x->name) {
-			jb_key(b, "map");
-			jb_open(b, '{');
-			jb_kstr(b, "name", x->name);
-			jb_kstr(b, "map_type", names_bpf_map_type(x->map_type));
-			jb_close(b, '}');
-		}
-		if (x->prog_name) {
-			jb_key(b, "program");
-			jb_open(b, '{');
-			jb_kstr(b, "name", x->prog_name);
-			jb_close(b, '}');
-		}
-		jb_close(b, '}');
-		break;
-	case CWS_EVT_LOAD_MODULE:
-	case CWS_EVT_UNLOAD_MODULE:
-		if (x->file.path)
-			file_obj(b, "file", &x->file);
-		jb_key(b, "module");
-		jb_open(b, '{');
-		jb_key(b, "name");
-		jb_cstr(b, x->name);
-		if (ev->evt.type == CWS_EVT_LOAD_MODULE) {
-			jb_key(b, "loaded_from_memory");
-			jb_puts(b, x->loaded_from_memory ? "true" : "false");
-			jb_kstr(b, "args", x->args);
-		}
-		jb_close(b, '}');
-		break;
-	case CWS_EVT_MOUNT:
-		jb_key(b, "mount");
-		jb_open(b, '{');
-		jb_kstr(b, "fs_type", x->fs_type);
-		path_obj(b, "mp", x->mountpoint);
-		path_obj(b, "source", x->source);
-		if (x->mount_id) {
-			u32_member(b, "mount_id", x->mount_id);
-			u32_member(b, "parent_mount_id", x->parent_mount_id);
-		}
-		jb_close(b, '}');
-		break;
-	case CWS_EVT_CONNECT:
-	case CWS_EVT_BIND:
-	case CWS_EVT_ACCEPT:
-		addr_obj(b, name, x);
-		break;
-	case CWS_EVT_DNS:
-		dns_obj(b, x);
-		break;
-	case CWS_EVT_IMDS:
-		imds_obj(b, x);
-		break;
-	case CWS_EVT_PACKET:
-		packet_obj(b, x);
-		break;
-	case CWS_EVT_SPLICE:
-		if (x->file.path || x->file.name)
-			file_obj(b, "file", &x->file);
-		jb_key(b, "splice");
-		jb_open(b, '{');
-		jb_key(b, "pipe_entry_flag");
-		names_pipe_buf_flags(b, x->pipe_entry_flag);
-		jb_key(b, "pipe_exit_flag");
-		names_pipe_buf_flags(b, x->pipe_exit_flag);
-		jb_close(b, '}');
-		break;
-	case CWS_EVT_SETSOCKOPT:
-		sockopt_obj(b, x);
-		break;
-	case CWS_EVT_PRCTL:
-		jb_key(b, "prctl");
-		jb_open(b, '{');
-		jb_key(b, "option");
-		jb_i64(b, x->prctl.option);
-		if (x->prctl.has_name) {
-			jb_kstr(b, "new_name", x->prctl.new_name);
-			bool_member(b, "is_name_truncated",
-				    x->prctl.is_name_truncated);
-		}
-		jb_close(b, '}');
-		break;
-	case CWS_EVT_CGROUP_WRITE:
-		jb_key(b, "cgroup_write");
-		jb_open(b, '{');
-		file_obj(b, "file", &x->file);
-		if (x->cgroup_pid_known)
-			u32_member(b, "pid", x->cgroup_pid);
-		jb_close(b, '}');
-		break;
-	case CWS_EVT_SELINUX:
-		selinux_obj(b, x);
-		break;
-	default:
-		/* Types Datadog has no object for (fork), or not in 7.60. */
-		if (x->file.path && strcmp(name, "fork"))
-			file_obj(b, "file", &x->file);
-		break;
-	}
 }
 
 /*
@@ -1123,8 +570,9 @@ static void process_cached(const struct payload_opts *o, struct jbuf *b,
 
 	if (!ev->process.key || envp || x->dest_kind ||
 	    (!pctx && !(pctx = calloc(PCTX_SLOTS, sizeof(*pctx))))) {
-		process_ctx(o, b, "process", &ev->process, ev->ancestors,
-			    ev->nancestors, ev->ancestors_truncated, envp, x);
+		payload_process_ctx(o, b, "process", &ev->process,
+				    ev->ancestors, ev->nancestors,
+				    ev->ancestors_truncated, envp, x);
 		return;
 	}
 	s = &pctx[h >> 54 & (PCTX_SLOTS - 1)];
@@ -1140,8 +588,8 @@ static void process_cached(const struct payload_opts *o, struct jbuf *b,
 		goto out_hole;
 	}
 	pctx_stats.misses++;
-	process_ctx(o, b, "process", &ev->process, ev->ancestors,
-		    ev->nancestors, ev->ancestors_truncated, NULL, x);
+	payload_process_ctx(o, b, "process", &ev->process, ev->ancestors,
+			    ev->nancestors, ev->ancestors_truncated, NULL, x);
 	n = b->len - at;
 	if (b->err || n > PCTX_MAX)
 		return;
@@ -1333,7 +781,7 @@ int payload_event_json(const struct payload_opts *o, const struct cws_event *ev,
 	head_cached(b, ev, name);
 	jb_key(b, "date");
 	jb_time(b, ev->timestamp);
-	event_object(o, b, hash_patched(ev));
+	payload_event_object(o, b, hash_patched(ev));
 	process_cached(o, b, ev, mp_get(mp_get(obj, "process"), "envp"), &x);
 	if (ev->container.id && *ev->container.id) {
 		jb_key(b, "container");

@@ -5,6 +5,7 @@
  *   jbuf.c      a bounded JSON text builder (escaping, UTF-8 repair)
  *   payload.c   stream records -> Datadog's security-event JSON, wrapped
  *               as the logs intake wants each message
+ *   payload_objects.c  each event type's own object in that JSON
  *   names.c     flag, capability and signal names for the payload
  *   scrub.c     Datadog's command-line scrubber for process args
  *   endpoint.c  the endpoints Datadog builds from the same keys

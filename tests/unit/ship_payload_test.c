@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Unit tests for cws-ship's payload (cmd/cws-ship/payload.c, jbuf.c,
- * names.c): the JSON text builder, the names of flags and capabilities,
+ * Unit tests for cws-ship's payload (cmd/cws-ship/payload.c,
+ * payload_objects.c, jbuf.c, names.c): the JSON text builder, the names of flags and capabilities,
  * a match record as Datadog's rule event and its wrapper, custom events.
  * Each message is parsed back with jansson and checked key by key.
  */
@@ -19,6 +19,7 @@
 #include "../../cmd/cws-ship/jbuf.c"
 #include "../../cmd/cws-ship/names.c"
 #include "../../cmd/cws-ship/payload.c"
+#include "../../cmd/cws-ship/payload_objects.c"
 #include "../../cmd/cws-ship/custom.c"
 #include "../../cmd/cws-ship/scrub.c"
 
