@@ -284,6 +284,7 @@ struct image *cache_image_new(struct cws_cache *c, const char *path,
 	img->mode = img->uid = img->gid = 0;
 	img->ctime = img->mtime = 0;
 	img->upper = img->upper_known = false;
+	img->fstype[0] = '\0';
 	img->envs_truncated = env_truncated;
 	img->envc = envc;
 	img->envp = &img->argv[argc];
@@ -652,6 +653,7 @@ static void fill_process(struct cws_cache *c, struct cws_process *p,
 		p->file.modification_time = img->mtime;
 		p->file.in_upper_layer = img->upper;
 		p->file.in_upper_layer_known = img->upper_known;
+		p->file.filesystem = img->fstype[0] ? img->fstype : NULL;
 		p->argv.v = (const char **)img->argv;
 		p->argv.n = img->argc;
 		p->args_truncated = img->args_truncated;
@@ -1006,6 +1008,10 @@ void cws_cache_exec(struct cws_cache *c, const struct cws_kev_exec *k,
 			img->mtime = k->mtime;
 		}
 		img->upper_known = k->flags & CWS_KEV_EXEC_UPPER_KNOWN;
+		if (k->flags & CWS_KEV_EXEC_STAT) {
+			memcpy(img->fstype, k->fstype, sizeof(img->fstype) - 1);
+			img->fstype[sizeof(img->fstype) - 1] = '\0';
+		}
 		img->upper = k->flags & CWS_KEV_EXEC_UPPER;
 	}
 	e = exec_entry(c, &k->proc, img, &bomb);

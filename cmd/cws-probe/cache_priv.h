@@ -58,6 +58,7 @@ struct image {
 	uint32_t mode, uid, gid;
 	uint64_t ctime, mtime;
 	bool upper, upper_known; /* on an overlayfs upper layer */
+	char fstype[CWS_KEV_FSTYPE_LEN]; /* its file system type, or "" */
 	bool envs_truncated;
 	uint32_t envc;
 	const char **envp, **envs;

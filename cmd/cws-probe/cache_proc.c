@@ -84,6 +84,31 @@ static uint64_t parse_caps(const char *status, const char *key)
 	return p ? strtoull(p + strlen(key), NULL, 16) : 0;
 }
 
+/*
+ * The name the kernel gives a file system type, from its magic, for those
+ * whose mounts are not in any mountinfo (memfd's shmem) and the common
+ * ones; buf is left empty for the others.
+ */
+static void fstype_of_magic(long magic, char *buf, size_t len)
+{
+	static const struct {
+		long magic;
+		const char *name;
+	} names[] = {
+		{ 0x01021994, "tmpfs" },    { 0x794c7630, "overlay" },
+		{ 0x58465342, "xfs" },	    { 0x9123683e, "btrfs" },
+		{ 0x73717368, "squashfs" }, { 0x9fa0, "proc" },
+		{ 0x62656572, "sysfs" },    { 0x858458f6, "ramfs" },
+	};
+	size_t i;
+
+	for (i = 0; i < CWS_ARRAY_SIZE(names); i++)
+		if (names[i].magic == magic && strlen(names[i].name) < len) {
+			memcpy(buf, names[i].name, strlen(names[i].name) + 1);
+			return;
+		}
+}
+
 /* Reads the executable and argv of pid into a new image. */
 static struct image *proc_image(struct cws_cache *c, uint32_t pid)
 {
@@ -149,6 +174,13 @@ static struct image *proc_image(struct cws_cache *c, uint32_t pid)
 		}
 		if (!statfs(link, &sfs) && sfs.f_type != OVERLAYFS_MAGIC)
 			img->upper_known = true;
+		if (stx.stx_mask & STATX_MNT_ID)
+			cws_mount_fstype(pid, stx.stx_mnt_id, img->fstype,
+					 sizeof(img->fstype));
+		/* A kernel-internal mount (a memfd's) is in no mountinfo. */
+		if (!img->fstype[0] && !statfs(link, &sfs))
+			fstype_of_magic(sfs.f_type, img->fstype,
+					sizeof(img->fstype));
 	}
 	return img;
 }

@@ -64,8 +64,8 @@ void cws_emit_file_mkdir(struct cws_emit *e, const struct cws_kev_syscall *k,
  * target is joined with its directory (lexically, like every string).
  */
 /* The type of mount mnt_id in /proc/PID/mountinfo ("ext4"), or NULL. */
-static const char *mount_fstype(uint32_t pid, uint64_t mnt_id, char *buf,
-				size_t len)
+const char *cws_mount_fstype(uint32_t pid, uint64_t mnt_id, char *buf,
+			     size_t len)
 {
 	char path[64], line[4096], *sep, *t;
 	const char *found = NULL;
@@ -133,8 +133,8 @@ static void stat_dest(struct cws_emit *e, struct cws_event *ev)
 			       st.stx_mtime.tv_nsec;
 	f->change_time = (uint64_t)st.stx_ctime.tv_sec * 1000000000ull +
 			 st.stx_ctime.tv_nsec;
-	f->filesystem = mount_fstype(pid, st.stx_mnt_id, e->sys.fstype[1],
-				     sizeof(e->sys.fstype[1]));
+	f->filesystem = cws_mount_fstype(pid, st.stx_mnt_id, e->sys.fstype[1],
+					 sizeof(e->sys.fstype[1]));
 }
 
 void cws_emit_file_rename(struct cws_emit *e, const struct cws_kev_syscall *k,

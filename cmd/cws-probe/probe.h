@@ -679,4 +679,11 @@ void cws_ctags_next(struct cws_ctags *t);
  */
 const struct cws_strv *cws_ctags_get(struct cws_ctags *t, const char *id);
 
+/*
+ * The file system type of mount mnt_id as /proc/PID/mountinfo names it
+ * ("ext4"), copied into buf; NULL when not found (emit_file.c).
+ */
+const char *cws_mount_fstype(uint32_t pid, uint64_t mnt_id, char *buf,
+			     size_t len);
+
 #endif
