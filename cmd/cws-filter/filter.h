@@ -118,7 +118,7 @@ struct filter {
 	struct held **held; /* FILTER_HASH_MAX_HELD slots, oldest first */
 	size_t nheld;
 	uint64_t hash_held, hash_released, hash_early;
-	/* The match being handled: its hash actions not yet run. */
+	/* The match being handled, before its hash actions run. */
 	struct {
 		uint32_t idx; /* in acts */
 		struct hash_req req;
