@@ -179,7 +179,9 @@ test_expect_success BPF,JQ 'SIGTERM stops the stages in order, exit 0' '
 	sed -n 2p order | grep cws-filter &&
 	sed -n 3p order | grep cws-ship &&
 	# Nothing of the probe is left in the kernel: programs, classifiers.
-	! bpftool prog show 2>/dev/null | grep -E "name (core__|open__sys_exit|dns__)" &&
+	# The kernel frees a program after an RCU grace period, not at the
+	# exit of its last holder: give it a few seconds.
+	test_wait_until 10 "! bpftool prog show 2>/dev/null | grep -qE \"name (core__|open__sys_exit|dns__)\"" &&
 	! tc filter show dev lo egress 2>/dev/null | grep dns__tc_egress
 '
 
