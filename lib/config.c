@@ -115,6 +115,8 @@ const struct key cws_config_keys[] = {
 	KEY("multi_region_failover.site", STR, "", 0),
 	KEY("multi_region_failover.dd_url", STR, "", 0),
 	KEY("multi_region_failover.api_key", STR, "", SECRET),
+	KEY("observability_pipelines_worker.logs.enabled", BOOL, "false", 0),
+	KEY("observability_pipelines_worker.logs.url", STR, "", 0),
 
 	/*
 	 * Datadog defaults this to false because the same file serves every
@@ -176,6 +178,8 @@ const struct key cws_config_keys[] = {
 	LOGS_KEYS("logs_config."),
 	KEY("logs_config.dd_port", INT, "10516", 0),
 	KEY("logs_config.use_port_443", BOOL, "false", 0),
+	KEY("logs_config.dd_url_443", STR,
+	    "agent-443-intake.logs.datadoghq.com", 0),
 	KEY("logs_config.force_use_http", BOOL, "false", 0),
 	KEY("logs_config.use_tcp", BOOL, "false", 0),
 	KEY("logs_config.force_use_tcp", BOOL, "false", 0),

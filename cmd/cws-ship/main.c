@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "cli.h"
 #include "config.h"
 #include "exit.h"
@@ -52,22 +54,6 @@ static char *hostname(const struct cws_config *cfg)
 	return strdup(buf);
 }
 
-/* socks5: Datadog's logs_config.socks5_proxy_address, as a curl URL. */
-static char *socks5(const struct cws_config *cfg)
-{
-	const char *a =
-		cws_config_get_string(cfg, "logs_config.socks5_proxy_address");
-	char *url;
-
-	if (!*a)
-		return NULL;
-	if (strstr(a, "://"))
-		return strdup(a);
-	if (asprintf(&url, "socks5h://%s", a) < 0)
-		return NULL;
-	return url;
-}
-
 static char *join(const char *const *list, size_t n, char sep)
 {
 	size_t len = 1, i;
@@ -98,7 +84,7 @@ int main(int argc, char **argv)
 	struct cws_config *cfg;
 	struct cws_cli cli;
 	const char *const *words;
-	char err[512], *host, *no_proxy, *socks = NULL;
+	char err[512], *host, *no_proxy;
 	size_t nwords;
 	long long wait;
 	int opt, rc;
@@ -121,9 +107,16 @@ int main(int argc, char **argv)
 		cws_cli_usage(&cli);
 	cfg = cws_cli_config(&cli);
 
-	if (endpoint_build(cfg, &o.eps, err, sizeof(err)))
-		cws_fatalx(CWS_EXIT_CONFIG, "%s", err);
-	o.local = o.output || !o.eps.configured;
+	o.local = o.output != NULL;
+	if (!o.local) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT))
+			cws_fatalx(CWS_EXIT_FAILURE,
+				   "cannot initialise libcurl");
+		if (endpoint_decide(cfg, &o.eps, endpoint_http_check, NULL, err,
+				    sizeof(err)))
+			cws_fatalx(CWS_EXIT_CONFIG, "%s", err);
+		o.local = !o.eps.configured;
+	}
 	if (!o.output && !o.eps.configured)
 		cws_info("no api_key and no endpoint configured: writing the "
 			 "intake's JSON to standard output");
@@ -157,10 +150,8 @@ int main(int argc, char **argv)
 		(int)int_key(cfg, EPS "sender_recovery_interval", 0, 1000, 2);
 	o.recovery_reset =
 		cws_config_get_bool(cfg, EPS "sender_recovery_reset");
-	socks = socks5(cfg);
-	o.proxy_https = socks ? socks :
-				cws_config_get_string(cfg, "proxy.https");
-	o.proxy_http = socks ? socks : cws_config_get_string(cfg, "proxy.http");
+	o.proxy_https = cws_config_get_string(cfg, "proxy.https");
+	o.proxy_http = cws_config_get_string(cfg, "proxy.http");
 	words = cws_config_get_list(cfg, "proxy.no_proxy", &nwords);
 	no_proxy = join(words, nwords, ',');
 	o.no_proxy = no_proxy;
@@ -180,13 +171,17 @@ int main(int argc, char **argv)
 	o.po.envs_with_value = cws_config_get_list(cfg, RSC "envs_with_value",
 						   &o.po.nenvs_with_value);
 	o.po.scrub = &scrub;
+	o.config_path = cli.config_path;
+	o.failover =
+		cws_config_get_bool(cfg, "multi_region_failover.failover_logs");
 
 	rc = ship_run(&o);
 
 	scrub_release(&scrub);
 	free(host);
 	free(no_proxy);
-	free(socks);
 	cws_config_free(cfg);
+	if (!o.output)
+		curl_global_cleanup();
 	return rc;
 }

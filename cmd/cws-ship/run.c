@@ -48,6 +48,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "config.h"
 #include "exit.h"
 #include "sandbox.h"
 #include "status.h"
@@ -109,7 +110,8 @@ struct ship {
 	/* Delivery. */
 	struct spool sp;
 	bool spool_open;
-	struct sender snd[SHIP_MAX_ENDPOINTS];
+	struct sender *snd; /* eps.n x eps.concurrency */
+	size_t nsnd;
 	/* The last self-test matches accepted (cws self-test reads them). */
 	struct {
 		char rule_id[128];
@@ -170,17 +172,29 @@ static json_t *endpoint_status(struct ship *s, size_t i)
 	const struct endpoint *ep = &s->o->eps.ep[i];
 	struct ep_stats *st = &s->sp.st[i];
 	json_t *j = json_object(), *d = json_object(), *dm = json_object();
-	char line[512], when[64], key[300];
+	char line[512], when[64], key[300], raw[300];
 	uint64_t pb, pm;
 	size_t k;
 
 	spool_pending(&s->sp, i, &pb, &pm);
 	endpoint_status_line(&s->o->eps, ep, line, sizeof(line));
-	endpoint_key_tail(ep->api_key, key, sizeof(key));
+	endpoint_api_key(&s->o->eps, i, raw, sizeof(raw));
+	endpoint_key_tail(raw, key, sizeof(key));
 	pthread_mutex_lock(&s->sp.mu);
 	json_object_set_new(j, "url", json_string(ep->url));
 	json_object_set_new(j, "status", json_string(line));
+	json_object_set_new(j, "protocol",
+			    json_string(ep->proto == EP_TCP ? "tcp" : "http"));
 	json_object_set_new(j, "reliable", json_boolean(ep->reliable));
+	if (ep->additional)
+		json_object_set_new(j, "additional", json_true());
+	if (ep->mrf) {
+		json_object_set_new(j, "mrf", json_true());
+		json_object_set_new(j, "failover_logs",
+				    json_boolean(s->sp.failover));
+	}
+	if (*ep->proxy)
+		json_object_set_new(j, "socks5", json_string(ep->proxy));
 	json_object_set_new(j, "api_key", json_string(key));
 	json_object_set_new(j, "state", json_string(st->state));
 	SETI(j, "sent_messages", st->sent_messages);
@@ -189,6 +203,10 @@ static json_t *endpoint_status(struct ship *s, size_t i)
 	SETI(j, "retries", st->retries);
 	SETI(j, "spooled_messages", st->spooled_messages);
 	SETI(j, "spooled_batches", st->spooled_batches);
+	if (ep->mrf) {
+		SETI(j, "skipped_messages", st->skipped_messages);
+		SETI(j, "skipped_batches", st->skipped_batches);
+	}
 	SETI(j, "pending_messages", pm);
 	SETI(j, "pending_batches", pb);
 	for (k = 0; k < DROP__COUNT; k++) {
@@ -284,6 +302,12 @@ static void write_status(struct ship *s, const char *state)
 		pthread_mutex_unlock(&s->sp.mu);
 		json_object_set_new(sp, "blocked", json_boolean(s->blocked));
 		json_object_set_new(doc, "spool", sp);
+		json_object_set_new(
+			doc, "protocol",
+			json_string(s->o->eps.proto == EP_TCP ? "tcp" : "http"));
+		json_object_set_new(doc, "decision",
+				    json_string(s->o->eps.decision));
+		SETI(doc, "batch_max_concurrent_send", s->o->eps.concurrency);
 		eps = json_array();
 		for (i = 0; i < s->o->eps.n; i++)
 			json_array_append_new(eps, endpoint_status(s, i));
@@ -668,6 +692,59 @@ static void periodic(struct ship *s)
 	}
 }
 
+/* The check's answer at start: the same decision, without the wait. */
+static bool same_check(const struct endpoint *ep, void *arg)
+{
+	const struct endpoint_set *was = arg;
+
+	(void)ep;
+	return was->proto == EP_HTTP;
+}
+
+/*
+ * SIGHUP: the configuration again, for what can change without a
+ * restart: the API keys (Datadog reads its key before every request)
+ * and multi_region_failover.failover_logs. Endpoints, protocol and
+ * batching stay as they were at start.
+ */
+static void reload(struct ship *s)
+{
+	struct cws_config *cfg = cws_config_new();
+	struct cws_config_err err;
+	struct endpoint_set *fresh = calloc(1, sizeof(*fresh));
+	char why[256];
+	bool fo;
+
+	if (!cfg || !fresh)
+		goto out;
+	if (cws_config_load(cfg, s->o->config_path, &err)) {
+		cws_errorx("SIGHUP: %s: the configuration stays as it was",
+			   err.msg);
+		goto out;
+	}
+	if (endpoint_decide(cfg, fresh, same_check, &s->o->eps, why,
+			    sizeof(why))) {
+		cws_errorx("SIGHUP: %s: the endpoints stay as they were", why);
+		goto out;
+	}
+	if (!endpoint_reload_keys(&s->o->eps, fresh))
+		cws_info("SIGHUP: the API keys are unchanged");
+	fo = cws_config_get_bool(cfg, "multi_region_failover.failover_logs");
+	if (fo != s->sp.failover)
+		cws_info("SIGHUP: multi_region_failover.failover_logs is now "
+			 "%s",
+			 fo ? "true: new batches go to the failover region "
+			      "too" :
+			      "false");
+	s->sp.failover = fo;
+	s->next_status_ms = 0;
+out:
+	if (fresh)
+		pthread_mutex_destroy(&fresh->key_mu);
+	free(fresh);
+	cws_config_free(cfg);
+}
+
 static int loop(struct ship *s)
 {
 	struct cws_event_err err;
@@ -686,6 +763,8 @@ static int loop(struct ship *s)
 				cws_info("reopening '%s'", s->o->output);
 				open_output(s);
 			}
+			if (!s->o->local)
+				reload(s);
 		}
 		if (usr2_signal) {
 			usr2_signal = 0;
@@ -779,30 +858,43 @@ static int start_senders(struct ship *s)
 	struct ship_opts *o = s->o;
 	sigset_t all, old;
 	size_t i;
+	unsigned slot;
 	int rc = 0;
 
+	s->snd = calloc(o->eps.n * (size_t)o->eps.concurrency,
+			sizeof(*s->snd));
+	if (!s->snd)
+		return -ENOMEM;
 	/* Signals are for the main thread: senders start with them blocked. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (i = 0; i < o->eps.n; i++) {
-		struct sender *sd = &s->snd[i];
+	for (i = 0; !rc && i < o->eps.n; i++) {
 		const struct endpoint *ep = &o->eps.ep[i];
+		/* One TCP connection is one ordered stream. */
+		unsigned n = ep->proto == EP_TCP ? 1 :
+						   (unsigned)o->eps.concurrency;
 
-		sd->sp = &s->sp;
-		sd->eps = &o->eps;
-		sd->index = i;
-		sd->proxy = ep->ssl ? o->proxy_https : o->proxy_http;
-		sd->no_proxy = o->no_proxy;
-		sd->ca_file = o->ca_file;
-		sd->insecure = o->insecure;
-		backoff_init(&sd->bo, o->backoff_base, o->backoff_factor,
-			     o->backoff_max, o->recovery_interval,
-			     o->recovery_reset);
-		rc = sender_start(sd);
-		if (rc) {
-			cws_errorx("cannot start a sender thread: %s",
-				   strerror(-rc));
-			break;
+		for (slot = 0; slot < n; slot++) {
+			struct sender *sd = &s->snd[s->nsnd];
+
+			sd->sp = &s->sp;
+			sd->eps = &o->eps;
+			sd->index = i;
+			sd->slot = slot;
+			sd->proxy = ep->ssl ? o->proxy_https : o->proxy_http;
+			sd->no_proxy = o->no_proxy;
+			sd->ca_file = o->ca_file;
+			sd->insecure = o->insecure;
+			backoff_init(&sd->bo, o->backoff_base,
+				     o->backoff_factor, o->backoff_max,
+				     o->recovery_interval, o->recovery_reset);
+			rc = sender_start(sd);
+			if (rc) {
+				cws_errorx("cannot start a sender thread: %s",
+					   strerror(-rc));
+				break;
+			}
+			s->nsnd++;
 		}
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -816,7 +908,7 @@ static void stop_senders(struct ship *s)
 	size_t i;
 
 	spool_stop(&s->sp, ship_now_ms() + s->o->stop_grace_ms);
-	for (i = 0; i < s->o->eps.n; i++)
+	for (i = 0; i < s->nsnd; i++)
 		sender_join(&s->snd[i]);
 	for (i = 0; i < s->o->eps.n; i++) {
 		spool_pending(&s->sp, i, &pb, &pm);
@@ -860,24 +952,23 @@ int ship_run(struct ship_opts *o)
 		if (open_output(s))
 			goto out_release;
 	} else {
+		/* Datadog says nothing when it took its usual way. */
+		if (strcmp(o->eps.decision, "HTTP: " DEFAULT_DECISION))
+			cws_info("endpoints: %s", o->eps.decision);
 		for (i = 0; i < o->eps.n; i++) {
 			endpoint_status_line(&o->eps, &o->eps.ep[i], line,
 					     sizeof(line));
 			cws_info("%s", line);
-			if (!*o->eps.ep[i].api_key)
+			if (!*o->eps.ep[i].api_key && !o->eps.opw)
 				cws_warnx("endpoint '%s' has no API key: a "
 					  "Datadog intake will refuse it (403)",
 					  o->eps.ep[i].url);
 		}
-		if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
-			cws_errorx("cannot initialise libcurl");
-			goto out_release;
-		}
 		if (spool_open(&s->sp, o->spool_dir, o->spool_max, &o->eps)) {
-			curl_global_cleanup();
 			rc = CWS_EXIT_FAILURE;
 			goto out_release;
 		}
+		s->sp.failover = o->failover;
 		s->spool_open = true;
 		recover_part(s);
 	}
@@ -909,7 +1000,6 @@ out_stop:
 		stop_senders(s);
 		write_status(s, "stopped");
 		spool_close(&s->sp);
-		curl_global_cleanup();
 	} else {
 		write_status(s, "stopped");
 	}
@@ -926,6 +1016,7 @@ out_free:
 	jb_release(&s->body);
 	jb_release(&s->comp);
 	payload_release();
+	free(s->snd);
 	free(s);
 	return rc;
 }

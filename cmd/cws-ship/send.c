@@ -115,6 +115,68 @@ int ship_compress(const char *encoding, int level, const char *in, size_t n,
 	return out->err;
 }
 
+static int gunzip(const char *in, size_t n, struct jbuf *out)
+{
+	char tmp[65536];
+	z_stream zs;
+	int rc;
+
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, 15 + 32) != Z_OK)
+		return -ENOMEM;
+	zs.next_in = (Bytef *)(uintptr_t)in;
+	zs.avail_in = (uInt)n;
+	do {
+		zs.next_out = (Bytef *)tmp;
+		zs.avail_out = sizeof(tmp);
+		rc = inflate(&zs, Z_NO_FLUSH);
+		if (rc != Z_OK && rc != Z_STREAM_END)
+			break;
+		jb_raw(out, tmp, sizeof(tmp) - zs.avail_out);
+	} while (rc != Z_STREAM_END && !out->err);
+	inflateEnd(&zs);
+	if (out->err)
+		return out->err;
+	return rc == Z_STREAM_END ? 0 : -EINVAL;
+}
+
+static int unzstd(const char *in, size_t n, struct jbuf *out)
+{
+	ZSTD_DStream *ds = ZSTD_createDStream();
+	ZSTD_inBuffer ib = { in, n, 0 };
+	char tmp[65536];
+	size_t r = 1;
+
+	if (!ds)
+		return -ENOMEM;
+	while (ib.pos < ib.size && !out->err) {
+		ZSTD_outBuffer ob = { tmp, sizeof(tmp), 0 };
+
+		r = ZSTD_decompressStream(ds, &ob, &ib);
+		if (ZSTD_isError(r))
+			break;
+		jb_raw(out, tmp, ob.pos);
+	}
+	ZSTD_freeDStream(ds);
+	if (out->err)
+		return out->err;
+	return ZSTD_isError(r) || r != 0 ? -EINVAL : 0;
+}
+
+int ship_decompress(const char *encoding, const char *in, size_t n,
+		    struct jbuf *out)
+{
+	jb_reset(out);
+	if (!strcmp(encoding, "gzip"))
+		return gunzip(in, n, out);
+	if (!strcmp(encoding, "zstd"))
+		return unzstd(in, n, out);
+	if (strcmp(encoding, "identity"))
+		return -EINVAL;
+	jb_raw(out, in, n);
+	return out->err;
+}
+
 /* --- one request -------------------------------------------------------- */
 
 struct answer {
@@ -195,7 +257,7 @@ static void setup(struct sender *s, CURL *c, const struct endpoint *ep)
 	}
 }
 
-static struct curl_slist *headers(const struct endpoint *ep,
+static struct curl_slist *headers(const char *api_key,
 				  const struct spool_hdr *h, time_t mtime)
 {
 	struct curl_slist *l = NULL, *n;
@@ -206,7 +268,7 @@ static struct curl_slist *headers(const struct endpoint *ep,
 	size_t i, k = 0;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(key, sizeof(key), "DD-API-KEY: %s", ep->api_key);
+	snprintf(key, sizeof(key), "DD-API-KEY: %s", api_key);
 	snprintf(enc, sizeof(enc), "Content-Encoding: %s", h->encoding);
 	snprintf(id, sizeof(id), BATCH_ID_HEADER ": %s", h->id);
 	snprintf(cur, sizeof(cur), "dd-current-timestamp: %lld",
@@ -275,6 +337,27 @@ static ssize_t load(const char *path, char **buf, size_t *cap, time_t *mtime)
 	return (ssize_t)off;
 }
 
+int send_load_batch(const char *path, char **buf, size_t *cap, size_t *len,
+		    struct spool_hdr *h, time_t *mtime, const char **why)
+{
+	ssize_t n = load(path, buf, cap, mtime);
+	int hlen;
+
+	if (n < 0) {
+		*why = strerror((int)-n);
+		return (int)n;
+	}
+	*len = (size_t)n;
+	hlen = spool_hdr_parse(*buf, (size_t)n, h, why);
+	if (hlen < 0)
+		return hlen;
+	if (!spool_body_ok(h, *buf + hlen, (size_t)n - (size_t)hlen)) {
+		*why = "a body matching its checksum";
+		return -EINVAL;
+	}
+	return hlen;
+}
+
 static int drop_cause(long code)
 {
 	switch (code) {
@@ -320,6 +403,7 @@ static void *run(void *arg)
 	const struct endpoint *ep = &s->eps->ep[s->index];
 	struct cws_ratelimit rl = CWS_RATELIMIT_INIT(60, 5);
 	char path[PATH_MAX], what[256], errbuf[CURL_ERROR_SIZE];
+	char api_key[sizeof(ep->api_key)];
 	struct curl_slist *hl;
 	struct batch_ent ent;
 	struct spool_hdr h;
@@ -344,21 +428,14 @@ static void *run(void *arg)
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	while (spool_next(s->sp, s->index, &ent) == 1) {
 		if (!loaded || loaded != ent.seq) {
+			size_t ulen = 0;
+
 			loaded = 0;
 			spool_batch_path(s->sp, s->index, ent.seq, path,
 					 sizeof(path));
-			len = load(path, &buf, &cap, &mtime);
-			hlen = len > 0 ? spool_hdr_parse(buf, (size_t)len, &h,
-							 &why) :
-					 -EINVAL;
-			if (len < 0)
-				why = strerror((int)-len);
-			else if (hlen > 0 &&
-				 !spool_body_ok(&h, buf + hlen,
-						(size_t)(len - hlen))) {
-				hlen = -EINVAL;
-				why = "a body matching its checksum";
-			}
+			hlen = send_load_batch(path, &buf, &cap, &ulen, &h,
+					       &mtime, &why);
+			len = (ssize_t)ulen;
 			if (hlen < 0) {
 				cws_errorx("spool: batch file '%s' is damaged "
 					   "(expected %s): dropped",
@@ -375,7 +452,8 @@ static void *run(void *arg)
 			ent.count = h.count;
 			loaded = ent.seq;
 		}
-		hl = headers(ep, &h, mtime);
+		endpoint_api_key(s->eps, s->index, api_key, sizeof(api_key));
+		hl = headers(api_key, &h, mtime);
 		memset(&a, 0, sizeof(a));
 		a.s = s;
 		a.retry_after_ms = -1;
@@ -410,14 +488,14 @@ static void *run(void *arg)
 				 "HTTP %ld: batch %" PRIu64 " dropped", code,
 				 ent.seq);
 			if (code == 403 || code == 401) {
-				size_t kl = strlen(ep->api_key);
+				size_t kl = strlen(api_key);
 
 				cws_errorx("endpoint '%s': HTTP %ld: the "
 					   "intake refused batch %" PRIu64
 					   " (%u events), dropped: check the "
 					   "API key ending with '%s'",
 					   ep->url, code, ent.seq, ent.count,
-					   ep->api_key + (kl > 5 ? kl - 5 : 0));
+					   api_key + (kl > 5 ? kl - 5 : 0));
 			} else {
 				cws_errorx("endpoint '%s': HTTP %ld: the "
 					   "intake refused batch %" PRIu64
@@ -469,8 +547,13 @@ int sender_start(struct sender *s)
 {
 	int rc;
 
-	s->seed = (unsigned)time(NULL) ^ (unsigned)(s->index * 2654435761u);
-	rc = pthread_create(&s->thread, NULL, run, s);
+	s->seed = (unsigned)time(NULL) ^ (unsigned)(s->index * 2654435761u) ^
+		  (s->slot << 16);
+	rc = pthread_create(&s->thread, NULL,
+			    s->eps->ep[s->index].proto == EP_TCP ?
+				    tcp_sender_run :
+				    run,
+			    s);
 	if (rc)
 		return -rc;
 	s->started = true;

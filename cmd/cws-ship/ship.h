@@ -13,7 +13,9 @@
  *   spoolfmt.c  the on-disk formats of the spool (batch header, journal)
  *   spool.c     the spool directory and its index; what each endpoint
  *               still has to send
- *   send.c      one sender thread per endpoint (libcurl)
+ *   send.c      the HTTP sender threads of an endpoint (libcurl)
+ *   tcp.c       the TCP sender of an endpoint: Datadog's framing, TLS
+ *               and socks5 through libcurl's connect-only mode
  *   run.c       the stream loop: batching, journal, signals, status
  *
  * Data flow: the main thread reads records, turns each into one message
@@ -33,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <msgpack.h>
 
@@ -276,14 +279,33 @@ void payload_ruleset_loaded(struct jbuf *b, const struct cws_event *ev,
 
 /* --- endpoint.c --------------------------------------------------------- */
 
+#define DEFAULT_DECISION "runtime_security_config.endpoints"
+
+/* How an endpoint is reached. */
+enum ep_proto {
+	EP_HTTP, /* POST of a batch, Datadog's HTTP logs protocol */
+	EP_TCP, /* one framed line per message (tcp.c) */
+};
+
 struct endpoint {
-	char url[1024]; /* scheme://host:port/path */
+	/*
+	 * HTTP: scheme://host:port/path. TCP: tcp://host:port, or
+	 * tcp+tls://host:port. Its hash names the spool directory.
+	 */
+	char url[1024];
 	char host[256];
 	int port;
 	bool ssl;
 	bool reliable;
 	bool additional;
-	char api_key[256]; /* never logged: see endpoint_key_tail */
+	bool mrf; /* the multi-region failover destination */
+	enum ep_proto proto;
+	char proxy[512]; /* TCP: socks5 proxy host:port, "" for none */
+	/*
+	 * Read it with endpoint_api_key: SIGHUP may change it while the
+	 * senders run. Never logged (see endpoint_key_tail).
+	 */
+	char api_key[256];
 	char id[24]; /* "ep-<hex>": its spool directory */
 };
 
@@ -294,15 +316,62 @@ struct endpoint_set {
 	bool use_compression;
 	char encoding[16]; /* "gzip", "zstd" or "identity" */
 	int level;
+	enum ep_proto proto; /* of every endpoint but the MRF one */
+	bool opw; /* the main endpoint is an Observability Pipelines Worker */
+	int concurrency; /* batches in flight per endpoint, at least 1 */
+	/*
+	 * Why proto was chosen, one line (status, the start-up log):
+	 * "HTTP: " DEFAULT_DECISION when nothing asked for anything else.
+	 */
+	char decision[256];
+	pthread_mutex_t key_mu; /* guards every ep[].api_key */
 };
 
 /*
- * Builds the endpoints as Datadog's BuildHTTPEndpointsWithConfig does
- * for runtime security from cfg. Returns 0, or -EINVAL with one line in
- * err (a bad additional_endpoints, compression_kind, ...).
+ * The connectivity check the decision runs (endpoint_decide): true when
+ * an HTTP POST of an empty batch to ep succeeds within the timeout.
+ * Tests put their own in its place.
+ */
+typedef bool (*endpoint_check_fn)(const struct endpoint *ep, void *arg);
+bool endpoint_http_check(const struct endpoint *ep, void *arg);
+
+/*
+ * Builds the endpoints as Datadog's security agent decides them
+ * (NewLogContext, BuildEndpointsWithConfig), calling check when the
+ * decision needs the HTTP connectivity check. Returns 0, or -EINVAL
+ * with one line in err.
+ */
+int endpoint_decide(const struct cws_config *cfg, struct endpoint_set *set,
+		    endpoint_check_fn check, void *check_arg, char *err,
+		    size_t errlen);
+
+/*
+ * The HTTP endpoints alone, from runtime_security_config.endpoints.*
+ * (BuildHTTPEndpointsWithConfig). Returns 0 or -EINVAL.
  */
 int endpoint_build(const struct cws_config *cfg, struct endpoint_set *set,
 		   char *err, size_t errlen);
+
+/*
+ * The TCP endpoints from logs_config.* (Datadog's buildTCPEndpoints):
+ * logs_dd_url (host:port, TLS unless logs_no_ssl), use_port_443, or
+ * dd_url / agent-intake.logs.<site> with Datadog's port; the socks5
+ * proxy; logs_config.additional_endpoints. Returns 0 or -EINVAL.
+ */
+int endpoint_build_tcp(const struct cws_config *cfg, struct endpoint_set *set,
+		       char *err, size_t errlen);
+
+/* Copies endpoint i's current API key into buf (under key_mu). */
+void endpoint_api_key(struct endpoint_set *set, size_t i, char *buf,
+		      size_t len);
+
+/*
+ * Takes the API keys of fresh (built again from a reloaded
+ * configuration) for the endpoints of set with the same URL; says
+ * which changed (their last five characters). Returns how many did.
+ */
+int endpoint_reload_keys(struct endpoint_set *set,
+			 const struct endpoint_set *fresh);
 
 /* Datadog's endpoint status line ("Reliable: Sending compressed ..."). */
 void endpoint_status_line(const struct endpoint_set *set,
@@ -397,6 +466,8 @@ struct ep_stats {
 	uint64_t dropped_batches[DROP__COUNT];
 	uint64_t dropped_messages[DROP__COUNT];
 	uint64_t spooled_batches, spooled_messages;
+	/* MRF: batches not linked as failover_logs was off. */
+	uint64_t skipped_batches, skipped_messages;
 	char last_error[256];
 	uint64_t last_error_ns, last_success_ns;
 	const char *state; /* "idle", "sending", "retrying", "stopped" */
@@ -418,6 +489,11 @@ struct spool {
 	size_t cursor[SHIP_MAX_ENDPOINTS]; /* index from head of next */
 	struct ep_stats st[SHIP_MAX_ENDPOINTS];
 	uint64_t full_dropped_batches, full_dropped_messages;
+	/*
+	 * multi_region_failover.failover_logs: new batches are linked to
+	 * the MRF endpoint only while it is true (the main thread's).
+	 */
+	bool failover;
 	bool stopping; /* finish what is pending, then exit */
 	long long deadline_ms; /* give up at this time when stopping */
 	struct cws_ratelimit full_rl;
@@ -494,8 +570,9 @@ long long ship_now_ms(void);
 
 struct sender {
 	struct spool *sp;
-	const struct endpoint_set *eps;
-	size_t index;
+	struct endpoint_set *eps;
+	size_t index; /* the endpoint */
+	unsigned slot; /* which of its batch_max_concurrent_send threads */
 	const char *proxy; /* proxy URL or NULL */
 	const char *no_proxy;
 	const char *ca_file;
@@ -506,7 +583,10 @@ struct sender {
 	unsigned seed;
 };
 
-/* Starts the thread; returns 0 or a negative errno. */
+/*
+ * Starts the thread (the HTTP sender, or tcp_sender_run for a TCP
+ * endpoint); returns 0 or a negative errno.
+ */
 int sender_start(struct sender *s);
 void sender_join(struct sender *s);
 
@@ -520,6 +600,30 @@ enum send_class send_classify(long code);
 
 /* Retry-After (seconds or an HTTP date) in ms, or -1. */
 long long send_retry_after_ms(const char *value, long long now_s);
+
+/*
+ * Reads a spooled batch file whole into *buf and checks its header and
+ * crc. Returns the header length (the body follows, up to *len), or a
+ * negative errno with *why saying what was expected.
+ */
+int send_load_batch(const char *path, char **buf, size_t *cap, size_t *len,
+		    struct spool_hdr *h, time_t *mtime, const char **why);
+
+/* --- tcp.c -------------------------------------------------------------- */
+
+/*
+ * Datadog's TCP frames for one spooled batch (body[0..len) compressed
+ * as h->encoding, a JSON array of the wrappers payload_record writes):
+ * one line per message, "<api_key> <pri>0 <time> <hostname> <service>
+ * - - <tags> <message>\n" (reference §6.4). Returns the number of
+ * frames, or -EINVAL with *why set.
+ */
+int tcp_frames(const char *api_key, const struct spool_hdr *h,
+	       const char *body, size_t len, struct jbuf *out,
+	       const char **why);
+
+/* A TCP endpoint's sender thread (sender_start starts it). */
+void *tcp_sender_run(void *arg);
 
 /* --- run.c ------------------------------------------------------------- */
 
@@ -537,6 +641,8 @@ struct ship_opts {
 	struct payload_opts po;
 	const char *proxy_https, *proxy_http, *no_proxy, *ca_file;
 	bool insecure;
+	const char *config_path; /* -c, read again on SIGHUP; NULL: default */
+	bool failover; /* multi_region_failover.failover_logs */
 	double backoff_base, backoff_factor, backoff_max;
 	int recovery_interval;
 	bool recovery_reset;
@@ -545,7 +651,7 @@ struct ship_opts {
 /* Runs until the end of input or a signal; returns an exit code. */
 int ship_run(struct ship_opts *o);
 
-/* --- compress (send.c) -------------------------------------------------- */
+/* --- compression (send.c) ----------------------------------------------- */
 
 /*
  * Compresses in[0..n) with encoding ("gzip", "zstd", "identity") at level
@@ -553,5 +659,9 @@ int ship_run(struct ship_opts *o);
  */
 int ship_compress(const char *encoding, int level, const char *in, size_t n,
 		  struct jbuf *out);
+
+/* The reverse, for the TCP framing; out->max bounds the result. */
+int ship_decompress(const char *encoding, const char *in, size_t n,
+		    struct jbuf *out);
 
 #endif

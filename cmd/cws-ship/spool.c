@@ -632,6 +632,8 @@ int spool_add(struct spool *sp, uint64_t seq, uint32_t count,
 	if (rc)
 		goto out_unlink;
 	for (i = 0; i < sp->eps->n; i++) {
+		if (sp->eps->ep[i].mrf && !sp->failover)
+			continue;
 		spool_batch_path(sp, i, seq, dst, sizeof(dst));
 		if (link(tmp, dst) && errno != EEXIST) {
 			rc = -errno;
@@ -649,6 +651,11 @@ int spool_add(struct spool *sp, uint64_t seq, uint32_t count,
 	pthread_mutex_lock(&sp->mu);
 	rc = push(sp, &e);
 	for (i = 0; !rc && i < sp->eps->n; i++) {
+		if (!(e.pending & (1u << i))) {
+			sp->st[i].skipped_batches++;
+			sp->st[i].skipped_messages += count;
+			continue;
+		}
 		sp->st[i].spooled_batches++;
 		sp->st[i].spooled_messages += count;
 	}
@@ -754,8 +761,13 @@ void spool_release(struct spool *sp, size_t i, const struct batch_ent *ent)
 
 	pthread_mutex_lock(&sp->mu);
 	k = find(sp, ent->seq);
-	if (k >= 0)
+	if (k >= 0) {
 		at(sp, (size_t)k)->inflight &= ~(1u << i);
+		/* Another thread of i may have moved past it. */
+		if ((size_t)k < sp->cursor[i])
+			sp->cursor[i] = (size_t)k;
+	}
+	pthread_cond_broadcast(&sp->cv);
 	pthread_mutex_unlock(&sp->mu);
 }
 
