@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "log.h"
 
 #include "../../cmd/cws-ship/endpoint.c"
 
@@ -106,8 +107,10 @@ static void test_urls(void **state)
 	assert_int_equal(endpoint_build(cfg, &set, err, sizeof(err)), 0);
 	assert_string_equal(set.ep[0].url,
 			    "http://proxy.local:3834/api/v2/secruntime");
+	/* An address that does not parse: Datadog's fallback (decide). */
 	set_key(E "logs_dd_url", "proxy.local:99999");
-	assert_int_equal(endpoint_build(cfg, &set, err, sizeof(err)), -EINVAL);
+	assert_int_equal(endpoint_build(cfg, &set, err, sizeof(err)),
+			 -EDESTADDRREQ);
 	assert_string_equal(err, E "logs_dd_url: expected host:port, got "
 				   "'proxy.local:99999'");
 }
@@ -213,14 +216,234 @@ static void test_key_tail(void **state)
 	assert_string_equal(buf, "");
 }
 
+/*
+ * The decision of Datadog's NewLogContext / BuildEndpointsWithConfig, one
+ * row per input: the protocol chosen, the main endpoint, whether the
+ * connectivity check ran, and the failover endpoint.
+ */
+static int checks; /* connectivity checks run */
+static bool check_answer;
+
+static bool fake_check(const struct endpoint *ep, void *arg)
+{
+	(void)arg;
+	checks++;
+	assert_string_equal(ep->url, "http://127.0.0.1:9/api/v2/secruntime");
+	return check_answer;
+}
+
+#define LC "logs_config."
+#define BAD_RSC E "logs_dd_url=no-port-here" /* cannot be built */
+
+static void test_decide(void **state)
+{
+	static const struct {
+		const char *keys; /* key=value;key=value */
+		bool check; /* what the check answers */
+		enum ep_proto proto;
+		const char *main_url;
+		int checked;
+		const char *mrf_url; /* NULL: none */
+	} t[] = {
+		/* The security agent's usual way: HTTP, no check. */
+		{ "", false, EP_HTTP,
+		  "https://runtime-security-http-intake.logs.datadoghq.com:443"
+		  "/api/v2/secruntime",
+		  0, NULL },
+		{ LC "force_use_tcp=true", true, EP_TCP,
+		  "tcp+tls://agent-intake.logs.datadoghq.com:10516", 0, NULL },
+		{ LC "use_tcp=true;site=datadoghq.eu", true, EP_TCP,
+		  "tcp+tls://agent-intake.logs.datadoghq.eu:443", 0, NULL },
+		{ LC "force_use_tcp=true;site=example.com;" LC "dd_port=1234",
+		  true, EP_TCP, "tcp+tls://agent-intake.logs.example.com:1234",
+		  0, NULL },
+		{ LC "force_use_tcp=true;" LC "use_port_443=true", true, EP_TCP,
+		  "tcp+tls://agent-443-intake.logs.datadoghq.com:443", 0,
+		  NULL },
+		{ LC "socks5_proxy_address=127.0.0.1:1080", true, EP_TCP,
+		  "tcp+tls://agent-intake.logs.datadoghq.com:10516", 0, NULL },
+		{ LC "additional_endpoints=[{\"host\":\"b.example\","
+		     "\"port\":10516}]",
+		  true, EP_TCP,
+		  "tcp+tls://agent-intake.logs.datadoghq.com:10516", 0, NULL },
+		{ LC "force_use_tcp=true;" LC "logs_dd_url=127.0.0.1:10516;" LC
+		     "logs_no_ssl=true",
+		  true, EP_TCP, "tcp://127.0.0.1:10516", 0, NULL },
+		/* What forces HTTP wins over what asks for TCP. */
+		{ LC "force_use_tcp=true;" LC "force_use_http=true", true,
+		  EP_HTTP,
+		  "https://runtime-security-http-intake.logs.datadoghq.com:443"
+		  "/api/v2/secruntime",
+		  0, NULL },
+		{ LC "socks5_proxy_address=127.0.0.1:1080;"
+		     "observability_pipelines_worker.logs.enabled=true;"
+		     "observability_pipelines_worker.logs.url="
+		     "http://opw.local:8282",
+		  true, EP_HTTP, "http://opw.local:8282/api/v2/logs", 0, NULL },
+		{ LC "force_use_tcp=true;multi_region_failover.enabled=true;"
+		     "multi_region_failover.site=datadoghq.eu",
+		  true, EP_HTTP,
+		  "https://runtime-security-http-intake.logs.datadoghq.com:443"
+		  "/api/v2/secruntime",
+		  0,
+		  "https://runtime-security-http-intake.logs.mrf.datadoghq.eu:443"
+		  "/api/v2/secruntime" },
+		{ "multi_region_failover.enabled=true;"
+		  "multi_region_failover.dd_url=http://127.0.0.1:7777",
+		  true, EP_HTTP,
+		  "https://runtime-security-http-intake.logs.datadoghq.com:443"
+		  "/api/v2/secruntime",
+		  0, "http://127.0.0.1:7777/api/v2/secruntime" },
+		/*
+		 * The runtime security keys cannot make an endpoint: the
+		 * logs_config. keys, and the check decides.
+		 */
+		{ BAD_RSC ";" LC "logs_dd_url=127.0.0.1:9;" LC "logs_no_ssl=true",
+		  true, EP_HTTP, "http://127.0.0.1:9/api/v2/secruntime", 1,
+		  NULL },
+		{ BAD_RSC ";" LC "logs_dd_url=127.0.0.1:9;" LC "logs_no_ssl=true",
+		  false, EP_TCP, "tcp://127.0.0.1:9", 1, NULL },
+		{ BAD_RSC ";" LC "logs_dd_url=127.0.0.1:9;" LC
+			  "logs_no_ssl=true;" LC "force_use_http=true",
+		  false, EP_HTTP, "http://127.0.0.1:9/api/v2/secruntime", 0,
+		  NULL },
+		{ BAD_RSC ";" LC "logs_dd_url=127.0.0.1:9;" LC
+			  "logs_no_ssl=true;" LC "socks5_proxy_address=p:1",
+		  true, EP_TCP, "tcp://127.0.0.1:9", 0, NULL },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < CWS_ARRAY_SIZE(t); i++) {
+		char keys[512], *k, *save = NULL;
+		size_t m;
+
+		cws_config_free(cfg);
+		cfg = cws_config_new();
+		assert_non_null(cfg);
+		snprintf(keys, sizeof(keys), "%s", t[i].keys);
+		for (k = strtok_r(keys, ";", &save); k;
+		     k = strtok_r(NULL, ";", &save)) {
+			char *eq = strchr(k, '=');
+
+			assert_non_null(eq);
+			*eq = '\0';
+			set_key(k, eq + 1);
+		}
+		checks = 0;
+		check_answer = t[i].check;
+		if (endpoint_decide(cfg, &set, fake_check, NULL, err,
+				    sizeof(err)))
+			fail_msg("row %zu (%s): %s", i, t[i].keys, err);
+		if (set.proto != t[i].proto ||
+		    strcmp(set.ep[0].url, t[i].main_url) ||
+		    checks != t[i].checked)
+			fail_msg("row %zu (%s): got %s %s, %d checks (%s)", i,
+				 t[i].keys, set.proto == EP_TCP ? "TCP" : "HTTP",
+				 set.ep[0].url, checks, set.decision);
+		for (m = 0; m < set.n && !set.ep[m].mrf; m++)
+			;
+		if (t[i].mrf_url) {
+			assert_true(m < set.n);
+			assert_string_equal(set.ep[m].url, t[i].mrf_url);
+			assert_int_equal(set.ep[m].proto, EP_HTTP);
+		} else {
+			assert_int_equal(m, set.n);
+		}
+		pthread_mutex_destroy(&set.key_mu);
+	}
+}
+
+static void test_decide_details(void **state)
+{
+	char line[512];
+
+	(void)state;
+	set_key("api_key", "main-key");
+	set_key(LC "socks5_proxy_address", "socks5://127.0.0.1:1080");
+	set_key(LC "additional_endpoints",
+		"[{\"host\":\"b.example\",\"port\":10517,\"api_key\":\"k2\"}]");
+	assert_int_equal(endpoint_decide(cfg, &set, fake_check, NULL, err,
+					 sizeof(err)),
+			 0);
+	assert_int_equal(set.n, 2);
+	assert_string_equal(set.ep[0].proxy, "127.0.0.1:1080");
+	assert_string_equal(set.ep[1].proxy, "127.0.0.1:1080");
+	assert_string_equal(set.ep[0].api_key, "main-key");
+	assert_string_equal(set.ep[1].url, "tcp+tls://b.example:10517");
+	endpoint_status_line(&set, &set.ep[0], line, sizeof(line));
+	assert_string_equal(line, "Reliable: Sending uncompressed logs in SSL "
+				  "encrypted TCP to agent-intake.logs."
+				  "datadoghq.com on port 10516");
+	pthread_mutex_destroy(&set.key_mu);
+
+	/* A TCP additional endpoint needs its port. */
+	set_key(LC "additional_endpoints", "[{\"host\":\"b.example\"}]");
+	assert_int_equal(endpoint_decide(cfg, &set, fake_check, NULL, err,
+					 sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "expected a port"));
+	pthread_mutex_destroy(&set.key_mu);
+
+	/* MRF needs a site or a URL; the concurrency is at least one. */
+	cws_config_free(cfg);
+	cfg = cws_config_new();
+	set_key("multi_region_failover.enabled", "true");
+	assert_int_equal(endpoint_decide(cfg, &set, fake_check, NULL, err,
+					 sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "multi_region_failover.site"));
+	pthread_mutex_destroy(&set.key_mu);
+	set_key("multi_region_failover.site", "datadoghq.eu");
+	set_key("multi_region_failover.api_key", "mrf-key");
+	set_key(E "batch_max_concurrent_send", "3");
+	assert_int_equal(endpoint_decide(cfg, &set, fake_check, NULL, err,
+					 sizeof(err)),
+			 0);
+	assert_int_equal(set.concurrency, 3);
+	assert_true(set.ep[1].mrf);
+	assert_string_equal(set.ep[1].api_key, "mrf-key");
+	endpoint_status_line(&set, &set.ep[1], line, sizeof(line));
+	assert_string_equal(line, "MRF Reliable: Sending compressed logs in "
+				  "HTTPS to runtime-security-http-intake.logs."
+				  "mrf.datadoghq.eu on port 443");
+	pthread_mutex_destroy(&set.key_mu);
+}
+
+static void test_reload_keys(void **state)
+{
+	struct endpoint_set fresh;
+	char key[sizeof(fresh.ep[0].api_key)];
+
+	(void)state;
+	set_key("api_key", "old-key-11111");
+	assert_int_equal(endpoint_decide(cfg, &set, fake_check, NULL, err,
+					 sizeof(err)),
+			 0);
+	set_key("api_key", "new-key-22222");
+	assert_int_equal(endpoint_decide(cfg, &fresh, fake_check, NULL, err,
+					 sizeof(err)),
+			 0);
+	assert_int_equal(endpoint_reload_keys(&set, &fresh), 1);
+	endpoint_api_key(&set, 0, key, sizeof(key));
+	assert_string_equal(key, "new-key-22222");
+	assert_int_equal(endpoint_reload_keys(&set, &fresh), 0);
+	pthread_mutex_destroy(&set.key_mu);
+	pthread_mutex_destroy(&fresh.key_mu);
+}
+
 int main(void)
 {
+	/* Datadog's TCP warning, once per row, is not what is tested. */
+	cws_log_init("ship_endpoint_test", CWS_LOG_ERROR);
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_site),	     T(test_tracks),
 		T(test_urls),	     T(test_keys),
 		T(test_additional),  T(test_additional_errors),
 		T(test_compression), T(test_key_tail),
+		T(test_decide),	     T(test_decide_details),
+		T(test_reload_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
