@@ -73,3 +73,20 @@ seq_pids() { seq "${2:-1000}" $((${2:-1000} + $1 - 1)); }
 
 # A value of the status file, e.g. status '.endpoints[0].retries'.
 status() { jq -r "$1" "$DD_RUN_PATH/cws-ship.json"; }
+
+# ship_fifo [args]: starts cws-ship reading the fifo "pipe", written
+# through fd 3; its pid in SHIP_PID, its stderr in ship.err.
+ship_fifo() {
+	# One left by a test that failed half way would hold the spool.
+	[ -n "${SHIP_PID:-}" ] && kill -9 "$SHIP_PID" 2>/dev/null
+	rm -f pipe && mkfifo pipe &&
+	{ cws-ship "$@" <pipe 2>ship.err & } &&
+	SHIP_PID=$! &&
+	exec 3>pipe
+}
+
+# ship_wait: closes its input and waits for it; its exit status.
+ship_wait() {
+	exec 3>&-
+	wait "$SHIP_PID"
+}

@@ -13,7 +13,9 @@
  *	dir/req-N.head      "POST /path" and the headers, one per line
  *	dir/req-N.body      the body, decompressed
  *	dir/requests.log    "N <answer> enc=<encoding> count=<n> id=<id>
- *	                    bytes=<body size as received>"
+ *	                    bytes=<body size as received>
+ *	                    inflight=<requests being answered then, this
+ *	                    one included>"
  *	dir/messages.jsonl  each message of an accepted (2xx) request, as
  *	                    the JSON inside "message", one per line
  *	dir/wrappers.jsonl  the same messages as sent, wrapper and all
@@ -24,6 +26,9 @@
  * line, for every request), else from the next line of dir/script (each
  * used once), else 200. A line is "<code> [retry-after=<s>]
  * [delay=<ms>]" or "reset" (the connection is closed with no answer).
+ *
+ * An empty body is Datadog's HTTP connectivity check: answered as the
+ * mode or script says, logged with count=0.
  *
  * -n (for bench/ship.sh) checks the headers and the key only: the body
  * is neither decompressed nor parsed nor written, only its size logged
@@ -60,6 +65,7 @@ static int no_record;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long nreq;
 static unsigned long script_pos;
+static unsigned inflight; /* requests being answered, under mu */
 static volatile sig_atomic_t stop;
 
 struct upload {
@@ -376,6 +382,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 		       line[1024], num[32];
 	size_t hlen = 0, plen = 0, mlen = 0, wlen = 0, count = 0;
 	unsigned long n;
+	unsigned busy;
 	enum MHD_Result ret;
 	FILE *hf;
 	int code;
@@ -436,6 +443,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 		why = "Content-Type is not application/json";
 	} else if (no_record) {
 		/* Headers and key only: see -n at the top. */
+	} else if (!u->len) {
+		/* Datadog's connectivity check: an empty POST. */
 	} else if (!enc || !strcmp(enc, "identity")) {
 		plain = malloc(u->len + 1);
 		if (plain)
@@ -465,8 +474,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 		snprintf(line, sizeof(line), "%lu wrong API key\n", n);
 		append("errors", line, strlen(line));
 	}
+	pthread_mutex_lock(&mu);
+	busy = ++inflight;
+	pthread_mutex_unlock(&mu);
 	if (a.delay_ms > 0)
 		usleep((useconds_t)a.delay_ms * 1000);
+	pthread_mutex_lock(&mu);
+	inflight--;
+	pthread_mutex_unlock(&mu);
 	if (code >= 200 && code < 300) {
 		pthread_mutex_lock(&mu);
 		append("messages.jsonl", msgs, mlen);
@@ -478,8 +493,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 	else
 		snprintf(num, sizeof(num), "reset");
 	snprintf(line, sizeof(line),
-		 "%lu %s enc=%s count=%zu id=%s bytes=%zu\n", n, num,
-		 enc ? enc : "-", count, id ? id : "-", u->len);
+		 "%lu %s enc=%s count=%zu id=%s bytes=%zu inflight=%u\n", n,
+		 num, enc ? enc : "-", count, id ? id : "-", u->len, busy);
 	append("requests.log", line, strlen(line));
 	free(plain);
 	free(msgs);
