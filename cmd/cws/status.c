@@ -248,12 +248,17 @@ static void print_ship(FILE *out, const json_t *s)
 
 	title(out, "Intake (cws-ship)");
 	fprintf(out, "  Output: %s\n", str(s, "output"));
+	if (*str(s, "decision"))
+		fprintf(out, "  Endpoints chosen: %s\n", str(s, "decision"));
 	json_array_foreach(json_object_get(s, "endpoints"), i, ep) {
 		fprintf(out, "  Endpoint: %s\n", str(ep, "status"));
 		json_object_foreach((json_t *)ep, k, v) {
 			if (json_is_integer(v))
 				fprintf(out, "    %-20s %lld\n", k,
 					json_integer_value(v));
+			else if (json_is_boolean(v))
+				fprintf(out, "    %-20s %s\n", k,
+					json_is_true(v) ? "true" : "false");
 			else if (json_is_string(v) && strcmp(k, "status"))
 				fprintf(out, "    %-20s %s\n", k,
 					json_string_value(v));

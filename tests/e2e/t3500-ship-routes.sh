@@ -110,6 +110,15 @@ test_expect_success 'MRF: its own intake and key, only while failover_logs is on
 	test "$(status .endpoints[0].sent_messages)" = $(wc -l <main/wrappers.jsonl)
 '
 
+test_expect_success 'cws status shows why, and every endpoint'\''s line' '
+	cws status >st &&
+	grep "^  Endpoints chosen: HTTP: multi_region_failover.enabled is set$" st &&
+	grep "^  Endpoint: Reliable: Sending compressed logs in HTTP to 127.0.0.1 on port $main_PORT$" st &&
+	grep "^  Endpoint: MRF Reliable: Sending compressed logs in HTTP to 127.0.0.1 on port $mrf_PORT$" st &&
+	grep "^    failover_logs  *true$" st &&
+	grep "^    api_key  *\*\**55555$" st
+'
+
 test_expect_success 'a rotated API key is used after SIGHUP, no restart' '
 	unset DD_API_KEY &&
 	intake_start main && intake_start mrf &&
