@@ -404,6 +404,7 @@ static void *run(void *arg)
 	struct cws_ratelimit rl = CWS_RATELIMIT_INIT(60, 5);
 	char path[PATH_MAX], what[256], errbuf[CURL_ERROR_SIZE];
 	char api_key[sizeof(ep->api_key)];
+	long long conn_ms = ship_now_ms();
 	struct curl_slist *hl;
 	struct batch_ent ent;
 	struct spool_hdr h;
@@ -454,6 +455,14 @@ static void *run(void *arg)
 		}
 		endpoint_api_key(s->eps, s->index, api_key, sizeof(api_key));
 		hl = headers(api_key, &h, mtime);
+		/* connection_reset_interval: a new connection now and then. */
+		if (s->eps->reset_ms &&
+		    ship_now_ms() - conn_ms >= s->eps->reset_ms) {
+			curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+			conn_ms = ship_now_ms();
+		} else {
+			curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 0L);
+		}
 		memset(&a, 0, sizeof(a));
 		a.s = s;
 		a.retry_after_ms = -1;

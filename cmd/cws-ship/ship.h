@@ -319,6 +319,7 @@ struct endpoint_set {
 	enum ep_proto proto; /* of every endpoint but the MRF one */
 	bool opw; /* the main endpoint is an Observability Pipelines Worker */
 	int concurrency; /* batches in flight per endpoint, at least 1 */
+	long long reset_ms; /* connection_reset_interval, 0: never */
 	/*
 	 * Why proto was chosen, one line (status, the start-up log):
 	 * "HTTP: " DEFAULT_DECISION when nothing asked for anything else.

@@ -183,7 +183,7 @@ ship_slow() {
 		cws-ship "$@" <n.mp 2>err &&
 	pids slow >got && test_cmp n.expect got &&
 	test "$(wc -l <slow/requests.log)" -ge 15 &&
-	peak=$(sed "s/.*inflight=//" slow/requests.log | sort -n | tail -1)
+	peak=$(sed "s/.*inflight=\([0-9]*\).*/\1/" slow/requests.log | sort -n | tail -1)
 }
 
 test_expect_success 'batch_max_concurrent_send: batches in flight at once, each once' '
@@ -200,9 +200,34 @@ test_expect_success 'by default one request is in flight, batches in order' '
 	sort -n seqs >sorted && test_cmp sorted seqs
 '
 
+# peers: two batches more than a second apart to a fresh intake; how many client
+# connections (ports) carried them.
+peers() {
+	intake_start reuse &&
+	DD_RUNTIME_SECURITY_CONFIG_ENDPOINTS_LOGS_DD_URL=127.0.0.1:$reuse_PORT \
+	DD_RUNTIME_SECURITY_CONFIG_ENDPOINTS_LOGS_NO_SSL=true ship_fifo &&
+	matches 1 7001 >&3 &&
+	test_wait_until 10 "test \$(count reuse) = 1" &&
+	sleep 1.1 &&
+	matches 1 7002 >&3 &&
+	test_wait_until 10 "test \$(count reuse) = 2" &&
+	ship_wait &&
+	npeers=$(sed "s/.*peer=//" reuse/requests.log | sort -u | wc -l)
+}
+
+test_expect_success 'one connection is kept by default' '
+	peers && test "$npeers" = 1
+'
+
+test_expect_success 'connection_reset_interval: a new one once it has passed' '
+	DD_RUNTIME_SECURITY_CONFIG_ENDPOINTS_CONNECTION_RESET_INTERVAL=1 peers &&
+	test "$npeers" = 2
+'
+
 intake_stop gen
 intake_stop main
 intake_stop mrf
 intake_stop opw
 intake_stop slow
+intake_stop reuse
 test_done

@@ -15,7 +15,7 @@
  *	dir/requests.log    "N <answer> enc=<encoding> count=<n> id=<id>
  *	                    bytes=<body size as received>
  *	                    inflight=<requests being answered then, this
- *	                    one included>"
+ *	                    one included> peer=<the client's port>"
  *	dir/messages.jsonl  each message of an accepted (2xx) request, as
  *	                    the JSON inside "message", one per line
  *	dir/wrappers.jsonl  the same messages as sent, wrapper and all
@@ -382,7 +382,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 		       line[1024], num[32];
 	size_t hlen = 0, plen = 0, mlen = 0, wlen = 0, count = 0;
 	unsigned long n;
-	unsigned busy;
+	unsigned busy, peer;
+	const union MHD_ConnectionInfo *ci;
 	enum MHD_Result ret;
 	FILE *hf;
 	int code;
@@ -492,9 +493,17 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 		snprintf(num, sizeof(num), "%d", code);
 	else
 		snprintf(num, sizeof(num), "reset");
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	peer = ci && ci->client_addr &&
+			       ci->client_addr->sa_family == AF_INET ?
+		       ntohs(((const struct sockaddr_in *)ci->client_addr)
+				     ->sin_port) :
+		       0;
 	snprintf(line, sizeof(line),
-		 "%lu %s enc=%s count=%zu id=%s bytes=%zu inflight=%u\n", n,
-		 num, enc ? enc : "-", count, id ? id : "-", u->len, busy);
+		 "%lu %s enc=%s count=%zu id=%s bytes=%zu inflight=%u "
+		 "peer=%u\n",
+		 n, num, enc ? enc : "-", count, id ? id : "-", u->len, busy,
+		 peer);
 	append("requests.log", line, strlen(line));
 	free(plain);
 	free(msgs);
