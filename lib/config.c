@@ -66,7 +66,6 @@ static const char *check_log_level(const char *text);
 	KEY(p "batch_max_concurrent_send", INT, "0", 0),                \
 	KEY(p "batch_max_content_size", INT, "5000000", 0),             \
 	KEY(p "batch_max_size", INT, "1000", 0),                        \
-	KEY(p "input_chan_size", INT, "100", 0),                        \
 	KEY(p "connection_reset_interval", DUR, "0", 0),                \
 	KEY(p "sender_backoff_factor", FLOAT, "2", 0),                  \
 	KEY(p "sender_backoff_base", DUR, "1", 0),                      \

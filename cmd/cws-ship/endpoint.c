@@ -401,29 +401,32 @@ static int build_http(const struct cws_config *cfg, const char *p,
 		ep->ssl = !no_ssl;
 		if (!*url)
 			return bad(err, errlen,
-				   OPW "url: expected the Worker's URL, as "
-				       OPW "enabled is true");
+				   OPW "url: expected the Worker's URL, as " OPW
+				       "enabled is true");
 		if (split_host(url, ep->host, sizeof(ep->host), &ep->port,
 			       &ep->ssl, true))
 			return bad_address(err, errlen,
-				   OPW "url: expected host:port or a URL, "
-				       "got '%s'",
-				   url);
+					   OPW
+					   "url: expected host:port or a URL, "
+					   "got '%s'",
+					   url);
 		set->opw = true;
 	} else if (*logs_dd_url) {
 		ep->ssl = !no_ssl;
 		if (split_host(logs_dd_url, ep->host, sizeof(ep->host),
 			       &ep->port, &ep->ssl, true))
-			return bad_address(err, errlen,
-				   "%slogs_dd_url: expected host:port, got "
-				   "'%s'",
-				   p, logs_dd_url);
+			return bad_address(
+				err, errlen,
+				"%slogs_dd_url: expected host:port, got "
+				"'%s'",
+				p, logs_dd_url);
 	} else if (*dd_url) {
 		if (split_host(dd_url, ep->host, sizeof(ep->host), &ep->port,
 			       &ep->ssl, false))
-			return bad_address(err, errlen,
-				   "%sdd_url: expected a host, got '%s'", p,
-				   dd_url);
+			return bad_address(
+				err, errlen,
+				"%sdd_url: expected a host, got '%s'", p,
+				dd_url);
 	} else {
 		if (!*site || strchr(site, '/') ||
 		    snprintf(ep->host, sizeof(ep->host), "%s%s", intake,
@@ -523,24 +526,23 @@ int endpoint_build_tcp(const struct cws_config *cfg, struct endpoint_set *set,
 					      "'%s'",
 					   dd_url);
 		} else if (!*site || strchr(site, '/') ||
-			   snprintf(ep->host, sizeof(ep->host),
-				    TCP_PREFIX "%s",
+			   snprintf(ep->host, sizeof(ep->host), TCP_PREFIX "%s",
 				    site) >= (int)sizeof(ep->host)) {
 			return bad(err, errlen,
 				   "site: expected a domain, got '%s'", site);
 		}
 		if (!ep->port)
-			ep->port = tcp_port(
-				ep->host,
-				(int)cws_config_get_int(cfg, LC "dd_port"));
+			ep->port = tcp_port(ep->host,
+					    (int)cws_config_get_int(cfg, LC
+								    "dd_port"));
 	}
 	copy_key(ep->api_key, sizeof(ep->api_key), key);
 	if (finish(ep, ""))
 		return bad(err, errlen, "intake address too long");
 	set->n = 1;
 	set->configured = true;
-	if (*extra && additional(LC "additional_endpoints", extra, set, ep,
-				 "", err, errlen))
+	if (*extra && additional(LC "additional_endpoints", extra, set, ep, "",
+				 err, errlen))
 		return -EINVAL;
 	return no_twins(set, err, errlen);
 }
@@ -636,8 +638,8 @@ int endpoint_decide(const struct cws_config *cfg, struct endpoint_set *set,
 	bool force_tcp = cws_config_get_bool(cfg, LC "force_use_tcp") ||
 			 cws_config_get_bool(cfg, LC "use_tcp");
 	bool socks = *cws_config_get_string(cfg, LC "socks5_proxy_address");
-	bool tcp_extra = has_list(
-		cws_config_get_string(cfg, LC "additional_endpoints"));
+	bool tcp_extra =
+		has_list(cws_config_get_string(cfg, LC "additional_endpoints"));
 	bool opw = cws_config_get_bool(cfg, OPW "enabled");
 	bool mrf = cws_config_get_bool(cfg, MRF "enabled");
 	bool checked = false, check_ok = true, http;
@@ -719,8 +721,7 @@ int endpoint_decide(const struct cws_config *cfg, struct endpoint_set *set,
 	return 0;
 }
 
-void endpoint_api_key(struct endpoint_set *set, size_t i, char *buf,
-		      size_t len)
+void endpoint_api_key(struct endpoint_set *set, size_t i, char *buf, size_t len)
 {
 	pthread_mutex_lock(&set->key_mu);
 	snprintf(buf, len, "%s", set->ep[i].api_key);
@@ -741,8 +742,7 @@ int endpoint_reload_keys(struct endpoint_set *set,
 		for (j = 0; j < fresh->n; j++)
 			if (!strcmp(ep->url, fresh->ep[j].url))
 				break;
-		if (j == fresh->n ||
-		    !strcmp(ep->api_key, fresh->ep[j].api_key))
+		if (j == fresh->n || !strcmp(ep->api_key, fresh->ep[j].api_key))
 			continue;
 		endpoint_key_tail(ep->api_key, was, sizeof(was));
 		endpoint_key_tail(fresh->ep[j].api_key, now, sizeof(now));
@@ -766,7 +766,8 @@ void endpoint_status_line(const struct endpoint_set *set,
 	else
 		proto = ep->ssl ? "HTTPS" : "HTTP";
 	snprintf(buf, len, "%s%s: Sending %s logs in %s to %s on port %d",
-		 ep->mrf ? "MRF " : "", ep->reliable ? "Reliable" : "Unreliable",
+		 ep->mrf ? "MRF " : "",
+		 ep->reliable ? "Reliable" : "Unreliable",
 		 set->use_compression && ep->proto == EP_HTTP ? "compressed" :
 								"uncompressed",
 		 proto, ep->host, ep->port);

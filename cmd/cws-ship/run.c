@@ -302,9 +302,10 @@ static void write_status(struct ship *s, const char *state)
 		pthread_mutex_unlock(&s->sp.mu);
 		json_object_set_new(sp, "blocked", json_boolean(s->blocked));
 		json_object_set_new(doc, "spool", sp);
-		json_object_set_new(
-			doc, "protocol",
-			json_string(s->o->eps.proto == EP_TCP ? "tcp" : "http"));
+		json_object_set_new(doc, "protocol",
+				    json_string(s->o->eps.proto == EP_TCP ?
+							"tcp" :
+							"http"));
 		json_object_set_new(doc, "decision",
 				    json_string(s->o->eps.decision));
 		SETI(doc, "batch_max_concurrent_send", s->o->eps.concurrency);
@@ -861,8 +862,7 @@ static int start_senders(struct ship *s)
 	unsigned slot;
 	int rc = 0;
 
-	s->snd = calloc(o->eps.n * (size_t)o->eps.concurrency,
-			sizeof(*s->snd));
+	s->snd = calloc(o->eps.n * (size_t)o->eps.concurrency, sizeof(*s->snd));
 	if (!s->snd)
 		return -ENOMEM;
 	/* Signals are for the main thread: senders start with them blocked. */

@@ -558,11 +558,9 @@ int sender_start(struct sender *s)
 
 	s->seed = (unsigned)time(NULL) ^ (unsigned)(s->index * 2654435761u) ^
 		  (s->slot << 16);
-	rc = pthread_create(&s->thread, NULL,
-			    s->eps->ep[s->index].proto == EP_TCP ?
-				    tcp_sender_run :
-				    run,
-			    s);
+	rc = pthread_create(
+		&s->thread, NULL,
+		s->eps->ep[s->index].proto == EP_TCP ? tcp_sender_run : run, s);
 	if (rc)
 		return -rc;
 	s->started = true;

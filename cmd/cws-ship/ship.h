@@ -619,9 +619,8 @@ int send_load_batch(const char *path, char **buf, size_t *cap, size_t *len,
  * - - <tags> <message>\n" (reference §6.4). Returns the number of
  * frames, or -EINVAL with *why set.
  */
-int tcp_frames(const char *api_key, const struct spool_hdr *h,
-	       const char *body, size_t len, struct jbuf *out,
-	       const char **why);
+int tcp_frames(const char *api_key, const struct spool_hdr *h, const char *body,
+	       size_t len, struct jbuf *out, const char **why);
 
 /* A TCP endpoint's sender thread (sender_start starts it). */
 void *tcp_sender_run(void *arg);

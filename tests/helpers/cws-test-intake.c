@@ -494,8 +494,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 	else
 		snprintf(num, sizeof(num), "reset");
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	peer = ci && ci->client_addr &&
-			       ci->client_addr->sa_family == AF_INET ?
+	peer = ci && ci->client_addr && ci->client_addr->sa_family == AF_INET ?
 		       ntohs(((const struct sockaddr_in *)ci->client_addr)
 				     ->sin_port) :
 		       0;

@@ -298,10 +298,12 @@ static void test_decide(void **state)
 		 * The runtime security keys cannot make an endpoint: the
 		 * logs_config. keys, and the check decides.
 		 */
-		{ BAD_RSC ";" LC "logs_dd_url=127.0.0.1:9;" LC "logs_no_ssl=true",
+		{ BAD_RSC ";" LC "logs_dd_url=127.0.0.1:9;" LC
+			  "logs_no_ssl=true",
 		  true, EP_HTTP, "http://127.0.0.1:9/api/v2/secruntime", 1,
 		  NULL },
-		{ BAD_RSC ";" LC "logs_dd_url=127.0.0.1:9;" LC "logs_no_ssl=true",
+		{ BAD_RSC ";" LC "logs_dd_url=127.0.0.1:9;" LC
+			  "logs_no_ssl=true",
 		  false, EP_TCP, "tcp://127.0.0.1:9", 1, NULL },
 		{ BAD_RSC ";" LC "logs_dd_url=127.0.0.1:9;" LC
 			  "logs_no_ssl=true;" LC "force_use_http=true",
@@ -339,7 +341,8 @@ static void test_decide(void **state)
 		    strcmp(set.ep[0].url, t[i].main_url) ||
 		    checks != t[i].checked)
 			fail_msg("row %zu (%s): got %s %s, %d checks (%s)", i,
-				 t[i].keys, set.proto == EP_TCP ? "TCP" : "HTTP",
+				 t[i].keys,
+				 set.proto == EP_TCP ? "TCP" : "HTTP",
 				 set.ep[0].url, checks, set.decision);
 		for (m = 0; m < set.n && !set.ep[m].mrf; m++)
 			;
