@@ -84,4 +84,23 @@ test_expect_success VALGRIND 'cws-cat is valgrind-clean on good and corrupt inpu
 	! grep -q "==[0-9]*==" vg.err
 '
 
+test_expect_success 'each way out of the host in the README is what cws-ship does' '
+	sed -n "/^### Ways out of the host/,/^## /p" "$CWS_SRC/README.md" |
+		awk "/^\\\`\\\`\\\`yaml/ {n++; f = \"way\" n \".yaml\"; next}
+		     /^\\\`\\\`\\\`/ {f = \"\"; next}
+		     f {gsub(/<[^>]*>/, \"k-12345\"); print > f}" &&
+	test -s way5.yaml && test ! -e way6.yaml &&
+	for i in 1 2 3 4 5; do
+		DD_RUN_PATH=$here/way$i.run DD_SPOOL_DIR=$here/way$i.spool \
+		DD_LOGS_CONFIG_STOP_GRACE_PERIOD=0 \
+			cws-ship -c way$i.yaml </dev/null 2>way$i.err || return 1
+	done &&
+	grep "^cws-ship: info: Reliable: Sending compressed logs in HTTPS to runtime-security-http-intake.logs.datadoghq.eu on port 443$" way1.err &&
+	grep "^cws-ship: info: Reliable: Sending uncompressed logs in SSL encrypted TCP to agent-intake.logs.datadoghq.com on port 10516$" way2.err &&
+	grep "endpoints: TCP: logs_config.socks5_proxy_address is set" way3.err &&
+	test "$(jq -r ".endpoints[0].socks5" way3.run/cws-ship.json)" = proxy.internal:1080 &&
+	grep "^cws-ship: info: Reliable: Sending compressed logs in HTTP to opw.internal on port 8282$" way4.err &&
+	grep "^cws-ship: info: MRF Reliable: Sending compressed logs in HTTPS to runtime-security-http-intake.logs.mrf.us5.datadoghq.com on port 443$" way5.err
+'
+
 test_done
