@@ -69,6 +69,7 @@ $(O)/bench/ship_limit_bench: TEST_LIBS += $(call libs,libzstd)
 $(O)/tests/unit/probe_sysev_test: TEST_LIBS += $(call libs,libpcap libcrypto)
 $(O)/tests/unit/filter_hash_test: TEST_LIBS += $(call libs,libcrypto) -lfuzzy
 $(O)/tests/unit/ship_endpoint_test: TEST_LIBS += $(call libs,libcurl)
+$(O)/tests/unit/ship_tcp_test: TEST_LIBS += $(call libs,libcurl libzstd) -lpthread
 TEST_LIBS := $(call libs,cmocka libbpf yaml-0.1 msgpack jansson libcap-ng libpcre2-8 libpcap) -lelf -lz -lm
 
 ifeq ($(V),1)
