@@ -2,7 +2,8 @@
 #
 # Helpers of the cws-ship tests (t3*.sh), sourced after test-lib.sh:
 # match records made by the real cws-filter, and the test intake
-# (tests/helpers/cws-test-intake.c) started and stopped on 127.0.0.1.
+# (tests/helpers/cws-test-intake.c) started and stopped on 127.0.0.1,
+# cws-ship fed through a fifo.
 
 export DD_RUN_PATH=$TRASH/run
 export DD_SPOOL_DIR=$TRASH/spool
@@ -61,6 +62,21 @@ to_intake() {
 	export DD_API_KEY=$KEY
 	export DD_RUNTIME_SECURITY_CONFIG_ENDPOINTS_LOGS_DD_URL=127.0.0.1:$port
 	export DD_RUNTIME_SECURITY_CONFIG_ENDPOINTS_LOGS_NO_SSL=true
+}
+
+# ship_fifo [args...]: starts cws-ship reading the fifo "pipe", written
+# through fd 3, its stderr in ship.err; sets SHIP_PID.
+ship_fifo() {
+	rm -f pipe && mkfifo pipe &&
+	{ cws-ship "$@" <pipe 2>ship.err & } &&
+	SHIP_PID=$! &&
+	exec 3>pipe
+}
+
+# ship_wait: closes its input and waits for it; its exit status.
+ship_wait() {
+	exec 3>&-
+	wait "$SHIP_PID"
 }
 
 # The pids of the exec messages an intake accepted, sorted, one a line.

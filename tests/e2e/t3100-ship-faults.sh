@@ -15,20 +15,6 @@ test_have_prereq JQ || test_skip_all "jq is missing"
 matches 2500 >n.mp
 seq_pids 2500 >n.expect
 
-# ship_fifo: starts cws-ship reading the fifo "pipe", written through fd 3.
-ship_fifo() {
-	rm -f pipe && mkfifo pipe &&
-	{ cws-ship "$@" <pipe 2>ship.err & } &&
-	SHIP_PID=$! &&
-	exec 3>pipe
-}
-
-# ship_wait: closes its input and waits for it; its exit status.
-ship_wait() {
-	exec 3>&-
-	wait "$SHIP_PID"
-}
-
 batches() { find "$DD_SPOOL_DIR" -name "*.batch" | wc -l; }
 
 intake_start in -k $KEY
