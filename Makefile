@@ -69,6 +69,7 @@ $(O)/bench/ship_limit_bench: TEST_LIBS += $(call libs,libzstd)
 $(O)/tests/unit/probe_sysev_test: TEST_LIBS += $(call libs,libpcap libcrypto)
 $(O)/tests/unit/filter_hash_test: TEST_LIBS += $(call libs,libcrypto) -lfuzzy
 $(O)/tests/unit/ship_endpoint_test: TEST_LIBS += $(call libs,libcurl)
+$(O)/tests/unit/ship_tcp_test: TEST_LIBS += $(call libs,libcurl libzstd) -lpthread
 TEST_LIBS := $(call libs,cmocka libbpf yaml-0.1 msgpack jansson libcap-ng libpcre2-8 libpcap) -lelf -lz -lm
 
 ifeq ($(V),1)
@@ -103,6 +104,8 @@ FUZZ_SRCS := $(wildcard tests/fuzz/*_fuzz.c)
 FUZZ_BINS := $(patsubst %.c,$(O)/%,$(FUZZ_SRCS))
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst %.c,$(O)/%,$(HELPER_SRCS))
+# Helpers written in Python are copied beside the others, onto the tests' PATH.
+HELPER_SCRIPTS := $(patsubst %,$(O)/%,$(wildcard tests/helpers/*.py))
 
 all: $(addprefix $(O)/,$(TOOLS))
 
@@ -164,6 +167,11 @@ $(O)/tests/helpers/%: tests/helpers/%.c $(LIBCWS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIBCWS) $(ALL_LDFLAGS) $(TEST_LIBS) -o $@
 
+$(O)/tests/helpers/%.py: tests/helpers/%.py
+	$(call msg,INSTALL,$@)
+	@mkdir -p $(dir $@)
+	$(Q)install -m 755 $< $@
+
 # Fuzz targets: libFuzzer, built with clang, with the library sources
 # compiled in so that coverage reaches them.
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
@@ -208,7 +216,7 @@ bench: all $(BENCH_BINS)
 
 unit: $(UNIT_BINS)
 fuzz: $(FUZZ_BINS)
-helpers: $(HELPER_BINS)
+helpers: $(HELPER_BINS) $(HELPER_SCRIPTS)
 
 # make check: everything, then one summary line. tests/run.sh does the
 # counting so that the sanitizer tree and the plain tree report together.

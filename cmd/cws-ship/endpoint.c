@@ -663,11 +663,6 @@ int endpoint_decide(const struct cws_config *cfg, struct endpoint_set *set,
 		conc = 64;
 	}
 	set->concurrency = conc > 0 ? (int)conc : 1;
-	set->reset_ms = cws_config_get_duration_ns(
-				cfg, EPS "connection_reset_interval") /
-			1000000;
-	if (set->reset_ms < 0)
-		set->reset_ms = 0;
 
 	rc = endpoint_build(cfg, set, why, sizeof(why));
 	if (rc && rc != -EDESTADDRREQ) {
@@ -718,6 +713,14 @@ int endpoint_decide(const struct cws_config *cfg, struct endpoint_set *set,
 	}
 	if (mrf && add_mrf(cfg, set, err, errlen))
 		return -EINVAL;
+	/* Each protocol's own key set, as Datadog reads it. */
+	set->reset_ms = cws_config_get_duration_ns(
+				cfg, set->proto == EP_TCP ?
+					     LC "connection_reset_interval" :
+					     EPS "connection_reset_interval") /
+			1000000;
+	if (set->reset_ms < 0)
+		set->reset_ms = 0;
 	return 0;
 }
 

@@ -9,7 +9,9 @@
  * server's Retry-After, when longer), for ever. An endpoint that is down
  * only holds back its own queue: the others go on.
  *
- * Also the compression of batch bodies (gzip through zlib, zstd).
+ * Also the compression of batch bodies (gzip through zlib, zstd), and
+ * what the TCP sender (tcp.c) shares with this one: loading a spooled
+ * batch, the status notes of a retry or an error.
  */
 #include "compat.h"
 #include "ship.h"
@@ -221,17 +223,12 @@ static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 		       curl_off_t un)
 {
 	struct answer *a = arg;
-	struct spool *sp = a->s->sp;
-	bool late;
 
 	(void)dt;
 	(void)dn;
 	(void)ut;
 	(void)un;
-	pthread_mutex_lock(&sp->mu);
-	late = sp->stopping && ship_now_ms() >= sp->deadline_ms;
-	pthread_mutex_unlock(&sp->mu);
-	return late;
+	return spool_late(a->s->sp);
 }
 
 static void setup(struct sender *s, CURL *c, const struct endpoint *ep)
@@ -372,7 +369,7 @@ static int drop_cause(long code)
 	}
 }
 
-static void note_retry(struct sender *s, const char *what, long long at)
+void send_note_retry(struct sender *s, const char *what, long long at)
 {
 	struct spool *sp = s->sp;
 	struct ep_stats *st = &sp->st[s->index];
@@ -386,7 +383,7 @@ static void note_retry(struct sender *s, const char *what, long long at)
 	pthread_mutex_unlock(&sp->mu);
 }
 
-static void note_error(struct sender *s, const char *what)
+void send_note_error(struct sender *s, const char *what)
 {
 	struct spool *sp = s->sp;
 	struct ep_stats *st = &sp->st[s->index];
@@ -397,28 +394,58 @@ static void note_error(struct sender *s, const char *what)
 	pthread_mutex_unlock(&sp->mu);
 }
 
+int send_batch_load(struct sender *s, struct batch_ent *ent,
+		    struct send_batch *b)
+{
+	char path[PATH_MAX], what[256];
+	const char *why;
+
+	if (b->seq && b->seq == ent->seq) {
+		ent->count = b->h.count;
+		return 0;
+	}
+	b->seq = 0;
+	spool_batch_path(s->sp, s->index, ent->seq, path, sizeof(path));
+	b->hlen = send_load_batch(path, &b->buf, &b->cap, &b->len, &b->h,
+				  &b->mtime, &why);
+	if (b->hlen < 0) {
+		cws_errorx("spool: batch file '%s' is damaged (expected %s): "
+			   "dropped",
+			   path, why);
+		snprintf(what, sizeof(what),
+			 "batch %" PRIu64 " damaged: dropped", ent->seq);
+		send_note_error(s, what);
+		spool_done(s->sp, s->index, ent, DROP_CORRUPT, 0);
+		return -EINVAL;
+	}
+	/* The header's count is the truth for old batches. */
+	ent->count = b->h.count;
+	b->seq = ent->seq;
+	return 0;
+}
+
+void send_batch_release(struct send_batch *b)
+{
+	free(b->buf);
+	memset(b, 0, sizeof(*b));
+}
+
 static void *run(void *arg)
 {
 	struct sender *s = arg;
 	const struct endpoint *ep = &s->eps->ep[s->index];
 	struct cws_ratelimit rl = CWS_RATELIMIT_INIT(60, 5);
-	char path[PATH_MAX], what[256], errbuf[CURL_ERROR_SIZE];
+	char what[256], errbuf[CURL_ERROR_SIZE];
 	char api_key[sizeof(ep->api_key)];
 	long long conn_ms = ship_now_ms();
 	struct curl_slist *hl;
 	struct batch_ent ent;
-	struct spool_hdr h;
+	struct send_batch b = { 0 };
 	struct answer a;
-	size_t cap = 0;
-	char *buf = NULL;
-	const char *why;
-	uint64_t loaded = 0;
-	ssize_t len = 0;
-	time_t mtime = 0;
+	size_t len;
 	long code;
 	CURLcode cc;
 	CURL *c;
-	int hlen = 0;
 
 	c = curl_easy_init();
 	if (!c) {
@@ -428,33 +455,11 @@ static void *run(void *arg)
 	setup(s, c, ep);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	while (spool_next(s->sp, s->index, &ent) == 1) {
-		if (!loaded || loaded != ent.seq) {
-			size_t ulen = 0;
-
-			loaded = 0;
-			spool_batch_path(s->sp, s->index, ent.seq, path,
-					 sizeof(path));
-			hlen = send_load_batch(path, &buf, &cap, &ulen, &h,
-					       &mtime, &why);
-			len = (ssize_t)ulen;
-			if (hlen < 0) {
-				cws_errorx("spool: batch file '%s' is damaged "
-					   "(expected %s): dropped",
-					   path, why);
-				snprintf(what, sizeof(what),
-					 "batch %" PRIu64 " damaged: dropped",
-					 ent.seq);
-				note_error(s, what);
-				spool_done(s->sp, s->index, &ent, DROP_CORRUPT,
-					   0);
-				continue;
-			}
-			/* The header's count is the truth for old batches. */
-			ent.count = h.count;
-			loaded = ent.seq;
-		}
+		if (send_batch_load(s, &ent, &b))
+			continue;
+		len = b.len - (size_t)b.hlen;
 		endpoint_api_key(s->eps, s->index, api_key, sizeof(api_key));
-		hl = headers(api_key, &h, mtime);
+		hl = headers(api_key, &b.h, b.mtime);
 		/* connection_reset_interval: a new connection now and then. */
 		if (s->eps->reset_ms &&
 		    ship_now_ms() - conn_ms >= s->eps->reset_ms) {
@@ -471,9 +476,9 @@ static void *run(void *arg)
 		curl_easy_setopt(c, CURLOPT_USERAGENT,
 				 "datadog-agent/" SHIP_AGENT_VERSION
 				 " (cws-ship " CWS_VERSION ")");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, buf + hlen);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, b.buf + b.hlen);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)(len - hlen));
+				 (curl_off_t)len);
 		curl_easy_setopt(c, CURLOPT_HEADERDATA, &a);
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
 		curl_easy_setopt(c, CURLOPT_XFERINFODATA, &a);
@@ -488,8 +493,7 @@ static void *run(void *arg)
 		}
 		if (cc == CURLE_OK && send_classify(code) == SEND_OK) {
 			backoff_success(&s->bo);
-			spool_done(s->sp, s->index, &ent, -1,
-				   (size_t)(len - hlen));
+			spool_done(s->sp, s->index, &ent, -1, len);
 			continue;
 		}
 		if (cc == CURLE_OK && send_classify(code) == SEND_DROP) {
@@ -508,11 +512,11 @@ static void *run(void *arg)
 			} else {
 				cws_errorx("endpoint '%s': HTTP %ld: the "
 					   "intake refused batch %" PRIu64
-					   " (%u events, %zd bytes), dropped",
+					   " (%u events, %zu bytes), dropped",
 					   ep->url, code, ent.seq, ent.count,
-					   len - hlen);
+					   len);
 			}
-			note_error(s, what);
+			send_note_error(s, what);
 			backoff_success(&s->bo);
 			spool_done(s->sp, s->index, &ent, drop_cause(code), 0);
 			continue;
@@ -536,7 +540,7 @@ static void *run(void *arg)
 				snprintf(what, sizeof(what), "%s",
 					 *errbuf ? errbuf :
 						   curl_easy_strerror(cc));
-			note_retry(s, what, ship_now_ms() + d);
+			send_note_retry(s, what, ship_now_ms() + d);
 			if (cws_ratelimit_ok(&rl))
 				cws_warnx("endpoint '%s': %s: retrying batch "
 					  "%" PRIu64 " in %lld.%03lld s",
@@ -547,7 +551,7 @@ static void *run(void *arg)
 				break;
 		}
 	}
-	free(buf);
+	send_batch_release(&b);
 	curl_easy_cleanup(c);
 	return NULL;
 }

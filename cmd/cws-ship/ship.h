@@ -557,6 +557,9 @@ void spool_release(struct spool *sp, size_t i, const struct batch_ent *ent);
 /* Waits until ms (monotonic) or until stop says to hurry; true: go on. */
 bool spool_sleep_until(struct spool *sp, long long ms);
 
+/* True once the shutdown deadline has passed: senders give up. */
+bool spool_late(struct spool *sp);
+
 /* Begins the shutdown: senders finish their queues until deadline_ms. */
 void spool_stop(struct spool *sp, long long deadline_ms);
 
@@ -610,14 +613,43 @@ long long send_retry_after_ms(const char *value, long long now_s);
 int send_load_batch(const char *path, char **buf, size_t *cap, size_t *len,
 		    struct spool_hdr *h, time_t *mtime, const char **why);
 
+/* A batch file a sender loaded, kept while it is retried. */
+struct send_batch {
+	char *buf;
+	size_t cap, len;
+	int hlen; /* the body is buf[hlen..len) */
+	struct spool_hdr h;
+	time_t mtime;
+	uint64_t seq; /* 0: nothing loaded */
+};
+
+/*
+ * Loads batch ent->seq of sender s into b (unless b holds it already)
+ * and takes the header's count into ent. Returns 0, or -EINVAL when the
+ * file is damaged: it is then dropped as corrupt, with one error line.
+ */
+int send_batch_load(struct sender *s, struct batch_ent *ent,
+		    struct send_batch *b);
+/* Frees b's buffer; b can be used again. */
+void send_batch_release(struct send_batch *b);
+
+/*
+ * The sender's status under the spool lock: a retry at ms (monotonic)
+ * after the error what (counted in retries), or an error alone.
+ */
+void send_note_retry(struct sender *s, const char *what, long long at);
+void send_note_error(struct sender *s, const char *what);
+
 /* --- tcp.c -------------------------------------------------------------- */
 
 /*
  * Datadog's TCP frames for one spooled batch (body[0..len) compressed
  * as h->encoding, a JSON array of the wrappers payload_record writes):
  * one line per message, "<api_key> <pri>0 <time> <hostname> <service>
- * - - <tags> <message>\n" (reference §6.4). Returns the number of
- * frames, or -EINVAL with *why set.
+ * - - <tags> <message>\n" (reference §6.4), written over out. A message
+ * that would hold a raw newline is left out, and *why says so (h->count
+ * minus the return is how many); else *why is NULL. Returns the number
+ * of frames, or -EINVAL with *why set to what was expected.
  */
 int tcp_frames(const char *api_key, const struct spool_hdr *h, const char *body,
 	       size_t len, struct jbuf *out, const char **why);

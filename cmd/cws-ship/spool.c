@@ -796,6 +796,16 @@ bool spool_sleep_until(struct spool *sp, long long ms)
 	return ok;
 }
 
+bool spool_late(struct spool *sp)
+{
+	bool late;
+
+	pthread_mutex_lock(&sp->mu);
+	late = sp->stopping && ship_now_ms() >= sp->deadline_ms;
+	pthread_mutex_unlock(&sp->mu);
+	return late;
+}
+
 void spool_stop(struct spool *sp, long long deadline_ms)
 {
 	pthread_mutex_lock(&sp->mu);

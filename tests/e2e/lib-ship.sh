@@ -2,7 +2,8 @@
 #
 # Helpers of the cws-ship tests (t3*.sh), sourced after test-lib.sh:
 # match records made by the real cws-filter, and the test intake
-# (tests/helpers/cws-test-intake.c) started and stopped on 127.0.0.1.
+# (tests/helpers/cws-test-intake.c) started and stopped on 127.0.0.1,
+# cws-ship fed through a fifo.
 
 export DD_RUN_PATH=$TRASH/run
 export DD_SPOOL_DIR=$TRASH/spool
