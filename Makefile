@@ -58,11 +58,11 @@ ALL_LDFLAGS = $(LDFLAGS) $(HARDEN_LD) $(SANFLAGS)
 
 # Libraries per tool: each links only what it uses.
 libs = $(shell $(PKG_CONFIG) --libs $(1))
-LIBS_cws-probe := $(call libs,libbpf yaml-0.1 msgpack jansson libcap-ng libpcre2-8 libpcap libcrypto) -lelf -lz -lm
+LIBS_cws-probe := $(call libs,libbpf yaml-0.1 msgpack jansson libcap-ng libseccomp libpcre2-8 libpcap libcrypto) -lelf -lz -lm
 LIBS_cws-cat := $(call libs,yaml-0.1 msgpack jansson) -lm
-LIBS_cws := $(call libs,yaml-0.1 jansson msgpack libmicrohttpd gnutls libcurl) -lpthread -lm
-LIBS_cws-filter := $(call libs,yaml-0.1 msgpack jansson libcap-ng libpcre2-8 libpcap libcrypto) -lfuzzy -lm
-LIBS_cws-ship := $(call libs,yaml-0.1 msgpack jansson libcap-ng libcurl zlib libzstd) -lpthread -lm
+LIBS_cws := $(call libs,yaml-0.1 jansson msgpack libcap-ng libseccomp libmicrohttpd gnutls libcurl) -lpthread -lm
+LIBS_cws-filter := $(call libs,yaml-0.1 msgpack jansson libcap-ng libseccomp libpcre2-8 libpcap libcrypto) -lfuzzy -lm
+LIBS_cws-ship := $(call libs,yaml-0.1 msgpack jansson libcap-ng libseccomp libcurl zlib libzstd) -lpthread -lm
 LIBS_cws-flare := $(call libs,libbpf yaml-0.1 msgpack jansson libpcre2-8 libpcap libarchive libcurl zlib) -lelf -lm
 $(O)/tests/helpers/cws-test-intake: TEST_LIBS += $(call libs,libmicrohttpd libzstd) -lpthread
 $(O)/bench/ship_limit_bench: TEST_LIBS += $(call libs,libzstd)
@@ -70,7 +70,7 @@ $(O)/tests/unit/probe_sysev_test: TEST_LIBS += $(call libs,libpcap libcrypto)
 $(O)/tests/unit/filter_hash_test: TEST_LIBS += $(call libs,libcrypto) -lfuzzy
 $(O)/tests/unit/ship_endpoint_test: TEST_LIBS += $(call libs,libcurl)
 $(O)/tests/unit/ship_tcp_test: TEST_LIBS += $(call libs,libcurl libzstd) -lpthread
-TEST_LIBS := $(call libs,cmocka libbpf yaml-0.1 msgpack jansson libcap-ng libpcre2-8 libpcap) -lelf -lz -lm
+TEST_LIBS := $(call libs,cmocka libbpf yaml-0.1 msgpack jansson libcap-ng libseccomp libpcre2-8 libpcap) -lelf -lz -lm
 
 ifeq ($(V),1)
 Q :=

@@ -11,19 +11,27 @@ libbpf-dev libelf-dev zlib1g-dev libyaml-dev libmsgpack-dev libjansson-dev
 libcmocka-dev libcap-ng-dev libpcre2-dev mandoc jq cppcheck clang-format valgrind procps
 libcurl4-openssl-dev libzstd-dev libmicrohttpd-dev libgnutls28-dev openssl curl
 libarchive-dev unzip util-linux iproute2 libpcap-dev libssl-dev libfuzzy-dev
-python3-jsonschema"
+python3-jsonschema libseccomp-dev"
 
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-
-echo "deps: installing:$missing" >&2
 as_root=
 [ "$(id -u)" = 0 ] || as_root=sudo
-export DEBIAN_FRONTEND=noninteractive
-$as_root apt-get update -qq
-# shellcheck disable=SC2086
-$as_root apt-get install -y -qq --no-install-recommends $missing >/dev/null
+if [ -n "$missing" ]; then
+	echo "deps: installing:$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	$as_root apt-get update -qq
+	# shellcheck disable=SC2086
+	$as_root apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# The unprivileged user of cws-filter, cws-ship and the API (cws_user),
+# as make install creates it: the tests check the stages run as it.
+if ! getent passwd cws >/dev/null; then
+	echo "deps: creating the system user cws" >&2
+	$as_root useradd --system --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin --user-group cws
+fi

@@ -60,6 +60,9 @@ int cws_cli_option(struct cws_cli *cli, int opt, const char *arg)
 	case 'V':
 		printf("%s %s\n", cli->prog, CWS_VERSION);
 		exit_printed();
+	case CWS_CLI_NO_SANDBOX:
+		cli->no_sandbox = 1; /* the tool calls cws_sandbox_disable */
+		return 1;
 	default:
 		return 0;
 	}

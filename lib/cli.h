@@ -47,6 +47,13 @@ struct cws_config;
 	{ "quiet", no_argument, NULL, 'q' }, \
 	{ "verbose", no_argument, NULL, 'v' }, \
 	{ "version", no_argument, NULL, 'V' }
+/*
+ * --no-sandbox, for the tools that sandbox themselves (cws-probe,
+ * cws-filter, cws-ship, cws): they add it to their long options.
+ */
+#define CWS_CLI_NO_SANDBOX 0x100
+#define CWS_CLI_SANDBOX_LONGOPT \
+	{ "no-sandbox", no_argument, NULL, CWS_CLI_NO_SANDBOX }
 /* clang-format on */
 
 struct cws_cli {
@@ -55,6 +62,7 @@ struct cws_cli {
 	const char *config_path; /* -c, or NULL for the default */
 	int verbose; /* number of -v */
 	int quiet; /* -q given */
+	int no_sandbox; /* --no-sandbox given: call cws_sandbox_disable */
 };
 
 /*

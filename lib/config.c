@@ -108,6 +108,8 @@ const struct key cws_config_keys[] = {
 	KEY("flare_url", STR, "", CWS),
 	KEY("flare_log_files", LIST, "/var/log/cws/*.log", CWS),
 	KEY("spool_dir", STR, "/var/lib/cws/spool", CWS),
+	/* The unprivileged user of cws-filter, cws-ship and the API. */
+	KEY("cws_user", STR, "cws", CWS),
 	KEY("spool_max_size", INT, "268435456", CWS),
 	KEY("multi_region_failover.enabled", BOOL, "false", 0),
 	KEY("multi_region_failover.failover_logs", BOOL, "false", 0),

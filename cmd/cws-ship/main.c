@@ -21,9 +21,11 @@
 #include "config.h"
 #include "exit.h"
 #include "log.h"
+#include "sandbox.h"
 #include "ship.h"
 
-static const char usage[] = "cws-ship [-hqVv] [-c file] [-o file]";
+static const char usage[] =
+	"cws-ship [-hqVv] [--no-sandbox] [-c file] [-o file]";
 
 #define RSC "runtime_security_config."
 #define EPS RSC "endpoints."
@@ -76,6 +78,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CWS_CLI_LONGOPTS,
+		CWS_CLI_SANDBOX_LONGOPT,
 		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -106,6 +109,8 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		cws_cli_usage(&cli);
 	cfg = cws_cli_config(&cli);
+	if (cli.no_sandbox)
+		cws_sandbox_disable();
 
 	o.local = o.output != NULL;
 	if (!o.local) {
@@ -172,6 +177,7 @@ int main(int argc, char **argv)
 						   &o.po.nenvs_with_value);
 	o.po.scrub = &scrub;
 	o.config_path = cli.config_path;
+	o.cfg = cfg;
 	o.failover =
 		cws_config_get_bool(cfg, "multi_region_failover.failover_logs");
 

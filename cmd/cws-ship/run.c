@@ -276,6 +276,8 @@ static void write_status(struct ship *s, const char *state)
 	SETI(doc, "uptime_seconds", (t - s->started_ns) / 1000000000ull);
 	json_object_set_new(doc, "output",
 			    json_string(s->o->local ? "local" : "intake"));
+	json_object_set_new(doc, "sandbox",
+			    json_string(cws_sandbox_enabled() ? "on" : "off"));
 	SETI(doc, "records", s->records);
 	SETI(doc, "messages", s->messages);
 	SETI(doc, "skipped_records", s->skipped);
@@ -840,16 +842,75 @@ static int loop(struct ship *s)
 }
 
 /*
- * Nothing cws-ship does needs a privilege: once its files are open (the
- * spool, the output), root gives up every capability, and anyone sets
- * no_new_privs. Before the sender threads start: capabilities are per
- * thread, and threads inherit them.
+ * Nothing cws-ship does needs a privilege. Once its files are open (the
+ * spool, the output), started as root it becomes cws_user (the spool
+ * given to that user first; run_path shared with its group), which
+ * leaves no capability; then Landlock leaves it the spool and run_path
+ * to write, and the system's files to read (libraries, CA bundles, the
+ * resolver's files, the configuration for SIGHUP); then the seccomp
+ * allow-list. All before the sender threads start, which inherit it.
  */
-static int drop_privileges(void)
+static int sandbox(struct ship *s)
 {
-	if (getuid() && geteuid())
-		return cws_sandbox_no_new_privs();
-	return cws_sandbox_keep_caps(NULL, 0);
+	const struct ship_opts *o = s->o;
+	const char *ro[12], *rw[3];
+	char cfgdir[PATH_MAX], outdir[PATH_MAX], *p;
+	size_t nro = 0, nrw = 0;
+	int rc;
+
+	if (!cws_sandbox_enabled())
+		return 0;
+	if (!getuid()) {
+		if (s->spool_open)
+			rc = cws_sandbox_give_dir(o->cfg, s->sp.dir);
+		else
+			rc = 0;
+		if (!rc)
+			rc = cws_sandbox_share_dir(o->cfg, o->run_path);
+		if (rc == -ENOENT) {
+			cws_warnx("user '%s' (cws_user) does not exist: "
+				  "running as root without capabilities",
+				  cws_config_get_string(o->cfg, "cws_user"));
+			rc = cws_sandbox_keep_caps(NULL, 0);
+		} else if (!rc) {
+			rc = cws_sandbox_user(o->cfg);
+		}
+	} else {
+		rc = cws_sandbox_no_new_privs();
+	}
+	if (rc)
+		return rc;
+	ro[nro++] = "/etc";
+	ro[nro++] = "/usr";
+	ro[nro++] = "/lib";
+	ro[nro++] = "/lib64";
+	ro[nro++] = "/proc";
+	ro[nro++] = "/sys";
+	ro[nro++] = "/dev";
+	snprintf(cfgdir, sizeof(cfgdir), "%s",
+		 o->config_path ? o->config_path : CWS_CONFIG_DEFAULT_PATH);
+	p = strrchr(cfgdir, '/');
+	if (p)
+		*p = '\0';
+	ro[nro++] = p && *cfgdir ? cfgdir : ".";
+	if (o->ca_file && *o->ca_file)
+		ro[nro++] = o->ca_file;
+	if (s->spool_open)
+		rw[nrw++] = s->sp.dir;
+	rw[nrw++] = o->run_path;
+	if (o->output && strcmp(o->output, "-")) {
+		snprintf(outdir, sizeof(outdir), "%s", o->output);
+		p = strrchr(outdir, '/');
+		if (p)
+			*p = '\0';
+		rw[nrw++] = p && *outdir ? outdir : ".";
+	}
+	rc = cws_sandbox_landlock(ro, nro, rw, nrw);
+	if (rc == -EOPNOTSUPP)
+		cws_debug("no Landlock in this kernel: file system rules off");
+	else if (rc)
+		return rc;
+	return cws_sandbox_seccomp(NULL, 0);
 }
 
 /* --- delivery ----------------------------------------------------------- */
@@ -972,11 +1033,12 @@ int ship_run(struct ship_opts *o)
 		s->spool_open = true;
 		recover_part(s);
 	}
-	err = drop_privileges();
+	err = sandbox(s);
 	if (err) {
-		cws_errorx("cannot drop privileges: %s", strerror(-err));
+		cws_errorx("cannot sandbox itself: %s", strerror(-err));
 		goto out_stop;
 	}
+	cws_sandbox_test_hook();
 	if (!o->local && start_senders(s))
 		goto out_stop;
 	err = setup_signals();

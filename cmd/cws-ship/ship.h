@@ -674,6 +674,7 @@ struct ship_opts {
 	const char *proxy_https, *proxy_http, *no_proxy, *ca_file;
 	bool insecure;
 	const char *config_path; /* -c, read again on SIGHUP; NULL: default */
+	const struct cws_config *cfg; /* as read at start (the sandbox) */
 	bool failover; /* multi_region_failover.failover_logs */
 	double backoff_base, backoff_factor, backoff_max;
 	int recovery_interval;

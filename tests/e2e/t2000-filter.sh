@@ -416,7 +416,7 @@ test_expect_success '-h prints the usage of the man page, -V the version, bad us
 
 test_expect_success VALGRIND 'valgrind finds no error or leak on a test stream' '
 	cat in.mp burst.mp mixed.mp ctl.mp >vg.mp &&
-	valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
+	valgrind -q --vgdb=no --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
 		--errors-for-leak-kinds=definite,indirect \
 		cws-filter -p pol -e "open.file.name == \"shadow\" && process.pid > 0" <vg.mp >/dev/null 2>vg.err;
 	test $? = 0 || { cat vg.err; false; }

@@ -297,18 +297,21 @@ test_expect_success 'requests go through proxy.http (and proxy.https for TLS)' '
 	test "$(wc -l <px/messages.jsonl)" = 5
 '
 
+# A directory cws_user may write in: root's cws-ship becomes that user.
+mkdir -p logs && { getent passwd cws >/dev/null && chown cws logs; }
+
 test_expect_success 'SIGHUP reopens the -o file' '
 	rm -f pipe && mkfifo pipe &&
-	{ cws-ship -o rot.json <pipe 2>err & } && pid=$! &&
+	{ cws-ship -o logs/rot.json <pipe 2>err & } && pid=$! &&
 	exec 3>pipe &&
 	matches 2 >&3 &&
-	test_wait_until 10 "test \$(wc -l <rot.json 2>/dev/null || echo 0) = 4" &&
-	mv rot.json rot.json.1 && kill -HUP $pid &&
-	test_wait_until 10 "grep -q \"reopening .rot.json.\" err" &&
+	test_wait_until 10 "test \$(wc -l <logs/rot.json 2>/dev/null || echo 0) = 4" &&
+	mv logs/rot.json logs/rot.json.1 && kill -HUP $pid &&
+	test_wait_until 10 "grep -q \"reopening .logs/rot.json.\" err" &&
 	matches 1 3000 | cws-cat | sed 1d | cws-cat -r >&3 &&
 	exec 3>&- && wait $pid &&
-	test "$(wc -l <rot.json.1)" = 4 &&
-	jq -r ".message | fromjson | .process.pid // empty" rot.json >got &&
+	test "$(wc -l <logs/rot.json.1)" = 4 &&
+	jq -r ".message | fromjson | .process.pid // empty" logs/rot.json >got &&
 	echo 3000 >expect && test_cmp expect got
 '
 
@@ -320,7 +323,30 @@ test_expect_success ROOT 'root gives up every capability before reading' '
 	grep "^CapEff:	0000000000000000$" /proc/$pid/status &&
 	grep "^CapPrm:	0000000000000000$" /proc/$pid/status &&
 	grep "^NoNewPrivs:	1$" /proc/$pid/status &&
+	grep "^Seccomp:	2$" /proc/$pid/status &&
+	grep "^Uid:	$(id -u cws)	$(id -u cws)	$(id -u cws)	$(id -u cws)$" /proc/$pid/status &&
+	test "$(status .sandbox)" = on &&
 	exec 3>&- && wait $pid
+'
+
+test_expect_success ROOT 'a call outside its list is refused; /etc/passwd stays closed' '
+	rm -f pipe && mkfifo pipe &&
+	{ CWS_SANDBOX_TEST=1 cws-ship <pipe >/dev/null 2>err & } && pid=$! &&
+	exec 3>pipe && matches 1 >&3 && exec 3>&- && wait $pid &&
+	grep "^cws-ship: warning: sandbox test: ptrace: refused (Operation not permitted)$" err &&
+	grep "^cws-ship: warning: sandbox test: open /etc/passwd for writing: refused (Permission denied)$" err
+'
+
+test_expect_success ROOT '--no-sandbox: root, loudly' '
+	rm -f pipe && mkfifo pipe &&
+	{ cws-ship --no-sandbox <pipe >/dev/null 2>err & } && pid=$! &&
+	exec 3>pipe && matches 1 >&3 &&
+	test_wait_until 10 "test \"\$(status .pid)\" = $pid" &&
+	grep "^Uid:	0	0	0	0$" /proc/$pid/status &&
+	grep "^Seccomp:	0$" /proc/$pid/status &&
+	test "$(status .sandbox)" = off &&
+	exec 3>&- && wait $pid &&
+	grep "^cws-ship: warning: --no-sandbox: running WITHOUT the sandbox" err
 '
 
 test_expect_success NOBODY 'an unprivileged user runs it, spool and all' '
@@ -348,11 +374,11 @@ test_expect_success 'self-test matches are accepted and listed, not sent' '
 '
 
 test_expect_success VALGRIND 'valgrind-clean, locally and to an intake' '
-	valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+	valgrind -q --vgdb=no --leak-check=full --errors-for-leak-kinds=definite \
 		--error-exitcode=9 cws-ship <ev.mp >/dev/null 2>vg.err &&
 	! grep -q "==[0-9]*==" vg.err &&
 	intake_start in6 -k $KEY && echo 500 >in6/script &&
-	(to_intake in6 && valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+	(to_intake in6 && valgrind -q --vgdb=no --leak-check=full --errors-for-leak-kinds=definite \
 		--error-exitcode=9 cws-ship <z.mp 2>vg.err) &&
 	intake_stop in6 &&
 	! grep -q "==[0-9]*==" vg.err &&
