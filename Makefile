@@ -20,6 +20,7 @@ BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 SYSCONFDIR ?= /etc
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
@@ -250,6 +251,14 @@ install: all
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		contrib/systemd/cws.service.in >$(DESTDIR)$(UNITDIR)/cws.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/cws.service
+	install -d $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0644 contrib/systemd/cws.sysusers $(DESTDIR)$(SYSUSERSDIR)/cws.conf
+	@# The user cws-filter and cws-ship become (cws_user), on this host.
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && ! getent passwd cws >/dev/null; then \
+		echo "creating the system user cws"; \
+		useradd --system --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin --user-group cws; \
+	fi
 
 uninstall:
 	$(foreach t,$(SBIN_TOOLS),rm -f $(DESTDIR)$(SBINDIR)/$(t);)
@@ -258,8 +267,9 @@ uninstall:
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
 	done
 	rm -f $(DESTDIR)$(UNITDIR)/cws.service
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/cws.conf
 
 clean:
 	rm -rf $(O)
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+-include $(shell find $(O) -name '*.d' -type f 2>/dev/null)

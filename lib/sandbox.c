@@ -98,12 +98,16 @@ int cws_sandbox_user(const struct cws_config *cfg)
 		return rc;
 	if (!uid)
 		return -EINVAL; /* cws_user must not be root */
+	/*
+	 * The bounding set while root can still change it (CAP_SETPCAP);
+	 * the capability sets empty themselves when uid 0 goes.
+	 */
+	capng_clear(CAPNG_SELECT_BOUNDS);
+	if (capng_apply(CAPNG_SELECT_BOUNDS))
+		return -EPERM;
 	if (setgroups(0, NULL) || setresgid(gid, gid, gid) ||
 	    setresuid(uid, uid, uid))
 		return -errno;
-	/* Leaving uid 0 emptied the capability sets; the bounding set too. */
-	capng_clear(CAPNG_SELECT_BOTH);
-	capng_apply(CAPNG_SELECT_CAPS);
 	return cws_sandbox_no_new_privs();
 }
 
@@ -172,12 +176,12 @@ int cws_sandbox_share_dir(const struct cws_config *cfg, const char *dir)
 #define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
 #endif
 
-#define LL_READ                                                  \
+#define LL_READ                                                      \
 	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | \
 	 LANDLOCK_ACCESS_FS_READ_DIR)
 /* What a file (not a directory) can be granted. */
-#define LL_FILE                                                     \
-	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |  \
+#define LL_FILE                                                       \
+	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
 	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE | \
 	 LANDLOCK_ACCESS_FS_IOCTL_DEV)
 
@@ -245,6 +249,7 @@ int cws_sandbox_landlock(const char *const *ro, size_t nro,
  * the libraries it links (yaml, msgpack, jansson, curl, zlib, zstd,
  * pthreads): memory, files, signals, time, threads, sockets.
  */
+/* clang-format off */
 static const char *const base[] = {
 	"read", "write", "readv", "writev", "pread64", "pwrite64",
 	"open", "openat", "close", "close_range", "fstat", "newfstatat",
@@ -272,8 +277,10 @@ static const char *const base[] = {
 	"getsockopt", "sendto", "recvfrom", "sendmsg", "recvmsg",
 	"sendmmsg", "recvmmsg", "shutdown",
 };
+/* clang-format on */
 
-int cws_sandbox_seccomp(const char *const *extra, size_t n)
+static int load(const char *const *list, size_t nlist, const char *const *extra,
+		size_t n)
 {
 	scmp_filter_ctx ctx;
 	size_t i;
@@ -284,9 +291,8 @@ int cws_sandbox_seccomp(const char *const *extra, size_t n)
 	ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	if (!ctx)
 		return -ENOMEM;
-	for (i = 0; !rc && i < CWS_ARRAY_SIZE(base) + n; i++) {
-		const char *name =
-			i < CWS_ARRAY_SIZE(base) ? base[i] : extra[i - CWS_ARRAY_SIZE(base)];
+	for (i = 0; !rc && i < nlist + n; i++) {
+		const char *name = i < nlist ? list[i] : extra[i - nlist];
 
 		nr = seccomp_syscall_resolve_name(name);
 		if (nr == __NR_SCMP_ERROR) {
@@ -303,11 +309,22 @@ int cws_sandbox_seccomp(const char *const *extra, size_t n)
 	seccomp_release(ctx);
 	/* A kernel without seccomp (or valgrind, which lacks the call). */
 	if (rc == -ENOSYS || rc == -EOPNOTSUPP) {
-		cws_warnx("no seccomp filter: the kernel does not take one (%s)",
-			  strerror(-rc));
+		cws_warnx(
+			"no seccomp filter: the kernel does not take one (%s)",
+			strerror(-rc));
 		rc = 0;
 	}
 	return rc;
+}
+
+int cws_sandbox_seccomp(const char *const *extra, size_t n)
+{
+	return load(base, CWS_ARRAY_SIZE(base), extra, n);
+}
+
+int cws_sandbox_seccomp_only(const char *const *names, size_t n)
+{
+	return load(NULL, 0, names, n);
 }
 
 void cws_sandbox_test_hook(void)

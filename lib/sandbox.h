@@ -84,6 +84,9 @@ int cws_sandbox_landlock(const char *const *ro, size_t nro,
  */
 int cws_sandbox_seccomp(const char *const *extra, size_t n);
 
+/* The same with names[0..n) alone, for a process that does little. */
+int cws_sandbox_seccomp_only(const char *const *names, size_t n);
+
 /*
  * The test hook of the sandbox tests (CWS_SANDBOX_TEST=1 in the
  * environment, nothing otherwise): tries a call that no list allows

@@ -49,6 +49,8 @@ struct filter_opts {
 	const char *self_test_dir; /* --self-test: the self-test rules' dir */
 	bool hash_enabled; /* runtime_security_config.hash_resolver.enabled */
 	struct hash_opts hash; /* and the rest of hash_resolver */
+	const struct cws_config *cfg; /* as read at start (the sandbox) */
+	const char *config_path; /* -c, or NULL */
 };
 
 /* The self-test matches kept for the status file (cws self-test). */

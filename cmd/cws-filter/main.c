@@ -17,6 +17,7 @@
 #include "exit.h"
 #include "filter.h"
 #include "log.h"
+#include "sandbox.h"
 
 static const char usage[] =
 	"cws-filter [-hnqVv] [-c file] [-e expression] [-p dir] [--self-test dir]";
@@ -73,6 +74,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CWS_CLI_LONGOPTS,
+		CWS_CLI_SANDBOX_LONGOPT,
 		{ "expression", required_argument, NULL, 'e' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "policies", required_argument, NULL, 'p' },
@@ -117,6 +119,10 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		cws_cli_usage(&cli);
 	cfg = cws_cli_config(&cli);
+	if (cli.no_sandbox)
+		cws_sandbox_disable();
+	o.cfg = cfg;
+	o.config_path = cli.config_path;
 
 	/* -e alone needs no policy directory; -p adds one. */
 	o.exprs = exprs;

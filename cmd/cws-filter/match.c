@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "filter.h"
 
 int filter_rules_init(struct filter *f, const struct cws_policy *old,
@@ -91,35 +92,24 @@ static bool rate_allows(const struct filter *f, struct rule_state *st,
 #define KILL_EXIT_WAIT_MS 500
 
 /*
- * Signals pid through a pidfd when the kernel has them, so that the
- * signal cannot reach a process that took the pid over, and says in
- * o->killed_at and o->exited_at when it went and when the process was
- * gone. Returns 0 or -1 with errno set, as kill(2).
+ * Signals pid, through the action broker when cws-filter runs in its
+ * sandbox, and says in o->killed_at and o->exited_at when it went and
+ * when the process was gone. Returns 0 or -1 with errno set, as kill(2).
  */
 static int kill_timed(uint32_t pid, int sig, struct cws_rule_action *o)
 {
-	int fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
-	struct pollfd p;
-	int rc;
+	uint64_t killed = 0, exited = 0;
+	int rc = broker_running() ?
+			 broker_kill(pid, sig, &killed, &exited) :
+			 broker_kill_pidfd(pid, sig, &killed, &exited);
 
-	if (fd < 0 && errno == ESRCH)
+	o->killed_at = killed;
+	o->exited_at = exited;
+	if (rc) {
+		errno = -rc;
 		return -1;
-	rc = fd >= 0 ? (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) :
-		       kill((pid_t)pid, sig);
-	if (!rc)
-		o->killed_at = cws_event_now();
-	if (!rc && fd >= 0 && sig == SIGKILL) {
-		p = (struct pollfd){ .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, KILL_EXIT_WAIT_MS) == 1)
-			o->exited_at = cws_event_now();
 	}
-	if (fd >= 0) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-	}
-	return rc;
+	return 0;
 }
 
 /*

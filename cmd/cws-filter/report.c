@@ -15,7 +15,9 @@
 
 #include <jansson.h>
 
+#include "broker.h"
 #include "filter.h"
+#include "sandbox.h"
 #include "status.h"
 
 static void put(struct filter *f, const struct cws_event *ev)
@@ -345,6 +347,10 @@ void filter_write_status(struct filter *f, const char *state)
 	json_object_set_new(doc, "tool", json_string("cws-filter"));
 	json_object_set_new(doc, "version", json_string(CWS_VERSION));
 	SETI(doc, "pid", getpid());
+	json_object_set_new(doc, "sandbox",
+			    json_string(cws_sandbox_enabled() ? "on" : "off"));
+	if (broker_running())
+		SETI(doc, "broker_pid", broker_child());
 	json_object_set_new(doc, "state", json_string(state));
 	json_object_set_new(doc, "started_at", json_string(started));
 	json_object_set_new(doc, "updated_at", json_string(now));

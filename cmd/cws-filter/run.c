@@ -38,6 +38,8 @@
 #include "exit.h"
 #include "sigs.h"
 #include "filter.h"
+#include "broker.h"
+#include "config.h"
 #include "sandbox.h"
 
 static volatile sig_atomic_t stop_signal, hup_signal, usr1_signal;
@@ -140,34 +142,77 @@ static int setup_signals(void)
 }
 
 /*
- * Privileges go once the policies are read: all capabilities, but
- * CAP_KILL when a loaded rule has a kill action (signalling other users'
- * processes needs it), then no_new_privs.
+ * Privileges go once the policies are read. Not root: no_new_privs and
+ * the seccomp list. Root: the action broker is forked first (it keeps
+ * what kill and hash actions need, broker.c), then cws-filter becomes
+ * cws_user (no capability left), Landlock leaves it run_path to write
+ * and the system's files, policies and configuration to read, and the
+ * seccomp allow-list comes last. Without cws_user (no such user), as
+ * before: root keeping only what its actions need.
  */
-static int drop_privileges(const struct cws_policy *pol, bool hash)
+static int sandbox(const struct filter_opts *o, const struct cws_policy *pol,
+		   bool hash)
 {
 	static const int kill_cap[] = { CAP_KILL };
-	/*
-	 * Hash actions read other users' files as their processes see
-	 * them: /proc/<pid>/root needs ptrace access, the file read access.
-	 */
 	static const int hash_caps[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
-	int caps[3];
+	static const char *const extra[] = { "pidfd_open",
+					     "pidfd_send_signal" };
+	const char *ro[12], *rw[1];
+	char cfgdir[PATH_MAX], *p;
+	size_t nro = 0;
+	int caps[3], rc;
 	size_t n = 0;
+	uid_t uid;
+	gid_t gid;
 
-	if (getuid() && geteuid())
-		return cws_sandbox_no_new_privs();
-	if (pol->has_kill) {
-		cws_info("keeping CAP_KILL for the kill actions");
-		caps[n++] = kill_cap[0];
+	if (!cws_sandbox_enabled())
+		return 0;
+	if (getuid() && geteuid()) {
+		rc = cws_sandbox_no_new_privs();
+	} else if (cws_sandbox_user_ids(o->cfg, &uid, &gid)) {
+		cws_warnx("user '%s' (cws_user) does not exist: running as "
+			  "root, with only what the actions need",
+			  cws_config_get_string(o->cfg, "cws_user"));
+		if (pol->has_kill)
+			caps[n++] = kill_cap[0];
+		if (hash) {
+			caps[n++] = hash_caps[0];
+			caps[n++] = hash_caps[1];
+		}
+		rc = cws_sandbox_keep_caps(caps, n);
+	} else {
+		rc = broker_start(o->hash.proc);
+		if (!rc)
+			rc = cws_sandbox_share_dir(o->cfg, o->run_path);
+		if (!rc)
+			rc = cws_sandbox_user(o->cfg);
 	}
-	if (hash) {
-		cws_debug("keeping CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH "
-			  "for the hash actions");
-		caps[n++] = hash_caps[0];
-		caps[n++] = hash_caps[1];
-	}
-	return cws_sandbox_keep_caps(caps, n);
+	if (rc)
+		return rc;
+	ro[nro++] = "/etc";
+	ro[nro++] = "/usr";
+	ro[nro++] = "/lib";
+	ro[nro++] = "/lib64";
+	ro[nro++] = "/proc";
+	ro[nro++] = "/sys";
+	ro[nro++] = "/dev";
+	if (o->policy_dir)
+		ro[nro++] = o->policy_dir;
+	if (o->self_test_dir)
+		ro[nro++] = o->self_test_dir;
+	snprintf(cfgdir, sizeof(cfgdir), "%s",
+		 o->config_path ? o->config_path : CWS_CONFIG_DEFAULT_PATH);
+	p = strrchr(cfgdir, '/');
+	if (p)
+		*p = '\0';
+	ro[nro++] = p && *cfgdir ? cfgdir : ".";
+	rw[0] = o->run_path;
+	rc = cws_sandbox_landlock(ro, nro, rw, 1);
+	if (rc == -EOPNOTSUPP)
+		cws_debug("no Landlock in this kernel: file system rules off");
+	else if (rc)
+		return rc;
+	return cws_sandbox_seccomp(extra, CWS_ARRAY_SIZE(extra));
 }
 
 /* Puts np in place of the running policies (np is taken). */
@@ -468,11 +513,12 @@ int filter_run(const struct filter_opts *o, struct cws_policy *pol)
 			goto out_release;
 		}
 	}
-	err = drop_privileges(pol, f->hasher != NULL);
+	err = sandbox(o, pol, f->hasher != NULL);
 	if (err) {
-		cws_errorx("cannot drop privileges: %s", strerror(-err));
+		cws_errorx("cannot sandbox itself: %s", strerror(-err));
 		goto out_release;
 	}
+	cws_sandbox_test_hook();
 	err = setup_signals();
 	if (err) {
 		cws_errorx("cannot set up signals: %s", strerror(-err));

@@ -374,17 +374,41 @@ test_expect_success 'enforcement.enabled: false refuses kill actions at load' '
 	grep "action 1 (kill) skipped: .kill. action is disabled globally" err
 '
 
-test_expect_success ROOT 'as root, capabilities are dropped, CAP_KILL kept only for kill rules' '
-	start_filter -e "open.file.path == \"/x\"" &&
+test_expect_success ROOT 'as root: cws_user, no capability, seccomp; the broker keeps three' '
+	start_filter -p kill &&
 	test_when_finished "exec 7>&-; kill $filter 2>/dev/null" &&
-	test_wait_until 5 "grep -q \"^CapEff:	0000000000000000$\" /proc/$filter/status" &&
+	test_wait_until 5 "grep -q \"^Seccomp:	2$\" /proc/$filter/status" &&
+	u=$(id -u cws) &&
+	grep "^Uid:	$u	$u	$u	$u$" /proc/$filter/status &&
+	grep "^CapEff:	0000000000000000$" /proc/$filter/status &&
+	grep "^CapPrm:	0000000000000000$" /proc/$filter/status &&
 	grep "^CapBnd:	0000000000000000$" /proc/$filter/status &&
 	grep "^NoNewPrivs:	1$" /proc/$filter/status &&
+	test_wait_until 10 "jq -e \".pid == $filter and .broker_pid > 0\" run/cws-filter.json" &&
+	b=$(jq .broker_pid run/cws-filter.json) &&
+	grep "^Name:	cws-broker$" /proc/$b/status &&
+	grep "^Uid:	0	0	0	0$" /proc/$b/status &&
+	# CAP_KILL, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE and nothing else.
+	grep "^CapEff:	0000000000080024$" /proc/$b/status &&
+	grep "^CapBnd:	0000000000080024$" /proc/$b/status &&
+	grep "^Seccomp:	2$" /proc/$b/status &&
+	grep "^NoNewPrivs:	1$" /proc/$b/status &&
+	test "$(jq -r .sandbox run/cws-filter.json)" = on &&
 	stop_filter &&
-	start_filter -p kill &&
-	test_wait_until 5 "grep -q \"^CapEff:	0000000000000020$\" /proc/$filter/status" &&
-	grep "keeping CAP_KILL" live.err &&
-	stop_filter
+	test_wait_until 5 "! kill -0 $b 2>/dev/null"
+'
+
+test_expect_success ROOT 'in its sandbox a call outside the list fails; /etc/passwd stays closed' '
+	CWS_SANDBOX_TEST=1 cws-filter -e "open.file.path == \"/x\"" </dev/null 2>err &&
+	grep "^cws-filter: warning: sandbox test: ptrace: refused (Operation not permitted)$" err &&
+	grep "^cws-filter: warning: sandbox test: open /etc/passwd for writing: refused (Permission denied)$" err
+'
+
+test_expect_success ROOT '--no-sandbox: root, loudly' '
+	CWS_SANDBOX_TEST=1 cws-filter --no-sandbox -e "open.file.path == \"/x\"" </dev/null 2>err &&
+	grep "^cws-filter: warning: --no-sandbox: running WITHOUT the sandbox" err &&
+	grep "^cws-filter: warning: sandbox test: open /etc/passwd for writing: ALLOWED$" err &&
+	test "$(jq -r .sandbox run/cws-filter.json)" = off
 '
 
 test_expect_success 'SIGTERM on a silent pipe: exit 0 at the end of the input, status file' '

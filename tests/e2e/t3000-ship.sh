@@ -322,6 +322,7 @@ test_expect_success ROOT 'root gives up every capability before reading' '
 	test_wait_until 10 "test \"\$(status .pid)\" = $pid" &&
 	grep "^CapEff:	0000000000000000$" /proc/$pid/status &&
 	grep "^CapPrm:	0000000000000000$" /proc/$pid/status &&
+	grep "^CapBnd:	0000000000000000$" /proc/$pid/status &&
 	grep "^NoNewPrivs:	1$" /proc/$pid/status &&
 	grep "^Seccomp:	2$" /proc/$pid/status &&
 	grep "^Uid:	$(id -u cws)	$(id -u cws)	$(id -u cws)	$(id -u cws)$" /proc/$pid/status &&
