@@ -15,6 +15,7 @@
 #include "config.h"
 #include "exit.h"
 #include "log.h"
+#include "sandbox.h"
 #include "num.h"
 #include "probe.h"
 
@@ -98,6 +99,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CWS_CLI_LONGOPTS,
+		CWS_CLI_SANDBOX_LONGOPT,
 		{ "ring-size", required_argument, NULL, 'b' },
 		{ "heartbeat", required_argument, NULL, 'H' },
 		{ "check", no_argument, NULL, 'n' },
@@ -197,6 +199,8 @@ int main(int argc, char **argv)
 		cws_cli_usage(&cli);
 
 	cfg = cws_cli_config(&cli);
+	if (cli.no_sandbox)
+		cws_sandbox_disable();
 	opts.exprs = rules;
 	opts.events_given = opts.events != 0;
 	/*

@@ -365,6 +365,8 @@ static void write_status(struct probe *pr, const struct cws_probe_opts *opts,
 
 	doc = json_object();
 	json_object_set_new(doc, "tool", json_string("cws-probe"));
+	json_object_set_new(doc, "sandbox",
+			    json_string(cws_sandbox_enabled() ? "on" : "off"));
 	json_object_set_new(doc, "version", json_string(CWS_VERSION));
 	json_object_set_new(doc, "pid", json_integer(getpid()));
 	json_object_set_new(doc, "state", json_string(state));
@@ -706,6 +708,30 @@ static int drop_privileges(bool tc, bool policy)
 	return cws_sandbox_keep_caps(keep, n);
 }
 
+/*
+ * The steady state's system calls (seccomp, after the capabilities
+ * went): the common list, bpf(2) on its maps and, at a policy reload,
+ * perf_event_open(2) to attach programs; open_by_handle_at(2) for
+ * cgroup paths; the detaching child at exit (setsid, membarrier from
+ * libbpf). No execve, mount, module, ptrace or key calls.
+ */
+static int sandbox(void)
+{
+	static const char *const extra[] = {
+		"bpf",
+		"perf_event_open",
+		"open_by_handle_at",
+		"name_to_handle_at",
+		"setsid",
+		"membarrier",
+		"wait4",
+		"capget",
+		"capset",
+	};
+
+	return cws_sandbox_seccomp(extra, CWS_ARRAY_SIZE(extra));
+}
+
 static int setup_signals(void)
 {
 	/* epoll_wait must return so that the loop sees the flag. */
@@ -922,6 +948,14 @@ int cws_probe_run(const struct cws_probe_opts *opts)
 		cws_error("cannot drop capabilities");
 		goto out_free_rb;
 	}
+	rc = sandbox();
+	if (rc) {
+		cws_errorx("cannot install the seccomp filter: %s",
+			   strerror(-rc));
+		rc = CWS_EXIT_FAILURE;
+		goto out_free_rb;
+	}
+	cws_sandbox_test_hook();
 	rc = run_loop(&pr, opts);
 	/* Subscribers see the end of the stream as stdout does. */
 	cws_fanout_free(pr.fan);
