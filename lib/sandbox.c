@@ -125,6 +125,26 @@ static int give_one(const char *path, const struct stat *st, int type,
 	return 0;
 }
 
+/* mkdir -p: the parents 0755, dir itself 0700. */
+static int mkdirs(const char *dir)
+{
+	char buf[4096], *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 int cws_sandbox_give_dir(const struct cws_config *cfg, const char *dir)
 {
 	int rc;
@@ -134,8 +154,9 @@ int cws_sandbox_give_dir(const struct cws_config *cfg, const char *dir)
 	rc = cws_sandbox_user_ids(cfg, &give_uid, &give_gid);
 	if (rc)
 		return rc;
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return -errno;
+	rc = mkdirs(dir);
+	if (rc)
+		return rc;
 	rc = nftw(dir, give_one, 16, FTW_PHYS | FTW_MOUNT);
 	return rc < 0 ? -errno : -rc;
 }
@@ -152,8 +173,9 @@ int cws_sandbox_share_dir(const struct cws_config *cfg, const char *dir)
 	rc = cws_sandbox_user_ids(cfg, &uid, &gid);
 	if (rc)
 		return rc;
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -errno;
+	rc = mkdirs(dir);
+	if (rc)
+		return rc;
 	if (stat(dir, &st))
 		return -errno;
 	if (st.st_gid != gid && chown(dir, (uid_t)-1, gid))

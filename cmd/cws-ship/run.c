@@ -850,7 +850,39 @@ static int loop(struct ship *s)
  * resolver's files, the configuration for SIGHUP); then the seccomp
  * allow-list. All before the sender threads start, which inherit it.
  */
-static int sandbox(struct ship *s)
+static int sandbox_user(struct ship *s)
+{
+	const struct ship_opts *o = s->o;
+	uid_t uid;
+	gid_t gid;
+	int rc;
+
+	if (!cws_sandbox_enabled())
+		return 0;
+	if (getuid())
+		return cws_sandbox_no_new_privs();
+	if (cws_sandbox_user_ids(o->cfg, &uid, &gid)) {
+		cws_warnx("user '%s' (cws_user) does not exist: running as "
+			  "root without capabilities",
+			  cws_config_get_string(o->cfg, "cws_user"));
+		return cws_sandbox_keep_caps(NULL, 0);
+	}
+	/* Before the spool is opened: it is cws_user's (0700). */
+	rc = o->local ? 0 : cws_sandbox_give_dir(o->cfg, o->spool_dir);
+	if (rc) {
+		cws_errorx("spool directory '%s': %s", o->spool_dir,
+			   strerror(-rc));
+		return rc;
+	}
+	rc = cws_sandbox_share_dir(o->cfg, o->run_path);
+	if (rc) {
+		cws_errorx("run_path '%s': %s", o->run_path, strerror(-rc));
+		return rc;
+	}
+	return cws_sandbox_user(o->cfg);
+}
+
+static int sandbox_rules(struct ship *s)
 {
 	const struct ship_opts *o = s->o;
 	const char *ro[12], *rw[3];
@@ -860,26 +892,6 @@ static int sandbox(struct ship *s)
 
 	if (!cws_sandbox_enabled())
 		return 0;
-	if (!getuid()) {
-		if (s->spool_open)
-			rc = cws_sandbox_give_dir(o->cfg, s->sp.dir);
-		else
-			rc = 0;
-		if (!rc)
-			rc = cws_sandbox_share_dir(o->cfg, o->run_path);
-		if (rc == -ENOENT) {
-			cws_warnx("user '%s' (cws_user) does not exist: "
-				  "running as root without capabilities",
-				  cws_config_get_string(o->cfg, "cws_user"));
-			rc = cws_sandbox_keep_caps(NULL, 0);
-		} else if (!rc) {
-			rc = cws_sandbox_user(o->cfg);
-		}
-	} else {
-		rc = cws_sandbox_no_new_privs();
-	}
-	if (rc)
-		return rc;
 	ro[nro++] = "/etc";
 	ro[nro++] = "/usr";
 	ro[nro++] = "/lib";
@@ -895,8 +907,8 @@ static int sandbox(struct ship *s)
 	ro[nro++] = p && *cfgdir ? cfgdir : ".";
 	if (o->ca_file && *o->ca_file)
 		ro[nro++] = o->ca_file;
-	if (s->spool_open)
-		rw[nrw++] = s->sp.dir;
+	if (!o->local)
+		rw[nrw++] = o->spool_dir;
 	rw[nrw++] = o->run_path;
 	if (o->output && strcmp(o->output, "-")) {
 		snprintf(outdir, sizeof(outdir), "%s", o->output);
@@ -1012,6 +1024,11 @@ int ship_run(struct ship_opts *o)
 	if (o->local) {
 		if (open_output(s))
 			goto out_release;
+		err = sandbox_user(s);
+		if (err) {
+			cws_errorx("cannot sandbox itself: %s", strerror(-err));
+			goto out_release;
+		}
 	} else {
 		/* Datadog says nothing when it took its usual way. */
 		if (strcmp(o->eps.decision, "HTTP: " DEFAULT_DECISION))
@@ -1025,6 +1042,11 @@ int ship_run(struct ship_opts *o)
 					  "Datadog intake will refuse it (403)",
 					  o->eps.ep[i].url);
 		}
+		err = sandbox_user(s);
+		if (err) {
+			cws_errorx("cannot sandbox itself: %s", strerror(-err));
+			goto out_release;
+		}
 		if (spool_open(&s->sp, o->spool_dir, o->spool_max, &o->eps)) {
 			rc = CWS_EXIT_FAILURE;
 			goto out_release;
@@ -1033,7 +1055,7 @@ int ship_run(struct ship_opts *o)
 		s->spool_open = true;
 		recover_part(s);
 	}
-	err = sandbox(s);
+	err = sandbox_rules(s);
 	if (err) {
 		cws_errorx("cannot sandbox itself: %s", strerror(-err));
 		goto out_stop;

@@ -14,8 +14,12 @@
  *    or auth_token_file_path), created with 64 random hex digits and mode
  *    0600 when missing; it is compared in constant time.
  *
- * Threads: requests run in libmicrohttpd's threads while the supervisor
- * runs in its own. The configuration is shared: every access from here
+ * Process: cws run serves the API from a child process of its own that
+ * becomes cws_user (no capability, no_new_privs) once the
+ * token is read and the certificate made, before it listens (run.c,
+ * api_process); what it needs of the supervisor, a SIGTERM or a SIGUSR2,
+ * it asks for over a socket (notify). Threads: requests run in
+ * libmicrohttpd's threads. The configuration is shared: every access from here
  * holds api->lock, and the only key written here (log_level, the only
  * runtime setting) is one the supervisor does not read once started.
  * A new log level reaches the stages through <run_path>/runtime.yaml,
@@ -44,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -52,6 +57,7 @@
 #include "config.h"
 #include "cws.h"
 #include "log.h"
+#include "sandbox.h"
 #include "scrub.h"
 
 #define TOKEN_MIN 32 /* characters, as Datadog requires */
@@ -89,6 +95,19 @@ struct req {
 	size_t body_len;
 	bool stop; /* SIGTERM once answered */
 };
+
+/* Asks the supervisor for sig: itself in-process, else over the socket. */
+static void notify(struct front_api *api, int sig)
+{
+	char m[2] = { 'S', (char)sig };
+
+	if (api->f->api_notify_fd < 0) {
+		kill(getpid(), sig);
+		return;
+	}
+	if (send(api->f->api_notify_fd, m, sizeof(m), MSG_NOSIGNAL) < 0)
+		cws_warn("cannot reach the supervisor");
+}
 
 /* The configuration file cws_config_load read. */
 static const char *config_path(const struct front *f)
@@ -750,7 +769,7 @@ static enum MHD_Result config_set(struct front_api *api,
 		return answer_json_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 					 msg);
 	}
-	kill(getpid(), SIGUSR2);
+	notify(api, SIGUSR2);
 	free(value);
 	return answer(c, MHD_HTTP_OK, NULL, NULL, 0);
 }
@@ -838,7 +857,7 @@ static enum MHD_Result get_health(struct front_api *api,
 		     !strcmp(json_string_value(json_object_get(doc, "state")) ?:
 				     "",
 			     "running") &&
-		     pid > 0 && !kill((pid_t)pid, 0);
+		     pid > 0 && (!kill((pid_t)pid, 0) || errno == EPERM);
 		json_array_append_new(up ? ok : bad, json_string(stages[i]));
 		json_decref(doc);
 	}
@@ -1104,12 +1123,12 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct req *r = *con_cls;
 
-	(void)cls, (void)c;
+	(void)c;
 	if (!r)
 		return;
 	/* The answer has gone out: now the supervisor may stop. */
 	if (r->stop && why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		kill(getpid(), SIGTERM);
+		notify(cls, SIGTERM);
 	if (r->pp)
 		MHD_destroy_post_processor(r->pp);
 	free(r->value);
@@ -1161,6 +1180,29 @@ static int resolve(const char *host, int port, struct sockaddr_storage *ss,
 	if (!pick) {
 		snprintf(err, errlen, "cmd_host '%s': no IP address", host);
 		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The API process's sandbox: cws_user, no capability, no_new_privs. No
+ * seccomp list: a flare runs cws-flare, which inherits it and runs the
+ * system's tools (bpftool, tc) whose calls no list of ours can know.
+ */
+static int api_sandbox(struct front *f, char *err, size_t errlen)
+{
+	int rc = cws_sandbox_user(f->cfg);
+
+	if (rc == -ENOENT) {
+		cws_warnx("user '%s' (cws_user) does not exist: the API runs "
+			  "as root without capabilities",
+			  cws_config_get_string(f->cfg, "cws_user"));
+		rc = cws_sandbox_keep_caps(NULL, 0);
+	}
+	if (rc) {
+		snprintf(err, errlen, "cannot sandbox the API: %s",
+			 strerror(-rc));
+		return -1;
 	}
 	return 0;
 }
@@ -1222,6 +1264,12 @@ struct front_api *front_api_start(struct front *f, bool *disabled, char *err,
 	cws_config_load_file(api->layer_file, config_path(f),
 			     f->config_path ? 0 : CWS_CONFIG_OPTIONAL, &cerr);
 	cws_config_load_env(api->layer_env, environ, &cerr);
+	/*
+	 * In its own process: everything secret is in memory, so cws_user
+	 * from here on, before the first byte from the network.
+	 */
+	if (f->api_notify_fd >= 0 && api_sandbox(f, err, errlen))
+		goto fail;
 
 	api->mhd = MHD_start_daemon(
 		MHD_USE_THREAD_PER_CONNECTION |

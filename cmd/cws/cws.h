@@ -20,7 +20,13 @@ struct front {
 	const char *config_path; /* -c, or NULL for the default */
 	struct cws_config *cfg;
 	int verbose;
+	bool no_sandbox; /* --no-sandbox: passed on to the stages */
 	char tooldir[4096]; /* where the cws-* tools are, "" for $PATH */
+	/*
+	 * cws run's API process: where it asks the supervisor for a signal
+	 * (SIGTERM, SIGUSR2), a SOCK_SEQPACKET socket; -1 in-process.
+	 */
+	int api_notify_fd;
 };
 
 /*

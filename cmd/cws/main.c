@@ -21,6 +21,7 @@
 #include "cws.h"
 #include "exit.h"
 #include "log.h"
+#include "sandbox.h"
 
 static const char usage[] =
 	"cws [-hqVv] [-c file] run | status [--json] | self-test [-t seconds] |\n"
@@ -244,9 +245,10 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CWS_CLI_LONGOPTS,
+		CWS_CLI_SANDBOX_LONGOPT,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct front f = { 0 };
+	struct front f = { .api_notify_fd = -1 };
 	struct cws_cli cli;
 	const char *verb;
 	int opt;
@@ -265,6 +267,9 @@ int main(int argc, char **argv)
 	argv += optind;
 	f.config_path = cli.config_path;
 	f.verbose = cli.verbose;
+	f.no_sandbox = cli.no_sandbox;
+	if (cli.no_sandbox)
+		cws_sandbox_disable();
 	find_tooldir(&f);
 
 	if (!strcmp(verb, "version"))

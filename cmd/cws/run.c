@@ -36,12 +36,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <cap-ng.h>
 #include <jansson.h>
+#include <linux/capability.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/inotify.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +55,7 @@
 #include "cws.h"
 #include "exit.h"
 #include "log.h"
+#include "sandbox.h"
 #include "status.h"
 
 #define BACKOFF_MIN_MS 1000
@@ -80,7 +86,11 @@ struct sup {
 	int fatal; /* an exit code that stops everything, 0 if none */
 	pid_t self_test; /* the start-up self-test, while it runs */
 	bool self_test_done;
-	struct front_api *api;
+	pid_t api_pid; /* the API's process, 0 when none */
+	int api_fd; /* its socket: its start-up word, then its requests */
+	pthread_t api_thread;
+	bool api_thread_on;
+	char api_address[300];
 	const char *api_state; /* "up", "down", "disabled", "stopped" */
 	char api_error[512];
 };
@@ -103,7 +113,7 @@ static unsigned long long wall_ns(void)
 }
 
 static char opt_c[] = "-c", opt_r[] = "-r", opt_self_test[] = "--self-test";
-static char opt_p[] = "-p", opt_u[] = "-u";
+static char opt_p[] = "-p", opt_u[] = "-u", opt_no_sandbox[] = "--no-sandbox";
 static char self_test_dir[4200], policy_dir[4200], socket_path[4200];
 
 /*
@@ -153,6 +163,8 @@ static pid_t spawn(const struct front *f, const char *tool, int in, int out,
 		argv[n++] = opt_c;
 		argv[n++] = (char *)f->config_path;
 	}
+	if (f->no_sandbox && strcmp(tool, "cws-cat"))
+		argv[n++] = opt_no_sandbox;
 	for (i = 0; extra && extra[i] && n < 15; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
@@ -241,6 +253,11 @@ static pid_t reap_one(struct sup *s, int *status)
 		if (pid > 0)
 			return pid;
 	}
+	if (s->api_pid > 0) {
+		pid = waitpid(s->api_pid, status, WNOHANG);
+		if (pid > 0)
+			return pid;
+	}
 	for (i = 0; i < NSTAGES; i++) {
 		if (!s->st[i].pid)
 			continue;
@@ -265,6 +282,17 @@ static void reap_all(struct sup *s)
 			else
 				cws_warnx(
 					"start-up self-test failed: cws status says which step");
+			continue;
+		}
+		if (pid == s->api_pid) {
+			char why[64];
+
+			s->api_pid = 0;
+			s->api_state = "down";
+			snprintf(s->api_error, sizeof(s->api_error),
+				 "the API process exited (%s)",
+				 exit_text(status, why, sizeof(why)));
+			cws_errorx("%s", s->api_error);
 			continue;
 		}
 		for (i = 0; i < NSTAGES; i++)
@@ -350,10 +378,9 @@ static void write_status(struct sup *s, const char *state)
 	if (s->api_state) {
 		json_t *api = json_pack("{s:s}", "state", s->api_state);
 
-		if (s->api)
-			json_object_set_new(
-				api, "address",
-				json_string(front_api_address(s->api)));
+		if (s->api_pid && !strcmp(s->api_state, "up"))
+			json_object_set_new(api, "address",
+					    json_string(s->api_address));
 		if (s->api_error[0])
 			json_object_set_new(api, "error",
 					    json_string(s->api_error));
@@ -398,22 +425,151 @@ static void stop_stage(struct sup *s, struct stage *st, const sigset_t *mask)
 }
 
 /* The IPC API; the pipeline runs on without it if it cannot start. */
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/*
+ * The API's process side (the child): serves until SIGTERM or until the
+ * supervisor is gone. Its first message says how the start went: "U"
+ * and the address, "X" disabled, "D" down, with the reason.
+ */
+static void api_process(struct sup *s, int fd)
+{
+	struct front_api *api;
+	sigset_t stop;
+	char m[600];
+	bool disabled;
+	int sig;
+
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	prctl(PR_SET_NAME, "cws-api");
+	/* Nothing of the pipeline: the filter's and the ship's EOF. */
+	close_fd(&s->pipe_pf[0]);
+	close_fd(&s->pipe_pf[1]);
+	close_fd(&s->pipe_fs[0]);
+	close_fd(&s->pipe_fs[1]);
+	s->f->api_notify_fd = fd;
+	api = front_api_start(s->f, &disabled, s->api_error,
+			      sizeof(s->api_error));
+	snprintf(m, sizeof(m), "%c%s",
+		 api	  ? 'U' :
+		 disabled ? 'X' :
+			    'D',
+		 api ? front_api_address(api) : s->api_error);
+	send(fd, m, strlen(m), MSG_NOSIGNAL);
+	if (!api)
+		_exit(0);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	do
+		sig = sigwaitinfo(&stop, NULL);
+	while (sig < 0 && errno == EINTR);
+	front_api_stop(api);
+	_exit(0);
+}
+
+/* The supervisor's side: the API's requests become its own signals. */
+static void *api_listen(void *arg)
+{
+	struct sup *s = arg;
+	char m[8];
+	ssize_t n;
+
+	while ((n = recv(s->api_fd, m, sizeof(m), 0)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		/* Only what the API may ask for. */
+		if (n == 2 && m[0] == 'S' &&
+		    (m[1] == SIGTERM || m[1] == SIGUSR2))
+			kill(getpid(), m[1]);
+	}
+	return NULL;
+}
+
 static void start_api(struct sup *s)
 {
-	bool disabled;
+	struct timeval tv = { .tv_sec = 30 };
+	char m[600];
+	ssize_t n;
+	int sv[2];
 
-	s->api = front_api_start(s->f, &disabled, s->api_error,
-				 sizeof(s->api_error));
-	if (s->api) {
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		s->api_state = "down";
+		snprintf(s->api_error, sizeof(s->api_error), "socketpair: %s",
+			 strerror(errno));
+		cws_errorx("API not started: %s", s->api_error);
+		return;
+	}
+	fflush(NULL);
+	s->api_pid = fork();
+	if (!s->api_pid) {
+		close(sv[0]);
+		api_process(s, sv[1]);
+	}
+	close(sv[1]);
+	s->api_fd = sv[0];
+	if (s->api_pid < 0) {
+		s->api_pid = 0;
+		snprintf(m, sizeof(m), "Dcannot fork: %s", strerror(errno));
+		n = (ssize_t)strlen(m);
+	} else {
+		setsockopt(s->api_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		n = recv(s->api_fd, m, sizeof(m) - 1, 0);
+		if (n <= 0)
+			n = snprintf(m, sizeof(m), "Dthe API process exited");
+	}
+	m[n] = '\0';
+	snprintf(s->api_error, sizeof(s->api_error), "%.*s",
+		 (int)sizeof(s->api_error) - 1, m + 1);
+	if (m[0] == 'U') {
 		s->api_state = "up";
-		cws_info("API listening on %s", front_api_address(s->api));
-	} else if (disabled) {
+		snprintf(s->api_address, sizeof(s->api_address), "%.*s",
+			 (int)sizeof(s->api_address) - 1, m + 1);
+		s->api_error[0] = '\0';
+		cws_info("API listening on %s (process %d)", s->api_address,
+			 (int)s->api_pid);
+		tv.tv_sec = 0;
+		setsockopt(s->api_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		s->api_thread_on =
+			!pthread_create(&s->api_thread, NULL, api_listen, s);
+		return;
+	}
+	/* It has said why it is not there, and exits. */
+	if (s->api_pid > 0)
+		waitpid(s->api_pid, NULL, 0);
+	s->api_pid = 0;
+	if (m[0] == 'X') {
 		s->api_state = "disabled";
 		cws_info("API disabled (%s)", s->api_error);
 	} else {
 		s->api_state = "down";
-		cws_error("API not started: %s", s->api_error);
+		cws_errorx("API not started: %s", s->api_error);
 	}
+}
+
+/* Stops the API's process (once the stages have stopped). */
+static void stop_api(struct sup *s)
+{
+	if (s->api_pid > 0) {
+		kill(s->api_pid, SIGTERM);
+		waitpid(s->api_pid, NULL, 0);
+		s->api_pid = 0;
+	}
+	if (s->api_fd > 0)
+		shutdown(s->api_fd, SHUT_RDWR);
+	if (s->api_thread_on)
+		pthread_join(s->api_thread, NULL);
+	s->api_thread_on = false;
+	if (s->api_fd > 0)
+		close(s->api_fd);
+	s->api_fd = -1;
 }
 
 static void remove_runtime(const struct front *f)
@@ -427,16 +583,55 @@ static void remove_runtime(const struct front *f)
 		cws_warnx("cannot remove '%s': %s", path, strerror(errno));
 }
 
-static void close_fd(int *fd)
+/*
+ * The supervisor keeps what it needs to start, stop and signal the
+ * stages: its bounding set is what they need at start (cws-probe's
+ * loading set, the user switch of the others), its own sets only
+ * CAP_KILL (the stages run as another user), CAP_SETUID, CAP_SETGID and
+ * CAP_SETPCAP (its API process becomes cws_user). A root exec gets the
+ * bounding set back: cws-probe starts with what it needs. No
+ * no_new_privs here, for that reason; run_path is shared with
+ * cws_user's group first.
+ */
+static int limit_self(struct front *f)
 {
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
+	static const int stages[] = {
+		CAP_BPF,	  CAP_PERFMON,	  CAP_SYS_ADMIN,
+		CAP_SYS_RESOURCE, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH,
+		CAP_NET_ADMIN,	  CAP_KILL,	  CAP_SETUID,
+		CAP_SETGID,	  CAP_SETPCAP,	  CAP_CHOWN,
+		CAP_FOWNER,
+	};
+	static const int own[] = { CAP_KILL, CAP_SETUID, CAP_SETGID,
+				   CAP_SETPCAP };
+	const char *run = cws_config_get_string(f->cfg, "run_path");
+	size_t i;
+	int rc;
+
+	if (getuid() || !cws_sandbox_enabled())
+		return 0;
+	rc = cws_sandbox_share_dir(f->cfg, run);
+	if (rc && rc != -ENOENT) {
+		cws_errorx("run_path '%s': %s", run, strerror(-rc));
+		return -1;
+	}
+	capng_clear(CAPNG_SELECT_BOTH);
+	for (i = 0; i < CWS_ARRAY_SIZE(stages); i++)
+		capng_update(CAPNG_ADD, CAPNG_BOUNDING_SET,
+			     (unsigned)stages[i]);
+	for (i = 0; i < CWS_ARRAY_SIZE(own); i++)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+			     (unsigned)own[i]);
+	if (capng_apply(CAPNG_SELECT_BOTH)) {
+		cws_errorx("cannot limit the supervisor's capabilities");
+		return -1;
+	}
+	return 0;
 }
 
 int front_run(struct front *f, int argc, char **argv)
 {
-	struct sup s = { .f = f };
+	struct sup s = { .f = f, .api_fd = -1 };
 	static const char *const tools[NSTAGES] = { "cws-probe", "cws-filter",
 						    "cws-ship" };
 	sigset_t mask;
@@ -455,6 +650,8 @@ int front_run(struct front *f, int argc, char **argv)
 	}
 	if (pipe2(s.pipe_pf, O_CLOEXEC) || pipe2(s.pipe_fs, O_CLOEXEC))
 		cws_fatal(CWS_EXIT_FAILURE, "pipe");
+	if (limit_self(f))
+		return CWS_EXIT_FAILURE;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGTERM);
@@ -599,9 +796,8 @@ int front_run(struct front *f, int argc, char **argv)
 	}
 	close_fd(&s.pipe_pf[0]);
 	close_fd(&s.pipe_fs[0]);
-	if (s.api) {
-		front_api_stop(s.api);
-		s.api = NULL;
+	if (s.api_pid) {
+		stop_api(&s);
 		s.api_state = "stopped";
 		cws_info("API stopped");
 	}

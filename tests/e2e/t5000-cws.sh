@@ -94,6 +94,37 @@ test_expect_success BPF,JQ 'cws run: the pipeline catches a real open' '
 	test "$(state cws-ship)" = running
 '
 
+# field PID NAME: a line of /proc/PID/status, tabs as spaces.
+field() { sed -n "s/^$2:[[:space:]]*//p" /proc/$1/status | tr '\t' ' '; }
+pid_of() { jq -r .pid "run/$1.json"; }
+
+test_expect_success BPF,JQ 'every stage in its sandbox: user, capabilities, no_new_privs, seccomp' '
+	u=$(id -u cws) &&
+	sup=$(cat sup.pid) &&
+	probe=$(pid_of cws-probe) && filter=$(pid_of cws-filter) &&
+	ship=$(pid_of cws-ship) && broker=$(jq -r .broker_pid run/cws-filter.json) &&
+	api=$(pgrep -P $sup -x cws-api) &&
+	for p in $filter $ship $api; do
+		test "$(field $p Uid)" = "$u $u $u $u" &&
+		test "$(field $p CapEff)" = 0000000000000000 &&
+		test "$(field $p CapBnd)" = 0000000000000000 &&
+		test "$(field $p NoNewPrivs)" = 1 || return 1
+	done &&
+	test "$(field $filter Seccomp)" = 2 && test "$(field $ship Seccomp)" = 2 &&
+	# The probe: root, what cws-probe(8) lists (CAP_DAC_READ_SEARCH,
+	# CAP_SYS_PTRACE, CAP_PERFMON, CAP_BPF here: no classifier), seccomp.
+	test "$(field $probe Uid)" = "0 0 0 0" &&
+	test "$(field $probe CapEff)" = 000000c000080004 &&
+	test "$(field $probe NoNewPrivs)" = 1 && test "$(field $probe Seccomp)" = 2 &&
+	# The broker: root with CAP_KILL, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE.
+	test "$(field $broker Uid)" = "0 0 0 0" &&
+	test "$(field $broker CapEff)" = 0000000000080024 &&
+	test "$(field $broker Seccomp)" = 2 &&
+	# The supervisor: CAP_KILL, CAP_SETGID, CAP_SETUID, CAP_SETPCAP.
+	test "$(field $sup CapEff)" = 00000000000001e0 &&
+	test "$(jq -r .sandbox run/cws-probe.json run/cws-filter.json run/cws-ship.json | sort -u)" = on
+'
+
 test_expect_success BPF,JQ 'cws status shows every stage, and --json' '
 	cws -c cws.yaml status >status.out &&
 	grep "^  cws-probe   running" status.out &&
@@ -169,6 +200,10 @@ test_expect_success BPF,JQ 'SIGHUP reloads the policies; cws policy reload too' 
 '
 
 test_expect_success BPF,JQ 'SIGTERM stops the stages in order, exit 0' '
+	# The programs of this probe (others may run on the machine).
+	probe=$(pid_of cws-probe) &&
+	bpftool -j prog show | jq -r ".[] | select(any(.pids[]?; .pid == $probe)) | .id" >ids &&
+	test -s ids &&
 	kill -TERM $(cat sup.pid) &&
 	wait $(cat sup.pid) &&
 	for t in cws cws-probe cws-filter cws-ship; do
@@ -181,7 +216,9 @@ test_expect_success BPF,JQ 'SIGTERM stops the stages in order, exit 0' '
 	# Nothing of the probe is left in the kernel: programs, classifiers.
 	# The kernel frees a program after an RCU grace period, not at the
 	# exit of its last holder: give it a few seconds.
-	test_wait_until 10 "! bpftool prog show 2>/dev/null | grep -qE \"name (core__|open__sys_exit|dns__)\"" &&
+	for id in $(cat ids); do
+		test_wait_until 10 "! bpftool prog show id $id >/dev/null 2>&1" || return 1
+	done &&
 	! tc filter show dev lo egress 2>/dev/null | grep dns__tc_egress
 '
 
