@@ -20,7 +20,8 @@
 #include "sandbox.h"
 
 static const char usage[] =
-	"cws-filter [-hnqVv] [-c file] [-e expression] [-p dir] [--self-test dir]";
+	"cws-filter [-hnqVv] [--no-sandbox] [-c file] [-e expression] [-p dir]\n"
+	"           [--self-test dir]";
 
 #define RSC "runtime_security_config."
 #define HR RSC "hash_resolver."

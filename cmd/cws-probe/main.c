@@ -21,7 +21,8 @@
 
 static const char usage[] =
 	"cws-probe [-ADhnqVv] [-b bytes] [-c file] [-e events] [-H seconds]\n"
-	"          [-d entries] [-p dir] [-r rule] [-S dir] [-u socket]";
+	"          [-d entries] [-p dir] [-r rule] [-S dir] [-u socket]\n"
+	"          [--no-sandbox]";
 
 #define RING_SIZE_KEY "runtime_security_config.event_stream.buffer_size"
 #define EVENTS_KEY "runtime_security_config.probe.events"

@@ -24,7 +24,7 @@
 #include "sandbox.h"
 
 static const char usage[] =
-	"cws [-hqVv] [-c file] run | status [--json] | self-test [-t seconds] |\n"
+	"cws [-hqVv] [--no-sandbox] [-c file] run | status [--json] | self-test [-t seconds] |\n"
 	"           flare [args] |\n"
 	"           policy check [-p dir] | policy eval [-p dir] [-e expression] |\n"
 	"           policy reload | config [get key | set key value | list-runtime] |\n"

@@ -429,7 +429,8 @@ test_expect_success 'a closed output stops cws-filter with exit 1' '
 
 test_expect_success '-h prints the usage of the man page, -V the version, bad use exits 2' '
 	cws-filter -h >out &&
-	echo "usage: cws-filter [-hnqVv] [-c file] [-e expression] [-p dir] [--self-test dir]" >expect &&
+	printf "%s\n" "usage: cws-filter [-hnqVv] [--no-sandbox] [-c file] [-e expression] [-p dir]" \
+		"           [--self-test dir]" >expect &&
 	test_cmp expect out &&
 	mandoc -Tascii "$CWS_SRC/man/cws-filter.8" | col -b | tr -s " \n" " " |
 		grep -F "cws-filter [-hnqVv] [-c file] [-e expression] [-p dir] [--self-test dir]" &&
