@@ -68,6 +68,11 @@ static void stage_line(FILE *out, const char *name, const json_t *st)
 		"  %-11s %s (pid %lld), started %s, up %lld s, updated %s\n",
 		name, str(st, "state"), num(st, "pid"), str(st, "started_at"),
 		num(st, "uptime_seconds"), str(st, "updated_at"));
+	if (!strcmp(str(st, "sandbox"), "off"))
+		fprintf(out,
+			"  %-11s WARNING: running without its sandbox "
+			"(--no-sandbox)\n",
+			"");
 }
 
 /* Prints the integer members of o listed in keys, those that exist. */

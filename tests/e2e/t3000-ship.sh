@@ -346,6 +346,8 @@ test_expect_success ROOT '--no-sandbox: root, loudly' '
 	grep "^Uid:	0	0	0	0$" /proc/$pid/status &&
 	grep "^Seccomp:	0$" /proc/$pid/status &&
 	test "$(status .sandbox)" = off &&
+	DD_RUN_PATH=$DD_RUN_PATH cws status >st.out &&
+	grep "^              WARNING: running without its sandbox (--no-sandbox)$" st.out &&
 	exec 3>&- && wait $pid &&
 	grep "^cws-ship: warning: --no-sandbox: running WITHOUT the sandbox" err
 '
