@@ -35,8 +35,14 @@
  * record then holds the resolved directory the string is relative to
  * (dirfd, cwd, or "/") and the string as read at exit (a thread of the
  * same process can have changed it meanwhile); user space joins them.
- * Only ia32 syscalls are not seen at all: those tracepoints do not fire
- * for compat syscalls.
+ * The per-syscall tracepoints never fire for a 32-bit (ia32) syscall,
+ * which a 64-bit process can make too (int 0x80): the kernel skips them
+ * because their numbers are another table's. Such calls are seen on the
+ * raw sys_exit, which fires for every syscall, by programs that keep only
+ * 32-bit calls (sys_ia32) of their own numbers; sys_begin_ret reads the
+ * arguments from the registers the 32-bit ABI uses, so the same builders
+ * serve both. The open family (file.bpf.h) and the module calls
+ * (proc_events.bpf.h) do so; other events' 32-bit calls are not seen.
  *
  * The exit is the one hook per call, with one exception: what only the
  * entry can see (the state a call is about to change) is kept by a small
@@ -157,6 +163,23 @@ __u64 self_mnt_ns = 0;
 /* Raw argument n (0-5) of the syscall, as sys_begin read it. */
 #define sys_arg(rec, n) (((struct sys_scratch *)(rec))->arg[(n)])
 
+/*
+ * Whether the current syscall is a 32-bit one (x86: int 0x80 or the
+ * 32-bit vDSO entry, from a 32-bit or a 64-bit process): the kernel sets
+ * TS_COMPAT in thread_info.status on entry and clears it only on the way
+ * back to user space, after the sys_exit tracepoint.
+ */
+#define SYS_TS_COMPAT 0x0002
+
+static __always_inline int sys_ia32(struct task_struct *task)
+{
+#if defined(__TARGET_ARCH_x86)
+	return task->thread_info.status & SYS_TS_COMPAT;
+#else
+	return 0;
+#endif
+}
+
 /* The 6th argument: libbpf 1.1 has PT_REGS_PARM1..5_SYSCALL only. */
 #if defined(__TARGET_ARCH_x86)
 #define SYS_PARM6(regs) ((regs)->r9)
@@ -165,6 +188,48 @@ __u64 self_mnt_ns = 0;
 #elif defined(__bpf__) /* not for cppcheck, which defines no target */
 #error "cws: the syscall arguments of this architecture are not known"
 #endif
+
+/*
+ * Argument n (0-5) of the current syscall, from the registers the task
+ * saved on entry. A 32-bit call passes them in bx, cx, dx, si, di, bp, as
+ * 32-bit values: zero-extended here, as the kernel's compat wrappers do
+ * (a caller that wants an int casts, as for a native call).
+ */
+static __always_inline __u64 sys_regs_arg(struct pt_regs *regs, int ia32, int n)
+{
+#if defined(__TARGET_ARCH_x86)
+	if (ia32) {
+		switch (n) {
+		case 0:
+			return (__u32)regs->bx;
+		case 1:
+			return (__u32)regs->cx;
+		case 2:
+			return (__u32)regs->dx;
+		case 3:
+			return (__u32)regs->si;
+		case 4:
+			return (__u32)regs->di;
+		default:
+			return (__u32)regs->bp;
+		}
+	}
+#endif
+	switch (n) {
+	case 0:
+		return PT_REGS_PARM1_SYSCALL(regs);
+	case 1:
+		return PT_REGS_PARM2_SYSCALL(regs);
+	case 2:
+		return PT_REGS_PARM3_SYSCALL(regs);
+	case 3:
+		return PT_REGS_PARM4_SYSCALL(regs);
+	case 4:
+		return PT_REGS_PARM5_SYSCALL(regs);
+	default:
+		return SYS_PARM6(regs);
+	}
+}
 
 /*
  * Starts a record of the given event type (enum cws_kev_event) for the
@@ -183,7 +248,7 @@ static __always_inline struct cws_kev_syscall *sys_begin_ret(__s64 ret,
 	struct sys_scratch *s;
 	struct pt_regs *regs;
 	__u32 zero = 0;
-	int i;
+	int i, ia32;
 
 	if (cfg_self_tgid &&
 	    bpf_get_current_pid_tgid() >> 32 == cfg_self_tgid) {
@@ -237,12 +302,9 @@ static __always_inline struct cws_kev_syscall *sys_begin_ret(__s64 ret,
 	 * pointer, so these are plain loads rather than helper calls.
 	 */
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	s->arg[0] = PT_REGS_PARM1_SYSCALL(regs);
-	s->arg[1] = PT_REGS_PARM2_SYSCALL(regs);
-	s->arg[2] = PT_REGS_PARM3_SYSCALL(regs);
-	s->arg[3] = PT_REGS_PARM4_SYSCALL(regs);
-	s->arg[4] = PT_REGS_PARM5_SYSCALL(regs);
-	s->arg[5] = SYS_PARM6(regs);
+	ia32 = sys_ia32(task);
+	for (i = 0; i < 6; i++)
+		s->arg[i] = sys_regs_arg(regs, ia32, i);
 	return rec;
 }
 

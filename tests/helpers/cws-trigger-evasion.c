@@ -19,9 +19,11 @@
  *	a small implant would do it: nothing from liburing.
  *   cws-trigger-evasion compat-open PATH
  *   cws-trigger-evasion compat-openat PATH
- *	open(2) or openat(AT_FDCWD, ...) through the 32-bit entry, int
- *	0x80, from this 64-bit process (i386 numbers 5 and 295); the path
- *	is copied below 4 GiB, where a 32-bit pointer reaches it.
+ *   cws-trigger-evasion compat-delete-module NAME
+ *	open(2), openat(AT_FDCWD, ...) or delete_module(NAME, O_NONBLOCK)
+ *	through the 32-bit entry, int 0x80, from this 64-bit process (i386
+ *	numbers 5, 295 and 129); the string is copied below 4 GiB, where a
+ *	32-bit pointer reaches it.
  *   cws-trigger-evasion procfd-open PATH
  *	opens PATH with O_PATH, then opens /proc/self/fd/N read-only; the
  *	line has a third field, N.
@@ -66,6 +68,7 @@
 /* i386 system call numbers (arch/x86/entry/syscalls/syscall_32.tbl). */
 #define I386_OPEN 5
 #define I386_OPENAT 295
+#define I386_DELETE_MODULE 129
 
 static const char *prog = "cws-trigger-evasion";
 
@@ -74,9 +77,10 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: %s uring openat|openat2 PATH [sqpoll] [skip] [fixed]\n"
 		"       %s compat-open|compat-openat|procfd-open PATH\n"
+		"       %s compat-delete-module NAME\n"
 		"       %s execveat-memfd|execveat-fd FILE [ARGS...]\n"
 		"       %s toctou FIFO DECOY [WRITER]\n",
-		prog, prog, prog, prog);
+		prog, prog, prog, prog, prog);
 	exit(2);
 }
 
@@ -137,8 +141,8 @@ static void ring_init(struct ring *r, unsigned flags)
 			die("mmap of the completion ring");
 	}
 	r->sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe),
-		       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-		       r->fd, IORING_OFF_SQES);
+		       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd,
+		       IORING_OFF_SQES);
 	if (r->sqes == MAP_FAILED)
 		die("mmap of the submission entries");
 	r->sq_head = (unsigned *)(sq + p.sq_off.head);
@@ -227,8 +231,8 @@ static int uring(int argc, char **argv)
 	ring_init(&r, sqpoll ? IORING_SETUP_SQPOLL : 0);
 	if (fixed) {
 		/* One empty slot (-1) in the table of direct descriptors. */
-		if (syscall(SYS_io_uring_register, r.fd,
-			    IORING_REGISTER_FILES, &slot, 1) < 0)
+		if (syscall(SYS_io_uring_register, r.fd, IORING_REGISTER_FILES,
+			    &slot, 1) < 0)
 			die("io_uring_register");
 	}
 	sqe = ring_sqe(&r);
@@ -286,6 +290,9 @@ static int compat(const char *call, const char *path)
 	memcpy(low, path, n);
 	if (!strcmp(call, "compat-open"))
 		r = int80(I386_OPEN, (long)(uintptr_t)low, O_RDONLY, 0);
+	else if (!strcmp(call, "compat-delete-module"))
+		r = int80(I386_DELETE_MODULE, (long)(uintptr_t)low, O_NONBLOCK,
+			  0);
 	else
 		r = int80(I386_OPENAT, AT_FDCWD, (long)(uintptr_t)low,
 			  O_RDONLY);
@@ -423,7 +430,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "uring"))
 		return uring(argc - 1, argv + 1);
 	if (argc == 3 && (!strcmp(argv[1], "compat-open") ||
-			  !strcmp(argv[1], "compat-openat")))
+			  !strcmp(argv[1], "compat-openat") ||
+			  !strcmp(argv[1], "compat-delete-module")))
 		return compat(argv[1], argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "procfd-open"))
 		return procfd(argv[2]);
