@@ -115,22 +115,15 @@ enum file_call {
  * The kernel filters on an open, before anything is built: this is the
  * hottest call, and most opens of a host match no rule. Reads only the
  * flags, the returned file's dentry or the end of the string, and the
- * maps. Returns 1 to drop the open (counted in kf_stats).
+ * maps. open_kf_mode says whether they apply (0: pass, the record is
+ * built), open_kf_judge gives their verdict once the open's facts are
+ * read: 1 to drop it (both count in kf_stats).
  */
-static __always_inline int open_kf_drop(__s64 ret, enum file_call call)
+static __always_inline __u32 open_kf_mode(int *drop)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	__u32 mode = kf_mode(CWS_KEV_EVT_OPEN), zero = 0;
-	struct dentry *dentry = NULL;
-	struct vfsmount *mnt = NULL;
-	__u64 flags, h = 0;
-	const char *path;
-	struct pt_regs *regs;
-	struct file *file;
-	struct kf_buf *b;
-	long dirfd, n;
-	int ok, one = 0, ia32;
+	__u32 mode = kf_mode(CWS_KEV_EVT_OPEN);
 
+	*drop = 0;
 	if (!(mode &
 	      (CWS_KEV_KF_OFF | CWS_KEV_KF_APPROVERS | CWS_KEV_KF_DISCARDERS)))
 		return 0;
@@ -139,9 +132,85 @@ static __always_inline int open_kf_drop(__s64 ret, enum file_call call)
 		return 0;
 	if (mode & CWS_KEV_KF_OFF) {
 		kf_count(CWS_KEV_KF_NOT_WANTED, CWS_KEV_EVT_OPEN);
-		return 1;
+		*drop = 1;
+		return 0;
 	}
 	kf_count(CWS_KEV_KF_SEEN, CWS_KEV_EVT_OPEN);
+	return mode;
+}
+
+/*
+ * The verdict on an open with flags that gave the file at dentry in mnt
+ * (its name's hash h), or that failed (dentry NULL) on a string whose
+ * last component hashes to h (0: unknown), a single component (one)
+ * relative to dirfd.
+ */
+static __always_inline int open_kf_judge(__u32 mode, __u64 flags, __u64 h,
+					 struct dentry *dentry,
+					 struct vfsmount *mnt, int one,
+					 long dirfd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct file *file;
+	int ok;
+
+	ok = !(mode & CWS_KEV_KF_APPROVERS);
+	if (!ok && (mode & CWS_KEV_KF_FLAGS) &&
+	    (flags & *(volatile __u64 *)&kf_types[CWS_KEV_EVT_OPEN].flags))
+		ok = 1;
+	if (!ok && (mode & CWS_KEV_KF_NAME))
+		ok = kf_name_approves(h, CWS_KEV_EVT_OPEN);
+	if (!ok && (mode & CWS_KEV_KF_COMM))
+		ok = kf_name_approves(kf_hash_comm(), CWS_KEV_EVT_OPEN);
+	if (!ok) {
+		kf_count(CWS_KEV_KF_BY_APPROVERS, CWS_KEV_EVT_OPEN);
+		return 1;
+	}
+	if (!(mode & CWS_KEV_KF_DISCARDERS))
+		return 0;
+	if (dentry) {
+		ok = !kf_discards_dentry(dentry, mnt, h, CWS_KEV_EVT_OPEN);
+	} else if (one && h) {
+		/* A one-component name: directly in the cwd or the dirfd. */
+		if (dirfd == AT_FDCWD) {
+			ok = !kf_discards_in(task->fs->pwd.dentry,
+					     task->fs->pwd.mnt,
+					     CWS_KEV_EVT_OPEN);
+		} else {
+			file = sys_fd_file(dirfd);
+			if (file) {
+				file = bpf_core_cast(file, struct file);
+				ok = !kf_discards_in(file->f_path.dentry,
+						     file->f_path.mnt,
+						     CWS_KEV_EVT_OPEN);
+			}
+		}
+	}
+	if (!ok) {
+		kf_count(CWS_KEV_KF_BY_DISCARDERS, CWS_KEV_EVT_OPEN);
+		return 1;
+	}
+	return 0;
+}
+
+/* The same for an open(2) family call that returned ret. */
+static __always_inline int open_kf_drop(__s64 ret, enum file_call call)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct dentry *dentry = NULL;
+	struct vfsmount *mnt = NULL;
+	__u64 flags, h = 0;
+	const char *path;
+	struct pt_regs *regs;
+	struct file *file;
+	struct kf_buf *b;
+	__u32 mode, zero = 0;
+	long dirfd, n;
+	int one = 0, ia32, drop;
+
+	mode = open_kf_mode(&drop);
+	if (!mode)
+		return drop;
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	ia32 = sys_ia32(task);
 	switch (call) {
@@ -201,43 +270,9 @@ static __always_inline int open_kf_drop(__s64 ret, enum file_call call)
 			}
 		}
 	}
-	ok = !(mode & CWS_KEV_KF_APPROVERS);
-	if (!ok && (mode & CWS_KEV_KF_FLAGS) &&
-	    (flags & *(volatile __u64 *)&kf_types[CWS_KEV_EVT_OPEN].flags))
-		ok = 1;
-	if (!ok && (mode & CWS_KEV_KF_NAME))
-		ok = kf_name_approves(h, CWS_KEV_EVT_OPEN);
-	if (!ok && (mode & CWS_KEV_KF_COMM))
-		ok = kf_name_approves(kf_hash_comm(), CWS_KEV_EVT_OPEN);
-	if (!ok) {
-		kf_count(CWS_KEV_KF_BY_APPROVERS, CWS_KEV_EVT_OPEN);
-		return 1;
-	}
-	if (!(mode & CWS_KEV_KF_DISCARDERS))
-		return 0;
-	if (dentry) {
-		ok = !kf_discards_dentry(dentry, mnt, h, CWS_KEV_EVT_OPEN);
-	} else if (ret < 0 && one && h) {
-		/* A one-component name: directly in the cwd or the dirfd. */
-		if (dirfd == AT_FDCWD) {
-			ok = !kf_discards_in(task->fs->pwd.dentry,
-					     task->fs->pwd.mnt,
-					     CWS_KEV_EVT_OPEN);
-		} else {
-			file = sys_fd_file(dirfd);
-			if (file) {
-				file = bpf_core_cast(file, struct file);
-				ok = !kf_discards_in(file->f_path.dentry,
-						     file->f_path.mnt,
-						     CWS_KEV_EVT_OPEN);
-			}
-		}
-	}
-	if (!ok) {
-		kf_count(CWS_KEV_KF_BY_DISCARDERS, CWS_KEV_EVT_OPEN);
-		return 1;
-	}
-	return 0;
+	/* one only describes a failed open's string. */
+	return open_kf_judge(mode, flags, h, dentry, mnt, ret < 0 ? one : 0,
+			     dirfd);
 }
 
 /* open, openat, openat2, creat, which returned ret. */

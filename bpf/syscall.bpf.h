@@ -629,21 +629,20 @@ static __always_inline int sys_file_dentry(struct cws_kev_syscall *rec,
 }
 
 /*
- * File idx is what descriptor fd of the current task refers to: its own
- * path (physical: symlinks, "..", bind mounts all resolved by the kernel
- * when it was opened) and its inode's stat. Returns 0, -EBADF when fd is
- * not open (path_error CWS_KEV_PATH_NO_FILE), or -EINVAL (out of order).
+ * File idx is an open file (sys_file_struct), or what descriptor fd of the
+ * current task refers to (sys_file_fd): its own path (physical: symlinks,
+ * "..", bind mounts all resolved by the kernel when it was opened) and its
+ * inode's stat. Returns 0, -EBADF when there is no file (fd not open:
+ * path_error CWS_KEV_PATH_NO_FILE), or -EINVAL (out of order).
  */
-static __always_inline int sys_file_fd(struct cws_kev_syscall *rec, __u32 idx,
-				       long fd)
+static __always_inline int sys_file_struct(struct cws_kev_syscall *rec,
+					   __u32 idx, struct file *file)
 {
 	struct sys_scratch *s = (struct sys_scratch *)rec;
 	struct cws_kev_file *f = sys_slot(s, idx);
-	struct file *file;
 
 	if (!f)
 		return -EINVAL;
-	file = sys_fd_file(fd);
 	if (!file) {
 		f->flags |= CWS_KEV_FILE_OWN;
 		f->path_error = CWS_KEV_PATH_NO_FILE;
@@ -653,6 +652,12 @@ static __always_inline int sys_file_fd(struct cws_kev_syscall *rec, __u32 idx,
 	sys_fill_own(s, f, file->f_path.dentry, file->f_path.mnt,
 		     file->f_inode);
 	return 0;
+}
+
+static __always_inline int sys_file_fd(struct cws_kev_syscall *rec, __u32 idx,
+				       long fd)
+{
+	return sys_file_struct(rec, idx, sys_fd_file(fd));
 }
 
 /* Appends the user string of a file; sets its flags and str_len. */
