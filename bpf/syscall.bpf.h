@@ -660,16 +660,20 @@ static __always_inline int sys_file_fd(struct cws_kev_syscall *rec, __u32 idx,
 	return sys_file_struct(rec, idx, sys_fd_file(fd));
 }
 
-/* Appends the user string of a file; sets its flags and str_len. */
+/*
+ * Appends the string of a file (user memory, or kernel memory for kind
+ * SYS_STR_KERNEL); sets its flags and str_len.
+ */
 static __always_inline const char *sys_put_file_str(struct sys_scratch *s,
 						    struct cws_kev_file *f,
-						    const char *user_path)
+						    const char *path, int kind)
 {
 	const char *dst = sys_cursor(s);
 	long n;
 	int cut;
 
-	n = sys_put_str(s, user_path, CWS_KEV_PATH_MAX, 0, &cut);
+	n = sys_put_str(s, path, CWS_KEV_PATH_MAX, kind == SYS_STR_KERNEL,
+			&cut);
 	if (n < 0) {
 		f->flags |= CWS_KEV_FILE_STR_FAULT;
 		return NULL;
@@ -680,6 +684,14 @@ static __always_inline const char *sys_put_file_str(struct sys_scratch *s,
 	return dst;
 }
 
+/* One byte of user or kernel memory (kind SYS_STR_*); 0 or -EFAULT. */
+static __always_inline long sys_read_char(char *c, const char *p, int kind)
+{
+	if (kind == SYS_STR_KERNEL)
+		return bpf_probe_read_kernel(c, 1, p);
+	return bpf_probe_read_user(c, 1, p);
+}
+
 /*
  * File idx is named by user_path relative to dirfd (AT_FDCWD: the cwd), as
  * in the *at() syscalls. The record gets the directory the string is
@@ -688,11 +700,13 @@ static __always_inline const char *sys_put_file_str(struct sys_scratch *s,
  * With AT_EMPTY_PATH in at_flags an empty string names dirfd itself, which
  * is then resolved like sys_file_fd. A NULL or unreadable string gives
  * CWS_KEV_FILE_STR_FAULT and no path. Returns 0 or -EINVAL (out of order).
+ * sys_file_at_kind reads the string from kernel memory for kind
+ * SYS_STR_KERNEL (the kernel's own copy of a path, as getname made it).
  */
-static __always_inline int sys_file_at_flags(struct cws_kev_syscall *rec,
-					     __u32 idx, long dirfd,
-					     const char *user_path,
-					     __u64 at_flags)
+static __always_inline int sys_file_at_kind(struct cws_kev_syscall *rec,
+					    __u32 idx, long dirfd,
+					    const char *user_path,
+					    __u64 at_flags, int kind)
 {
 	struct sys_scratch *s = (struct sys_scratch *)rec;
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -703,7 +717,7 @@ static __always_inline int sys_file_at_flags(struct cws_kev_syscall *rec,
 	const char *str;
 	char c = 0;
 
-	if (user_path && bpf_probe_read_user(&c, 1, user_path) == 0 && !c &&
+	if (user_path && !sys_read_char(&c, user_path, kind) && !c &&
 	    (at_flags & AT_EMPTY_PATH)) {
 		if (dirfd == AT_FDCWD)
 			return sys_file_dentry(rec, idx, task->fs->pwd.dentry,
@@ -714,7 +728,7 @@ static __always_inline int sys_file_at_flags(struct cws_kev_syscall *rec,
 	if (!f)
 		return -EINVAL;
 	f->flags |= CWS_KEV_FILE_AT;
-	if (!user_path || bpf_probe_read_user(&c, 1, user_path)) {
+	if (!user_path || sys_read_char(&c, user_path, kind)) {
 		f->flags |= CWS_KEV_FILE_STR_FAULT |
 			    (user_path ? 0 : CWS_KEV_FILE_NULL);
 		f->path_error = CWS_KEV_PATH_NO_FILE;
@@ -746,10 +760,19 @@ static __always_inline int sys_file_at_flags(struct cws_kev_syscall *rec,
 		} else
 			f->path_error = CWS_KEV_PATH_NO_FILE;
 	}
-	str = sys_put_file_str(s, f, user_path);
+	str = sys_put_file_str(s, f, user_path, kind);
 	if (str)
 		sys_kf_at(s, f, str, f->str_len, base, base_mnt);
 	return 0;
+}
+
+static __always_inline int sys_file_at_flags(struct cws_kev_syscall *rec,
+					     __u32 idx, long dirfd,
+					     const char *user_path,
+					     __u64 at_flags)
+{
+	return sys_file_at_kind(rec, idx, dirfd, user_path, at_flags,
+				SYS_STR_USER);
 }
 
 /* sys_file_at_flags without flags: an empty string names nothing. */
@@ -763,9 +786,11 @@ static __always_inline int sys_file_at(struct cws_kev_syscall *rec, __u32 idx,
  * File idx is known only by a user string relative to nothing the kernel
  * resolved (a symlink's target, relative to the link's directory once
  * followed): CWS_KEV_FILE_RAW, no path, the string. Returns 0 or -EINVAL.
+ * sys_file_str_kind reads kernel memory for kind SYS_STR_KERNEL.
  */
-static __always_inline int sys_file_str(struct cws_kev_syscall *rec, __u32 idx,
-					const char *user_str)
+static __always_inline int sys_file_str_kind(struct cws_kev_syscall *rec,
+					     __u32 idx, const char *str,
+					     int kind)
 {
 	struct sys_scratch *s = (struct sys_scratch *)rec;
 	struct cws_kev_file *f = sys_slot(s, idx);
@@ -773,8 +798,14 @@ static __always_inline int sys_file_str(struct cws_kev_syscall *rec, __u32 idx,
 	if (!f)
 		return -EINVAL;
 	f->flags |= CWS_KEV_FILE_RAW;
-	sys_put_file_str(s, f, user_str);
+	sys_put_file_str(s, f, str, kind);
 	return 0;
+}
+
+static __always_inline int sys_file_str(struct cws_kev_syscall *rec, __u32 idx,
+					const char *user_str)
+{
+	return sys_file_str_kind(rec, idx, user_str, SYS_STR_USER);
 }
 
 /*
