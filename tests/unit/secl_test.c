@@ -2182,14 +2182,15 @@ static void test_io_uring(void **state)
 	w.ev.obj.file.name = "shadow";
 	w.ev.obj.dest.path = "/tmp/x";
 	w.ev.obj.dest.name = "x";
-	assert_true(eval_expr("io_uring.opcode in [\"RENAMEAT\", \"LINKAT\"] && "
-			      "io_uring.file.path == \"/etc/shadow\" && "
-			      "io_uring.file.destination.name == \"x\"",
-			      &w.ev));
-	assert_true(eval_expr(
-		"io_uring.setup_flags & IORING_SETUP_SQPOLL > 0 && "
-		"io_uring.flags & IOSQE_CQE_SKIP_SUCCESS > 0",
-		&w.ev));
+	assert_true(
+		eval_expr("io_uring.opcode in [\"RENAMEAT\", \"LINKAT\"] && "
+			  "io_uring.file.path == \"/etc/shadow\" && "
+			  "io_uring.file.destination.name == \"x\"",
+			  &w.ev));
+	assert_true(
+		eval_expr("io_uring.setup_flags & IORING_SETUP_SQPOLL > 0 && "
+			  "io_uring.flags & IOSQE_CQE_SKIP_SUCCESS > 0",
+			  &w.ev));
 	assert_false(eval_expr("io_uring.flags & IOSQE_ASYNC > 0", &w.ev));
 	assert_false(eval_expr("io_uring.opcode == \"SETUP\"", &w.ev));
 	expect_err("io_uring.file.path == \"/x\" && open.flags > 0",
