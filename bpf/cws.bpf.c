@@ -205,3 +205,4 @@ int BPF_PROG(core__sched_process_exec, struct task_struct *p, pid_t old_pid,
 #include "dns.bpf.h"
 #include "sysev.bpf.h"
 #include "netev.bpf.h"
+#include "uring.bpf.h"

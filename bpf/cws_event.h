@@ -114,6 +114,7 @@ enum cws_kev_event {
 	CWS_KEV_EVT_SELINUX,
 	CWS_KEV_EVT_IMDS,
 	CWS_KEV_EVT_PACKET,
+	CWS_KEV_EVT_IO_URING,
 	CWS_KEV_EVT__COUNT
 };
 
@@ -415,6 +416,13 @@ enum cws_kev_kf_stat {
 #define CWS_KEV_FILTER_CUT (1ull << 62)
 #define CWS_KEV_PRCTL_NAME_MAX 256
 #define CWS_KEV_WRITE_MAX 32
+
+/*
+ * An io_uring event (bpf/uring.bpf.h): args[0] is the request's opcode
+ * (IORING_OP_*), or CWS_KEV_URING_SETUP for a ring's creation, which no
+ * opcode is.
+ */
+#define CWS_KEV_URING_SETUP 0x10000
 
 #define CWS_KEV_KF_INDEX(stat, event) ((stat)*CWS_KEV_EVT__COUNT + (event))
 #define CWS_KEV_KF_SLOTS (CWS_KEV_KF__COUNT * CWS_KEV_EVT__COUNT)

@@ -115,23 +115,15 @@ enum file_call {
  * The kernel filters on an open, before anything is built: this is the
  * hottest call, and most opens of a host match no rule. Reads only the
  * flags, the returned file's dentry or the end of the string, and the
- * maps. Returns 1 to drop the open (counted in kf_stats).
+ * maps. open_kf_mode says whether they apply (0: pass, the record is
+ * built), open_kf_judge gives their verdict once the open's facts are
+ * read: 1 to drop it (both count in kf_stats).
  */
-static __always_inline int open_kf_drop(struct sys_exit_args *ctx,
-					enum file_call call)
+static __always_inline __u32 open_kf_mode(int *drop)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	__u32 mode = kf_mode(CWS_KEV_EVT_OPEN), zero = 0;
-	struct dentry *dentry = NULL;
-	struct vfsmount *mnt = NULL;
-	__u64 flags, h = 0;
-	const char *path;
-	struct pt_regs *regs;
-	struct file *file;
-	struct kf_buf *b;
-	long dirfd, n;
-	int ok, one = 0;
+	__u32 mode = kf_mode(CWS_KEV_EVT_OPEN);
 
+	*drop = 0;
 	if (!(mode &
 	      (CWS_KEV_KF_OFF | CWS_KEV_KF_APPROVERS | CWS_KEV_KF_DISCARDERS)))
 		return 0;
@@ -140,39 +132,116 @@ static __always_inline int open_kf_drop(struct sys_exit_args *ctx,
 		return 0;
 	if (mode & CWS_KEV_KF_OFF) {
 		kf_count(CWS_KEV_KF_NOT_WANTED, CWS_KEV_EVT_OPEN);
-		return 1;
+		*drop = 1;
+		return 0;
 	}
 	kf_count(CWS_KEV_KF_SEEN, CWS_KEV_EVT_OPEN);
+	return mode;
+}
+
+/*
+ * The verdict on an open with flags that gave the file at dentry in mnt
+ * (its name's hash h), or that failed (dentry NULL) on a string whose
+ * last component hashes to h (0: unknown), a single component (one)
+ * relative to dirfd.
+ */
+static __always_inline int open_kf_judge(__u32 mode, __u64 flags, __u64 h,
+					 struct dentry *dentry,
+					 struct vfsmount *mnt, int one,
+					 long dirfd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct file *file;
+	int ok;
+
+	ok = !(mode & CWS_KEV_KF_APPROVERS);
+	if (!ok && (mode & CWS_KEV_KF_FLAGS) &&
+	    (flags & *(volatile __u64 *)&kf_types[CWS_KEV_EVT_OPEN].flags))
+		ok = 1;
+	if (!ok && (mode & CWS_KEV_KF_NAME))
+		ok = kf_name_approves(h, CWS_KEV_EVT_OPEN);
+	if (!ok && (mode & CWS_KEV_KF_COMM))
+		ok = kf_name_approves(kf_hash_comm(), CWS_KEV_EVT_OPEN);
+	if (!ok) {
+		kf_count(CWS_KEV_KF_BY_APPROVERS, CWS_KEV_EVT_OPEN);
+		return 1;
+	}
+	if (!(mode & CWS_KEV_KF_DISCARDERS))
+		return 0;
+	if (dentry) {
+		ok = !kf_discards_dentry(dentry, mnt, h, CWS_KEV_EVT_OPEN);
+	} else if (one && h) {
+		/* A one-component name: directly in the cwd or the dirfd. */
+		if (dirfd == AT_FDCWD) {
+			ok = !kf_discards_in(task->fs->pwd.dentry,
+					     task->fs->pwd.mnt,
+					     CWS_KEV_EVT_OPEN);
+		} else {
+			file = sys_fd_file(dirfd);
+			if (file) {
+				file = bpf_core_cast(file, struct file);
+				ok = !kf_discards_in(file->f_path.dentry,
+						     file->f_path.mnt,
+						     CWS_KEV_EVT_OPEN);
+			}
+		}
+	}
+	if (!ok) {
+		kf_count(CWS_KEV_KF_BY_DISCARDERS, CWS_KEV_EVT_OPEN);
+		return 1;
+	}
+	return 0;
+}
+
+/* The same for an open(2) family call that returned ret. */
+static __always_inline int open_kf_drop(__s64 ret, enum file_call call)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct dentry *dentry = NULL;
+	struct vfsmount *mnt = NULL;
+	__u64 flags, h = 0;
+	const char *path;
+	struct pt_regs *regs;
+	struct file *file;
+	struct kf_buf *b;
+	__u32 mode, zero = 0;
+	long dirfd, n;
+	int one = 0, ia32, drop;
+
+	mode = open_kf_mode(&drop);
+	if (!mode)
+		return drop;
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	ia32 = sys_ia32(task);
 	switch (call) {
 	case CALL_PATH: /* open(path, flags, mode) */
 		dirfd = AT_FDCWD;
-		path = (const char *)PT_REGS_PARM1_SYSCALL(regs);
-		flags = (__u32)PT_REGS_PARM2_SYSCALL(regs);
+		path = (const char *)sys_regs_arg(regs, ia32, 0);
+		flags = (__u32)sys_regs_arg(regs, ia32, 1);
 		break;
 	case CALL_EXTRA: /* creat(path, mode) */
 		dirfd = AT_FDCWD;
-		path = (const char *)PT_REGS_PARM1_SYSCALL(regs);
+		path = (const char *)sys_regs_arg(regs, ia32, 0);
 		flags = O_CREAT | O_WRONLY | O_TRUNC;
 		break;
 	case CALL_AT2: { /* openat2(dirfd, path, how, size) */
 		struct open_how how = {};
 
-		dirfd = (int)PT_REGS_PARM1_SYSCALL(regs);
-		path = (const char *)PT_REGS_PARM2_SYSCALL(regs);
+		dirfd = (int)sys_regs_arg(regs, ia32, 0);
+		path = (const char *)sys_regs_arg(regs, ia32, 1);
 		bpf_probe_read_user(&how, sizeof(how),
-				    (const void *)PT_REGS_PARM3_SYSCALL(regs));
+				    (const void *)sys_regs_arg(regs, ia32, 2));
 		flags = how.flags;
 		break;
 	}
 	default: /* openat(dirfd, path, flags, mode) */
-		dirfd = (int)PT_REGS_PARM1_SYSCALL(regs);
-		path = (const char *)PT_REGS_PARM2_SYSCALL(regs);
-		flags = (__u32)PT_REGS_PARM3_SYSCALL(regs);
+		dirfd = (int)sys_regs_arg(regs, ia32, 0);
+		path = (const char *)sys_regs_arg(regs, ia32, 1);
+		flags = (__u32)sys_regs_arg(regs, ia32, 2);
 		break;
 	}
-	if (ctx->ret >= 0) {
-		file = sys_fd_file(ctx->ret);
+	if (ret >= 0) {
+		file = sys_fd_file(ret);
 		if (file) {
 			file = bpf_core_cast(file, struct file);
 			dentry = file->f_path.dentry;
@@ -201,57 +270,22 @@ static __always_inline int open_kf_drop(struct sys_exit_args *ctx,
 			}
 		}
 	}
-	ok = !(mode & CWS_KEV_KF_APPROVERS);
-	if (!ok && (mode & CWS_KEV_KF_FLAGS) &&
-	    (flags & *(volatile __u64 *)&kf_types[CWS_KEV_EVT_OPEN].flags))
-		ok = 1;
-	if (!ok && (mode & CWS_KEV_KF_NAME))
-		ok = kf_name_approves(h, CWS_KEV_EVT_OPEN);
-	if (!ok && (mode & CWS_KEV_KF_COMM))
-		ok = kf_name_approves(kf_hash_comm(), CWS_KEV_EVT_OPEN);
-	if (!ok) {
-		kf_count(CWS_KEV_KF_BY_APPROVERS, CWS_KEV_EVT_OPEN);
-		return 1;
-	}
-	if (!(mode & CWS_KEV_KF_DISCARDERS))
-		return 0;
-	if (dentry) {
-		ok = !kf_discards_dentry(dentry, mnt, h, CWS_KEV_EVT_OPEN);
-	} else if (ctx->ret < 0 && one && h) {
-		/* A one-component name: directly in the cwd or the dirfd. */
-		if (dirfd == AT_FDCWD) {
-			ok = !kf_discards_in(task->fs->pwd.dentry,
-					     task->fs->pwd.mnt,
-					     CWS_KEV_EVT_OPEN);
-		} else {
-			file = sys_fd_file(dirfd);
-			if (file) {
-				file = bpf_core_cast(file, struct file);
-				ok = !kf_discards_in(file->f_path.dentry,
-						     file->f_path.mnt,
-						     CWS_KEV_EVT_OPEN);
-			}
-		}
-	}
-	if (!ok) {
-		kf_count(CWS_KEV_KF_BY_DISCARDERS, CWS_KEV_EVT_OPEN);
-		return 1;
-	}
-	return 0;
+	/* one only describes a failed open's string. */
+	return open_kf_judge(mode, flags, h, dentry, mnt, ret < 0 ? one : 0,
+			     dirfd);
 }
 
-/* open, openat, openat2, creat. */
-static __always_inline int do_open(struct sys_exit_args *ctx,
-				   enum file_call call)
+/* open, openat, openat2, creat, which returned ret. */
+static __always_inline int do_open_ret(__s64 ret, enum file_call call)
 {
 	struct cws_kev_syscall *rec;
 	const char *path;
 	__u64 flags, mode;
 	long dirfd;
 
-	if (open_kf_drop(ctx, call))
+	if (open_kf_drop(ret, call))
 		return 0;
-	rec = sys_begin(ctx, CWS_KEV_EVT_OPEN);
+	rec = sys_begin_ret(ret, CWS_KEV_EVT_OPEN);
 	if (!rec)
 		return 0;
 	switch (call) {
@@ -298,6 +332,12 @@ static __always_inline int do_open(struct sys_exit_args *ctx,
 	return 0;
 }
 
+static __always_inline int do_open(struct sys_exit_args *ctx,
+				   enum file_call call)
+{
+	return do_open_ret(ctx->ret, call);
+}
+
 SEC("tracepoint/syscalls/sys_exit_open")
 int open__sys_exit_open(struct sys_exit_args *ctx)
 {
@@ -321,6 +361,46 @@ int open__sys_exit_openat2(struct sys_exit_args *ctx)
 {
 	return do_open(ctx, CALL_AT2);
 }
+
+/*
+ * The open family's 32-bit calls, which no syscalls:sys_exit_* tracepoint
+ * sees (syscall.bpf.h): on the raw sys_exit, for every syscall, so the
+ * test that keeps only 32-bit ones comes first, a load from the task. Its
+ * i386 numbers (arch/x86/entry/syscalls/syscall_32.tbl).
+ */
+#if defined(__TARGET_ARCH_x86)
+#define IA32_NR_OPEN 5
+#define IA32_NR_CREAT 8
+#define IA32_NR_OPENAT 295
+#define IA32_NR_OPENAT2 437
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(open__sys_exit_ia32, struct pt_regs *regs, long ret)
+{
+	enum file_call call;
+
+	if (!sys_ia32(bpf_get_current_task_btf()))
+		return 0;
+	switch (regs->orig_ax) {
+	case IA32_NR_OPEN:
+		call = CALL_PATH;
+		break;
+	case IA32_NR_CREAT:
+		call = CALL_EXTRA;
+		break;
+	case IA32_NR_OPENAT:
+		call = CALL_AT;
+		break;
+	case IA32_NR_OPENAT2:
+		call = CALL_AT2;
+		break;
+	default:
+		return 0;
+	}
+	/* A 32-bit call returns an int: the upper half is not its own. */
+	return do_open_ret((int)ret, call);
+}
+#endif
 
 /* unlink, unlinkat (unlink or rmdir), rmdir. */
 static __always_inline int do_unlink(struct sys_exit_args *ctx,

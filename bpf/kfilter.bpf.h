@@ -37,6 +37,7 @@
 #include "core.bpf.h"
 #include "cws_event.h"
 #include "maps.bpf.h"
+#include "process.bpf.h"
 
 /* Set by the probe (a .bss global, mmapped): per event type. */
 struct cws_kev_kf_type kf_types[CWS_KEV_EVT__COUNT];
@@ -186,10 +187,13 @@ __attribute__((noinline)) __u64 kf_tail_hash(struct kf_buf *b, __u32 k,
 	return h ? h : 1;
 }
 
-/* The hash of the current task's comm (CWS_KEV_KF_HASH_COMM). */
+/*
+ * The hash of the current task's comm (CWS_KEV_KF_HASH_COMM), the
+ * owner's for an io_uring worker (comm_task).
+ */
 static __always_inline __u64 kf_hash_comm(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = comm_task(bpf_get_current_task_btf());
 	const __u64 *comm = (const __u64 *)task->comm;
 	struct kf_buf *b;
 	__u32 zero = 0, len;

@@ -57,7 +57,8 @@
  * kernel and fail with ENOSYS, and an attempt to load a module is exactly
  * what a rule wants to see. So the module events hook the generic
  * tp_btf/sys_exit, which fires for every syscall, and keep only their own
- * syscall numbers; being on every syscall, they cost a few tens of
+ * syscall numbers, 32-bit ones included (which no per-syscall
+ * tracepoint sees); being on every syscall, they cost a few tens of
  * nanoseconds per syscall when asked for.
  */
 #ifndef CWS_PROC_EVENTS_BPF_H
@@ -79,18 +80,25 @@
 #define PROC_MOVE_MOUNT_T_EMPTY_PATH 0x00000040
 #define PROC_BPF_MAP_CREATE 0
 #define PROC_BPF_PROG_LOAD 5
-#define PROC_TS_COMPAT 0x0002 /* x86 thread_info.status: an ia32 syscall */
 
 /* The module calls' numbers, for the sys_exit filter. */
 #if defined(__TARGET_ARCH_x86)
 #define PROC_NR_INIT_MODULE 175
 #define PROC_NR_DELETE_MODULE 176
 #define PROC_NR_FINIT_MODULE 313
+/* The same calls made through the 32-bit entry (int 0x80). */
+#define PROC_IA32_NR_INIT_MODULE 128
+#define PROC_IA32_NR_DELETE_MODULE 129
+#define PROC_IA32_NR_FINIT_MODULE 350
 #define PROC_SYSCALL_NR(regs) BPF_CORE_READ((regs), orig_ax)
 #elif defined(__TARGET_ARCH_arm64)
 #define PROC_NR_INIT_MODULE 105
 #define PROC_NR_DELETE_MODULE 106
 #define PROC_NR_FINIT_MODULE 273
+/* No 32-bit numbers: sys_ia32 is false off x86. */
+#define PROC_IA32_NR_INIT_MODULE -1
+#define PROC_IA32_NR_DELETE_MODULE -1
+#define PROC_IA32_NR_FINIT_MODULE -1
 #define PROC_SYSCALL_NR(regs) BPF_CORE_READ((regs), syscallno)
 #elif defined(__bpf__) /* not for cppcheck, which defines no target */
 #error "cws: the module syscall numbers of this architecture are not known"
@@ -404,29 +412,44 @@ int bpf__sys_exit_bpf(struct sys_exit_args *ctx)
 
 /* Modules, on the generic sys_exit (see the note at the top). */
 
-/* Whether the current syscall is a native one, not ia32 compat. */
-static __always_inline int proc_native(void)
+/*
+ * The module call of syscall nr, as a native number, or -1 for another
+ * call. A 32-bit call (int 0x80) has numbers from another table (175 is
+ * not ours there): it is mapped onto the native ones, and its arguments
+ * come from the 32-bit registers (sys_begin_ret).
+ */
+static __always_inline long proc_module_nr(long nr)
 {
-#if defined(__TARGET_ARCH_x86)
-	struct task_struct *task = bpf_get_current_task_btf();
+	int ia32;
 
-	/* An ia32 syscall's number is from another table: 175 is not ours. */
-	return !(BPF_CORE_READ(task, thread_info.status) & PROC_TS_COMPAT);
-#else
-	return 1;
-#endif
+	/* Every syscall comes here: the cheapest test first. */
+	if (nr != PROC_NR_INIT_MODULE && nr != PROC_NR_FINIT_MODULE &&
+	    nr != PROC_NR_DELETE_MODULE && nr != PROC_IA32_NR_INIT_MODULE &&
+	    nr != PROC_IA32_NR_FINIT_MODULE && nr != PROC_IA32_NR_DELETE_MODULE)
+		return -1;
+	ia32 = sys_ia32(bpf_get_current_task_btf());
+	if (!ia32) {
+		if (nr == PROC_NR_INIT_MODULE || nr == PROC_NR_FINIT_MODULE ||
+		    nr == PROC_NR_DELETE_MODULE)
+			return nr;
+		return -1;
+	}
+	if (nr == PROC_IA32_NR_INIT_MODULE)
+		return PROC_NR_INIT_MODULE;
+	if (nr == PROC_IA32_NR_FINIT_MODULE)
+		return PROC_NR_FINIT_MODULE;
+	if (nr == PROC_IA32_NR_DELETE_MODULE)
+		return PROC_NR_DELETE_MODULE;
+	return -1;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(load_module__sys_exit, struct pt_regs *regs, long ret)
 {
 	struct cws_kev_syscall *rec;
-	long nr = PROC_SYSCALL_NR(regs);
+	long nr = proc_module_nr(PROC_SYSCALL_NR(regs));
 
-	/* Every syscall comes here: the cheapest test first. */
 	if (nr != PROC_NR_INIT_MODULE && nr != PROC_NR_FINIT_MODULE)
-		return 0;
-	if (!proc_native())
 		return 0;
 	rec = sys_begin_ret(ret, CWS_KEV_EVT_LOAD_MODULE);
 	if (!rec)
@@ -451,7 +474,7 @@ int BPF_PROG(unload_module__sys_exit, struct pt_regs *regs, long ret)
 {
 	struct cws_kev_syscall *rec;
 
-	if (PROC_SYSCALL_NR(regs) != PROC_NR_DELETE_MODULE || !proc_native())
+	if (proc_module_nr(PROC_SYSCALL_NR(regs)) != PROC_NR_DELETE_MODULE)
 		return 0;
 	rec = sys_begin_ret(ret, CWS_KEV_EVT_UNLOAD_MODULE);
 	if (!rec)

@@ -31,6 +31,24 @@ static __always_inline __u64 read_caps(const kernel_cap_t *caps)
 }
 
 /*
+ * The task whose comm names the process of task. An io_uring worker (an
+ * io-wq thread or a ring's SQPOLL thread, PF_IO_WORKER) is a thread of
+ * the process that owns the ring, named "iou-wrk-PID" or "iou-sqp-PID":
+ * what it does on the ring's behalf is reported with the owner's name,
+ * its group leader's, so that rules and kernel filters on process.comm
+ * see the process, not the kernel's thread.
+ */
+#define CWS_PF_IO_WORKER 0x00000010
+
+static __always_inline struct task_struct *comm_task(struct task_struct *task)
+{
+	task = bpf_core_cast(task, struct task_struct);
+	if (task->flags & CWS_PF_IO_WORKER)
+		return task->group_leader;
+	return task;
+}
+
+/*
  * Plain loads through BTF-typed pointers (fault-checked by the kernel),
  * rather than a bpf_probe_read_kernel helper call per field: this runs for
  * every record. task may be a plain value: it is cast first.
@@ -66,7 +84,7 @@ static __always_inline void fill_process(struct cws_kev_process *proc,
 	else
 		proc->auid = (__u32)-1;
 	/* TASK_COMM_LEN is 16: two words, NUL terminated by the kernel. */
-	comm = (const __u64 *)task->comm;
+	comm = (const __u64 *)comm_task(task)->comm;
 	((__u64 *)proc->comm)[0] = comm[0];
 	((__u64 *)proc->comm)[1] = comm[1];
 	proc->comm[CWS_KEV_COMM_LEN - 1] = '\0';

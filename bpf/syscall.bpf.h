@@ -35,8 +35,14 @@
  * record then holds the resolved directory the string is relative to
  * (dirfd, cwd, or "/") and the string as read at exit (a thread of the
  * same process can have changed it meanwhile); user space joins them.
- * Only ia32 syscalls are not seen at all: those tracepoints do not fire
- * for compat syscalls.
+ * The per-syscall tracepoints never fire for a 32-bit (ia32) syscall,
+ * which a 64-bit process can make too (int 0x80): the kernel skips them
+ * because their numbers are another table's. Such calls are seen on the
+ * raw sys_exit, which fires for every syscall, by programs that keep only
+ * 32-bit calls (sys_ia32) of their own numbers; sys_begin_ret reads the
+ * arguments from the registers the 32-bit ABI uses, so the same builders
+ * serve both. The open family (file.bpf.h) and the module calls
+ * (proc_events.bpf.h) do so; other events' 32-bit calls are not seen.
  *
  * The exit is the one hook per call, with one exception: what only the
  * entry can see (the state a call is about to change) is kept by a small
@@ -157,6 +163,23 @@ __u64 self_mnt_ns = 0;
 /* Raw argument n (0-5) of the syscall, as sys_begin read it. */
 #define sys_arg(rec, n) (((struct sys_scratch *)(rec))->arg[(n)])
 
+/*
+ * Whether the current syscall is a 32-bit one (x86: int 0x80 or the
+ * 32-bit vDSO entry, from a 32-bit or a 64-bit process): the kernel sets
+ * TS_COMPAT in thread_info.status on entry and clears it only on the way
+ * back to user space, after the sys_exit tracepoint.
+ */
+#define SYS_TS_COMPAT 0x0002
+
+static __always_inline int sys_ia32(struct task_struct *task)
+{
+#if defined(__TARGET_ARCH_x86)
+	return task->thread_info.status & SYS_TS_COMPAT;
+#else
+	return 0;
+#endif
+}
+
 /* The 6th argument: libbpf 1.1 has PT_REGS_PARM1..5_SYSCALL only. */
 #if defined(__TARGET_ARCH_x86)
 #define SYS_PARM6(regs) ((regs)->r9)
@@ -165,6 +188,48 @@ __u64 self_mnt_ns = 0;
 #elif defined(__bpf__) /* not for cppcheck, which defines no target */
 #error "cws: the syscall arguments of this architecture are not known"
 #endif
+
+/*
+ * Argument n (0-5) of the current syscall, from the registers the task
+ * saved on entry. A 32-bit call passes them in bx, cx, dx, si, di, bp, as
+ * 32-bit values: zero-extended here, as the kernel's compat wrappers do
+ * (a caller that wants an int casts, as for a native call).
+ */
+static __always_inline __u64 sys_regs_arg(struct pt_regs *regs, int ia32, int n)
+{
+#if defined(__TARGET_ARCH_x86)
+	if (ia32) {
+		switch (n) {
+		case 0:
+			return (__u32)regs->bx;
+		case 1:
+			return (__u32)regs->cx;
+		case 2:
+			return (__u32)regs->dx;
+		case 3:
+			return (__u32)regs->si;
+		case 4:
+			return (__u32)regs->di;
+		default:
+			return (__u32)regs->bp;
+		}
+	}
+#endif
+	switch (n) {
+	case 0:
+		return PT_REGS_PARM1_SYSCALL(regs);
+	case 1:
+		return PT_REGS_PARM2_SYSCALL(regs);
+	case 2:
+		return PT_REGS_PARM3_SYSCALL(regs);
+	case 3:
+		return PT_REGS_PARM4_SYSCALL(regs);
+	case 4:
+		return PT_REGS_PARM5_SYSCALL(regs);
+	default:
+		return SYS_PARM6(regs);
+	}
+}
 
 /*
  * Starts a record of the given event type (enum cws_kev_event) for the
@@ -183,7 +248,7 @@ static __always_inline struct cws_kev_syscall *sys_begin_ret(__s64 ret,
 	struct sys_scratch *s;
 	struct pt_regs *regs;
 	__u32 zero = 0;
-	int i;
+	int i, ia32;
 
 	if (cfg_self_tgid &&
 	    bpf_get_current_pid_tgid() >> 32 == cfg_self_tgid) {
@@ -237,12 +302,9 @@ static __always_inline struct cws_kev_syscall *sys_begin_ret(__s64 ret,
 	 * pointer, so these are plain loads rather than helper calls.
 	 */
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	s->arg[0] = PT_REGS_PARM1_SYSCALL(regs);
-	s->arg[1] = PT_REGS_PARM2_SYSCALL(regs);
-	s->arg[2] = PT_REGS_PARM3_SYSCALL(regs);
-	s->arg[3] = PT_REGS_PARM4_SYSCALL(regs);
-	s->arg[4] = PT_REGS_PARM5_SYSCALL(regs);
-	s->arg[5] = SYS_PARM6(regs);
+	ia32 = sys_ia32(task);
+	for (i = 0; i < 6; i++)
+		s->arg[i] = sys_regs_arg(regs, ia32, i);
 	return rec;
 }
 
@@ -567,21 +629,20 @@ static __always_inline int sys_file_dentry(struct cws_kev_syscall *rec,
 }
 
 /*
- * File idx is what descriptor fd of the current task refers to: its own
- * path (physical: symlinks, "..", bind mounts all resolved by the kernel
- * when it was opened) and its inode's stat. Returns 0, -EBADF when fd is
- * not open (path_error CWS_KEV_PATH_NO_FILE), or -EINVAL (out of order).
+ * File idx is an open file (sys_file_struct), or what descriptor fd of the
+ * current task refers to (sys_file_fd): its own path (physical: symlinks,
+ * "..", bind mounts all resolved by the kernel when it was opened) and its
+ * inode's stat. Returns 0, -EBADF when there is no file (fd not open:
+ * path_error CWS_KEV_PATH_NO_FILE), or -EINVAL (out of order).
  */
-static __always_inline int sys_file_fd(struct cws_kev_syscall *rec, __u32 idx,
-				       long fd)
+static __always_inline int sys_file_struct(struct cws_kev_syscall *rec,
+					   __u32 idx, struct file *file)
 {
 	struct sys_scratch *s = (struct sys_scratch *)rec;
 	struct cws_kev_file *f = sys_slot(s, idx);
-	struct file *file;
 
 	if (!f)
 		return -EINVAL;
-	file = sys_fd_file(fd);
 	if (!file) {
 		f->flags |= CWS_KEV_FILE_OWN;
 		f->path_error = CWS_KEV_PATH_NO_FILE;
@@ -593,16 +654,26 @@ static __always_inline int sys_file_fd(struct cws_kev_syscall *rec, __u32 idx,
 	return 0;
 }
 
-/* Appends the user string of a file; sets its flags and str_len. */
+static __always_inline int sys_file_fd(struct cws_kev_syscall *rec, __u32 idx,
+				       long fd)
+{
+	return sys_file_struct(rec, idx, sys_fd_file(fd));
+}
+
+/*
+ * Appends the string of a file (user memory, or kernel memory for kind
+ * SYS_STR_KERNEL); sets its flags and str_len.
+ */
 static __always_inline const char *sys_put_file_str(struct sys_scratch *s,
 						    struct cws_kev_file *f,
-						    const char *user_path)
+						    const char *path, int kind)
 {
 	const char *dst = sys_cursor(s);
 	long n;
 	int cut;
 
-	n = sys_put_str(s, user_path, CWS_KEV_PATH_MAX, 0, &cut);
+	n = sys_put_str(s, path, CWS_KEV_PATH_MAX, kind == SYS_STR_KERNEL,
+			&cut);
 	if (n < 0) {
 		f->flags |= CWS_KEV_FILE_STR_FAULT;
 		return NULL;
@@ -613,6 +684,14 @@ static __always_inline const char *sys_put_file_str(struct sys_scratch *s,
 	return dst;
 }
 
+/* One byte of user or kernel memory (kind SYS_STR_*); 0 or -EFAULT. */
+static __always_inline long sys_read_char(char *c, const char *p, int kind)
+{
+	if (kind == SYS_STR_KERNEL)
+		return bpf_probe_read_kernel(c, 1, p);
+	return bpf_probe_read_user(c, 1, p);
+}
+
 /*
  * File idx is named by user_path relative to dirfd (AT_FDCWD: the cwd), as
  * in the *at() syscalls. The record gets the directory the string is
@@ -621,11 +700,13 @@ static __always_inline const char *sys_put_file_str(struct sys_scratch *s,
  * With AT_EMPTY_PATH in at_flags an empty string names dirfd itself, which
  * is then resolved like sys_file_fd. A NULL or unreadable string gives
  * CWS_KEV_FILE_STR_FAULT and no path. Returns 0 or -EINVAL (out of order).
+ * sys_file_at_kind reads the string from kernel memory for kind
+ * SYS_STR_KERNEL (the kernel's own copy of a path, as getname made it).
  */
-static __always_inline int sys_file_at_flags(struct cws_kev_syscall *rec,
-					     __u32 idx, long dirfd,
-					     const char *user_path,
-					     __u64 at_flags)
+static __always_inline int sys_file_at_kind(struct cws_kev_syscall *rec,
+					    __u32 idx, long dirfd,
+					    const char *user_path,
+					    __u64 at_flags, int kind)
 {
 	struct sys_scratch *s = (struct sys_scratch *)rec;
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -636,7 +717,7 @@ static __always_inline int sys_file_at_flags(struct cws_kev_syscall *rec,
 	const char *str;
 	char c = 0;
 
-	if (user_path && bpf_probe_read_user(&c, 1, user_path) == 0 && !c &&
+	if (user_path && !sys_read_char(&c, user_path, kind) && !c &&
 	    (at_flags & AT_EMPTY_PATH)) {
 		if (dirfd == AT_FDCWD)
 			return sys_file_dentry(rec, idx, task->fs->pwd.dentry,
@@ -647,7 +728,7 @@ static __always_inline int sys_file_at_flags(struct cws_kev_syscall *rec,
 	if (!f)
 		return -EINVAL;
 	f->flags |= CWS_KEV_FILE_AT;
-	if (!user_path || bpf_probe_read_user(&c, 1, user_path)) {
+	if (!user_path || sys_read_char(&c, user_path, kind)) {
 		f->flags |= CWS_KEV_FILE_STR_FAULT |
 			    (user_path ? 0 : CWS_KEV_FILE_NULL);
 		f->path_error = CWS_KEV_PATH_NO_FILE;
@@ -679,10 +760,19 @@ static __always_inline int sys_file_at_flags(struct cws_kev_syscall *rec,
 		} else
 			f->path_error = CWS_KEV_PATH_NO_FILE;
 	}
-	str = sys_put_file_str(s, f, user_path);
+	str = sys_put_file_str(s, f, user_path, kind);
 	if (str)
 		sys_kf_at(s, f, str, f->str_len, base, base_mnt);
 	return 0;
+}
+
+static __always_inline int sys_file_at_flags(struct cws_kev_syscall *rec,
+					     __u32 idx, long dirfd,
+					     const char *user_path,
+					     __u64 at_flags)
+{
+	return sys_file_at_kind(rec, idx, dirfd, user_path, at_flags,
+				SYS_STR_USER);
 }
 
 /* sys_file_at_flags without flags: an empty string names nothing. */
@@ -696,9 +786,11 @@ static __always_inline int sys_file_at(struct cws_kev_syscall *rec, __u32 idx,
  * File idx is known only by a user string relative to nothing the kernel
  * resolved (a symlink's target, relative to the link's directory once
  * followed): CWS_KEV_FILE_RAW, no path, the string. Returns 0 or -EINVAL.
+ * sys_file_str_kind reads kernel memory for kind SYS_STR_KERNEL.
  */
-static __always_inline int sys_file_str(struct cws_kev_syscall *rec, __u32 idx,
-					const char *user_str)
+static __always_inline int sys_file_str_kind(struct cws_kev_syscall *rec,
+					     __u32 idx, const char *str,
+					     int kind)
 {
 	struct sys_scratch *s = (struct sys_scratch *)rec;
 	struct cws_kev_file *f = sys_slot(s, idx);
@@ -706,8 +798,14 @@ static __always_inline int sys_file_str(struct cws_kev_syscall *rec, __u32 idx,
 	if (!f)
 		return -EINVAL;
 	f->flags |= CWS_KEV_FILE_RAW;
-	sys_put_file_str(s, f, user_str);
+	sys_put_file_str(s, f, str, kind);
 	return 0;
+}
+
+static __always_inline int sys_file_str(struct cws_kev_syscall *rec, __u32 idx,
+					const char *user_str)
+{
+	return sys_file_str_kind(rec, idx, user_str, SYS_STR_USER);
 }
 
 /*

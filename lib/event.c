@@ -63,6 +63,7 @@ static const char *const event_type_names[CWS_EVT__COUNT] = {
 	[CWS_EVT_SELINUX] = "selinux",
 	[CWS_EVT_IMDS] = "imds",
 	[CWS_EVT_PACKET] = "packet",
+	[CWS_EVT_IO_URING] = "io_uring",
 };
 
 const char *const event_record_names[] = {
@@ -386,9 +387,15 @@ static const void *ofield(const struct cws_evobj *o, const struct omember *m)
 /* Whether a leaf member has something to write (NULL strings do not). */
 static const uint8_t ip_none[16];
 
+/* Whether an optional member (a 'has' offset) is known. */
+static bool om_known(const struct cws_evobj *o, const struct omember *m)
+{
+	return !m->has || *(const bool *)((const char *)o + m->has);
+}
+
 static bool om_present(const struct cws_evobj *o, const struct omember *m)
 {
-	if (m->has && !*(const bool *)((const char *)o + m->has))
+	if (!om_known(o, m))
 		return false;
 	if (m->kind == OK_IP)
 		return memcmp(ofield(o, m), ip_none, 16) != 0;
@@ -583,8 +590,9 @@ static unsigned plan_count(const struct plan *p, const struct pnode *node,
 			   const struct cws_evobj *o);
 
 /*
- * Whether a nested map is written: always when it holds a file, else
- * when one of its entries is (selinux.bool of an enforce event is not).
+ * Whether a nested map is written: always when it holds a known file,
+ * else when one of its entries is (selinux.bool of an enforce event is
+ * not, nor io_uring.file of a request that names no file).
  */
 static bool map_present(const struct plan *p, const struct pnode *node,
 			const struct cws_evobj *o)
@@ -592,7 +600,7 @@ static bool map_present(const struct plan *p, const struct pnode *node,
 	unsigned k;
 
 	for (k = node->first; k < node->first + node->count; k++)
-		if (p->n[k].kind == PN_FILE)
+		if (p->n[k].kind == PN_FILE && om_known(o, p->n[k].m))
 			return true;
 	return plan_count(p, node, o) > 0;
 }
@@ -607,7 +615,8 @@ static unsigned plan_count(const struct plan *p, const struct pnode *node,
 		const struct pnode *c = &p->n[k];
 
 		if (c->kind == PN_FILE)
-			n += file_nfields(ofield(o, c->m));
+			n += om_known(o, c->m) ? file_nfields(ofield(o, c->m)) :
+						 0;
 		else if (c->kind == PN_MAP)
 			n += map_present(p, c, o);
 		else
@@ -627,7 +636,8 @@ static void plan_pack(msgpack_packer *pk, const struct plan *p,
 
 		switch (c->kind) {
 		case PN_FILE:
-			pack_file_fields(pk, ofield(o, c->m));
+			if (om_known(o, c->m))
+				pack_file_fields(pk, ofield(o, c->m));
 			break;
 		case PN_LEAF:
 			if (!om_present(o, c->m))

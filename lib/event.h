@@ -97,6 +97,7 @@ enum cws_event_type {
 	CWS_EVT_SELINUX,
 	CWS_EVT_IMDS,
 	CWS_EVT_PACKET,
+	CWS_EVT_IO_URING,
 	CWS_EVT__COUNT
 };
 
@@ -357,6 +358,19 @@ struct cws_evobj {
 		const char *data;
 		uint16_t tls_version; /* packet.tls.version: 0x0303, 0 if not TLS */
 	} packet;
+	/*
+	 * io_uring: a ring's creation or a request submitted to it (not a
+	 * system call, so no other event sees it). opcode is "SETUP" for a
+	 * creation, else the kernel's name of the request's opcode ("OPENAT",
+	 * "READ", ...); setup_flags the ring's IORING_SETUP_*. The request's
+	 * IOSQE_* flags are flags, the file it names file (the new name of a
+	 * rename or link dest).
+	 */
+	struct {
+		const char *opcode;
+		uint32_t setup_flags;
+		bool has_file, has_dest; /* file, dest are known */
+	} uring;
 };
 
 /* Bytes of a packet event's capture (Datadog's snaplen). */

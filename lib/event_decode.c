@@ -772,11 +772,14 @@ static void decode_level(struct dctx *d, const msgpack_object *o,
 			}
 			break;
 		}
-		if (j == EVENT_NMEMBERS && spread)
+		if (j == EVENT_NMEMBERS && spread) {
+			if (spread->has)
+				*(bool *)((char *)obj + spread->has) = true;
 			decode_file_key(
 				d, k, v,
 				(struct cws_file *)((char *)obj + spread->off),
 				at);
+		}
 	}
 }
 

@@ -932,6 +932,8 @@ static bool f_level(struct fdec *f, struct cws_evobj *obj,
 				return false;
 			continue;
 		}
+		if (spread && spread->has)
+			*(bool *)((char *)obj + spread->has) = true;
 		rc = spread ? f_file_key(f, k, kl,
 					 (struct cws_file *)((char *)obj +
 							     spread->off),

@@ -57,7 +57,7 @@ const struct omember event_omembers[] = {
 	  OK_U64,
 	  OFF(flags),
 	  T(OPEN) | T(UNLINK) | T(MMAP) | T(MOUNT) | T(MEMFD_CREATE) |
-		  T(SPLICE) },
+		  T(SPLICE) | T(IO_URING) },
 	{ { "protection" }, OK_U64, OFF(protection), T(MMAP) },
 	{ { "req_protection" }, OK_U64, OFF(protection), T(MPROTECT) },
 	{ { "vm_protection" }, OK_U64, OFF(vm_protection), T(MPROTECT) },
@@ -245,6 +245,15 @@ const struct omember event_omembers[] = {
 	  OFF(net.ifindex),
 	  NET_TYPES },
 	{ { "network", "device", "netns" }, OK_ID32, OFF(net.netns), NET_TYPES },
+	{ { "opcode" }, OK_STR, OFF(uring.opcode), T(IO_URING) },
+	/* Only the requests that name a file by path have one, or two. */
+	{ { "file" }, OK_FILE, OFF(file), T(IO_URING), OFF(uring.has_file) },
+	{ { "file", "destination" },
+	  OK_FILE,
+	  OFF(dest),
+	  T(IO_URING),
+	  OFF(uring.has_dest) },
+	{ { "setup_flags" }, OK_U32, OFF(uring.setup_flags), T(IO_URING) },
 };
 #pragma GCC diagnostic pop
 

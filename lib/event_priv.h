@@ -67,12 +67,13 @@ struct omember {
 	uint64_t types;
 	/*
 	 * Optional: the offset of a bool in struct cws_evobj that says the
-	 * member is known (written only then, set when read); 0: always.
+	 * member is known (written only then, set when read); 0: always. For
+	 * a file (OK_FILE), its fields and any map left empty without them.
 	 */
 	size_t has;
 };
 
-#define EVENT_NMEMBERS 107 /* entries of event_omembers[], checked there */
+#define EVENT_NMEMBERS 111 /* entries of event_omembers[], checked there */
 
 extern const struct omember event_omembers[];
 

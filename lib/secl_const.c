@@ -1456,6 +1456,33 @@ static const struct sconst consts[] = {
 	/* network_direction (Datadog's NetworkDirection) */
 	{ "INGRESS", 1 },
 	{ "EGRESS", 2 },
+	/* io_uring.setup_flags (linux/io_uring.h; cws's, not Datadog's) */
+	{ "IORING_SETUP_IOPOLL", 1 << 0 },
+	{ "IORING_SETUP_SQPOLL", 1 << 1 },
+	{ "IORING_SETUP_SQ_AFF", 1 << 2 },
+	{ "IORING_SETUP_CQSIZE", 1 << 3 },
+	{ "IORING_SETUP_CLAMP", 1 << 4 },
+	{ "IORING_SETUP_ATTACH_WQ", 1 << 5 },
+	{ "IORING_SETUP_R_DISABLED", 1 << 6 },
+	{ "IORING_SETUP_SUBMIT_ALL", 1 << 7 },
+	{ "IORING_SETUP_COOP_TASKRUN", 1 << 8 },
+	{ "IORING_SETUP_TASKRUN_FLAG", 1 << 9 },
+	{ "IORING_SETUP_SQE128", 1 << 10 },
+	{ "IORING_SETUP_CQE32", 1 << 11 },
+	{ "IORING_SETUP_SINGLE_ISSUER", 1 << 12 },
+	{ "IORING_SETUP_DEFER_TASKRUN", 1 << 13 },
+	{ "IORING_SETUP_NO_MMAP", 1 << 14 },
+	{ "IORING_SETUP_REGISTERED_FD_ONLY", 1 << 15 },
+	{ "IORING_SETUP_NO_SQARRAY", 1 << 16 },
+	{ "IORING_SETUP_HYBRID_IOPOLL", 1 << 17 },
+	/* io_uring.flags: a request's IOSQE_* */
+	{ "IOSQE_FIXED_FILE", 1 << 0 },
+	{ "IOSQE_IO_DRAIN", 1 << 1 },
+	{ "IOSQE_IO_LINK", 1 << 2 },
+	{ "IOSQE_IO_HARDLINK", 1 << 3 },
+	{ "IOSQE_ASYNC", 1 << 4 },
+	{ "IOSQE_BUFFER_SELECT", 1 << 5 },
+	{ "IOSQE_CQE_SKIP_SUCCESS", 1 << 6 },
 };
 
 int secl_const_lookup(const char *name, size_t n, int64_t *v)

@@ -311,6 +311,9 @@ static const struct evdef ev_leaves[] = {
 	{ E(PACKET), "device.ifname", VK_STR, L_N_IFNAME, 0 },
 	{ E(PACKET), "network_direction", VK_INT, L_N_DIR, 0 },
 	{ E(PACKET), "tls.version", VK_INT, L_PK_TLS, 0 },
+	{ E(IO_URING), "opcode", VK_STR, L_U_OPCODE, 0 },
+	{ E(IO_URING), "flags", VK_INT, L_O_FLAGS, 0 },
+	{ E(IO_URING), "setup_flags", VK_INT, L_U_SETUP_FLAGS, 0 },
 };
 
 #define T(x) (1ull << CWS_EVT_##x)
@@ -318,7 +321,7 @@ static const struct evdef ev_leaves[] = {
 #define FILE_TYPES                                                          \
 	(T(OPEN) | T(UNLINK) | T(RENAME) | T(CHMOD) | T(CHOWN) | T(MKDIR) | \
 	 T(RMDIR) | T(LINK) | T(UTIMES) | T(SETXATTR) | T(REMOVEXATTR) |    \
-	 T(MMAP) | T(SPLICE) | T(CHDIR) | T(LOAD_MODULE))
+	 T(MMAP) | T(SPLICE) | T(CHDIR) | T(LOAD_MODULE) | T(IO_URING))
 /* cgroup_write.file (the cgroup directory), selinux.file. */
 #define SYSEV_FILE_TYPES (T(CGROUP_WRITE) | T(SELINUX))
 
@@ -329,7 +332,7 @@ struct destdef {
 };
 
 static const struct destdef dest_leaves[] = {
-	{ T(RENAME) | T(LINK), NULL },
+	{ T(RENAME) | T(LINK) | T(IO_URING), NULL },
 	{ T(CHMOD) | T(MKDIR) | T(OPEN), "mode" },
 	{ T(CHMOD) | T(MKDIR), "rights" },
 	{ T(CHOWN), "uid" },
@@ -644,6 +647,8 @@ static const struct direct directs[] = {
 	DE(L_I_UPDATED, obj.imds.aws_last_updated, false),
 	DE(L_I_EXPIRATION, obj.imds.aws_expiration, false),
 	DE(L_PK_TLS, obj.packet.tls_version, false),
+	DE(L_U_OPCODE, obj.uring.opcode, false),
+	DE(L_U_SETUP_FLAGS, obj.uring.setup_flags, false),
 };
 
 /* Where f's object sits in struct cws_event, or -1 if it moves. */

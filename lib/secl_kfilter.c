@@ -86,6 +86,7 @@ unsigned cws_secl_approver_kinds(enum cws_event_type type)
 		       KIND_BIT(CWS_SECL_APPROVE_COMM);
 	case CWS_EVT_RENAME:
 	case CWS_EVT_LINK:
+	case CWS_EVT_IO_URING:
 		return KIND_BIT(CWS_SECL_APPROVE_NAME) |
 		       KIND_BIT(CWS_SECL_APPROVE_DEST_NAME) |
 		       KIND_BIT(CWS_SECL_APPROVE_COMM);

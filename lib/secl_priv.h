@@ -376,6 +376,8 @@ enum leaf {
 	L_I_EXPIRATION,
 	L_PK_FILTER,
 	L_PK_TLS,
+	L_U_OPCODE,
+	L_U_SETUP_FLAGS,
 };
 
 /* A resolved field reference. */

@@ -84,6 +84,7 @@ SAME_EVT(CGROUP_WRITE);
 SAME_EVT(SELINUX);
 SAME_EVT(IMDS);
 SAME_EVT(PACKET);
+SAME_EVT(IO_URING);
 SAME_EVT(_COUNT);
 
 /*
@@ -125,6 +126,7 @@ static const cws_emit_sys_fn sys_fns[CWS_EVT__COUNT] = {
 	[CWS_EVT_RENAME] = cws_emit_file_rename,
 	[CWS_EVT_IMDS] = cws_emit_net_imds,
 	[CWS_EVT_PACKET] = cws_emit_net_packet,
+	[CWS_EVT_IO_URING] = cws_emit_uring,
 };
 
 /* Appends "/" and comp[0..n) to dst[0..*len); false when it does not fit. */

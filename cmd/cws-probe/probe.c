@@ -41,6 +41,7 @@
 #include <linux/membarrier.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "exit.h"
@@ -169,39 +170,75 @@ static bool needs_tracefs(struct bpf_object *obj)
 }
 
 /*
+ * Whether the kernel has BTF tracepoint name (a tp_btf program's), by its
+ * btf_trace_<name> type in the kernel's BTF, parsed once (NULL: not yet).
+ * Without the BTF to tell, the program is left to load and fail loudly.
+ */
+static bool has_btf_tracepoint(struct btf **vmlinux, const char *name)
+{
+	char type[256];
+
+	if (!*vmlinux) {
+		*vmlinux = btf__load_vmlinux_btf();
+		if (!*vmlinux)
+			return true;
+	}
+	snprintf(type, sizeof(type), "btf_trace_%s", name);
+	return btf__find_by_name_kind(*vmlinux, type, BTF_KIND_TYPEDEF) >= 0;
+}
+
+/*
  * Syscalls newer than the running kernel (fchmodat2 in 6.6, setxattrat in
- * 6.13) have no tracepoint: their programs are not loaded rather than
- * failing the attach of everything else.
+ * 6.13) have no tracepoint, nor does a kernel built without io_uring have
+ * the io_uring ones: their programs are not loaded rather than failing
+ * the attach of everything else.
  */
 static void skip_missing_tracepoints(struct bpf_object *obj)
 {
 	static const char *const roots[] = {
 		"/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events"
 	};
+	/* tp_btf tracepoints every kernel the probe runs on has. */
+	static const char *const always[] = { "sys_exit", "sched_process_exec",
+					      "sched_process_fork",
+					      "sched_process_exit" };
+	struct btf *vmlinux = NULL;
 	struct bpf_program *prog;
 	char path[512];
-	unsigned i;
+	unsigned i, j;
 
 	for (i = 0; i < CWS_ARRAY_SIZE(roots); i++)
 		if (!access(roots[i], F_OK))
 			break;
-	if (i == CWS_ARRAY_SIZE(roots))
-		return;
 	bpf_object__for_each_program(prog, obj)
 	{
 		const char *sec = bpf_program__section_name(prog);
+		const char *tp = NULL;
 
-		if (!bpf_program__autoload(prog) ||
-		    strncmp(sec, "tracepoint/", 11))
+		if (!bpf_program__autoload(prog))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", roots[i], sec + 11);
-		if (access(path, F_OK)) {
+		if (!strncmp(sec, "tracepoint/", 11) &&
+		    i < CWS_ARRAY_SIZE(roots)) {
+			snprintf(path, sizeof(path), "%s/%s", roots[i],
+				 sec + 11);
+			if (access(path, F_OK))
+				tp = sec + 11;
+		} else if (!strncmp(sec, "tp_btf/", 7)) {
+			for (j = 0; j < CWS_ARRAY_SIZE(always); j++)
+				if (!strcmp(sec + 7, always[j]))
+					break;
+			if (j == CWS_ARRAY_SIZE(always) &&
+			    !has_btf_tracepoint(&vmlinux, sec + 7))
+				tp = sec + 7;
+		}
+		if (tp) {
 			cws_debug(
 				"no tracepoint '%s' in this kernel: '%s' not loaded",
-				sec + 11, bpf_program__name(prog));
+				tp, bpf_program__name(prog));
 			bpf_program__set_autoload(prog, false);
 		}
 	}
+	btf__free(vmlinux);
 }
 
 static void explain_load_error(int err)

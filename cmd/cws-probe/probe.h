@@ -257,6 +257,7 @@ struct cws_emit {
 	uint64_t kernel_filter; /* hello and heartbeat: the policy digest */
 	const char *const *envs_with_value; /* for each new cache */
 	struct cws_emit_sysev sysev;
+	char uring_op[24]; /* io_uring.opcode of an unknown opcode */
 };
 
 /*
@@ -444,6 +445,15 @@ void cws_emit_net_packet(struct cws_emit *e, const struct cws_kev_syscall *k,
  */
 int cws_imds_parse(const char *p, size_t n, struct cws_evobj *x, char *buf,
 		   size_t cap);
+
+/* emit_uring.c: io_uring (uring.bpf.h). */
+void cws_emit_uring(struct cws_emit *e, const struct cws_kev_syscall *k,
+		    struct cws_event *ev);
+/*
+ * io_uring.opcode of args[0]: "SETUP", the kernel's name of an opcode, or
+ * "OP_<n>" written into buf for a number this version does not know.
+ */
+const char *cws_emit_uring_opcode(uint64_t op, char *buf, size_t len);
 
 /* emit_sysev.c: setsockopt, prctl, cgroup_write, selinux (sysev.bpf.h). */
 void cws_emit_sysev_setsockopt(struct cws_emit *e,

@@ -175,6 +175,65 @@ void names_open_flags(struct jbuf *b, uint64_t v)
 	jb_close(b, ']');
 }
 
+/* io_uring's request (IOSQE_*) and ring (IORING_SETUP_*) flags. */
+static const struct bit iosqe_flags[] = {
+	{ 1 << 0, "IOSQE_FIXED_FILE" },
+	{ 1 << 1, "IOSQE_IO_DRAIN" },
+	{ 1 << 2, "IOSQE_IO_LINK" },
+	{ 1 << 3, "IOSQE_IO_HARDLINK" },
+	{ 1 << 4, "IOSQE_ASYNC" },
+	{ 1 << 5, "IOSQE_BUFFER_SELECT" },
+	{ 1 << 6, "IOSQE_CQE_SKIP_SUCCESS" },
+};
+
+static const struct bit ioring_setup_flags[] = {
+	{ 1 << 0, "IORING_SETUP_IOPOLL" },
+	{ 1 << 1, "IORING_SETUP_SQPOLL" },
+	{ 1 << 2, "IORING_SETUP_SQ_AFF" },
+	{ 1 << 3, "IORING_SETUP_CQSIZE" },
+	{ 1 << 4, "IORING_SETUP_CLAMP" },
+	{ 1 << 5, "IORING_SETUP_ATTACH_WQ" },
+	{ 1 << 6, "IORING_SETUP_R_DISABLED" },
+	{ 1 << 7, "IORING_SETUP_SUBMIT_ALL" },
+	{ 1 << 8, "IORING_SETUP_COOP_TASKRUN" },
+	{ 1 << 9, "IORING_SETUP_TASKRUN_FLAG" },
+	{ 1 << 10, "IORING_SETUP_SQE128" },
+	{ 1 << 11, "IORING_SETUP_CQE32" },
+	{ 1 << 12, "IORING_SETUP_SINGLE_ISSUER" },
+	{ 1 << 13, "IORING_SETUP_DEFER_TASKRUN" },
+	{ 1 << 14, "IORING_SETUP_NO_MMAP" },
+	{ 1 << 15, "IORING_SETUP_REGISTERED_FD_ONLY" },
+	{ 1 << 16, "IORING_SETUP_NO_SQARRAY" },
+	{ 1 << 17, "IORING_SETUP_HYBRID_IOPOLL" },
+};
+
+/* A JSON array of the names of the bits of v in t (unnamed bits left out). */
+static void bits_array(struct jbuf *b, const struct bit *t, size_t n,
+		       uint64_t v)
+{
+	size_t i;
+
+	jb_open(b, '[');
+	for (i = 0; i < n; i++) {
+		if (v & t[i].v) {
+			jb_sep(b);
+			jb_cstr(b, t[i].name);
+		}
+	}
+	jb_close(b, ']');
+}
+
+void names_iosqe_flags(struct jbuf *b, uint64_t v)
+{
+	bits_array(b, iosqe_flags, CWS_ARRAY_SIZE(iosqe_flags), v);
+}
+
+void names_ioring_setup_flags(struct jbuf *b, uint64_t v)
+{
+	bits_array(b, ioring_setup_flags, CWS_ARRAY_SIZE(ioring_setup_flags),
+		   v);
+}
+
 void names_caps(struct jbuf *b, uint64_t v)
 {
 	size_t i;
@@ -252,8 +311,9 @@ const char *names_category(const char *evt)
 		"exec", "signal", "exit", "fork", "syscalls", "setrlimit"
 	};
 	static const char *const kernel[] = {
-		"bpf",		 "selinux", "mmap", "mprotect", "ptrace",
-		"unload_module", "accept",  "bind", "connect",	"sysctl",
+		"bpf",	   "selinux",	    "mmap",	"mprotect",
+		"ptrace",  "unload_module", "accept",	"bind",
+		"connect", "sysctl",	    "io_uring",
 	};
 	static const char *const network[] = { "imds", "packet", "dns",
 					       "full_dns_response",

@@ -3,8 +3,8 @@
  * Each event type's own object in Datadog's security-event JSON (the
  * serializers' FileEventSerializer, DNSEventSerializer, IMDSEventSerializer,
  * SetSockOptEventSerializer and the like): "file", "exec"'s peers, "dns",
- * "imds", "packet", "setsockopt", "selinux". payload.c writes the rest of
- * the message around them.
+ * "imds", "packet", "setsockopt", "selinux", and cws's own "io_uring".
+ * payload.c writes the rest of the message around them.
  */
 #include "compat.h"
 #include "payload_priv.h"
@@ -326,6 +326,31 @@ static void selinux_obj(struct jbuf *b, const struct cws_evobj *x)
 	jb_close(b, '}');
 }
 
+/*
+ * io_uring, which Datadog has no event for: the file a request names by
+ * path (with the new name of a rename or link as its destination), as
+ * the file events write it, and the operation.
+ */
+static void uring_obj(struct jbuf *b, const struct cws_evobj *x)
+{
+	if (x->uring.has_file) {
+		jb_key(b, "file");
+		jb_open(b, '{');
+		file_members(b, &x->file);
+		if (x->uring.has_dest)
+			payload_file_obj(b, "destination", &x->dest);
+		jb_close(b, '}');
+	}
+	jb_key(b, "io_uring");
+	jb_open(b, '{');
+	jb_kstr(b, "opcode", x->uring.opcode);
+	jb_key(b, "flags");
+	names_iosqe_flags(b, x->flags);
+	jb_key(b, "setup_flags");
+	names_ioring_setup_flags(b, x->uring.setup_flags);
+	jb_close(b, '}');
+}
+
 #define O_CREAT_BIT 0100
 #define AT_REMOVEDIR_BIT 0x200
 
@@ -562,6 +587,9 @@ void payload_event_object(const struct payload_opts *o, struct jbuf *b,
 		break;
 	case CWS_EVT_SELINUX:
 		selinux_obj(b, x);
+		break;
+	case CWS_EVT_IO_URING:
+		uring_obj(b, x);
 		break;
 	default:
 		/* Types Datadog has no object for (fork), or not in 7.60. */

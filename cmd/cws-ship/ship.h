@@ -170,6 +170,9 @@ void names_open_flags(struct jbuf *b, uint64_t v);
 void names_caps(struct jbuf *b, uint64_t v);
 void names_prot(struct jbuf *b, uint64_t v); /* "PROT_READ|PROT_EXEC" */
 void names_mmap_flags(struct jbuf *b, uint64_t v);
+/* Arrays of names: io_uring's IOSQE_* and IORING_SETUP_* flags. */
+void names_iosqe_flags(struct jbuf *b, uint64_t v);
+void names_ioring_setup_flags(struct jbuf *b, uint64_t v);
 /* The name of a signal ("SIGKILL"), or NULL. */
 const char *names_signal(int64_t sig);
 const char *names_ptrace(int64_t req);

@@ -1228,6 +1228,65 @@ static void test_sysev_round_trip(void **state)
 	free(out);
 }
 
+/*
+ * io_uring: a request that names no file (a ring's creation, a NOP) has
+ * no "file" map at all, not one of zeros; one that names two files has
+ * both, and both decoders read them back.
+ */
+static void test_uring_round_trip(void **state)
+{
+	struct cws_event *ev = calloc(1, sizeof(*ev));
+	struct cws_event *out = calloc(1, sizeof(*out));
+	msgpack_sbuffer packed;
+	struct cws_reader r;
+	struct stream s;
+
+	(void)state;
+	base_event(ev, CWS_EVT_IO_URING);
+	ev->obj.uring.opcode = "SETUP";
+	ev->obj.uring.setup_flags = 2;
+	round_trip(ev, out, &r, &s);
+	assert_string_equal(out->obj.uring.opcode, "SETUP");
+	assert_int_equal(out->obj.uring.setup_flags, 2);
+	assert_false(out->obj.uring.has_file);
+	assert_null(mp_get(cws_reader_object(&r), "io_uring", "file"));
+	assert_non_null(mp_get(cws_reader_object(&r), "io_uring", "flags"));
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+
+	ev->obj.uring.opcode = "RENAMEAT";
+	ev->obj.flags = 64;
+	ev->obj.uring.has_file = ev->obj.uring.has_dest = true;
+	ev->obj.file.path = "/a";
+	ev->obj.file.name = "a";
+	ev->obj.dest.path = "/b";
+	round_trip(ev, out, &r, &s);
+	assert_true(out->obj.uring.has_file);
+	assert_true(out->obj.uring.has_dest);
+	assert_string_equal(out->obj.file.path, "/a");
+	assert_string_equal(out->obj.dest.path, "/b");
+	assert_int_equal(out->obj.flags, 64);
+	assert_int_equal(assert_same_as_reference(out, &packed), s.sb.size);
+	assert_memory_equal(packed.data, s.sb.data, s.sb.size);
+	msgpack_sbuffer_destroy(&packed);
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+
+	/* One file: no "destination" map in it. */
+	ev->obj.uring.has_dest = false;
+	ev->obj.dest.path = NULL;
+	round_trip(ev, out, &r, &s);
+	assert_true(out->obj.uring.has_file);
+	assert_false(out->obj.uring.has_dest);
+	assert_non_null(mp_get(cws_reader_object(&r), "io_uring", "file"));
+	assert_null(mp_get(mp_get(cws_reader_object(&r), "io_uring", "file"),
+			   "destination", "inode"));
+	cws_reader_release(&r);
+	msgpack_sbuffer_destroy(&s.sb);
+	free(ev);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1243,6 +1302,7 @@ int main(void)
 		cmocka_unit_test(test_every_type_encodes),
 		cmocka_unit_test(test_type_names),
 		cmocka_unit_test(test_fast_path_every_member),
+		cmocka_unit_test(test_uring_round_trip),
 		cmocka_unit_test(test_process_cache),
 		cmocka_unit_test(test_process_cache_too_large),
 		cmocka_unit_test(test_fast_path_unknown_keys),

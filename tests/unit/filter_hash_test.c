@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "../../cmd/cws-filter/broker.c"
 #include "../../cmd/cws-filter/hash.c"
 
 static char dir[] = "/tmp/cws-hash-test.XXXXXX";

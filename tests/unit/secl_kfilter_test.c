@@ -223,6 +223,8 @@ static void test_approver_kinds(void **state)
 			 name | dest | comm);
 	assert_int_equal(cws_secl_approver_kinds(CWS_EVT_UNLINK), name | comm);
 	assert_int_equal(cws_secl_approver_kinds(CWS_EVT_CHDIR), name | comm);
+	assert_int_equal(cws_secl_approver_kinds(CWS_EVT_IO_URING),
+			 name | dest | comm);
 	assert_int_equal(cws_secl_approver_kinds(CWS_EVT_EXEC), 0);
 	assert_int_equal(cws_secl_approver_kinds(CWS_EVT_UNKNOWN), 0);
 }
@@ -249,6 +251,9 @@ static void test_rule_approvers(void **state)
 		     CWS_SECL_APPROVE_DEST_NAME, "passwd", NULL);
 	expect_names("chdir.file.path == \"/root/.ssh\"", CWS_SECL_APPROVE_NAME,
 		     ".ssh", NULL);
+	expect_names("io_uring.file.path == \"/etc/shadow\" && "
+		     "io_uring.opcode in [\"OPENAT\", \"OPENAT2\"]",
+		     CWS_SECL_APPROVE_NAME, "shadow", NULL);
 	/* process.comm, exact values. */
 	expect_names(
 		"open.file.path =~ \"/etc/*\" && process.comm in [\"vim\", \"nano\"]",

@@ -2167,6 +2167,36 @@ static void test_imds_packet(void **state)
 		   CWS_SECL_ERR_EVENT_TYPE);
 }
 
+/* io_uring: the operation, its flags and the ring's, the files it names. */
+static void test_io_uring(void **state)
+{
+	struct world w;
+
+	(void)state;
+	base(&w, CWS_EVT_IO_URING);
+	w.ev.obj.uring.opcode = "RENAMEAT";
+	w.ev.obj.uring.setup_flags = 2;
+	w.ev.obj.flags = 64;
+	w.ev.obj.uring.has_file = w.ev.obj.uring.has_dest = true;
+	w.ev.obj.file.path = "/etc/shadow";
+	w.ev.obj.file.name = "shadow";
+	w.ev.obj.dest.path = "/tmp/x";
+	w.ev.obj.dest.name = "x";
+	assert_true(
+		eval_expr("io_uring.opcode in [\"RENAMEAT\", \"LINKAT\"] && "
+			  "io_uring.file.path == \"/etc/shadow\" && "
+			  "io_uring.file.destination.name == \"x\"",
+			  &w.ev));
+	assert_true(
+		eval_expr("io_uring.setup_flags & IORING_SETUP_SQPOLL > 0 && "
+			  "io_uring.flags & IOSQE_CQE_SKIP_SUCCESS > 0",
+			  &w.ev));
+	assert_false(eval_expr("io_uring.flags & IOSQE_ASYNC > 0", &w.ev));
+	assert_false(eval_expr("io_uring.opcode == \"SETUP\"", &w.ev));
+	expect_err("io_uring.file.path == \"/x\" && open.flags > 0",
+		   "multiple event types", CWS_SECL_ERR_EVENT_TYPE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2198,6 +2228,7 @@ int main(void)
 		cmocka_unit_test(test_event_fields),
 		cmocka_unit_test(test_tree_walk),
 		cmocka_unit_test(test_constants),
+		cmocka_unit_test(test_io_uring),
 		cmocka_unit_test(test_fixture_hard_rules),
 		cmocka_unit_test(test_fixture_policies),
 		cmocka_unit_test(test_glob_dstar),
