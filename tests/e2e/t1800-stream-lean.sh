@@ -36,7 +36,7 @@ test_expect_success BPF,JQ 'a capture holds each context once and reads back who
 	start_probe lean.mp -e exec,open,exit &&
 	test_when_finished "kill $probe 2>/dev/null" &&
 	workload &&
-	test_wait_until 5 "cws-cat lean.mp | grep -q lean-child" &&
+	test_wait_until 5 "cws-cat -R lean.mp | grep -q lean-child" &&
 	stop_probe &&
 	cws-cat -R lean.mp >raw.json &&
 	cws-cat lean.mp >whole.json &&
@@ -109,7 +109,7 @@ test_expect_success BPF,JQ 'a fork storm keeps the tables within bounds, every e
 	cp /bin/true storm-true &&
 	for i in $(seq 3000); do ./storm-true $i; done &&
 	/bin/true storm-end &&
-	test_wait_until 10 "cws-cat storm.mp | grep -q storm-end" &&
+	test_wait_until 10 "cws-cat -R storm.mp | grep -q storm-end" &&
 	stop_probe &&
 	cws-filter -e "exec.file.name == \"storm-true\"" <storm.mp >storm-m.mp &&
 	cws-cat storm.mp >storm.json &&
