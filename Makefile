@@ -221,8 +221,15 @@ helpers: $(HELPER_BINS) $(HELPER_SCRIPTS)
 
 # make check: everything, then one summary line. tests/run.sh does the
 # counting so that the sanitizer tree and the plain tree report together.
-check test: all unit fuzz helpers $(BENCH_BINS)
-	$(Q)$(MAKE) --no-print-directory O=$(O)/asan SANITIZE=address,undefined unit
+# The README's command is a plain `make check`: both trees are built with
+# a job per CPU unless -j was given (then its jobs are shared).
+CHECK_JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 1))
+
+check test:
+	$(Q)$(MAKE) --no-print-directory $(CHECK_JOBS) O=$(O) all unit fuzz helpers \
+		$(BENCH_BINS)
+	$(Q)$(MAKE) --no-print-directory $(CHECK_JOBS) O=$(O)/asan \
+		SANITIZE=address,undefined unit
 	$(Q)O=$(O) tests/run.sh
 
 # The built-in default pipeline: live events as JSON lines, Ctrl-C stops.

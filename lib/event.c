@@ -1120,6 +1120,12 @@ static bool is_str(const char *p, size_t len, const char *s)
 	       !memcmp(p + 1, s, n);
 }
 
+void cws_event_pack_expanded_process(msgpack_packer *pk,
+				     const struct cws_event *ev)
+{
+	pack_inline_process(pk, ev, false);
+}
+
 int cws_event_pack_expanded(msgpack_packer *pk, const struct cws_event *ev)
 {
 	const char *raw = ev->raw;

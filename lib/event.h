@@ -527,6 +527,14 @@ struct cws_event {
 	 */
 	bool process_ref;
 	bool process_unknown;
+	/*
+	 * Readers, an event the table completed: the id of the table entry
+	 * that completed it, unique for the reader's life (0 otherwise).
+	 * Events of one id have the same process and ancestors, all but the
+	 * tid, so what a reader derives from them can be kept by this id
+	 * (cws-cat keeps their JSON text).
+	 */
+	uint64_t process_ctx;
 	struct {
 		const char *id;
 	} container;
@@ -750,6 +758,13 @@ void cws_event_pack_process_record(msgpack_packer *pk,
  * as it was read. Returns 0, or -EINVAL if ev has no raw bytes.
  */
 int cws_event_pack_expanded(msgpack_packer *pk, const struct cws_event *ev);
+
+/*
+ * Appends what cws_event_pack_expanded writes under an event's "process":
+ * the map of ev's process with its ancestors.
+ */
+void cws_event_pack_expanded_process(msgpack_packer *pk,
+				     const struct cws_event *ev);
 
 /* Prepares a writer on fd. Never fails. */
 void cws_writer_init(struct cws_writer *w, int fd);

@@ -70,6 +70,7 @@ static uint32_t key_hash(uint64_t key, uint32_t mask)
 struct pent {
 	struct plink link; /* first: the lists hold &link */
 	uint64_t key;
+	uint64_t id; /* unique for the table's life: ev->process_ctx */
 	struct pent *hnext;
 	struct pent *parent; /* a reference held, or NULL */
 	uint32_t refs; /* the hash's, while hashed, and each child's */
@@ -91,6 +92,7 @@ struct cws_proctab {
 	struct plink exited; /* exited keys, most recent first */
 	struct cws_proc_stats st;
 	uint64_t bytes; /* held by entries, hashed or pinned */
+	uint64_t last_id; /* the id of the newest entry */
 };
 
 static struct pent *pent_of(struct plink *l)
@@ -339,6 +341,7 @@ int cws_proctab_add(struct cws_proctab *t, const struct cws_process *p)
 	memset(e, 0, sizeof(*e));
 	e->size = sz;
 	e->key = p->key;
+	e->id = ++t->last_id;
 	deep_copy(&e->p, p, e->arena);
 	e->p.tid = e->p.pid; /* an ancestor's tid, as schema 1 had it */
 	e->refs = 1;
@@ -441,6 +444,7 @@ bool cws_proctab_expand(struct cws_proctab *t, struct cws_event *ev)
 	ev->ancestors = e->anc;
 	ev->nancestors = e->nanc;
 	ev->ancestors_truncated = e->anc_truncated;
+	ev->process_ctx = e->id;
 	if (!ev->container.id)
 		ev->container.id = e->p.container_id;
 	if (ev->evt.type == CWS_EVT_EXIT && !e->exited) {

@@ -41,17 +41,24 @@ count_tap() { # name logfile exit-code
 	fi
 }
 
-one_check() { # name command...
-	local name=$1 log=$logdir/$(echo "$1" | tr / _).log
-	shift
-	if "$@" >"$log" 2>&1; then
+check_log() { echo "$logdir/$(echo "$1" | tr / _).log"; }
+
+check_result() { # name exit-code
+	if [ "$2" = 0 ]; then
 		passed=$((passed + 1))
-		echo "ok    $name"
+		echo "ok    $1"
 	else
 		failed=$((failed + 1))
-		echo "FAIL  $name"
-		tail -n 30 "$log" | sed 's/^/      /'
+		echo "FAIL  $1"
+		tail -n 30 "$(check_log "$1")" | sed 's/^/      /'
 	fi
+}
+
+one_check() { # name command...
+	local name=$1
+	shift
+	"$@" >"$(check_log "$name")" 2>&1
+	check_result "$name" $?
 }
 
 # Unit tests, plain and under ASan+UBSan.
@@ -79,7 +86,11 @@ for t in tests/e2e/t[0-9]*.sh; do
 	count_tap "$n" "$log" $?
 done
 
-# Fuzz targets: a short smoke run each, from the seed corpus.
+# Fuzz targets: a short smoke run each, from the seed corpus. A target
+# runs on one CPU: as many run at once as there are CPUs, each for its
+# full FUZZ_SECONDS, reported in order once all are done.
+fuzz_jobs=$(nproc 2>/dev/null || echo 1)
+fuzzers=()
 for f in "$O"/tests/fuzz/*_fuzz; do
 	[ -x "$f" ] || continue
 	n=$(basename "$f")
@@ -87,8 +98,17 @@ for f in "$O"/tests/fuzz/*_fuzz; do
 	mkdir -p "$corpus"
 	seeds=tests/fuzz/corpus/${n%_fuzz}
 	[ -d "$seeds" ] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null
-	one_check "fuzz/$n" "$f" -max_total_time="$FUZZ_SECONDS" \
-		-rss_limit_mb=2048 -timeout=10 "$corpus"
+	while [ "$(jobs -rp | wc -l)" -ge "$fuzz_jobs" ]; do wait -n; done
+	{
+		"$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 \
+			-timeout=10 "$corpus" >"$(check_log "fuzz/$n")" 2>&1
+		echo $? >"$logdir/fuzz_$n.rc"
+	} &
+	fuzzers+=("$n")
+done
+wait
+for n in "${fuzzers[@]}"; do
+	check_result "fuzz/$n" "$(cat "$logdir/fuzz_$n.rc" 2>/dev/null || echo 1)"
 done
 
 # Man pages and headers.

@@ -223,6 +223,242 @@ void cws_cat_show_records(bool on)
 }
 
 /*
+ * The self-contained form of an event is mostly its process and
+ * ancestors: tens of kB of JSON, the same for every event of the table
+ * entry that completed it (ev->process_ctx) but for the tid. That text is
+ * rendered once per entry, through the same conversion as the rest, and
+ * kept in a few slots split around the tid: an event is then its own
+ * members, converted one by one, with the kept text in the middle. The
+ * output is byte for byte what converting the whole expanded record gives
+ * (record_object, still the way for anything unusual).
+ */
+#define PTEXT_SLOTS 128u /* by entry id: the newest entries apart */
+#define PTEXT_MAX (256u * 1024) /* a longer process is not kept */
+#define FAST_MAX_KEYS 32u
+
+struct ptext {
+	uint64_t ctx; /* 0: empty */
+	char *text; /* the JSON without the tid's digits */
+	size_t head; /* up to the tid's digits: {"pid":N,"tid": */
+	size_t len;
+};
+
+static struct ptext *ptexts;
+
+static void ptexts_free(void)
+{
+	uint32_t i;
+
+	for (i = 0; ptexts && i < PTEXT_SLOTS; i++)
+		free(ptexts[i].text);
+	free(ptexts);
+	ptexts = NULL;
+}
+
+static int append_cb(const char *buf, size_t n, void *data)
+{
+	return msgpack_sbuffer_write(data, buf, n);
+}
+
+/* Appends j as JSON (as json_dumps prints it inside a record); frees j. */
+static int append_json(msgpack_sbuffer *out, json_t *j)
+{
+	int rc;
+
+	if (!j)
+		return -ENOMEM;
+	rc = json_dump_callback(j, append_cb, out,
+				JSON_COMPACT | JSON_PRESERVE_ORDER |
+					JSON_ENCODE_ANY);
+	json_decref(j);
+	return rc ? -ENOMEM : 0;
+}
+
+/* Length of an integer's text at s[0..n) (jansson's %lld), or 0. */
+static size_t int_len(const char *s, size_t n)
+{
+	size_t sign = n && s[0] == '-', i = sign;
+
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i > sign ? i : 0;
+}
+
+/*
+ * Keeps the text of ev's process in slot s: the JSON of its map, which
+ * starts {"pid":N,"tid":M, (lib/event's order), without M. Returns 0, or
+ * -1 if it is not kept: tmp then holds the process's JSON, or nothing if
+ * it could not be made.
+ */
+static int ptext_fill(struct ptext *s, const struct cws_event *ev,
+		      msgpack_sbuffer *tmp)
+{
+	static const char pid[] = "{\"pid\":", tid[] = ",\"tid\":";
+	msgpack_sbuffer sb;
+	msgpack_unpacked up;
+	msgpack_packer pk;
+	size_t at, n, k;
+	char *p;
+	int rc = -1;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_unpacked_init(&up);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	cws_event_pack_expanded_process(&pk, ev);
+	tmp->size = 0;
+	if (msgpack_unpack_next(&up, sb.data, sb.size, NULL) !=
+		    MSGPACK_UNPACK_SUCCESS ||
+	    append_json(tmp, to_json(&up.data))) {
+		tmp->size = 0;
+		goto out;
+	}
+	p = tmp->data;
+	n = tmp->size;
+	at = sizeof(pid) - 1;
+	if (n > PTEXT_MAX || n < at || memcmp(p, pid, at))
+		goto out;
+	k = int_len(p + at, n - at);
+	at += k;
+	if (!k || n - at < sizeof(tid) - 1 ||
+	    memcmp(p + at, tid, sizeof(tid) - 1))
+		goto out;
+	at += sizeof(tid) - 1;
+	k = int_len(p + at, n - at);
+	if (!k)
+		goto out;
+	s->ctx = 0;
+	free(s->text);
+	s->text = malloc(n - k);
+	if (!s->text)
+		goto out;
+	memcpy(s->text, p, at);
+	memcpy(s->text + at, p + at + k, n - at - k);
+	s->head = at;
+	s->len = n - k;
+	s->ctx = ev->process_ctx;
+	rc = 0;
+out:
+	msgpack_unpacked_destroy(&up);
+	msgpack_sbuffer_destroy(&sb);
+	return rc;
+}
+
+/* Appends the JSON of ev's process: the kept text, with ev's tid. */
+static int append_process(msgpack_sbuffer *out, const struct cws_event *ev,
+			  msgpack_sbuffer *tmp)
+{
+	struct ptext *s;
+	char num[32];
+	int n;
+
+	if (!ptexts && !(ptexts = calloc(PTEXT_SLOTS, sizeof(*ptexts))))
+		return -ENOMEM;
+	s = &ptexts[ev->process_ctx % PTEXT_SLOTS];
+	if (s->ctx != ev->process_ctx && ptext_fill(s, ev, tmp))
+		return tmp->size ? msgpack_sbuffer_write(out, tmp->data,
+							 tmp->size) :
+				   -ENOMEM;
+	n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+		     (json_int_t)ev->process.tid);
+	if (msgpack_sbuffer_write(out, s->text, s->head) ||
+	    msgpack_sbuffer_write(out, num, (size_t)n) ||
+	    msgpack_sbuffer_write(out, s->text + s->head, s->len - s->head))
+		return -ENOMEM;
+	return 0;
+}
+
+/* A key that JSON shows as it is: printable ASCII, no quote or backslash. */
+static bool plain_key(const msgpack_object *k)
+{
+	uint32_t i;
+
+	if (k->type != MSGPACK_OBJECT_STR)
+		return false;
+	for (i = 0; i < k->via.str.size; i++) {
+		unsigned char c = (unsigned char)k->via.str.ptr[i];
+
+		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+			return false;
+	}
+	return true;
+}
+
+static bool key_is(const msgpack_object *k, const char *s)
+{
+	return k->via.str.size == strlen(s) &&
+	       !memcmp(k->via.str.ptr, s, k->via.str.size);
+}
+
+/*
+ * The self-contained line of an event the table completed, into out (as
+ * cws_event_pack_expanded and to_json make it: "container" out of its
+ * place, the whole process, then the event's container). Returns 0, or
+ * -1 when the record has keys this way does not handle alike (not plain,
+ * repeated, many): the caller converts the whole expanded record then.
+ */
+static int expanded_line(msgpack_sbuffer *out, const msgpack_object *o,
+			 const struct cws_event *ev, msgpack_sbuffer *tmp)
+{
+	const msgpack_object_kv *kv;
+	uint32_t n, i, j, nproc = 0;
+	bool first = true;
+
+	if (o->type != MSGPACK_OBJECT_MAP || o->via.map.size > FAST_MAX_KEYS)
+		return -1;
+	kv = o->via.map.ptr;
+	n = o->via.map.size;
+	for (i = 0; i < n; i++) {
+		if (!plain_key(&kv[i].key))
+			return -1;
+		for (j = 0; j < i; j++)
+			if (kv[j].key.via.str.size == kv[i].key.via.str.size &&
+			    !memcmp(kv[j].key.via.str.ptr,
+				    kv[i].key.via.str.ptr,
+				    kv[i].key.via.str.size))
+				return -1;
+		nproc += key_is(&kv[i].key, "process");
+	}
+	if (nproc != 1)
+		return -1;
+	out->size = 0;
+	if (msgpack_sbuffer_write(out, "{", 1))
+		return -1;
+	for (i = 0; i < n; i++) {
+		const msgpack_object *k = &kv[i].key;
+		json_t *v = NULL;
+
+		if (key_is(k, "container"))
+			continue;
+		if (!key_is(k, "process") && !(v = to_json(&kv[i].val)))
+			continue; /* as jansson leaves out a NULL member */
+		if ((!first && msgpack_sbuffer_write(out, ",", 1)) ||
+		    msgpack_sbuffer_write(out, "\"", 1) ||
+		    msgpack_sbuffer_write(out, k->via.str.ptr,
+					  k->via.str.size) ||
+		    msgpack_sbuffer_write(out, "\":", 2)) {
+			json_decref(v);
+			return -1;
+		}
+		first = false;
+		if (v) {
+			if (append_json(out, v))
+				return -1;
+			continue;
+		}
+		if (append_process(out, ev, tmp))
+			return -1;
+		if (ev->container.id &&
+		    (msgpack_sbuffer_write(out,
+					   ",\"container\":{\"id\":", 19) ||
+		     append_json(out, json_str(ev->container.id,
+					       strlen(ev->container.id))) ||
+		     msgpack_sbuffer_write(out, "}", 1)))
+			return -1;
+	}
+	return msgpack_sbuffer_write(out, "}", 1) ? -1 : 0;
+}
+
+/*
  * The record to render: as read with -R, else self-contained (an event by
  * key with its process and ancestors, as schema 1 carried them).
  */
@@ -249,7 +485,7 @@ int cws_cat_to_json(int fd, const char *name)
 	struct cws_event *ev = malloc(sizeof(*ev));
 	struct cws_event_err err;
 	struct cws_reader r;
-	msgpack_sbuffer sb;
+	msgpack_sbuffer sb, fast;
 	msgpack_unpacked up;
 	int rc = CWS_EXIT_OK, n;
 
@@ -260,6 +496,7 @@ int cws_cat_to_json(int fd, const char *name)
 	}
 	r.want_process = show_records;
 	msgpack_sbuffer_init(&sb);
+	msgpack_sbuffer_init(&fast);
 	msgpack_unpacked_init(&up);
 	for (;;) {
 		json_t *j;
@@ -282,18 +519,26 @@ int cws_cat_to_json(int fd, const char *name)
 			rc = CWS_EXIT_FAILURE;
 			break;
 		}
-		j = to_json(record_object(&r, ev, &sb, &up));
-		line = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) :
-			   NULL;
-		json_decref(j);
-		if (!line) {
-			cws_errorx("%s: offset %llu: cannot render as JSON",
-				   name, (unsigned long long)ev->offset);
-			rc = CWS_EXIT_FAILURE;
-			continue;
+		if (!show_records && ev->process_ctx &&
+		    !expanded_line(&fast, cws_reader_object(&r), ev, &sb)) {
+			n = put_stdout(fast.data, fast.size);
+		} else {
+			j = to_json(record_object(&r, ev, &sb, &up));
+			line = j ? json_dumps(j, JSON_COMPACT |
+							 JSON_PRESERVE_ORDER) :
+				   NULL;
+			json_decref(j);
+			if (!line) {
+				cws_errorx("%s: offset %llu: cannot render as "
+					   "JSON",
+					   name,
+					   (unsigned long long)ev->offset);
+				rc = CWS_EXIT_FAILURE;
+				continue;
+			}
+			n = put_stdout(line, strlen(line));
+			free(line);
 		}
-		n = put_stdout(line, strlen(line));
-		free(line);
 		if (!n)
 			n = put_stdout("\n", 1);
 		/* Flush when no more input is buffered: live streams. */
@@ -308,8 +553,10 @@ int cws_cat_to_json(int fd, const char *name)
 		rc = CWS_EXIT_FAILURE;
 	report_unknown(&r, name);
 	msgpack_unpacked_destroy(&up);
+	msgpack_sbuffer_destroy(&fast);
 	msgpack_sbuffer_destroy(&sb);
 	cws_reader_release(&r);
+	ptexts_free(); /* ids are the reader's */
 	free(ev);
 	return rc;
 }

@@ -29,6 +29,40 @@ test_expect_success 'the cws-event(5) and cws-cat(1) examples print what they sa
 	test_cmp expect actual
 '
 
+# cws-cat renders a process and its ancestors once per key and reuses
+# the text; an event read inline (schema 1) is converted whole. Both must
+# print the same bytes: per-event tid, the event's own container, a key
+# that needs escaping, an unknown key, and a second input read afresh.
+test_expect_success 'events by key read whole, as their inline form reads' '
+	cat >lean.json <<-\EOF &&
+	{"type":"hello","producer":"test","schema":2,"host":"h","pid":7}
+	{"type":"process","process":{"key":1,"pid":1,"comm":"init"}}
+	{"type":"process","process":{"key":2,"parent_key":1,"pid":20,"ppid":1,"comm":"sh","argv":["sh","-c","x \"y\""],"envp":["A=1","B=\u0001"],"container":{"id":"c0"}}}
+	{"type":"event","evt":{"name":"exec","timestamp":5},"process":{"key":2,"pid":20,"tid":20},"exec":{"file":{"path":"/bin/sh"},"argv":["sh"]}}
+	{"type":"event","evt":{"name":"open","timestamp":6},"process":{"key":2,"pid":20,"tid":21},"container":{"id":"c1"},"open":{"file":{"path":"/etc/passwd"}}}
+	{"type":"event","evt":{"name":"open","timestamp":7},"process":{"key":2,"pid":20,"tid":22},"open":{"file":{"path":"/x"}},"odd \"key\"":1}
+	{"type":"event","evt":{"name":"open","timestamp":8},"process":{"key":9,"pid":90,"tid":90},"open":{"file":{"path":"/y"}}}
+	EOF
+	cws-cat -r lean.json >lean.mp &&
+	cws-cat lean.mp lean.mp >whole.json 2>err &&
+	test $(grep -c "1 events referenced a process" err) = 2 &&
+	cws-cat -r <whole.json >inline.mp &&
+	! cws-cat -R inline.mp | grep -q "\"key\":2" &&
+	cws-cat inline.mp >again.json 2>/dev/null &&
+	test_cmp whole.json again.json &&
+	cat >whole.jq <<-\EOF &&
+	map(select(.type == "event")) as $e |
+	$e[0:4] == $e[4:8] and
+	($e[0:3] | map(.process.tid)) == [20, 21, 22] and
+	($e[0:3] | map(.container.id)) == ["c0", "c1", "c0"] and
+	($e[0:3] | all(.process.envp == ["A=1", "B=\u0001"] and
+		      (.process.ancestors | length == 1 and .[0].comm == "init"))) and
+	$e[2]["odd \"key\""] == 1 and
+	$e[3].process == {key: 9, pid: 90, tid: 90}
+	EOF
+	jq -s -e -f whole.jq whole.json
+'
+
 test_expect_success 'strings are escaped and invalid UTF-8 is replaced' '
 	printf "\204\244type\245hello\250producer\241x\246schema\001\244host\245a\377\"\nb" >bad-utf8.mp &&
 	cws-cat bad-utf8.mp >out.json &&

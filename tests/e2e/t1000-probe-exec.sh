@@ -11,7 +11,8 @@ test_have_prereq BPF ||
 here=$(pwd -P)
 
 # Starts cws-probe in the background writing to $1 (more arguments are
-# passed on) and waits for its hello; sets $probe.
+# passed on) and waits for its hello; sets $probe. A test that needs no
+# other type passes -e exec: attaching every program takes seconds.
 start_probe() {
 	local out=$1
 	shift
@@ -31,7 +32,7 @@ test_expect_success BPF,JQ 'an exec is reported with its path, argv and parent' 
 	test_when_finished "kill $probe 2>/dev/null" &&
 	sh -c "echo \$\$ >parent.pid; ./t1000-true 0.0123 \"t1000 arg\"; true" &&
 	sh -c "echo \$\$ >self.pid; exec ./t1000-true 0.0124 t1000-exec" &&
-	test_wait_until 5 "cws-cat exec.mp | grep -q t1000-exec" &&
+	test_wait_until 5 "cws-cat -R exec.mp | grep -q t1000-exec" &&
 	stop_probe TERM &&
 	cws-cat exec.mp >exec.json &&
 	jq -s -e --arg path "$here/t1000-true" --argjson ppid "$(cat parent.pid)" \
@@ -76,7 +77,7 @@ test_expect_success BPF,JQ 'the stream starts with hello and has epoch timestamp
 '
 
 test_expect_success BPF,JQ 'a path the kernel cannot resolve is an error, not a path' '
-	start_probe memfd.mp &&
+	start_probe memfd.mp -e exec &&
 	test_when_finished "kill $probe 2>/dev/null" &&
 	python3 -c "
 import os
@@ -97,47 +98,47 @@ os.wait()
 '
 
 test_expect_success BPF,JQ 'SIGINT stops the probe with exit 0 and a last heartbeat' '
-	start_probe int.mp &&
+	start_probe int.mp -e exec &&
 	test_when_finished "kill $probe 2>/dev/null" &&
 	/bin/true &&
 	stop_probe INT &&
-	cws-cat int.mp | tail -1 | jq -e ".type == \"heartbeat\""
+	cws-cat -R int.mp | tail -1 | jq -e ".type == \"heartbeat\""
 '
 
 test_expect_success BPF,JQ 'heartbeats come every -H seconds and count events' '
-	start_probe hb.mp -H 1 &&
+	start_probe hb.mp -e exec -H 1 &&
 	test_when_finished "kill $probe 2>/dev/null" &&
 	sleep 2.5 &&
 	stop_probe TERM &&
-	cws-cat hb.mp >hb.json &&
+	cws-cat -R hb.mp >hb.json &&
 	test "$(jq -s "map(select(.type == \"heartbeat\")) | length" hb.json)" -ge 3 &&
 	jq -s -e "
 		(map(select(.type == \"event\")) | length) as \$n |
 		map(select(.type == \"heartbeat\")) | last |
 		.producer == \"cws-probe\" and .events == \$n and .lost == 0
 	" hb.json &&
-	{ cws-probe -H 0 >nohb.mp 2>/dev/null & } && probe=$! &&
+	{ cws-probe -e exec -H 0 >nohb.mp 2>/dev/null & } && probe=$! &&
 	test_when_finished "kill $probe 2>/dev/null" &&
-	test_wait_until 10 "cws-cat nohb.mp | grep -q hello" &&
+	test_wait_until 10 "cws-cat -R nohb.mp | grep -q hello" &&
 	stop_probe TERM &&
-	! cws-cat nohb.mp | grep -q heartbeat
+	! cws-cat -R nohb.mp | grep -q "\"type\":\"heartbeat\""
 '
 
 test_expect_success BPF,JQ 'a stalled reader makes the kernel drop, and a lost record says so' '
 	mkfifo fifo &&
 	{ { while ! test -e go; do sleep 0.1; done; cat; } <fifo >lost.mp & } &&
 	reader=$! &&
-	{ cws-probe -v -b 64K -H 0 >fifo 2>probe.err & } &&
+	{ cws-probe -v -e exec -b 64K -H 0 >fifo 2>probe.err & } &&
 	probe=$! &&
 	test_when_finished "touch go; kill $probe $reader 2>/dev/null" &&
 	test_wait_until 10 "grep -q \"programs attached\" probe.err" &&
 	big=$(printf "%03000d" 0) &&
 	for i in $(seq 300); do /bin/true $big; done &&
 	touch go &&
-	test_wait_until 10 "cws-cat lost.mp | grep -q \"\\\"type\\\":\\\"lost\\\"\"" &&
+	test_wait_until 10 "cws-cat -R lost.mp | grep -q \"\\\"type\\\":\\\"lost\\\"\"" &&
 	stop_probe TERM &&
 	wait $reader &&
-	cws-cat lost.mp >lost.json &&
+	cws-cat -R lost.mp >lost.json &&
 	jq -s -e "
 		map(select(.type == \"lost\")) |
 		length > 0 and all(.total > 0 and .causes.ringbuf_full == .total)
@@ -145,7 +146,7 @@ test_expect_success BPF,JQ 'a stalled reader makes the kernel drop, and a lost r
 '
 
 test_expect_success BPF 'a closed output ends the probe with exit 1' '
-	{ cws-probe -H 1 2>epipe.err; echo $? >epipe.rc; } | head -c 1 >/dev/null &&
+	{ cws-probe -e exec -H 1 2>epipe.err; echo $? >epipe.rc; } | head -c 1 >/dev/null &&
 	test "$(cat epipe.rc)" = 1 &&
 	grep "cws-probe: info: standard output closed" epipe.err
 '
@@ -219,7 +220,7 @@ test_expect_success BPF,JQ 'the status file shows what is attached and counted' 
 		.events_attached == [\"exec\"] and .kernel.btf == true" \
 		run/cws-probe.json &&
 	./t1000-true status-check && stop_probe INT &&
-	n=$(cws-cat status.mp | jq -s "map(select(.type == \"event\")) | length") &&
+	n=$(cws-cat -R status.mp | jq -s "map(select(.type == \"event\")) | length") &&
 	jq -e --argjson n "$n" ".state == \"stopped\" and .events == \$n and
 		.lost.total == 0" run/cws-probe.json &&
 	! test -e run/.cws-probe.json.tmp

@@ -149,11 +149,17 @@ test_expect_success BPF,JQ 'setup: record file system calls' '
 	# The probe drains its ring buffer on SIGTERM: no event is lost.
 	kill -TERM $probe && wait $probe &&
 	pids=$(cut -d" " -f1 ./*.out | jq -s -c .) &&
+	# The tests look at each event object and its process ids: the
+	# ancestors and environments, most of a whole event, are left out
+	# of events.json so that each reads it in a moment.
 	cws-cat events.mp | jq -c --argjson pids "$pids" "
 		select(.type == \"lost\" or (.type == \"event\" and
-			(.process.pid as \$p | any(\$pids[]; . == \$p))))
+			(.process.pid as \$p | any(\$pids[]; . == \$p)))) |
+		del(.process?.ancestors, .process?.envp, .process?.envs)
 	" >events.json &&
-	! grep -q "\"type\":\"lost\"" events.json
+	! grep -q "\"type\":\"lost\"" events.json &&
+	jq -s -e "map(select(.type == \"event\")) | length > 50 and
+		all(.process.uid != null and .process.tid > 0)" events.json
 '
 
 test_expect_success BPF,JQ 'open: the created file, its flags, mode and retval' '

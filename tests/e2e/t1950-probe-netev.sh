@@ -128,7 +128,7 @@ test_expect_success BPF,IPROUTE,CLIENTS,FIXTURES,JQ 'the default policy: imds an
 	inc python3 socks.py connect 10.83.0.2 1080 ipv4 &&
 	inc python3 socks.py connect 10.83.0.2 1080 domain &&
 	inc python3 socks.py connect 10.83.0.2 1080 ipv6 &&
-	test_wait_until 10 "cws-cat net.mp | grep -q role-c" &&
+	test_wait_until 10 "cws-cat -R net.mp | grep -q role-c" &&
 	stop $probe &&
 	cws-cat net.mp | jq -c "select(.evt.name? == \"imds\" or .evt.name? == \"packet\")" >net.json &&
 	jq -s -e --arg ifname $vc "any(.[]; .imds.type == \"request\" and

@@ -32,8 +32,11 @@ test_expect_success BPF,JQ 'record, then read the capture with cws-cat and jq' '
 test_expect_success BPF,JQ 'cws-probe | cws-cat | jq -c shows pid and exe' '
 	{ (cws-probe | cws-cat | jq -c "{pid: .process.pid, exe: .process.file.path}") \
 		>live.json 2>live.err & pid=$!; } &&
-	test_wait_until 15 "grep -q . live.json" && { ./t9000-marker & mpid=$!; wait $mpid; } && sleep 0.5 &&
-	pkill -INT -x cws-probe; wait $pid;
+	test_wait_until 15 "grep -q . live.json" && { ./t9000-marker & mpid=$!; wait $mpid; } && sleep 0.5;
+	rc=$? &&
+	# Ctrl-C, to this pipeline'\''s probe only (other tests may run one).
+	pkill -INT -P $pid -x cws-probe; wait $pid;
+	test $rc = 0 &&
 	grep -F "{\"pid\":$mpid,\"exe\":\"$here/t9000-marker\"}" live.json
 '
 
@@ -44,11 +47,14 @@ test_expect_success BPF,JQ 'cws-probe -r ... | cws-filter -e ... | cws-cat catch
 		cws-cat) >shadow.json 2>shadow.err & pid=$!; } &&
 	test_wait_until 15 "grep -q ruleset_loaded shadow.json" && sleep 1 &&
 	for i in 1 2 3; do cat /etc/passwd /etc/hostname >/dev/null; done &&
-	cat /etc/shadow >/dev/null && sleep 2.5 &&
-	# The other opens died in the kernel, by the approver "shadow".
-	jq -e ".kernel_filters.types.open.approver_count == 1 and
-	       .kernel_filters.types.open.dropped_by_approvers > 0" run/cws-probe.json &&
+	cat /etc/shadow >/dev/null &&
+	# The other opens died in the kernel, by the approver "shadow" (the
+	# status file is rewritten every 2 seconds).
+	test_wait_until 10 "jq -e \".kernel_filters.types.open.approver_count == 1 and
+	       .kernel_filters.types.open.dropped_by_approvers > 0\" run/cws-probe.json";
+	rc=$? &&
 	pkill -INT -P $pid -x cws-probe; wait $pid;
+	test $rc = 0 &&
 	jq -s -e "any(.[]; .evt.name == \"open\" and
 		.open.file.path == \"/etc/shadow\" and .rule.id == \"cli_1\")" shadow.json
 '

@@ -124,7 +124,7 @@ static void schema1(const struct cws_event *ev, msgpack_sbuffer *sb)
 static void assert_expands_to(const struct cws_event *got,
 			      const struct cws_event *want)
 {
-	msgpack_sbuffer a, b;
+	msgpack_sbuffer a, b, c;
 	msgpack_packer pk;
 
 	schema1(want, &a);
@@ -133,8 +133,16 @@ static void assert_expands_to(const struct cws_event *got,
 	assert_int_equal(cws_event_pack_expanded(&pk, got), 0);
 	assert_int_equal(a.size, b.size);
 	assert_memory_equal(a.data, b.data, a.size);
+	/* The process part alone is what follows the "process" key. */
+	msgpack_sbuffer_init(&c);
+	msgpack_packer_init(&pk, &c, msgpack_sbuffer_write);
+	msgpack_pack_str(&pk, 7);
+	msgpack_pack_str_body(&pk, "process", 7);
+	cws_event_pack_expanded_process(&pk, got);
+	assert_non_null(memmem(b.data, b.size, c.data, c.size));
 	msgpack_sbuffer_destroy(&a);
 	msgpack_sbuffer_destroy(&b);
+	msgpack_sbuffer_destroy(&c);
 }
 
 static void test_written_once_read_whole(void **state)
@@ -146,6 +154,7 @@ static void test_written_once_read_whole(void **state)
 	struct cws_reader r;
 	struct sink s;
 	size_t first;
+	uint64_t ctx = 0;
 	int i, procs = 0, events = 0;
 
 	(void)state;
@@ -180,6 +189,11 @@ static void test_written_once_read_whole(void **state)
 		assert_string_equal(out->ancestors[0].comm, "sh");
 		assert_int_equal(out->ancestors[0].key, 11);
 		assert_int_equal(out->process.tid, 301);
+		/* One table entry made every event whole. */
+		assert_true(out->process_ctx != 0);
+		if (!ctx)
+			ctx = out->process_ctx;
+		assert_true(out->process_ctx == ctx);
 		/* Carried by the process record, not by each event. */
 		assert_int_equal(out->process.container_tags.n, 2);
 		assert_string_equal(out->process.container_tags.v[1],
@@ -222,6 +236,7 @@ static void test_cut_capture(void **state)
 	assert_int_equal(cws_reader_init_mem(&r, s.data + cut, s.len - cut), 0);
 	while (cws_reader_next(&r, out, &err) == 1) {
 		assert_true(out->process_unknown);
+		assert_true(out->process_ctx == 0);
 		assert_int_equal(out->process.key, 12);
 		assert_int_equal(out->process.pid, 300);
 		assert_int_equal(out->process.tid, 301);
