@@ -425,6 +425,7 @@ static bool key_is(const msgpack_object *k, const char *s)
 static int expanded_line(msgpack_sbuffer *out, const msgpack_object *o,
 			 const struct cws_event *ev)
 {
+	static const char cont[] = ",\"container\":{\"id\":";
 	const msgpack_object_kv *kv;
 	uint32_t n, i, j, nproc = 0;
 	bool first = true;
@@ -474,8 +475,7 @@ static int expanded_line(msgpack_sbuffer *out, const msgpack_object *o,
 		if (append_process(out, ev))
 			return -1;
 		if (ev->container.id &&
-		    (msgpack_sbuffer_write(out,
-					   ",\"container\":{\"id\":", 19) ||
+		    (msgpack_sbuffer_write(out, cont, sizeof(cont) - 1) ||
 		     append_json(out, json_str(ev->container.id,
 					       strlen(ev->container.id))) ||
 		     msgpack_sbuffer_write(out, "}", 1)))
