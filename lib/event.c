@@ -1120,10 +1120,9 @@ static bool is_str(const char *p, size_t len, const char *s)
 	       !memcmp(p + 1, s, n);
 }
 
-void cws_event_pack_expanded_process(msgpack_packer *pk,
-				     const struct cws_event *ev)
+void cws_event_pack_process_map(msgpack_packer *pk, const struct cws_process *p)
 {
-	pack_inline_process(pk, ev, false);
+	pack_process_map(pk, p, NULL, 0, false, false, false);
 }
 
 int cws_event_pack_expanded(msgpack_packer *pk, const struct cws_event *ev)

@@ -161,6 +161,14 @@ struct cws_process {
 	 */
 	uint64_t key;
 	uint64_t parent_key;
+	/*
+	 * Readers: the id of the table entry this context was copied from,
+	 * unique for the reader's life (0 otherwise): two processes of one
+	 * id (an event's and an ancestor's) are the same context, all but
+	 * the tid, so what a reader derives from one can be kept by this id
+	 * (cws-cat keeps its JSON text).
+	 */
+	uint64_t ctx;
 	uint32_t pid; /* thread group id */
 	uint32_t tid;
 	uint32_t ppid;
@@ -527,14 +535,6 @@ struct cws_event {
 	 */
 	bool process_ref;
 	bool process_unknown;
-	/*
-	 * Readers, an event the table completed: the id of the table entry
-	 * that completed it, unique for the reader's life (0 otherwise).
-	 * Events of one id have the same process and ancestors, all but the
-	 * tid, so what a reader derives from them can be kept by this id
-	 * (cws-cat keeps their JSON text).
-	 */
-	uint64_t process_ctx;
 	struct {
 		const char *id;
 	} container;
@@ -760,11 +760,13 @@ void cws_event_pack_process_record(msgpack_packer *pk,
 int cws_event_pack_expanded(msgpack_packer *pk, const struct cws_event *ev);
 
 /*
- * Appends what cws_event_pack_expanded writes under an event's "process":
- * the map of ev's process with its ancestors.
+ * Appends p's map as cws_event_pack_expanded writes each ancestor: the
+ * whole context and p->tid, no ancestors. The event's own "process" is
+ * that map for ev->process with two keys more at its end: "ancestors"
+ * (this map for each, nearest first) and "ancestors_truncated".
  */
-void cws_event_pack_expanded_process(msgpack_packer *pk,
-				     const struct cws_event *ev);
+void cws_event_pack_process_map(msgpack_packer *pk,
+				const struct cws_process *p);
 
 /* Prepares a writer on fd. Never fails. */
 void cws_writer_init(struct cws_writer *w, int fd);

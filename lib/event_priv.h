@@ -165,9 +165,9 @@ void event_pack_ruleset_loaded(msgpack_packer *pk, const struct cws_event *ev,
 /*
  * Schema 2's tables (event_proc.c). The reader's: cws_proctab_add takes a
  * copy of a process record's context (0, -EINVAL without a key, -ENOMEM);
- * cws_proctab_expand fills an event's process, ancestors, container and
- * process_ctx from its key and returns true, or counts an unknown key and
- * returns false (t may be NULL). The writer's: a set of keys.
+ * cws_proctab_expand fills an event's process, ancestors and container
+ * from its key and returns true, or counts an unknown key and returns
+ * false (t may be NULL). The writer's: a set of keys.
  */
 struct cws_proctab *cws_proctab_new(uint32_t max, uint32_t max_exited);
 void cws_proctab_free(struct cws_proctab *t);

@@ -70,7 +70,7 @@ static uint32_t key_hash(uint64_t key, uint32_t mask)
 struct pent {
 	struct plink link; /* first: the lists hold &link */
 	uint64_t key;
-	uint64_t id; /* unique for the table's life: ev->process_ctx */
+	uint64_t id; /* unique for the table's life: p.ctx */
 	struct pent *hnext;
 	struct pent *parent; /* a reference held, or NULL */
 	uint32_t refs; /* the hash's, while hashed, and each child's */
@@ -343,6 +343,7 @@ int cws_proctab_add(struct cws_proctab *t, const struct cws_process *p)
 	e->key = p->key;
 	e->id = ++t->last_id;
 	deep_copy(&e->p, p, e->arena);
+	e->p.ctx = e->id; /* and so each copy, as an ancestor too */
 	e->p.tid = e->p.pid; /* an ancestor's tid, as schema 1 had it */
 	e->refs = 1;
 	e->hashed = true;
@@ -444,7 +445,6 @@ bool cws_proctab_expand(struct cws_proctab *t, struct cws_event *ev)
 	ev->ancestors = e->anc;
 	ev->nancestors = e->nanc;
 	ev->ancestors_truncated = e->anc_truncated;
-	ev->process_ctx = e->id;
 	if (!ev->container.id)
 		ev->container.id = e->p.container_id;
 	if (ev->evt.type == CWS_EVT_EXIT && !e->exited) {

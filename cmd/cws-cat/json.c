@@ -224,26 +224,29 @@ void cws_cat_show_records(bool on)
 
 /*
  * The self-contained form of an event is mostly its process and
- * ancestors: tens of kB of JSON, the same for every event of the table
- * entry that completed it (ev->process_ctx) but for the tid. That text is
- * rendered once per entry, through the same conversion as the rest, and
- * kept in a few slots split around the tid: an event is then its own
- * members, converted one by one, with the kept text in the middle. The
- * output is byte for byte what converting the whole expanded record gives
- * (record_object, still the way for anything unusual).
+ * ancestors: tens of kB of JSON, each process's map the same wherever it
+ * appears (the event's own process, an ancestor of the next) but for the
+ * tid. The reader's table names each context with an id (struct
+ * cws_process's ctx), so each map is converted once, through the same
+ * conversion as the rest, and kept, split around the tid and without its
+ * closing brace, in a few slots: an event is then its own members,
+ * converted one by one, with the kept maps put together in the middle.
+ * The output is byte for byte what converting the whole expanded record
+ * gives (record_object, still the way for anything unusual).
  */
-#define PTEXT_SLOTS 128u /* by entry id: the newest entries apart */
-#define PTEXT_MAX (256u * 1024) /* a longer process is not kept */
+#define PTEXT_SLOTS 512u /* by id: ids are given in turn */
+#define PTEXT_MAX (64u * 1024) /* a longer map is not kept */
 #define FAST_MAX_KEYS 32u
 
 struct ptext {
 	uint64_t ctx; /* 0: empty */
-	char *text; /* the JSON without the tid's digits */
-	size_t head; /* up to the tid's digits: {"pid":N,"tid": */
+	char *text; /* {"pid":N,"tid":  then what follows the tid's digits */
+	size_t head; /* the length of the part before the tid's digits */
 	size_t len;
 };
 
 static struct ptext *ptexts;
+static msgpack_sbuffer ptext_tmp;
 
 static void ptexts_free(void)
 {
@@ -253,6 +256,8 @@ static void ptexts_free(void)
 		free(ptexts[i].text);
 	free(ptexts);
 	ptexts = NULL;
+	msgpack_sbuffer_destroy(&ptext_tmp);
+	msgpack_sbuffer_init(&ptext_tmp);
 }
 
 static int append_cb(const char *buf, size_t n, void *data)
@@ -285,86 +290,107 @@ static size_t int_len(const char *s, size_t n)
 }
 
 /*
- * Keeps the text of ev's process in slot s: the JSON of its map, which
- * starts {"pid":N,"tid":M, (lib/event's order), without M. Returns 0, or
- * -1 if it is not kept: tmp then holds the process's JSON, or nothing if
- * it could not be made.
+ * Keeps p's map in slot s: its JSON, which starts {"pid":N,"tid":M,
+ * (lib/event's order) and ends with }, without M and the }. Returns 0,
+ * or -1 (the slot left empty) if it could not be made or is not so.
  */
-static int ptext_fill(struct ptext *s, const struct cws_event *ev,
-		      msgpack_sbuffer *tmp)
+static int ptext_fill(struct ptext *s, const struct cws_process *p)
 {
 	static const char pid[] = "{\"pid\":", tid[] = ",\"tid\":";
-	msgpack_sbuffer sb;
+	msgpack_sbuffer *tmp = &ptext_tmp;
 	msgpack_unpacked up;
 	msgpack_packer pk;
-	size_t at, n, k;
-	char *p;
+	size_t at, n, k, off = 0;
+	char *t;
 	int rc = -1;
 
-	msgpack_sbuffer_init(&sb);
-	msgpack_unpacked_init(&up);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	cws_event_pack_expanded_process(&pk, ev);
+	s->ctx = 0;
 	tmp->size = 0;
-	if (msgpack_unpack_next(&up, sb.data, sb.size, NULL) !=
+	msgpack_packer_init(&pk, tmp, msgpack_sbuffer_write);
+	cws_event_pack_process_map(&pk, p);
+	at = tmp->size; /* the JSON follows the map */
+	msgpack_unpacked_init(&up);
+	if (msgpack_unpack_next(&up, tmp->data, at, &off) !=
 		    MSGPACK_UNPACK_SUCCESS ||
-	    append_json(tmp, to_json(&up.data))) {
-		tmp->size = 0;
+	    append_json(tmp, to_json(&up.data)))
 		goto out;
-	}
-	p = tmp->data;
-	n = tmp->size;
+	t = tmp->data + at;
+	n = tmp->size - at;
 	at = sizeof(pid) - 1;
-	if (n > PTEXT_MAX || n < at || memcmp(p, pid, at))
+	if (n > PTEXT_MAX || n < at + 1 || memcmp(t, pid, at) ||
+	    t[n - 1] != '}')
 		goto out;
-	k = int_len(p + at, n - at);
+	n--;
+	k = int_len(t + at, n - at);
 	at += k;
 	if (!k || n - at < sizeof(tid) - 1 ||
-	    memcmp(p + at, tid, sizeof(tid) - 1))
+	    memcmp(t + at, tid, sizeof(tid) - 1))
 		goto out;
 	at += sizeof(tid) - 1;
-	k = int_len(p + at, n - at);
+	k = int_len(t + at, n - at);
 	if (!k)
 		goto out;
-	s->ctx = 0;
 	free(s->text);
 	s->text = malloc(n - k);
 	if (!s->text)
 		goto out;
-	memcpy(s->text, p, at);
-	memcpy(s->text + at, p + at + k, n - at - k);
+	memcpy(s->text, t, at);
+	memcpy(s->text + at, t + at + k, n - at - k);
 	s->head = at;
 	s->len = n - k;
-	s->ctx = ev->process_ctx;
+	s->ctx = p->ctx;
 	rc = 0;
 out:
 	msgpack_unpacked_destroy(&up);
-	msgpack_sbuffer_destroy(&sb);
 	return rc;
 }
 
-/* Appends the JSON of ev's process: the kept text, with ev's tid. */
-static int append_process(msgpack_sbuffer *out, const struct cws_event *ev,
-			  msgpack_sbuffer *tmp)
+/* Appends p's map without its closing brace, with p->tid. */
+static int append_map(msgpack_sbuffer *out, const struct cws_process *p)
 {
 	struct ptext *s;
 	char num[32];
 	int n;
 
+	if (!p->ctx)
+		return -1;
 	if (!ptexts && !(ptexts = calloc(PTEXT_SLOTS, sizeof(*ptexts))))
-		return -ENOMEM;
-	s = &ptexts[ev->process_ctx % PTEXT_SLOTS];
-	if (s->ctx != ev->process_ctx && ptext_fill(s, ev, tmp))
-		return tmp->size ? msgpack_sbuffer_write(out, tmp->data,
-							 tmp->size) :
-				   -ENOMEM;
+		return -1;
+	s = &ptexts[p->ctx % PTEXT_SLOTS];
+	if (s->ctx != p->ctx && ptext_fill(s, p))
+		return -1;
 	n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
-		     (json_int_t)ev->process.tid);
+		     (json_int_t)p->tid);
 	if (msgpack_sbuffer_write(out, s->text, s->head) ||
 	    msgpack_sbuffer_write(out, num, (size_t)n) ||
 	    msgpack_sbuffer_write(out, s->text + s->head, s->len - s->head))
-		return -ENOMEM;
+		return -1;
 	return 0;
+}
+
+/* Appends ev's process as cws_event_pack_expanded and to_json make it. */
+static int append_process(msgpack_sbuffer *out, const struct cws_event *ev)
+{
+	static const char anc[] = ",\"ancestors\":[",
+			  yes[] = "],\"ancestors_truncated\":true}",
+			  no[] = "],\"ancestors_truncated\":false}";
+	uint32_t i, n = ev->ancestors ? ev->nancestors : 0;
+	bool truncated = ev->ancestors_truncated;
+
+	if (n > CWS_EVENT_MAX_ANCESTORS) {
+		n = CWS_EVENT_MAX_ANCESTORS;
+		truncated = true;
+	}
+	if (append_map(out, &ev->process) ||
+	    msgpack_sbuffer_write(out, anc, sizeof(anc) - 1))
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((i && msgpack_sbuffer_write(out, ",", 1)) ||
+		    append_map(out, &ev->ancestors[i]) ||
+		    msgpack_sbuffer_write(out, "}", 1))
+			return -1;
+	return truncated ? msgpack_sbuffer_write(out, yes, sizeof(yes) - 1) :
+			   msgpack_sbuffer_write(out, no, sizeof(no) - 1);
 }
 
 /* A key that JSON shows as it is: printable ASCII, no quote or backslash. */
@@ -397,8 +423,9 @@ static bool key_is(const msgpack_object *k, const char *s)
  * repeated, many): the caller converts the whole expanded record then.
  */
 static int expanded_line(msgpack_sbuffer *out, const msgpack_object *o,
-			 const struct cws_event *ev, msgpack_sbuffer *tmp)
+			 const struct cws_event *ev)
 {
+	static const char cont[] = ",\"container\":{\"id\":";
 	const msgpack_object_kv *kv;
 	uint32_t n, i, j, nproc = 0;
 	bool first = true;
@@ -445,11 +472,10 @@ static int expanded_line(msgpack_sbuffer *out, const msgpack_object *o,
 				return -1;
 			continue;
 		}
-		if (append_process(out, ev, tmp))
+		if (append_process(out, ev))
 			return -1;
 		if (ev->container.id &&
-		    (msgpack_sbuffer_write(out,
-					   ",\"container\":{\"id\":", 19) ||
+		    (msgpack_sbuffer_write(out, cont, sizeof(cont) - 1) ||
 		     append_json(out, json_str(ev->container.id,
 					       strlen(ev->container.id))) ||
 		     msgpack_sbuffer_write(out, "}", 1)))
@@ -519,8 +545,8 @@ int cws_cat_to_json(int fd, const char *name)
 			rc = CWS_EXIT_FAILURE;
 			break;
 		}
-		if (!show_records && ev->process_ctx &&
-		    !expanded_line(&fast, cws_reader_object(&r), ev, &sb)) {
+		if (!show_records && ev->process_ref && !ev->process_unknown &&
+		    !expanded_line(&fast, cws_reader_object(&r), ev)) {
 			n = put_stdout(fast.data, fast.size);
 		} else {
 			j = to_json(record_object(&r, ev, &sb, &up));

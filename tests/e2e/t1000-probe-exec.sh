@@ -11,14 +11,16 @@ test_have_prereq BPF ||
 here=$(pwd -P)
 
 # Starts cws-probe in the background writing to $1 (more arguments are
-# passed on) and waits for its hello; sets $probe. A test that needs no
-# other type passes -e exec: attaching every program takes seconds.
+# passed on) and waits for its hello (or kills it); sets $probe. A test
+# that needs no other type passes -e exec: attaching every program takes
+# seconds.
 start_probe() {
 	local out=$1
 	shift
 	cws-probe "$@" >"$out" 2>probe.err &
 	probe=$!
-	test_wait_until 10 "cws-cat $out | grep -q '^{\"type\":\"hello\"'"
+	test_wait_until 30 "cws-cat $out | grep -q '^{\"type\":\"hello\"'" ||
+		{ kill $probe; return 1; }
 }
 
 # Sends $1 to the probe and checks that it exits 0.

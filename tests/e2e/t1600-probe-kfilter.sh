@@ -24,7 +24,8 @@ start_probe() {
 	cws-probe -c cfg.yaml -H 1 "$@" >"$out" 2>"$out.err" &
 	probe=$!
 	test_wait_until 30 "cws-cat $out | grep -q '^{\"type\":\"hello\"'" &&
-		test_wait_until 10 "test -s run/cws-probe.json"
+		test_wait_until 10 "test -s run/cws-probe.json" ||
+		{ kill $probe; return 1; }
 }
 
 # A counter of the probe's status file: kernel_filters.types.$1.$2.

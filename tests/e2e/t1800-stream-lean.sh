@@ -19,7 +19,8 @@ start_probe() {
 	shift
 	cws-probe -H 1 "$@" >"$out" 2>probe.err &
 	probe=$!
-	test_wait_until 10 "cws-cat $out 2>/dev/null | grep -q '^{\"type\":\"hello\"'"
+	test_wait_until 30 "cws-cat $out 2>/dev/null | grep -q '^{\"type\":\"hello\"'" ||
+		{ kill $probe; return 1; }
 }
 
 stop_probe() {

@@ -16,7 +16,8 @@ start_probe() {
 	shift
 	cws-probe "$@" >"$out" 2>probe.err &
 	probe=$!
-	test_wait_until 10 "cws-cat $out | grep -q '^{\"type\":\"hello\"'"
+	test_wait_until 30 "cws-cat $out | grep -q '^{\"type\":\"hello\"'" ||
+		{ kill $probe; return 1; }
 }
 
 stop_probe() {

@@ -22,6 +22,7 @@ test_expect_success BPF,JQ 'make run streams live exec events as JSON lines unti
 
 test_expect_success BPF,JQ 'record, then read the capture with cws-cat and jq' '
 	{ cws-probe >capture.mp 2>probe.err & pid=$!; } &&
+	test_when_finished "kill $pid 2>/dev/null" &&
 	test_wait_until 15 "cws-cat capture.mp 2>/dev/null | grep -q hello" &&
 	./t9000-marker readme-capture && sleep 0.3 &&
 	kill -INT $pid && wait $pid &&
