@@ -24,6 +24,10 @@ table, and one verdict per check:
                limiter, bad records, write errors) and cws-ship (bad
                records, dropped_*, spool_full) counted, summed over
                every instance of each
+  context      a match that reached the intake without its process (pid
+               and tid only: cws-ship held no record of its key) was in
+               flight when a stage was killed: made at most 30 s before
+               a SIGKILL
   drained      at the end the spool is empty and the intake quiet
   stop         cws run stopped with 0 and left no process behind; no
                process of the run outlived its stage (an orphan)
@@ -53,6 +57,9 @@ RSS_SLACK_RATIO = 0.10
 FD_SLACK = 2
 # How far from a probe status's second a ring loss may be counted.
 LOSS_TOLERANCE_MS = 2000
+# How long an event may be in flight (pipes, buffers, the ring while the
+# next stage is down while the supervisor backs off).
+INFLIGHT_MS = 30000
 STAGES = [("cws", "cws"), ("probe", "cws-probe"), ("filter", "cws-filter"),
           ("broker", "cws-broker"), ("ship", "cws-ship")]
 
@@ -202,6 +209,7 @@ def read_intake(d, here):
     answers = {}
     odd = []
     other_rules = {}
+    nocontext = set()
     seen_ids = set()
     mpath = os.path.join(d, "intake/messages.jsonl")
     opens_dir = here + "/w/m/"
@@ -242,12 +250,15 @@ def read_intake(d, here):
                     other_rules[rule] = other_rules.get(rule, 0) + 1
                     continue
                 occ.setdefault(key, []).append(bid)
+                if not m.get("process", {}).get("comm"):
+                    nocontext.add(key)
         rest = ml.readline()
     if rest:
         odd.append("messages.jsonl has lines no 2xx request accounts for")
     return {"occ": occ, "dup_batches": dup_batches,
             "dup_messages": dup_messages, "answers": answers, "odd": odd,
-            "other_rules": other_rules, "batches": len(seen_ids)}
+            "other_rules": other_rules, "batches": len(seen_ids),
+            "nocontext": nocontext}
 
 
 def runs(nums):
@@ -525,6 +536,29 @@ def main():
                 % (nmissing, nmissing - len(unexplained), len(unexplained),
                    other, "" if not left else
                    ": %d lost without a count" % left))
+
+    # --- process context -------------------------------------------------
+    # A match whose process the ship held no record of says pid and tid
+    # only. That may happen to what was in flight when a stage died (in a
+    # pipe, a buffer, the ring while the stage was down), never later.
+    kill_times = sorted(t for t, w in events if w[0] == "kill")
+    late = []
+    for key in intake["nocontext"]:
+        g = when(progress, col[key[0]], key[1])
+        i = bisect.bisect_left(kill_times, g)
+        if i == len(kill_times) or kill_times[i] - g > INFLIGHT_MS:
+            late.append((key, g))
+    late.sort(key=lambda kg: kg[1])
+    rep.verdict("context", not late,
+                "%d of %d matches without their process (pid and tid only)"
+                "%s" % (len(intake["nocontext"]),
+                        delivered["open"] + delivered["exec"],
+                        ", all made at most %d s before a SIGKILL"
+                        % (INFLIGHT_MS // 1000) if not late else
+                        "; %d of them not in flight at a SIGKILL, e.g. "
+                        "%s at +%.1f s" % (len(late), late[0][0],
+                                           (late[0][1] - (start or 0))
+                                           / 1000.0)))
 
     # --- drained and stopped ---------------------------------------------
     ship = final.get("cws-ship") or {}
