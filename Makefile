@@ -5,6 +5,9 @@
 #
 #   make                      build every tool into $(O)/
 #   make check                unit (plain and ASan+UBSan), e2e, fuzz smoke, man lint
+#   make soak                 the whole chain under load and faults for
+#                             SOAK_MINUTES (30), as root; not part of check
+#                             (tests/soak/soak.sh, docs/RELIABILITY.md)
 #   make lint                 clang-format, cppcheck, banned functions
 #   make install              PREFIX=/usr/local DESTDIR=
 #   make O=dir SANITIZE=address,undefined V=1 DEVELOPER=1
@@ -84,7 +87,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all clean check test lint install uninstall unit fuzz helpers run bench \
-	headers-check
+	headers-check soak
 
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst %.c,$(O)/%.o,$(LIB_SRCS))
@@ -107,6 +110,8 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst %.c,$(O)/%,$(HELPER_SRCS))
 # Helpers written in Python are copied beside the others, onto the tests' PATH.
 HELPER_SCRIPTS := $(patsubst %,$(O)/%,$(wildcard tests/helpers/*.py))
+SOAK_SRCS := $(wildcard tests/soak/*.c)
+SOAK_BINS := $(patsubst %.c,$(O)/%,$(SOAK_SRCS))
 
 all: $(addprefix $(O)/,$(TOOLS))
 
@@ -167,6 +172,11 @@ $(O)/tests/helpers/%: tests/helpers/%.c $(LIBCWS)
 	$(call msg,CC,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIBCWS) $(ALL_LDFLAGS) $(TEST_LIBS) -o $@
+
+$(O)/tests/soak/%: tests/soak/%.c $(LIBCWS)
+	$(call msg,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIBCWS) $(ALL_LDFLAGS) -o $@
 
 $(O)/tests/helpers/%.py: tests/helpers/%.py
 	$(call msg,INSTALL,$@)
@@ -231,6 +241,12 @@ check test:
 	$(Q)$(MAKE) --no-print-directory $(CHECK_JOBS) O=$(O)/asan \
 		SANITIZE=address,undefined unit
 	$(Q)O=$(O) tests/run.sh
+
+# The soak: cws run for SOAK_MINUTES under a workload, intake outages,
+# SIGKILLs and reloads; a verdict per check, non-zero if one fails. Long
+# (30 minutes by default) and needs root: never part of check.
+soak: all helpers $(SOAK_BINS)
+	$(Q)O=$(O) tests/soak/soak.sh
 
 # The built-in default pipeline: live events as JSON lines, Ctrl-C stops.
 run: all

@@ -742,6 +742,15 @@ struct cws_writer {
  */
 bool cws_writer_knows(struct cws_writer *w, uint64_t key);
 
+/*
+ * Forgets every key w wrote the record of, so that the next event of each
+ * is preceded by its record and its ancestors' again: for a stream whose
+ * reader was replaced in its middle (cws run started the next stage again
+ * on the same pipe), which holds none of the records its predecessor
+ * read. Records already written still reach the new reader as they are.
+ */
+void cws_writer_forget(struct cws_writer *w);
+
 /* The writer's key set counters. */
 void cws_writer_proc_stats(const struct cws_writer *w,
 			   struct cws_proc_stats *out);

@@ -184,6 +184,8 @@ bool cws_keyset_has(struct cws_keyset *s, uint64_t key);
 void cws_keyset_add(struct cws_keyset *s, uint64_t key);
 /* key's process exited: its key goes a while later. */
 void cws_keyset_exit(struct cws_keyset *s, uint64_t key);
+/* Drops every key (entries 0); the other counters carry on. */
+void cws_keyset_clear(struct cws_keyset *s);
 void cws_keyset_stats(const struct cws_keyset *s, struct cws_proc_stats *out);
 
 #endif /* CWS_EVENT_PRIV_H */

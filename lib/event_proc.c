@@ -639,6 +639,29 @@ void cws_keyset_exit(struct cws_keyset *s, uint64_t key)
 		kdrop(s, (struct kent *)s->exited.prev);
 }
 
+void cws_keyset_clear(struct cws_keyset *s)
+{
+	struct kent *k, *next;
+	uint32_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i <= s->mask; i++) {
+		for (k = s->buckets[i]; k; k = next) {
+			next = k->hnext;
+			k->key = 0;
+			k->exited = false;
+			k->hnext = s->free;
+			s->free = k;
+		}
+		s->buckets[i] = NULL;
+	}
+	list_init(&s->lru);
+	list_init(&s->exited);
+	s->nexited = 0;
+	s->st.entries = 0;
+}
+
 void cws_keyset_stats(const struct cws_keyset *s, struct cws_proc_stats *out)
 {
 	if (!s) {

@@ -56,6 +56,11 @@ bool cws_writer_knows(struct cws_writer *w, uint64_t key)
 	return s && key && cws_keyset_has(s, key);
 }
 
+void cws_writer_forget(struct cws_writer *w)
+{
+	cws_keyset_clear(w->keys);
+}
+
 void cws_writer_proc_stats(const struct cws_writer *w,
 			   struct cws_proc_stats *out)
 {

@@ -11,7 +11,17 @@
 
 #include "compat.h"
 
+#include <signal.h>
 #include <stddef.h>
+
+/*
+ * cws run's word to a stage that it started the next stage again on the
+ * same pipe: that reader holds none of the process records its
+ * predecessor read, so the stage makes its stream whole again for it
+ * (cws_writer_forget, lib/event.h). A real-time signal, SIGUSR1 and
+ * SIGUSR2 being taken; not a constant (glibc's SIGRTMIN is a call).
+ */
+#define CWS_SIG_NEW_READER (SIGRTMIN + 1)
 
 struct cws_sig {
 	int sig;

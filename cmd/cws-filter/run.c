@@ -43,6 +43,7 @@
 #include "sandbox.h"
 
 static volatile sig_atomic_t stop_signal, hup_signal, usr1_signal;
+static volatile sig_atomic_t new_reader_signal; /* CWS_SIG_NEW_READER */
 static volatile sig_atomic_t tick_signal = 1; /* the first pass is a tick */
 /* SIGUSR2: cws run set a log level; the first pass reads it too. */
 static volatile sig_atomic_t usr2_signal = 1;
@@ -70,6 +71,12 @@ static void on_usr2(int sig)
 {
 	(void)sig;
 	usr2_signal = 1;
+}
+
+static void on_new_reader(int sig)
+{
+	(void)sig;
+	new_reader_signal = 1;
 }
 
 /*
@@ -132,10 +139,14 @@ long long filter_now_ms(void)
 
 static int setup_signals(void)
 {
-	static const struct cws_sig sigs[] = {
-		{ SIGINT, on_stop },  { SIGTERM, on_stop },
-		{ SIGHUP, on_hup },   { SIGUSR1, on_usr1 },
-		{ SIGUSR2, on_usr2 }, { SIGALRM, on_tick },
+	const struct cws_sig sigs[] = {
+		{ SIGINT, on_stop },
+		{ SIGTERM, on_stop },
+		{ SIGHUP, on_hup },
+		{ SIGUSR1, on_usr1 },
+		{ SIGUSR2, on_usr2 },
+		{ SIGALRM, on_tick },
+		{ CWS_SIG_NEW_READER, on_new_reader },
 	};
 
 	return cws_signals(sigs, CWS_ARRAY_SIZE(sigs), FILTER_TICK_MS);
@@ -423,6 +434,12 @@ static int loop(struct filter *f)
 		if (usr2_signal) {
 			usr2_signal = 0;
 			cws_log_runtime_level(f->opts->run_path);
+		}
+		if (new_reader_signal) {
+			new_reader_signal = 0;
+			cws_writer_forget(&f->wr);
+			cws_info("a new reader of standard output: process "
+				 "records are written again");
 		}
 		if (tick_signal) {
 			tick_signal = 0;

@@ -74,6 +74,7 @@ struct probe {
 #define STATUS_INTERVAL_MS 2000
 
 static volatile sig_atomic_t stop_signal, hup_signal;
+static volatile sig_atomic_t new_reader_signal; /* CWS_SIG_NEW_READER */
 /* SIGUSR2: cws run set a log level; the first pass reads it too. */
 static volatile sig_atomic_t usr2_signal = 1;
 static volatile sig_atomic_t output_closed; /* a second signal loses none */
@@ -103,6 +104,8 @@ static void on_signal(int sig)
 {
 	if (sig == SIGUSR2) {
 		usr2_signal = 1;
+	} else if (sig == CWS_SIG_NEW_READER) {
+		new_reader_signal = 1;
 	} else if (sig == SIGHUP) {
 		hup_signal = 1;
 	} else if (!stop_signal) {
@@ -556,6 +559,12 @@ static int poll_once(struct probe *pr, const struct cws_probe_opts *opts,
 		if (err)
 			return err;
 	}
+	if (new_reader_signal) {
+		new_reader_signal = 0;
+		cws_writer_forget(&pr->emit->w);
+		cws_info("a new reader of standard output: process records "
+			 "are written again");
+	}
 	cws_emit_sync_clock(pr->emit);
 	n = ring_buffer__poll(pr->rb, CWS_PROBE_POLL_MS);
 	/* Records written with BPF_RB_NO_WAKEUP woke nobody: read them too. */
@@ -772,11 +781,12 @@ static int sandbox(void)
 static int setup_signals(void)
 {
 	/* epoll_wait must return so that the loop sees the flag. */
-	static const struct cws_sig sigs[] = {
+	const struct cws_sig sigs[] = {
 		{ SIGINT, on_signal },
 		{ SIGTERM, on_signal },
 		{ SIGUSR2, on_signal },
 		{ SIGHUP, on_signal },
+		{ CWS_SIG_NEW_READER, on_signal },
 	};
 
 	return cws_signals(sigs, CWS_ARRAY_SIZE(sigs), 0);

@@ -568,6 +568,20 @@ static void process_cached(const struct payload_opts *o, struct jbuf *b,
 	struct pctx *s;
 	size_t at = b->len, n;
 
+	/*
+	 * A key the reader does not hold (cws-event(5): a stage started
+	 * again in the middle of the stream): the event carries its pid and
+	 * tid only, so that is all the message says, never zeroes for the
+	 * rest; and nothing is kept for the key, whose record may come yet.
+	 */
+	if (ev->process_unknown) {
+		jb_key(b, "process");
+		jb_open(b, '{');
+		jb_ku64(b, "pid", ev->process.pid);
+		jb_ku64(b, "tid", ev->process.tid);
+		jb_close(b, '}');
+		return;
+	}
 	if (!ev->process.key || envp || x->dest_kind ||
 	    (!pctx && !(pctx = calloc(PCTX_SLOTS, sizeof(*pctx))))) {
 		payload_process_ctx(o, b, "process", &ev->process,

@@ -10,7 +10,9 @@
  *    buffer loses, in the stream: nothing goes silently).
  *  - A stage that exits is started again after a back-off (1 s, doubling
  *    to 60 s, back to 1 s once it has stayed up a minute), counted and
- *    logged. An exit with the usage or configuration code (2, 3) stops
+ *    logged. The stage before it is told (CWS_SIG_NEW_READER, lib/sigs.h)
+ *    to write its process records again: the successor reads the pipe
+ *    from its middle (cws-event(5), schema 2). An exit with the usage or configuration code (2, 3) stops
  *    everything: starting it again would fail the same way.
  *  - SIGTERM or SIGINT stops the stages in order: the probe first; once
  *    it has exited, the filter's input is closed, so it reads what is in
@@ -56,6 +58,7 @@
 #include "exit.h"
 #include "log.h"
 #include "sandbox.h"
+#include "sigs.h"
 #include "status.h"
 
 #define BACKOFF_MIN_MS 1000
@@ -179,6 +182,7 @@ static pid_t spawn(const struct front *f, const char *tool, int in, int out,
 	/* Nothing else of ours: the pipes' other ends especially. */
 	closefrom(STDERR_FILENO + 1);
 	signal(SIGUSR2, SIG_IGN);
+	signal(CWS_SIG_NEW_READER, SIG_IGN);
 	sigprocmask(SIG_UNBLOCK, mask, NULL);
 	execvp(tool, argv);
 	fprintf(stderr, "cws: cannot run %s: %s\n", tool, strerror(errno));
@@ -231,6 +235,13 @@ static void reaped(struct sup *s, struct stage *st, int status)
 		s->fatal = WEXITSTATUS(status);
 		return;
 	}
+	/*
+	 * Its successor will read the pipe from where it stopped, with none
+	 * of the process records it had read: the stage before writes them
+	 * again from now on.
+	 */
+	if (st > s->st && st[-1].pid)
+		kill(st[-1].pid, CWS_SIG_NEW_READER);
 	if (now - st->started_ms >= STABLE_MS)
 		st->backoff_ms = BACKOFF_MIN_MS;
 	st->restarts++;

@@ -6,7 +6,8 @@
  * with the wrapper's keys, each message a JSON object with "agent" and
  * "title"), records every request and answers as the test says.
  *
- *	cws-test-intake -d dir [-n] [-k api_key] [-c cert -p key] [-P port]
+ *	cws-test-intake -d dir [-ln] [-k api_key] [-c cert -p key] [-P port]
+ *	                [-t seconds]
  *
  * It writes its port to dir/port once it listens, and for request N:
  *
@@ -33,6 +34,17 @@
  * -n (for bench/ship.sh) checks the headers and the key only: the body
  * is neither decompressed nor parsed nor written, only its size logged
  * (count=0), so that the intake costs the benchmark as little as it can.
+ *
+ * -l (for the soak, tests/soak) checks everything but writes only
+ * requests.log and messages.jsonl (each message as it was sent, not
+ * dumped again): no req-N files, no wrappers.jsonl.
+ * The line of a request in requests.log and its messages in
+ * messages.jsonl are appended together, under one lock, so that the
+ * 2xx lines of requests.log, in order, tell which lines of
+ * messages.jsonl each request brought (count= of them).
+ *
+ * It exits on SIGTERM or SIGINT, or after -t seconds (900 by default: a
+ * test that forgets it does not leave it running for long).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -62,6 +74,7 @@
 static const char *dir;
 static const char *api_key;
 static int no_record;
+static int lean;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long nreq;
 static unsigned long script_pos;
@@ -301,6 +314,7 @@ static const char *check_body(const char *body, size_t n, char **msgs,
 	json_t *arr, *it, *inner;
 	FILE *mf, *wf;
 	size_t i, k;
+	const char *m;
 	char *s;
 
 	arr = json_loadb(body, n, 0, &err);
@@ -346,10 +360,22 @@ static const char *check_body(const char *body, size_t n, char **msgs,
 			json_decref(inner);
 			goto bad;
 		}
-		s = json_dumps(inner, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		fprintf(mf, "%s\n", s);
-		free(s);
+		/*
+		 * -l: the message as sent when it is one line (compact JSON
+		 * is), which spares a dump of each message.
+		 */
+		m = json_string_value(json_object_get(it, "message"));
+		if (lean && !strchr(m, '\n')) {
+			fprintf(mf, "%s\n", m);
+		} else {
+			s = json_dumps(inner,
+				       JSON_COMPACT | JSON_PRESERVE_ORDER);
+			fprintf(mf, "%s\n", s);
+			free(s);
+		}
 		json_decref(inner);
+		if (lean)
+			continue;
 		s = json_dumps(it, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		fprintf(wf, "%s\n", s);
 		free(s);
@@ -422,13 +448,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 	next_answer(&a);
 	pthread_mutex_unlock(&mu);
 
-	hf = open_memstream(&head, &hlen);
-	fprintf(hf, "%s %s\n", method, url);
-	MHD_get_connection_values(c, MHD_HEADER_KIND, add_header, hf);
-	fclose(hf);
-	snprintf(name, sizeof(name), "req-%lu.head", n);
-	write_file(name, head, hlen);
-	free(head);
+	if (!lean) {
+		hf = open_memstream(&head, &hlen);
+		fprintf(hf, "%s %s\n", method, url);
+		MHD_get_connection_values(c, MHD_HEADER_KIND, add_header, hf);
+		fclose(hf);
+		snprintf(name, sizeof(name), "req-%lu.head", n);
+		write_file(name, head, hlen);
+		free(head);
+	}
 
 	enc = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					  "Content-Encoding");
@@ -461,8 +489,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 		why = "unknown Content-Encoding";
 	}
 	if (!why && plain) {
-		snprintf(name, sizeof(name), "req-%lu.body", n);
-		write_file(name, plain, plen);
+		if (!lean) {
+			snprintf(name, sizeof(name), "req-%lu.body", n);
+			write_file(name, plain, plen);
+		}
 		why = check_body(plain, plen, &msgs, &mlen, &wraps, &wlen,
 				 &count);
 	}
@@ -483,12 +513,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 	pthread_mutex_lock(&mu);
 	inflight--;
 	pthread_mutex_unlock(&mu);
-	if (code >= 200 && code < 300) {
-		pthread_mutex_lock(&mu);
-		append("messages.jsonl", msgs, mlen);
-		append("wrappers.jsonl", wraps, wlen);
-		pthread_mutex_unlock(&mu);
-	}
 	if (code)
 		snprintf(num, sizeof(num), "%d", code);
 	else
@@ -503,7 +527,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 		 "peer=%u\n",
 		 n, num, enc ? enc : "-", count, id ? id : "-", u->len, busy,
 		 peer);
+	/* Together: the order of the one is the order of the other (-l). */
+	pthread_mutex_lock(&mu);
+	if (code >= 200 && code < 300) {
+		append("messages.jsonl", msgs, mlen);
+		if (!lean)
+			append("wrappers.jsonl", wraps, wlen);
+	}
 	append("requests.log", line, strlen(line));
+	pthread_mutex_unlock(&mu);
 	free(plain);
 	free(msgs);
 	free(wraps);
@@ -564,11 +596,18 @@ int main(int argc, char **argv)
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
 			 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	int opt, want_port = 0;
+	long lifetime_s = 900;
 
-	while ((opt = getopt(argc, argv, "c:d:k:np:P:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:d:k:lnp:P:t:")) != -1) {
 		switch (opt) {
+		case 'l':
+			lean = 1;
+			break;
 		case 'n':
 			no_record = 1;
+			break;
+		case 't':
+			lifetime_s = strtol(optarg, NULL, 10);
 			break;
 		case 'c':
 			cert = optarg;
@@ -587,8 +626,8 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr,
-				"usage: cws-test-intake -d dir [-n] [-k api_key] "
-				"[-c cert -p key] [-P port]\n");
+				"usage: cws-test-intake -d dir [-ln] [-k api_key] "
+				"[-c cert -p key] [-P port] [-t seconds]\n");
 			return 2;
 		}
 	}
@@ -636,7 +675,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_stop);
 	signal(SIGINT, on_stop);
 	/* A test that forgets us does not leave us running for long. */
-	for (int i = 0; !stop && i < 9000; i++) /* 15 minutes */
+	for (long i = 0; !stop && i < lifetime_s * 10; i++)
 		usleep(100000);
 	MHD_stop_daemon(d);
 	free(certpem);

@@ -317,6 +317,63 @@ static void test_cut_capture(void **state)
 }
 
 /*
+ * A new reader on the same pipe (cws run started the next stage again):
+ * told so, the writer forgets its keys, and the next event of a key that
+ * the old reader had is preceded by its records again, so that the new
+ * reader gets it whole; only what was written before is unknown.
+ */
+static void test_writer_forget(void **state)
+{
+	struct cws_event in, *out = malloc(sizeof(*out));
+	struct cws_process anc[2];
+	struct cws_proc_stats st;
+	struct cws_event_err err;
+	struct cws_reader r;
+	struct sink s;
+	size_t cut;
+	int n = 0;
+
+	(void)state;
+	sink_init(&s);
+	fill(&in, anc, 12, 300, CWS_EVT_EXEC);
+	assert_int_equal(cws_writer_put(&s.w, &in), 0);
+	sink_collect(&s);
+	cut = s.len;
+	fill(&in, anc, 12, 300, CWS_EVT_OPEN);
+	assert_int_equal(cws_writer_put(&s.w, &in), 0);
+	cws_writer_forget(&s.w);
+	assert_false(cws_writer_knows(&s.w, 12));
+	cws_writer_proc_stats(&s.w, &st);
+	assert_int_equal(st.entries, 0);
+	assert_int_equal(st.records, 3);
+	fill(&in, anc, 12, 300, CWS_EVT_OPEN);
+	assert_int_equal(cws_writer_put(&s.w, &in), 0);
+	assert_true(cws_writer_knows(&s.w, 12));
+	cws_writer_proc_stats(&s.w, &st);
+	assert_int_equal(st.entries, 3);
+	assert_int_equal(st.records, 6);
+	sink_collect(&s);
+
+	assert_int_equal(cws_reader_init_mem(&r, s.data + cut, s.len - cut), 0);
+	while (cws_reader_next(&r, out, &err) == 1) {
+		if (n++ == 0) {
+			assert_true(out->process_unknown);
+			continue;
+		}
+		assert_false(out->process_unknown);
+		fill(&in, anc, 12, 300, CWS_EVT_OPEN);
+		assert_expands_to(out, &in);
+	}
+	assert_int_equal(n, 2);
+	cws_reader_proc_stats(&r, &st);
+	assert_int_equal(st.unknown, 1);
+	assert_int_equal(st.entries, 3);
+	cws_reader_release(&r);
+	sink_release(&s);
+	free(out);
+}
+
+/*
  * A fork storm: many more short-lived processes than either table holds,
  * each with an open and an exit, under one long-lived parent. The tables
  * stay within their bounds and every event reads back complete.
@@ -729,6 +786,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_written_once_read_whole),
 		cmocka_unit_test(test_cut_capture),
+		cmocka_unit_test(test_writer_forget),
 		cmocka_unit_test(test_fork_storm),
 		cmocka_unit_test(test_more_live_keys_than_tables),
 		cmocka_unit_test(test_matches_self_contained),

@@ -551,6 +551,64 @@ static void test_cached_process(void **state)
 }
 
 /*
+ * An event whose key the reader did not hold (a stage started again in
+ * the middle of the stream) has a pid and a tid and nothing else: the
+ * message says that much, not uid 0 and empty capabilities, and keeps
+ * nothing for the key, so that the key's record, once read, is used.
+ */
+static void test_unknown_process(void **state)
+{
+	struct payload_opts o = { .hostname = "h1" };
+	struct cws_event ev;
+	struct cws_event_rule r;
+	struct scrubber sc;
+	struct jbuf scratch, out;
+	json_t *arr, *m, *p;
+	int k;
+
+	(void)state;
+	assert_int_equal(scrub_init(&sc, NULL, 0), 0);
+	o.scrub = &sc;
+	jb_init(&scratch, 1 << 20);
+	jb_init(&out, 1 << 20);
+	for (k = 0; k < 2; k++) {
+		match_event(&ev, &r);
+		ev.process.key = 99;
+		ev.process.tid = 4;
+		ev.process_ref = true;
+		ev.process_unknown = !k;
+		if (!k) {
+			ev.process.comm = NULL;
+			ev.process.argv.n = 0;
+		}
+		jb_reset(&out);
+		assert_int_equal(
+			payload_record(&o, &ev, NULL, 5, &scratch, &out), 1);
+		arr = messages(&out);
+		m = inner(json_array_get(arr, 0));
+		p = json_object_get(m, "process");
+		if (!k) {
+			assert_int_equal(json_object_size(p), 2);
+			assert_int_equal(
+				json_integer_value(json_object_get(p, "pid")),
+				3);
+			assert_int_equal(
+				json_integer_value(json_object_get(p, "tid")),
+				4);
+		} else {
+			assert_string_equal(S(p, "comm"), "curl");
+			assert_non_null(json_object_get(p, "credentials"));
+		}
+		json_decref(m);
+		json_decref(arr);
+	}
+	jb_release(&scratch);
+	jb_release(&out);
+	scrub_release(&sc);
+	payload_release();
+}
+
+/*
  * What is kept per rule and event type (the head, the tags) and per
  * process key: a run of events over two rules, outcomes, types,
  * containers and keys gives each message exactly as a cold start does.
@@ -1030,6 +1088,7 @@ int main(void)
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_issue14_fields),
 		cmocka_unit_test(test_cached_process),
+		cmocka_unit_test(test_unknown_process),
 		cmocka_unit_test(test_kept_parts),
 		cmocka_unit_test(test_match_record_read),
 		cmocka_unit_test(test_outcomes),
