@@ -89,6 +89,12 @@ for f in "$O"/tests/fuzz/*_fuzz; do
 	[ -d "$seeds" ] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null
 	one_check "fuzz/$n" "$f" -max_total_time="$FUZZ_SECONDS" \
 		-rss_limit_mb=2048 -timeout=10 "$corpus"
+	# Inputs that once crashed it: each replayed, one check each.
+	for r in tests/fuzz/regress/${n%_fuzz}/*; do
+		[ -f "$r" ] || continue
+		one_check "fuzz/$n/$(basename "$r")" "$f" -rss_limit_mb=2048 \
+			-timeout=10 "$r"
+	done
 done
 
 # Man pages and headers.
