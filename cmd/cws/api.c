@@ -88,6 +88,7 @@ struct req {
 	struct front_api_auth auth; /* code 0 when authorized */
 	struct MHD_PostProcessor *pp;
 	char *value; /* the form field "value" of a POST */
+	size_t value_len;
 	size_t body_len;
 	bool stop; /* SIGTERM once answered */
 };
@@ -691,7 +692,10 @@ static enum MHD_Result config_set(struct front_api *api,
 	if (!value)
 		return MHD_NO;
 	front_api_unescape(value);
-	level = cws_log_level_parse(value);
+	/* A NUL sent in the body (%00) is in no level's name. */
+	level = r->value && strlen(r->value) != r->value_len ?
+			-1 :
+			cws_log_level_parse(value);
 	if (level < 0 || cws_config_set(api->f->cfg, key, value, &cerr)) {
 		snprintf(
 			msg, sizeof(msg),
@@ -913,8 +917,9 @@ static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind,
 	struct req *r = cls;
 
 	(void)kind, (void)filename, (void)type, (void)encoding, (void)off;
-	return front_api_form_value(&r->value, key, data, size) ? MHD_NO :
-								  MHD_YES;
+	return front_api_form_value(&r->value, &r->value_len, key, data, size) ?
+		       MHD_NO :
+		       MHD_YES;
 }
 
 static bool is(const char *method, const char *want)

@@ -101,10 +101,10 @@ enum front_api_route front_api_route(const char *method, const char *url,
 	return FRONT_API_NOT_FOUND;
 }
 
-int front_api_form_value(char **value, const char *key, const char *data,
-			 size_t size)
+int front_api_form_value(char **value, size_t *len, const char *key,
+			 const char *data, size_t size)
 {
-	size_t old = *value ? strlen(*value) : 0;
+	size_t old = *value ? *len : 0;
 	char *p;
 
 	if (strcmp(key, "value"))
@@ -114,9 +114,11 @@ int front_api_form_value(char **value, const char *key, const char *data,
 	p = realloc(*value, old + size + 1);
 	if (!p)
 		return -1;
+	/* By length: a NUL in a piece (%00) must not move the next one. */
 	memcpy(p + old, data, size);
 	p[old + size] = '\0';
 	*value = p;
+	*len = old + size;
 	return 0;
 }
 

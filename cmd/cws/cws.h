@@ -134,13 +134,14 @@ enum front_api_route front_api_route(const char *method, const char *url,
 				     const char **setting);
 
 /*
- * One piece of a POST form: appends data[0..size) to *value (a string
- * owned by the caller, NULL at first) when key is "value". Returns 0,
- * or -1 when the value would pass FRONT_API_BODY_MAX or memory is short
- * (*value is left as it was).
+ * One piece of a POST form: appends data[0..size) to *value (owned by
+ * the caller, NULL at first; *len bytes, NUL-terminated, and it may hold
+ * a NUL of its own) when key is "value". Returns 0, or -1 when the value
+ * would pass FRONT_API_BODY_MAX or memory is short (*value and *len are
+ * left as they were).
  */
-int front_api_form_value(char **value, const char *key, const char *data,
-			 size_t size);
+int front_api_form_value(char **value, size_t *len, const char *key,
+			 const char *data, size_t size);
 
 /* html.UnescapeString of the entities a form value may carry, in place. */
 void front_api_unescape(char *s);
