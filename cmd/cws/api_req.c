@@ -55,7 +55,8 @@ void front_api_auth(const char *token, size_t token_len, const char *header,
 		a->msg = a->scheme;
 		return;
 	}
-	if (!token_ok(token, token_len, sp + 1)) {
+	/* "Bearer" alone has no second word: Go's len(tok) != 2. */
+	if (!sp || !token_ok(token, token_len, sp + 1)) {
 		a->code = FRONT_API_FORBIDDEN;
 		a->msg = "invalid session token";
 	}
