@@ -64,9 +64,8 @@ static void check_route(const char *method, const char *url)
 
 	if (cfg != (setting != NULL))
 		abort();
-	if (cfg && (setting < url || setting > url + strlen(url) ||
-		    !*setting || strchr(setting, '/') ||
-		    strncmp(url, "/agent/config/", 14)))
+	if (cfg && (setting < url || setting > url + strlen(url) || !*setting ||
+		    strchr(setting, '/') || strncmp(url, "/agent/config/", 14)))
 		abort();
 	if (r > FRONT_API_NOT_ALLOWED && strcmp(method, "GET") &&
 	    strcmp(method, "POST"))
