@@ -148,6 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (!reader_on(&r2, sb.data, sb.size))
 			continue;
+		r2.want_process = true; /* a process record comes back too */
 		if (cws_reader_next(&r2, &back, &err) != 1 ||
 		    back.type != ev.type)
 			abort();
