@@ -80,6 +80,10 @@ static int parse(char *buf, size_t len, struct cws_name **out, size_t *n)
 		v[*n].off = (uint32_t)(line - buf);
 		(*n)++;
 	}
+	if (!v) {
+		*out = NULL;
+		return 0;
+	}
 	qsort(v, *n, sizeof(*v), name_cmp);
 	for (i = j = 0; i < *n; i++)
 		if (!j || v[j - 1].id != v[i].id)
