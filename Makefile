@@ -195,6 +195,7 @@ $(FUZZ_LIBCWS): $(FUZZ_LIB_OBJS)
 # The tools' libraries that targets of their modules need.
 $(O)/tests/fuzz/ship_http_fuzz $(O)/tests/fuzz/ship_tcp_fuzz: \
 	FUZZ_LIBS := $(call libs,libcurl zlib libzstd) -lpthread
+$(O)/tests/fuzz/sysev_fuzz: FUZZ_LIBS := $(call libs,libpcap libcrypto)
 $(O)/tests/fuzz/%_fuzz: tests/fuzz/%_fuzz.c $(FUZZ_LIBCWS)
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(dir $@)
