@@ -7,7 +7,8 @@
 #   make check                unit (plain and ASan+UBSan), e2e, fuzz smoke, man lint
 #   make fuzz                 build the libFuzzer targets (tests/fuzz/*_fuzz.c)
 #   make fuzz-run             run each for FUZZ_TIME s (60), or FUZZ_RUNS executions,
-#                             nice'd (FUZZ_NICE=19); FUZZ_TARGETS="stream secl" for some
+#                             nice'd (FUZZ_NICE=19); FUZZ_TARGETS="stream secl" for some,
+#                             FUZZ_ARGS="-max_len=1024" for more libFuzzer options
 #   make lint                 clang-format, cppcheck, banned functions
 #   make install              PREFIX=/usr/local DESTDIR=
 #   make O=dir SANITIZE=address,undefined V=1 DEVELOPER=1
@@ -243,9 +244,11 @@ FUZZ_TIME ?=
 FUZZ_RUNS ?=
 FUZZ_TARGETS ?=
 FUZZ_NICE ?= 19
+FUZZ_ARGS ?=
 fuzz-run: fuzz
 	$(Q)O=$(O) FUZZ_TIME=$(FUZZ_TIME) FUZZ_RUNS=$(FUZZ_RUNS) \
-		FUZZ_NICE=$(FUZZ_NICE) tests/fuzz/run.sh $(FUZZ_TARGETS)
+		FUZZ_NICE=$(FUZZ_NICE) FUZZ_ARGS="$(FUZZ_ARGS)" \
+		tests/fuzz/run.sh $(FUZZ_TARGETS)
 helpers: $(HELPER_BINS) $(HELPER_SCRIPTS)
 
 # make check: everything, then one summary line. tests/run.sh does the

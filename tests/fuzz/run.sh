@@ -10,7 +10,8 @@
 #
 # -t: each target's time (FUZZ_TIME, default 60); -r: stop at that many
 # executions instead (FUZZ_RUNS; the time still applies when both are
-# given). Targets are names ("stream") or all of $O/tests/fuzz. A crash,
+# given). FUZZ_ARGS adds libFuzzer options (-max_len=1024). Targets are
+# names ("stream") or all of $O/tests/fuzz. A crash,
 # leak, timeout or sanitizer report leaves the input in
 # $O/fuzz-corpus/<name>_fuzz.crashes/ and makes the exit status 1. Runs
 # under nice(1) (FUZZ_NICE, default 19): the machine is someone's.
@@ -61,8 +62,11 @@ for t in "$@"; do
 		-artifact_prefix="$crashes/")
 	[ "$time" != 0 ] && args+=(-max_total_time="$time")
 	[ -n "$runs" ] && args+=(-runs="$runs")
+	# shellcheck disable=SC2206 # options, split on blanks
+	args+=(${FUZZ_ARGS:-})
 	start=$(date +%s)
-	nice -n "$nice" "$bin" "${args[@]}" "$corpus" >"$log" 2>&1
+	echo "+ nice -n $nice $bin ${args[*]} $corpus" >"$log"
+	nice -n "$nice" "$bin" "${args[@]}" "$corpus" >>"$log" 2>&1
 	status=$?
 	secs=$(($(date +%s) - start))
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
