@@ -287,18 +287,16 @@ static void print_supervisor(FILE *out, const json_t *sup)
 		*str(api, "error") ? ": " : "", str(api, "error"));
 }
 
-int front_status_render(const struct front *f, FILE *out, bool json)
+/*
+ * Writes the status files' documents (doc[i] for files[i], NULL when
+ * missing; each is released) as text or JSON. dir is where they are.
+ */
+static void render(FILE *out, const char *dir, json_t *doc[NFILES], bool json)
 {
-	const char *dir = cws_config_get_string(f->cfg, "run_path");
-	json_t *doc[NFILES], *all;
 	struct utsname u;
-	bool any = false;
+	json_t *all;
 	size_t i;
 
-	for (i = 0; i < NFILES; i++) {
-		doc[i] = load(dir, files[i]);
-		any |= i < NSTAGE_FILES && doc[i];
-	}
 	if (json) {
 		all = json_object();
 		for (i = 0; i < NFILES; i++)
@@ -307,7 +305,7 @@ int front_status_render(const struct front *f, FILE *out, bool json)
 		json_dumpf(all, out, JSON_INDENT(2) | JSON_SORT_KEYS);
 		fputc('\n', out);
 		json_decref(all);
-		return any ? 0 : -ENOENT;
+		return;
 	}
 
 	fprintf(out,
@@ -331,6 +329,20 @@ int front_status_render(const struct front *f, FILE *out, bool json)
 		print_ship(out, doc[3]);
 	for (i = 0; i < NFILES; i++)
 		json_decref(doc[i]);
+}
+
+int front_status_render(const struct front *f, FILE *out, bool json)
+{
+	const char *dir = cws_config_get_string(f->cfg, "run_path");
+	json_t *doc[NFILES];
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < NFILES; i++) {
+		doc[i] = load(dir, files[i]);
+		any |= i < NSTAGE_FILES && doc[i];
+	}
+	render(out, dir, doc, json);
 	return any ? 0 : -ENOENT;
 }
 
