@@ -95,10 +95,14 @@ static void print_self_test(FILE *out, const json_t *t)
 	}
 	fprintf(out, "  Last execution: %s\n  Result: %s\n",
 		str(t, "last_execution"), str(t, "result"));
+	/* Strings only: the file may be anything (a stage wrote it). */
 	json_array_foreach(json_object_get(t, "succeeded_tests"), i, v)
-		fprintf(out, "    succeeded: %s\n", json_string_value(v));
+		if (json_is_string(v))
+			fprintf(out, "    succeeded: %s\n",
+				json_string_value(v));
 	json_array_foreach(json_object_get(t, "failed_tests"), i, v)
-		fprintf(out, "    failed: %s\n", json_string_value(v));
+		if (json_is_string(v))
+			fprintf(out, "    failed: %s\n", json_string_value(v));
 }
 
 /*
@@ -173,6 +177,7 @@ static void print_probe(FILE *out, const json_t *p)
 	const json_t *k = json_object_get(p, "kernel"), *ev, *lost, *v;
 	const char *cause;
 	size_t i;
+	int first = 0;
 
 	title(out, "Kernel side (cws-probe)");
 	fprintf(out, "  Kernel: %s, BTF %s\n", str(k, "release"),
@@ -183,7 +188,9 @@ static void print_probe(FILE *out, const json_t *p)
 	fprintf(out, "  Enabled event types:");
 	ev = json_object_get(p, "events_attached");
 	json_array_foreach(ev, i, v)
-		fprintf(out, "%s%s", i ? ", " : " ", json_string_value(v));
+		if (json_is_string(v))
+			fprintf(out, "%s%s", first++ ? ", " : " ",
+				json_string_value(v));
 	fprintf(out, "\n  Counters:\n");
 	counters(out, p, keys);
 	lost = json_object_get(p, "lost");
