@@ -8,6 +8,10 @@
 #   make soak                 the whole chain under load and faults for
 #                             SOAK_MINUTES (30), as root; not part of check
 #                             (tests/soak/soak.sh, docs/RELIABILITY.md)
+#   make fuzz                 build the libFuzzer targets (tests/fuzz/*_fuzz.c)
+#   make fuzz-run             run each for FUZZ_TIME s (60), or FUZZ_RUNS executions,
+#                             nice'd (FUZZ_NICE=19); FUZZ_TARGETS="stream secl" for some,
+#                             FUZZ_ARGS="-max_len=1024" for more libFuzzer options
 #   make lint                 clang-format, cppcheck, banned functions
 #   make install              PREFIX=/usr/local DESTDIR=
 #   make O=dir SANITIZE=address,undefined V=1 DEVELOPER=1
@@ -86,8 +90,8 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean check test lint install uninstall unit fuzz helpers run bench \
-	headers-check soak
+.PHONY: all clean check test lint install uninstall unit fuzz fuzz-run helpers \
+	run bench headers-check soak
 
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst %.c,$(O)/%.o,$(LIB_SRCS))
@@ -183,14 +187,32 @@ $(O)/tests/helpers/%.py: tests/helpers/%.py
 	@mkdir -p $(dir $@)
 	$(Q)install -m 755 $< $@
 
-# Fuzz targets: libFuzzer, built with clang, with the library sources
-# compiled in so that coverage reaches them.
-FUZZ_CFLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	-Ilib $(PKG_CFLAGS) -DCWS_VERSION='"$(VERSION)"' -DCWS_SYSCONFDIR='"$(SYSCONFDIR)"'
-$(O)/tests/fuzz/%_fuzz: tests/fuzz/%_fuzz.c $(LIB_SRCS) $(wildcard lib/*.h)
+# Fuzz targets: libFuzzer, built with clang. The library is compiled once
+# more with the same instrumentation into its own archive, so that
+# coverage reaches it; a target that tests a tool's module includes that
+# module's .c (its dependencies are tracked through -MMD).
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS = -std=gnu11 $(WARNINGS) -Wno-missing-prototypes -g -O1 \
+	-Ilib $(PKG_CFLAGS) -DCWS_VERSION='"$(VERSION)"' \
+	-DCWS_SYSCONFDIR='"$(SYSCONFDIR)"' -MMD -MP
+FUZZ_LIB_OBJS := $(patsubst %.c,$(O)/fuzz/%.o,$(LIB_SRCS))
+FUZZ_LIBCWS := $(O)/fuzz/libcws.a
+$(FUZZ_LIB_OBJS): $(O)/fuzz/%.o: %.c
+	$(call msg,FUZZCC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c $< -o $@
+$(FUZZ_LIBCWS): $(FUZZ_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+# The tools' libraries that targets of their modules need.
+$(O)/tests/fuzz/ship_http_fuzz $(O)/tests/fuzz/ship_tcp_fuzz: \
+	FUZZ_LIBS := $(call libs,libcurl zlib libzstd) -lpthread
+$(O)/tests/fuzz/sysev_fuzz: FUZZ_LIBS := $(call libs,libpcap libcrypto)
+$(O)/tests/fuzz/%_fuzz: tests/fuzz/%_fuzz.c $(FUZZ_LIBCWS)
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(LIB_SRCS) $(TEST_LIBS) -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) $< \
+		$(FUZZ_LIBCWS) $(FUZZ_LIBS) $(TEST_LIBS) -o $@
 
 BENCH_SRCS := $(wildcard bench/*_bench.c)
 BENCH_BINS := $(patsubst %.c,$(O)/%,$(BENCH_SRCS))
@@ -227,6 +249,17 @@ bench: all $(BENCH_BINS)
 
 unit: $(UNIT_BINS)
 fuzz: $(FUZZ_BINS)
+
+# Fuzzing campaigns: tests/fuzz/run.sh prints executions and coverage.
+FUZZ_TIME ?=
+FUZZ_RUNS ?=
+FUZZ_TARGETS ?=
+FUZZ_NICE ?= 19
+FUZZ_ARGS ?=
+fuzz-run: fuzz
+	$(Q)O=$(O) FUZZ_TIME=$(FUZZ_TIME) FUZZ_RUNS=$(FUZZ_RUNS) \
+		FUZZ_NICE=$(FUZZ_NICE) FUZZ_ARGS="$(FUZZ_ARGS)" \
+		tests/fuzz/run.sh $(FUZZ_TARGETS)
 helpers: $(HELPER_BINS) $(HELPER_SCRIPTS)
 
 # make check: everything, then one summary line. tests/run.sh does the

@@ -28,6 +28,7 @@
 #ifndef CWS_DNS_BPF_H
 #define CWS_DNS_BPF_H
 
+#include "dns_name.h"
 #include "net.bpf.h"
 
 #define DNS_ETH_P_IP 0x0800
@@ -35,7 +36,6 @@
 #define DNS_IPPROTO_UDP 17
 #define DNS_IPPROTO_TCP 6
 #define DNS_PORT 53
-#define DNS_NAME_WIRE 256 /* bytes of a question name on the wire, max */
 #define TC_ACT_UNSPEC (-1)
 
 /*
@@ -110,41 +110,6 @@ int dns__sys_enter_sendmmsg(struct sys_enter_args *ctx)
 static __always_inline __u16 dns_be16(const __u8 *p)
 {
 	return (__u16)(p[0] << 8 | p[1]);
-}
-
-/* Decodes the wire name in s->wire (n bytes) into data[]; its length. */
-static __always_inline long dns_name(struct dns_scratch *s, __u32 n)
-{
-	char *out = s->rec.data;
-	__u32 i, o = 0, rem = 0;
-
-	for (i = 0; i < DNS_NAME_WIRE - 1; i++) {
-		__u8 c;
-
-		if (i >= n)
-			return -1;
-		c = s->wire[i];
-		if (!rem) {
-			if (!c)
-				return o ? (long)o : -1;
-			if (c & 0xc0)
-				return -1; /* a pointer: not in a question */
-			rem = c;
-			if (o) {
-				if (o >= DNS_NAME_WIRE - 1)
-					return -1;
-				out[o & (DNS_NAME_WIRE - 1)] = '.';
-				o++;
-			}
-			continue;
-		}
-		if (o >= DNS_NAME_WIRE - 1)
-			return -1;
-		out[o & (DNS_NAME_WIRE - 1)] = c;
-		o++;
-		rem--;
-	}
-	return -1;
 }
 
 /* The DNS part of the classifiers (netev.bpf.h has the programs). */
@@ -223,7 +188,7 @@ static __always_inline int dns_tc(struct __sk_buff *skb, __u32 dir)
 
 		barrier_var(ln);
 		if (!bpf_skb_load_bytes(skb, off, s->wire, ln))
-			name = dns_name(s, ln);
+			name = dns_name_decode(s->wire, ln, s->rec.data);
 	}
 	if (name > 0) {
 		rec->str_len = (__u16)name;

@@ -694,6 +694,16 @@ int cws_reader_init(struct cws_reader *r, int fd);
 /* Prepares a reader over a copy of data[0..len); returns 0 or -ENOMEM. */
 int cws_reader_init_mem(struct cws_reader *r, const void *data, size_t len);
 
+/*
+ * Points a memory reader at a copy of data[0..len), as a new one: its
+ * table, its counters and the fields the caller set are cleared, its
+ * buffers kept (the buffer grows to len if needed). For a caller that
+ * reads many small buffers, such as a fuzz target, where a reader's
+ * allocation costs more than the reading. Returns 0, -EINVAL for a
+ * reader on a file descriptor, or -ENOMEM (r is then as it was).
+ */
+int cws_reader_reset_mem(struct cws_reader *r, const void *data, size_t len);
+
 /* Frees what the reader holds; the fd is not closed. Accepts NULL. */
 void cws_reader_release(struct cws_reader *r);
 

@@ -24,6 +24,17 @@
 #define ARENA_SIZE (2u * CWS_EVENT_MAX_RECORD + 512u * 1024)
 #define ZONE_CHUNK (64u * 1024)
 
+/* Empties the cache of decoded processes. */
+static void cache_clear(struct cws_reader_cache *c)
+{
+	unsigned i;
+
+	for (i = 0; i < PCACHE_ENTRIES; i++) {
+		c->order[i] = (uint8_t)i;
+		c->e[i].len = 0;
+	}
+}
+
 static int reader_alloc(struct cws_reader *r, size_t cap)
 {
 	r->cap = cap;
@@ -37,14 +48,8 @@ static int reader_alloc(struct cws_reader *r, size_t cap)
 	r->zone = msgpack_zone_new(ZONE_CHUNK);
 	/* Pages of cache entries are only touched when used. */
 	r->cache = malloc(sizeof(*r->cache));
-	if (r->cache) {
-		unsigned i;
-
-		for (i = 0; i < PCACHE_ENTRIES; i++) {
-			r->cache->order[i] = (uint8_t)i;
-			r->cache->e[i].len = 0;
-		}
-	}
+	if (r->cache)
+		cache_clear(r->cache);
 	if (!r->buf || !r->arena || !r->zone || !r->cache) {
 		free(r->buf);
 		free(r->arena);
@@ -75,6 +80,36 @@ int cws_reader_init_mem(struct cws_reader *r, const void *data, size_t len)
 	rc = reader_alloc(r, len ? len : 1);
 	if (rc)
 		return rc;
+	if (len)
+		memcpy(r->buf, data, len);
+	r->end = len;
+	r->eof = true;
+	return 0;
+}
+
+int cws_reader_reset_mem(struct cws_reader *r, const void *data, size_t len)
+{
+	struct cws_reader keep = *r;
+
+	if (r->fd != -1 || !r->buf)
+		return -EINVAL;
+	if (len > keep.cap) {
+		keep.buf = realloc(r->buf, len);
+		if (!keep.buf)
+			return -ENOMEM;
+		keep.cap = len;
+	}
+	cws_proctab_free(r->procs);
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	r->buf = keep.buf;
+	r->cap = keep.cap;
+	r->arena = keep.arena;
+	r->arena_cap = keep.arena_cap;
+	r->zone = keep.zone;
+	r->cache = keep.cache;
+	msgpack_zone_clear(r->zone);
+	cache_clear(r->cache);
 	if (len)
 		memcpy(r->buf, data, len);
 	r->end = len;

@@ -72,8 +72,8 @@ int cws_log_runtime_level(const char *run_path);
 
 /* Prints one message at a level; the x variants omit strerror(errno). */
 void cws_log(enum cws_log_level level, const char *fmt, ...) CWS_PRINTF(2, 3);
-void cws_vlog(enum cws_log_level level, int errnum, const char *fmt,
-	      va_list ap);
+void cws_vlog(enum cws_log_level level, int errnum, const char *fmt, va_list ap)
+	CWS_PRINTF(3, 0);
 
 void cws_warn(const char *fmt, ...) CWS_PRINTF(1, 2);
 void cws_warnx(const char *fmt, ...) CWS_PRINTF(1, 2);

@@ -107,19 +107,24 @@ int secl_pcap_compile(struct cws_secl_ruleset *rs, struct smatch *m,
 		keep->bf_insns = malloc((bp.bf_len ? bp.bf_len : 1) *
 					sizeof(*bp.bf_insns));
 	if (!keep || !keep->bf_insns ||
-	    arena_cleanup(&rs->arena, prog_free, keep->bf_insns) < 0 ||
-	    remember(rs, &m->src, &bp) < 0) {
+	    arena_cleanup(&rs->arena, prog_free, keep->bf_insns) < 0) {
 		if (keep)
 			free(keep->bf_insns);
-		pcap_freecode(&bp);
-		return secl_errf(err, -ENOMEM, CWS_SECL_ERR_NOMEM, pos,
-				 "out of memory");
+		goto out_nomem;
 	}
+	/* From here the arena frees keep->bf_insns, even on failure. */
+	if (remember(rs, &m->src, &bp) < 0)
+		goto out_nomem;
 	keep->bf_len = bp.bf_len;
 	memcpy(keep->bf_insns, bp.bf_insns, bp.bf_len * sizeof(*bp.bf_insns));
 	pcap_freecode(&bp);
 	m->re = keep;
 	return 0;
+
+out_nomem:
+	pcap_freecode(&bp);
+	return secl_errf(err, -ENOMEM, CWS_SECL_ERR_NOMEM, pos,
+			 "out of memory");
 }
 
 bool secl_pcap_run(const struct smatch *m, const char *s, uint32_t n)

@@ -109,6 +109,12 @@ done
 wait
 for n in "${fuzzers[@]}"; do
 	check_result "fuzz/$n" "$(cat "$logdir/fuzz_$n.rc" 2>/dev/null || echo 1)"
+	# Inputs that once crashed it: each replayed, one check each.
+	for r in tests/fuzz/regress/${n%_fuzz}/*; do
+		[ -f "$r" ] || continue
+		one_check "fuzz/$n/$(basename "$r")" "$O/tests/fuzz/$n" \
+			-rss_limit_mb=2048 -timeout=10 "$r"
+	done
 done
 
 # Man pages and headers.

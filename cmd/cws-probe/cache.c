@@ -699,7 +699,8 @@ static void fill_process(struct cws_cache *c, struct cws_process *p,
 static struct entry *parent_of(struct cws_cache *c, struct entry *e)
 {
 	struct entry *p = anc_of(c, e);
-	char path[64], *q;
+	struct cws_procfs_stat st;
+	char path[64];
 
 	if (p) {
 		touch(c, p);
@@ -717,9 +718,9 @@ static struct entry *parent_of(struct cws_cache *c, struct entry *e)
 	/* Its parent died: the kernel reparented it since we last looked. */
 	snprintf(path, sizeof(path), "/proc/%u/stat", e->pid);
 	if (cws_read_file(path, c->buf, sizeof(c->buf)) <= 0 ||
-	    !(q = strrchr(c->buf, ')')))
+	    cws_procfs_stat(c->buf, &st))
 		return NULL;
-	e->ppid = (uint32_t)strtoul(q + 3, NULL, 10);
+	e->ppid = st.ppid;
 	e->key = 0;
 	c->gen++;
 	return e->ppid && e->ppid != e->pid ? get_pid(c, e->ppid) : NULL;

@@ -9,7 +9,6 @@
  */
 #include "compat.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,74 +19,22 @@
 
 #include "cache_priv.h"
 
-/* Container ids from cgroup paths. */
-
-static bool is_hex(const char *s, size_t n)
+static int cgroup2_of(const struct cws_procfs_mount *m, void *arg)
 {
-	size_t i;
+	int *fd = arg;
 
-	for (i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]) ||
-		    isupper((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-/*
- * Finds a container id in a cgroup path, nearest component first: a
- * component that is 64 hex digits (docker's /docker/<id>, kubepods'
- * /kubepods/.../<id>), or <runtime>-<64 hex>.scope (systemd drivers:
- * docker-, cri-containerd-, crio-, libpod-). Nearest first, so a nested
- * container is named by the innermost id and podman's
- * libpod-<id>.scope/container is still found.
- */
-bool cws_cache_container_id(const char *path, char *out, size_t len)
-{
-	const char *end = path + strlen(path), *start, *id;
-	size_t n;
-
-	while (end > path) {
-		start = end;
-		while (start > path && start[-1] != '/')
-			start--;
-		n = (size_t)(end - start);
-		if (n > 6 && !memcmp(end - 6, ".scope", 6))
-			n -= 6;
-		id = start + n;
-		while (id > start && id[-1] != '-')
-			id--;
-		if ((size_t)(start + n - id) == CONTAINER_ID_LEN &&
-		    is_hex(id, CONTAINER_ID_LEN) && len > CONTAINER_ID_LEN) {
-			memcpy(out, id, CONTAINER_ID_LEN);
-			out[CONTAINER_ID_LEN] = '\0';
-			return true;
-		}
-		end = start > path ? start - 1 : path;
-	}
-	if (len)
-		out[0] = '\0';
-	return false;
+	if (strcmp(m->fstype, "cgroup2"))
+		return 0;
+	*fd = open(m->point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return *fd >= 0;
 }
 
 /* The cgroup2 mount, for open_by_handle_at and name_to_handle_at. */
 int cache_open_cgroup2(void)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096], dir[4096], type[64];
 	int fd = -1;
 
-	if (!f)
-		return -1;
-	while (fd < 0 && fgets(line, sizeof(line), f)) {
-		const char *sep = strstr(line, " - ");
-
-		if (!sep || sscanf(sep, " - %63s", type) != 1 ||
-		    strcmp(type, "cgroup2") ||
-		    sscanf(line, "%*s %*s %*s %*s %4095s", dir) != 1)
-			continue;
-		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	}
-	fclose(f);
+	cws_procfs_mounts(0, cgroup2_of, &fd);
 	return fd;
 }
 
@@ -157,12 +104,15 @@ static const char *cgroup_path(struct cws_cache *c, uint64_t id, uint32_t pid)
 	if (cws_read_file(link, c->buf, sizeof(c->buf)) <= 0)
 		return NULL;
 	for (line = strtok_r(c->buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, "0::", 3) &&
-		    cgroup_id_of(c, line + 3) == id) {
-			snprintf(c->path2, sizeof(c->path2), "%s", line + 3);
+	     line = strtok_r(NULL, "\n", &save)) {
+		bool unified;
+		const char *path = cws_procfs_cgroup_path(line, &unified);
+
+		if (unified && cgroup_id_of(c, path) == id) {
+			snprintf(c->path2, sizeof(c->path2), "%s", path);
 			return c->path2;
 		}
+	}
 	return NULL;
 }
 
@@ -281,18 +231,18 @@ void cache_proc_cgroup(struct cws_cache *c, struct entry *e)
 	e->container[0] = '\0';
 	for (line = strtok_r(c->buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		const char *path = strchr(line, ':');
+		bool unified;
+		const char *path = cws_procfs_cgroup_path(line, &unified);
 
-		path = path ? strchr(path + 1, ':') : NULL;
 		if (!path)
 			continue;
-		if (!strncmp(line, "0::", 3)) {
-			e->cgroup_id = cgroup_id_of(c, path + 1);
-			snprintf(cgpath, sizeof(cgpath), "%s", path + 1);
-			cws_cache_container_id(path + 1, e->container,
+		if (unified) {
+			e->cgroup_id = cgroup_id_of(c, path);
+			snprintf(cgpath, sizeof(cgpath), "%s", path);
+			cws_cache_container_id(path, e->container,
 					       sizeof(e->container));
 		} else if (!v1[0]) {
-			cws_cache_container_id(path + 1, v1, sizeof(v1));
+			cws_cache_container_id(path, v1, sizeof(v1));
 		}
 	}
 	if (e->cgroup_id) {

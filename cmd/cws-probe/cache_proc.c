@@ -53,35 +53,14 @@ static void tty_from_nr(struct cws_cache *c, unsigned long nr, char *out,
 /* The thread group of a task id, from /proc/TID/status; 0 if gone. */
 uint32_t cache_proc_tgid(struct cws_cache *c, uint32_t tid)
 {
+	struct cws_procfs_status st;
 	char path[64];
-	const char *p;
 
 	snprintf(path, sizeof(path), "/proc/%u/status", tid);
 	if (cws_read_file(path, c->buf, sizeof(c->buf)) <= 0)
 		return 0;
-	p = strstr(c->buf, "\nTgid:");
-	return p ? (uint32_t)strtoul(p + 6, NULL, 10) : 0;
-}
-
-static void parse_ids(const char *status, const char *key, uint32_t *a,
-		      uint32_t *b, uint32_t *fs)
-{
-	const char *p = strstr(status, key);
-	unsigned long v[4];
-
-	if (p && sscanf(p + strlen(key), "%lu %lu %lu %lu", &v[0], &v[1], &v[2],
-			&v[3]) == 4) {
-		*a = (uint32_t)v[0];
-		*b = (uint32_t)v[1];
-		*fs = (uint32_t)v[3];
-	}
-}
-
-static uint64_t parse_caps(const char *status, const char *key)
-{
-	const char *p = strstr(status, key);
-
-	return p ? strtoull(p + strlen(key), NULL, 16) : 0;
+	cws_procfs_status(c->buf, &st);
+	return st.tgid;
 }
 
 /*
@@ -207,53 +186,48 @@ static void proc_cwd(struct cws_cache *c, struct entry *e)
 static int proc_fill(struct cws_cache *c, struct entry *e, uint64_t want_start,
 		     uint32_t *tgid)
 {
-	unsigned long long v[20];
-	unsigned long ttynr;
-	char path[64], *p, *q;
-	ssize_t n;
-	int i;
+	struct cws_procfs_status ps;
+	struct cws_procfs_stat st;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%u/status", e->pid);
 	if (cws_read_file(path, c->buf, sizeof(c->buf)) <= 0)
 		return -ESRCH;
-	p = strstr(c->buf, "\nTgid:");
-	if (p && (*tgid = (uint32_t)strtoul(p + 6, NULL, 10)) != e->pid)
+	cws_procfs_status(c->buf, &ps);
+	if (ps.has_tgid && (*tgid = ps.tgid) != e->pid)
 		return -ECHILD;
-	parse_ids(c->buf, "\nUid:", &e->uid, &e->euid, &e->fsuid);
-	parse_ids(c->buf, "\nGid:", &e->gid, &e->egid, &e->fsgid);
-	e->cap_effective = parse_caps(c->buf, "\nCapEff:");
-	e->cap_permitted = parse_caps(c->buf, "\nCapPrm:");
+	if (ps.has_uid) {
+		e->uid = ps.uid;
+		e->euid = ps.euid;
+		e->fsuid = ps.fsuid;
+	}
+	if (ps.has_gid) {
+		e->gid = ps.gid;
+		e->egid = ps.egid;
+		e->fsgid = ps.fsgid;
+	}
+	e->cap_effective = ps.cap_effective;
+	e->cap_permitted = ps.cap_permitted;
 
 	snprintf(path, sizeof(path), "/proc/%u/stat", e->pid);
-	n = cws_read_file(path, c->buf, sizeof(c->buf));
-	p = n > 0 ? strchr(c->buf, '(') : NULL;
-	q = n > 0 ? strrchr(c->buf, ')') : NULL;
-	if (!p || !q || q < p)
+	if (cws_read_file(path, c->buf, sizeof(c->buf)) <= 0 ||
+	    cws_procfs_stat(c->buf, &st))
 		return -ESRCH;
-	snprintf(e->comm, sizeof(e->comm), "%.*s", (int)(q - p - 1), p + 1);
-	/* Fields 4 (ppid) to 22 (starttime), after the state letter. */
-	p = q + 3;
-	for (i = 0; i < 19; i++) {
-		v[i] = strtoull(p, &q, 10);
-		if (q == p)
-			return -ESRCH;
-		p = q;
-	}
-	e->ppid = (uint32_t)v[0];
-	ttynr = (unsigned long)v[3];
-	e->fork_time = v[18] * c->tick_ns;
+	snprintf(e->comm, sizeof(e->comm), "%s", st.comm);
+	e->ppid = st.ppid;
+	e->fork_time = st.starttime * c->tick_ns;
 	e->flags |= E_COARSE;
 	if (want_start && (want_start < e->fork_time ||
 			   want_start - e->fork_time >= 2 * c->tick_ns))
 		return -ESRCH;
 	/* Kernel threads: none of the rest exists. */
-	if (v[5] & PF_KTHREAD)
+	if (st.flags & PF_KTHREAD)
 		return 0;
 
 	snprintf(path, sizeof(path), "/proc/%u/loginuid", e->pid);
 	if (cws_read_file(path, c->buf, sizeof(c->buf)) > 0)
 		e->auid = (uint32_t)strtoul(c->buf, NULL, 10);
-	tty_from_nr(c, ttynr, e->tty, sizeof(e->tty));
+	tty_from_nr(c, st.tty_nr, e->tty, sizeof(e->tty));
 	e->img = proc_image(c, e->pid);
 	/* When it ran its image is unknown; its start is the best guess. */
 	e->exec_time = e->fork_time;

@@ -63,34 +63,35 @@ void cws_emit_file_mkdir(struct cws_emit *e, const struct cws_kev_syscall *k,
  * not to the caller's cwd: once the link's own path is known, a relative
  * target is joined with its directory (lexically, like every string).
  */
+struct fstype_of {
+	uint64_t id;
+	char *buf;
+	size_t len;
+	const char *found;
+};
+
+static int fstype_of(const struct cws_procfs_mount *m, void *arg)
+{
+	struct fstype_of *a = arg;
+
+	if (m->id != a->id)
+		return 0;
+	if (*m->fstype && strlen(m->fstype) < a->len) {
+		memcpy(a->buf, m->fstype, strlen(m->fstype) + 1);
+		a->found = a->buf;
+	}
+	return 1;
+}
+
 /* The type of mount mnt_id in /proc/PID/mountinfo ("ext4"), or NULL. */
 const char *cws_mount_fstype(uint32_t pid, uint64_t mnt_id, char *buf,
 			     size_t len)
 {
-	char path[64], line[4096], *sep, *t;
-	const char *found = NULL;
-	FILE *fp;
+	struct fstype_of a = { .id = mnt_id, .buf = buf, .len = len };
 
-	snprintf(path, sizeof(path), "/proc/%u/mountinfo", pid);
-	fp = fopen(path, "re");
-	if (!fp)
-		return NULL;
-	while (!found && fgets(line, sizeof(line), fp)) {
-		if (strtoull(line, NULL, 10) != mnt_id)
-			continue;
-		/* "... - fstype source options": the first word after " - ". */
-		sep = strstr(line, " - ");
-		if (!sep)
-			break;
-		t = sep + 3;
-		t[strcspn(t, " \n")] = '\0';
-		if (*t && strlen(t) < len) {
-			memcpy(buf, t, strlen(t) + 1);
-			found = buf;
-		}
-	}
-	fclose(fp);
-	return found;
+	if (pid)
+		cws_procfs_mounts(pid, fstype_of, &a);
+	return a.found;
 }
 
 /*

@@ -221,22 +221,16 @@ void cws_emit_proc_module(struct cws_emit *e, const struct cws_kev_syscall *k,
 				      o->file.name);
 }
 
-/* Undoes mountinfo's octal escapes (\040 for a space) in place. */
-static void unescape_octal(char *s)
+/* The last entry on the mount point wins: the one on top. */
+static int mount_of(const struct cws_procfs_mount *m, void *arg)
 {
-	char *d = s;
+	struct cws_evobj *o = arg;
 
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
-		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*d++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
-				      (s[3] - '0'));
-			s += 3;
-		} else {
-			*d++ = *s;
-		}
+	if (m->id && !strcmp(m->point, o->mountpoint)) {
+		o->mount_id = m->id;
+		o->parent_mount_id = m->parent;
 	}
-	*d = '\0';
+	return 0;
 }
 
 /*
@@ -248,35 +242,7 @@ static void unescape_octal(char *s)
  */
 static bool mount_ids(struct cws_evobj *o, uint32_t pid)
 {
-	char path[64], line[4096], *save, *f[5];
-	unsigned long id, parent;
-	FILE *fp;
-	int i;
-
-	if (!pid || !o->mountpoint)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%u/mountinfo", pid);
-	fp = fopen(path, "re");
-	if (!fp)
-		return false;
-	while (fgets(line, sizeof(line), fp)) {
-		f[0] = strtok_r(line, " ", &save);
-		for (i = 1; i < 5 && f[i - 1]; i++)
-			f[i] = strtok_r(NULL, " ", &save);
-		if (i < 5 || !f[4])
-			continue;
-		unescape_octal(f[4]);
-		if (strcmp(f[4], o->mountpoint))
-			continue;
-		id = strtoul(f[0], NULL, 10);
-		parent = strtoul(f[1], NULL, 10);
-		if (id && id <= UINT32_MAX && parent <= UINT32_MAX) {
-			o->mount_id = (uint32_t)id;
-			o->parent_mount_id = (uint32_t)parent;
-		}
-	}
-	fclose(fp);
-	return true;
+	return pid && o->mountpoint && cws_procfs_mounts(pid, mount_of, o) >= 0;
 }
 
 void cws_emit_proc_mount(struct cws_emit *e, const struct cws_kev_syscall *k,

@@ -33,31 +33,75 @@
 #define CBPF_OP(c) ((c)&0xf0)
 #define CBPF_RVAL(c) ((c)&0x18)
 
+/* The kernel's isspace (lib/ctype.c): Latin-1's no-break space is one. */
+static bool kspace(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r') || (unsigned char)c == 0xa0;
+}
+
+/*
+ * Digits of base as the kernel's _parse_integer reads them: the value
+ * wraps past 64 bits, and *of says it did. Returns how many were read.
+ */
+static size_t kdigits(const char *s, unsigned base, uint64_t *v, bool *of)
+{
+	size_t n;
+	unsigned d;
+
+	*v = 0;
+	*of = false;
+	for (n = 0;; n++) {
+		if (s[n] >= '0' && s[n] <= '9')
+			d = (unsigned)(s[n] - '0');
+		else if ((s[n] | 0x20) >= 'a' && (s[n] | 0x20) <= 'f')
+			d = (unsigned)((s[n] | 0x20) - 'a' + 10);
+		else
+			break;
+		if (d >= base)
+			break;
+		if (*v > (UINT64_MAX - d) / base)
+			*of = true;
+		*v = *v * base + d;
+	}
+	return n;
+}
+
 int cws_sysev_parse_pid(const char *text, size_t n, uint32_t *pid)
 {
-	char buf[CWS_KEV_WRITE_MAX], *p;
-	long v;
-	char *end;
+	char buf[CWS_KEV_WRITE_MAX], *s, *e;
+	unsigned base = 10;
+	bool neg = false, of;
+	uint64_t v;
+	size_t k;
 
 	if (!n || n >= sizeof(buf))
 		return -EINVAL;
 	memcpy(buf, text, n);
 	buf[n] = '\0';
 	/*
-	 * As cgroup_procs_write reads it: kstrtoint(strstrip(buf), 0), so
-	 * white space around, and a 0x or 0 prefix for hex or octal.
+	 * As cgroup_procs_write_start reads it: kstrtoint(strstrip(buf), 0),
+	 * then pid >= 0. So white space around (the kernel's), a sign ("-0"
+	 * is 0, the writer), a 0x or 0 prefix for hex or octal.
 	 */
-	for (p = buf; isspace((unsigned char)*p); p++)
+	e = buf + strlen(buf);
+	while (e > buf && kspace(e[-1]))
+		*--e = '\0';
+	for (s = buf; kspace(*s); s++)
 		;
-	if (!isdigit((unsigned char)*p))
-		return -EINVAL;
-	errno = 0;
-	v = strtol(p, &end, 0);
-	if (errno || v < 0 || v > INT32_MAX)
-		return -EINVAL;
-	while (isspace((unsigned char)*end))
-		end++;
-	if (*end)
+	if (*s == '-') {
+		neg = true;
+		s++;
+	} else if (*s == '+') {
+		s++;
+	}
+	if (s[0] == '0')
+		base = (s[1] | 0x20) == 'x' && isxdigit((unsigned char)s[2]) ?
+			       16 :
+			       8;
+	if (base == 16)
+		s += 2;
+	k = kdigits(s, base, &v, &of);
+	if (!k || of || s[k] || v > (neg ? 0 : INT32_MAX))
 		return -EINVAL;
 	*pid = (uint32_t)v;
 	return 0;
@@ -65,20 +109,27 @@ int cws_sysev_parse_pid(const char *text, size_t n, uint32_t *pid)
 
 int cws_sysev_parse_bool(const char *text, size_t n)
 {
-	char buf[CWS_KEV_WRITE_MAX];
-	long v;
-	char *end;
+	char buf[CWS_KEV_WRITE_MAX], *s;
+	uint64_t v;
+	bool of;
 
 	if (!n || n >= sizeof(buf))
 		return -EINVAL;
 	memcpy(buf, text, n);
 	buf[n] = '\0';
-	/* selinuxfs reads an integer with sscanf("%d"): nonzero is true. */
-	errno = 0;
-	v = strtol(buf, &end, 10);
-	if (errno || end == buf)
+	/*
+	 * selinuxfs reads an integer with sscanf(page, "%d") and tests it:
+	 * the kernel's white space, a '-' (no '+'), decimal digits, anything
+	 * after. simple_strntoll wraps and the int keeps the low 32 bits:
+	 * "4294967296" is 0, as the kernel sees it.
+	 */
+	for (s = buf; kspace(*s); s++)
+		;
+	if (*s == '-')
+		s++;
+	if (!kdigits(s, 10, &v, &of))
 		return -EINVAL;
-	return v != 0;
+	return (uint32_t)v != 0;
 }
 
 /* The K constants of a filter: those it loads, computes and compares. */

@@ -35,24 +35,18 @@ static int name_cmp(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
-/* Loads "name:x:id:..." lines; on failure the old table stays. */
-static void load(struct cws_namedb *db, const struct stat *st)
+/*
+ * The table of "name:x:id:..." lines in buf[0..len) (NUL-terminated),
+ * sorted by id, one entry per id; each name is cut at its ':' in buf.
+ * Returns 0 with *out (NULL when empty) and *n, or -ENOMEM.
+ */
+static int parse(char *buf, size_t len, struct cws_name **out, size_t *n)
 {
 	struct cws_name *v = NULL;
-	char *buf, *line, *next, *f[3];
-	size_t n = 0, cap = 0, i, j;
-	ssize_t len;
+	char *line, *next, *f[3];
+	size_t cap = 0, i, j;
 
-	if (st->st_size < 0 || (size_t)st->st_size > NAMES_FILE_MAX)
-		return;
-	buf = malloc((size_t)st->st_size + 1);
-	if (!buf)
-		return;
-	len = cws_read_file(db->file, buf, (size_t)st->st_size + 1);
-	if (len < 0) {
-		free(buf);
-		return;
-	}
+	*n = 0;
 	for (line = buf; line < buf + len; line = next) {
 		char *end;
 		unsigned long id;
@@ -71,29 +65,55 @@ static void load(struct cws_namedb *db, const struct stat *st)
 		id = strtoul(f[2] + 1, &end, 10);
 		if (errno || *end != ':' || end == f[2] + 1 || id > UINT32_MAX)
 			continue;
-		if (n == cap) {
+		if (*n == cap) {
 			struct cws_name *nv;
 
 			cap = cap ? cap * 2 : 64;
 			nv = realloc(v, cap * sizeof(*v));
 			if (!nv) {
 				free(v);
-				free(buf);
-				return;
+				return -ENOMEM;
 			}
 			v = nv;
 		}
-		v[n].id = (uint32_t)id;
-		v[n].off = (uint32_t)(line - buf);
-		n++;
+		v[*n].id = (uint32_t)id;
+		v[*n].off = (uint32_t)(line - buf);
+		(*n)++;
 	}
-	qsort(v, n, sizeof(*v), name_cmp);
-	for (i = j = 0; i < n; i++)
+	if (!v) {
+		*out = NULL;
+		return 0;
+	}
+	qsort(v, *n, sizeof(*v), name_cmp);
+	for (i = j = 0; i < *n; i++)
 		if (!j || v[j - 1].id != v[i].id)
 			v[j++] = v[i];
+	*n = j;
+	*out = v;
+	return 0;
+}
+
+/* Loads the file; on failure the old table stays. */
+static void load(struct cws_namedb *db, const struct stat *st)
+{
+	struct cws_name *v;
+	ssize_t len;
+	size_t n;
+	char *buf;
+
+	if (st->st_size < 0 || (size_t)st->st_size > NAMES_FILE_MAX)
+		return;
+	buf = malloc((size_t)st->st_size + 1);
+	if (!buf)
+		return;
+	len = cws_read_file(db->file, buf, (size_t)st->st_size + 1);
+	if (len < 0 || parse(buf, (size_t)len, &v, &n)) {
+		free(buf);
+		return;
+	}
 	cws_namedb_release(db);
 	db->v = v;
-	db->n = j;
+	db->n = n;
 	db->buf = buf;
 	db->mtime = st->st_mtim;
 	db->ino = st->st_ino;

@@ -617,11 +617,67 @@ const char *cws_cache_group(struct cws_cache *c, uint32_t gid);
 /* The cache's counters; zeroes for NULL. */
 const struct cws_cache_stats *cws_cache_stats(const struct cws_cache *c);
 
+/* --- procfs.c: parsers of what /proc gives ------------------------------ */
+
 /*
  * Copies the container id found in a cgroup path into out (at least 65
  * bytes) and returns true, or sets it to "" and returns false.
  */
 bool cws_cache_container_id(const char *path, char *out, size_t len);
+
+/* What the probe takes from /proc/PID/stat. */
+struct cws_procfs_stat {
+	char comm[CWS_KEV_COMM_LEN + 1]; /* cut to fit */
+	uint32_t ppid;
+	unsigned long tty_nr;
+	unsigned long long flags; /* PF_* */
+	unsigned long long starttime; /* clock ticks after boot */
+};
+
+/*
+ * Parses /proc/PID/stat (buf NUL-terminated). Returns 0, or -EINVAL when
+ * the comm's parentheses or a field up to starttime is missing.
+ */
+int cws_procfs_stat(const char *buf, struct cws_procfs_stat *st);
+
+/* What the probe takes from /proc/PID/status; has_* false when absent. */
+struct cws_procfs_status {
+	bool has_tgid, has_uid, has_gid;
+	uint32_t tgid;
+	uint32_t uid, euid, fsuid, gid, egid, fsgid;
+	uint64_t cap_effective, cap_permitted; /* 0 when absent */
+};
+
+/* Parses /proc/PID/status (buf NUL-terminated). */
+void cws_procfs_status(const char *buf, struct cws_procfs_status *st);
+
+/* One line of mountinfo; the strings point into the line, unescaped. */
+struct cws_procfs_mount {
+	uint32_t id, parent;
+	const char *root, *point, *fstype, *source;
+};
+
+/*
+ * Parses one line of /proc/PID/mountinfo, in place (the octal escapes of
+ * its paths are undone). Returns 0 or -EINVAL.
+ */
+int cws_procfs_mountinfo(char *line, struct cws_procfs_mount *m);
+
+/*
+ * Calls fn for every entry of /proc/PID/mountinfo (pid 0: the probe's
+ * own), in order, until it returns nonzero; lines that do not parse are
+ * skipped. Returns fn's last value, or a negative errno when the file
+ * cannot be opened.
+ */
+int cws_procfs_mounts(uint32_t pid,
+		      int (*fn)(const struct cws_procfs_mount *m, void *arg),
+		      void *arg);
+
+/*
+ * The path of a /proc/PID/cgroup line ("ID:controllers:path"; the path
+ * may hold ':'), or NULL; *unified is set for cgroup v2's "0::" line.
+ */
+const char *cws_procfs_cgroup_path(const char *line, bool *unified);
 
 /*
  * Writes a process record for every process the cache knows (keys given

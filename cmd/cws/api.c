@@ -63,7 +63,6 @@
 #define TOKEN_MIN 32 /* characters, as Datadog requires */
 #define TOKEN_MAX 1024 /* bytes of a token file */
 #define TOKEN_BYTES 32 /* random bytes of a new token, hex-encoded */
-#define BODY_MAX 65536 /* bytes of a request body */
 #define MAX_CONNECTIONS 32
 #define CERT_YEARS 10
 #define REALM "Bearer realm=\"Datadog Agent\""
@@ -84,14 +83,18 @@ struct front_api {
 	char address[300];
 };
 
+/* api_req.c answers with these statuses without libmicrohttpd's names. */
+_Static_assert(FRONT_API_UNAUTHORIZED == MHD_HTTP_UNAUTHORIZED &&
+		       FRONT_API_FORBIDDEN == MHD_HTTP_FORBIDDEN,
+	       "api_req.c's statuses");
+
 /* One request, from its first call to its completion. */
 struct req {
 	struct front_api *api;
-	unsigned auth_code; /* 0 when authorized */
-	const char *auth_msg;
-	char scheme[80];
+	struct front_api_auth auth; /* code 0 when authorized */
 	struct MHD_PostProcessor *pp;
 	char *value; /* the form field "value" of a POST */
+	size_t value_len;
 	size_t body_len;
 	bool stop; /* SIGTERM once answered */
 };
@@ -235,17 +238,6 @@ fail_errno:
 	snprintf(err, errlen, "cannot read auth token '%s': %s", path,
 		 strerror(errno));
 	return rc;
-}
-
-/* Constant time in the length of the token we hold. */
-static bool token_ok(const struct front_api *api, const char *given)
-{
-	size_t n = strlen(given), i;
-	unsigned char d = n != api->token_len;
-
-	for (i = 0; i < api->token_len; i++)
-		d |= (unsigned char)(api->token[i] ^ given[i < n ? i : 0]);
-	return !d;
 }
 
 /* ---- key and certificate ------------------------------------------------ */
@@ -670,32 +662,6 @@ static enum MHD_Result config_get(struct front_api *api,
 	return answer_json(c, doc);
 }
 
-/* html.UnescapeString for the entities a form value may carry. */
-static void html_unescape(char *s)
-{
-	static const struct {
-		const char *ent, ch;
-	} ents[] = { { "&amp;", '&' },	{ "&lt;", '<' },   { "&gt;", '>' },
-		     { "&quot;", '"' }, { "&#39;", '\'' }, { "&#34;", '"' } };
-	char *w = s;
-	size_t i;
-
-	while (*s) {
-		for (i = 0; i < CWS_ARRAY_SIZE(ents); i++) {
-			size_t l = strlen(ents[i].ent);
-
-			if (!strncmp(s, ents[i].ent, l)) {
-				*w++ = ents[i].ch;
-				s += l;
-				break;
-			}
-		}
-		if (i == CWS_ARRAY_SIZE(ents))
-			*w++ = *s++;
-	}
-	*w = '\0';
-}
-
 /*
  * <run_path>/runtime.yaml: "log_level: NAME", written to a temporary file
  * and renamed, so that a stage never reads half of it. Returns 0 or a
@@ -744,8 +710,11 @@ static enum MHD_Result config_set(struct front_api *api,
 	value = strdup(r->value ? r->value : q ? q : "");
 	if (!value)
 		return MHD_NO;
-	html_unescape(value);
-	level = cws_log_level_parse(value);
+	front_api_unescape(value);
+	/* A NUL sent in the body (%00) is in no level's name. */
+	level = r->value && strlen(r->value) != r->value_len ?
+			-1 :
+			cws_log_level_parse(value);
 	if (level < 0 || cws_config_set(api->f->cfg, key, value, &cerr)) {
 		snprintf(
 			msg, sizeof(msg),
@@ -953,31 +922,10 @@ static enum MHD_Result post_flare(struct front_api *api,
 static void check_auth(struct front_api *api, struct MHD_Connection *c,
 		       struct req *r)
 {
-	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						    "Authorization");
-	const char *sp;
-	size_t n;
-
-	if (!h || !*h) {
-		r->auth_code = MHD_HTTP_UNAUTHORIZED;
-		r->auth_msg = "no session token provided";
-		return;
-	}
-	sp = strchr(h, ' ');
-	n = sp ? (size_t)(sp - h) : strlen(h);
-	if (n != 6 || strncmp(h, "Bearer", 6)) {
-		/* Go's strings.Split(auth, " ")[0], cut. */
-		snprintf(r->scheme, sizeof(r->scheme),
-			 "unsupported authorization scheme: %.*s",
-			 (int)(n > 32 ? 32 : n), h);
-		r->auth_code = MHD_HTTP_UNAUTHORIZED;
-		r->auth_msg = r->scheme;
-		return;
-	}
-	if (!token_ok(api, sp + 1)) {
-		r->auth_code = MHD_HTTP_FORBIDDEN;
-		r->auth_msg = "invalid session token";
-	}
+	front_api_auth(api->token, api->token_len,
+		       MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						   "Authorization"),
+		       &r->auth);
 }
 
 static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind,
@@ -986,21 +934,11 @@ static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind,
 				 const char *data, uint64_t off, size_t size)
 {
 	struct req *r = cls;
-	size_t old = r->value ? strlen(r->value) : 0;
-	char *p;
 
 	(void)kind, (void)filename, (void)type, (void)encoding, (void)off;
-	if (strcmp(key, "value"))
-		return MHD_YES;
-	if (old + size > BODY_MAX)
-		return MHD_NO;
-	p = realloc(r->value, old + size + 1);
-	if (!p)
-		return MHD_NO;
-	memcpy(p + old, data, size);
-	p[old + size] = '\0';
-	r->value = p;
-	return MHD_YES;
+	return front_api_form_value(&r->value, &r->value_len, key, data, size) ?
+		       MHD_NO :
+		       MHD_YES;
 }
 
 static bool is(const char *method, const char *want)
@@ -1008,36 +946,34 @@ static bool is(const char *method, const char *want)
 	return !strcmp(method, want);
 }
 
-/* Routes an authorized request; *stop set for POST stop. */
+/* Answers an authorized request; r->stop set for POST stop. */
 static enum MHD_Result route(struct front_api *api, struct MHD_Connection *c,
 			     struct req *r, const char *url, const char *method)
 {
-	static const char prefix[] = "/agent/config/";
-	bool get = is(method, MHD_HTTP_METHOD_GET),
-	     post = is(method, MHD_HTTP_METHOD_POST);
+	const char *setting;
 	enum MHD_Result ret;
 	char host[256], *yaml;
+	json_t *doc;
 
-	if (!strcmp(url, "/agent/version") && get)
+	switch (front_api_route(method, url, &setting)) {
+	case FRONT_API_VERSION:
 		return get_version(c);
-	if (!strcmp(url, "/agent/hostname") && get) {
+	case FRONT_API_HOSTNAME:
 		pthread_mutex_lock(&api->lock);
 		front_hostname(api->f, host, sizeof(host));
 		pthread_mutex_unlock(&api->lock);
 		return answer_json(c, json_string(host));
-	}
-	if (!strcmp(url, "/agent/flare") && post)
+	case FRONT_API_FLARE:
 		return post_flare(api, c);
-	if (!strcmp(url, "/agent/stop") && post) {
+	case FRONT_API_STOP:
 		cws_info("stop asked through the API");
 		r->stop = true;
 		return answer_json(c, json_string(""));
-	}
-	if (!strcmp(url, "/agent/status") && get)
+	case FRONT_API_STATUS:
 		return get_status(api, c);
-	if (!strcmp(url, "/agent/status/health") && get)
+	case FRONT_API_HEALTH:
 		return get_health(api, c);
-	if (!strcmp(url, "/agent/config") && get) {
+	case FRONT_API_CONFIG:
 		pthread_mutex_lock(&api->lock);
 		yaml = config_yaml(api);
 		pthread_mutex_unlock(&api->lock);
@@ -1047,36 +983,29 @@ static enum MHD_Result route(struct front_api *api, struct MHD_Connection *c,
 						 "out of memory");
 		return answer(c, MHD_HTTP_OK, "text/plain; charset=utf-8", yaml,
 			      strlen(yaml));
-	}
-	if (!strcmp(url, "/agent/config/by-source") && get) {
-		json_t *doc;
-
+	case FRONT_API_BY_SOURCE:
 		pthread_mutex_lock(&api->lock);
 		doc = config_by_source(api);
 		pthread_mutex_unlock(&api->lock);
 		return answer_json(c, doc);
-	}
-	if (!strcmp(url, "/agent/config/list-runtime") && get)
+	case FRONT_API_LIST_RUNTIME:
 		return answer_json(c, json_pack("{s:{s:s,s:b}}", "log_level",
 						"Description", LOG_LEVEL_HELP,
 						"Hidden", 0));
-	if (!strncmp(url, prefix, sizeof(prefix) - 1) &&
-	    url[sizeof(prefix) - 1] && !strchr(url + sizeof(prefix) - 1, '/') &&
-	    (get || post)) {
+	case FRONT_API_CONFIG_GET:
+	case FRONT_API_CONFIG_SET:
 		pthread_mutex_lock(&api->lock);
-		if (get)
-			ret = config_get(api, c, url + sizeof(prefix) - 1);
+		if (is(method, MHD_HTTP_METHOD_GET))
+			ret = config_get(api, c, setting);
 		else
-			ret = config_set(api, c, r, url + sizeof(prefix) - 1);
+			ret = config_set(api, c, r, setting);
 		pthread_mutex_unlock(&api->lock);
 		return ret;
-	}
-	if (!strcmp(url, "/agent/version") || !strcmp(url, "/agent/hostname") ||
-	    !strcmp(url, "/agent/flare") || !strcmp(url, "/agent/stop") ||
-	    !strcmp(url, "/agent/status") ||
-	    !strcmp(url, "/agent/status/health") ||
-	    !strncmp(url, "/agent/config", 13))
+	case FRONT_API_NOT_ALLOWED:
 		return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, NULL, 0);
+	case FRONT_API_NOT_FOUND:
+		break;
+	}
 	return answer_error(c, MHD_HTTP_NOT_FOUND, "404 page not found");
 }
 
@@ -1095,7 +1024,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 			return MHD_NO;
 		r->api = api;
 		check_auth(api, c, r);
-		if (!r->auth_code && is(method, MHD_HTTP_METHOD_POST))
+		if (!r->auth.code && is(method, MHD_HTTP_METHOD_POST))
 			r->pp = MHD_create_post_processor(c, 4096, post_iter,
 							  r);
 		*con_cls = r;
@@ -1103,16 +1032,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	}
 	if (*size) {
 		r->body_len += *size;
-		if (r->pp && r->body_len <= BODY_MAX)
+		if (r->pp && r->body_len <= FRONT_API_BODY_MAX)
 			MHD_post_process(r->pp, data, *size);
 		*size = 0;
 		return MHD_YES;
 	}
 	cws_debug("api: %s %s%s", method, url,
-		  r->auth_code ? " (refused)" : "");
-	if (r->auth_code)
-		return answer_error(c, r->auth_code, r->auth_msg);
-	if (r->body_len > BODY_MAX)
+		  r->auth.code ? " (refused)" : "");
+	if (r->auth.code)
+		return answer_error(c, r->auth.code, r->auth.msg);
+	if (r->body_len > FRONT_API_BODY_MAX)
 		return answer_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
 				    "request body too large");
 	return route(api, c, r, url, method);

@@ -99,4 +99,57 @@ int front_config_remote(const struct front *f, int argc, char **argv);
 /* Stops the API, waiting for requests in progress; accepts NULL. */
 void front_api_stop(struct front_api *api);
 
+/*
+ * api_req.c: what the API makes of a request, with no libmicrohttpd.
+ */
+#define FRONT_API_UNAUTHORIZED 401
+#define FRONT_API_FORBIDDEN 403
+#define FRONT_API_BODY_MAX 65536 /* bytes of a request body */
+
+struct front_api_auth {
+	unsigned code; /* 0 when authorized, else the HTTP status */
+	const char *msg; /* the answer's body when refused */
+	char scheme[80];
+};
+
+/*
+ * Checks the Authorization header (NULL when absent) against the
+ * token[0..token_len) the API holds, in time constant in token_len.
+ */
+void front_api_auth(const char *token, size_t token_len, const char *header,
+		    struct front_api_auth *a);
+
+enum front_api_route {
+	FRONT_API_NOT_FOUND, /* 404 */
+	FRONT_API_NOT_ALLOWED, /* a known path, another method: 405 */
+	FRONT_API_VERSION,
+	FRONT_API_HOSTNAME,
+	FRONT_API_FLARE,
+	FRONT_API_STOP,
+	FRONT_API_STATUS,
+	FRONT_API_HEALTH,
+	FRONT_API_CONFIG,
+	FRONT_API_BY_SOURCE,
+	FRONT_API_LIST_RUNTIME,
+	FRONT_API_CONFIG_GET, /* config/{setting}: *setting points at it */
+	FRONT_API_CONFIG_SET,
+};
+
+/* The endpoint of an authorized request; *setting points into url. */
+enum front_api_route front_api_route(const char *method, const char *url,
+				     const char **setting);
+
+/*
+ * One piece of a POST form: appends data[0..size) to *value (owned by
+ * the caller, NULL at first; *len bytes, NUL-terminated, and it may hold
+ * a NUL of its own) when key is "value". Returns 0, or -1 when the value
+ * would pass FRONT_API_BODY_MAX or memory is short (*value and *len are
+ * left as they were).
+ */
+int front_api_form_value(char **value, size_t *len, const char *key,
+			 const char *data, size_t size);
+
+/* html.UnescapeString of the entities a form value may carry, in place. */
+void front_api_unescape(char *s);
+
 #endif

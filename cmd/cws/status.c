@@ -100,10 +100,14 @@ static void print_self_test(FILE *out, const json_t *t)
 	}
 	fprintf(out, "  Last execution: %s\n  Result: %s\n",
 		str(t, "last_execution"), str(t, "result"));
+	/* Strings only: the file may be anything (a stage wrote it). */
 	json_array_foreach(json_object_get(t, "succeeded_tests"), i, v)
-		fprintf(out, "    succeeded: %s\n", json_string_value(v));
+		if (json_is_string(v))
+			fprintf(out, "    succeeded: %s\n",
+				json_string_value(v));
 	json_array_foreach(json_object_get(t, "failed_tests"), i, v)
-		fprintf(out, "    failed: %s\n", json_string_value(v));
+		if (json_is_string(v))
+			fprintf(out, "    failed: %s\n", json_string_value(v));
 }
 
 /*
@@ -178,6 +182,7 @@ static void print_probe(FILE *out, const json_t *p)
 	const json_t *k = json_object_get(p, "kernel"), *ev, *lost, *v;
 	const char *cause;
 	size_t i;
+	int first = 0;
 
 	title(out, "Kernel side (cws-probe)");
 	fprintf(out, "  Kernel: %s, BTF %s\n", str(k, "release"),
@@ -188,7 +193,9 @@ static void print_probe(FILE *out, const json_t *p)
 	fprintf(out, "  Enabled event types:");
 	ev = json_object_get(p, "events_attached");
 	json_array_foreach(ev, i, v)
-		fprintf(out, "%s%s", i ? ", " : " ", json_string_value(v));
+		if (json_is_string(v))
+			fprintf(out, "%s%s", first++ ? ", " : " ",
+				json_string_value(v));
 	fprintf(out, "\n  Counters:\n");
 	counters(out, p, keys);
 	lost = json_object_get(p, "lost");
@@ -292,18 +299,16 @@ static void print_supervisor(FILE *out, const json_t *sup)
 		*str(api, "error") ? ": " : "", str(api, "error"));
 }
 
-int front_status_render(const struct front *f, FILE *out, bool json)
+/*
+ * Writes the status files' documents (doc[i] for files[i], NULL when
+ * missing; each is released) as text or JSON. dir is where they are.
+ */
+static void render(FILE *out, const char *dir, json_t *doc[NFILES], bool json)
 {
-	const char *dir = cws_config_get_string(f->cfg, "run_path");
-	json_t *doc[NFILES], *all;
 	struct utsname u;
-	bool any = false;
+	json_t *all;
 	size_t i;
 
-	for (i = 0; i < NFILES; i++) {
-		doc[i] = load(dir, files[i]);
-		any |= i < NSTAGE_FILES && doc[i];
-	}
 	if (json) {
 		all = json_object();
 		for (i = 0; i < NFILES; i++)
@@ -312,7 +317,7 @@ int front_status_render(const struct front *f, FILE *out, bool json)
 		json_dumpf(all, out, JSON_INDENT(2) | JSON_SORT_KEYS);
 		fputc('\n', out);
 		json_decref(all);
-		return any ? 0 : -ENOENT;
+		return;
 	}
 
 	fprintf(out,
@@ -336,6 +341,20 @@ int front_status_render(const struct front *f, FILE *out, bool json)
 		print_ship(out, doc[3]);
 	for (i = 0; i < NFILES; i++)
 		json_decref(doc[i]);
+}
+
+int front_status_render(const struct front *f, FILE *out, bool json)
+{
+	const char *dir = cws_config_get_string(f->cfg, "run_path");
+	json_t *doc[NFILES];
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < NFILES; i++) {
+		doc[i] = load(dir, files[i]);
+		any |= i < NSTAGE_FILES && doc[i];
+	}
+	render(out, dir, doc, json);
 	return any ? 0 : -ENOENT;
 }
 

@@ -133,6 +133,15 @@ test_expect_success BPF,CURL 'a wrong token: 403 "invalid session token"' '
 	echo 403 | test_cmp - code
 '
 
+test_expect_success BPF,CURL 'the scheme and no token: 403, and the API still answers' '
+	curl -sk -H "Authorization: Bearer" -o body -w "%{http_code}\n" \
+		$url/version >code &&
+	echo 403 | test_cmp - code &&
+	echo "invalid session token" | test_cmp - body &&
+	api -o /dev/null -w "%{http_code}\n" $url/version >code &&
+	echo 200 | test_cmp - code
+'
+
 test_expect_success BPF,CURL,JQ 'GET version and hostname' '
 	api $url/version >v.json &&
 	jq -e "(.Major|type) == \"number\" and (.Minor|type) == \"number\" and

@@ -37,6 +37,21 @@ static void test_parse_pid(void **state)
 	assert_int_equal(cws_sysev_parse_pid("-1", 2, &pid), -EINVAL);
 	assert_int_equal(cws_sysev_parse_pid("12 34", 5, &pid), -EINVAL);
 	assert_int_equal(cws_sysev_parse_pid("99999999999", 11, &pid), -EINVAL);
+	/* kstrtoint's signs, and the kernel's white space (0xa0 is one). */
+	assert_int_equal(cws_sysev_parse_pid("+42\n", 4, &pid), 0);
+	assert_int_equal(pid, 42);
+	assert_int_equal(cws_sysev_parse_pid("-0", 2, &pid), 0);
+	assert_int_equal(pid, 0);
+	assert_int_equal(cws_sysev_parse_pid("\xa0 7\xa0", 5, &pid), 0);
+	assert_int_equal(pid, 7);
+	assert_int_equal(cws_sysev_parse_pid("010", 3, &pid), 0);
+	assert_int_equal(pid, 8);
+	pid = 7;
+	assert_int_equal(cws_sysev_parse_pid("-3", 2, &pid), -EINVAL);
+	assert_int_equal(cws_sysev_parse_pid("+-3", 3, &pid), -EINVAL);
+	assert_int_equal(cws_sysev_parse_pid("0x", 2, &pid), -EINVAL);
+	assert_int_equal(cws_sysev_parse_pid("2147483648", 10, &pid), -EINVAL);
+	assert_int_equal(pid, 7);
 	/* Only the first CWS_KEV_WRITE_MAX - 1 bytes are ever sent. */
 	assert_int_equal(cws_sysev_parse_pid("1", CWS_KEV_WRITE_MAX, &pid),
 			 -EINVAL);
@@ -50,6 +65,12 @@ static void test_parse_bool(void **state)
 	assert_int_equal(cws_sysev_parse_bool("0\n", 2), 0);
 	assert_int_equal(cws_sysev_parse_bool("2", 1), 1);
 	assert_int_equal(cws_sysev_parse_bool("on", 2), -EINVAL);
+	/* sscanf("%d"): a '-' but no '+', and an int's 32 bits of it. */
+	assert_int_equal(cws_sysev_parse_bool(" -1x", 4), 1);
+	assert_int_equal(cws_sysev_parse_bool("+1", 2), -EINVAL);
+	assert_int_equal(cws_sysev_parse_bool("4294967296", 10), 0);
+	assert_int_equal(cws_sysev_parse_bool("4294967297", 10), 1);
+	assert_int_equal(cws_sysev_parse_bool("18446744073709551616", 20), 0);
 	assert_int_equal(cws_sysev_parse_bool("", 0), -EINVAL);
 	assert_string_equal(cws_sysev_selinux_state(1), "on");
 	assert_string_equal(cws_sysev_selinux_state(0), "off");

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * libFuzzer target for cws-ship's payload (cmd/cws-ship/payload.c and
+ * the modules it uses): any bytes as the stream cws-filter hands
+ * cws-ship, each record turned into intake messages as cws-ship turns
+ * them. Every message must be a line "<wrapper>,\n" whose wrapper is a
+ * JSON object with a "message" string that is itself a JSON object;
+ * a refusal leaves the error set.
+ */
+#include "compat.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "../../cmd/cws-ship/jbuf.c"
+#include "../../cmd/cws-ship/names.c"
+#include "../../cmd/cws-ship/payload.c"
+#include "../../cmd/cws-ship/payload_objects.c"
+#include "../../cmd/cws-ship/custom.c"
+#include "../../cmd/cws-ship/scrub.c"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *const envs_with_value_[] = { "LD_PRELOAD", "PATH" };
+
+static void check(const char *p, size_t len, int n)
+{
+	const char *end, *nl;
+	json_error_t err;
+	json_t *w, *m;
+	int lines = 0;
+
+	if (!len && n)
+		abort();
+	end = len ? p + len : p;
+	while (len && p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl || nl == p || nl[-1] != ',')
+			abort();
+		w = json_loadb(p, (size_t)(nl - p - 1), JSON_ALLOW_NUL, &err);
+		if (!json_is_object(w) ||
+		    !json_is_string(json_object_get(w, "message")))
+			abort();
+		m = json_loadb(
+			json_string_value(json_object_get(w, "message")),
+			json_string_length(json_object_get(w, "message")),
+			JSON_ALLOW_NUL, &err);
+		if (!json_is_object(m))
+			abort();
+		json_decref(m);
+		json_decref(w);
+		lines++;
+		p = nl + 1;
+	}
+	if (lines != n)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct cws_reader r;
+	static struct cws_event ev;
+	static struct scrubber sc;
+	static struct jbuf scratch, out;
+	static bool ready;
+	struct payload_opts o = { .hostname = "h1",
+				  .envs_with_value = envs_with_value_,
+				  .nenvs_with_value = 2,
+				  .scrub = &sc };
+	struct cws_event_err err;
+	int n, guard = 0;
+
+	if (!ready) {
+		if (scrub_init(&sc, NULL, 0) || cws_reader_init_mem(&r, "", 0))
+			abort();
+		jb_init(&scratch, 4u << 20);
+		jb_init(&out, 4u << 20);
+		ready = true;
+	}
+	if (cws_reader_reset_mem(&r, data, size))
+		return 0;
+	while ((n = cws_reader_next(&r, &ev, &err)) != 0) {
+		if (++guard > 100000)
+			abort();
+		if (n < 0)
+			continue;
+		jb_reset(&out);
+		/* As run.c: the object when the record may need it. */
+		n = payload_record(&o, &ev,
+				   guard % 2 ? cws_reader_object(&r) : NULL,
+				   1234, &scratch, &out);
+		if (n < 0) {
+			if (!out.err)
+				abort();
+			continue;
+		}
+		if (out.err)
+			abort();
+		check(out.p, out.len, n);
+	}
+	return 0;
+}
