@@ -432,8 +432,8 @@ test_expect_success '-h prints the usage of the man page, -V the version, bad us
 	printf "%s\n" "usage: cws-filter [-hnqVv] [--no-sandbox] [-c file] [-e expression] [-p dir]" \
 		"           [--self-test dir]" >expect &&
 	test_cmp expect out &&
-	mandoc -Tascii "$CWS_SRC/man/cws-filter.8" | col -b | tr -s " \n" " " |
-		grep -F "cws-filter [-hnqVv] [-c file] [-e expression] [-p dir] [--self-test dir]" &&
+	mandoc -Tascii "$CWS_SRC/man/cws-filter.8" | col -b | tr -s " \n\t" " " |
+		grep -F "cws-filter [-hnqVv] [--no-sandbox] [-c file] [-e expression] [-p dir] [--self-test dir]" &&
 	cws-filter -V | grep "^cws-filter [0-9]" &&
 	test_expect_code 2 cws-filter -Z 2>err && grep usage err &&
 	test_expect_code 2 cws-filter extra 2>err && grep usage err
