@@ -16,6 +16,7 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/fsuid.h>
 #include <unistd.h>
 
 #include <cap-ng.h>
@@ -81,6 +82,31 @@ int cws_sandbox_user_ids(const struct cws_config *cfg, uid_t *uid, gid_t *gid)
 	*uid = pw->pw_uid;
 	*gid = pw->pw_gid;
 	return 0;
+}
+
+bool cws_sandbox_user_reaches(const struct cws_config *cfg,
+			      const char *const *dirs, size_t n)
+{
+	uid_t uid, ouid = geteuid();
+	gid_t gid, ogid = getegid();
+	bool ok = true;
+	size_t i;
+
+	if (cws_sandbox_user_ids(cfg, &uid, &gid))
+		return false;
+	/*
+	 * Checked as that user through the file system ids alone (they
+	 * take the file capabilities with them), then back: no child.
+	 */
+	setfsgid(gid);
+	setfsuid(uid);
+	for (i = 0; ok && i < n; i++)
+		if (dirs[i] && faccessat(AT_FDCWD, dirs[i], R_OK | W_OK | X_OK,
+					 AT_EACCESS))
+			ok = false;
+	setfsuid(ouid);
+	setfsgid(ogid);
+	return ok;
 }
 
 int cws_sandbox_user(const struct cws_config *cfg)
@@ -214,8 +240,9 @@ static int ll_rule(int ruleset, const char *path, uint64_t access)
 	int rc = 0;
 
 	pb.parent_fd = open(path, O_PATH | O_CLOEXEC);
+	/* Missing, or out of this user's reach anyway: nothing to grant. */
 	if (pb.parent_fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+		return errno == ENOENT || errno == EACCES ? 0 : -errno;
 	if (fstat(pb.parent_fd, &st) == 0 && !S_ISDIR(st.st_mode))
 		pb.allowed_access &= LL_FILE;
 	if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH,

@@ -50,6 +50,15 @@ void cws_sandbox_disable(void);
  */
 int cws_sandbox_user(const struct cws_config *cfg);
 
+/*
+ * As root: whether cws_user can read, write and search every one of
+ * dirs[0..n) (NULL entries skipped), tried in a child that becomes it.
+ * A stage whose directories that user cannot reach (below a 0700
+ * directory, say) stays root without capabilities instead.
+ */
+bool cws_sandbox_user_reaches(const struct cws_config *cfg,
+			      const char *const *dirs, size_t n);
+
 /* The uid and gid of cws_user, for files made for it; -ENOENT. */
 int cws_sandbox_user_ids(const struct cws_config *cfg, uid_t *uid, gid_t *gid);
 

@@ -180,9 +180,12 @@ static int sandbox(const struct filter_opts *o, const struct cws_policy *pol,
 		return 0;
 	if (getuid() && geteuid()) {
 		rc = cws_sandbox_no_new_privs();
-	} else if (cws_sandbox_user_ids(o->cfg, &uid, &gid)) {
-		cws_warnx("user '%s' (cws_user) does not exist: running as "
-			  "root, with only what the actions need",
+	} else if (cws_sandbox_user_ids(o->cfg, &uid, &gid) ||
+		   cws_sandbox_share_dir(o->cfg, o->run_path) ||
+		   !cws_sandbox_user_reaches(o->cfg, &o->run_path, 1)) {
+		cws_warnx("user '%s' (cws_user) does not exist or cannot "
+			  "reach run_path: running as root, with only what "
+			  "the actions need",
 			  cws_config_get_string(o->cfg, "cws_user"));
 		if (pol->has_kill)
 			caps[n++] = kill_cap[0];

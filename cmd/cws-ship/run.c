@@ -879,6 +879,19 @@ static int sandbox_user(struct ship *s)
 		cws_errorx("run_path '%s': %s", o->run_path, strerror(-rc));
 		return rc;
 	}
+	{
+		const char *dirs[] = { o->run_path,
+				       o->local ? NULL : o->spool_dir };
+
+		if (!cws_sandbox_user_reaches(o->cfg, dirs, 2)) {
+			cws_warnx("user '%s' (cws_user) cannot reach run_path "
+				  "or spool_dir (a parent directory closed "
+				  "to it): running as root without "
+				  "capabilities",
+				  cws_config_get_string(o->cfg, "cws_user"));
+			return cws_sandbox_keep_caps(NULL, 0);
+		}
+	}
 	return cws_sandbox_user(o->cfg);
 }
 
