@@ -27,6 +27,16 @@ test_name=$(basename "$0" .sh)
 TRASH=$CWS_BUILD/trash/$test_name
 rm -rf "$TRASH" && mkdir -p "$TRASH" || exit 1
 cd "$TRASH" || exit 1
+# Root's cws-filter and cws-ship become cws_user, who must reach their
+# run and spool directories here: a clone in a mktemp -d directory
+# (0700) gets search permission for others on the way (o+x, not read).
+if [ "$(id -u)" = 0 ] && getent passwd cws >/dev/null; then
+	d=$TRASH
+	while [ "$d" != / ] && [ -n "$d" ]; do
+		[ -n "$(find "$d" -maxdepth 0 -perm -o+x)" ] || chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+fi
 SHARED_FIXTURES=$CWS_SRC/../shared/fixtures
 
 test_count=0
