@@ -285,7 +285,15 @@ def runs(nums):
 
 
 def nearest(events, t, kinds=("kill", "intake", "reload")):
+    """The fault an event made at t most likely met: the last kill from
+    30 s before to 2 s after, else the nearest fault."""
     best = None
+    for et, what in events:
+        if what and what[0] == "kill" and t - INFLIGHT_MS <= et and \
+                et <= t + KILL_TOLERANCE_MS:
+            best = (et, what)
+    if best:
+        return best
     for et, what in events:
         if what and what[0] in kinds:
             if best is None or abs(et - t) < abs(best[0] - t):
