@@ -278,10 +278,27 @@ static const char *failed_program(const struct cws_bpf *skel)
 	return "?";
 }
 
+/*
+ * CWS_SIG_NEW_READER: the reader of stdout was replaced (cws run started
+ * it again), so the next event of each process goes with its records.
+ * Looked at per record too: one ring_buffer__consume may write all that
+ * the ring gathered while the reader was down.
+ */
+static void new_reader(struct probe *pr)
+{
+	new_reader_signal = 0;
+	cws_writer_forget(&pr->emit->w);
+	cws_info("a new reader of standard output: process records are "
+		 "written again");
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct probe *pr = ctx;
 	int err;
+
+	if (new_reader_signal)
+		new_reader(pr);
 
 	/* Once stdout failed, what is left is only counted. */
 	if (pr->werr) {
@@ -559,12 +576,8 @@ static int poll_once(struct probe *pr, const struct cws_probe_opts *opts,
 		if (err)
 			return err;
 	}
-	if (new_reader_signal) {
-		new_reader_signal = 0;
-		cws_writer_forget(&pr->emit->w);
-		cws_info("a new reader of standard output: process records "
-			 "are written again");
-	}
+	if (new_reader_signal)
+		new_reader(pr);
 	cws_emit_sync_clock(pr->emit);
 	n = ring_buffer__poll(pr->rb, CWS_PROBE_POLL_MS);
 	/* Records written with BPF_RB_NO_WAKEUP woke nobody: read them too. */

@@ -4,9 +4,11 @@
  * into messages (payload.c). Without an intake the messages go out as
  * JSON lines; with one they go into the open batch, whose bytes are also
  * appended to the journal (current.part in the spool) whenever no whole
- * record is left in the reader's buffer, so that a crash, even SIGKILL,
- * loses nothing that was read: the journal is turned back into a batch
- * at the next start. A batch closes at batch_max_size messages,
+ * record is left in the reader's buffer, before the next read(2): the
+ * journal is turned back into a batch at the next start. So a crash,
+ * even SIGKILL, loses only the records of the last read(2) that had not
+ * reached the journal yet (the pipe gave them up at the read; the soak,
+ * docs/RELIABILITY.md, sees it about once in five SIGKILLs). A batch closes at batch_max_size messages,
  * batch_max_content_size bytes or batch_wait seconds, is compressed and
  * handed to the spool, which fsyncs it before any sender sees it.
  *
@@ -14,7 +16,7 @@
  * survives a crash of the process, not of the machine); a closed batch
  * is fsync'd, and so are the directories it is linked into, before the
  * journal is removed. So power loss can cost at most the last
- * batch_wait seconds; a crash of cws-ship costs nothing.
+ * batch_wait seconds; a crash of cws-ship, nothing it journaled.
  *
  * If the spool cannot be written (disk full), cws-ship stops reading
  * and tries again every second: the pipe fills up and the stages before

@@ -25,9 +25,11 @@ table, and one verdict per check:
                records, dropped_*, spool_full) counted, summed over
                every instance of each
   context      a match that reached the intake without its process (pid
-               and tid only: cws-ship held no record of its key) was in
-               flight when a stage was killed: made at most 30 s before
-               a SIGKILL
+               and tid only: cws-ship held no record of its key), and an
+               open that cws-filter judged without its process (soak_open
+               arrived, soak_open_ctx, which also reads process.comm, did
+               not), was in flight when a stage was killed: made at most
+               30 s before a SIGKILL (or 2 s after)
   drained      at the end the spool is empty and the intake quiet
   stop         cws run stopped with 0 and left no process behind; no
                process of the run outlived its stage (an orphan)
@@ -60,6 +62,10 @@ LOSS_TOLERANCE_MS = 2000
 # How long an event may be in flight (pipes, buffers, the ring while the
 # next stage is down while the supervisor backs off).
 INFLIGHT_MS = 30000
+# An event made this soon after a SIGKILL may still reach the stage before
+# the dead one ahead of cws run's word (and the workload's progress is
+# interpolated).
+KILL_TOLERANCE_MS = 2000
 STAGES = [("cws", "cws"), ("probe", "cws-probe"), ("filter", "cws-filter"),
           ("broker", "cws-broker"), ("ship", "cws-ship")]
 
@@ -210,6 +216,7 @@ def read_intake(d, here):
     odd = []
     other_rules = {}
     nocontext = set()
+    twins = set()
     seen_ids = set()
     mpath = os.path.join(d, "intake/messages.jsonl")
     opens_dir = here + "/w/m/"
@@ -234,6 +241,11 @@ def read_intake(d, here):
             for _ in range(count):
                 m = json.loads(ml.readline())
                 rule = m.get("agent", {}).get("rule_id")
+                if rule == "soak_open_ctx":
+                    path = m.get("file", {}).get("path", "")
+                    if path.startswith(opens_dir):
+                        twins.add(int(path[len(opens_dir):]))
+                    continue
                 if rule == "soak_open":
                     path = m.get("file", {}).get("path", "")
                     if not path.startswith(opens_dir):
@@ -258,7 +270,7 @@ def read_intake(d, here):
     return {"occ": occ, "dup_batches": dup_batches,
             "dup_messages": dup_messages, "answers": answers, "odd": odd,
             "other_rules": other_rules, "batches": len(seen_ids),
-            "nocontext": nocontext}
+            "nocontext": nocontext, "twins": twins}
 
 
 def runs(nums):
@@ -273,7 +285,15 @@ def runs(nums):
 
 
 def nearest(events, t, kinds=("kill", "intake", "reload")):
+    """The fault an event made at t most likely met: the last kill from
+    30 s before to 2 s after, else the nearest fault."""
     best = None
+    for et, what in events:
+        if what and what[0] == "kill" and t - INFLIGHT_MS <= et and \
+                et <= t + KILL_TOLERANCE_MS:
+            best = (et, what)
+    if best:
+        return best
     for et, what in events:
         if what and what[0] in kinds:
             if best is None or abs(et - t) < abs(best[0] - t):
@@ -538,27 +558,39 @@ def main():
                    ": %d lost without a count" % left))
 
     # --- process context -------------------------------------------------
-    # A match whose process the ship held no record of says pid and tid
-    # only. That may happen to what was in flight when a stage died (in a
-    # pipe, a buffer, the ring while the stage was down), never later.
+    # A match whose process cws-ship held no record of says pid and tid
+    # only; an open that cws-filter judged without its process matched
+    # soak_open but not its twin soak_open_ctx. Either may happen to what
+    # was in flight when a stage died (in a pipe, a buffer), never later.
     kill_times = sorted(t for t, w in events if w[0] == "kill")
-    late = []
-    for key in intake["nocontext"]:
+
+    def in_flight(key):
         g = when(progress, col[key[0]], key[1])
-        i = bisect.bisect_left(kill_times, g)
-        if i == len(kill_times) or kill_times[i] - g > INFLIGHT_MS:
-            late.append((key, g))
-    late.sort(key=lambda kg: kg[1])
-    rep.verdict("context", not late,
-                "%d of %d matches without their process (pid and tid only)"
-                "%s" % (len(intake["nocontext"]),
-                        delivered["open"] + delivered["exec"],
-                        ", all made at most %d s before a SIGKILL"
-                        % (INFLIGHT_MS // 1000) if not late else
-                        "; %d of them not in flight at a SIGKILL, e.g. "
-                        "%s at +%.1f s" % (len(late), late[0][0],
-                                           (late[0][1] - (start or 0))
-                                           / 1000.0)))
+        i = bisect.bisect_left(kill_times, g - KILL_TOLERANCE_MS)
+        return i < len(kill_times) and kill_times[i] - g <= INFLIGHT_MS, g
+
+    untwinned = {("open", n) for (kind, n) in occ
+                 if kind == "open" and n not in intake["twins"]}
+    rep.say()
+    rep.say("process context: %d matches reached the intake without their "
+            "process (pid and tid only); %d opens were judged by cws-filter "
+            "without it (soak_open_ctx missing)"
+            % (len(intake["nocontext"]), len(untwinned)))
+    why = []
+    for what, keys in (("without their process", intake["nocontext"]),
+                       ("judged without their process", untwinned)):
+        late = sorted((g, key) for key in keys
+                      for ok, g in [in_flight(key)] if not ok)
+        if late:
+            why.append("%d %s not in flight at a SIGKILL, e.g. %s %d at "
+                       "+%.1f s" % (len(late), what, late[0][1][0],
+                                    late[0][1][1],
+                                    (late[0][0] - (start or 0)) / 1000.0))
+    rep.verdict("context", not why and delivered["open"] > 0 and
+                len(untwinned) < delivered["open"],
+                "; ".join(why) or "%d and %d, all made at most %d s "
+                "before a SIGKILL" % (len(intake["nocontext"]),
+                                      len(untwinned), INFLIGHT_MS // 1000))
 
     # --- drained and stopped ---------------------------------------------
     ship = final.get("cws-ship") or {}

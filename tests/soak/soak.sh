@@ -7,7 +7,8 @@
 #  - a workload (soak-workload.c) of SOAK_RATE operations a second (6000),
 #    one in SOAK_MATCH_EVERY (200) an open under w/m/<n> and one in
 #    SOAK_EXEC_EVERY (600) an exec of w/bin/soak-true x<n>, both matched by
-#    the soak policy, each carrying its own number n;
+#    the soak policy, each carrying its own number n (the opens twice: by
+#    their path, and by their path and process.comm);
 #  - the test intake answering 503 for 2 to 3 minutes, then 200 for 2.5 to
 #    4.5 minutes, and so on;
 #  - cws-filter or cws-ship killed with SIGKILL every 45 to 105 s, at
@@ -82,6 +83,9 @@ say() { echo "soak: $(date -u +%H:%M:%S) $*"; }
 
 # policy A|B: the soak's rules; B has one rule more, which never matches,
 # so that a rewrite changes the digest the probe and the filter agree on.
+# soak_open_ctx matches what soak_open does only if cws-filter knows the
+# process (comm comes from its process record): a match of soak_open
+# without its twin was judged without its process.
 policy() {
 	{
 		cat <<-EOF
@@ -89,6 +93,8 @@ policy() {
 			rules:
 			  - id: soak_open
 			    expression: open.file.path =~ "$here/w/m/*"
+			  - id: soak_open_ctx
+			    expression: open.file.path =~ "$here/w/m/*" && process.comm == "soak-workload"
 			  - id: soak_exec
 			    expression: exec.file.path == "$here/w/bin/soak-true"
 		EOF
