@@ -177,13 +177,17 @@ test_must_be_empty() {
 	fi
 }
 
-# Polls a command every 0.1 s until it succeeds, for at most $1 seconds.
+# Polls a command every 0.1 s until it succeeds, for at most $1 seconds
+# of wall time: a command slow to answer (cws-cat over a capture that
+# grows by megabytes a second) is not given $1 * 10 more tries.
 test_wait_until() {
-	local limit=$(($1 * 10)) i=0
+	local end=$((${EPOCHREALTIME/./} + $1 * 1000000))
 	shift
-	while ! eval "$*" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -ge "$limit" ] && { echo "timed out waiting for: $*" >&2; return 1; }
+	until eval "$*" >/dev/null 2>&1; do
+		if [ "${EPOCHREALTIME/./}" -ge "$end" ]; then
+			echo "timed out waiting for: $*" >&2
+			return 1
+		fi
 		sleep 0.1
 	done
 }
