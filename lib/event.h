@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <msgpack.h>
 
@@ -682,6 +683,17 @@ struct cws_reader {
 	 */
 	struct cws_proctab *procs; /* made on the first process record */
 	bool want_process;
+	/*
+	 * Peek mode (cws_reader_peek): the input is a pipe whose bytes are
+	 * copied out with tee(2) and leave it only when the caller commits
+	 * them, once what it made of them is safe. peek_fd is the private
+	 * pipe tee(2) copies into, null_fd /dev/null for the bytes let go.
+	 */
+	bool peek;
+	int peek_fd[2], null_fd;
+	size_t pipe_cap; /* the input pipe's capacity */
+	uint64_t consumed; /* stream offset: bytes taken out of the pipe */
+	uint64_t forced; /* bytes taken out before their commit */
 };
 
 /* The reader's process table counters (zeroes before schema 2 input). */
@@ -703,6 +715,46 @@ int cws_reader_init_mem(struct cws_reader *r, const void *data, size_t len);
  * reader on a file descriptor, or -ENOMEM (r is then as it was).
  */
 int cws_reader_reset_mem(struct cws_reader *r, const void *data, size_t len);
+
+/*
+ * Peek mode, for a reader that keeps what it reads somewhere safe (cws-ship
+ * journals its messages): read bytes stay in the input pipe until
+ * cws_reader_commit, so that a process killed between a read and its
+ * journal write loses nothing; its successor reads them again. Returns 0,
+ * -EINVAL when the input is not a pipe (the reader stays as it was), or
+ * another negative errno. One exception: a record larger than the pipe
+ * can never be whole in it, so its first bytes are taken out before
+ * their commit (counted in forced).
+ */
+int cws_reader_peek(struct cws_reader *r);
+
+/*
+ * The bytes read but not committed, up to stream offset upto (an event's
+ * offset, or the end of the last record returned: cws_reader_pos): *p
+ * points at them in the reader's buffer. Returns their count (0 when not
+ * in peek mode).
+ */
+size_t cws_reader_uncommitted(const struct cws_reader *r, uint64_t upto,
+			      const char **p);
+
+/* The stream offset just past the last record returned. */
+uint64_t cws_reader_pos(const struct cws_reader *r);
+
+/*
+ * Takes the bytes up to stream offset upto out of the input pipe. Returns
+ * 0 or a negative errno. Does nothing outside peek mode.
+ */
+int cws_reader_commit(struct cws_reader *r, uint64_t upto);
+
+/*
+ * Before the first read in peek mode: copies the first len bytes the pipe
+ * holds into buf without taking them; returns how many it holds now (up to
+ * len) or a negative errno. cws_reader_discard then takes len of them
+ * out, unread (a predecessor had committed them to its journal but was
+ * killed before taking them).
+ */
+ssize_t cws_reader_peek_head(struct cws_reader *r, char *buf, size_t len);
+int cws_reader_discard(struct cws_reader *r, size_t len);
 
 /* Frees what the reader holds; the fd is not closed. Accepts NULL. */
 void cws_reader_release(struct cws_reader *r);

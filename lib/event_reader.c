@@ -14,10 +14,15 @@
 #include "event_priv.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define READ_CHUNK (64u * 1024)
@@ -121,6 +126,13 @@ void cws_reader_release(struct cws_reader *r)
 {
 	if (!r)
 		return;
+	if (r->peek) {
+		close(r->peek_fd[0]);
+		close(r->peek_fd[1]);
+		if (r->null_fd >= 0)
+			close(r->null_fd);
+		r->peek = false;
+	}
 	if (r->zone)
 		msgpack_zone_free(r->zone);
 	r->zone = NULL;
@@ -148,19 +160,214 @@ const msgpack_object *cws_reader_object(struct cws_reader *r)
 	return &r->obj;
 }
 
+/* --- peek mode ------------------------------------------------------------ */
+
+int cws_reader_peek(struct cws_reader *r)
+{
+	struct stat st;
+	int cap;
+
+	if (r->peek)
+		return 0;
+	if (r->fd < 0 || fstat(r->fd, &st))
+		return r->fd < 0 ? -EINVAL : -errno;
+	if (!S_ISFIFO(st.st_mode))
+		return -EINVAL;
+	cap = fcntl(r->fd, F_GETPIPE_SZ);
+	if (cap <= 0 || pipe2(r->peek_fd, O_CLOEXEC))
+		return -errno;
+	/* tee(2) copies whole pipe buffers: as many as the input has. */
+	if (fcntl(r->peek_fd[0], F_SETPIPE_SZ, cap) < cap) {
+		int rc = -errno;
+
+		close(r->peek_fd[0]);
+		close(r->peek_fd[1]);
+		return rc ? rc : -ENOSPC;
+	}
+	r->null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	r->pipe_cap = (size_t)cap;
+	r->consumed = r->base;
+	r->peek = true;
+	return 0;
+}
+
+uint64_t cws_reader_pos(const struct cws_reader *r)
+{
+	return r->base + r->start;
+}
+
+size_t cws_reader_uncommitted(const struct cws_reader *r, uint64_t upto,
+			      const char **p)
+{
+	if (!r->peek || upto <= r->consumed || upto > r->base + r->end)
+		return 0;
+	*p = r->buf + (r->consumed - r->base);
+	return (size_t)(upto - r->consumed);
+}
+
+/* Takes n bytes out of fd, unread. */
+static int drop_bytes(struct cws_reader *r, int fd, size_t n)
+{
+	char tmp[4096];
+	ssize_t k;
+
+	while (n) {
+		if (r->null_fd >= 0)
+			k = splice(fd, NULL, r->null_fd, NULL, n, 0);
+		else
+			k = read(fd, tmp, n < sizeof(tmp) ? n : sizeof(tmp));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && errno == EINVAL && r->null_fd >= 0) {
+			close(r->null_fd); /* no splice to it: read instead */
+			r->null_fd = -1;
+			continue;
+		}
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+int cws_reader_commit(struct cws_reader *r, uint64_t upto)
+{
+	int rc;
+
+	if (!r->peek || upto <= r->consumed)
+		return 0;
+	rc = drop_bytes(r, r->fd, (size_t)(upto - r->consumed));
+	if (!rc)
+		r->consumed = upto;
+	return rc;
+}
+
+/* Reads n bytes the private pipe holds into p. */
+static int take_copy(struct cws_reader *r, char *p, size_t n)
+{
+	ssize_t k;
+
+	while (n) {
+		k = read(r->peek_fd[0], p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+ssize_t cws_reader_peek_head(struct cws_reader *r, char *buf, size_t len)
+{
+	ssize_t t;
+	int rc;
+
+	if (!r->peek)
+		return -EINVAL;
+	t = tee(r->fd, r->peek_fd[1], len, SPLICE_F_NONBLOCK);
+	if (t < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	rc = take_copy(r, buf, (size_t)t);
+	return rc ? rc : t;
+}
+
+int cws_reader_discard(struct cws_reader *r, size_t len)
+{
+	int rc;
+
+	if (!r->peek || r->end != r->start)
+		return -EINVAL;
+	rc = drop_bytes(r, r->fd, len);
+	if (rc)
+		return rc;
+	r->consumed += len;
+	r->base += len;
+	return 0;
+}
+
+/*
+ * Copies what the pipe holds past the bytes already buffered (have of
+ * them are still in it, not committed) into buf[end..end + want). The
+ * pipe is copied from its head, so those come again and are dropped.
+ * With nothing new (a writer in the middle of a record) it waits, a few
+ * milliseconds at a time, returning -EINTR when a signal comes.
+ */
+static int peek_read(struct cws_reader *r, size_t want)
+{
+	size_t have = (size_t)(r->base + r->end - r->consumed);
+	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+	struct timespec ts;
+	long ms = 1;
+	ssize_t t;
+	int rc, queued;
+
+	for (;;) {
+		t = tee(r->fd, r->peek_fd[1], have + want,
+			have ? SPLICE_F_NONBLOCK : 0);
+		if (t < 0 && errno != EAGAIN)
+			return -errno;
+		if (t == 0 && !have) {
+			r->eof = true; /* empty, and no writer left */
+			return 0;
+		}
+		if (t > 0) {
+			size_t old = (size_t)t < have ? (size_t)t : have;
+
+			rc = drop_bytes(r, r->peek_fd[0], old);
+			if (!rc)
+				rc = take_copy(r, r->buf + r->end, (size_t)t - old);
+			if (rc)
+				return rc;
+			r->end += (size_t)t - old;
+			if ((size_t)t > have)
+				return 0;
+		}
+		/* Only bytes we have: no writer left, or one mid-record. */
+		if (poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLHUP)) {
+			r->eof = true;
+			return 0;
+		}
+		/*
+		 * A full pipe of bytes we have: a record larger than the
+		 * pipe, which can only come whole if we make room.
+		 */
+		if (!ioctl(r->fd, FIONREAD, &queued) &&
+		    (size_t)queued + 4096 > r->pipe_cap) {
+			rc = drop_bytes(r, r->fd, have);
+			if (rc)
+				return rc;
+			r->consumed += have;
+			r->forced += have;
+			have = 0;
+			continue;
+		}
+		ts.tv_sec = 0;
+		ts.tv_nsec = ms * 1000000;
+		if (nanosleep(&ts, NULL))
+			return -errno;
+		ms = ms < 16 ? ms * 2 : ms;
+	}
+}
+
 /* Reads more bytes; returns 0 (maybe at eof) or a negative errno. */
 static int reader_fill(struct cws_reader *r)
 {
-	size_t want;
+	size_t want, keep;
 	ssize_t n;
 
 	if (r->eof)
 		return 0;
-	if (r->start > 0) {
-		memmove(r->buf, r->buf + r->start, r->end - r->start);
-		r->base += r->start;
-		r->end -= r->start;
-		r->start = 0;
+	/* In peek mode the bytes not committed stay: they are the journal's. */
+	keep = r->start;
+	if (r->peek && r->consumed - r->base < keep)
+		keep = (size_t)(r->consumed - r->base);
+	if (keep > 0) {
+		memmove(r->buf, r->buf + keep, r->end - keep);
+		r->base += keep;
+		r->end -= keep;
+		r->start -= keep;
 	}
 	if (r->end == r->cap)
 		return 0;
@@ -175,6 +382,8 @@ static int reader_fill(struct cws_reader *r)
 	 * are decoded while they are still in the CPU's caches.
 	 */
 	want = r->cap - r->end < READ_CHUNK ? r->cap - r->end : READ_CHUNK;
+	if (r->peek)
+		return peek_read(r, want);
 	n = read(r->fd, r->buf + r->end, want);
 	if (n < 0)
 		return -errno;

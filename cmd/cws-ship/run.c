@@ -4,11 +4,11 @@
  * into messages (payload.c). Without an intake the messages go out as
  * JSON lines; with one they go into the open batch, whose bytes are also
  * appended to the journal (current.part in the spool) whenever no whole
- * record is left in the reader's buffer, before the next read(2): the
- * journal is turned back into a batch at the next start. So a crash,
- * even SIGKILL, loses only the records of the last read(2) that had not
- * reached the journal yet (the pipe gave them up at the read; the soak,
- * docs/RELIABILITY.md, sees it about once in five SIGKILLs). A batch closes at batch_max_size messages,
+ * record is left in the reader's buffer, before the next read: the
+ * journal is turned back into a batch at the next start. The input's
+ * bytes leave their pipe only once their messages are in the journal
+ * ("Input", below), so a crash, even SIGKILL, loses nothing that reached
+ * the pipe. A batch closes at batch_max_size messages,
  * batch_max_content_size bytes or batch_wait seconds, is compressed and
  * handed to the spool, which fsyncs it before any sender sees it.
  *
@@ -103,6 +103,12 @@ struct ship {
 	int part_fd;
 	size_t journaled; /* bytes of body in the journal */
 	off_t part_len; /* the journal's good length on disk */
+	/* Input (peek mode): what the journal's last mark names. */
+	bool peek;
+	struct spool_mark resume;
+	bool has_resume;
+	uint64_t resumed_bytes; /* input skipped at start: journaled before */
+	const char *test_crash; /* CWS_SHIP_TEST_CRASH (tests only) */
 	bool blocked; /* the spool refused the last batch */
 	int held; /* messages waiting in msgs while blocked */
 	/* Local output. */
@@ -294,6 +300,15 @@ static void write_status(struct ship *s, const char *state)
 	SETI(pj, "misses", payload_ctx_stats()->misses);
 	json_object_set_new(doc, "process_json", pj);
 	json_object_set_new(doc, "self_test", self_test_status(s));
+	if (!s->o->local) {
+		json_t *in = json_object();
+
+		json_object_set_new(in, "mode",
+				    json_string(s->peek ? "peek" : "read"));
+		SETI(in, "resumed_bytes", s->resumed_bytes);
+		SETI(in, "forced_bytes", s->rd.forced);
+		json_object_set_new(doc, "input", in);
+	}
 	if (s->spool_open) {
 		sp = json_object();
 		json_object_set_new(sp, "dir", json_string(s->sp.dir));
@@ -379,15 +394,27 @@ static int flush_local(struct ship *s)
 
 /* --- batches ------------------------------------------------------------ */
 
-static int journal(struct ship *s)
+/*
+ * Appends the open batch's new messages to the journal, after the mark
+ * line that names the input they were made from (m; none outside peek
+ * mode). Returns 0, or a negative errno with the journal as it was.
+ */
+static int journal(struct ship *s, const struct spool_mark *m)
 {
+	char line[96];
 	size_t n;
-	int rc;
+	int rc = 0, k = 0;
 
 	if (s->part_fd < 0 || s->journaled >= s->body.len)
 		return 0;
 	n = s->body.len - s->journaled;
-	rc = write_all(s->part_fd, s->body.p + s->journaled, n);
+	if (m) {
+		k = spool_mark_format(line, sizeof(line), m,
+				      (uint64_t)s->part_len, n);
+		rc = k < 0 ? k : write_all(s->part_fd, line, (size_t)k);
+	}
+	if (!rc)
+		rc = write_all(s->part_fd, s->body.p + s->journaled, n);
 	if (rc) {
 		/*
 		 * A short write (a full disk) would leave half a line that
@@ -405,8 +432,93 @@ static int journal(struct ship *s)
 		return rc;
 	}
 	s->journaled = s->body.len;
-	s->part_len += (off_t)n;
+	s->part_len += (off_t)(n + (size_t)k);
 	return 0;
+}
+
+/*
+ * Input. cws-ship's input is usually a pipe (cws run makes one), and a
+ * pipe gives its bytes up at read(2): killed between a read and the
+ * journal write of what it made of them, cws-ship would lose those
+ * events, counted nowhere. So it reads its pipe in peek mode (lib/event:
+ * tee(2) copies the bytes, they stay in the pipe) and takes bytes out only
+ * here, once the messages made of them are in the journal, whose write
+ * starts with a mark naming those bytes (length and checksum). A
+ * successor started on the same pipe finds the mark in the journal it
+ * recovers: if the pipe starts with the bytes it names, the kill came
+ * between the journal write and their taking, and it takes them out
+ * unread (resumed_bytes); otherwise it reads them, since the journal does
+ * not hold their messages. Either way each event is journaled once.
+ *
+ * A batch closes only here too (at a record's start, or between records),
+ * so that a batch spooled never holds messages of bytes still in the pipe.
+ * Bytes that made no message are taken out without a mark: read again,
+ * they make none. Input that is not a pipe is read as before.
+ */
+static void checkpoint(struct ship *s, uint64_t upto)
+{
+	struct spool_mark m;
+	const char *p, *crash;
+	size_t n;
+	int rc;
+
+	n = cws_reader_uncommitted(&s->rd, upto, &p);
+	if (!n) {
+		journal(s, NULL);
+		return;
+	}
+	m.len = n;
+	m.sum = spool_input_sum(p, n);
+	/* t3100 kills cws-ship in each window: read, journaled. */
+	crash = s->test_crash && s->journaled < s->body.len ? s->test_crash :
+							      "";
+	if (!strcmp(crash, "read"))
+		raise(SIGKILL);
+	/* Without a journal, nothing to keep the bytes for. */
+	if (journal(s, &m) && s->part_fd >= 0)
+		return;
+	if (!strcmp(crash, "journaled"))
+		raise(SIGKILL);
+	rc = cws_reader_commit(&s->rd, upto);
+	if (rc && cws_ratelimit_ok(&s->err_rl))
+		cws_errorx("cannot take %zu bytes out of the input pipe: %s",
+			   n, strerror(-rc));
+}
+
+/*
+ * At start, in peek mode: the bytes the recovered journal's last mark
+ * names, if the pipe starts with them, were journaled by the cws-ship
+ * before, killed before it took them out.
+ */
+static void resume_input(struct ship *s)
+{
+	char *buf;
+	ssize_t got;
+	int rc;
+
+	if (!s->has_resume || !s->resume.len ||
+	    s->resume.len > s->rd.pipe_cap)
+		return;
+	buf = malloc((size_t)s->resume.len);
+	if (!buf)
+		return;
+	got = cws_reader_peek_head(&s->rd, buf, (size_t)s->resume.len);
+	if (got == (ssize_t)s->resume.len &&
+	    spool_input_sum(buf, (size_t)got) == s->resume.sum) {
+		rc = cws_reader_discard(&s->rd, (size_t)got);
+		if (rc)
+			cws_errorx("cannot take the journaled input out of the "
+				   "pipe: %s",
+				   strerror(-rc));
+		else {
+			s->resumed_bytes = (uint64_t)got;
+			cws_info("input: %zd bytes the cws-ship before had "
+				 "journaled were still in the pipe: taken out "
+				 "unread",
+				 got);
+		}
+	}
+	free(buf);
 }
 
 static int open_batch(struct ship *s)
@@ -499,9 +611,7 @@ static void recover_part(struct ship *s)
 {
 	char path[PATH_MAX];
 	struct jbuf data;
-	size_t start, end;
-	uint64_t seq;
-	uint32_t count;
+	struct spool_part part;
 	char tmp[65536];
 	ssize_t n;
 	int fd;
@@ -514,21 +624,23 @@ static void recover_part(struct ship *s)
 	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
 		jb_raw(&data, tmp, (size_t)n);
 	close(fd);
-	if (data.err || spool_part_parse(data.p ? data.p : "", data.len, &seq,
-					 &count, &start, &end)) {
+	if (data.err || !data.p || spool_part_parse(data.p, data.len, &part)) {
 		cws_warnx("spool: journal '%s' is unreadable: removed", path);
 		goto out;
 	}
-	spool_seen_seq(&s->sp, seq);
-	if (!count || spool_has(&s->sp, seq))
+	s->resume = part.mark;
+	s->has_resume = part.has_mark;
+	spool_seen_seq(&s->sp, part.seq);
+	if (!part.count || spool_has(&s->sp, part.seq))
 		goto out;
 	/* The body: "[\n" and the complete lines. */
-	memmove(data.p, data.p + start, end - start);
-	data.len = end - start;
-	if (spool_body(s, seq, count, &data))
+	memmove(data.p, data.p + part.body_start,
+		part.body_end - part.body_start);
+	data.len = part.body_end - part.body_start;
+	if (spool_body(s, part.seq, part.count, &data))
 		goto keep;
 	cws_info("spool: recovered %u events read before cws-ship stopped",
-		 count);
+		 part.count);
 out:
 	unlink(path);
 keep:
@@ -554,8 +666,11 @@ static void add_messages(struct ship *s, int n)
 		return;
 	}
 	if (s->count && (s->body.len + s->msgs.len + 2 > o->batch_max_bytes ||
-			 s->count + (uint32_t)n > o->batch_max_msgs))
+			 s->count + (uint32_t)n > o->batch_max_msgs)) {
+		/* This record's messages go to the next batch. */
+		checkpoint(s, s->ev->offset);
 		close_batch(s);
+	}
 	if (s->blocked) {
 		s->held = n; /* kept in s->msgs, added once unblocked */
 		return;
@@ -676,7 +791,7 @@ static int on_wait(void *arg)
 	struct ship *s = arg;
 
 	if (!s->o->local) {
-		journal(s);
+		checkpoint(s, cws_reader_pos(&s->rd));
 		return 0;
 	}
 	if (!s->out_err)
@@ -689,8 +804,10 @@ static void periodic(struct ship *s)
 	long long now = ship_now_ms();
 
 	if (!s->o->local && s->count &&
-	    now - s->opened_ms >= s->o->batch_wait_ms)
+	    now - s->opened_ms >= s->o->batch_wait_ms) {
+		checkpoint(s, cws_reader_pos(&s->rd));
 		close_batch(s);
+	}
 	if (now >= s->next_status_ms) {
 		s->next_status_ms = now + SHIP_STATUS_MS;
 		write_status(s, "running");
@@ -838,7 +955,7 @@ static int loop(struct ship *s)
 		}
 		return CWS_EXIT_OK;
 	}
-	journal(s);
+	checkpoint(s, cws_reader_pos(&s->rd));
 	close_batch(s);
 	return CWS_EXIT_OK;
 }
@@ -897,6 +1014,8 @@ static int sandbox_user(struct ship *s)
 	return cws_sandbox_user(o->cfg);
 }
 
+static const char *const peek_calls[] = { "tee", "splice" };
+
 static int sandbox_rules(struct ship *s)
 {
 	const struct ship_opts *o = s->o;
@@ -937,7 +1056,8 @@ static int sandbox_rules(struct ship *s)
 		cws_debug("no Landlock in this kernel: file system rules off");
 	else if (rc)
 		return rc;
-	return cws_sandbox_seccomp(NULL, 0);
+	/* Peek mode's reads of the input pipe (checkpoint). */
+	return cws_sandbox_seccomp(peek_calls, CWS_ARRAY_SIZE(peek_calls));
 }
 
 /* --- delivery ----------------------------------------------------------- */
@@ -1021,6 +1141,7 @@ int ship_run(struct ship_opts *o)
 	}
 	s->o = o;
 	s->part_fd = -1;
+	s->test_crash = getenv("CWS_SHIP_TEST_CRASH");
 	s->out_fd = -1;
 	s->started_ns = cws_event_now();
 	s->bad_rl = (struct cws_ratelimit)CWS_RATELIMIT_INIT(10, 5);
@@ -1069,6 +1190,10 @@ int ship_run(struct ship_opts *o)
 		s->sp.failover = o->failover;
 		s->spool_open = true;
 		recover_part(s);
+		/* Before Landlock: /dev/null is opened here. */
+		s->peek = !cws_reader_peek(&s->rd);
+		if (s->peek)
+			resume_input(s);
 	}
 	err = sandbox_rules(s);
 	if (err) {

@@ -432,14 +432,41 @@ int spool_hdr_parse(const char *data, size_t len, struct spool_hdr *h,
 /* True when body[0..n) has the header's crc. */
 bool spool_body_ok(const struct spool_hdr *h, const char *body, size_t n);
 
+/* The input a journal write was made from (run.c, "Input"). */
+struct spool_mark {
+	uint64_t len; /* bytes */
+	uint64_t sum; /* spool_input_sum of them */
+};
+
+/* crc32 and adler32 of p[0..n), as one number. */
+uint64_t spool_input_sum(const char *p, size_t n);
+
 /*
- * Recovers a journal ("CWSPART1 <seq>\n[\n" then "<message>,\n" per
- * message): *seq, the number of complete messages, and the length of
- * the prefix holding them (a message cut by a crash is left out).
+ * Formats the mark line that starts a journal write of msgs_len bytes of
+ * messages to a journal part_len long. Returns its length or
+ * -ENAMETOOLONG.
+ */
+int spool_mark_format(char *buf, size_t len, const struct spool_mark *m,
+		      uint64_t part_len, size_t msgs_len);
+
+/* A journal, as spool_part_parse finds it. */
+struct spool_part {
+	uint64_t seq;
+	uint32_t count; /* complete messages */
+	size_t body_start, body_end; /* "[\n" and the messages */
+	struct spool_mark mark; /* the last whole write's, if has_mark */
+	bool has_mark;
+};
+
+/*
+ * Recovers a journal ("CWSPART1 <seq>\n[\n", then mark lines and
+ * "<message>,\n" lines): the complete messages of the writes that were
+ * whole, moved together in place (the marks taken out) at
+ * data[body_start..body_end), and the last whole write's mark. A message
+ * cut by a crash, or a write cut short, is left out with what follows.
  * Returns 0 or -EINVAL.
  */
-int spool_part_parse(const char *data, size_t len, uint64_t *seq,
-		     uint32_t *count, size_t *body_start, size_t *body_end);
+int spool_part_parse(char *data, size_t len, struct spool_part *out);
 
 /* --- spool.c ------------------------------------------------------------ */
 

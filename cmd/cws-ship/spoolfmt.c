@@ -20,6 +20,14 @@
  * A message never holds a raw newline (JSON escapes it), so after a
  * crash every complete line is a whole message and a cut last line is
  * recognised.
+ *
+ * Each write of messages starts with a mark line naming the input they
+ * were made from, still in cws-ship's input pipe (run.c, "Input"):
+ *
+ *	#in <bytes> <sum> <journal length once this write is done>\n
+ *
+ * A write cut short by a SIGKILL is recognised by its mark's length:
+ * it and everything after it are left out, and the input is read again.
  */
 #include "compat.h"
 #include "ship.h"
@@ -166,38 +174,109 @@ bool spool_body_ok(const struct spool_hdr *h, const char *body, size_t n)
 	return (uint32_t)crc == h->crc;
 }
 
-int spool_part_parse(const char *data, size_t len, uint64_t *seq,
-		     uint32_t *count, size_t *body_start, size_t *body_end)
+uint64_t spool_input_sum(const char *p, size_t n)
 {
-	size_t m = sizeof(PART_MAGIC) - 1, p, n;
-	const char *nl;
-	uint64_t v;
+	uLong c = crc32(0L, Z_NULL, 0), a = adler32(0L, Z_NULL, 0);
+	size_t off = 0, chunk;
 
-	*count = 0;
+	while (off < n) {
+		chunk = n - off > (1u << 30) ? (1u << 30) : n - off;
+		c = crc32(c, (const Bytef *)p + off, (uInt)chunk);
+		a = adler32(a, (const Bytef *)p + off, (uInt)chunk);
+		off += chunk;
+	}
+	return (uint64_t)(uint32_t)c << 32 | (uint32_t)a;
+}
+
+int spool_mark_format(char *buf, size_t len, const struct spool_mark *m,
+		      uint64_t part_len, size_t msgs_len)
+{
+	uint64_t end = part_len + msgs_len;
+	int n, i;
+
+	/* The line's own length is in the end it names: a few tries. */
+	for (i = 0; i < 4; i++) {
+		n = snprintf(buf, len, "#in %llu %016llx %llu\n",
+			     (unsigned long long)m->len,
+			     (unsigned long long)m->sum,
+			     (unsigned long long)end);
+		if (n < 0 || (size_t)n >= len)
+			return -ENAMETOOLONG;
+		if (part_len + (uint64_t)n + msgs_len == end)
+			return n;
+		end = part_len + (uint64_t)n + msgs_len;
+	}
+	return -EINVAL;
+}
+
+/* Parses "#in <len> <sum> <end>" (without its newline). */
+static bool mark_parse(const char *p, size_t n, struct spool_mark *m,
+		       uint64_t *end)
+{
+	const char *a, *b;
+
+	if (n < 4 || memcmp(p, "#in ", 4))
+		return false;
+	p += 4;
+	n -= 4;
+	a = memchr(p, ' ', n);
+	if (!a)
+		return false;
+	b = memchr(a + 1, ' ', n - (size_t)(a + 1 - p));
+	return b && parse_u64(p, (size_t)(a - p), 10, UINT64_MAX, &m->len) &&
+	       b - a - 1 == 16 &&
+	       parse_u64(a + 1, 16, 16, UINT64_MAX, &m->sum) &&
+	       parse_u64(b + 1, n - (size_t)(b + 1 - p), 10, UINT64_MAX, end);
+}
+
+int spool_part_parse(char *data, size_t len, struct spool_part *out)
+{
+	size_t m = sizeof(PART_MAGIC) - 1, p, n, w;
+	struct spool_mark mk;
+	const char *nl;
+	uint64_t v, end;
+
+	memset(out, 0, sizeof(*out));
 	nl = memchr(data, '\n', len < 64 ? len : 64);
 	if (!nl || (size_t)(nl - data) <= m + 1 ||
 	    memcmp(data, PART_MAGIC, m) || data[m] != ' ' ||
 	    !parse_u64(data + m + 1, (size_t)(nl - data) - m - 1, 10,
 		       UINT64_MAX, &v))
 		return -EINVAL;
-	*seq = v;
+	out->seq = v;
 	p = (size_t)(nl - data) + 1;
 	if (len - p < 2 || memcmp(data + p, "[\n", 2))
 		return -EINVAL;
-	*body_start = p;
+	out->body_start = p;
 	p += 2;
-	*body_end = p;
+	w = p; /* where the next message goes, marks taken out */
 	while (p < len) {
 		nl = memchr(data + p, '\n', len - p);
 		if (!nl)
 			break; /* a message cut by the crash */
 		n = (size_t)(nl - (data + p));
+		if (data[p] == '#') {
+			if (!mark_parse(data + p, n, &mk, &end))
+				break;
+			/*
+			 * A write cut short by the crash: what it holds was
+			 * not committed, the input has it again.
+			 */
+			if (end > len)
+				break;
+			out->mark = mk;
+			out->has_mark = true;
+			p += n + 1;
+			continue;
+		}
 		if (n < 3 || data[p] != '{' || data[p + n - 2] != '}' ||
 		    data[p + n - 1] != ',')
 			break;
+		memmove(data + w, data + p, n + 1);
+		w += n + 1;
 		p += n + 1;
-		*body_end = p;
-		(*count)++;
+		out->count++;
 	}
+	out->body_end = w;
 	return 0;
 }

@@ -120,6 +120,39 @@ test_expect_success 'SIGKILL mid-batch: the journal becomes a batch at restart' 
 	test ! -e $DD_SPOOL_DIR/current.part
 '
 
+# Killed with its input still in the pipe, a successor started on the
+# same pipe (as cws run starts one) gets every event exactly once: in
+# both windows of a read, before its journal write (it reads them again)
+# and after (the journal's mark names them: taken out unread).
+test_expect_success 'SIGKILL after a read, before its journal write: read again, each once' '
+	intake_start in -k $KEY && to_intake in &&
+	CWS_SHIP_TEST_CRASH=read ship_fifo &&
+	cat ten.mp >&3 &&
+	{ wait $SHIP_PID; test $? = 137; } &&
+	! grep -q "^{" $DD_SPOOL_DIR/current.part &&
+	{ cws-ship <pipe 2>ship2.err 3>&- & } && SHIP_PID=$! &&
+	ship_wait &&
+	! grep "taken out unread" ship2.err &&
+	test "$(status .input.mode)" = peek &&
+	test "$(status .input.resumed_bytes)" = 0 &&
+	seq_pids 10 >expect && pids in >got && test_cmp expect got
+'
+
+test_expect_success 'SIGKILL after its journal write, before taking the input: taken out unread, each once' '
+	intake_start in -k $KEY && to_intake in &&
+	CWS_SHIP_TEST_CRASH=journaled ship_fifo &&
+	cat ten.mp >&3 &&
+	{ wait $SHIP_PID; test $? = 137; } &&
+	test "$(grep -c "^{" $DD_SPOOL_DIR/current.part)" = 12 &&
+	grep -q "^#in [0-9]* [0-9a-f]\{16\} [0-9]*$" $DD_SPOOL_DIR/current.part &&
+	{ cws-ship <pipe 2>ship2.err 3>&- & } && SHIP_PID=$! &&
+	ship_wait &&
+	grep "spool: recovered 12 events read before cws-ship stopped" ship2.err &&
+	grep "^cws-ship: info: input: [0-9]* bytes the cws-ship before had journaled were still in the pipe: taken out unread$" ship2.err &&
+	test "$(status .input.resumed_bytes)" -gt 0 &&
+	seq_pids 10 >expect && pids in >got && test_cmp expect got
+'
+
 test_expect_success 'SIGTERM: what is in hand is sent, exit 0' '
 	intake_start in -k $KEY && to_intake in &&
 	export DD_RUNTIME_SECURITY_CONFIG_ENDPOINTS_BATCH_WAIT=10 &&

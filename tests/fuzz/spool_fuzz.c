@@ -4,7 +4,8 @@
  * any bytes are read as a batch file (header line, checksum) and as a
  * journal, as cws-ship reads what it finds in its spool at start. What
  * parses must format back to the same header, and a journal's body span
- * must lie inside the input and end on a message.
+ * must lie inside the input, end on a message and hold only messages
+ * (its mark lines taken out).
  */
 #include "compat.h"
 
@@ -21,9 +22,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *p = (const char *)data, *why = NULL;
 	char buf[SPOOL_HDR_MAX * 2];
 	struct spool_hdr h, g;
-	size_t start, end;
-	uint64_t seq;
-	uint32_t count;
+	struct spool_part part;
+	uint32_t lines;
+	char *copy;
+	size_t i;
 	int n, m;
 
 	n = spool_hdr_parse(p, size, &h, &why);
@@ -40,11 +42,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    strcmp(g.encoding, h.encoding) || strcmp(g.id, h.id))
 			abort();
 	}
-	if (!spool_part_parse(p, size, &seq, &count, &start, &end)) {
-		if (start > end || end > size || p[start] != '[')
+	/* The journal: parsed in place, from a copy. */
+	copy = malloc(size ? size : 1);
+	if (!copy)
+		return 0;
+	memcpy(copy, data, size);
+	if (!spool_part_parse(copy, size, &part)) {
+		if (part.body_start > part.body_end || part.body_end > size ||
+		    copy[part.body_start] != '[')
 			abort();
-		if (count && p[end - 1] != '\n')
+		if (part.count && copy[part.body_end - 1] != '\n')
+			abort();
+		/* What is left is messages only, one a line. */
+		for (i = part.body_start + 2, lines = 0; i < part.body_end; i++)
+			if (copy[i] == '\n')
+				lines++;
+			else if (copy[i] == '#' && copy[i - 1] == '\n')
+				abort();
+		if (lines != part.count)
 			abort();
 	}
+	free(copy);
 	return 0;
 }

@@ -72,30 +72,97 @@ static void test_header_rejects(void **state)
 
 static void test_part(void **state)
 {
-	const char *p = "CWSPART1 7\n[\n{\"a\":1},\n{\"b\":2},\n{\"c\":";
-	size_t start, end;
-	uint64_t seq;
-	uint32_t count;
+	char p[] = "CWSPART1 7\n[\n{\"a\":1},\n{\"b\":2},\n{\"c\":";
+	char only[] = "CWSPART1 3\n[\n", bad[] = "CWSPART1 x\n[\n",
+	     junk[] = "junk";
+	struct spool_part part;
 
 	(void)state;
-	assert_int_equal(
-		spool_part_parse(p, strlen(p), &seq, &count, &start, &end), 0);
-	assert_int_equal(seq, 7);
-	assert_int_equal(count, 2);
-	assert_int_equal(start, 11);
-	assert_memory_equal(p + start, "[\n{\"a\":1},\n{\"b\":2},\n",
-			    end - start);
+	assert_int_equal(spool_part_parse(p, strlen(p), &part), 0);
+	assert_int_equal(part.seq, 7);
+	assert_int_equal(part.count, 2);
+	assert_int_equal(part.body_start, 11);
+	assert_false(part.has_mark);
+	assert_memory_equal(p + part.body_start,
+			    "[\n{\"a\":1},\n{\"b\":2},\n",
+			    part.body_end - part.body_start);
 	/* Only the header: an empty batch. */
-	assert_int_equal(spool_part_parse("CWSPART1 3\n[\n", 13, &seq, &count,
-					  &start, &end),
-			 0);
-	assert_int_equal(count, 0);
-	assert_int_equal(spool_part_parse("CWSPART1 x\n[\n", 13, &seq, &count,
-					  &start, &end),
-			 -EINVAL);
-	assert_int_equal(spool_part_parse("junk", 4, &seq, &count, &start,
-					  &end),
-			 -EINVAL);
+	assert_int_equal(spool_part_parse(only, strlen(only), &part), 0);
+	assert_int_equal(part.count, 0);
+	assert_int_equal(spool_part_parse(bad, strlen(bad), &part), -EINVAL);
+	assert_int_equal(spool_part_parse(junk, strlen(junk), &part), -EINVAL);
+}
+
+/* Appends a write as cws-ship makes it: its mark, then its messages. */
+static void add_write(char *j, size_t cap, uint64_t len, uint64_t sum,
+		      const char *msgs)
+{
+	struct spool_mark m = { .len = len, .sum = sum };
+	size_t at = strlen(j);
+	int n;
+
+	n = spool_mark_format(j + at, cap - at, &m, at, strlen(msgs));
+	assert_true(n > 0);
+	assert_true(at + (size_t)n + strlen(msgs) < cap);
+	strcat(j, msgs);
+	/* The end it names is the journal's length after the write. */
+	assert_int_equal(strtoull(strrchr(j + at, ' ') + 1, NULL, 10),
+			 strlen(j));
+}
+
+static void test_part_marks(void **state)
+{
+	char j[4096] = "CWSPART1 9\n[\n", cut[4096];
+	struct spool_part part;
+	size_t whole;
+
+	(void)state;
+	add_write(j, sizeof(j), 120, 0x1122334455667788ull,
+		  "{\"a\":1},\n{\"b\":2},\n");
+	/* A second write: the last mark is the one that counts. */
+	add_write(j, sizeof(j), 7, 42, "{\"c\":3},\n");
+	whole = strlen(j);
+	memcpy(cut, j, whole + 1);
+	assert_int_equal(spool_part_parse(j, whole, &part), 0);
+	assert_int_equal(part.count, 3);
+	assert_true(part.has_mark);
+	assert_int_equal(part.mark.len, 7);
+	assert_int_equal(part.mark.sum, 42);
+	assert_memory_equal(j + part.body_start,
+			    "[\n{\"a\":1},\n{\"b\":2},\n{\"c\":3},\n",
+			    part.body_end - part.body_start);
+
+	/*
+	 * The last write cut by a SIGKILL after its first line: that line
+	 * is whole, but the write is not, so neither its message nor its
+	 * mark counts (the input still holds its bytes).
+	 */
+	memcpy(j, cut, whole + 1);
+	add_write(j, sizeof(j), 99, 5, "{\"d\":4},\n{\"e\":5},\n");
+	assert_int_equal(spool_part_parse(j, strlen(j) - 8, &part), 0);
+	assert_int_equal(part.count, 3);
+	assert_int_equal(part.mark.len, 7);
+	/* Cut inside its mark line: the same. */
+	memcpy(j, cut, whole + 1);
+	add_write(j, sizeof(j), 99, 5, "{\"d\":4},\n");
+	assert_int_equal(spool_part_parse(j, whole + 10, &part), 0);
+	assert_int_equal(part.count, 3);
+	assert_int_equal(part.mark.sum, 42);
+	/* A damaged mark ends the journal there. */
+	memcpy(j, cut, whole + 1);
+	strcat(j, "#in 12 zz 99\n{\"d\":4},\n");
+	assert_int_equal(spool_part_parse(j, strlen(j), &part), 0);
+	assert_int_equal(part.count, 3);
+}
+
+static void test_input_sum(void **state)
+{
+	(void)state;
+	assert_int_equal(spool_input_sum("abc", 3), spool_input_sum("abc", 3));
+	assert_int_not_equal(spool_input_sum("abc", 3),
+			     spool_input_sum("abd", 3));
+	assert_int_not_equal(spool_input_sum("abc", 3),
+			     spool_input_sum("abc", 2));
 }
 
 int main(void)
@@ -104,6 +171,8 @@ int main(void)
 		cmocka_unit_test(test_header_roundtrip),
 		cmocka_unit_test(test_header_rejects),
 		cmocka_unit_test(test_part),
+		cmocka_unit_test(test_part_marks),
+		cmocka_unit_test(test_input_sum),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
