@@ -41,6 +41,14 @@ const char *front_tool(const struct front *f, const char *tool, char *buf,
 long front_running_pid(const struct front *f, const char *tool);
 
 /* run.c: cws run. Returns the exit code. */
+/*
+ * argv in cws's own form (args.c): global options after the command moved
+ * in front of it, Datadog's `runtime ...` words turned into cws's. *out is
+ * a new array (its strings are argv's, or constants); returns its count, or
+ * -1 without memory. argv's entries may be changed.
+ */
+int front_args(int argc, char **argv, char ***out);
+
 int front_run(struct front *f, int argc, char **argv);
 
 /* run.c: cws policy eval [-p dir] [-e expression]... */

@@ -254,6 +254,10 @@ int main(int argc, char **argv)
 	int opt;
 
 	cws_cli_init(&cli, "cws", usage);
+	/* Datadog's forms, and global options after the command. */
+	argc = front_args(argc, argv, &argv);
+	if (argc < 0)
+		cws_fatal(CWS_EXIT_FAILURE, "out of memory");
 	/* "+": options stop at the verb, which has its own. */
 	while ((opt = getopt_long(argc, argv, "+" CWS_CLI_OPTSTRING, longopts,
 				  NULL)) != -1) {
@@ -291,6 +295,6 @@ int main(int argc, char **argv)
 		return cmd_config(&f, argc, argv);
 	if (!strcmp(verb, "hostname"))
 		return cmd_hostname(&f);
-	cws_error("unknown command '%s'", verb);
+	cws_errorx("unknown command '%s'", verb);
 	cws_cli_usage(&cli);
 }

@@ -83,6 +83,17 @@ test_expect_success 'cws policy check and eval' '
 	jq -s -e "any(.rule) | not" eval2.out
 '
 
+test_expect_success "Datadog's command forms and options after the command" '
+	cws runtime policy check --policies-dir pol -c cws.yaml >dd.out &&
+	test_cmp check.out dd.out &&
+	cws runtime check-policies --policies-dir=pol -c cws.yaml >dd2.out &&
+	test_cmp check.out dd2.out &&
+	cws runtime policy eval --policies-dir pol -c cws.yaml <ev.json >eval3.out &&
+	jq -s -e "any(.rule.id == \"t5000_secret\")" eval3.out &&
+	test_expect_code 2 cws runtime activity-dump list 2>dd.err &&
+	grep "unknown command .runtime." dd.err
+'
+
 test_expect_success BPF,JQ 'cws run: the pipeline catches a real open' '
 	{ cws -c cws.yaml run >out.json 2>run.err & sup=$!; } &&
 	echo $sup >sup.pid &&
