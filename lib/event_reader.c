@@ -317,7 +317,8 @@ static int peek_read(struct cws_reader *r, size_t want)
 
 			rc = drop_bytes(r, r->peek_fd[0], old);
 			if (!rc)
-				rc = take_copy(r, r->buf + r->end, (size_t)t - old);
+				rc = take_copy(r, r->buf + r->end,
+					       (size_t)t - old);
 			if (rc)
 				return rc;
 			r->end += (size_t)t - old;

@@ -481,8 +481,8 @@ static void checkpoint(struct ship *s, uint64_t upto)
 		raise(SIGKILL);
 	rc = cws_reader_commit(&s->rd, upto);
 	if (rc && cws_ratelimit_ok(&s->err_rl))
-		cws_errorx("cannot take %zu bytes out of the input pipe: %s",
-			   n, strerror(-rc));
+		cws_errorx("cannot take %zu bytes out of the input pipe: %s", n,
+			   strerror(-rc));
 }
 
 /*
@@ -496,8 +496,7 @@ static void resume_input(struct ship *s)
 	ssize_t got;
 	int rc;
 
-	if (!s->has_resume || !s->resume.len ||
-	    s->resume.len > s->rd.pipe_cap)
+	if (!s->has_resume || !s->resume.len || s->resume.len > s->rd.pipe_cap)
 		return;
 	buf = malloc((size_t)s->resume.len);
 	if (!buf)

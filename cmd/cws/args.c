@@ -29,9 +29,10 @@
 /* Options of the commands that take a value: the value stays with them. */
 static bool takes_value(const char *a)
 {
-	static const char *const v[] = { "-t", "-p", "-e", "-o",
-					 "--policies-dir", "--rule-id",
-					 "--event-file" };
+	static const char *const v[] = {
+		"-t",	     "-p",	    "-e", "-o", "--policies-dir",
+		"--rule-id", "--event-file"
+	};
 	size_t i;
 
 	for (i = 0; i < CWS_ARRAY_SIZE(v); i++)
@@ -63,8 +64,7 @@ static int global_config(char **argv, int i, int argc)
 
 	if (!strcmp(a, "-c") || !strcmp(a, "--config"))
 		return i + 1 < argc ? 2 : 0;
-	if ((a[0] == '-' && a[1] == 'c' && a[2]) ||
-	    !strncmp(a, "--config=", 9))
+	if ((a[0] == '-' && a[1] == 'c' && a[2]) || !strncmp(a, "--config=", 9))
 		return 1;
 	return 0;
 }

@@ -27,11 +27,9 @@ static void check(const char *in, const char *want)
 	argv[argc] = NULL;
 	n = front_args(argc, argv, &out);
 	assert_true(n > 0);
-	for (i = 0; i < n; i++) {
-		if (i)
-			strcat(got, " ");
-		strcat(got, out[i]);
-	}
+	for (i = 0; i < n; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
+			 i ? " " : "", out[i]);
 	assert_null(out[n]);
 	assert_string_equal(got, want);
 	free(out);

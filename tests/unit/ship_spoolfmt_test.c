@@ -83,8 +83,7 @@ static void test_part(void **state)
 	assert_int_equal(part.count, 2);
 	assert_int_equal(part.body_start, 11);
 	assert_false(part.has_mark);
-	assert_memory_equal(p + part.body_start,
-			    "[\n{\"a\":1},\n{\"b\":2},\n",
+	assert_memory_equal(p + part.body_start, "[\n{\"a\":1},\n{\"b\":2},\n",
 			    part.body_end - part.body_start);
 	/* Only the header: an empty batch. */
 	assert_int_equal(spool_part_parse(only, strlen(only), &part), 0);
@@ -104,7 +103,7 @@ static void add_write(char *j, size_t cap, uint64_t len, uint64_t sum,
 	n = spool_mark_format(j + at, cap - at, &m, at, strlen(msgs));
 	assert_true(n > 0);
 	assert_true(at + (size_t)n + strlen(msgs) < cap);
-	strcat(j, msgs);
+	snprintf(j + strlen(j), cap - strlen(j), "%s", msgs);
 	/* The end it names is the journal's length after the write. */
 	assert_int_equal(strtoull(strrchr(j + at, ' ') + 1, NULL, 10),
 			 strlen(j));
@@ -150,7 +149,8 @@ static void test_part_marks(void **state)
 	assert_int_equal(part.mark.sum, 42);
 	/* A damaged mark ends the journal there. */
 	memcpy(j, cut, whole + 1);
-	strcat(j, "#in 12 zz 99\n{\"d\":4},\n");
+	snprintf(j + strlen(j), sizeof(j) - strlen(j), "%s",
+		 "#in 12 zz 99\n{\"d\":4},\n");
 	assert_int_equal(spool_part_parse(j, strlen(j), &part), 0);
 	assert_int_equal(part.count, 3);
 }
