@@ -111,6 +111,15 @@ const struct key cws_config_keys[] = {
 	/* The unprivileged user of cws-filter, cws-ship and the API. */
 	KEY("cws_user", STR, "cws", CWS),
 	KEY("spool_max_size", INT, "268435456", CWS),
+	/*
+	 * DogStatsD (cmd/cws/metrics.c). Datadog's port is 8125, where its
+	 * own agent listens; cws is often alone, so no port means no
+	 * metrics until one (or the socket) is set.
+	 */
+	KEY("use_dogstatsd", BOOL, "true", 0),
+	KEY("dogstatsd_port", INT, "0", 0),
+	KEY("dogstatsd_socket", STR, "", 0),
+	KEY("bind_host", STR, "localhost", 0),
 	KEY("multi_region_failover.enabled", BOOL, "false", 0),
 	KEY("multi_region_failover.failover_logs", BOOL, "false", 0),
 	KEY("multi_region_failover.site", STR, "", 0),

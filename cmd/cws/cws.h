@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 struct cws_config;
 
 /* What every verb gets. */
@@ -48,6 +50,27 @@ long front_running_pid(const struct front *f, const char *tool);
  * -1 without memory. argv's entries may be changed.
  */
 int front_args(int argc, char **argv, char ***out);
+
+/*
+ * metrics.c: DogStatsD. metrics_open returns NULL when the configuration
+ * names no DogStatsD (dogstatsd_socket, dogstatsd_port); metrics_flush
+ * sends what the stages' status files counted since its last call;
+ * metrics_status describes it for cws.json; metrics_send sends one series
+ * (self-test). None of them blocks.
+ */
+#define METRICS_MS 10000
+struct metrics;
+struct metrics_stage {
+	const char *tool;
+	long long restarts;
+};
+struct metrics *metrics_open(const struct front *f);
+void metrics_flush(struct metrics *m, const struct front *f,
+		   const struct metrics_stage *st, int nst);
+json_t *metrics_status(const struct metrics *m);
+void metrics_send(const struct front *f, const char *name, json_int_t v,
+		  const char *type, const char *tags);
+void metrics_close(struct metrics *m);
 
 int front_run(struct front *f, int argc, char **argv);
 

@@ -87,6 +87,8 @@ struct sup {
 	long long started_ms;
 	unsigned long long started_ns;
 	int fatal; /* an exit code that stops everything, 0 if none */
+	struct metrics *metrics; /* DogStatsD, NULL when off */
+	long long metrics_ms; /* when they go next */
 	pid_t self_test; /* the start-up self-test, while it runs */
 	bool self_test_done;
 	pid_t api_pid; /* the API's process, 0 when none */
@@ -397,9 +399,26 @@ static void write_status(struct sup *s, const char *state)
 					    json_string(s->api_error));
 		json_object_set_new(doc, "api", api);
 	}
+	json_object_set_new(doc, "dogstatsd", metrics_status(s->metrics));
 	cws_status_write(cws_config_get_string(s->f->cfg, "run_path"), "cws",
 			 doc);
 	json_decref(doc);
+}
+
+/* Every METRICS_MS, what the stages counted, to DogStatsD. */
+static void send_metrics(struct sup *s)
+{
+	struct metrics_stage ms[NSTAGES];
+	int i;
+
+	if (!s->metrics || now_ms() < s->metrics_ms)
+		return;
+	s->metrics_ms = now_ms() + METRICS_MS;
+	for (i = 0; i < NSTAGES; i++) {
+		ms[i].tool = s->st[i].tool;
+		ms[i].restarts = s->st[i].restarts;
+	}
+	metrics_flush(s->metrics, s->f, ms, NSTAGES);
 }
 
 /* Waits up to ms for a signal; returns it, or 0 on time-out. */
@@ -727,6 +746,9 @@ int front_run(struct front *f, int argc, char **argv)
 		if (i == SHIP)
 			start_api(&s);
 	}
+	s.metrics = metrics_open(f);
+	/* The first once the stages have written their status. */
+	s.metrics_ms = now_ms() + STATUS_MS;
 	write_status(&s, "running");
 
 	for (;;) {
@@ -782,6 +804,7 @@ int front_run(struct front *f, int argc, char **argv)
 			cws_debug("SIGUSR2 (log level) passed to the stages");
 		}
 		write_status(&s, "running");
+		send_metrics(&s);
 	}
 
 	/*
@@ -813,7 +836,12 @@ int front_run(struct front *f, int argc, char **argv)
 		cws_info("API stopped");
 	}
 	remove_runtime(f);
+	/* The last counts, then off. */
+	s.metrics_ms = 0;
+	send_metrics(&s);
 	write_status(&s, "stopped");
+	metrics_close(s.metrics);
+	s.metrics = NULL;
 	return rc;
 }
 

@@ -28,6 +28,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -155,6 +156,23 @@ static void send_report(const struct front *f)
 			"self-test: the report could not be sent: no running cws-filter");
 }
 
+/*
+ * Datadog's count of self tests, tagged with how many steps passed and
+ * failed, the system and the architecture (metrics.c: only when
+ * DogStatsD is configured).
+ */
+static void self_test_metric(const struct front *f, int ok, int failed)
+{
+	struct utsname u;
+	char tags[200];
+
+	if (uname(&u))
+		snprintf(u.machine, sizeof(u.machine), "unknown");
+	snprintf(tags, sizeof(tags), "success:%d,fails:%d,os:linux,arch:%s", ok,
+		 failed, u.machine);
+	metrics_send(f, "datadog.runtime_security.self_test", 1, "c", tags);
+}
+
 int front_self_test(struct front *f, int argc, char **argv)
 {
 	const char *dir = cws_config_get_string(f->cfg, "run_path");
@@ -237,6 +255,7 @@ int front_self_test(struct front *f, int argc, char **argv)
 			break;
 		usleep(200000);
 	}
+	self_test_metric(f, done, n - done);
 	if (done == n) {
 		unlink(target);
 		rmdir(rdir);
@@ -253,7 +272,10 @@ int front_self_test(struct front *f, int argc, char **argv)
 			"matched by cws-filter but not accepted by cws-ship" :
 			"no match from cws-filter (not seen by cws-probe, or cws-filter not running)",
 		timeout);
-fail:
+	if (0) {
+fail: /* a command failed: no step passed */
+		self_test_metric(f, 0, n);
+	}
 	unlink(target);
 	rmdir(rdir);
 	write_result(dir, steps, n, msg);

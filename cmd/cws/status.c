@@ -284,7 +284,8 @@ static void print_ship(FILE *out, const json_t *s)
 /* The supervisor's own lines: restarts and the IPC API. */
 static void print_supervisor(FILE *out, const json_t *sup)
 {
-	const json_t *v, *api = json_object_get(sup, "api");
+	const json_t *v, *api = json_object_get(sup, "api"),
+			 *ds = json_object_get(sup, "dogstatsd");
 	size_t j;
 
 	json_array_foreach(json_object_get(sup, "stages"), j, v)
@@ -292,6 +293,15 @@ static void print_supervisor(FILE *out, const json_t *sup)
 			fprintf(out, "  %s restarted %lld times (last: %s)\n",
 				str(v, "tool"), num(v, "restarts"),
 				str(v, "last_exit"));
+	if (ds && !strcmp(str(ds, "state"), "on"))
+		fprintf(out,
+			"  DogStatsD: to %s, %lld datagrams sent, %lld "
+			"dropped\n",
+			str(ds, "address"), num(ds, "datagrams"),
+			num(ds, "dropped"));
+	else if (ds)
+		fprintf(out, "  DogStatsD: off (no dogstatsd_port or "
+			     "dogstatsd_socket)\n");
 	if (!api)
 		return;
 	fprintf(out, "  API: %s%s%s%s%s\n", str(api, "state"),
