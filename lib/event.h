@@ -708,6 +708,13 @@ struct cws_reader {
 void cws_reader_proc_stats(const struct cws_reader *r,
 			   struct cws_proc_stats *out);
 
+/*
+ * True while r's table holds key and its process has not exited (no exit
+ * event or retire record named it): what a caller keeps per key (cws-ship
+ * keeps its JSON) can go once this is false.
+ */
+bool cws_reader_key_live(const struct cws_reader *r, uint64_t key);
+
 /* Prepares a reader on fd; returns 0 or -ENOMEM. */
 int cws_reader_init(struct cws_reader *r, int fd);
 

@@ -176,6 +176,8 @@ void cws_proctab_free(struct cws_proctab *t);
 int cws_proctab_add(struct cws_proctab *t, const struct cws_process *p);
 bool cws_proctab_expand(struct cws_proctab *t, struct cws_event *ev);
 void cws_proctab_retire(struct cws_proctab *t, uint64_t key);
+/* True if t holds key and its process has not exited. */
+bool cws_proctab_live(const struct cws_proctab *t, uint64_t key);
 void cws_proctab_stats(const struct cws_proctab *t, struct cws_proc_stats *out);
 uint64_t cws_proctab_bytes(const struct cws_proctab *t);
 

@@ -137,7 +137,7 @@ static void pent_put(struct cws_proctab *t, struct pent *e)
 	}
 }
 
-static struct pent *lookup(struct cws_proctab *t, uint64_t key)
+static struct pent *lookup(const struct cws_proctab *t, uint64_t key)
 {
 	struct pent *e = t->buckets[key_hash(key, t->mask)];
 
@@ -472,6 +472,13 @@ void cws_proctab_retire(struct cws_proctab *t, uint64_t key)
 
 	if (e)
 		mark_exited(t, e);
+}
+
+bool cws_proctab_live(const struct cws_proctab *t, uint64_t key)
+{
+	const struct pent *e = t ? lookup(t, key) : NULL;
+
+	return e && !e->exited;
 }
 
 void cws_proctab_stats(const struct cws_proctab *t, struct cws_proc_stats *out)

@@ -261,6 +261,11 @@ void cws_reader_proc_stats(const struct cws_reader *r,
 	cws_proctab_stats(r->procs, out);
 }
 
+bool cws_reader_key_live(const struct cws_reader *r, uint64_t key)
+{
+	return cws_proctab_live(r->procs, key);
+}
+
 int cws_reader_next(struct cws_reader *r, struct cws_event *ev,
 		    struct cws_event_err *err)
 {

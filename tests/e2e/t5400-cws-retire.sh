@@ -8,8 +8,9 @@
 # exits, cws-filter passes on those of the keys it wrote (the cats'), so
 # that the tables of cws-filter and cws-ship retire keys and stay near
 # the thousand exited keys a reader keeps, instead of filling with exited
-# processes up to 16384; the intake gets exactly the matches, and nothing
-# for a retire record.
+# processes up to 16384, and cws-ship lets go of the JSON it kept for
+# their messages; the intake gets exactly the matches, and nothing for a
+# retire record.
 . "$(dirname "$0")/test-lib.sh"
 . "$CWS_SRC/tests/e2e/lib-ship.sh"
 
@@ -97,6 +98,10 @@ test_expect_success BPF 'thousands of processes exit: the tables retire their ke
 	test "$(table cws-ship process_table.entries)" -lt 1200 &&
 	test "$(table cws-ship process_table.evicted)" = 0 &&
 	test "$(table cws-ship process_table.unknown)" = 0 &&
+	# Nor does it keep their JSON: not 1024 contexts, a few.
+	jq -c .process_json run/cws-ship.json &&
+	test "$(table cws-ship process_json.swept)" -gt 0 &&
+	test "$(table cws-ship process_json.kept)" -lt 50 &&
 	# The writers retired what they wrote too.
 	test "$(table cws-filter process_records.retired)" -ge $((2 * N - 256)) &&
 	test "$(table cws-probe process_records.retired)" -ge $((2 * 2 * N - 256))

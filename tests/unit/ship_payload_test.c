@@ -1170,6 +1170,53 @@ static void test_retire_passthrough(void **state)
 	free(got);
 }
 
+static bool only_78_live(void *arg, uint64_t key)
+{
+	(void)arg;
+	return key == 78;
+}
+
+/*
+ * The process JSON kept per key goes once its process exited (the
+ * reader's table says so): the next message of the key builds it again,
+ * the same; a key still live keeps its JSON.
+ */
+static void test_ctx_sweep(void **state)
+{
+	struct payload_opts o = { .hostname = "h1" };
+	struct cws_event ev;
+	struct cws_event_rule r;
+	struct jbuf scratch, a, b;
+	uint64_t misses, swept;
+
+	(void)state;
+	jb_init(&scratch, 1 << 20);
+	jb_init(&a, 1 << 20);
+	jb_init(&b, 1 << 20);
+	match_event(&ev, &r);
+	ev.process.key = 77;
+	assert_int_equal(payload_record(&o, &ev, NULL, 5, &scratch, &a), 1);
+	ev.process.key = 78;
+	assert_int_equal(payload_record(&o, &ev, NULL, 5, &scratch, &b), 1);
+	misses = payload_ctx_stats()->misses;
+	swept = payload_ctx_stats()->swept;
+	payload_ctx_sweep(only_78_live, NULL);
+	assert_int_equal(payload_ctx_stats()->swept, swept + 1);
+	jb_reset(&b);
+	assert_int_equal(payload_record(&o, &ev, NULL, 5, &scratch, &b), 1);
+	assert_int_equal(payload_ctx_stats()->misses, misses);
+	ev.process.key = 77;
+	jb_reset(&b);
+	assert_int_equal(payload_record(&o, &ev, NULL, 5, &scratch, &b), 1);
+	assert_int_equal(payload_ctx_stats()->misses, misses + 1);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.p, b.p, a.len);
+	jb_release(&scratch);
+	jb_release(&a);
+	jb_release(&b);
+	payload_release();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1193,6 +1240,7 @@ int main(void)
 		cmocka_unit_test(test_go_duration),
 		cmocka_unit_test(test_event_objects),
 		cmocka_unit_test(test_retire_passthrough),
+		cmocka_unit_test(test_ctx_sweep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
