@@ -928,8 +928,8 @@ static void test_retire_codec(void **state)
 	msgpack_unpacked_init(&up);
 	assert_int_equal(msgpack_unpack_next(&up, sb.data, sb.size, NULL),
 			 MSGPACK_UNPACK_SUCCESS);
-	assert_int_equal(cws_event_decode(&up.data, &got, arena,
-					  sizeof(arena), &err),
+	assert_int_equal(cws_event_decode(&up.data, &got, arena, sizeof(arena),
+					  &err),
 			 0);
 	assert_int_equal(got.type, CWS_REC_RETIRE);
 	assert_string_equal(cws_record_type_name(got.type), "retire");
@@ -944,8 +944,8 @@ static void test_retire_codec(void **state)
 	msgpack_pack_str_with_body(&pk, "retire", 6);
 	assert_int_equal(msgpack_unpack_next(&up, sb.data, sb.size, NULL),
 			 MSGPACK_UNPACK_SUCCESS);
-	assert_int_equal(cws_event_decode(&up.data, &got, arena,
-					  sizeof(arena), &err),
+	assert_int_equal(cws_event_decode(&up.data, &got, arena, sizeof(arena),
+					  &err),
 			 -EINVAL);
 	assert_string_equal(err.msg, "missing required key 'retire.keys'");
 	sb.size = 0;
@@ -956,8 +956,8 @@ static void test_retire_codec(void **state)
 	msgpack_pack_int64(&pk, -3);
 	assert_int_equal(msgpack_unpack_next(&up, sb.data, sb.size, NULL),
 			 MSGPACK_UNPACK_SUCCESS);
-	assert_int_equal(cws_event_decode(&up.data, &got, arena,
-					  sizeof(arena), &err),
+	assert_int_equal(cws_event_decode(&up.data, &got, arena, sizeof(arena),
+					  &err),
 			 -EINVAL);
 	msgpack_unpacked_destroy(&up);
 	msgpack_sbuffer_destroy(&sb);

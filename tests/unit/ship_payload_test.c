@@ -1109,9 +1109,8 @@ static void test_retire_passthrough(void **state)
 		assert_int_equal(cws_writer_put(&probe, &ev), 0);
 		assert_int_equal(cws_writer_put_retire(&probe, &k, 1), 0);
 	}
-	assert_int_equal(cws_reader_init_mem(&rd, probe.sbuf.data,
-					     probe.sbuf.size),
-			 0);
+	assert_int_equal(
+		cws_reader_init_mem(&rd, probe.sbuf.data, probe.sbuf.size), 0);
 	rd.want_retire = true;
 	match_event(&ev, &r);
 	while ((rc = cws_reader_next(&rd, got, &err)) == 1) {
