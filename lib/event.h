@@ -5,9 +5,8 @@
  * other framing. Every map has a string "type"; "hello" comes first, then
  * "event" records and control records ("lost", "heartbeat",
  * "ruleset_loaded", "selftest", "process", "retire"). Keys follow SECL
- * field names: an
- * event has "evt", "process", "container" and one object named after its
- * event type.
+ * field names: an event has "evt", "process", "container" and one object
+ * named after its event type.
  *
  * Schema 2 (the lean stream): a "process" record carries one process's
  * whole context under a key (unique per incarnation and per change of that
@@ -633,9 +632,9 @@ struct cws_reader_cache;
  * are bounded: the least recently referenced key goes first, and a key
  * whose process exited (an exit event, or a retire record naming it) goes
  * a while after (once CWS_PROC_EXITED_* newer exits came), so that a fork
- * storm cannot grow them. A writer remembers
- * fewer keys than a reader holds and writes again a record it forgot, so a
- * reader of a whole stream does not miss a key it was sent.
+ * storm cannot grow them. A writer remembers fewer keys than a reader
+ * holds and writes again a record it forgot, so a reader of a whole stream
+ * does not miss a key it was sent.
  */
 #define CWS_PROCTAB_MAX 16384 /* keys a reader holds */
 #define CWS_KEYSET_MAX 8192 /* keys a writer remembers */

@@ -17,10 +17,11 @@
  * or a retire record naming the key, moves it to the exited list; past
  * CWS_PROC_EXITED_* entries the oldest is dropped ("retired"). Not at
  * once: a record of the key may still come from another CPU's events, and
- * an entry still pins what its children need for their ancestors. The writer's bounds are smaller than the
- * reader's, and a writer that forgot a key writes its record again, so a
- * reader that read the stream from its start holds every key it is sent
- * while the two see the same references.
+ * an entry still pins what its children need for their ancestors. The
+ * writer's bounds are smaller than the reader's, and a writer that forgot
+ * a key writes its record again, so a reader that read the stream from
+ * its start holds every key it is sent while the two see the same
+ * references.
  */
 #include "compat.h"
 #include "event.h"

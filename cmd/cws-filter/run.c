@@ -2,7 +2,8 @@
 /*
  * The stream loop. Records are read with lib/event's reader; control
  * records go out as the bytes they came in, events go through the
- * ruleset, retire records go out for the keys of our own process records. Output is buffered and flushed whenever the reader is about
+ * ruleset, retire records go out for the keys of our own process
+ * records. Output is buffered and flushed whenever the reader is about
  * to read(2), that is when no complete record waits in the input, so a
  * live pipeline sees matches at once and a replay is written in large
  * blocks.
