@@ -75,6 +75,7 @@ const char *const event_record_names[] = {
 	[CWS_REC_RULESET_LOADED] = "ruleset_loaded",
 	[CWS_REC_SELFTEST] = "selftest",
 	[CWS_REC_PROCESS] = "process",
+	[CWS_REC_RETIRE] = "retire",
 };
 
 _Static_assert(CWS_ARRAY_SIZE(event_record_names) == EVENT_NRECORDS,
@@ -1005,6 +1006,18 @@ static int pack_control(msgpack_packer *pk, const struct cws_event *ev)
 		pack_strv(pk, "succeeded_tests", &ev->selftest.succeeded);
 		pack_strv(pk, "failed_tests", &ev->selftest.failed);
 		return 0;
+	case CWS_REC_RETIRE: {
+		uint32_t i;
+
+		/* Bookkeeping, one per exit: no timestamp, nothing else. */
+		msgpack_pack_map(pk, 2);
+		pk_str(pk, "type", name);
+		pk_key(pk, "keys");
+		msgpack_pack_array(pk, ev->retire.n);
+		for (i = 0; i < ev->retire.n; i++)
+			msgpack_pack_uint64(pk, ev->retire.keys[i]);
+		return 0;
+	}
 	default:
 		return -EINVAL;
 	}

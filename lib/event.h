@@ -4,9 +4,9 @@
  * (man/cws-event.5 is the prose). A stream is msgpack maps back to back, no
  * other framing. Every map has a string "type"; "hello" comes first, then
  * "event" records and control records ("lost", "heartbeat",
- * "ruleset_loaded", "selftest", "process"). Keys follow SECL field names: an
- * event has "evt", "process", "container" and one object named after its
- * event type.
+ * "ruleset_loaded", "selftest", "process", "retire"). Keys follow SECL
+ * field names: an event has "evt", "process", "container" and one object
+ * named after its event type.
  *
  * Schema 2 (the lean stream): a "process" record carries one process's
  * whole context under a key (unique per incarnation and per change of that
@@ -15,7 +15,10 @@
  * (and its ancestors') before the first record that references it, so a
  * stream reads alone from its start; a reader keeps the table and hands its
  * caller complete events, ancestors included, as schema 1 carried them
- * inline (and still does: both forms are read).
+ * inline (and still does: both forms are read). A "retire" record names
+ * keys the writer wrote and will not reference again (their process
+ * exited, or their context was replaced by a newer key), so that a reader
+ * lets them go instead of keeping them until its table is full.
  *
  * In memory a record is a struct cws_event whose strings point into an
  * arena owned by the reader (decoding) or by the caller (encoding): no
@@ -54,6 +57,7 @@ enum cws_record_type {
 	CWS_REC_RULESET_LOADED,
 	CWS_REC_SELFTEST,
 	CWS_REC_PROCESS, /* schema 2: one process's context under its key */
+	CWS_REC_RETIRE, /* schema 2: keys no later record references */
 };
 
 /* Kernel event types, named as SECL names them (evt.name). */
@@ -518,6 +522,15 @@ struct cws_event {
 		struct cws_strv succeeded, failed;
 	} selftest;
 
+	/*
+	 * type "retire": keys whose process records the writer wrote and
+	 * that no later record of its stream references.
+	 */
+	struct {
+		const uint64_t *keys;
+		uint32_t n;
+	} retire;
+
 	/* type "event" */
 	struct {
 		const char *name; /* evt.name: "exec", "open", ... */
@@ -618,10 +631,11 @@ struct cws_reader_cache;
  * Schema 2's tables (event_proc.c). A reader's process table holds the
  * contexts of the keys it read, a writer's key set the keys it wrote. Both
  * are bounded: the least recently referenced key goes first, and a key
- * whose process exited goes a while after (once CWS_PROC_EXITED_* newer
- * exits came), so that a fork storm cannot grow them. A writer remembers
- * fewer keys than a reader holds and writes again a record it forgot, so a
- * reader of a whole stream does not miss a key it was sent.
+ * whose process exited (an exit event, or a retire record naming it) goes
+ * a while after (once CWS_PROC_EXITED_* newer exits came), so that a fork
+ * storm cannot grow them. A writer remembers fewer keys than a reader
+ * holds and writes again a record it forgot, so a reader of a whole stream
+ * does not miss a key it was sent.
  */
 #define CWS_PROCTAB_MAX 16384 /* keys a reader holds */
 #define CWS_KEYSET_MAX 8192 /* keys a writer remembers */
@@ -637,7 +651,8 @@ struct cws_proc_stats {
 	uint64_t max; /* the bound */
 	uint64_t records; /* process records read, or written */
 	uint64_t evicted; /* keys dropped for room while their process lived */
-	uint64_t retired; /* keys dropped after their process exited */
+	/* keys dropped after their process exited, or a retire record */
+	uint64_t retired;
 	uint64_t unknown; /* reader: references to a key it does not hold */
 };
 
@@ -679,10 +694,14 @@ struct cws_reader {
 	 * unless want_process is set (cws-cat -R shows them). An event whose
 	 * key the table holds is returned complete; one whose key it does not
 	 * hold (a reader that joined late, a cut capture) as it came, counted
-	 * in the table's unknown.
+	 * in the table's unknown. Retire records mark their keys exited in
+	 * the table and are not returned either, unless want_retire (a
+	 * filter, which passes on those of the keys it wrote) or
+	 * want_process is set.
 	 */
 	struct cws_proctab *procs; /* made on the first process record */
 	bool want_process;
+	bool want_retire;
 	/*
 	 * Peek mode (cws_reader_peek): the input is a pipe whose bytes are
 	 * copied out with tee(2) and leave it only when the caller commits
@@ -699,6 +718,13 @@ struct cws_reader {
 /* The reader's process table counters (zeroes before schema 2 input). */
 void cws_reader_proc_stats(const struct cws_reader *r,
 			   struct cws_proc_stats *out);
+
+/*
+ * True while r's table holds key and its process has not exited (no exit
+ * event or retire record named it): what a caller keeps per key (cws-ship
+ * keeps its JSON) can go once this is false.
+ */
+bool cws_reader_key_live(const struct cws_reader *r, uint64_t key);
 
 /* Prepares a reader on fd; returns 0 or -ENOMEM. */
 int cws_reader_init(struct cws_reader *r, int fd);
@@ -816,6 +842,17 @@ void cws_writer_forget(struct cws_writer *w);
 /* The writer's key set counters. */
 void cws_writer_proc_stats(const struct cws_writer *w,
 			   struct cws_proc_stats *out);
+
+/*
+ * Schema 2: writes a "retire" record with those of keys[0..n) that w has
+ * written the record of and not yet retired (by this record or an exit
+ * event), and marks them so; nothing when none is left. For a producer
+ * that knows the keys are referenced no more, and for a filter passing on
+ * what it read (a reader downstream of w holds only what w wrote). Returns
+ * 0, or a negative errno from write(2).
+ */
+int cws_writer_put_retire(struct cws_writer *w, const uint64_t *keys,
+			  uint32_t n);
 
 /* Appends the "process" record of p (its key and parent_key set). */
 void cws_event_pack_process_record(msgpack_packer *pk,

@@ -1168,6 +1168,27 @@ static void decode_counts(struct dctx *d, const msgpack_object *v,
 	}
 }
 
+/* A retire record's keys: an array of positive integers, all kept. */
+static void decode_keys(struct dctx *d, const msgpack_object *v,
+			struct cws_event *ev, const struct kp *at)
+{
+	uint64_t *keys;
+	uint32_t i, n;
+
+	if (v->type != MSGPACK_OBJECT_ARRAY) {
+		derr(d, "%s: expected an array of keys", KP(at));
+		return;
+	}
+	n = v->via.array.size;
+	keys = dalloc(d, (n ? n : 1) * sizeof(*keys), sizeof(*keys));
+	if (!keys)
+		return;
+	for (i = 0; i < n && !d->rc; i++)
+		keys[i] = du64(d, &v->via.array.ptr[i], at, UINT64_MAX);
+	ev->retire.keys = keys;
+	ev->retire.n = n;
+}
+
 static void decode_control(struct dctx *d, const msgpack_object *o,
 			   struct cws_event *ev)
 {
@@ -1238,6 +1259,10 @@ static void decode_control(struct dctx *d, const msgpack_object *o,
 			if (FIELD("process"))
 				decode_process(d, v, &ev->process, NULL, pb);
 			break;
+		case CWS_REC_RETIRE:
+			if (FIELD("keys"))
+				decode_keys(d, v, ev, pb);
+			break;
 		case CWS_REC_SELFTEST:
 			if (FIELD("succeeded_tests"))
 				decode_strs(d, v, &ev->selftest.succeeded, pb);
@@ -1250,6 +1275,8 @@ static void decode_control(struct dctx *d, const msgpack_object *o,
 	}
 	if (!d->rc && ev->type == CWS_REC_PROCESS && !ev->process.key)
 		derr(d, "missing required key 'process.process.key'");
+	if (!d->rc && ev->type == CWS_REC_RETIRE && !ev->retire.keys)
+		derr(d, "missing required key 'retire.keys'");
 	if (!d->rc && ev->type == CWS_REC_HELLO) {
 		if (!ev->hello.producer)
 			derr(d, "missing required key 'hello.producer'");

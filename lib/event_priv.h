@@ -23,7 +23,7 @@
  * Record type names by enum cws_record_type, NULL for CWS_REC_UNKNOWN
  * (event.c, which checks the count).
  */
-#define EVENT_NRECORDS 8
+#define EVENT_NRECORDS 9
 extern const char *const event_record_names[];
 
 /* The unsigned big-endian integer in p[0..n). */
@@ -167,12 +167,17 @@ void event_pack_ruleset_loaded(msgpack_packer *pk, const struct cws_event *ev,
  * copy of a process record's context (0, -EINVAL without a key, -ENOMEM);
  * cws_proctab_expand fills an event's process, ancestors and container
  * from its key and returns true, or counts an unknown key and returns
- * false (t may be NULL). The writer's: a set of keys.
+ * false (t may be NULL); cws_proctab_retire marks a key's process exited,
+ * as an exit event does (nothing for a key t does not hold). The
+ * writer's: a set of keys.
  */
 struct cws_proctab *cws_proctab_new(uint32_t max, uint32_t max_exited);
 void cws_proctab_free(struct cws_proctab *t);
 int cws_proctab_add(struct cws_proctab *t, const struct cws_process *p);
 bool cws_proctab_expand(struct cws_proctab *t, struct cws_event *ev);
+void cws_proctab_retire(struct cws_proctab *t, uint64_t key);
+/* True if t holds key and its process has not exited. */
+bool cws_proctab_live(const struct cws_proctab *t, uint64_t key);
 void cws_proctab_stats(const struct cws_proctab *t, struct cws_proc_stats *out);
 uint64_t cws_proctab_bytes(const struct cws_proctab *t);
 
@@ -182,8 +187,11 @@ void cws_keyset_free(struct cws_keyset *s);
 bool cws_keyset_touch(struct cws_keyset *s, uint64_t key);
 bool cws_keyset_has(struct cws_keyset *s, uint64_t key);
 void cws_keyset_add(struct cws_keyset *s, uint64_t key);
-/* key's process exited: its key goes a while later. */
-void cws_keyset_exit(struct cws_keyset *s, uint64_t key);
+/*
+ * key's process exited: its key goes a while later. Returns true if key
+ * was in s and had not exited yet.
+ */
+bool cws_keyset_exit(struct cws_keyset *s, uint64_t key);
 /* Drops every key (entries 0); the other counters carry on. */
 void cws_keyset_clear(struct cws_keyset *s);
 void cws_keyset_stats(const struct cws_keyset *s, struct cws_proc_stats *out);

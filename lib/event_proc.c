@@ -13,12 +13,15 @@
  *
  * Both tables are bounded by a count of keys. Lookups and references move
  * a key to the front of a recency list; when room is needed the oldest
- * exited key goes first, then the least recently used one. An exit event
- * moves its key to the exited list; past CWS_PROC_EXITED_* entries the
- * oldest is dropped ("retired"). The writer's bounds are smaller than the
- * reader's, and a writer that forgot a key writes its record again, so a
- * reader that read the stream from its start holds every key it is sent
- * while the two see the same references.
+ * exited key goes first, then the least recently used one. An exit event,
+ * or a retire record naming the key, moves it to the exited list; past
+ * CWS_PROC_EXITED_* entries the oldest is dropped ("retired"). Not at
+ * once: a record of the key may still come from another CPU's events, and
+ * an entry still pins what its children need for their ancestors. The
+ * writer's bounds are smaller than the reader's, and a writer that forgot
+ * a key writes its record again, so a reader that read the stream from
+ * its start holds every key it is sent while the two see the same
+ * references.
  */
 #include "compat.h"
 #include "event.h"
@@ -135,7 +138,7 @@ static void pent_put(struct cws_proctab *t, struct pent *e)
 	}
 }
 
-static struct pent *lookup(struct cws_proctab *t, uint64_t key)
+static struct pent *lookup(const struct cws_proctab *t, uint64_t key)
 {
 	struct pent *e = t->buckets[key_hash(key, t->mask)];
 
@@ -424,6 +427,18 @@ unknown_parent:
 		t->st.unknown++;
 }
 
+/* e's process exited: to the exited list, the oldest there retired. */
+static void mark_exited(struct cws_proctab *t, struct pent *e)
+{
+	if (e->exited)
+		return;
+	list_del(&e->link);
+	list_push(&t->exited, &e->link);
+	e->exited = true;
+	if (++t->nexited > t->max_exited)
+		unhash(t, pent_of(t->exited.prev));
+}
+
 bool cws_proctab_expand(struct cws_proctab *t, struct cws_event *ev)
 {
 	uint32_t tid = ev->process.tid;
@@ -447,14 +462,24 @@ bool cws_proctab_expand(struct cws_proctab *t, struct cws_event *ev)
 	ev->ancestors_truncated = e->anc_truncated;
 	if (!ev->container.id)
 		ev->container.id = e->p.container_id;
-	if (ev->evt.type == CWS_EVT_EXIT && !e->exited) {
-		list_del(&e->link);
-		list_push(&t->exited, &e->link);
-		e->exited = true;
-		if (++t->nexited > t->max_exited)
-			unhash(t, pent_of(t->exited.prev));
-	}
+	if (ev->evt.type == CWS_EVT_EXIT)
+		mark_exited(t, e);
 	return true;
+}
+
+void cws_proctab_retire(struct cws_proctab *t, uint64_t key)
+{
+	struct pent *e = t ? lookup(t, key) : NULL;
+
+	if (e)
+		mark_exited(t, e);
+}
+
+bool cws_proctab_live(const struct cws_proctab *t, uint64_t key)
+{
+	const struct pent *e = t ? lookup(t, key) : NULL;
+
+	return e && !e->exited;
 }
 
 void cws_proctab_stats(const struct cws_proctab *t, struct cws_proc_stats *out)
@@ -626,17 +651,18 @@ void cws_keyset_add(struct cws_keyset *s, uint64_t key)
 	s->st.records++;
 }
 
-void cws_keyset_exit(struct cws_keyset *s, uint64_t key)
+bool cws_keyset_exit(struct cws_keyset *s, uint64_t key)
 {
 	struct kent *k = kfind(s, key);
 
 	if (!k || k->exited)
-		return;
+		return false;
 	list_del(&k->link);
 	list_push(&s->exited, &k->link);
 	k->exited = true;
 	if (++s->nexited > s->max_exited)
 		kdrop(s, (struct kent *)s->exited.prev);
+	return true;
 }
 
 void cws_keyset_clear(struct cws_keyset *s)

@@ -435,12 +435,20 @@ static int resync_end(struct cws_reader *r, struct cws_event_err *err)
 /*
  * Schema 2 after a record decoded: a process record goes into the table
  * (and is returned only to a reader that wants them), an event by key
- * comes out complete. Returns true when the record is not returned.
+ * comes out complete, a retire record marks its keys exited (returned
+ * only to a reader that wants them). Returns true when the record is not
+ * returned.
  */
 static bool schema2(struct cws_reader *r, struct cws_event *ev)
 {
 	bool keyed = ev->type == CWS_REC_EVENT && ev->process.key;
+	uint32_t i;
 
+	if (ev->type == CWS_REC_RETIRE) {
+		for (i = 0; i < ev->retire.n; i++)
+			cws_proctab_retire(r->procs, ev->retire.keys[i]);
+		return !r->want_retire && !r->want_process;
+	}
 	if (ev->type != CWS_REC_PROCESS && !keyed)
 		return false;
 	if (!r->procs)
@@ -461,6 +469,11 @@ void cws_reader_proc_stats(const struct cws_reader *r,
 			   struct cws_proc_stats *out)
 {
 	cws_proctab_stats(r->procs, out);
+}
+
+bool cws_reader_key_live(const struct cws_reader *r, uint64_t key)
+{
+	return cws_proctab_live(r->procs, key);
 }
 
 int cws_reader_next(struct cws_reader *r, struct cws_event *ev,

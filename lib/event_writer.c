@@ -10,6 +10,12 @@
  * probe's, cws-filter's matches, a capture) reads alone from its start.
  * An event with no key (a hand-made one, a schema 1 producer) is written
  * inline, whole.
+ *
+ * A retire record tells the reader that keys will not be referenced again;
+ * the writer writes it only for keys it wrote and had not retired, and
+ * marks them as exited in its own set as the reader does in its table, so
+ * that the two keep forgetting alike (event_proc.c). An exit event, or a
+ * match of one, marks its key the same way.
  */
 #include "compat.h"
 #include "event_priv.h"
@@ -21,6 +27,7 @@
 #include <unistd.h>
 
 #define FLUSH_AT (64u * 1024)
+#define RETIRE_CHUNK 512 /* keys per retire record: about 4.6 kB */
 
 void cws_writer_init(struct cws_writer *w, int fd)
 {
@@ -141,6 +148,7 @@ int cws_writer_flush(struct cws_writer *w)
 int cws_writer_put(struct cws_writer *w, const struct cws_event *ev)
 {
 	size_t mark = w->sbuf.size;
+	uint32_t i;
 	int rc;
 
 	if (ev->type == CWS_REC_UNKNOWN && ev->raw)
@@ -163,6 +171,9 @@ int cws_writer_put(struct cws_writer *w, const struct cws_event *ev)
 	rc = cws_event_pack(&w->pk, ev);
 	if (rc)
 		return rc;
+	if (ev->type == CWS_REC_RETIRE && w->keys)
+		for (i = 0; i < ev->retire.n; i++)
+			cws_keyset_exit(w->keys, ev->retire.keys[i]);
 	if (w->sbuf.size - mark > CWS_EVENT_MAX_RECORD &&
 	    ev->type == CWS_REC_EVENT) {
 		/* Too big to be read back: retry without ancestors' argv. */
@@ -187,6 +198,40 @@ out:
 	w->records++;
 	if (w->sbuf.size >= w->flush_at)
 		return cws_writer_flush(w);
+	return 0;
+}
+
+int cws_writer_put_retire(struct cws_writer *w, const uint64_t *keys,
+			  uint32_t n)
+{
+	uint64_t live[RETIRE_CHUNK];
+	struct cws_event ev;
+	uint32_t i = 0, k;
+	int rc;
+
+	if (!w->keys)
+		return 0;
+	cws_event_clear(&ev);
+	ev.type = CWS_REC_RETIRE;
+	ev.retire.keys = live;
+	while (i < n) {
+		/* Marked as they are taken: a key named twice goes once. */
+		for (k = 0; i < n && k < RETIRE_CHUNK; i++)
+			if (cws_keyset_exit(w->keys, keys[i]))
+				live[k++] = keys[i];
+		if (!k)
+			break;
+		ev.retire.n = k;
+		rc = cws_event_pack(&w->pk, &ev);
+		if (rc)
+			return rc;
+		w->records++;
+		if (w->sbuf.size >= w->flush_at) {
+			rc = cws_writer_flush(w);
+			if (rc)
+				return rc;
+		}
+	}
 	return 0;
 }
 
@@ -245,6 +290,10 @@ int cws_writer_put_match(struct cws_writer *w, const struct cws_event *ev,
 			return rc ? rc : -E2BIG;
 		}
 	}
+	/* As cws_writer_put marks an exit: the reader marks it too. */
+	if (ev->evt.type == CWS_EVT_EXIT && ev->process_ref &&
+	    !ev->process_unknown && w->keys)
+		cws_keyset_exit(w->keys, ev->process.key);
 	w->records++;
 	if (w->sbuf.size >= w->flush_at)
 		return cws_writer_flush(w);

@@ -204,6 +204,23 @@ static int flush_stdout(void)
 
 static bool show_records;
 
+/*
+ * The reader is about to wait in read(2): what was written goes out
+ * first, so that a live stream shows each record at once, also when the
+ * last bytes read were records not shown (process and retire records,
+ * cws-event(5)). A failure was said by out_failed.
+ */
+static int flush_before_read(void *arg)
+{
+	bool *failed = arg;
+
+	if (flush_stdout()) {
+		*failed = true;
+		return -EIO;
+	}
+	return 0;
+}
+
 /* A stream read from its middle: say how much could not be completed. */
 static void report_unknown(const struct cws_reader *r, const char *name)
 {
@@ -513,6 +530,7 @@ int cws_cat_to_json(int fd, const char *name)
 	struct cws_reader r;
 	msgpack_sbuffer sb, fast;
 	msgpack_unpacked up;
+	bool write_failed = false;
 	int rc = CWS_EXIT_OK, n;
 
 	if (!ev || cws_reader_init(&r, fd)) {
@@ -521,6 +539,8 @@ int cws_cat_to_json(int fd, const char *name)
 		return CWS_EXIT_FAILURE;
 	}
 	r.want_process = show_records;
+	r.on_wait = flush_before_read;
+	r.on_wait_arg = &write_failed;
 	msgpack_sbuffer_init(&sb);
 	msgpack_sbuffer_init(&fast);
 	msgpack_unpacked_init(&up);
@@ -541,7 +561,8 @@ int cws_cat_to_json(int fd, const char *name)
 		}
 		if (n < 0) {
 			errno = -n;
-			cws_error("cannot read '%s'", name);
+			if (!write_failed)
+				cws_error("cannot read '%s'", name);
 			rc = CWS_EXIT_FAILURE;
 			break;
 		}
@@ -567,9 +588,6 @@ int cws_cat_to_json(int fd, const char *name)
 		}
 		if (!n)
 			n = put_stdout("\n", 1);
-		/* Flush when no more input is buffered: live streams. */
-		if (!n && r.start == r.end)
-			n = flush_stdout();
 		if (n) {
 			rc = CWS_EXIT_FAILURE;
 			break;

@@ -2,7 +2,8 @@
 /*
  * The stream loop. Records are read with lib/event's reader; control
  * records go out as the bytes they came in, events go through the
- * ruleset. Output is buffered and flushed whenever the reader is about
+ * ruleset, retire records go out for the keys of our own process
+ * records. Output is buffered and flushed whenever the reader is about
  * to read(2), that is when no complete record waits in the input, so a
  * live pipeline sees matches at once and a replay is written in large
  * blocks.
@@ -401,6 +402,16 @@ static void handle(struct filter *f, struct cws_event *ev)
 		filter_event(f, ev);
 		return;
 	}
+	if (ev->type == CWS_REC_RETIRE) {
+		/*
+		 * Our reader retired the keys; ours go on for the reader of
+		 * our matches, whatever matched (cws-event(5)).
+		 */
+		if (!f->werr)
+			f->werr = cws_writer_put_retire(&f->wr, ev->retire.keys,
+							ev->retire.n);
+		return;
+	}
 	f->controls++;
 	kf_upstream(f, ev);
 	if (!f->werr) {
@@ -524,6 +535,7 @@ int filter_run(const struct filter_opts *o, struct cws_policy *pol)
 	cws_writer_init(&f->wr, STDOUT_FILENO);
 	f->rd.on_wait = flush_before_read;
 	f->rd.on_wait_arg = f;
+	f->rd.want_retire = true;
 	/* Hash actions need a hasher from the start: privileges go next. */
 	if (pol->has_hash && o->hash_enabled) {
 		f->hasher = hasher_new(&o->hash);

@@ -388,6 +388,40 @@ static struct entry *anc_of(struct cws_cache *c, const struct entry *e)
 }
 
 /*
+ * A key no record will reference again: kept for cws_cache_gone, which
+ * the emitter calls after each record to write what its writer wrote
+ * (cws-event(5), retire records).
+ */
+static void gone(struct cws_cache *c, uint64_t key)
+{
+	uint64_t *g;
+	uint32_t cap;
+
+	if (!key || c->closing)
+		return;
+	if (c->ngone == c->gone_cap) {
+		cap = c->gone_cap ? 2 * c->gone_cap : 64;
+		g = c->gone_cap < CACHE_GONE_MAX ?
+			    realloc(c->gone, cap * sizeof(*g)) :
+			    NULL;
+		if (!g)
+			return; /* a reader's table then forgets it later */
+		c->gone = g;
+		c->gone_cap = cap;
+	}
+	c->gone[c->ngone++] = key;
+}
+
+uint32_t cws_cache_gone(struct cws_cache *c, const uint64_t **keys)
+{
+	uint32_t n = c->ngone;
+
+	*keys = c->gone;
+	c->ngone = 0;
+	return n;
+}
+
+/*
  * Frees e; then its ancestor too if that is out of the hash and e was the
  * last entry linked to it, and so on up.
  */
@@ -397,6 +431,7 @@ void cache_release(struct cws_cache *c, struct entry *e)
 	uint32_t i;
 
 	while (e) {
+		gone(c, e->last_key);
 		a = anc_of(c, e);
 		if (a && a->kids)
 			a->kids--;
@@ -756,7 +791,10 @@ static void ensure_key(struct cws_cache *c, struct entry *e,
 	if (e->key && e->parent_key == parent_key &&
 	    e->names_gen == c->names_gen)
 		return;
+	/* The context of the key it had is no more: that key retires. */
+	gone(c, e->last_key);
 	e->key = ++c->next_key;
+	e->last_key = e->key;
 	e->parent_key = parent_key;
 	e->names_gen = c->names_gen;
 	e->fork_epoch = epoch(boot_to_epoch, e->fork_time);
@@ -978,6 +1016,7 @@ static struct entry *exec_entry(struct cws_cache *c,
 	cache_blob_ref(e->cwd);
 	cache_blob_ref(e->cgpath);
 	e->key = 0;
+	e->last_key = 0; /* prev keeps its key, as the image it was */
 	link_to(c, e, prev);
 	unhash(c, prev);
 	cache_insert(c, e);
@@ -1110,6 +1149,7 @@ void cws_cache_free(struct cws_cache *c)
 
 	if (!c)
 		return;
+	c->closing = true;
 	if (c->e)
 		for (i = 0; i < c->size; i++)
 			if (c->e[i].pid)
@@ -1129,6 +1169,7 @@ void cws_cache_free(struct cws_cache *c)
 	cws_namedb_release(&c->users);
 	cws_namedb_release(&c->groups);
 	cws_ctags_free(c->ctags);
+	free(c->gone);
 	free(c->packed);
 	free(c->cg);
 	free(c->buckets);

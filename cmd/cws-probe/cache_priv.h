@@ -21,6 +21,8 @@
 #define CG_SLOTS 1024 /* cgroup id -> container, power of two */
 #define CG_RETRY_MS 1000 /* before looking up an unresolved cgroup again */
 #define NAMES_CHECK_MS 1000 /* between two stats of /etc/passwd and group */
+/* Keys retired and not yet taken: as many as a writer remembers. */
+#define CACHE_GONE_MAX CWS_KEYSET_MAX
 #define FILEID_KERNFS 0xfe /* the file handle type of a kernfs node */
 #define PF_KTHREAD 0x00200000 /* /proc/PID/stat flags: a kernel thread */
 #define OVERLAYFS_MAGIC 0x794c7630 /* statfs f_type of overlayfs */
@@ -106,6 +108,11 @@ struct entry {
 	uint64_t key, parent_key;
 	uint32_t names_gen;
 	/*
+	 * The last key given, kept when key is reset: the key to retire when
+	 * a new one replaces it or the entry goes (cws_cache_gone).
+	 */
+	uint64_t last_key;
+	/*
 	 * fork_time and exec_time since the epoch as the key's record has
 	 * them: the clock offset moves by nanoseconds between two syncs, and
 	 * a key's context must be the same bytes every time it is written.
@@ -174,6 +181,13 @@ struct cws_cache {
 	struct cws_process anc[CWS_EVENT_MAX_ANCESTORS];
 	struct entry *chain[CWS_EVENT_MAX_ANCESTORS + 1];
 	uint64_t next_key; /* the last key given */
+	/*
+	 * Keys no record will reference again (their entry went or has a new
+	 * key), until cws_cache_gone takes them; at most CACHE_GONE_MAX.
+	 */
+	uint64_t *gone;
+	uint32_t ngone, gone_cap;
+	bool closing; /* cws_cache_free: nothing is retired any more */
 	uint32_t next_serial; /* the last entry serial given */
 	uint32_t names_gen; /* bumped when the name files change */
 	/* Scratch for /proc reads: not on the stack, they are large. */

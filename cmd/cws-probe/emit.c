@@ -288,9 +288,23 @@ int cws_emit_lost(struct cws_emit *e, const uint64_t *delta)
 	return cws_writer_put(&e->w, ev);
 }
 
+/*
+ * The keys the cache retired, for those the writer wrote: whatever event
+ * types were asked for, so that readers let them go (cws-event(5)).
+ */
+static int put_gone(struct cws_emit *e)
+{
+	const uint64_t *keys;
+	uint32_t n = cws_cache_gone(e->cache, &keys);
+
+	return n ? cws_writer_put_retire(&e->w, keys, n) : 0;
+}
+
 int cws_emit_flush(struct cws_emit *e)
 {
-	return cws_writer_flush(&e->w);
+	int err = put_gone(e);
+
+	return err ? err : cws_writer_flush(&e->w);
 }
 
 static void bad_record(struct cws_emit *e, const char *why, unsigned type,
@@ -390,6 +404,7 @@ static int emit_exec(struct cws_emit *e, const struct cws_kev_exec *k,
 int cws_emit_record(struct cws_emit *e, const void *data, size_t size)
 {
 	struct cws_kev_header h;
+	int err;
 
 	if (size < sizeof(h)) {
 		bad_record(e, "shorter than a header", 0, size);
@@ -402,17 +417,24 @@ int cws_emit_record(struct cws_emit *e, const void *data, size_t size)
 	}
 	switch (h.type) {
 	case CWS_KEV_EXEC:
-		return emit_exec(e, data, size);
+		err = emit_exec(e, data, size);
+		break;
 	case CWS_KEV_FORK:
-		return cws_emit_fork(e, data, size);
+		err = cws_emit_fork(e, data, size);
+		break;
 	case CWS_KEV_EXIT:
-		return cws_emit_exit(e, data, size);
+		err = cws_emit_exit(e, data, size);
+		break;
 	case CWS_KEV_SYSCALL:
-		return cws_emit_syscall(e, data, size);
+		err = cws_emit_syscall(e, data, size);
+		break;
 	case CWS_KEV_CWD:
-		return cws_emit_cwd(e, data, size);
+		err = cws_emit_cwd(e, data, size);
+		break;
 	default:
 		bad_record(e, "unknown type", h.type, size);
 		return 0;
 	}
+	/* After the record's event: an exit's keys retire after it. */
+	return err ? err : put_gone(e);
 }

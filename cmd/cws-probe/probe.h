@@ -610,6 +610,14 @@ void cws_cache_chdir(struct cws_cache *c, uint32_t pid, const char *path);
 /* The process is gone: frees its entry (after its exit event). */
 void cws_cache_exit(struct cws_cache *c, uint32_t pid);
 
+/*
+ * Takes the keys that no record will reference again since the last call:
+ * those of entries that went (the process exited, was evicted, or its pid
+ * was reused) and those a new key replaced (a context changed). *keys
+ * points into the cache until its next call; returns how many.
+ */
+uint32_t cws_cache_gone(struct cws_cache *c, const uint64_t **keys);
+
 /* Names from /etc/passwd and /etc/group; NULL when unknown or -1. */
 const char *cws_cache_user(struct cws_cache *c, uint32_t uid);
 const char *cws_cache_group(struct cws_cache *c, uint32_t gid);

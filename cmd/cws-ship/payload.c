@@ -555,6 +555,13 @@ static struct payload_ctx_stats pctx_stats;
 
 const struct payload_ctx_stats *payload_ctx_stats(void)
 {
+	unsigned i;
+
+	pctx_stats.kept = pctx_stats.bytes = 0;
+	for (i = 0; pctx && i < PCTX_SLOTS; i++) {
+		pctx_stats.kept += pctx[i].key != 0;
+		pctx_stats.bytes += pctx[i].cap;
+	}
 	return &pctx_stats;
 }
 
@@ -626,6 +633,19 @@ out_hole:
 		holes[nholes++] = (struct jb_hole){ at, s->len,
 						    s->json + s->len,
 						    s->esc_len };
+}
+
+void payload_ctx_sweep(bool (*live)(void *arg, uint64_t key), void *arg)
+{
+	unsigned i;
+
+	for (i = 0; pctx && i < PCTX_SLOTS; i++) {
+		if (!pctx[i].key || live(arg, pctx[i].key))
+			continue;
+		free(pctx[i].json);
+		memset(&pctx[i], 0, sizeof(pctx[i]));
+		pctx_stats.swept++;
+	}
 }
 
 /* The head of a rule event's message: agent, title and evt. */

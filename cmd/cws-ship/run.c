@@ -298,6 +298,9 @@ static void write_status(struct ship *s, const char *state)
 	pj = json_object();
 	SETI(pj, "hits", payload_ctx_stats()->hits);
 	SETI(pj, "misses", payload_ctx_stats()->misses);
+	SETI(pj, "swept", payload_ctx_stats()->swept);
+	SETI(pj, "kept", payload_ctx_stats()->kept);
+	SETI(pj, "bytes", payload_ctx_stats()->bytes);
 	json_object_set_new(doc, "process_json", pj);
 	json_object_set_new(doc, "self_test", self_test_status(s));
 	if (!s->o->local) {
@@ -798,6 +801,12 @@ static int on_wait(void *arg)
 	return s->out_err;
 }
 
+/* payload_ctx_sweep's question, to the reader's process table. */
+static bool key_live(void *arg, uint64_t key)
+{
+	return cws_reader_key_live(arg, key);
+}
+
 static void periodic(struct ship *s)
 {
 	long long now = ship_now_ms();
@@ -809,6 +818,7 @@ static void periodic(struct ship *s)
 	}
 	if (now >= s->next_status_ms) {
 		s->next_status_ms = now + SHIP_STATUS_MS;
+		payload_ctx_sweep(key_live, &s->rd);
 		write_status(s, "running");
 	}
 }

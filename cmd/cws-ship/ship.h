@@ -251,8 +251,17 @@ void payload_release(void);
 /* The per-key process JSON kept between messages (payload.c). */
 struct payload_ctx_stats {
 	uint64_t hits, misses;
+	uint64_t swept; /* let go by payload_ctx_sweep */
+	uint64_t kept, bytes; /* contexts kept now, and their memory */
 };
 const struct payload_ctx_stats *payload_ctx_stats(void);
+
+/*
+ * Lets go of the process JSON kept for keys that live(arg, key) says no
+ * message will need any more (their process exited: cws_reader_key_live),
+ * rather than keeping up to 1024 contexts of exited processes.
+ */
+void payload_ctx_sweep(bool (*live)(void *arg, uint64_t key), void *arg);
 
 /* Only the inner event JSON of a match record (tests, -o raw). */
 int payload_event_json(const struct payload_opts *o, const struct cws_event *ev,

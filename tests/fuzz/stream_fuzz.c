@@ -7,7 +7,8 @@
  * the reader returns, unpacked with msgpack-c and decoded again by
  * cws_event_decode, must decode too and pack to the same bytes. An input
  * of odd length is read as cws-cat -R reads, its process records
- * returned and checked as well; one of even length as the filter reads.
+ * returned and checked as well; one of even length as the filter reads,
+ * its retire records returned.
  *
  * Readers are made once and pointed at each new buffer
  * (cws_reader_reset_mem): under ASan, allocating a reader's megabytes
@@ -132,6 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!reader_on(&r, data, size))
 		return 0;
 	r.want_process = size % 2;
+	r.want_retire = !r.want_process;
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	while ((n = cws_reader_next(&r, &ev, &err)) != 0) {

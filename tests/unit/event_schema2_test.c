@@ -781,6 +781,188 @@ static void test_exec_chain_lineage(void **state)
 	free(out);
 }
 
+/*
+ * Retire records, end to end as the pipeline has them: a probe-like
+ * writer retires each process's keys after its last event (no exit event
+ * asked for), a filter-like stage reads that stream, writes the matches
+ * of one process in ten and passes on the retire records of the keys it
+ * wrote, and a ship-like reader reads the matches. Both readers retire
+ * their keys, so their tables stay near the exited keys they keep instead
+ * of filling; no retire record reaches a reader's caller unless asked
+ * for; what the filter passes on names only keys it wrote.
+ */
+static void test_retire_records(void **state)
+{
+	struct cws_event in, *out = malloc(sizeof(*out));
+	struct cws_event_rule rule = { .id = "r1", .policy_name = "cli" };
+	struct cws_process anc[2];
+	struct cws_proc_stats st;
+	struct cws_event_err err;
+	struct cws_reader r, r2;
+	struct sink s, m;
+	uint64_t keys[3], max1 = 0, max2 = 0, named = 0;
+	const int n = 3 * CWS_PROCTAB_MAX / 2, nm = (n + 9) / 10;
+	int i, rc, events = 0, retires = 0, matches = 0;
+
+	(void)state;
+	sink_init(&s);
+	sink_init(&m);
+	for (i = 0; i < n; i++) {
+		fill(&in, anc, 1000 + (uint64_t)i, 1000 + (uint32_t)i,
+		     CWS_EVT_OPEN);
+		assert_int_equal(cws_writer_put(&s.w, &in), 0);
+		assert_int_equal(cws_writer_put(&s.w, &in), 0);
+		/* Its key twice, and one this writer never wrote. */
+		keys[0] = keys[1] = 1000 + (uint64_t)i;
+		keys[2] = 7;
+		assert_int_equal(cws_writer_put_retire(&s.w, keys, 3), 0);
+		/* Already retired: nothing more is written. */
+		assert_int_equal(cws_writer_put_retire(&s.w, keys, 1), 0);
+	}
+	cws_writer_proc_stats(&s.w, &st);
+	assert_true(st.entries <= CWS_PROC_EXITED_WRITER + 2);
+	assert_int_equal(st.evicted, 0);
+	assert_int_equal(st.retired, n - CWS_PROC_EXITED_WRITER);
+	sink_collect(&s);
+
+	/* The filter: its reader hands it the retire records. */
+	assert_int_equal(cws_reader_init_mem(&r, s.data, s.len), 0);
+	r.want_retire = true;
+	while ((rc = cws_reader_next(&r, out, &err)) == 1) {
+		if (out->type == CWS_REC_RETIRE) {
+			assert_int_equal(out->retire.n, 1);
+			retires++;
+			assert_int_equal(cws_writer_put_retire(&m.w,
+							       out->retire.keys,
+							       out->retire.n),
+					 0);
+			continue;
+		}
+		assert_int_equal(out->type, CWS_REC_EVENT);
+		assert_false(out->process_unknown);
+		assert_int_equal(out->nancestors, 2);
+		if (events++ % 20 == 0)
+			assert_int_equal(cws_writer_put_match(&m.w, out, &rule),
+					 0);
+		cws_reader_proc_stats(&r, &st);
+		if (st.entries > max1)
+			max1 = st.entries;
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(events, 2 * n);
+	assert_int_equal(retires, n);
+	cws_reader_proc_stats(&r, &st);
+	assert_int_equal(st.unknown, 0);
+	assert_int_equal(st.evicted, 0);
+	assert_int_equal(st.retired, n - CWS_PROC_EXITED_READER);
+	/* The exited keys kept, the two ancestors and the live one. */
+	assert_true(max1 <= CWS_PROC_EXITED_READER + 3);
+	cws_writer_proc_stats(&m.w, &st);
+	assert_true(st.entries <= CWS_PROC_EXITED_WRITER + 2);
+	assert_int_equal(st.records, nm + 2);
+	sink_collect(&m);
+
+	/* The ship: matches only, whole; its table retires the same keys. */
+	assert_int_equal(cws_reader_init_mem(&r2, m.data, m.len), 0);
+	while ((rc = cws_reader_next(&r2, out, &err)) == 1) {
+		assert_int_equal(out->type, CWS_REC_EVENT);
+		assert_non_null(out->rule);
+		assert_false(out->process_unknown);
+		assert_string_equal(out->ancestors[1].comm, "init");
+		assert_int_equal(out->process.pid, 1000 + 10 * matches);
+		matches++;
+		cws_reader_proc_stats(&r2, &st);
+		if (st.entries > max2)
+			max2 = st.entries;
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(matches, nm);
+	cws_reader_proc_stats(&r2, &st);
+	assert_int_equal(st.unknown, 0);
+	assert_int_equal(st.evicted, 0);
+	assert_int_equal(st.records, nm + 2);
+	assert_int_equal(st.retired, nm - CWS_PROC_EXITED_READER);
+	assert_true(max2 <= CWS_PROC_EXITED_READER + 3);
+	cws_reader_release(&r2);
+
+	/* The filter's retire records name the keys of its matches only. */
+	assert_int_equal(cws_reader_init_mem(&r2, m.data, m.len), 0);
+	r2.want_process = true;
+	while (cws_reader_next(&r2, out, &err) == 1) {
+		if (out->type != CWS_REC_RETIRE)
+			continue;
+		for (i = 0; i < (int)out->retire.n; i++) {
+			assert_int_equal((out->retire.keys[i] - 1000) % 10, 0);
+			named++;
+		}
+	}
+	assert_int_equal(named, nm);
+	cws_reader_release(&r2);
+	cws_reader_release(&r);
+	sink_release(&s);
+	sink_release(&m);
+	free(out);
+}
+
+/* The record as written and read: its keys, nothing else; bad ones. */
+static void test_retire_codec(void **state)
+{
+	static const uint64_t keys[] = { 1, (1ull << 53) - 1, 300 };
+	static char arena[4096];
+	struct cws_event ev, got;
+	struct cws_event_err err;
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_unpacked up;
+
+	(void)state;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	cws_event_clear(&ev);
+	ev.type = CWS_REC_RETIRE;
+	ev.retire.keys = keys;
+	ev.retire.n = 3;
+	assert_int_equal(cws_event_pack(&pk, &ev), 0);
+	/* {"type":"retire","keys":[...]}: 13 bytes and the keys. */
+	assert_int_equal(sb.size, 1 + 5 + 7 + 5 + 1 + 1 + 9 + 3);
+	msgpack_unpacked_init(&up);
+	assert_int_equal(msgpack_unpack_next(&up, sb.data, sb.size, NULL),
+			 MSGPACK_UNPACK_SUCCESS);
+	assert_int_equal(cws_event_decode(&up.data, &got, arena, sizeof(arena),
+					  &err),
+			 0);
+	assert_int_equal(got.type, CWS_REC_RETIRE);
+	assert_string_equal(cws_record_type_name(got.type), "retire");
+	assert_int_equal(got.retire.n, 3);
+	assert_memory_equal(got.retire.keys, keys, sizeof(keys));
+	assert_int_equal(got.timestamp, 0);
+
+	/* Without keys, or keys that are not an array: decode errors. */
+	sb.size = 0;
+	msgpack_pack_map(&pk, 1);
+	msgpack_pack_str_with_body(&pk, "type", 4);
+	msgpack_pack_str_with_body(&pk, "retire", 6);
+	assert_int_equal(msgpack_unpack_next(&up, sb.data, sb.size, NULL),
+			 MSGPACK_UNPACK_SUCCESS);
+	assert_int_equal(cws_event_decode(&up.data, &got, arena, sizeof(arena),
+					  &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, "missing required key 'retire.keys'");
+	sb.size = 0;
+	msgpack_pack_map(&pk, 2);
+	msgpack_pack_str_with_body(&pk, "type", 4);
+	msgpack_pack_str_with_body(&pk, "retire", 6);
+	msgpack_pack_str_with_body(&pk, "keys", 4);
+	msgpack_pack_int64(&pk, -3);
+	assert_int_equal(msgpack_unpack_next(&up, sb.data, sb.size, NULL),
+			 MSGPACK_UNPACK_SUCCESS);
+	assert_int_equal(cws_event_decode(&up.data, &got, arena, sizeof(arena),
+					  &err),
+			 -EINVAL);
+	msgpack_unpacked_destroy(&up);
+	msgpack_sbuffer_destroy(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -793,6 +975,8 @@ int main(void)
 		cmocka_unit_test(test_hostile_records),
 		cmocka_unit_test(test_issue14_members),
 		cmocka_unit_test(test_exec_chain_lineage),
+		cmocka_unit_test(test_retire_records),
+		cmocka_unit_test(test_retire_codec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1075,6 +1075,147 @@ static void test_event_objects(void **state)
 	jb_release(&b);
 }
 
+/*
+ * A filter's pass-through (cws-event(5), retire records): the probe's
+ * stream retires the keys of two processes, one of which matched; the
+ * filter writes the match and passes on the retire record of the key it
+ * wrote; the ship's reader takes that record for its table, and the only
+ * message is the match's. A retire record handed to the payload anyway
+ * makes none.
+ */
+static void test_retire_passthrough(void **state)
+{
+	struct payload_opts o = { .hostname = "h1" };
+	struct cws_event ev, *got = malloc(sizeof(*got));
+	struct cws_event_rule r;
+	struct cws_event_err err;
+	struct cws_writer probe, filter;
+	struct cws_reader rd;
+	struct jbuf scratch, out;
+	json_t *arr;
+	uint64_t k;
+	int rc, records = 0, messages_ = 0, retires = 0;
+
+	(void)state;
+	assert_non_null(got);
+	cws_writer_init(&probe, -1);
+	cws_writer_init(&filter, -1);
+	probe.flush_at = filter.flush_at = SIZE_MAX; /* kept in memory */
+	for (k = 500; k < 502; k++) {
+		match_event(&ev, &r);
+		ev.rule = NULL;
+		ev.process.key = k;
+		ev.process.pid = (uint32_t)k;
+		assert_int_equal(cws_writer_put(&probe, &ev), 0);
+		assert_int_equal(cws_writer_put_retire(&probe, &k, 1), 0);
+	}
+	assert_int_equal(
+		cws_reader_init_mem(&rd, probe.sbuf.data, probe.sbuf.size), 0);
+	rd.want_retire = true;
+	match_event(&ev, &r);
+	while ((rc = cws_reader_next(&rd, got, &err)) == 1) {
+		if (got->type == CWS_REC_RETIRE) {
+			retires++;
+			assert_int_equal(cws_writer_put_retire(&filter,
+							       got->retire.keys,
+							       got->retire.n),
+					 0);
+		} else if (got->process.key == 500) {
+			assert_int_equal(cws_writer_put_match(&filter, got, &r),
+					 0);
+		}
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(retires, 2);
+	cws_reader_release(&rd);
+	/* The match's process record, the match, one retire record. */
+	assert_int_equal(filter.records, 3);
+
+	/* As cws-ship reads (run.c): nothing asked for but records. */
+	assert_int_equal(cws_reader_init_mem(&rd, filter.sbuf.data,
+					     filter.sbuf.size),
+			 0);
+	jb_init(&scratch, 1 << 20);
+	jb_init(&out, 1 << 20);
+	while ((rc = cws_reader_next(&rd, got, &err)) == 1) {
+		records++;
+		assert_int_equal(got->type, CWS_REC_EVENT);
+		assert_false(got->process_unknown);
+		rc = payload_record(&o, got, cws_reader_object(&rd), 5,
+				    &scratch, &out);
+		assert_true(rc >= 0);
+		messages_ += rc;
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(records, 1);
+	assert_int_equal(messages_, 1);
+	arr = messages(&out);
+	assert_int_equal(json_array_size(arr), 1);
+	json_decref(arr);
+	cws_reader_release(&rd);
+
+	cws_event_clear(&ev);
+	ev.type = CWS_REC_RETIRE;
+	ev.retire.keys = &k;
+	ev.retire.n = 1;
+	jb_reset(&out);
+	assert_int_equal(payload_record(&o, &ev, NULL, 5, &scratch, &out), 0);
+	assert_int_equal(out.len, 0);
+	jb_release(&scratch);
+	jb_release(&out);
+	cws_writer_release(&probe);
+	cws_writer_release(&filter);
+	payload_release();
+	free(got);
+}
+
+static bool only_78_live(void *arg, uint64_t key)
+{
+	(void)arg;
+	return key == 78;
+}
+
+/*
+ * The process JSON kept per key goes once its process exited (the
+ * reader's table says so): the next message of the key builds it again,
+ * the same; a key still live keeps its JSON.
+ */
+static void test_ctx_sweep(void **state)
+{
+	struct payload_opts o = { .hostname = "h1" };
+	struct cws_event ev;
+	struct cws_event_rule r;
+	struct jbuf scratch, a, b;
+	uint64_t misses, swept;
+
+	(void)state;
+	jb_init(&scratch, 1 << 20);
+	jb_init(&a, 1 << 20);
+	jb_init(&b, 1 << 20);
+	match_event(&ev, &r);
+	ev.process.key = 77;
+	assert_int_equal(payload_record(&o, &ev, NULL, 5, &scratch, &a), 1);
+	ev.process.key = 78;
+	assert_int_equal(payload_record(&o, &ev, NULL, 5, &scratch, &b), 1);
+	misses = payload_ctx_stats()->misses;
+	swept = payload_ctx_stats()->swept;
+	payload_ctx_sweep(only_78_live, NULL);
+	assert_int_equal(payload_ctx_stats()->swept, swept + 1);
+	jb_reset(&b);
+	assert_int_equal(payload_record(&o, &ev, NULL, 5, &scratch, &b), 1);
+	assert_int_equal(payload_ctx_stats()->misses, misses);
+	ev.process.key = 77;
+	jb_reset(&b);
+	assert_int_equal(payload_record(&o, &ev, NULL, 5, &scratch, &b), 1);
+	assert_int_equal(payload_ctx_stats()->misses, misses + 1);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.p, b.p, a.len);
+	jb_release(&scratch);
+	jb_release(&a);
+	jb_release(&b);
+	payload_release();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1097,6 +1238,8 @@ int main(void)
 		cmocka_unit_test(test_container_tags),
 		cmocka_unit_test(test_go_duration),
 		cmocka_unit_test(test_event_objects),
+		cmocka_unit_test(test_retire_passthrough),
+		cmocka_unit_test(test_ctx_sweep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
