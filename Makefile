@@ -14,6 +14,7 @@
 #                             FUZZ_ARGS="-max_len=1024" for more libFuzzer options
 #   make lint                 clang-format, cppcheck, banned functions
 #   make install              PREFIX=/usr/local DESTDIR=
+#   make deb                  $(O)/deb/cws_VERSION_amd64.deb (dpkg-buildpackage)
 #   make O=dir SANITIZE=address,undefined V=1 DEVELOPER=1
 #
 # Adding a file needs no Makefile change: lib/*.c makes libcws.a,
@@ -90,7 +91,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean check test lint install uninstall unit fuzz fuzz-run helpers \
+.PHONY: all clean check test lint install uninstall unit fuzz fuzz-run helpers deb \
 	run bench headers-check soak
 
 LIB_SRCS := $(wildcard lib/*.c)
@@ -285,6 +286,23 @@ soak: all helpers $(SOAK_BINS)
 run: all
 	@[ "$$(id -u)" = 0 ] || { echo "make run: cws-probe needs root" >&2; exit 1; }
 	@$(O)/cws-probe -e exec | $(O)/cws-cat
+
+# The Debian package, $(O)/deb/cws_$(VERSION)_amd64.deb: dpkg-buildpackage
+# over a copy of the tree (what git tracks, and what it does not ignore),
+# so that nothing lands beside the source. debian/changelog names the
+# version the package has, which must be VERSION's.
+deb:
+	$(Q)v=$$(dpkg-parsechangelog -S Version) && [ "$$v" = "$(VERSION)" ] || \
+		{ echo "deb: debian/changelog says $$v, VERSION $(VERSION)" >&2; exit 1; }
+	$(Q)rm -rf $(O)/deb && mkdir -p $(O)/deb/cws-$(VERSION)
+	$(Q)git ls-files -co --exclude-standard -z | \
+		xargs -0 cp -a --parents -t $(O)/deb/cws-$(VERSION)
+	@# Not our O= and V=: debian/rules is a makefile of its own.
+	$(Q)cd $(O)/deb/cws-$(VERSION) && \
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+		dpkg-buildpackage -us -uc -b $(if $(V),,>../build.log 2>&1) || \
+		{ tail -n 30 ../build.log >&2; exit 1; }
+	@echo "  DEB      $(O)/deb/cws_$(VERSION)_amd64.deb"
 
 # Every header must compile on its own.
 headers-check:
