@@ -455,11 +455,14 @@ void cws_sandbox_test_hook(void)
 
 	if (!t || strcmp(t, "1"))
 		return;
-	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL)) {
 		cws_warnx("sandbox test: ptrace: refused (%s)",
 			  strerror(errno));
-	else
+	} else {
 		cws_warnx("sandbox test: ptrace: ALLOWED");
+		/* Traced by the parent now: LeakSanitizer cannot be. */
+		restricting();
+	}
 	fd = open("/etc/passwd", O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd < 0) {
 		cws_warnx("sandbox test: open /etc/passwd for writing: "
