@@ -251,7 +251,7 @@ int main(int argc, char **argv)
 	struct front f = { .api_notify_fd = -1 };
 	struct cws_cli cli;
 	const char *verb;
-	int opt;
+	int opt, rc = CWS_EXIT_USAGE;
 
 	cws_cli_init(&cli, "cws", usage);
 	/* "+": options stop at the verb, which has its own. */
@@ -280,17 +280,21 @@ int main(int argc, char **argv)
 	}
 	f.cfg = cws_cli_config(&cli);
 	if (!strcmp(verb, "run"))
-		return front_run(&f, argc, argv);
-	if (!strcmp(verb, "status"))
-		return front_status(&f, argc, argv);
-	if (!strcmp(verb, "self-test"))
-		return front_self_test(&f, argc, argv);
-	if (!strcmp(verb, "policy"))
-		return cmd_policy(&f, argc, argv);
-	if (!strcmp(verb, "config"))
-		return cmd_config(&f, argc, argv);
-	if (!strcmp(verb, "hostname"))
-		return cmd_hostname(&f);
-	cws_error("unknown command '%s'", verb);
-	cws_cli_usage(&cli);
+		rc = front_run(&f, argc, argv);
+	else if (!strcmp(verb, "status"))
+		rc = front_status(&f, argc, argv);
+	else if (!strcmp(verb, "self-test"))
+		rc = front_self_test(&f, argc, argv);
+	else if (!strcmp(verb, "policy"))
+		rc = cmd_policy(&f, argc, argv);
+	else if (!strcmp(verb, "config"))
+		rc = cmd_config(&f, argc, argv);
+	else if (!strcmp(verb, "hostname"))
+		rc = cmd_hostname(&f);
+	else {
+		cws_error("unknown command '%s'", verb);
+		cws_cli_usage(&cli);
+	}
+	cws_config_free(f.cfg);
+	return rc;
 }
