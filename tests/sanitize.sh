@@ -154,7 +154,11 @@ for t in "${scripts[@]}"; do
 		for l in "$d"/*.log; do
 			[ -f "$l" ] || continue
 			procs=$((procs + 1))
-			if grep -q 'ERROR SUMMARY: 0 errors' "$l"; then
+			if grep -qE "^valgrind: .*(Assertion|impossible)" "$l"; then
+				vg_bad=$((vg_bad + 1))
+				echo "FAIL  valgrind/$name: $(basename "$l"): valgrind itself failed"
+				grep -E -A3 "^valgrind: " "$l" | head -n 8 | sed 's/^/      /'
+			elif grep -q 'ERROR SUMMARY: 0 errors' "$l"; then
 				:
 			elif grep -q 'ERROR SUMMARY:' "$l"; then
 				vg_bad=$((vg_bad + 1))
@@ -188,4 +192,13 @@ asan) [ "$failed" = 0 ] ;;
 valgrind) [ "$vg_bad" = 0 ] ;;
 esac
 
-# cws-probe under valgrind: to be filled in by the first runs.
+# cws-probe is not run under valgrind in the suite. It runs there (the
+# programs load, events flow), but valgrind models bpf(2) only in part:
+# it warns of commands it does not know (BTF_GET_NEXT_ID, PROG_BIND_MAP)
+# and takes what the kernel writes for them as uninitialised, and it
+# checks union bpf_attr fields that libbpf leaves unset for the command
+# at hand: reports inside libbpf that are not cws's. And at 20 to 50
+# times slower the probe cannot keep up with the machine's events: the
+# ring buffer overflows and the probe tests fail for loss, not for
+# memory. A manual run of cws-probe under valgrind is in
+# docs/RELIABILITY.md ("Sanitizers and valgrind").
