@@ -31,6 +31,9 @@
 # by CWS_TEST_TIMEOUT_SCALE, 10 unless set, not every timeout of every
 # script is), and the summary tells failures that timed out from others.
 # The run fails only when a process had valgrind errors.
+# Read whole before it runs (the braces): an edit during a run of an
+# hour must not change the running script under bash's feet.
+{
 set -u
 cd "$(dirname "$0")/.." || exit 2
 mode=${1:-}
@@ -191,6 +194,8 @@ case $mode in
 asan) [ "$failed" = 0 ] ;;
 valgrind) [ "$vg_bad" = 0 ] ;;
 esac
+exit
+}
 
 # cws-probe is not run under valgrind in the suite. It runs there (the
 # programs load, events flow), but valgrind models bpf(2) only in part:
