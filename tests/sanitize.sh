@@ -98,7 +98,9 @@ script_logs() {
 
 case $mode in
 asan)
-	export CWS_BUILD=$O
+	# A make of a test (t0010's make install) builds as this tree was
+	# built, not a plain object over an instrumented one.
+	export CWS_BUILD=$O SANITIZE=address,undefined
 	for t in $tools cws-probe; do
 		[ -x "$O/$t" ] || { echo "no $O/$t: build it first" >&2; exit 2; }
 	done
