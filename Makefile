@@ -5,6 +5,12 @@
 #
 #   make                      build every tool into $(O)/
 #   make check                unit (plain and ASan+UBSan), e2e, fuzz smoke, man lint
+#   make check-asan           the e2e suite against every tool and test helper
+#                             built with ASan+UBSan into $(O)/asan; fails on a
+#                             failed test or any sanitizer report (tests/sanitize.sh)
+#   make check-valgrind       the e2e suite once with every tool but cws-probe
+#                             under valgrind (memcheck, leaks); fails only on
+#                             valgrind errors, counts slow tests apart (long)
 #   make soak                 the whole chain under load and faults for
 #                             SOAK_MINUTES (30), as root; not part of check
 #                             (tests/soak/soak.sh, docs/RELIABILITY.md)
@@ -92,7 +98,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all clean check test lint install uninstall unit fuzz fuzz-run helpers deb \
-	run bench headers-check soak
+	run bench headers-check soak check-asan check-valgrind
 
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst %.c,$(O)/%.o,$(LIB_SRCS))
@@ -275,6 +281,19 @@ check test:
 	$(Q)$(MAKE) --no-print-directory $(CHECK_JOBS) O=$(O)/asan \
 		SANITIZE=address,undefined unit
 	$(Q)O=$(O) tests/run.sh
+
+# The e2e suite against instrumented tools: tests/sanitize.sh says how
+# each is run and what counts as a failure. Both build what they test;
+# neither is part of check (the valgrind run takes the better part of an
+# hour).
+check-asan:
+	$(Q)$(MAKE) --no-print-directory $(CHECK_JOBS) O=$(O)/asan \
+		SANITIZE=address,undefined all helpers
+	$(Q)O=$(O)/asan tests/sanitize.sh asan
+
+check-valgrind:
+	$(Q)$(MAKE) --no-print-directory $(CHECK_JOBS) O=$(O) all helpers
+	$(Q)O=$(O) tests/sanitize.sh valgrind
 
 # The soak: cws run for SOAK_MINUTES under a workload, intake outages,
 # SIGKILLs and reloads; a verdict per check, non-zero if one fails. Long

@@ -27,6 +27,68 @@
 
 static bool disabled;
 
+/*
+ * Sanitizer builds (make check-asan). LeakSanitizer checks for leaks at
+ * exit by stopping the world: a helper task it clones ptrace(2)s every
+ * thread, and the process waits for it with wait4(2). A sandboxed
+ * process can do neither: the seccomp lists allow no ptrace and no
+ * wait4 (the process spins forever waiting for a helper that died), and
+ * a process that changed uid is no longer dumpable, which ptrace
+ * refuses without CAP_SYS_PTRACE. So a process turns its leak check off
+ * the moment it restricts itself (__lsan_is_turned_off, LeakSanitizer's
+ * hook), and make check-valgrind checks those processes for leaks
+ * instead; the tools and processes that never restrict themselves keep
+ * it. The report file of log_path is opened at that moment too, while
+ * the process can still create it: the runtime would open it at its
+ * first report, when neither cws_user nor Landlock lets it.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANDBOX_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANDBOX_ASAN 1
+#endif
+#endif
+
+#ifdef SANDBOX_ASAN
+#include <sanitizer/common_interface_defs.h>
+#include <sanitizer/lsan_interface.h>
+
+static bool restricted;
+
+int __lsan_is_turned_off(void)
+{
+	return restricted;
+}
+
+static void restricting(void)
+{
+	(void)__sanitizer_get_report_path();
+	restricted = true;
+}
+
+/*
+ * What the runtime itself calls in a restricted process, allowed by every
+ * seccomp list of a sanitizer build: sigaltstack before each call that
+ * does not return (_exit, longjmp), to unpoison the stack; without it
+ * the runtime's own check fails and kills the process.
+ */
+static int allow_runtime(scmp_filter_ctx ctx)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sigaltstack), 0);
+}
+#else
+static void restricting(void)
+{
+}
+
+static int allow_runtime(scmp_filter_ctx ctx)
+{
+	(void)ctx;
+	return 0;
+}
+#endif
+
 bool cws_sandbox_enabled(void)
 {
 	return !disabled;
@@ -124,6 +186,7 @@ int cws_sandbox_user(const struct cws_config *cfg)
 		return rc;
 	if (!uid)
 		return -EINVAL; /* cws_user must not be root */
+	restricting();
 	/*
 	 * The bounding set while root can still change it (CAP_SETPCAP);
 	 * the capability sets empty themselves when uid 0 goes.
@@ -276,6 +339,7 @@ int cws_sandbox_landlock(const char *const *ro, size_t nro,
 	if (abi >= 5)
 		all |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
 	attr.handled_access_fs = all;
+	restricting();
 	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (fd < 0)
 		return -errno;
@@ -328,35 +392,71 @@ static const char *const base[] = {
 };
 /* clang-format on */
 
+/* Allows the call name in ctx; 0 when this architecture lacks it. */
+static int allow(scmp_filter_ctx ctx, const char *name)
+{
+	int nr = seccomp_syscall_resolve_name(name);
+
+	if (nr == __NR_SCMP_ERROR) {
+		cws_errorx("seccomp: unknown system call '%s'", name);
+		return -EINVAL;
+	}
+	if (nr < 0)
+		return 0; /* not on this architecture */
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+}
+
+/*
+ * Under valgrind the filter is in force too (libseccomp falls back from
+ * seccomp(2), which valgrind lacks, to prctl(2), which it passes on),
+ * and valgrind's own scheduler makes its calls through it: a list as
+ * short as the kill broker's (no read) kills valgrind. There, every list
+ * is the common one plus its own; valgrind.h's check costs a few
+ * instructions that do nothing outside valgrind.
+ */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define SANDBOX_VALGRIND 1
+#endif
+#endif
+
+static bool under_valgrind(void)
+{
+#ifdef SANDBOX_VALGRIND
+	return RUNNING_ON_VALGRIND;
+#else
+	return false;
+#endif
+}
+
 static int load(const char *const *list, size_t nlist, const char *const *extra,
 		size_t n)
 {
 	scmp_filter_ctx ctx;
 	size_t i;
-	int rc = 0, nr;
+	int rc = 0;
 
 	if (disabled)
 		return 0;
+	restricting();
+	if (!list && under_valgrind()) {
+		list = base;
+		nlist = CWS_ARRAY_SIZE(base);
+	}
 	ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	if (!ctx)
 		return -ENOMEM;
-	for (i = 0; !rc && i < nlist + n; i++) {
-		const char *name = i < nlist ? list[i] : extra[i - nlist];
-
-		nr = seccomp_syscall_resolve_name(name);
-		if (nr == __NR_SCMP_ERROR) {
-			cws_errorx("seccomp: unknown system call '%s'", name);
-			rc = -EINVAL;
-			break;
-		}
-		if (nr < 0)
-			continue; /* not on this architecture */
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-	}
+	for (i = 0; !rc && i < nlist; i++)
+		rc = allow(ctx, list[i]);
+	for (i = 0; !rc && i < n; i++)
+		rc = allow(ctx, extra[i]);
+	if (!rc)
+		rc = allow_runtime(ctx);
 	if (!rc)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
-	/* A kernel without seccomp (or valgrind, which lacks the call). */
+	/* A kernel without seccomp. */
 	if (rc == -ENOSYS || rc == -EOPNOTSUPP) {
 		cws_warnx(
 			"no seccomp filter: the kernel does not take one (%s)",
@@ -383,11 +483,14 @@ void cws_sandbox_test_hook(void)
 
 	if (!t || strcmp(t, "1"))
 		return;
-	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL)) {
 		cws_warnx("sandbox test: ptrace: refused (%s)",
 			  strerror(errno));
-	else
+	} else {
 		cws_warnx("sandbox test: ptrace: ALLOWED");
+		/* Traced by the parent now: LeakSanitizer cannot be. */
+		restricting();
+	}
 	fd = open("/etc/passwd", O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd < 0) {
 		cws_warnx("sandbox test: open /etc/passwd for writing: "

@@ -235,6 +235,7 @@ static void swap_in(struct filter *f, struct cws_policy *np)
 {
 	struct cws_policy *old = f->pol;
 	struct rule_state *old_st = f->st;
+	struct cws_lost_cause *old_drops = f->drops;
 
 	f->st = NULL;
 	f->drops = NULL;
@@ -244,12 +245,13 @@ static void swap_in(struct filter *f, struct cws_policy *np)
 			   "policies");
 		f->pol = old;
 		f->st = old_st;
-		f->drops = calloc(old->nrules + 1, sizeof(*f->drops));
+		f->drops = old_drops;
 		cws_policy_free(np);
 		f->reload_failures++;
 		return;
 	}
 	free(old_st);
+	free(old_drops);
 	cws_policy_free(old);
 	f->reloads++;
 	f->loaded_ns = cws_event_now();

@@ -251,13 +251,15 @@ int main(int argc, char **argv)
 	struct front f = { .api_notify_fd = -1 };
 	struct cws_cli cli;
 	const char *verb;
-	int opt;
+	int opt, rc = CWS_EXIT_USAGE;
+	char **args;
 
 	cws_cli_init(&cli, "cws", usage);
 	/* Datadog's forms, and global options after the command. */
-	argc = front_args(argc, argv, &argv);
+	argc = front_args(argc, argv, &args);
 	if (argc < 0)
 		cws_fatal(CWS_EXIT_FAILURE, "out of memory");
+	argv = args;
 	/* "+": options stop at the verb, which has its own. */
 	while ((opt = getopt_long(argc, argv, "+" CWS_CLI_OPTSTRING, longopts,
 				  NULL)) != -1) {
@@ -276,25 +278,32 @@ int main(int argc, char **argv)
 		cws_sandbox_disable();
 	find_tooldir(&f);
 
-	if (!strcmp(verb, "version"))
+	if (!strcmp(verb, "version")) {
+		free(args);
 		return cmd_version();
+	}
 	if (!strcmp(verb, "flare")) {
 		/* cws-flare reads the configuration itself. */
 		return exec_tool(&f, "cws-flare", argv + 1, argc - 1);
 	}
 	f.cfg = cws_cli_config(&cli);
 	if (!strcmp(verb, "run"))
-		return front_run(&f, argc, argv);
-	if (!strcmp(verb, "status"))
-		return front_status(&f, argc, argv);
-	if (!strcmp(verb, "self-test"))
-		return front_self_test(&f, argc, argv);
-	if (!strcmp(verb, "policy"))
-		return cmd_policy(&f, argc, argv);
-	if (!strcmp(verb, "config"))
-		return cmd_config(&f, argc, argv);
-	if (!strcmp(verb, "hostname"))
-		return cmd_hostname(&f);
-	cws_errorx("unknown command '%s'", verb);
-	cws_cli_usage(&cli);
+		rc = front_run(&f, argc, argv);
+	else if (!strcmp(verb, "status"))
+		rc = front_status(&f, argc, argv);
+	else if (!strcmp(verb, "self-test"))
+		rc = front_self_test(&f, argc, argv);
+	else if (!strcmp(verb, "policy"))
+		rc = cmd_policy(&f, argc, argv);
+	else if (!strcmp(verb, "config"))
+		rc = cmd_config(&f, argc, argv);
+	else if (!strcmp(verb, "hostname"))
+		rc = cmd_hostname(&f);
+	else {
+		cws_errorx("unknown command '%s'", verb);
+		cws_cli_usage(&cli);
+	}
+	cws_config_free(f.cfg);
+	free(args);
+	return rc;
 }

@@ -447,6 +447,21 @@ test_expect_success VALGRIND 'valgrind finds no error or leak on a test stream' 
 	test $? = 0 || { cat vg.err; false; }
 '
 
+test_expect_success VALGRIND 'valgrind: a reload leaks nothing' '
+	mkdir -p vghup && cp pol/default.policy vghup/ &&
+	rm -f in.fifo && mkfifo in.fifo &&
+	{ valgrind -q --vgdb=no --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite cws-filter -p vghup \
+		<in.fifo >vghup.mp 2>vghup.err & filter=$!; } &&
+	exec 7>in.fifo &&
+	test_when_finished "exec 7>&-; kill $filter 2>/dev/null" &&
+	open_ev 1 1 /etc/shadow | send &&
+	test_wait_until 30 "test -s vghup.mp" &&
+	kill -HUP $filter &&
+	test_wait_until 30 "grep -q \"policies reloaded\" vghup.err" &&
+	exec 7>&- && wait $filter || { cat vghup.err; false; }
+'
+
 # The EXAMPLES of cws-filter(8).
 test_expect_success JQ 'man page: try a rule on a hand-made event' '
 	echo "{\"type\":\"event\",\"evt\":{\"name\":\"open\",\"timestamp\":1},\"process\":{\"pid\":1},\"open\":{\"file\":{\"path\":\"/etc/shadow\"}}}" |

@@ -94,6 +94,18 @@ test_expect_success "Datadog's command forms and options after the command" '
 	grep "unknown command .runtime." dd.err
 '
 
+test_expect_success VALGRIND 'valgrind: the verbs that do not run free what they read' '
+	rm -f vg.err vg.bad &&
+	for verb in hostname "config get run_path" "policy check -p pol"
+	do
+		valgrind -q --vgdb=no --error-exitcode=99 --leak-check=full \
+			--errors-for-leak-kinds=definite \
+			cws -c cws.yaml $verb >/dev/null 2>>vg.err
+		test $? != 99 || echo "$verb" >>vg.bad
+	done &&
+	{ ! test -s vg.bad || { cat vg.bad vg.err; false; }; }
+'
+
 test_expect_success BPF,JQ 'cws run: the pipeline catches a real open' '
 	{ cws -c cws.yaml run >out.json 2>run.err & sup=$!; } &&
 	echo $sup >sup.pid &&

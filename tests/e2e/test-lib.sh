@@ -61,7 +61,11 @@ test_prereq_reason=
 
 [ "$(id -u)" = 0 ] && test_set_prereq ROOT
 command -v jq >/dev/null 2>&1 && test_set_prereq JQ
-command -v valgrind >/dev/null 2>&1 && test_set_prereq VALGRIND
+# Tools built with sanitizers, or already run under valgrind by their
+# wrappers (tests/sanitize.sh sets CWS_TEST_SANITIZER), are not valgrind's.
+if command -v valgrind >/dev/null 2>&1 && [ -z "${CWS_TEST_SANITIZER:-}" ]; then
+	test_set_prereq VALGRIND
+fi
 if [ "$(id -u)" = 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
 	test_set_prereq BPF
 fi
@@ -179,9 +183,11 @@ test_must_be_empty() {
 
 # Polls a command every 0.1 s until it succeeds, for at most $1 seconds
 # of wall time: a command slow to answer (cws-cat over a capture that
-# grows by megabytes a second) is not given $1 * 10 more tries.
+# grows by megabytes a second) is not given $1 * 10 more tries. Tools
+# under valgrind run many times slower: CWS_TEST_TIMEOUT_SCALE (a whole
+# number, 1 by default) multiplies the wait.
 test_wait_until() {
-	local end=$((${EPOCHREALTIME/./} + $1 * 1000000))
+	local end=$((${EPOCHREALTIME/./} + $1 * ${CWS_TEST_TIMEOUT_SCALE:-1} * 1000000))
 	shift
 	until eval "$*" >/dev/null 2>&1; do
 		if [ "${EPOCHREALTIME/./}" -ge "$end" ]; then
