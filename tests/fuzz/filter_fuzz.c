@@ -177,5 +177,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	read_back(&back, &run);
 	cws_writer_release(&run.w);
+	/*
+	 * What the input left in the readers (process tables) is freed:
+	 * libFuzzer runs an input again, looking for a leak, whenever it
+	 * ends with more allocations than frees.
+	 */
+	cws_reader_reset_mem(&r, "", 0);
+	if (back.buf)
+		cws_reader_reset_mem(&back, "", 0);
 	return 0;
 }

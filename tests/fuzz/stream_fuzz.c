@@ -12,7 +12,11 @@
  *
  * Readers are made once and pointed at each new buffer
  * (cws_reader_reset_mem): under ASan, allocating a reader's megabytes
- * for every record cost more than all the decoding.
+ * for every record cost more than all the decoding. What an input leaves
+ * in them (process tables, zone chunks) is freed before it returns:
+ * libFuzzer runs an input a second time, looking for a leak, whenever it
+ * ends with more allocations than frees, and that cost an eighth of the
+ * time.
  */
 #include "compat.h"
 
@@ -76,6 +80,15 @@ static bool reader_on(struct cws_reader *r, const void *data, size_t len)
 	return !cws_reader_reset_mem(r, data, len);
 }
 
+/* Frees what the last input left in a reader made once. */
+static void reader_drop(struct cws_reader *r)
+{
+	if (r->buf)
+		cws_reader_reset_mem(r, "", 0);
+}
+
+static struct cws_reader schema2_reader;
+
 /*
  * Schema 2: the self-contained form of an event read by key decodes, and
  * a fresh writer's stream of it (its process records first) reads back
@@ -85,7 +98,7 @@ static void schema2(const struct cws_event *ev)
 {
 	static const struct cws_event_rule rule = { .id = "fuzz" };
 	static struct cws_event back;
-	static struct cws_reader r;
+	struct cws_reader *r = &schema2_reader;
 	struct cws_event_err err;
 	struct cws_writer w;
 	msgpack_sbuffer sb;
@@ -98,8 +111,8 @@ static void schema2(const struct cws_event *ev)
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	if (cws_event_pack_expanded(&pk, ev))
 		abort();
-	if (reader_on(&r, sb.data, sb.size) &&
-	    (cws_reader_next(&r, &back, &err) != 1 ||
+	if (reader_on(r, sb.data, sb.size) &&
+	    (cws_reader_next(r, &back, &err) != 1 ||
 	     back.type != CWS_REC_EVENT))
 		abort();
 	msgpack_sbuffer_destroy(&sb);
@@ -111,8 +124,8 @@ static void schema2(const struct cws_event *ev)
 			cws_writer_release(&w);
 			continue;
 		}
-		if (reader_on(&r, w.sbuf.data, w.sbuf.size) &&
-		    (cws_reader_next(&r, &back, &err) != 1 ||
+		if (reader_on(r, w.sbuf.data, w.sbuf.size) &&
+		    (cws_reader_next(r, &back, &err) != 1 ||
 		     back.type != CWS_REC_EVENT ||
 		     (back.process_unknown && !ev->process_unknown) ||
 		     back.process.pid != ev->process.pid))
@@ -156,5 +169,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	msgpack_sbuffer_destroy(&sb);
+	reader_drop(&r);
+	reader_drop(&r2);
+	reader_drop(&schema2_reader);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -245,6 +246,36 @@ static void test_binary_and_limits(void **state)
 			    CWS_SCRUB_MASK);
 }
 
+/*
+ * A line of many keys takes time in proportion to its length: each key
+ * used to look for its line's start and end from scratch, and a 2.8 MB
+ * line of quoted keys took minutes (a 64 MB one, a day).
+ */
+static void test_long_line(void **state)
+{
+	static const char in1[] = "\"token\": \"x\", ";
+	static const char out1[] = "\"token\": \"" CWS_SCRUB_MASK "\", ";
+	const size_t n = 200000, ilen = sizeof(in1) - 1,
+		     olen = sizeof(out1) - 1;
+	struct timespec a, b;
+	char *in = malloc(n * ilen), *out;
+	size_t i, len;
+
+	(void)state;
+	assert_non_null(in);
+	for (i = 0; i < n; i++)
+		memcpy(in + i * ilen, in1, ilen);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(cws_scrub_text(NULL, in, n * ilen, &out, &len), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	assert_true(b.tv_sec - a.tv_sec < 20);
+	assert_int_equal(len, n * olen);
+	for (i = 0; i < n; i++)
+		assert_memory_equal(out + i * olen, out1, olen);
+	free(out);
+	free(in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_pem),
 		cmocka_unit_test(test_added_names_and_secrets),
 		cmocka_unit_test(test_binary_and_limits),
+		cmocka_unit_test(test_long_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
