@@ -14,8 +14,8 @@
 #   make soak                 the whole chain under load and faults for
 #                             SOAK_MINUTES (30), as root; not part of check
 #                             (tests/soak/soak.sh, docs/RELIABILITY.md)
-#   make fuzz                 build the libFuzzer targets (tests/fuzz/*_fuzz.c)
-#   make fuzz-run             run each for FUZZ_TIME s (60), or FUZZ_RUNS executions,
+#   make fuzz-build           build the libFuzzer targets (tests/fuzz/*_fuzz.c)
+#   make fuzz (or fuzz-run)   build them, run each for FUZZ_TIME s (60), or FUZZ_RUNS executions,
 #                             nice'd (FUZZ_NICE=19); FUZZ_TARGETS="stream secl" for some,
 #                             FUZZ_ARGS="-max_len=1024" for more libFuzzer options
 #   make lint                 clang-format, cppcheck, banned functions
@@ -97,7 +97,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean check test lint install uninstall unit fuzz fuzz-run helpers deb \
+.PHONY: all clean check test lint install uninstall unit fuzz fuzz-run helpers deb fuzz-build \
 	run bench headers-check soak check-asan check-valgrind
 
 LIB_SRCS := $(wildcard lib/*.c)
@@ -255,7 +255,7 @@ bench: all $(BENCH_BINS)
 	$(Q)O=$(O) bench/run.sh
 
 unit: $(UNIT_BINS)
-fuzz: $(FUZZ_BINS)
+fuzz-build: $(FUZZ_BINS)
 
 # Fuzzing campaigns: tests/fuzz/run.sh prints executions and coverage.
 FUZZ_TIME ?=
@@ -263,7 +263,7 @@ FUZZ_RUNS ?=
 FUZZ_TARGETS ?=
 FUZZ_NICE ?= 19
 FUZZ_ARGS ?=
-fuzz-run: fuzz
+fuzz fuzz-run: fuzz-build
 	$(Q)O=$(O) FUZZ_TIME=$(FUZZ_TIME) FUZZ_RUNS=$(FUZZ_RUNS) \
 		FUZZ_NICE=$(FUZZ_NICE) FUZZ_ARGS="$(FUZZ_ARGS)" \
 		tests/fuzz/run.sh $(FUZZ_TARGETS)
@@ -276,7 +276,7 @@ helpers: $(HELPER_BINS) $(HELPER_SCRIPTS)
 CHECK_JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 1))
 
 check test:
-	$(Q)$(MAKE) --no-print-directory $(CHECK_JOBS) O=$(O) all unit fuzz helpers \
+	$(Q)$(MAKE) --no-print-directory $(CHECK_JOBS) O=$(O) all unit fuzz-build helpers \
 		$(BENCH_BINS)
 	$(Q)$(MAKE) --no-print-directory $(CHECK_JOBS) O=$(O)/asan \
 		SANITIZE=address,undefined unit

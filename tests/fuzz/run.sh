@@ -15,7 +15,7 @@
 # leak, timeout or sanitizer report leaves the input in
 # $O/fuzz-corpus/<name>_fuzz.crashes/ and makes the exit status 1. Runs
 # under nice(1) (FUZZ_NICE, default 19): the machine is someone's.
-# `make fuzz-run` calls this; the full logs are in $O/fuzz-logs/.
+# `make fuzz` (or fuzz-run) calls this; the full logs are in $O/fuzz-logs/.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 O=${O:-build}
@@ -48,7 +48,7 @@ for t in "$@"; do
 	t=${t%_fuzz}
 	bin=$O/tests/fuzz/${t}_fuzz
 	if [ ! -x "$bin" ]; then
-		echo "fuzz: no target '$bin' (make fuzz)" >&2
+		echo "fuzz: no target '$bin' (make fuzz-build)" >&2
 		rc=1
 		continue
 	fi
