@@ -140,8 +140,9 @@ test_expect_success BPF,IPROUTE,JQ 'new interfaces, ingress, connect and accept 
 	cws-trigger-dns 10.78.0.2 icanhazip.com >ipcheck.out &&
 	test_wait_until 10 "cws-cat net.mp | grep -q icanhazip" &&
 	kill -INT $probe && wait $probe &&
-	! tc filter show dev $vh2 egress | grep dns__tc_egress &&
-	! tc filter show dev $vh ingress | grep dns__tc_ingress &&
+	# A child of the probe detaches after it exits (cws-probe(8)).
+	test_wait_until 20 "! tc filter show dev $vh2 egress | grep -q dns__tc_egress" &&
+	test_wait_until 20 "! tc filter show dev $vh ingress | grep -q dns__tc_ingress" &&
 	cws-cat net.mp >net.json &&
 	read -r pid id <late.out &&
 	jq -s -e --argjson pid $pid --arg ifname $vh2 "any(.[]; .evt.name? == \"dns\" and
