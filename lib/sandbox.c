@@ -411,25 +411,8 @@ static int allow(scmp_filter_ctx ctx, const char *name)
  * seccomp(2), which valgrind lacks, to prctl(2), which it passes on),
  * and valgrind's own scheduler makes its calls through it: a list as
  * short as the kill broker's (no read) kills valgrind. There, every list
- * is the common one plus its own; valgrind.h's check costs a few
- * instructions that do nothing outside valgrind.
+ * is the common one plus its own.
  */
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#define SANDBOX_VALGRIND 1
-#endif
-#endif
-
-static bool under_valgrind(void)
-{
-#ifdef SANDBOX_VALGRIND
-	return RUNNING_ON_VALGRIND;
-#else
-	return false;
-#endif
-}
-
 static int load(const char *const *list, size_t nlist, const char *const *extra,
 		size_t n)
 {
@@ -440,7 +423,7 @@ static int load(const char *const *list, size_t nlist, const char *const *extra,
 	if (disabled)
 		return 0;
 	restricting();
-	if (!list && under_valgrind()) {
+	if (!list && cws_under_valgrind()) {
 		list = base;
 		nlist = CWS_ARRAY_SIZE(base);
 	}

@@ -299,8 +299,14 @@ static int compile_regex(struct arena *a, struct smatch *m, void *mctx,
 				 "invalid regexp `%.*s%s`: %s",
 				 CLIP(m->src.n, m->src.p), (const char *)why);
 	}
-	/* JIT is an optimisation: the interpreter is used without it. */
-	(void)pcre2_jit_compile(m->re, PCRE2_JIT_COMPLETE);
+	/*
+	 * JIT is an optimisation: the interpreter is used without it. Not
+	 * under valgrind, which cannot follow the code JIT makes (it reads
+	 * a word at a time past a subject's end: false reports of
+	 * uninitialised values in unnamed code).
+	 */
+	if (!cws_under_valgrind())
+		(void)pcre2_jit_compile(m->re, PCRE2_JIT_COMPLETE);
 	m->md = pcre2_match_data_create(1, NULL);
 	if (!m->md || arena_cleanup(a, free_regex, m) < 0) {
 		pcre2_match_data_free(m->md);
