@@ -315,6 +315,18 @@ static int ll_rule(int ruleset, const char *path, uint64_t access)
 	return rc;
 }
 
+size_t cws_sandbox_system_ro(const char **ro)
+{
+	static const char *const sys[CWS_SANDBOX_SYSTEM_RO] = {
+		"/etc", "/usr", "/lib", "/lib64", "/proc", "/sys", "/dev"
+	};
+	size_t i;
+
+	for (i = 0; i < CWS_SANDBOX_SYSTEM_RO; i++)
+		ro[i] = sys[i];
+	return CWS_SANDBOX_SYSTEM_RO;
+}
+
 int cws_sandbox_landlock(const char *const *ro, size_t nro,
 			 const char *const *rw, size_t nrw)
 {

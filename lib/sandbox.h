@@ -82,6 +82,14 @@ int cws_sandbox_share_dir(const struct cws_config *cfg, const char *dir);
  * that does not exist is skipped. Returns 0, or -EOPNOTSUPP when the
  * kernel has no Landlock (the caller logs it at debug level).
  */
+/*
+ * Fills ro with the system directories every tool reads (libraries,
+ * /etc, /proc, /sys, /dev) for cws_sandbox_landlock; returns how many
+ * (CWS_SANDBOX_SYSTEM_RO).
+ */
+#define CWS_SANDBOX_SYSTEM_RO 7
+size_t cws_sandbox_system_ro(const char **ro);
+
 int cws_sandbox_landlock(const char *const *ro, size_t nro,
 			 const char *const *rw, size_t nrw);
 

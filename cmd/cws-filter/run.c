@@ -204,13 +204,7 @@ static int sandbox(const struct filter_opts *o, const struct cws_policy *pol,
 	}
 	if (rc)
 		return rc;
-	ro[nro++] = "/etc";
-	ro[nro++] = "/usr";
-	ro[nro++] = "/lib";
-	ro[nro++] = "/lib64";
-	ro[nro++] = "/proc";
-	ro[nro++] = "/sys";
-	ro[nro++] = "/dev";
+	nro = cws_sandbox_system_ro(ro);
 	if (o->policy_dir)
 		ro[nro++] = o->policy_dir;
 	if (o->self_test_dir)

@@ -1035,13 +1035,7 @@ static int sandbox_rules(struct ship *s)
 
 	if (!cws_sandbox_enabled())
 		return 0;
-	ro[nro++] = "/etc";
-	ro[nro++] = "/usr";
-	ro[nro++] = "/lib";
-	ro[nro++] = "/lib64";
-	ro[nro++] = "/proc";
-	ro[nro++] = "/sys";
-	ro[nro++] = "/dev";
+	nro = cws_sandbox_system_ro(ro);
 	snprintf(cfgdir, sizeof(cfgdir), "%s",
 		 o->config_path ? o->config_path : CWS_CONFIG_DEFAULT_PATH);
 	p = strrchr(cfgdir, '/');
