@@ -11,7 +11,8 @@ libbpf-dev libelf-dev zlib1g-dev libyaml-dev libmsgpack-dev libjansson-dev
 libcmocka-dev libcap-ng-dev libpcre2-dev mandoc jq cppcheck clang-format valgrind procps
 libcurl4-openssl-dev libzstd-dev libmicrohttpd-dev libgnutls28-dev openssl curl
 libarchive-dev unzip util-linux iproute2 libpcap-dev libssl-dev libfuzzy-dev
-python3-jsonschema python3-yaml libseccomp-dev debhelper lintian"
+python3-jsonschema python3-yaml libseccomp-dev debhelper lintian
+podman runc debootstrap"
 
 missing=
 for p in $pkgs; do
