@@ -160,7 +160,18 @@ int secl_parse(struct arena *a, const char *src, size_t n, bool macro,
 /* ------------------------------------------------------------------ */
 /* Constants. */
 
-/* Looks a constant up by name; 0 or -ENOENT. */
+/* A named constant. */
+struct secl_const {
+	const char *name;
+	int64_t value;
+};
+
+/* The kernel ABI numbers written out (secl_const_abi.c). */
+extern const struct secl_const secl_const_abi[];
+extern const size_t secl_const_abi_n;
+
+/* Looks a constant up by name, in secl_const.c's table then the ABI's;
+ * 0 or -ENOENT. */
 int secl_const_lookup(const char *name, size_t n, int64_t *v);
 /* Entry i of the table (NULL past the end), for the unit test. */
 const char *secl_const_at(size_t i, int64_t *v);
