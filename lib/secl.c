@@ -4,7 +4,7 @@
  * type, variables, the evaluation scratch), error formatting, and the
  * read-only walk of compiled trees. The language itself lives in
  * secl_lex.c, secl_parse.c, secl_compile.c and secl_eval.c; the field
- * registry in secl_fields.c; constants in secl_const.c; matchers in
+ * registry in secl_fields.c; constants in secl_const.c and secl_const_abi.c; matchers in
  * secl_match.c; variable storage in secl_vars.c.
  *
  * Adding a rule parses it into a temporary arena, compiles it into the
