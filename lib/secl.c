@@ -4,8 +4,9 @@
  * type, variables, the evaluation scratch), error formatting, and the
  * read-only walk of compiled trees. The language itself lives in
  * secl_lex.c, secl_parse.c, secl_compile.c and secl_eval.c; the field
- * registry in secl_fields.c; constants in secl_const.c and secl_const_abi.c; matchers in
- * secl_match.c; variable storage in secl_vars.c.
+ * registry in secl_fields.c; constants in secl_const.c and
+ * secl_const_abi.c; matchers in secl_match.c; variable storage in
+ * secl_vars.c.
  *
  * Adding a rule parses it into a temporary arena, compiles it into the
  * ruleset's arena and, on error, rolls that arena back, so a policy full
