@@ -406,6 +406,14 @@ static void set_err(struct cws_event_err *err, uint64_t offset, const char *fmt,
 	va_end(ap);
 }
 
+/* Can byte b begin a msgpack map? */
+static bool is_map_byte(char b)
+{
+	unsigned char c = (unsigned char)b;
+
+	return (c >= 0x80 && c <= 0x8f) || c == 0xde || c == 0xdf;
+}
+
 /* Starts or continues skipping corrupt bytes at the current position. */
 static void resync_step(struct cws_reader *r, const char *why)
 {
@@ -414,8 +422,16 @@ static void resync_step(struct cws_reader *r, const char *why)
 		r->resync_from = r->base + r->start;
 		snprintf(r->resync_why, sizeof(r->resync_why), "%s", why);
 	}
-	r->start++;
-	r->skipped++;
+	/*
+	 * A record is a map: bytes that cannot begin one (fixmap 0x80-0x8f,
+	 * map 16 0xde, map 32 0xdf) are passed over here, not scanned each
+	 * as a value of its own, which made a damaged region cost its length
+	 * times the values it held.
+	 */
+	do {
+		r->start++;
+		r->skipped++;
+	} while (r->start < r->end && !is_map_byte(r->buf[r->start]));
 }
 
 /* Ends a resync: the error covers [resync_from, current offset). */
