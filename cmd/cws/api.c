@@ -183,7 +183,7 @@ static int token_create(const char *path, char *tok, size_t *len)
 /* Reads the token, or creates it; err says why it cannot be used. */
 static int token_load(struct front_api *api, char *err, size_t errlen)
 {
-	char path[4096];
+	char path[4096], raw[TOKEN_MAX];
 	ssize_t n;
 	size_t b, e;
 	int fd, rc, tries;
@@ -213,16 +213,17 @@ static int token_load(struct front_api *api, char *err, size_t errlen)
 	}
 	if (fd < 0)
 		goto fail_errno;
-	n = read(fd, api->token, TOKEN_MAX);
+	n = read(fd, raw, TOKEN_MAX);
 	close(fd);
 	if (n < 0)
 		goto fail_errno;
 	/* Spaces and a final newline are not part of it (Datadog trims). */
-	for (e = (size_t)n; e && strchr(" \t\r\n", api->token[e - 1]); e--)
+	for (e = (size_t)n; e && strchr(" \t\r\n", raw[e - 1]); e--)
 		;
-	for (b = 0; b < e && strchr(" \t\r\n", api->token[b]); b++)
+	for (b = 0; b < e && strchr(" \t\r\n", raw[b]); b++)
 		;
-	memmove(api->token, api->token + b, e - b);
+	memcpy(api->token, raw + b, e - b);
+	explicit_bzero(raw, sizeof(raw));
 	api->token_len = e - b;
 	api->token[api->token_len] = '\0';
 	if (api->token_len < TOKEN_MIN || memchr(api->token, '\0', e - b)) {
