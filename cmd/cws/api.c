@@ -185,7 +185,6 @@ static int token_load(struct front_api *api, char *err, size_t errlen)
 {
 	char path[4096], raw[TOKEN_MAX];
 	ssize_t n;
-	size_t b, e;
 	int fd, rc, tries;
 
 	if (front_api_token_path(api->f, path, sizeof(path))) {
@@ -217,16 +216,10 @@ static int token_load(struct front_api *api, char *err, size_t errlen)
 	close(fd);
 	if (n < 0)
 		goto fail_errno;
-	/* Spaces and a final newline are not part of it (Datadog trims). */
-	for (e = (size_t)n; e && strchr(" \t\r\n", raw[e - 1]); e--)
-		;
-	for (b = 0; b < e && strchr(" \t\r\n", raw[b]); b++)
-		;
-	memcpy(api->token, raw + b, e - b);
+	api->token_len = front_token_trim(api->token, raw, (size_t)n);
 	explicit_bzero(raw, sizeof(raw));
-	api->token_len = e - b;
-	api->token[api->token_len] = '\0';
-	if (api->token_len < TOKEN_MIN || memchr(api->token, '\0', e - b)) {
+	if (api->token_len < TOKEN_MIN ||
+	    memchr(api->token, '\0', api->token_len)) {
 		snprintf(
 			err, errlen,
 			"invalid auth token in '%s': %zu characters, at least %d needed",

@@ -15,6 +15,19 @@
 
 #include "cws.h"
 
+size_t front_token_trim(char *dst, const char *raw, size_t n)
+{
+	size_t b = 0, e = n;
+
+	while (e && strchr(" \t\r\n", raw[e - 1]))
+		e--;
+	while (b < e && strchr(" \t\r\n", raw[b]))
+		b++;
+	memcpy(dst, raw + b, e - b);
+	dst[e - b] = '\0';
+	return e - b;
+}
+
 /* Constant time in the length of the token we hold. */
 static bool token_ok(const char *token, size_t token_len, const char *given)
 {

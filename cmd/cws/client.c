@@ -54,9 +54,8 @@ static size_t on_data(char *data, size_t size, size_t n, void *arg)
 /* The token, trimmed as the API trims it; 0 or -1 with the error said. */
 static int read_token(const struct front *f, char *tok, size_t len)
 {
-	char path[4096];
+	char path[4096], raw[TOKEN_MAX];
 	ssize_t n;
-	size_t b, e;
 	int fd;
 
 	if (front_api_token_path(f, path, sizeof(path))) {
@@ -69,19 +68,15 @@ static int read_token(const struct front *f, char *tok, size_t len)
 			   strerror(errno));
 		return -1;
 	}
-	n = read(fd, tok, len - 1);
+	n = read(fd, raw, sizeof(raw) < len ? sizeof(raw) : len - 1);
 	close(fd);
 	if (n < 0) {
 		cws_errorx("cannot read the auth token '%s': %s", path,
 			   strerror(errno));
 		return -1;
 	}
-	for (e = (size_t)n; e && strchr(" \t\r\n", tok[e - 1]); e--)
-		;
-	for (b = 0; b < e && strchr(" \t\r\n", tok[b]); b++)
-		;
-	memmove(tok, tok + b, e - b);
-	tok[e - b] = '\0';
+	front_token_trim(tok, raw, (size_t)n);
+	explicit_bzero(raw, sizeof(raw));
 	return 0;
 }
 

@@ -121,6 +121,13 @@ const char *front_api_address(const struct front_api *api);
 int front_api_token_path(const struct front *f, char *buf, size_t len);
 
 /*
+ * The token in the bytes of a token file, raw[0..n): without the spaces
+ * and line ends around it (Datadog trims), copied to dst, which holds
+ * n + 1 bytes, and NUL-terminated. Returns its length. (api_req.c)
+ */
+size_t front_token_trim(char *dst, const char *raw, size_t n);
+
+/*
  * client.c: cws config set KEY VALUE and cws config list-runtime, asked
  * of the running agent through its API. argv[0] is "set" or
  * "list-runtime". Returns the exit code.

@@ -52,7 +52,7 @@ api_state() { jq -r '.api.state' run/cws.json 2>/dev/null; }
 state() { jq -r .state "run/$1.json" 2>/dev/null; }
 
 test_expect_success BPF,JQ 'a token under 32 characters: the API is down, the pipeline runs' '
-	printf "short-token\n" >auth_token &&
+	printf " \tshort-token \r\n" >auth_token &&
 	{ cws -c cws.yaml run >short.out 2>short.err & sup=$!; } &&
 	test_when_finished "kill $sup 2>/dev/null; wait $sup" &&
 	test_wait_until 30 "test \"\$(api_state)\" = down" &&
