@@ -17,6 +17,7 @@
 #   make fuzz-build           build the libFuzzer targets (tests/fuzz/*_fuzz.c)
 #   make fuzz (or fuzz-run)   build them, run each for FUZZ_TIME s (60), or FUZZ_RUNS executions,
 #                             nice'd (FUZZ_NICE=19); FUZZ_TARGETS="stream secl" for some,
+#                             FUZZ_JOBS=2 for one target on two CPUs (libFuzzer -fork),
 #                             FUZZ_ARGS="-max_len=1024" for more libFuzzer options
 #   make lint                 clang-format, cppcheck, banned functions
 #   make install              PREFIX=/usr/local DESTDIR=
@@ -263,9 +264,10 @@ FUZZ_RUNS ?=
 FUZZ_TARGETS ?=
 FUZZ_NICE ?= 19
 FUZZ_ARGS ?=
+FUZZ_JOBS ?= 1
 fuzz fuzz-run: fuzz-build
 	$(Q)O=$(O) FUZZ_TIME=$(FUZZ_TIME) FUZZ_RUNS=$(FUZZ_RUNS) \
-		FUZZ_NICE=$(FUZZ_NICE) FUZZ_ARGS="$(FUZZ_ARGS)" \
+		FUZZ_NICE=$(FUZZ_NICE) FUZZ_ARGS="$(FUZZ_ARGS)" FUZZ_JOBS=$(FUZZ_JOBS) \
 		tests/fuzz/run.sh $(FUZZ_TARGETS)
 helpers: $(HELPER_BINS) $(HELPER_SCRIPTS)
 

@@ -6,12 +6,15 @@
 # ($O/fuzz-corpus/<name>_fuzz/, which grows from run to run), then prints
 # one line per target: executions, seconds, coverage (cov, ft), crashes.
 #
-#   tests/fuzz/run.sh [-t seconds] [-r runs] [target...]
+#   tests/fuzz/run.sh [-t seconds] [-r runs] [-j procs] [target...]
 #
 # -t: each target's time (FUZZ_TIME, default 60); -r: stop at that many
 # executions instead (FUZZ_RUNS; the time still applies when both are
-# given). FUZZ_ARGS adds libFuzzer options (-max_len=1024). Targets are
-# names ("stream") or all of $O/tests/fuzz. A crash,
+# given); -j: one target on that many CPUs at once (FUZZ_JOBS, default
+# 1), as libFuzzer's fork mode (-fork=N) runs it: child processes on
+# parts of the corpus, their new inputs merged into it, the executions
+# counted are those of all children. FUZZ_ARGS adds libFuzzer options
+# (-max_len=1024). Targets are names ("stream") or all of $O/tests/fuzz. A crash,
 # leak, timeout or sanitizer report leaves the input in
 # $O/fuzz-corpus/<name>_fuzz.crashes/ and makes the exit status 1. Runs
 # under nice(1) (FUZZ_NICE, default 19): the machine is someone's.
@@ -22,12 +25,14 @@ O=${O:-build}
 time=${FUZZ_TIME:-}
 runs=${FUZZ_RUNS:-}
 nice=${FUZZ_NICE:-19}
-while getopts t:r:h opt; do
+jobs=${FUZZ_JOBS:-1}
+while getopts t:r:j:h opt; do
 	case $opt in
 	t) time=$OPTARG ;;
 	r) runs=$OPTARG ;;
+	j) jobs=$OPTARG ;;
 	*)
-		echo "usage: tests/fuzz/run.sh [-t seconds] [-r runs] [target...]"
+		echo "usage: tests/fuzz/run.sh [-t seconds] [-r runs] [-j procs] [target...]"
 		exit 2
 		;;
 	esac
@@ -62,6 +67,7 @@ for t in "$@"; do
 		-artifact_prefix="$crashes/")
 	[ "$time" != 0 ] && args+=(-max_total_time="$time")
 	[ -n "$runs" ] && args+=(-runs="$runs")
+	[ "$jobs" -gt 1 ] && args+=(-fork="$jobs")
 	# shellcheck disable=SC2206 # options, split on blanks
 	args+=(${FUZZ_ARGS:-})
 	start=$(date +%s)
@@ -71,6 +77,10 @@ for t in "$@"; do
 	secs=$(($(date +%s) - start))
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
+	# Fork mode: no final stats; the parent's last line has the totals
+	# ("#N: cov: ..."), the children's lines are not in the log.
+	[ -z "$execs" ] && [ "$jobs" -gt 1 ] &&
+		execs=$(echo "$last" | sed -n 's/^#\([0-9]*\): .*/\1/p')
 	cov=$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
 	ft=$(echo "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
 	result=ok
