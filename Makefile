@@ -198,9 +198,11 @@ $(O)/tests/helpers/%.py: tests/helpers/%.py
 # Fuzz targets: libFuzzer, built with clang. The library is compiled once
 # more with the same instrumentation into its own archive, so that
 # coverage reaches it; a target that tests a tool's module includes that
-# module's .c (its dependencies are tracked through -MMD).
+# module's .c (its dependencies are tracked through -MMD). -O2, not the
+# -O1 of libFuzzer's examples: the slow targets (stream, filter) run
+# 15 to 20 % more inputs a second, and the sanitizers' checks are the same.
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_CFLAGS = -std=gnu11 $(WARNINGS) -Wno-missing-prototypes -g -O1 \
+FUZZ_CFLAGS = -std=gnu11 $(WARNINGS) -Wno-missing-prototypes -g -O2 \
 	-Ilib $(PKG_CFLAGS) -DCWS_VERSION='"$(VERSION)"' \
 	-DCWS_SYSCONFDIR='"$(SYSCONFDIR)"' -MMD -MP
 FUZZ_LIB_OBJS := $(patsubst %.c,$(O)/fuzz/%.o,$(LIB_SRCS))
