@@ -75,12 +75,15 @@ for t in "$@"; do
 	nice -n "$nice" "$bin" "${args[@]}" "$corpus" >>"$log" 2>&1
 	status=$?
 	secs=$(($(date +%s) - start))
-	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-	last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
-	# Fork mode: no final stats; the parent's last line has the totals
-	# ("#N: cov: ..."), the children's lines are not in the log.
-	[ -z "$execs" ] && [ "$jobs" -gt 1 ] &&
+	if [ "$jobs" -gt 1 ]; then
+		# Fork mode: the parent's lines ("#N: cov: ...") hold the
+		# totals; a crashing child's own stats may follow them.
+		last=$(grep -E '^#[0-9]+: ' "$log" | tail -n 1)
 		execs=$(echo "$last" | sed -n 's/^#\([0-9]*\): .*/\1/p')
+	else
+		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+		last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
+	fi
 	cov=$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
 	ft=$(echo "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
 	result=ok
