@@ -18,7 +18,8 @@
 # leak, timeout or sanitizer report leaves the input in
 # $O/fuzz-corpus/<name>_fuzz.crashes/ and makes the exit status 1. Runs
 # under nice(1) (FUZZ_NICE, default 19): the machine is someone's.
-# `make fuzz` (or fuzz-run) calls this; the full logs are in $O/fuzz-logs/.
+# `make fuzz` (or fuzz-run) calls this; the full logs are in $O/fuzz-logs/
+# (<name>.log, or <name>.N.log for a run beside another of that target).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 O=${O:-build}
@@ -59,8 +60,17 @@ for t in "$@"; do
 	fi
 	corpus=$O/fuzz-corpus/${t}_fuzz
 	crashes=$corpus.crashes
-	log=$O/fuzz-logs/$t.log
 	mkdir -p "$corpus" "$crashes"
+	# Runs of one target at once (on its one corpus, as libFuzzer
+	# allows) each write their own log, $t.log, then $t.2.log, ...:
+	# a run holds a lock on its log until it ends, and its final count
+	# is read from its own log only.
+	log=$O/fuzz-logs/$t.log
+	i=1
+	while ! { exec 9<>"$log" && flock -n 9; }; do
+		i=$((i + 1))
+		log=$O/fuzz-logs/$t.$i.log
+	done
 	[ -d "tests/fuzz/corpus/$t" ] &&
 		cp -n "tests/fuzz/corpus/$t"/* "$corpus"/ 2>/dev/null
 	args=(-print_final_stats=1 -rss_limit_mb=2048 -timeout=10
@@ -74,6 +84,7 @@ for t in "$@"; do
 	echo "+ nice -n $nice $bin ${args[*]} $corpus" >"$log"
 	nice -n "$nice" "$bin" "${args[@]}" "$corpus" >>"$log" 2>&1
 	status=$?
+	exec 9>&-
 	secs=$(($(date +%s) - start))
 	if [ "$jobs" -gt 1 ]; then
 		# Fork mode: the parent's lines ("#N: cov: ...") hold the
